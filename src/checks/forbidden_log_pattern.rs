@@ -1,0 +1,66 @@
+//! `forbidden-log-pattern`: one finding per log entry that matches `pattern`.
+//!
+//! - **What it checks**: that no entry of the log (in its last run, with `scope: last-run`)
+//!   matches the pattern.
+//! - **Why**: the Service Connection Tool returns silently when downloads fail; the failure
+//!   is only written to its logs.
+//! - **Example rule**: `log: ServiceConnectionTool.log`,
+//!   `pattern: 'ERROR:Failed to download redists? for (?P<package>[0-9A-Fa-f-]{36})'`.
+//! - **Options**: `scope: whole-log | last-run` with `run-start: REGEX`. `{name}` in the
+//!   message takes a named capture; `{log}`, `{match}` and `{line}` are built in.
+
+use super::{Check, Emission, Input, LogTarget, SourceRef};
+use crate::finding::Location;
+use crate::rules::fields::Fields;
+
+#[derive(Debug)]
+struct ForbiddenLogPattern {
+    target: LogTarget,
+}
+
+pub(super) fn compile(f: &mut Fields<'_, '_>) -> Option<Box<dyn Check>> {
+    Some(Box::new(ForbiddenLogPattern { target: LogTarget::read(f)? }))
+}
+
+impl Check for ForbiddenLogPattern {
+    fn source(&self) -> SourceRef<'_> {
+        SourceRef::Log { name: &self.target.log, query: &self.target.query }
+    }
+
+    fn placeholders(&self) -> Vec<String> {
+        let captures = self.target.query.pattern.regex.capture_names().flatten().map(str::to_owned);
+        ["log", "match", "line"].into_iter().map(str::to_owned).chain(captures).collect()
+    }
+
+    fn evaluate(&self, input: &Input<'_>, out: &mut Vec<Emission>) -> u64 {
+        let Input::Log { name, path, result } = input else { return 0 };
+        for m in &result.matches {
+            let mut values = m.captures.clone();
+            values.push(("log".to_owned(), (*name).to_owned()));
+            values.push(("match".to_owned(), m.matched.clone()));
+            values.push(("line".to_owned(), m.line.to_string()));
+            // The captures identify the problem (a package, an error code) better than the
+            // whole line, which carries a timestamp that changes on every run.
+            let identity = if m.captures.is_empty() {
+                m.matched.clone()
+            } else {
+                m.captures.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
+            };
+            out.push(Emission {
+                subject: format!("{name}: {identity}"),
+                message: format!("{name} has a forbidden entry: {}", m.matched),
+                values,
+                location: Some(Location {
+                    path: (*path).to_owned(),
+                    line: Some(m.line),
+                    column: Some(m.column),
+                    end_column: m.end_column,
+                    byte_offset: m.byte_range.as_ref().map(|r| r.start),
+                    byte_length: m.byte_range.as_ref().map(|r| r.end - r.start),
+                }),
+                excerpt: Some(m.excerpt.clone()),
+            });
+        }
+        result.count - result.matches.len() as u64
+    }
+}

@@ -1,0 +1,201 @@
+//! The rule kinds, one module each, behind one registry ([`KINDS`]). A kind reads its own
+//! fields, names the source it needs, and turns that source into findings; everything common
+//! to all rules (ids, severities, templates, selection, reporting) lives outside the kinds.
+//! Adding a kind means one new module and one line in [`KINDS`].
+
+mod forbidden_log_pattern;
+mod required_endpoints;
+mod required_files;
+mod required_log_pattern;
+mod required_update_version;
+mod zero_byte_files;
+
+use std::fmt;
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+
+use crate::console::ConsoleExport;
+use crate::endpoints::Endpoints;
+use crate::finding::{Excerpt, Location};
+use crate::logscan::{LogQuery, QueryResult, Scope};
+use crate::rules::fields::{Fields, Sp};
+use crate::snapshot::tree::Tree;
+
+/// A rule kind: its name in rule files and how to compile a rule of that kind.
+pub struct Kind {
+    pub name: &'static str,
+    /// Reads the kind's own fields; `None` after recording problems.
+    pub compile: fn(&mut Fields<'_, '_>) -> Option<Box<dyn Check>>,
+}
+
+/// Every rule kind sitelint knows, in the order the docs list them.
+pub const KINDS: &[Kind] = &[
+    Kind { name: "forbidden-log-pattern", compile: forbidden_log_pattern::compile },
+    Kind { name: "required-log-pattern", compile: required_log_pattern::compile },
+    Kind { name: "zero-byte-files", compile: zero_byte_files::compile },
+    Kind { name: "required-files", compile: required_files::compile },
+    Kind { name: "required-update-version", compile: required_update_version::compile },
+    Kind { name: "required-endpoints", compile: required_endpoints::compile },
+];
+
+/// A compiled rule body.
+pub trait Check: fmt::Debug + Send + Sync {
+    /// The part of the snapshot this rule reads.
+    fn source(&self) -> SourceRef<'_>;
+    /// Values a `message` template may use besides params: built-ins and named captures.
+    fn placeholders(&self) -> Vec<String>;
+    /// Turns the source into findings and returns how many more it found than it kept (see
+    /// [`crate::finding::MAX_FINDINGS_PER_RULE`]). The engine passes the [`Input`] that
+    /// matches [`Check::source`].
+    fn evaluate(&self, input: &Input<'_>, out: &mut Vec<Emission>) -> u64;
+}
+
+/// The snapshot part a rule needs.
+#[derive(Debug)]
+pub enum SourceRef<'a> {
+    Log { name: &'a str, query: &'a LogQuery },
+    Tree(&'a str),
+    Console,
+    Endpoints,
+}
+
+/// The loaded source handed to [`Check::evaluate`].
+pub enum Input<'a> {
+    Log { name: &'a str, path: &'a str, result: &'a QueryResult },
+    Tree(&'a Tree),
+    Console(&'a ConsoleExport),
+    Endpoints(&'a Endpoints),
+}
+
+/// One finding as a kind sees it, before the rule's severity, template and help are applied.
+#[derive(Debug, Clone)]
+pub struct Emission {
+    /// Stable identity of what is wrong (a path, captured values, a host, a version).
+    pub subject: String,
+    /// The kind's own message, used when the rule has no `message` template.
+    pub message: String,
+    /// Values for the rule's `message` template.
+    pub values: Vec<(String, String)>,
+    pub location: Option<Location>,
+    pub excerpt: Option<Excerpt>,
+}
+
+/// `log`, `pattern`, `scope` and `run-start`: the fields both log kinds share.
+#[derive(Debug)]
+pub struct LogTarget {
+    pub log: String,
+    pub query: LogQuery,
+}
+
+impl LogTarget {
+    pub fn read(f: &mut Fields<'_, '_>) -> Option<LogTarget> {
+        let log = f.required_string("log", "name a log of the snapshot, e.g. `log: ServiceConnectionTool.log`");
+        let pattern = f.required_string("pattern", "give a regular expression, e.g. `pattern: 'ERROR:Failed to download'`");
+        let scope = f.string("scope");
+        let run_start = f.string("run-start");
+        let log = f.with_params(&log?);
+        let pattern = f.pattern(&pattern?);
+        let scope = match scope.as_ref().map(|s| s.value.as_str()) {
+            None | Some("whole-log") => match run_start {
+                None => Some(Scope::WholeLog),
+                Some(rs) => {
+                    f.problem_with_help(rs.span, "`run-start` is only used with `scope: last-run`", "ignored without last-run", "add `scope: last-run`, or remove `run-start`");
+                    None
+                }
+            },
+            Some("last-run") => match run_start {
+                Some(rs) => f.pattern(&rs).map(Scope::LastRun),
+                None => {
+                    let span = scope.map_or(0..0, |s| s.span);
+                    f.problem_with_help(span, "`scope: last-run` needs `run-start`", "no `run-start` in this rule", "add `run-start: REGEX` matching the first entry of each run, e.g. 'setupdl\\.exe: STARTED'");
+                    None
+                }
+            },
+            Some(other) => {
+                let message = format!("unknown scope `{other}`");
+                let span = scope.map_or(0..0, |s| s.span);
+                f.problem_with_help(span, message, "not a scope", "use `whole-log` (the default) or `last-run`");
+                None
+            }
+        };
+        Some(LogTarget { log: log?, query: LogQuery { pattern: pattern?, scope: scope? } })
+    }
+}
+
+/// `tree`, `include` and `exclude`: the fields both tree kinds share. Globs match paths
+/// relative to the tree root with `/` separators, case-insensitively (the files come from
+/// Windows), and `*` stops at `/`. A `\\` in a glob is taken as a separator, as a Windows
+/// author means it, so globs have no escape character: `[*]` matches a literal star.
+#[derive(Debug)]
+pub struct TreeFilter {
+    pub tree: String,
+    pub include: Vec<String>,
+    include_set: GlobSet,
+    exclude_set: GlobSet,
+}
+
+impl TreeFilter {
+    pub fn read(f: &mut Fields<'_, '_>, include_required: bool) -> Option<TreeFilter> {
+        let tree = f.required_string("tree", "name a tree of the snapshot, e.g. `tree: updatepack`");
+        let include = if include_required {
+            f.strings("include").or_else(|| {
+                f.missing("include", "give one or more globs, e.g. `include: ['**/ConfigMgr.Update.Manifest.cab']`");
+                None
+            })
+        } else {
+            Some(f.strings("include").unwrap_or_default())
+        };
+        let exclude = f.strings("exclude").unwrap_or_default();
+        let tree = f.with_params(&tree?)?;
+        let mut include = include?;
+        if include.is_empty() && !include_required {
+            include.push(Sp { value: "**".to_owned(), span: 0..0 });
+        }
+        let include_set = glob_set(f, &include);
+        let exclude_set = glob_set(f, &exclude);
+        Some(TreeFilter {
+            tree,
+            include: include.into_iter().map(|g| g.value).collect(),
+            include_set: include_set?,
+            exclude_set: exclude_set?,
+        })
+    }
+
+    pub fn matches(&self, path: &str) -> bool {
+        self.include_set.is_match(path) && !self.exclude_set.is_match(path)
+    }
+}
+
+fn glob_set(f: &mut Fields<'_, '_>, globs: &[Sp<String>]) -> Option<GlobSet> {
+    let mut builder = GlobSetBuilder::new();
+    let mut ok = true;
+    for glob in globs {
+        let Some(text) = f.with_params(glob) else {
+            ok = false;
+            continue;
+        };
+        let normalized = text.replace('\\', "/");
+        let normalized = normalized.trim_start_matches("./").trim_start_matches('/');
+        match GlobBuilder::new(normalized)
+            .literal_separator(true)
+            .case_insensitive(true)
+            .backslash_escape(false)
+            .build()
+        {
+            Ok(g) => {
+                builder.add(g);
+            }
+            Err(err) => {
+                ok = false;
+                let reason = err.kind().to_string();
+                f.problem_with_help(glob.span.clone(), format!("invalid glob: {reason}"), "this glob", "globs use `*` (within one folder), `**` (any depth), `?`, `[abc]` and `{a,b}`");
+            }
+        }
+    }
+    let set = builder.build().ok();
+    if set.is_none() {
+        ok = false;
+    }
+    ok.then_some(set).flatten()
+}
+

@@ -1,0 +1,56 @@
+//! `required-files`: one finding when fewer than `min-count` files match `include`.
+//!
+//! - **What it checks**: that a tree holds files that must be there (the update manifest).
+//! - **Why**: a download that stopped early leaves no error in the tree, only a gap.
+//! - **Example rule**: `tree: updatepack`, `include: ['**/ConfigMgr.Update.Manifest.*']`.
+//! - **Options**: `include` (required), `exclude`, `min-count` (default 1). Built-in values:
+//!   `{tree}`, `{count}`, `{min_count}`.
+
+use super::{Check, Emission, Input, SourceRef, TreeFilter};
+use crate::rules::fields::Fields;
+
+#[derive(Debug)]
+struct RequiredFiles {
+    filter: TreeFilter,
+    min_count: u64,
+}
+
+pub(super) fn compile(f: &mut Fields<'_, '_>) -> Option<Box<dyn Check>> {
+    let min_count = f.count("min-count").map_or(1, |c| c.value);
+    Some(Box::new(RequiredFiles { filter: TreeFilter::read(f, true)?, min_count }))
+}
+
+impl Check for RequiredFiles {
+    fn source(&self) -> SourceRef<'_> {
+        SourceRef::Tree(&self.filter.tree)
+    }
+
+    fn placeholders(&self) -> Vec<String> {
+        ["tree", "count", "min_count"].into_iter().map(str::to_owned).collect()
+    }
+
+    fn evaluate(&self, input: &Input<'_>, out: &mut Vec<Emission>) -> u64 {
+        let Input::Tree(tree) = input else { return 0 };
+        let count = tree.files.iter().filter(|f| self.filter.matches(&f.path)).count() as u64;
+        if count >= self.min_count {
+            return 0;
+        }
+        let globs = self.filter.include.join(", ");
+        let files = if self.min_count == 1 { "file" } else { "files" };
+        out.push(Emission {
+            subject: format!("{}: {globs}", tree.name),
+            message: format!(
+                "expected at least {} {files} matching {globs} in tree `{}`, found {count}",
+                self.min_count, tree.name
+            ),
+            values: vec![
+                ("tree".to_owned(), tree.name.clone()),
+                ("count".to_owned(), count.to_string()),
+                ("min_count".to_owned(), self.min_count.to_string()),
+            ],
+            location: Some(tree.location.clone()),
+            excerpt: None,
+        });
+        0
+    }
+}

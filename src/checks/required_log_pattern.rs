@@ -1,0 +1,65 @@
+//! `required-log-pattern`: one finding when fewer than `min-count` entries match `pattern`.
+//!
+//! - **What it checks**: that the log records something that must happen (a download that
+//!   finished, a verification that passed).
+//! - **Why**: a log that stops early shows no error at all; only the missing success line
+//!   tells.
+//! - **Example rule**: `log: ServiceConnectionTool.log`,
+//!   `pattern: 'Successfully downloaded Redists for'`.
+//! - **Options**: `min-count` (default 1), `scope`/`run-start` as for
+//!   `forbidden-log-pattern`. Built-in values: `{log}`, `{pattern}`, `{count}`, `{min_count}`.
+
+use super::{Check, Emission, Input, LogTarget, SourceRef};
+use crate::finding::Location;
+use crate::logscan::Scope;
+use crate::rules::fields::Fields;
+
+#[derive(Debug)]
+struct RequiredLogPattern {
+    target: LogTarget,
+    min_count: u64,
+}
+
+pub(super) fn compile(f: &mut Fields<'_, '_>) -> Option<Box<dyn Check>> {
+    let min_count = f.count("min-count").map_or(1, |c| c.value);
+    Some(Box::new(RequiredLogPattern { target: LogTarget::read(f)?, min_count }))
+}
+
+impl Check for RequiredLogPattern {
+    fn source(&self) -> SourceRef<'_> {
+        SourceRef::Log { name: &self.target.log, query: &self.target.query }
+    }
+
+    fn placeholders(&self) -> Vec<String> {
+        ["log", "pattern", "count", "min_count"].into_iter().map(str::to_owned).collect()
+    }
+
+    fn evaluate(&self, input: &Input<'_>, out: &mut Vec<Emission>) -> u64 {
+        let Input::Log { name, path, result } = input else { return 0 };
+        if result.count >= self.min_count {
+            return 0;
+        }
+        let pattern = &self.target.query.pattern.source;
+        let scope = match self.target.query.scope {
+            Scope::WholeLog => "",
+            Scope::LastRun(_) => " in its last run",
+        };
+        let entries = if self.min_count == 1 { "entry" } else { "entries" };
+        out.push(Emission {
+            subject: format!("{name}: {pattern}"),
+            message: format!(
+                "expected at least {} {entries} matching `{pattern}` in {name}{scope}, found {}",
+                self.min_count, result.count
+            ),
+            values: vec![
+                ("log".to_owned(), (*name).to_owned()),
+                ("pattern".to_owned(), pattern.clone()),
+                ("count".to_owned(), result.count.to_string()),
+                ("min_count".to_owned(), self.min_count.to_string()),
+            ],
+            location: Some(Location::artifact(*path)),
+            excerpt: None,
+        });
+        0
+    }
+}

@@ -1,0 +1,99 @@
+//! `required-update-version`: one finding when no update of `version` is in an allowed state.
+//!
+//! - **What it checks**: after `ServiceConnectionTool.exe -import`, the target release is
+//!   visible under Administration > Updates and Servicing, in a good state.
+//! - **Why**: an import can finish without the update appearing, or with it in
+//!   "Download failed"; installing is only possible from "Ready to install".
+//! - **Example rule**: `version: "{target_version}"`,
+//!   `states: [ready-to-install, prerequisite-check-passed, installed]`.
+//! - **Options**: `states`: console state names or numeric `State` codes (default: ready to
+//!   install and every later good state). Built-in values: `{version}`, `{state}`.
+
+use super::{Check, Emission, Input, SourceRef};
+use crate::console::{describe_state, state_code};
+use crate::finding::Location;
+use crate::rules::fields::Fields;
+
+const DEFAULT_STATES: &[&str] = &[
+    "ready-to-install",
+    "checking-prerequisites",
+    "prerequisite-check-passed",
+    "prerequisite-check-warning",
+    "installing",
+    "installed",
+];
+
+#[derive(Debug)]
+struct RequiredUpdateVersion {
+    version: String,
+    states: Vec<i64>,
+}
+
+pub(super) fn compile(f: &mut Fields<'_, '_>) -> Option<Box<dyn Check>> {
+    let version = f.required_string("version", "give a release such as \"2409\" or \"{target_version}\"");
+    let states = f.strings("states");
+    let version = version.and_then(|v| f.with_params(&v));
+    let states = match states {
+        None => DEFAULT_STATES.iter().filter_map(|s| state_code(s)).collect(),
+        Some(names) => {
+            let mut codes = Vec::new();
+            for name in &names {
+                match state_code(&name.value) {
+                    Some(code) => codes.push(code),
+                    None => {
+                        let names: Vec<&str> = crate::console::STATES.iter().map(|(n, _)| *n).collect();
+                        let help = match crate::diag::did_you_mean(&name.value, names.iter().copied()) {
+                            Some(close) => format!("did you mean `{close}`?"),
+                            None => format!("use a numeric State code or one of: {}", names.join(", ")),
+                        };
+                        f.problem_with_help(name.span.clone(), format!("unknown console state `{}`", name.value), "not a state", help);
+                    }
+                }
+            }
+            if codes.len() != names.len() {
+                return None;
+            }
+            codes
+        }
+    };
+    Some(Box::new(RequiredUpdateVersion { version: version?, states }))
+}
+
+impl Check for RequiredUpdateVersion {
+    fn source(&self) -> SourceRef<'_> {
+        SourceRef::Console
+    }
+
+    fn placeholders(&self) -> Vec<String> {
+        vec!["version".to_owned(), "state".to_owned()]
+    }
+
+    fn evaluate(&self, input: &Input<'_>, out: &mut Vec<Emission>) -> u64 {
+        let Input::Console(export) = input else { return 0 };
+        let candidates: Vec<_> = export.updates.iter().filter(|u| u.is_version(&self.version)).collect();
+        if candidates.iter().any(|u| u.state.is_some_and(|s| self.states.contains(&s))) {
+            return 0;
+        }
+        let allowed: Vec<String> = self.states.iter().map(|&s| describe_state(s)).collect();
+        let (message, state) = if candidates.is_empty() {
+            let seen: Vec<String> = export.updates.iter().take(6).map(|u| u.label()).collect();
+            let seen = if seen.is_empty() { "no updates at all".to_owned() } else { seen.join(", ") };
+            (format!("version {} is not in the console export (it lists {seen})", self.version), String::new())
+        } else {
+            let states: Vec<String> = candidates
+                .iter()
+                .map(|u| format!("{} is {}", u.label(), u.state.map_or("without a state".to_owned(), describe_state)))
+                .collect();
+            let state = candidates.iter().find_map(|u| u.state).map(describe_state).unwrap_or_default();
+            (format!("{}; expected {}", states.join(", "), allowed.join(", ")), state)
+        };
+        out.push(Emission {
+            subject: format!("version {}", self.version),
+            message,
+            values: vec![("version".to_owned(), self.version.clone()), ("state".to_owned(), state)],
+            location: Some(Location::artifact(&export.path)),
+            excerpt: None,
+        });
+        0
+    }
+}

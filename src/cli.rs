@@ -1,0 +1,381 @@
+//! The command line: arguments (clap), and `run`, which wires rules, sources, the engine and
+//! the renderers together and decides the exit code. It writes only to the writers it is
+//! given, so tests can run it whole.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::diag::SetupError;
+use crate::finding::{Outcome, Report, Severity};
+use crate::report::{self, Format, human};
+use crate::rules::{self, ParamOrigin, ParamOverride, RuleSet};
+use crate::snapshot::{self, Artifact, Snapshot, TreeSource};
+
+#[derive(Debug, Parser)]
+#[command(name = "sitelint", version, about = "Checks ConfigMgr offline-servicing downloads and sites against declarative rules")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Evaluate the rules against a snapshot directory or live sources.
+    Check(CheckArgs),
+    /// Show the loaded rules.
+    Rules(RulesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// A snapshot directory (holding snapshot.yaml) or the manifest itself.
+    pub snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub sources: SourceArgs,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    /// Report format, repeatable: human (default), json; FMT=PATH writes it to a file.
+    #[arg(long = "format", value_name = "FMT[=PATH]")]
+    pub formats: Vec<String>,
+    /// Lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Only run these rules (ids or tag:NAME), repeatable.
+    #[arg(long, value_name = "ID")]
+    pub select: Vec<String>,
+    /// Skip these rules (ids or tag:NAME), repeatable.
+    #[arg(long, value_name = "ID")]
+    pub ignore: Vec<String>,
+    /// Count a rule that could not be evaluated as a failure.
+    #[arg(long)]
+    pub strict: bool,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print only the summary line in the human report.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Live sources, named one by one instead of a snapshot.
+#[derive(Debug, Args, Default)]
+pub struct SourceArgs {
+    /// A directory tree to check, as NAME=DIR (repeatable).
+    #[arg(long = "tree", value_name = "NAME=DIR")]
+    pub trees: Vec<String>,
+    /// The Service Connection Tool's -updatepackdest folder (same as --tree updatepack=DIR).
+    #[arg(long, value_name = "DIR")]
+    pub updatepack: Option<PathBuf>,
+    /// A log file, as [NAME=]PATH; NAME defaults to the file name (repeatable).
+    #[arg(long = "log", value_name = "[NAME=]PATH")]
+    pub logs: Vec<String>,
+    /// A `Get-CMSiteUpdate -Fast | ConvertTo-Json` export.
+    #[arg(long, value_name = "FILE")]
+    pub console_updates: Option<PathBuf>,
+    /// Hosts the proxy or firewall allows, one per line.
+    #[arg(long, value_name = "FILE")]
+    pub endpoints_allowlist: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RuleArgs {
+    /// A rule file or a directory of *.yaml/*.yml rule files (repeatable).
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Do not load the built-in ConfigMgr offline-servicing ruleset.
+    #[arg(long)]
+    pub no_default_rules: bool,
+    /// A config file with params and rule paths.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Override a ruleset param, e.g. --set target_version=2409 (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    #[command(subcommand)]
+    pub action: RulesAction,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesAction {
+    /// One line per loaded rule.
+    List,
+    /// Everything about one rule, including its definition.
+    Show { id: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// What `run` needs to know about where its output goes.
+#[derive(Debug, Clone, Copy)]
+pub struct Terminal {
+    pub stdout_is_tty: bool,
+    pub stderr_is_tty: bool,
+    /// `NO_COLOR` is set to a non-empty value.
+    pub no_color: bool,
+    pub width: usize,
+}
+
+/// Exit codes: 0 clean, 1 findings at or above `--fail-on`, 2 the run could not be done.
+pub const EXIT_CLEAN: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+pub fn run(cli: Cli, terminal: Terminal, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Result<u8> {
+    let color_choice = match &cli.command {
+        Command::Check(args) => args.color,
+        Command::Rules(_) => ColorChoice::Auto,
+    };
+    let style_for = |tty: bool| human::Style {
+        color: match color_choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => tty && !terminal.no_color,
+        },
+        width: terminal.width,
+    };
+    let result = match cli.command {
+        Command::Check(args) => check(args, style_for(terminal.stdout_is_tty), stdout, stderr),
+        Command::Rules(args) => rules_command(args, stdout),
+    };
+    match result {
+        Ok(code) => Ok(code),
+        Err(Failure::Io(e)) => Err(e),
+        Err(Failure::Setup(error)) => {
+            write_setup_error(&error, style_for(terminal.stderr_is_tty), stderr)?;
+            Ok(EXIT_ERROR)
+        }
+    }
+}
+
+enum Failure {
+    Setup(SetupError),
+    Io(io::Error),
+}
+
+impl From<SetupError> for Failure {
+    fn from(e: SetupError) -> Self {
+        Failure::Setup(e)
+    }
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Self {
+        Failure::Io(e)
+    }
+}
+
+fn write_setup_error(error: &SetupError, style: human::Style, stderr: &mut dyn Write) -> io::Result<()> {
+    match error {
+        SetupError::Problems(problems) => {
+            for problem in problems {
+                stderr.write_all(human::render_diagnostic(problem, style).as_bytes())?;
+                writeln!(stderr)?;
+            }
+            let files: std::collections::BTreeSet<&str> = problems.iter().map(|p| p.file.name.as_str()).collect();
+            let files: Vec<&str> = files.into_iter().collect();
+            let count = problems.len();
+            writeln!(stderr, "error: {count} problem{} in {}", if count == 1 { "" } else { "s" }, files.join(", "))
+        }
+        SetupError::Message { message, help } => {
+            writeln!(stderr, "error: {message}")?;
+            match help {
+                Some(help) => writeln!(stderr, "  help: {help}"),
+                None => Ok(()),
+            }
+        }
+    }
+}
+
+fn load_rules(args: &RuleArgs) -> Result<RuleSet, SetupError> {
+    let config = args.config.as_deref().map(crate::config::load).transpose()?.unwrap_or_default();
+    let mut sources = if args.no_default_rules { Vec::new() } else { rules::default_sources() };
+    for path in config.rules.iter().chain(&args.rules) {
+        sources.extend(rules::read_sources(path)?);
+    }
+    if sources.is_empty() {
+        return Err(SetupError::with_help("no rules to check", "remove --no-default-rules or add --rules PATH"));
+    }
+    let mut overrides = config.params;
+    for item in &args.set {
+        let Some((name, value)) = item.split_once('=') else {
+            return Err(SetupError::with_help(format!("--set {item}: expected KEY=VALUE"), "for example --set target_version=2409"));
+        };
+        overrides.push(ParamOverride { name: name.trim().to_owned(), value: value.to_owned(), origin: ParamOrigin::Flag });
+    }
+    rules::load(&sources, &overrides)
+}
+
+fn check(args: CheckArgs, style: human::Style, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<u8, Failure> {
+    let outputs = parse_formats(&args.formats)?;
+    let mut rule_set = load_rules(&args.rules)?;
+    rule_set.select(&args.select, &args.ignore)?;
+    let snapshot = snapshot_from(args.snapshot.as_deref(), &args.sources)?;
+    let report = crate::engine::evaluate(&rule_set, &snapshot);
+
+    for (format, path) in &outputs {
+        let text = match format {
+            Format::Human => human::render(&report, if path.is_some() { human::Style { color: false, ..style } } else { style }, args.quiet),
+            Format::Json => report::json::render(&report),
+        };
+        match path {
+            None => stdout.write_all(text.as_bytes())?,
+            Some(path) => std::fs::write(path, text)
+                .map_err(|e| SetupError::message(format!("cannot write the {format} report to {}: {e}", path.display())))?,
+        }
+    }
+    for error in &report.errors {
+        writeln!(stderr, "error: {}", error.message)?;
+    }
+    Ok(exit_code(&report, args.fail_on, args.strict))
+}
+
+pub fn exit_code(report: &Report, fail_on: FailOn, strict: bool) -> u8 {
+    if !report.errors.is_empty() {
+        return EXIT_ERROR;
+    }
+    let threshold = match fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Note => Some(Severity::Note),
+        FailOn::Never => None,
+    };
+    let failed = report.findings.iter().any(|f| match f.outcome {
+        Outcome::Fail => threshold.is_some_and(|t| f.severity >= t),
+        Outcome::NotEvaluated => strict,
+    });
+    if failed { EXIT_FINDINGS } else { EXIT_CLEAN }
+}
+
+/// `--format` values; at most one may go to standard output.
+fn parse_formats(values: &[String]) -> Result<Vec<(Format, Option<PathBuf>)>, SetupError> {
+    let mut outputs = Vec::new();
+    for value in values {
+        let (name, path) = match value.split_once('=') {
+            Some((name, path)) => (name, Some(PathBuf::from(path))),
+            None => (value.as_str(), None),
+        };
+        let format: Format = name.parse().map_err(SetupError::message)?;
+        outputs.push((format, path));
+    }
+    if outputs.iter().filter(|(_, p)| p.is_none()).count() > 1 {
+        return Err(SetupError::with_help("only one --format can write to standard output", "write the others to files, e.g. --format human --format json=report.json"));
+    }
+    if outputs.is_empty() {
+        outputs.push((Format::Human, None));
+    }
+    Ok(outputs)
+}
+
+fn snapshot_from(given: Option<&Path>, sources: &SourceArgs) -> Result<Snapshot, SetupError> {
+    let live = !sources.trees.is_empty()
+        || sources.updatepack.is_some()
+        || !sources.logs.is_empty()
+        || sources.console_updates.is_some()
+        || sources.endpoints_allowlist.is_some();
+    match (given, live) {
+        (Some(_), true) => Err(SetupError::with_help(
+            "give either a snapshot or source flags, not both",
+            "`sitelint check DIR` checks a snapshot; `sitelint check --updatepack DIR --log FILE ...` checks live sources",
+        )),
+        (Some(path), false) => snapshot::manifest::load(path),
+        (None, true) => live_snapshot(sources),
+        (None, false) => Err(SetupError::with_help(
+            "nothing to check",
+            "give a snapshot directory (try `sitelint check examples/snapshots/failed-download`) or live sources with --updatepack, --log, --console-updates, --endpoints-allowlist",
+        )),
+    }
+}
+
+fn live_snapshot(sources: &SourceArgs) -> Result<Snapshot, SetupError> {
+    let mut snapshot = Snapshot::default();
+    for item in &sources.trees {
+        let (name, dir) = named(item).ok_or_else(|| SetupError::with_help(format!("--tree {item}: expected NAME=DIR"), "for example --tree updatepack=D:\\USB\\UpdatePacks"))?;
+        snapshot.trees.push((name.to_owned(), TreeSource::Live(Artifact::given(Path::new(dir)))));
+    }
+    if let Some(dir) = &sources.updatepack {
+        snapshot.trees.push(("updatepack".to_owned(), TreeSource::Live(Artifact::given(dir))));
+    }
+    for item in &sources.logs {
+        let (name, path) = match named(item) {
+            Some((name, path)) => (name.to_owned(), path),
+            None => {
+                // Either separator: a Windows path typed on Linux keeps its backslashes.
+                let file_name = item.rsplit(['/', '\\']).next().unwrap_or(item);
+                (file_name.to_owned(), item.as_str())
+            }
+        };
+        snapshot.logs.push((name, Artifact::given(Path::new(path))));
+    }
+    snapshot.console = sources.console_updates.as_deref().map(Artifact::given);
+    snapshot.allowlist = sources.endpoints_allowlist.as_deref().map(Artifact::given);
+    Ok(snapshot)
+}
+
+/// `NAME=PATH`, where NAME holds no path characters (so `C:\a=b` stays a path).
+fn named(item: &str) -> Option<(&str, &str)> {
+    let (name, path) = item.split_once('=')?;
+    let plain = !name.is_empty() && !name.contains(['/', '\\', ':']);
+    plain.then_some((name, path))
+}
+
+fn rules_command(args: RulesArgs, stdout: &mut dyn Write) -> Result<u8, Failure> {
+    let rule_set = load_rules(&args.rules)?;
+    match args.action {
+        RulesAction::List => {
+            let id_width = rule_set.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
+            let kind_width = rule_set.rules.iter().map(|r| r.kind.len()).max().unwrap_or(0);
+            let mut rules: Vec<_> = rule_set.rules.iter().collect();
+            rules.sort_by(|a, b| a.id.cmp(&b.id));
+            for rule in rules {
+                let disabled = if rule.disabled.is_some() { " (disabled)" } else { "" };
+                writeln!(stdout, "{:id_width$}  {:7}  {:kind_width$}  {}{disabled}", rule.id, rule.severity.as_str(), rule.kind, rule.title)?;
+            }
+        }
+        RulesAction::Show { id } => {
+            let Some(rule) = rule_set.get(&id) else {
+                let help = match crate::diag::did_you_mean(&id, rule_set.rules.iter().map(|r| r.id.as_str())) {
+                    Some(close) => format!("did you mean `{close}`?"),
+                    None => "`sitelint rules list` shows the loaded rules".to_owned(),
+                };
+                return Err(SetupError::with_help(format!("no loaded rule has the id `{id}`"), help).into());
+            };
+            writeln!(stdout, "{}  ({} {})", rule.id, rule.severity, rule.kind)?;
+            writeln!(stdout, "{}", rule.title)?;
+            if !rule.tags.is_empty() {
+                writeln!(stdout, "tags: {}", rule.tags.join(", "))?;
+            }
+            writeln!(stdout, "defined in {}", rule.origin)?;
+            if let Some(reason) = &rule.disabled {
+                writeln!(stdout, "disabled: {reason}")?;
+            }
+            if let Some(help) = &rule.help {
+                writeln!(stdout, "\nhelp: {help}")?;
+            }
+            if let Some(url) = &rule.url {
+                writeln!(stdout, "url: {url}")?;
+            }
+            writeln!(stdout, "\n{}", rule.definition)?;
+        }
+    }
+    Ok(EXIT_CLEAN)
+}

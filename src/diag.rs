@@ -1,0 +1,187 @@
+//! Problems in the files a user wrote (rule files, snapshot manifests, configs), each tied to
+//! the exact bytes it is about so that the terminal can draw a caret under them.
+
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+
+use miette::{Diagnostic, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SpanContents};
+
+/// A file the user wrote, kept whole so diagnostics can quote it.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path as the user gave it, shown in every diagnostic.
+    pub name: String,
+    pub text: String,
+}
+
+impl SourceFile {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<Self> {
+        Arc::new(SourceFile { name: name.into(), text: text.into() })
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_column(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let before = &self.text.as_bytes()[..offset];
+        let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+        let line = memchr::memchr_iter(b'\n', before).count() + 1;
+        let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+        (line, column)
+    }
+}
+
+impl SourceCode for SourceFile {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self.text.read_span(span, context_lines_before, context_lines_after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+/// One problem at one place in a user's file.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub file: Arc<SourceFile>,
+    pub span: Range<usize>,
+    pub message: String,
+    /// Text under the caret.
+    pub label: String,
+    pub help: Option<String>,
+}
+
+impl Problem {
+    pub fn new(
+        file: &Arc<SourceFile>,
+        span: Range<usize>,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) -> Self {
+        Problem {
+            file: Arc::clone(file),
+            span,
+            message: message.into(),
+            label: label.into(),
+            help: None,
+        }
+    }
+
+    #[must_use]
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// `file:line:column`, for messages outside miette (tests, logs).
+    pub fn position(&self) -> String {
+        let (line, column) = self.file.line_column(self.span.start);
+        format!("{}:{line}:{column}", self.file.name)
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Problem {}
+
+impl Diagnostic for Problem {
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&*self.file)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        // An empty span still gets a caret: miette draws nothing for length 0 at end of input.
+        let len = self.span.len().max(usize::from(self.span.start < self.file.text.len()));
+        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
+            Some(self.label.clone()),
+            (self.span.start, len),
+        ))))
+    }
+}
+
+/// Why a run could not start: problems in the user's files, or a plain message (a missing
+/// path, contradictory flags). Both end the run with exit code 2.
+#[derive(Debug)]
+pub enum SetupError {
+    Problems(Vec<Problem>),
+    Message { message: String, help: Option<String> },
+}
+
+impl SetupError {
+    pub fn message(message: impl Into<String>) -> Self {
+        SetupError::Message { message: message.into(), help: None }
+    }
+
+    pub fn with_help(message: impl Into<String>, help: impl Into<String>) -> Self {
+        SetupError::Message { message: message.into(), help: Some(help.into()) }
+    }
+}
+
+impl From<Vec<Problem>> for SetupError {
+    fn from(problems: Vec<Problem>) -> Self {
+        SetupError::Problems(problems)
+    }
+}
+
+/// The closest of `candidates` to a misspelt `word`, if it is close enough to be a likely typo.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let word = word.to_ascii_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(&word, &c.to_ascii_lowercase()), c))
+        .filter(|&(d, c)| d <= (c.len().max(word.len()) / 3).max(1))
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == cb { prev } else { 1 + prev.min(cur).min(row[j]) };
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_field_names_only() {
+        let fields = ["pattern", "log", "scope", "run-start"];
+        assert_eq!(did_you_mean("patern", fields), Some("pattern"));
+        assert_eq!(did_you_mean("runstart", fields), Some("run-start"));
+        assert_eq!(did_you_mean("severity", fields), None);
+    }
+
+    #[test]
+    fn line_column_counts_characters() {
+        let file = SourceFile::new("r.yaml", "a: 1\nié: x\n");
+        assert_eq!(file.line_column(10), (2, 5));
+    }
+}

@@ -1,0 +1,251 @@
+//! Internet endpoints: the hosts a rule requires, the allowlist a proxy or firewall enforces,
+//! and the results of probing them.
+//!
+//! A URL counts as its host. An allowlist entry `*.example.com` allows every host that ends in
+//! `.example.com`, at any depth, but not `example.com` itself. A required wildcard is covered
+//! only by an entry that allows every host it can stand for; a probe counts for the host it
+//! probed.
+
+use std::fmt;
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostPattern {
+    Exact(String),
+    /// `*<label_suffix>.<domain>`: `*.manage.microsoft.com` has an empty label suffix;
+    /// `*-umwatsonc.events.data.microsoft.com` has `-umwatsonc`.
+    Wildcard { label_suffix: String, domain: String },
+}
+
+impl HostPattern {
+    /// Parses a host, a `*.` or `*-x.` wildcard, or a URL (reduced to its host).
+    pub fn parse(text: &str) -> Result<HostPattern, String> {
+        let mut host = text.trim();
+        if let Some((_, rest)) = host.split_once("://") {
+            host = rest;
+        }
+        host = host.split(['/', '?', '#']).next().unwrap_or("");
+        if let Some((_, rest)) = host.rsplit_once('@') {
+            host = rest;
+        }
+        if let Some((name, port)) = host.rsplit_once(':') {
+            if port.chars().all(|c| c.is_ascii_digit()) {
+                host = name;
+            }
+        }
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        let valid = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+        if let Some(rest) = host.strip_prefix('*') {
+            let (label_suffix, domain) = rest.split_once('.').unwrap_or((rest, ""));
+            if !valid(domain) || domain.contains('*') || !(label_suffix.is_empty() || valid(label_suffix)) {
+                return Err(format!("`{text}` is not a host wildcard like `*.example.com`"));
+            }
+            return Ok(HostPattern::Wildcard { label_suffix: label_suffix.to_owned(), domain: domain.to_owned() });
+        }
+        if !valid(&host) {
+            return Err(format!("`{text}` is not a host name or URL"));
+        }
+        Ok(HostPattern::Exact(host))
+    }
+
+    /// Whether this (allowlist) pattern allows one concrete host.
+    pub fn allows_host(&self, host: &str) -> bool {
+        match self {
+            HostPattern::Exact(h) => h == host,
+            HostPattern::Wildcard { label_suffix, domain } => {
+                let Some(prefix) = host.strip_suffix(domain.as_str()).and_then(|p| p.strip_suffix('.')) else {
+                    return false;
+                };
+                let last_label = prefix.rsplit('.').next().unwrap_or("");
+                !prefix.is_empty() && last_label.len() > label_suffix.len() && last_label.ends_with(label_suffix.as_str())
+            }
+        }
+    }
+
+    /// Whether this (allowlist) pattern allows every host `required` can stand for.
+    pub fn covers(&self, required: &HostPattern) -> bool {
+        match required {
+            HostPattern::Exact(host) => self.allows_host(host),
+            HostPattern::Wildcard { label_suffix: r_suffix, domain: r_domain } => match self {
+                HostPattern::Exact(_) => false,
+                HostPattern::Wildcard { label_suffix, domain } if r_domain == domain => {
+                    r_suffix.ends_with(label_suffix.as_str())
+                }
+                // A wildcard on a subdomain: its hosts all end in `.{r_domain}`, so the
+                // allowlist entry decides on the fixed part.
+                HostPattern::Wildcard { .. } => self.allows_host(r_domain),
+            },
+        }
+    }
+}
+
+impl fmt::Display for HostPattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HostPattern::Exact(h) => f.write_str(h),
+            HostPattern::Wildcard { label_suffix, domain } => write!(f, "*{label_suffix}.{domain}"),
+        }
+    }
+}
+
+/// An allowlist entry and the line it came from.
+#[derive(Debug, Clone)]
+pub struct AllowEntry {
+    pub pattern: HostPattern,
+    pub line: u64,
+}
+
+/// Parses an allowlist: one host per line, `#` comments, URLs reduced to hosts. Entries may
+/// also be separated by `;` or `,` as in a WinHTTP proxy bypass list; `<local>` is skipped.
+/// Returns the entries and one message per line that holds no host.
+pub fn parse_allowlist(text: &str) -> (Vec<AllowEntry>, Vec<String>) {
+    let mut entries = Vec::new();
+    let mut errors = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line_no = index as u64 + 1;
+        let content = line.split('#').next().unwrap_or("");
+        for item in content.split([';', ',', ' ', '\t']).map(str::trim).filter(|s| !s.is_empty()) {
+            if item.eq_ignore_ascii_case("<local>") {
+                continue;
+            }
+            match HostPattern::parse(item) {
+                Ok(pattern) => entries.push(AllowEntry { pattern, line: line_no }),
+                Err(e) => errors.push(format!("line {line_no}: {e}")),
+            }
+        }
+    }
+    (entries, errors)
+}
+
+/// One probe of one host, as `collect --probe-endpoints` records it.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct Probe {
+    pub host: String,
+    pub reachable: bool,
+    /// `direct` or the proxy it went through.
+    #[serde(default)]
+    pub route: Option<String>,
+    /// Why it failed: refused, timed out, name not resolved, proxy answered 403...
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
+pub fn parse_probes(text: &str) -> Result<Vec<Probe>, String> {
+    serde_json::from_str(text.trim_start_matches('\u{feff}'))
+        .map_err(|e| format!("not a list of probe results at line {}, column {}: {e}", e.line(), e.column()))
+}
+
+/// Everything known about the network of the machine that downloads.
+#[derive(Debug, Clone, Default)]
+pub struct Endpoints {
+    pub allowlist: Option<(String, Vec<AllowEntry>)>,
+    pub probes: Option<(String, Vec<Probe>)>,
+}
+
+/// Whether a required endpoint is covered, and by what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Coverage {
+    Allowed { line: u64 },
+    Reachable,
+    Missing { probe_failure: Option<String> },
+}
+
+impl Endpoints {
+    pub fn coverage(&self, required: &HostPattern) -> Coverage {
+        if let Some((_, entries)) = &self.allowlist {
+            if let Some(entry) = entries.iter().find(|e| e.pattern.covers(required)) {
+                return Coverage::Allowed { line: entry.line };
+            }
+        }
+        let HostPattern::Exact(host) = required else {
+            return Coverage::Missing { probe_failure: None };
+        };
+        let probes = self.probes.as_ref().map(|(_, p)| p.as_slice()).unwrap_or_default();
+        let mine = probes.iter().filter(|p| p.host.eq_ignore_ascii_case(host));
+        let mut failure = None;
+        for probe in mine {
+            if probe.reachable {
+                return Coverage::Reachable;
+            }
+            let route = probe.route.as_deref().unwrap_or("direct");
+            let detail = probe.detail.as_deref().unwrap_or("unreachable");
+            failure = Some(format!("{detail} ({route})"));
+        }
+        Coverage::Missing { probe_failure: failure }
+    }
+
+    /// The artifact that shows an absence: the allowlist, else the probe results.
+    pub fn evidence_path(&self) -> &str {
+        self.allowlist
+            .as_ref()
+            .map(|(p, _)| p.as_str())
+            .or_else(|| self.probes.as_ref().map(|(p, _)| p.as_str()))
+            .unwrap_or("")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> HostPattern {
+        HostPattern::parse(s).unwrap()
+    }
+
+    #[test]
+    fn urls_reduce_to_hosts() {
+        assert_eq!(p("https://Go.Microsoft.com/fwlink/?LinkID=2298749"), p("go.microsoft.com"));
+        assert_eq!(p("http://user@proxy.contoso.com:8080/"), p("proxy.contoso.com"));
+        assert!(HostPattern::parse("https://").is_err());
+        assert!(HostPattern::parse("a b").is_err());
+    }
+
+    #[test]
+    fn star_dot_allows_any_depth_but_not_the_domain_itself() {
+        let allow = p("*.manage.microsoft.com");
+        assert!(allow.allows_host("sccm.manage.microsoft.com"));
+        assert!(allow.allows_host("configmgrbits.cdn.manage.microsoft.com"));
+        assert!(!allow.allows_host("manage.microsoft.com"));
+        assert!(!allow.allows_host("evilmanage.microsoft.com"));
+    }
+
+    #[test]
+    fn required_wildcards_need_an_entry_that_allows_all_they_stand_for() {
+        let required = p("*-umwatsonc.events.data.microsoft.com");
+        assert!(p("*.events.data.microsoft.com").covers(&required));
+        assert!(p("*.microsoft.com").covers(&required));
+        assert!(p("*-umwatsonc.events.data.microsoft.com").covers(&required));
+        assert!(!p("umwatsonc.events.data.microsoft.com").covers(&required));
+        assert!(!p("*.data.microsoft.net").covers(&required));
+        let star = p("*.manage.microsoft.com");
+        assert!(p("*.microsoft.com").covers(&star));
+        assert!(star.covers(&star));
+        assert!(!p("*.cdn.manage.microsoft.com").covers(&star));
+        assert!(!p("*-x.manage.microsoft.com").covers(&star));
+    }
+
+    #[test]
+    fn allowlist_lines_comments_and_bypass_lists() {
+        let (entries, errors) = parse_allowlist("# proxy\r\ngo.microsoft.com\r\n*.manage.microsoft.com;<local>  # ok\r\nhttps://\r\n");
+        let hosts: Vec<String> = entries.iter().map(|e| e.pattern.to_string()).collect();
+        assert_eq!(hosts, ["go.microsoft.com", "*.manage.microsoft.com"]);
+        assert_eq!(entries[1].line, 3);
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].starts_with("line 4"));
+    }
+
+    #[test]
+    fn probes_count_for_the_host_they_probed() {
+        let endpoints = Endpoints {
+            allowlist: None,
+            probes: Some(("p.json".into(), parse_probes(r#"[{"host":"go.microsoft.com","reachable":true},{"host":"download.microsoft.com","reachable":false,"route":"proxy.contoso.com:8080","detail":"proxy answered 403"}]"#).unwrap())),
+        };
+        assert_eq!(endpoints.coverage(&p("go.microsoft.com")), Coverage::Reachable);
+        assert_eq!(
+            endpoints.coverage(&p("download.microsoft.com")),
+            Coverage::Missing { probe_failure: Some("proxy answered 403 (proxy.contoso.com:8080)".into()) }
+        );
+        assert_eq!(endpoints.coverage(&p("*.manage.microsoft.com")), Coverage::Missing { probe_failure: None });
+    }
+}

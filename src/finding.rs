@@ -1,0 +1,210 @@
+//! The neutral result model every check produces and every renderer consumes. Nothing here
+//! knows about terminals, JSON or SARIF.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// Findings kept per rule; the rest are counted and the count is reported. A log with a
+/// million failures does not need a million diagnostics, and keeping them would make memory
+/// grow with the input.
+pub const MAX_FINDINGS_PER_RULE: usize = 1000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub const NAMES: &[&str] = &["error", "warning", "note"];
+
+    pub fn parse(name: &str) -> Option<Severity> {
+        match name {
+            "error" => Some(Severity::Error),
+            "warning" => Some(Severity::Warning),
+            "note" => Some(Severity::Note),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// The rule's condition is violated.
+    Fail,
+    /// The rule could not be checked because the snapshot lacks what it reads.
+    NotEvaluated,
+}
+
+/// Where a finding is, in terms a person can open: a path relative to the snapshot (or the
+/// path the user gave), and for text, the 1-based line and column (in characters).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Location {
+    pub path: String,
+    pub line: Option<u64>,
+    pub column: Option<u64>,
+    /// Column just past the match, on the same line as `column`.
+    pub end_column: Option<u64>,
+    /// Byte range in the file, where bytes in the file and in the text are the same (UTF-8).
+    pub byte_offset: Option<u64>,
+    pub byte_length: Option<u64>,
+}
+
+impl Location {
+    /// A location that names a whole artifact (a file that shows an absence, a tree root).
+    pub fn artifact(path: impl Into<String>) -> Self {
+        Location {
+            path: path.into(),
+            line: None,
+            column: None,
+            end_column: None,
+            byte_offset: None,
+            byte_length: None,
+        }
+    }
+
+    pub fn at_line(path: impl Into<String>, line: u64) -> Self {
+        Location { line: Some(line), column: Some(1), ..Location::artifact(path) }
+    }
+}
+
+/// The text a human report shows around a finding: an excerpt of the log entry (clipped for
+/// long lines) with the matched part marked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Excerpt {
+    pub text: String,
+    /// 1-based line number of the first line of `text`.
+    pub first_line: u64,
+    /// Byte range of the match within `text`.
+    pub highlight: std::ops::Range<usize>,
+    /// What the label under the match says: the entry's component and time, where known.
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub rule_id: String,
+    pub severity: Severity,
+    pub outcome: Outcome,
+    /// What was expected and what was found.
+    pub message: String,
+    /// What the finding is about, stable across runs: a file path, captured values, a host.
+    pub subject: String,
+    pub location: Option<Location>,
+    pub excerpt: Option<Excerpt>,
+    pub help: Option<String>,
+    pub url: Option<String>,
+}
+
+impl Finding {
+    /// The order reports use: by place, then rule, so output is the same on every run.
+    pub fn sort_key(&self) -> impl Ord + '_ {
+        (
+            self.outcome,
+            self.location.as_ref().map(|l| (&l.path, l.line, l.column)),
+            &self.rule_id,
+            &self.subject,
+            &self.message,
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleStatus {
+    Passed,
+    Failed,
+    NotEvaluated,
+    Disabled,
+}
+
+/// One loaded rule and what became of it in this run.
+#[derive(Debug, Clone)]
+pub struct RuleResult {
+    pub id: String,
+    pub kind: &'static str,
+    pub severity: Severity,
+    pub title: String,
+    pub help: Option<String>,
+    pub url: Option<String>,
+    pub tags: Vec<String>,
+    pub status: RuleStatus,
+    /// Why the rule was not evaluated or is disabled.
+    pub reason: Option<String>,
+    /// Findings beyond the per-rule cap, counted but not kept.
+    pub omitted: u64,
+}
+
+/// A source that was named but could not be read: the run goes on, and ends with exit 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceError {
+    pub path: String,
+    pub message: String,
+}
+
+/// What the snapshot was, for the report header.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SnapshotInfo {
+    /// The manifest's path, or `None` for a check of live sources.
+    pub path: Option<String>,
+    pub host: Option<String>,
+    pub collected_at: Option<String>,
+}
+
+/// Everything a renderer needs.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub snapshot: SnapshotInfo,
+    pub findings: Vec<Finding>,
+    pub rules: Vec<RuleResult>,
+    pub errors: Vec<SourceError>,
+}
+
+/// Counts for the summary line and the exit code.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
+    pub not_evaluated: usize,
+    pub passed: usize,
+}
+
+impl Report {
+    pub fn totals(&self) -> Totals {
+        let mut totals = Totals::default();
+        for finding in self.findings.iter().filter(|f| f.outcome == Outcome::Fail) {
+            match finding.severity {
+                Severity::Error => totals.errors += 1,
+                Severity::Warning => totals.warnings += 1,
+                Severity::Note => totals.notes += 1,
+            }
+        }
+        for rule in &self.rules {
+            match rule.status {
+                RuleStatus::NotEvaluated => totals.not_evaluated += 1,
+                RuleStatus::Passed => totals.passed += 1,
+                RuleStatus::Failed | RuleStatus::Disabled => {}
+            }
+        }
+        totals
+    }
+}

@@ -1,0 +1,23 @@
+//! sitelint: a declarative policy linter for Microsoft Configuration Manager sites.
+//!
+//! YAML rules are compiled ([`rules`], one module per kind in [`checks`]) and evaluated
+//! against a snapshot of the environment ([`snapshot`]) by the [`engine`], which produces the
+//! neutral [`finding`] model that the [`report`] renderers turn into text. The library never
+//! prints: [`cli::run`] writes to the writers it is given.
+
+pub mod checks;
+pub mod cli;
+pub mod config;
+pub mod console;
+pub mod diag;
+pub mod endpoints;
+pub mod engine;
+pub mod finding;
+pub mod hresult;
+pub mod logscan;
+pub mod report;
+pub mod rules;
+pub mod snapshot;
+pub mod template;
+pub mod text;
+pub mod yaml;

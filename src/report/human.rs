@@ -1,0 +1,186 @@
+//! The report for a person at a terminal: one miette diagnostic per finding, with the log
+//! excerpt and the match underlined, then a one-line summary.
+
+use std::fmt::{self, Write as _};
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SpanContents,
+};
+
+use crate::finding::{Excerpt, Finding, Outcome, Report, Severity, Totals};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+    pub width: usize,
+}
+
+/// A handler configured the same way for findings and for rule-file problems.
+pub fn handler(style: Style) -> GraphicalReportHandler {
+    let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false)
+}
+
+/// Renders any miette diagnostic (rule-file problems use this too).
+pub fn render_diagnostic(diagnostic: &dyn Diagnostic, style: Style) -> String {
+    let mut out = String::new();
+    if handler(style).render_report(&mut out, diagnostic).is_err() {
+        let _ = writeln!(out, "{diagnostic}");
+    }
+    out
+}
+
+/// The whole report; with `quiet`, only the summary line.
+pub fn render(report: &Report, style: Style, quiet: bool) -> String {
+    let mut out = String::new();
+    if !quiet {
+        for finding in &report.findings {
+            out.push_str(&render_diagnostic(&FindingDiagnostic::new(finding), style));
+            out.push('\n');
+        }
+        for rule in report.rules.iter().filter(|r| r.omitted > 0) {
+            let _ = writeln!(
+                out,
+                "note: {} found {} more than the {} shown; the JSON report counts them as omitted_findings\n",
+                rule.id,
+                plural(usize::try_from(rule.omitted).unwrap_or(usize::MAX), "finding", "findings"),
+                crate::finding::MAX_FINDINGS_PER_RULE
+            );
+        }
+    }
+    out.push_str(&summary(report.totals()));
+    out.push('\n');
+    out
+}
+
+/// `2 errors, 1 warning, 1 rule not evaluated, 31 rules passed`.
+pub fn summary(t: Totals) -> String {
+    let mut parts = vec![plural(t.errors, "error", "errors"), plural(t.warnings, "warning", "warnings")];
+    if t.notes > 0 {
+        parts.push(plural(t.notes, "note", "notes"));
+    }
+    parts.push(format!("{} not evaluated", plural(t.not_evaluated, "rule", "rules")));
+    parts.push(format!("{} passed", plural(t.passed, "rule", "rules")));
+    parts.join(", ")
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Adapts a [`Finding`] to miette.
+struct FindingDiagnostic<'a> {
+    finding: &'a Finding,
+    source: Option<ExcerptSource<'a>>,
+}
+
+impl<'a> FindingDiagnostic<'a> {
+    fn new(finding: &'a Finding) -> Self {
+        let source = finding.excerpt.as_ref().map(|excerpt| ExcerptSource {
+            name: finding.location.as_ref().map_or_else(String::new, |l| l.path.clone()),
+            excerpt,
+        });
+        FindingDiagnostic { finding, source }
+    }
+}
+
+impl fmt::Debug for FindingDiagnostic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.finding.message)
+    }
+}
+
+impl fmt::Display for FindingDiagnostic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let finding = self.finding;
+        f.write_str(&finding.message)?;
+        // Without an excerpt, miette shows no place; name it in the message instead.
+        if finding.excerpt.is_none() {
+            if let Some(location) = &finding.location {
+                write!(f, "\n    at {}", location.path)?;
+                if let Some(line) = location.line {
+                    write!(f, ":{line}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for FindingDiagnostic<'_> {}
+
+impl Diagnostic for FindingDiagnostic<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(&self.finding.rule_id))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match (self.finding.outcome, self.finding.severity) {
+            (Outcome::NotEvaluated, _) | (Outcome::Fail, Severity::Note) => miette::Severity::Advice,
+            (Outcome::Fail, Severity::Warning) => miette::Severity::Warning,
+            (Outcome::Fail, Severity::Error) => miette::Severity::Error,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        if self.finding.outcome == Outcome::NotEvaluated {
+            return None;
+        }
+        self.finding.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        if self.finding.outcome == Outcome::NotEvaluated {
+            return None;
+        }
+        self.finding.url.as_ref().map(|u| Box::new(u) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let excerpt = self.finding.excerpt.as_ref()?;
+        let span = excerpt.highlight.start..excerpt.highlight.end.max(excerpt.highlight.start);
+        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(Some(excerpt.label.clone()), span))))
+    }
+}
+
+/// An excerpt shown with the line numbers it has in the log, not from 1.
+struct ExcerptSource<'a> {
+    name: String,
+    excerpt: &'a Excerpt,
+}
+
+impl SourceCode for ExcerptSource<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let inner = self.excerpt.text.read_span(span, context_lines_before, context_lines_after)?;
+        let first_line = usize::try_from(self.excerpt.first_line).unwrap_or(1).saturating_sub(1);
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line() + first_line,
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_counts_and_pluralises() {
+        let t = Totals { errors: 2, warnings: 1, notes: 0, not_evaluated: 1, passed: 31 };
+        assert_eq!(summary(t), "2 errors, 1 warning, 1 rule not evaluated, 31 rules passed");
+    }
+}

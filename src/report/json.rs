@@ -1,0 +1,94 @@
+//! The JSON report (`sitelint_report: 1`): every finding and every loaded rule with its status,
+//! for scripts and pipelines. Field names are part of the contract.
+
+use serde::Serialize;
+
+use crate::finding::{Finding, Location, Outcome, Report, RuleStatus, Severity, SnapshotInfo};
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    sitelint_report: u32,
+    tool: Tool,
+    snapshot: &'a SnapshotInfo,
+    findings: Vec<JsonFinding<'a>>,
+    rules: Vec<JsonRule<'a>>,
+    errors: Vec<JsonError<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule_id: &'a str,
+    severity: Severity,
+    outcome: Outcome,
+    message: &'a str,
+    subject: &'a str,
+    location: Option<&'a Location>,
+    help: Option<&'a str>,
+    url: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonRule<'a> {
+    id: &'a str,
+    kind: &'a str,
+    severity: Severity,
+    title: &'a str,
+    tags: &'a [String],
+    status: RuleStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    /// Findings found beyond the per-rule cap and left out of `findings`.
+    omitted_findings: u64,
+}
+
+#[derive(Serialize)]
+struct JsonError<'a> {
+    path: &'a str,
+    message: &'a str,
+}
+
+pub fn render(report: &Report) -> String {
+    let json = JsonReport {
+        sitelint_report: 1,
+        tool: Tool { name: "sitelint", version: env!("CARGO_PKG_VERSION") },
+        snapshot: &report.snapshot,
+        findings: report.findings.iter().map(json_finding).collect(),
+        rules: report
+            .rules
+            .iter()
+            .map(|r| JsonRule {
+                id: &r.id,
+                kind: r.kind,
+                severity: r.severity,
+                title: &r.title,
+                tags: &r.tags,
+                status: r.status,
+                reason: r.reason.as_deref(),
+                omitted_findings: r.omitted,
+            })
+            .collect(),
+        errors: report.errors.iter().map(|e| JsonError { path: &e.path, message: &e.message }).collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&json).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
+}
+
+fn json_finding(f: &Finding) -> JsonFinding<'_> {
+    JsonFinding {
+        rule_id: &f.rule_id,
+        severity: f.severity,
+        outcome: f.outcome,
+        message: &f.message,
+        subject: &f.subject,
+        location: f.location.as_ref(),
+        help: f.help.as_deref(),
+        url: f.url.as_deref(),
+    }
+}

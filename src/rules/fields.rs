@@ -1,0 +1,283 @@
+//! Typed reading of one rule's fields from the YAML tree. Every read that fails records a
+//! problem at the exact value and returns `None`, so a rule file is checked to the end and the
+//! author sees every mistake at once.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use crate::diag::{Problem, SourceFile, did_you_mean};
+use crate::logscan::Pattern;
+use crate::template::Template;
+use crate::yaml::{Node, Value};
+
+/// Ruleset parameters by name, after `--config` and `--set` overrides.
+pub type Params = BTreeMap<String, String>;
+
+/// A value and the bytes it came from.
+#[derive(Debug, Clone)]
+pub struct Sp<T> {
+    pub value: T,
+    pub span: Range<usize>,
+}
+
+/// The fields of one mapping. `'n` is the YAML tree (values read from it live that long),
+/// `'c` the context: the file and the params.
+pub struct Fields<'n, 'c> {
+    file: &'c Arc<SourceFile>,
+    entries: &'n [(Node, Node)],
+    used: Vec<bool>,
+    /// Where "missing field" problems point: the rule's first key.
+    anchor: Range<usize>,
+    params: &'c Params,
+    problems: Vec<Problem>,
+    /// Every name a reader asked for: the fields this rule may have.
+    known: Vec<&'static str>,
+}
+
+impl<'n, 'c> Fields<'n, 'c> {
+    pub fn new(file: &'c Arc<SourceFile>, entries: &'n [(Node, Node)], anchor: Range<usize>, params: &'c Params) -> Self {
+        Fields { file, entries, used: vec![false; entries.len()], anchor, params, problems: Vec::new(), known: Vec::new() }
+    }
+
+    pub fn file(&self) -> &Arc<SourceFile> {
+        self.file
+    }
+
+    pub fn params(&self) -> &Params {
+        self.params
+    }
+
+    fn take(&mut self, name: &'static str) -> Option<&'n Node> {
+        self.known.push(name);
+        let index = self.entries.iter().position(|(k, _)| matches!(&k.value, Value::Str(s) if s == name))?;
+        self.used[index] = true;
+        Some(&self.entries[index].1)
+    }
+
+    pub fn problem(&mut self, span: Range<usize>, message: impl Into<String>, label: impl Into<String>) {
+        self.problems.push(Problem::new(self.file, span, message, label));
+    }
+
+    pub fn problem_with_help(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        self.problems.push(Problem::new(self.file, span, message, label).with_help(help));
+    }
+
+    fn wrong_type(&mut self, name: &str, node: &Node, expected: &str) {
+        let found = node.value.type_name();
+        self.problem(node.span.clone(), format!("`{name}` must be {expected}"), format!("found {found}"));
+    }
+
+    pub fn missing(&mut self, name: &str, help: &str) {
+        let anchor = self.anchor.clone();
+        self.problem_with_help(anchor, format!("missing field `{name}`"), format!("this rule has no `{name}`"), help);
+    }
+
+    /// An optional string. Numbers are taken as their text (`version: 2409`).
+    pub fn string(&mut self, name: &'static str) -> Option<Sp<String>> {
+        let node = self.take(name)?;
+        match scalar_text(node) {
+            Some(text) => Some(Sp { value: text, span: node.span.clone() }),
+            None => {
+                self.wrong_type(name, node, "a string");
+                None
+            }
+        }
+    }
+
+    /// A required string; `help` tells the author what to write.
+    pub fn required_string(&mut self, name: &'static str, help: &str) -> Option<Sp<String>> {
+        let present = self.entries.iter().any(|(k, _)| matches!(&k.value, Value::Str(s) if s == name));
+        if !present {
+            self.known.push(name);
+            self.missing(name, help);
+            return None;
+        }
+        self.string(name)
+    }
+
+    /// A list of strings; a single string counts as a list of one.
+    pub fn strings(&mut self, name: &'static str) -> Option<Vec<Sp<String>>> {
+        let node = self.take(name)?;
+        let items: Vec<&Node> = match &node.value {
+            Value::Seq(items) => items.iter().collect(),
+            _ => vec![node],
+        };
+        let mut out = Vec::new();
+        for item in items {
+            match scalar_text(item) {
+                Some(text) => out.push(Sp { value: text, span: item.span.clone() }),
+                None => self.wrong_type(name, item, "a string or a list of strings"),
+            }
+        }
+        Some(out)
+    }
+
+    /// A mapping-valued field's entries (`trees:` in a manifest); null counts as empty.
+    pub fn map(&mut self, name: &'static str) -> Option<&'n [(Node, Node)]> {
+        let node = self.take(name)?;
+        match &node.value {
+            Value::Map(entries) => Some(entries),
+            Value::Null => Some(&[]),
+            _ => {
+                self.wrong_type(name, node, "a mapping");
+                None
+            }
+        }
+    }
+
+    /// A list-valued field's items (`rules:` in a rule file); null counts as empty.
+    pub fn list(&mut self, name: &'static str) -> Option<&'n [Node]> {
+        let node = self.take(name)?;
+        match &node.value {
+            Value::Seq(items) => Some(items),
+            Value::Null => Some(&[]),
+            _ => {
+                self.wrong_type(name, node, "a list");
+                None
+            }
+        }
+    }
+
+    pub fn count(&mut self, name: &'static str) -> Option<Sp<u64>> {
+        let node = self.take(name)?;
+        match &node.value {
+            Value::Int(n) if *n >= 0 => Some(Sp { value: n.unsigned_abs(), span: node.span.clone() }),
+            _ => {
+                self.wrong_type(name, node, "a whole number, 0 or more");
+                None
+            }
+        }
+    }
+
+    pub fn bool(&mut self, name: &'static str) -> Option<bool> {
+        let node = self.take(name)?;
+        match &node.value {
+            Value::Bool(b) => Some(*b),
+            _ => {
+                self.wrong_type(name, node, "`true` or `false`");
+                None
+            }
+        }
+    }
+
+    /// Substitutes ruleset params into a string (`version: "{target_version}"`).
+    pub fn with_params(&mut self, text: &Sp<String>) -> Option<String> {
+        let template = self.template(text, &[])?;
+        let params = self.params;
+        Some(template.render(|name| params.get(name).cloned()))
+    }
+
+    /// Parses a template and checks that it only names params or the given `extra` values.
+    pub fn template(&mut self, text: &Sp<String>, extra: &[String]) -> Option<Template> {
+        let template = match Template::parse(&text.value) {
+            Ok(t) => t,
+            Err(err) => {
+                let span = self.inner_span(text, err.range);
+                let mut problem = Problem::new(self.file, span, err.message, "here");
+                if let Some(help) = err.help {
+                    problem = problem.with_help(help);
+                }
+                self.problems.push(problem);
+                return None;
+            }
+        };
+        let mut ok = true;
+        for (name, range) in template.names_with_ranges(&text.value) {
+            if self.params.contains_key(name) || extra.iter().any(|e| e == name) {
+                continue;
+            }
+            ok = false;
+            let candidates: Vec<&str> =
+                self.params.keys().map(String::as_str).chain(extra.iter().map(String::as_str)).collect();
+            let mut help = if candidates.is_empty() {
+                "no values are available here".to_owned()
+            } else {
+                format!("available here: {}", candidates.join(", "))
+            };
+            if let Some(close) = did_you_mean(name, candidates.iter().copied()) {
+                help = format!("did you mean `{{{close}}}`? ({help})");
+            }
+            let span = self.inner_span(text, range);
+            self.problem_with_help(span, format!("unknown placeholder `{{{name}}}`"), "not a capture, param or built-in value", help);
+        }
+        ok.then_some(template)
+    }
+
+    /// Compiles a regex, reporting the regex crate's own explanation at the value.
+    pub fn pattern(&mut self, text: &Sp<String>) -> Option<Pattern> {
+        match Pattern::new(&text.value) {
+            Ok(p) => Some(p),
+            Err(err) => {
+                let detail = match &err {
+                    regex::Error::Syntax(s) => s.lines().last().unwrap_or(s).trim_start_matches("error: ").to_owned(),
+                    other => other.to_string(),
+                };
+                self.problem_with_help(
+                    text.span.clone(),
+                    format!("invalid regular expression: {detail}"),
+                    "this pattern",
+                    "patterns use Rust regex syntax (https://docs.rs/regex/latest/regex/#syntax); no look-around or backreferences",
+                );
+                None
+            }
+        }
+    }
+
+    /// A byte range inside a string value mapped to the file: exact when the value is written
+    /// as-is (plain or simply quoted), otherwise the whole value.
+    fn inner_span(&self, text: &Sp<String>, range: Range<usize>) -> Range<usize> {
+        let raw = self.file.text.get(text.span.clone()).unwrap_or("");
+        let body_start = usize::from(raw.starts_with(['\'', '"']));
+        if raw.get(body_start..body_start + text.value.len()) == Some(text.value.as_str()) {
+            let start = text.span.start + body_start + range.start;
+            start..start + range.len()
+        } else {
+            text.span.clone()
+        }
+    }
+
+    /// The problems found so far, without judging unread fields (used when the fields cannot
+    /// be judged, such as a rule of an unknown kind).
+    pub fn abandon(self) -> Vec<Problem> {
+        self.problems
+    }
+
+    /// Returns the problems found, plus one for every field no reader asked for, with the
+    /// closest known name. `place` says where the fields are ("a `zero-byte-files` rule").
+    pub fn finish(mut self, place: &str) -> Vec<Problem> {
+        for (index, (key, _)) in self.entries.iter().enumerate() {
+            if self.used[index] {
+                continue;
+            }
+            let name = match &key.value {
+                Value::Str(s) => s.as_str(),
+                _ => "?",
+            };
+            let mut problem = Problem::new(self.file, key.span.clone(), format!("unknown field `{name}` in {place}"), "unknown field");
+            problem = match did_you_mean(name, self.known.iter().copied()) {
+                Some(close) => problem.with_help(format!("did you mean `{close}`?")),
+                None => problem.with_help(format!("fields here: {}", self.known.join(", "))),
+            };
+            self.problems.push(problem);
+        }
+        self.problems
+    }
+}
+
+/// A scalar's text, or `None` for lists, mappings and null.
+pub fn scalar_text(node: &Node) -> Option<String> {
+    match &node.value {
+        Value::Str(s) => Some(s.clone()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::Float(f) => Some(f.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Null | Value::Seq(_) | Value::Map(_) => None,
+    }
+}

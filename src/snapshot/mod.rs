@@ -1,0 +1,64 @@
+//! What a check reads: a snapshot directory described by `snapshot.yaml`, or the same parts
+//! named one by one on the command line (`--updatepack`, `--log`, ...). Both become a
+//! [`Snapshot`], so the engine never knows which it was given.
+
+pub mod manifest;
+pub mod tree;
+
+use std::path::{Path, PathBuf};
+
+use crate::finding::SnapshotInfo;
+
+/// A file sitelint reads, with the name reports use for it (relative to the snapshot, or as
+/// the user typed it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    pub path: PathBuf,
+    pub display: String,
+}
+
+impl Artifact {
+    /// A path named on the command line: reports show it as typed.
+    pub fn given(path: &Path) -> Self {
+        Artifact { path: path.to_owned(), display: path.display().to_string() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TreeSource {
+    /// A directory walked at check time.
+    Live(Artifact),
+    /// A JSON Lines listing of `{path, size, mtime}` recorded by `collect`.
+    Listing(Artifact),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    pub info: SnapshotInfo,
+    pub trees: Vec<(String, TreeSource)>,
+    pub logs: Vec<(String, Artifact)>,
+    pub console: Option<Artifact>,
+    pub allowlist: Option<Artifact>,
+    pub probes: Option<Artifact>,
+    /// What makes an absent part visible: the manifest, or nothing for live sources.
+    pub manifest: Option<Artifact>,
+}
+
+impl Snapshot {
+    /// Log names come from Windows file names, so they are matched without regard to case.
+    pub fn log(&self, name: &str) -> Option<&Artifact> {
+        self.logs.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, a)| a)
+    }
+
+    pub fn tree(&self, name: &str) -> Option<&TreeSource> {
+        self.trees.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, t)| t)
+    }
+
+    /// How an absent part is described: "the snapshot has no ..." or "no --log ... was given".
+    pub fn absence(&self, part: &str, flag: &str) -> String {
+        match &self.manifest {
+            Some(m) => format!("{} has no {part}", m.display),
+            None => format!("no {part} was given (use {flag})"),
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! `{name}` templates in rule strings: a named capture, a ruleset param or a kind's built-in
+//! value, optionally through a filter (`{code|hresult}` explains a Windows error code).
+//! `{{` and `}}` stand for literal braces.
+
+use std::collections::BTreeMap;
+
+use crate::hresult;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    parts: Vec<Part>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Part {
+    Literal(String),
+    Value { name: String, filter: Option<Filter> },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Filter {
+    Hresult,
+}
+
+const FILTERS: &[&str] = &["hresult"];
+
+/// A template error, at a byte range of the template text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateError {
+    pub range: std::ops::Range<usize>,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl Template {
+    pub fn parse(text: &str) -> Result<Template, TemplateError> {
+        let mut parts = Vec::new();
+        let mut literal = String::new();
+        let mut rest = text.char_indices().peekable();
+        while let Some((i, c)) = rest.next() {
+            match c {
+                '{' if rest.peek().is_some_and(|&(_, n)| n == '{') => {
+                    rest.next();
+                    literal.push('{');
+                }
+                '}' if rest.peek().is_some_and(|&(_, n)| n == '}') => {
+                    rest.next();
+                    literal.push('}');
+                }
+                '{' => {
+                    let Some(close) = text[i..].find('}').map(|j| i + j) else {
+                        return Err(TemplateError {
+                            range: i..text.len(),
+                            message: "unclosed `{` in template".into(),
+                            help: Some("write `{{` for a literal brace".into()),
+                        });
+                    };
+                    let inner = &text[i + 1..close];
+                    let (name, filter) = match inner.split_once('|') {
+                        Some((name, filter)) => (name.trim(), Some(filter.trim())),
+                        None => (inner.trim(), None),
+                    };
+                    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+                        return Err(TemplateError {
+                            range: i..close + 1,
+                            message: format!("`{{{inner}}}` is not a placeholder name"),
+                            help: Some("placeholders look like `{name}`; write `{{` for a literal brace".into()),
+                        });
+                    }
+                    let filter = match filter {
+                        None => None,
+                        Some("hresult") => Some(Filter::Hresult),
+                        Some(other) => {
+                            return Err(TemplateError {
+                                range: i..close + 1,
+                                message: format!("unknown filter `{other}`"),
+                                help: Some(format!("known filters: {}", FILTERS.join(", "))),
+                            });
+                        }
+                    };
+                    if !literal.is_empty() {
+                        parts.push(Part::Literal(std::mem::take(&mut literal)));
+                    }
+                    parts.push(Part::Value { name: name.to_owned(), filter });
+                    while rest.peek().is_some_and(|&(j, _)| j <= close) {
+                        rest.next();
+                    }
+                }
+                '}' => {
+                    return Err(TemplateError {
+                        range: i..i + 1,
+                        message: "unmatched `}` in template".into(),
+                        help: Some("write `}}` for a literal brace".into()),
+                    });
+                }
+                c => literal.push(c),
+            }
+        }
+        if !literal.is_empty() {
+            parts.push(Part::Literal(literal));
+        }
+        Ok(Template { parts })
+    }
+
+    /// Placeholder names with their byte range in the template text, for validation.
+    pub fn names_with_ranges<'a>(&'a self, text: &'a str) -> impl Iterator<Item = (&'a str, std::ops::Range<usize>)> + 'a {
+        self.parts.iter().filter_map(move |p| match p {
+            Part::Value { name, .. } => {
+                let start = text.find(&format!("{{{name}")).unwrap_or(0);
+                let end = text[start..].find('}').map_or(text.len(), |e| start + e + 1);
+                Some((name.as_str(), start..end))
+            }
+            Part::Literal(_) => None,
+        })
+    }
+
+    /// Renders with `lookup`; a name it does not know renders as empty (an optional capture
+    /// group that did not take part in the match).
+    pub fn render(&self, lookup: impl Fn(&str) -> Option<String>) -> String {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Literal(s) => out.push_str(s),
+                Part::Value { name, filter } => {
+                    let value = lookup(name).unwrap_or_default();
+                    match filter {
+                        None => out.push_str(&value),
+                        Some(Filter::Hresult) => out.push_str(&hresult::explain(&value)),
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Renders from a map of values (the usual case for findings).
+    pub fn render_map(&self, values: &BTreeMap<String, String>) -> String {
+        self.render(|name| values.get(name).cloned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_values_filters_and_escaped_braces() {
+        let t = Template::parse("{{x}} update {package} failed with {code|hresult}").unwrap();
+        let mut values = BTreeMap::new();
+        values.insert("package".to_owned(), "AA92".to_owned());
+        values.insert("code".to_owned(), "0x80072ee2".to_owned());
+        assert_eq!(
+            t.render_map(&values),
+            "{x} update AA92 failed with 0x80072EE2 (ERROR_WINHTTP_TIMEOUT: the request timed out)"
+        );
+    }
+
+    #[test]
+    fn reports_where_a_template_is_wrong() {
+        let err = Template::parse("ok {pkg|upper}").unwrap_err();
+        assert_eq!(err.range, 3..14);
+        assert!(err.message.contains("upper"));
+        assert_eq!(Template::parse("a {b").unwrap_err().range, 2..4);
+        assert_eq!(Template::parse("a } b").unwrap_err().range, 2..3);
+    }
+
+    #[test]
+    fn lists_names_with_positions() {
+        let text = "for {package} at {path}";
+        let t = Template::parse(text).unwrap();
+        let names: Vec<_> = t.names_with_ranges(text).collect();
+        assert_eq!(names, vec![("package", 4..13), ("path", 17..23)]);
+    }
+}
