@@ -98,16 +98,21 @@ pub struct RuleArgs {
 pub struct RulesArgs {
     #[command(subcommand)]
     pub action: RulesAction,
-    #[command(flatten)]
-    pub rules: RuleArgs,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum RulesAction {
     /// One line per loaded rule.
-    List,
+    List {
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
     /// Everything about one rule, including its definition.
-    Show { id: String },
+    Show {
+        id: String,
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -339,9 +344,10 @@ fn named(item: &str) -> Option<(&str, &str)> {
 }
 
 fn rules_command(args: RulesArgs, stdout: &mut dyn Write) -> Result<u8, Failure> {
-    let rule_set = load_rules(&args.rules)?;
+    let (RulesAction::List { rules } | RulesAction::Show { rules, .. }) = &args.action;
+    let rule_set = load_rules(rules)?;
     match args.action {
-        RulesAction::List => {
+        RulesAction::List { .. } => {
             let id_width = rule_set.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
             let kind_width = rule_set.rules.iter().map(|r| r.kind.len()).max().unwrap_or(0);
             let mut rules: Vec<_> = rule_set.rules.iter().collect();
@@ -351,7 +357,7 @@ fn rules_command(args: RulesArgs, stdout: &mut dyn Write) -> Result<u8, Failure>
                 writeln!(stdout, "{:id_width$}  {:7}  {:kind_width$}  {}{disabled}", rule.id, rule.severity.as_str(), rule.kind, rule.title)?;
             }
         }
-        RulesAction::Show { id } => {
+        RulesAction::Show { id, .. } => {
             let Some(rule) = rule_set.get(&id) else {
                 let help = match crate::diag::did_you_mean(&id, rule_set.rules.iter().map(|r| r.id.as_str())) {
                     Some(close) => format!("did you mean `{close}`?"),

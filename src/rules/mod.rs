@@ -162,6 +162,8 @@ pub fn load(sources: &[RuleSource], overrides: &[ParamOverride]) -> Result<RuleS
                     Problem::new(file, span, format!("duplicate rule id `{id}`"), "defined again here")
                         .with_help(format!("first defined at {first}; rule ids are unique across all loaded files")),
                 );
+                // Still compiled, for the rule's other problems; the rule itself is dropped.
+                let _ = compile_rule(file, node, &ends, &params, &mut problems);
                 continue;
             }
             let (line, column) = file.line_column(span.start);

@@ -1,0 +1,53 @@
+//! End-to-end tests of the `sitelint` binary on fixture snapshots.
+
+mod cli;
+mod default_rules;
+mod inputs;
+mod rule_files;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs sitelint from the repository root, as a user would from a fresh clone.
+pub fn sitelint(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sitelint"))
+        .args(args)
+        .current_dir(root())
+        .env_remove("NO_COLOR")
+        .env("COLUMNS", "100")
+        .output()
+        .expect("sitelint runs")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
+}
+
+pub fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(output)))
+}
+
+/// The status of one rule in a JSON report.
+pub fn status(report: &serde_json::Value, id: &str) -> String {
+    report["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("rule {id} not in report"))["status"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+pub fn path_str(path: &Path) -> &str {
+    path.to_str().expect("UTF-8 temp path")
+}

@@ -1,0 +1,36 @@
+//! Rule files with mistakes: every problem at once, each with its place, exit 2.
+
+use crate::{path_str, sitelint, stderr};
+
+#[test]
+fn every_problem_of_a_bad_rule_file_is_reported_with_its_place() {
+    let out = sitelint(&["check", "examples/snapshots/clean", "--rules", "tests/fixtures/bad-rules/mistakes.yaml", "--color", "never"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "no report when the rules are invalid");
+    insta::assert_snapshot!("bad_rule_file", stderr(&out));
+}
+
+#[test]
+fn yaml_syntax_errors_point_at_the_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.yaml");
+    std::fs::write(&path, "ruleset: x\nrules:\n  - id: a\n    title: [unclosed\n    kind: zero-byte-files\n").unwrap();
+    let out = sitelint(&["rules", "list", "--rules", path_str(&path)]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("invalid YAML"), "{err}");
+    assert!(err.contains("broken.yaml:"), "{err}");
+}
+
+#[test]
+fn a_utf16_rule_file_with_crlf_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("site.yaml");
+    let text = "ruleset: site\r\nrules:\r\n  - id: site-rule\r\n    title: Größe\r\n    severity: note\r\n    kind: zero-byte-files\r\n    tree: updatepack\r\n";
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(&path, bytes).unwrap();
+    let out = sitelint(&["rules", "list", "--no-default-rules", "--rules", path_str(&path)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(crate::stdout(&out).contains("site-rule  note     zero-byte-files  Größe"));
+}
