@@ -14,7 +14,11 @@ use crate::rules::{self, ParamOrigin, ParamOverride, RuleSet};
 use crate::snapshot::{self, Artifact, Snapshot, TreeSource};
 
 #[derive(Debug, Parser)]
-#[command(name = "sitelint", version, about = "Checks ConfigMgr offline-servicing downloads and sites against declarative rules")]
+#[command(
+    name = "sitelint",
+    version,
+    about = "Checks ConfigMgr offline-servicing downloads and sites against declarative rules"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -199,7 +203,12 @@ fn write_setup_error(error: &SetupError, style: human::Style, stderr: &mut dyn W
             let files: std::collections::BTreeSet<&str> = problems.iter().map(|p| p.file.name.as_str()).collect();
             let files: Vec<&str> = files.into_iter().collect();
             let count = problems.len();
-            writeln!(stderr, "error: {count} problem{} in {}", if count == 1 { "" } else { "s" }, files.join(", "))
+            writeln!(
+                stderr,
+                "error: {count} problem{} in {}",
+                if count == 1 { "" } else { "s" },
+                files.join(", ")
+            )
         }
         SetupError::Message { message, help } => {
             writeln!(stderr, "error: {message}")?;
@@ -212,20 +221,39 @@ fn write_setup_error(error: &SetupError, style: human::Style, stderr: &mut dyn W
 }
 
 fn load_rules(args: &RuleArgs) -> Result<RuleSet, SetupError> {
-    let config = args.config.as_deref().map(crate::config::load).transpose()?.unwrap_or_default();
-    let mut sources = if args.no_default_rules { Vec::new() } else { rules::default_sources() };
+    let config = args
+        .config
+        .as_deref()
+        .map(crate::config::load)
+        .transpose()?
+        .unwrap_or_default();
+    let mut sources = if args.no_default_rules {
+        Vec::new()
+    } else {
+        rules::default_sources()
+    };
     for path in config.rules.iter().chain(&args.rules) {
         sources.extend(rules::read_sources(path)?);
     }
     if sources.is_empty() {
-        return Err(SetupError::with_help("no rules to check", "remove --no-default-rules or add --rules PATH"));
+        return Err(SetupError::with_help(
+            "no rules to check",
+            "remove --no-default-rules or add --rules PATH",
+        ));
     }
     let mut overrides = config.params;
     for item in &args.set {
         let Some((name, value)) = item.split_once('=') else {
-            return Err(SetupError::with_help(format!("--set {item}: expected KEY=VALUE"), "for example --set target_version=2409"));
+            return Err(SetupError::with_help(
+                format!("--set {item}: expected KEY=VALUE"),
+                "for example --set target_version=2409",
+            ));
         };
-        overrides.push(ParamOverride { name: name.trim().to_owned(), value: value.to_owned(), origin: ParamOrigin::Flag });
+        overrides.push(ParamOverride {
+            name: name.trim().to_owned(),
+            value: value.to_owned(),
+            origin: ParamOrigin::Flag,
+        });
     }
     rules::load(&sources, &overrides)
 }
@@ -239,13 +267,22 @@ fn check(args: CheckArgs, style: human::Style, stdout: &mut dyn Write, stderr: &
 
     for (format, path) in &outputs {
         let text = match format {
-            Format::Human => human::render(&report, if path.is_some() { human::Style { color: false, ..style } } else { style }, args.quiet),
+            Format::Human => human::render(
+                &report,
+                if path.is_some() {
+                    human::Style { color: false, ..style }
+                } else {
+                    style
+                },
+                args.quiet,
+            ),
             Format::Json => report::json::render(&report),
         };
         match path {
             None => stdout.write_all(text.as_bytes())?,
-            Some(path) => std::fs::write(path, text)
-                .map_err(|e| SetupError::message(format!("cannot write the {format} report to {}: {e}", path.display())))?,
+            Some(path) => std::fs::write(path, text).map_err(|e| {
+                SetupError::message(format!("cannot write the {format} report to {}: {e}", path.display()))
+            })?,
         }
     }
     for error in &report.errors {
@@ -283,7 +320,10 @@ fn parse_formats(values: &[String]) -> Result<Vec<(Format, Option<PathBuf>)>, Se
         outputs.push((format, path));
     }
     if outputs.iter().filter(|(_, p)| p.is_none()).count() > 1 {
-        return Err(SetupError::with_help("only one --format can write to standard output", "write the others to files, e.g. --format human --format json=report.json"));
+        return Err(SetupError::with_help(
+            "only one --format can write to standard output",
+            "write the others to files, e.g. --format human --format json=report.json",
+        ));
     }
     if outputs.is_empty() {
         outputs.push((Format::Human, None));
@@ -314,11 +354,20 @@ fn snapshot_from(given: Option<&Path>, sources: &SourceArgs) -> Result<Snapshot,
 fn live_snapshot(sources: &SourceArgs) -> Result<Snapshot, SetupError> {
     let mut snapshot = Snapshot::default();
     for item in &sources.trees {
-        let (name, dir) = named(item).ok_or_else(|| SetupError::with_help(format!("--tree {item}: expected NAME=DIR"), "for example --tree updatepack=D:\\USB\\UpdatePacks"))?;
-        snapshot.trees.push((name.to_owned(), TreeSource::Live(Artifact::given(Path::new(dir)))));
+        let (name, dir) = named(item).ok_or_else(|| {
+            SetupError::with_help(
+                format!("--tree {item}: expected NAME=DIR"),
+                "for example --tree updatepack=D:\\USB\\UpdatePacks",
+            )
+        })?;
+        snapshot
+            .trees
+            .push((name.to_owned(), TreeSource::Live(Artifact::given(Path::new(dir)))));
     }
     if let Some(dir) = &sources.updatepack {
-        snapshot.trees.push(("updatepack".to_owned(), TreeSource::Live(Artifact::given(dir))));
+        snapshot
+            .trees
+            .push(("updatepack".to_owned(), TreeSource::Live(Artifact::given(dir))));
     }
     for item in &sources.logs {
         let (name, path) = match named(item) {
@@ -354,7 +403,14 @@ fn rules_command(args: RulesArgs, stdout: &mut dyn Write) -> Result<u8, Failure>
             rules.sort_by(|a, b| a.id.cmp(&b.id));
             for rule in rules {
                 let disabled = if rule.disabled.is_some() { " (disabled)" } else { "" };
-                writeln!(stdout, "{:id_width$}  {:7}  {:kind_width$}  {}{disabled}", rule.id, rule.severity.as_str(), rule.kind, rule.title)?;
+                writeln!(
+                    stdout,
+                    "{:id_width$}  {:7}  {:kind_width$}  {}{disabled}",
+                    rule.id,
+                    rule.severity.as_str(),
+                    rule.kind,
+                    rule.title
+                )?;
             }
         }
         RulesAction::Show { id, .. } => {

@@ -22,12 +22,25 @@ pub struct Config {
 }
 
 pub fn load(path: &Path) -> Result<Config, SetupError> {
-    let bytes = std::fs::read(path).map_err(|e| SetupError::message(format!("cannot read config {}: {e}", path.display())))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| SetupError::message(format!("cannot read config {}: {e}", path.display())))?;
     let file = SourceFile::new(path.display().to_string(), crate::text::decode(&bytes));
-    let node = yaml::parse(&file.text)
-        .map_err(|e| vec![Problem::new(&file, e.offset..e.offset, format!("invalid YAML: {}", e.message), "here")])?;
+    let node = yaml::parse(&file.text).map_err(|e| {
+        vec![Problem::new(
+            &file,
+            e.offset..e.offset,
+            format!("invalid YAML: {}", e.message),
+            "here",
+        )]
+    })?;
     let Value::Map(entries) = &node.value else {
-        return Err(vec![Problem::new(&file, node.span.clone(), "a config must be a mapping", format!("found {}", node.value.type_name()))].into());
+        return Err(vec![Problem::new(
+            &file,
+            node.span.clone(),
+            "a config must be a mapping",
+            format!("found {}", node.value.type_name()),
+        )]
+        .into());
     };
     let no_params = Params::new();
     let mut f = Fields::new(&file, entries, 0..0, &no_params);
@@ -35,17 +48,32 @@ pub fn load(path: &Path) -> Result<Config, SetupError> {
     let rules = f.strings("rules").unwrap_or_default();
     let mut problems = f.finish("a config file");
     let base = path.parent().unwrap_or(Path::new("."));
-    let mut config = Config { rules: rules.iter().map(|r| base.join(&r.value)).collect(), ..Config::default() };
+    let mut config = Config {
+        rules: rules.iter().map(|r| base.join(&r.value)).collect(),
+        ..Config::default()
+    };
     for (key, value) in params {
         let name = scalar_text(key).unwrap_or_default();
         match scalar_text(value) {
             Some(text) => config.params.push(ParamOverride {
                 name,
                 value: text,
-                origin: ParamOrigin::File { file: file.clone(), span: key.span.clone() },
+                origin: ParamOrigin::File {
+                    file: file.clone(),
+                    span: key.span.clone(),
+                },
             }),
-            None => problems.push(Problem::new(&file, value.span.clone(), format!("param `{name}` must be a string or number"), format!("found {}", value.value.type_name()))),
+            None => problems.push(Problem::new(
+                &file,
+                value.span.clone(),
+                format!("param `{name}` must be a string or number"),
+                format!("found {}", value.value.type_name()),
+            )),
         }
     }
-    if problems.is_empty() { Ok(config) } else { Err(problems.into()) }
+    if problems.is_empty() {
+        Ok(config)
+    } else {
+        Err(problems.into())
+    }
 }

@@ -39,7 +39,12 @@ pub const STATES: &[(&str, i64)] = &[
 
 pub fn state_code(name: &str) -> Option<i64> {
     let name = name.trim();
-    name.parse().ok().or_else(|| STATES.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|&(_, c)| c))
+    name.parse().ok().or_else(|| {
+        STATES
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|&(_, c)| c)
+    })
 }
 
 /// `installed (196612)`, or the bare code for one the table does not name (the installing
@@ -54,11 +59,35 @@ pub fn describe_state(code: i64) -> String {
 
 /// Release to build number (`5.00.<build>.xxxx`), from Microsoft's version table.
 const RELEASES: &[(&str, u32)] = &[
-    ("1511", 8325), ("1602", 8355), ("1606", 8412), ("1610", 8458), ("1702", 8498), ("1706", 8540),
-    ("1710", 8577), ("1802", 8634), ("1806", 8692), ("1810", 8740), ("1902", 8790), ("1906", 8853),
-    ("1910", 8913), ("2002", 8968), ("2006", 9012), ("2010", 9040), ("2103", 9049), ("2107", 9058),
-    ("2111", 9068), ("2203", 9078), ("2207", 9088), ("2211", 9096), ("2303", 9106), ("2309", 9122),
-    ("2403", 9128), ("2409", 9132), ("2503", 9135), ("2509", 9141), ("2603", 9146),
+    ("1511", 8325),
+    ("1602", 8355),
+    ("1606", 8412),
+    ("1610", 8458),
+    ("1702", 8498),
+    ("1706", 8540),
+    ("1710", 8577),
+    ("1802", 8634),
+    ("1806", 8692),
+    ("1810", 8740),
+    ("1902", 8790),
+    ("1906", 8853),
+    ("1910", 8913),
+    ("2002", 8968),
+    ("2006", 9012),
+    ("2010", 9040),
+    ("2103", 9049),
+    ("2107", 9058),
+    ("2111", 9068),
+    ("2203", 9078),
+    ("2207", 9088),
+    ("2211", 9096),
+    ("2303", 9106),
+    ("2309", 9122),
+    ("2403", 9128),
+    ("2409", 9132),
+    ("2503", 9135),
+    ("2509", 9141),
+    ("2603", 9146),
 ];
 
 /// `UpdateType` of a hotfix (QFE): its name carries the release it fixes, not a release.
@@ -96,7 +125,10 @@ impl ConsoleUpdate {
         });
         from_name.or_else(|| {
             let build: u32 = self.full_version.as_deref()?.split('.').nth(2)?.parse().ok()?;
-            RELEASES.iter().find(|&&(_, b)| b == build).map(|(r, _)| (*r).to_owned())
+            RELEASES
+                .iter()
+                .find(|&&(_, b)| b == build)
+                .map(|(r, _)| (*r).to_owned())
         })
     }
 
@@ -120,13 +152,17 @@ fn same_build(have: &str, want: &str) -> bool {
 /// Parses an export (already decoded to text).
 pub fn parse(text: &str) -> Result<Vec<ConsoleUpdate>, String> {
     let text = text.trim_start_matches('\u{feff}');
-    let value: Value = serde_json::from_str(text).map_err(|e| {
-        format!("not valid JSON at line {}, column {}: {e}", e.line(), e.column())
-    })?;
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| format!("not valid JSON at line {}, column {}: {e}", e.line(), e.column()))?;
     let items = match value {
         Value::Array(items) => items,
         object @ Value::Object(_) => vec![object],
-        other => return Err(format!("expected an object or a list of objects, found {}", json_type(&other))),
+        other => {
+            return Err(format!(
+                "expected an object or a list of objects, found {}",
+                json_type(&other)
+            ));
+        }
     };
     items
         .iter()

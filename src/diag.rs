@@ -17,7 +17,10 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<Self> {
-        Arc::new(SourceFile { name: name.into(), text: text.into() })
+        Arc::new(SourceFile {
+            name: name.into(),
+            text: text.into(),
+        })
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -127,11 +130,17 @@ pub enum SetupError {
 
 impl SetupError {
     pub fn message(message: impl Into<String>) -> Self {
-        SetupError::Message { message: message.into(), help: None }
+        SetupError::Message {
+            message: message.into(),
+            help: None,
+        }
     }
 
     pub fn with_help(message: impl Into<String>, help: impl Into<String>) -> Self {
-        SetupError::Message { message: message.into(), help: Some(help.into()) }
+        SetupError::Message {
+            message: message.into(),
+            help: Some(help.into()),
+        }
     }
 }
 

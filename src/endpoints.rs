@@ -15,7 +15,10 @@ pub enum HostPattern {
     Exact(String),
     /// `*<label_suffix>.<domain>`: `*.manage.microsoft.com` has an empty label suffix;
     /// `*-umwatsonc.events.data.microsoft.com` has `-umwatsonc`.
-    Wildcard { label_suffix: String, domain: String },
+    Wildcard {
+        label_suffix: String,
+        domain: String,
+    },
 }
 
 impl HostPattern {
@@ -29,10 +32,10 @@ impl HostPattern {
         if let Some((_, rest)) = host.rsplit_once('@') {
             host = rest;
         }
-        if let Some((name, port)) = host.rsplit_once(':') {
-            if port.chars().all(|c| c.is_ascii_digit()) {
-                host = name;
-            }
+        if let Some((name, port)) = host.rsplit_once(':')
+            && port.chars().all(|c| c.is_ascii_digit())
+        {
+            host = name;
         }
         let host = host.trim_end_matches('.').to_ascii_lowercase();
         let valid = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
@@ -41,7 +44,10 @@ impl HostPattern {
             if !valid(domain) || domain.contains('*') || !(label_suffix.is_empty() || valid(label_suffix)) {
                 return Err(format!("`{text}` is not a host wildcard like `*.example.com`"));
             }
-            return Ok(HostPattern::Wildcard { label_suffix: label_suffix.to_owned(), domain: domain.to_owned() });
+            return Ok(HostPattern::Wildcard {
+                label_suffix: label_suffix.to_owned(),
+                domain: domain.to_owned(),
+            });
         }
         if !valid(&host) {
             return Err(format!("`{text}` is not a host name or URL"));
@@ -58,7 +64,9 @@ impl HostPattern {
                     return false;
                 };
                 let last_label = prefix.rsplit('.').next().unwrap_or("");
-                !prefix.is_empty() && last_label.len() > label_suffix.len() && last_label.ends_with(label_suffix.as_str())
+                !prefix.is_empty()
+                    && last_label.len() > label_suffix.len()
+                    && last_label.ends_with(label_suffix.as_str())
             }
         }
     }
@@ -67,7 +75,10 @@ impl HostPattern {
     pub fn covers(&self, required: &HostPattern) -> bool {
         match required {
             HostPattern::Exact(host) => self.allows_host(host),
-            HostPattern::Wildcard { label_suffix: r_suffix, domain: r_domain } => match self {
+            HostPattern::Wildcard {
+                label_suffix: r_suffix,
+                domain: r_domain,
+            } => match self {
                 HostPattern::Exact(_) => false,
                 HostPattern::Wildcard { label_suffix, domain } if r_domain == domain => {
                     r_suffix.ends_with(label_suffix.as_str())
@@ -105,7 +116,11 @@ pub fn parse_allowlist(text: &str) -> (Vec<AllowEntry>, Vec<String>) {
     for (index, line) in text.lines().enumerate() {
         let line_no = index as u64 + 1;
         let content = line.split('#').next().unwrap_or("");
-        for item in content.split([';', ',', ' ', '\t']).map(str::trim).filter(|s| !s.is_empty()) {
+        for item in content
+            .split([';', ',', ' ', '\t'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             if item.eq_ignore_ascii_case("<local>") {
                 continue;
             }
@@ -132,8 +147,13 @@ pub struct Probe {
 }
 
 pub fn parse_probes(text: &str) -> Result<Vec<Probe>, String> {
-    serde_json::from_str(text.trim_start_matches('\u{feff}'))
-        .map_err(|e| format!("not a list of probe results at line {}, column {}: {e}", e.line(), e.column()))
+    serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| {
+        format!(
+            "not a list of probe results at line {}, column {}: {e}",
+            e.line(),
+            e.column()
+        )
+    })
 }
 
 /// Everything known about the network of the machine that downloads.
@@ -153,10 +173,10 @@ pub enum Coverage {
 
 impl Endpoints {
     pub fn coverage(&self, required: &HostPattern) -> Coverage {
-        if let Some((_, entries)) = &self.allowlist {
-            if let Some(entry) = entries.iter().find(|e| e.pattern.covers(required)) {
-                return Coverage::Allowed { line: entry.line };
-            }
+        if let Some((_, entries)) = &self.allowlist
+            && let Some(entry) = entries.iter().find(|e| e.pattern.covers(required))
+        {
+            return Coverage::Allowed { line: entry.line };
         }
         let HostPattern::Exact(host) = required else {
             return Coverage::Missing { probe_failure: None };
@@ -195,7 +215,10 @@ mod tests {
 
     #[test]
     fn urls_reduce_to_hosts() {
-        assert_eq!(p("https://Go.Microsoft.com/fwlink/?LinkID=2298749"), p("go.microsoft.com"));
+        assert_eq!(
+            p("https://Go.Microsoft.com/fwlink/?LinkID=2298749"),
+            p("go.microsoft.com")
+        );
         assert_eq!(p("http://user@proxy.contoso.com:8080/"), p("proxy.contoso.com"));
         assert!(HostPattern::parse("https://").is_err());
         assert!(HostPattern::parse("a b").is_err());
@@ -227,7 +250,8 @@ mod tests {
 
     #[test]
     fn allowlist_lines_comments_and_bypass_lists() {
-        let (entries, errors) = parse_allowlist("# proxy\r\ngo.microsoft.com\r\n*.manage.microsoft.com;<local>  # ok\r\nhttps://\r\n");
+        let (entries, errors) =
+            parse_allowlist("# proxy\r\ngo.microsoft.com\r\n*.manage.microsoft.com;<local>  # ok\r\nhttps://\r\n");
         let hosts: Vec<String> = entries.iter().map(|e| e.pattern.to_string()).collect();
         assert_eq!(hosts, ["go.microsoft.com", "*.manage.microsoft.com"]);
         assert_eq!(entries[1].line, 3);
@@ -244,8 +268,13 @@ mod tests {
         assert_eq!(endpoints.coverage(&p("go.microsoft.com")), Coverage::Reachable);
         assert_eq!(
             endpoints.coverage(&p("download.microsoft.com")),
-            Coverage::Missing { probe_failure: Some("proxy answered 403 (proxy.contoso.com:8080)".into()) }
+            Coverage::Missing {
+                probe_failure: Some("proxy answered 403 (proxy.contoso.com:8080)".into())
+            }
         );
-        assert_eq!(endpoints.coverage(&p("*.manage.microsoft.com")), Coverage::Missing { probe_failure: None });
+        assert_eq!(
+            endpoints.coverage(&p("*.manage.microsoft.com")),
+            Coverage::Missing { probe_failure: None }
+        );
     }
 }

@@ -21,7 +21,12 @@ enum Evaluated {
 pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
     let mut outcomes: BTreeMap<usize, Evaluated> = BTreeMap::new();
     let mut errors = Vec::new();
-    let active: Vec<(usize, &Rule)> = rules.rules.iter().enumerate().filter(|(_, r)| r.disabled.is_none()).collect();
+    let active: Vec<(usize, &Rule)> = rules
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.disabled.is_none())
+        .collect();
 
     evaluate_logs(&active, snapshot, &mut outcomes, &mut errors);
     evaluate_trees(&active, snapshot, &mut outcomes, &mut errors);
@@ -46,7 +51,11 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
                 (RuleStatus::NotEvaluated, Some(reason), 0)
             }
             Some(Evaluated::Ran { emissions, omitted }) => {
-                let status = if emissions.is_empty() { RuleStatus::Passed } else { RuleStatus::Failed };
+                let status = if emissions.is_empty() {
+                    RuleStatus::Passed
+                } else {
+                    RuleStatus::Failed
+                };
                 findings.extend(emissions.into_iter().map(|e| finding(rule, e, &rules.params)));
                 (status, None, omitted)
             }
@@ -66,7 +75,12 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     results.sort_by(|a, b| a.id.cmp(&b.id));
-    Report { snapshot: snapshot.info.clone(), findings, rules: results, errors }
+    Report {
+        snapshot: snapshot.info.clone(),
+        findings,
+        rules: results,
+        errors,
+    }
 }
 
 fn run(rule: &Rule, input: Result<Input<'_>, String>) -> Evaluated {
@@ -81,15 +95,25 @@ fn run(rule: &Rule, input: Result<Input<'_>, String>) -> Evaluated {
 }
 
 /// Each log is read once, with every rule on it searched in the same pass.
-fn evaluate_logs(active: &[(usize, &Rule)], snapshot: &Snapshot, outcomes: &mut BTreeMap<usize, Evaluated>, errors: &mut Vec<SourceError>) {
+fn evaluate_logs(
+    active: &[(usize, &Rule)],
+    snapshot: &Snapshot,
+    outcomes: &mut BTreeMap<usize, Evaluated>,
+    errors: &mut Vec<SourceError>,
+) {
     let mut by_log: BTreeMap<String, Vec<(usize, &Rule, &LogQuery)>> = BTreeMap::new();
     for &(index, rule) in active {
         if let SourceRef::Log { name, query } = rule.check.source() {
-            by_log.entry(name.to_ascii_lowercase()).or_default().push((index, rule, query));
+            by_log
+                .entry(name.to_ascii_lowercase())
+                .or_default()
+                .push((index, rule, query));
         }
     }
     for group in by_log.values() {
-        let SourceRef::Log { name, .. } = group[0].1.check.source() else { continue };
+        let SourceRef::Log { name, .. } = group[0].1.check.source() else {
+            continue;
+        };
         let scanned = match snapshot.log(name) {
             None => Err(snapshot.absence(&format!("log `{name}`"), "--log")),
             Some(artifact) => {
@@ -103,7 +127,11 @@ fn evaluate_logs(active: &[(usize, &Rule)], snapshot: &Snapshot, outcomes: &mut 
         match scanned {
             Ok((artifact, results)) => {
                 for ((index, rule, _), result) in group.iter().zip(&results) {
-                    let input = Input::Log { name, path: &artifact.display, result };
+                    let input = Input::Log {
+                        name,
+                        path: &artifact.display,
+                        result,
+                    };
                     outcomes.insert(*index, run(rule, Ok(input)));
                 }
             }
@@ -116,27 +144,42 @@ fn evaluate_logs(active: &[(usize, &Rule)], snapshot: &Snapshot, outcomes: &mut 
     }
 }
 
-fn evaluate_trees(active: &[(usize, &Rule)], snapshot: &Snapshot, outcomes: &mut BTreeMap<usize, Evaluated>, errors: &mut Vec<SourceError>) {
+fn evaluate_trees(
+    active: &[(usize, &Rule)],
+    snapshot: &Snapshot,
+    outcomes: &mut BTreeMap<usize, Evaluated>,
+    errors: &mut Vec<SourceError>,
+) {
     let mut by_tree: BTreeMap<String, Vec<(usize, &Rule)>> = BTreeMap::new();
     for &(index, rule) in active {
         if let SourceRef::Tree(name) = rule.check.source() {
-            by_tree.entry(name.to_ascii_lowercase()).or_default().push((index, rule));
+            by_tree
+                .entry(name.to_ascii_lowercase())
+                .or_default()
+                .push((index, rule));
         }
     }
     for group in by_tree.values() {
-        let SourceRef::Tree(name) = group[0].1.check.source() else { continue };
+        let SourceRef::Tree(name) = group[0].1.check.source() else {
+            continue;
+        };
         let loaded = match snapshot.tree(name) {
             None => Err(snapshot.absence(&format!("tree `{name}`"), "--tree or --updatepack")),
-            Some(source) => tree::load(name, source).map_err(|message| {
+            Some(source) => tree::load(name, source).inspect_err(|message| {
                 let path = match source {
                     crate::snapshot::TreeSource::Live(a) | crate::snapshot::TreeSource::Listing(a) => a.display.clone(),
                 };
-                errors.push(SourceError { path, message: message.clone() });
-                message
+                errors.push(SourceError {
+                    path,
+                    message: message.clone(),
+                });
             }),
         };
         for (index, rule) in group {
-            outcomes.insert(*index, run(rule, loaded.as_ref().map(Input::Tree).map_err(Clone::clone)));
+            outcomes.insert(
+                *index,
+                run(rule, loaded.as_ref().map(Input::Tree).map_err(Clone::clone)),
+            );
         }
     }
 }
@@ -145,7 +188,11 @@ fn needs(active: &[(usize, &Rule)], wanted: fn(&SourceRef<'_>) -> bool) -> bool 
     active.iter().any(|(_, r)| wanted(&r.check.source()))
 }
 
-fn load_console(active: &[(usize, &Rule)], snapshot: &Snapshot, errors: &mut Vec<SourceError>) -> Result<ConsoleExport, String> {
+fn load_console(
+    active: &[(usize, &Rule)],
+    snapshot: &Snapshot,
+    errors: &mut Vec<SourceError>,
+) -> Result<ConsoleExport, String> {
     if !needs(active, |s| matches!(s, SourceRef::Console)) {
         return Err(String::new());
     }
@@ -154,11 +201,18 @@ fn load_console(active: &[(usize, &Rule)], snapshot: &Snapshot, errors: &mut Vec
     };
     let text = read_text(artifact, errors)?;
     console::parse(&text)
-        .map(|updates| ConsoleExport { path: artifact.display.clone(), updates })
+        .map(|updates| ConsoleExport {
+            path: artifact.display.clone(),
+            updates,
+        })
         .map_err(|e| unreadable(errors, artifact, &e))
 }
 
-fn load_endpoints(active: &[(usize, &Rule)], snapshot: &Snapshot, errors: &mut Vec<SourceError>) -> Result<Endpoints, String> {
+fn load_endpoints(
+    active: &[(usize, &Rule)],
+    snapshot: &Snapshot,
+    errors: &mut Vec<SourceError>,
+) -> Result<Endpoints, String> {
     if !needs(active, |s| matches!(s, SourceRef::Endpoints)) {
         return Err(String::new());
     }
@@ -170,7 +224,10 @@ fn load_endpoints(active: &[(usize, &Rule)], snapshot: &Snapshot, errors: &mut V
         let text = read_text(artifact, errors)?;
         let (entries, bad_lines) = endpoints::parse_allowlist(&text);
         for message in bad_lines {
-            errors.push(SourceError { path: artifact.display.clone(), message: format!("{}: {message}", artifact.display) });
+            errors.push(SourceError {
+                path: artifact.display.clone(),
+                message: format!("{}: {message}", artifact.display),
+            });
         }
         endpoints.allowlist = Some((artifact.display.clone(), entries));
     }
@@ -192,15 +249,21 @@ fn read_text(artifact: &Artifact, errors: &mut Vec<SourceError>) -> Result<Strin
 /// rules were not evaluated.
 fn unreadable(errors: &mut Vec<SourceError>, artifact: &Artifact, why: &str) -> String {
     let message = format!("cannot read {}: {why}", artifact.display);
-    errors.push(SourceError { path: artifact.display.clone(), message: message.clone() });
+    errors.push(SourceError {
+        path: artifact.display.clone(),
+        message: message.clone(),
+    });
     message
 }
 
 fn finding(rule: &Rule, emission: Emission, params: &crate::rules::fields::Params) -> Finding {
     let message = match &rule.message {
         Some(template) => {
-            let values: BTreeMap<String, String> =
-                params.iter().map(|(k, v)| (k.clone(), v.clone())).chain(emission.values).collect();
+            let values: BTreeMap<String, String> = params
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .chain(emission.values)
+                .collect();
             template.render_map(&values)
         }
         None => emission.message,

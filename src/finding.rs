@@ -82,7 +82,11 @@ impl Location {
     }
 
     pub fn at_line(path: impl Into<String>, line: u64) -> Self {
-        Location { line: Some(line), column: Some(1), ..Location::artifact(path) }
+        Location {
+            line: Some(line),
+            column: Some(1),
+            ..Location::artifact(path)
+        }
     }
 }
 

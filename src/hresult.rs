@@ -4,24 +4,84 @@
 /// `(code, symbolic name, what it means)`; codes as HRESULTs (`0x8007` + Win32 code).
 const CODES: &[(u32, &str, &str)] = &[
     (0x8007_2EE2, "ERROR_WINHTTP_TIMEOUT", "the request timed out"),
-    (0x8007_2EE7, "ERROR_WINHTTP_NAME_NOT_RESOLVED", "the server name did not resolve (DNS)"),
-    (0x8007_2EFD, "ERROR_WINHTTP_CANNOT_CONNECT", "the connection to the server failed"),
-    (0x8007_2EFE, "ERROR_WINHTTP_CONNECTION_ERROR", "the connection was reset, or the TLS protocol did not match"),
-    (0x8007_2F8F, "ERROR_WINHTTP_SECURE_FAILURE", "the server's TLS certificate was rejected"),
-    (0x8007_2F7D, "ERROR_WINHTTP_SECURE_CHANNEL_ERROR", "the TLS secure channel failed"),
-    (0x8007_2F0D, "ERROR_WINHTTP_SECURE_INVALID_CA", "the certificate chain ends in an untrusted root"),
-    (0x8007_2F06, "ERROR_WINHTTP_SECURE_CERT_CN_INVALID", "the certificate name does not match the host"),
-    (0x8007_2F05, "ERROR_WINHTTP_SECURE_CERT_DATE_INVALID", "the certificate has expired or is not yet valid"),
-    (0x8007_2F19, "ERROR_WINHTTP_SECURE_CERT_REV_FAILED", "the certificate revocation server could not be reached"),
-    (0x8007_2F8A, "ERROR_WINHTTP_SECURE_CERT_REVOKED", "the certificate was revoked"),
-    (0x8007_2F78, "ERROR_WINHTTP_INVALID_SERVER_RESPONSE", "the server response could not be parsed"),
+    (
+        0x8007_2EE7,
+        "ERROR_WINHTTP_NAME_NOT_RESOLVED",
+        "the server name did not resolve (DNS)",
+    ),
+    (
+        0x8007_2EFD,
+        "ERROR_WINHTTP_CANNOT_CONNECT",
+        "the connection to the server failed",
+    ),
+    (
+        0x8007_2EFE,
+        "ERROR_WINHTTP_CONNECTION_ERROR",
+        "the connection was reset, or the TLS protocol did not match",
+    ),
+    (
+        0x8007_2F8F,
+        "ERROR_WINHTTP_SECURE_FAILURE",
+        "the server's TLS certificate was rejected",
+    ),
+    (
+        0x8007_2F7D,
+        "ERROR_WINHTTP_SECURE_CHANNEL_ERROR",
+        "the TLS secure channel failed",
+    ),
+    (
+        0x8007_2F0D,
+        "ERROR_WINHTTP_SECURE_INVALID_CA",
+        "the certificate chain ends in an untrusted root",
+    ),
+    (
+        0x8007_2F06,
+        "ERROR_WINHTTP_SECURE_CERT_CN_INVALID",
+        "the certificate name does not match the host",
+    ),
+    (
+        0x8007_2F05,
+        "ERROR_WINHTTP_SECURE_CERT_DATE_INVALID",
+        "the certificate has expired or is not yet valid",
+    ),
+    (
+        0x8007_2F19,
+        "ERROR_WINHTTP_SECURE_CERT_REV_FAILED",
+        "the certificate revocation server could not be reached",
+    ),
+    (
+        0x8007_2F8A,
+        "ERROR_WINHTTP_SECURE_CERT_REVOKED",
+        "the certificate was revoked",
+    ),
+    (
+        0x8007_2F78,
+        "ERROR_WINHTTP_INVALID_SERVER_RESPONSE",
+        "the server response could not be parsed",
+    ),
     (0x8007_2F7C, "ERROR_WINHTTP_REDIRECT_FAILED", "a redirect failed"),
-    (0x8007_2F0C, "ERROR_WINHTTP_CLIENT_AUTH_CERT_NEEDED", "the server asked for a client certificate"),
-    (0x8007_2F94, "ERROR_WINHTTP_AUTODETECTION_FAILED", "the proxy auto-configuration (PAC) URL was not found"),
-    (0x8007_2F87, "ERROR_WINHTTP_UNABLE_TO_DOWNLOAD_SCRIPT", "the proxy auto-configuration (PAC) file did not download"),
+    (
+        0x8007_2F0C,
+        "ERROR_WINHTTP_CLIENT_AUTH_CERT_NEEDED",
+        "the server asked for a client certificate",
+    ),
+    (
+        0x8007_2F94,
+        "ERROR_WINHTTP_AUTODETECTION_FAILED",
+        "the proxy auto-configuration (PAC) URL was not found",
+    ),
+    (
+        0x8007_2F87,
+        "ERROR_WINHTTP_UNABLE_TO_DOWNLOAD_SCRIPT",
+        "the proxy auto-configuration (PAC) file did not download",
+    ),
     (0x8007_0002, "ERROR_FILE_NOT_FOUND", "a file was not found"),
     (0x8000_4005, "E_FAIL", "an unspecified failure"),
-    (0x8013_1509, "COR_E_INVALIDOPERATION", "a .NET web request failed (often TLS 1.2 not enabled for .NET)"),
+    (
+        0x8013_1509,
+        "COR_E_INVALIDOPERATION",
+        "a .NET web request failed (often TLS 1.2 not enabled for .NET)",
+    ),
 ];
 
 /// `0x80072ee2` -> `0x80072EE2 (ERROR_WINHTTP_TIMEOUT: the request timed out)`. Accepts hex
@@ -46,7 +106,10 @@ mod tests {
 
     #[test]
     fn explains_known_codes_in_any_notation() {
-        assert_eq!(explain("0x80072EE7"), "0x80072EE7 (ERROR_WINHTTP_NAME_NOT_RESOLVED: the server name did not resolve (DNS))");
+        assert_eq!(
+            explain("0x80072EE7"),
+            "0x80072EE7 (ERROR_WINHTTP_NAME_NOT_RESOLVED: the server name did not resolve (DNS))"
+        );
         assert!(explain("0x80072ee2").contains("timed out"));
         assert!(explain("-2146233079").starts_with("0x80131509 (COR_E_INVALIDOPERATION"));
     }

@@ -17,7 +17,6 @@ use regex_automata::meta;
 use crate::finding::{Excerpt, MAX_FINDINGS_PER_RULE as MAX_KEPT_MATCHES};
 use crate::text::Utf8Reader;
 
-
 /// How much is read at a time.
 const CHUNK: usize = 1 << 20;
 
@@ -53,7 +52,10 @@ impl Pattern {
             .crlf(true)
             .size_limit(1 << 24)
             .build()?;
-        Ok(Pattern { regex, source: source.to_owned() })
+        Ok(Pattern {
+            regex,
+            source: source.to_owned(),
+        })
     }
 }
 
@@ -90,7 +92,10 @@ pub struct QueryResult {
 /// Scans `input` once and returns one result per query, in order.
 pub fn scan(input: impl Read, queries: &[&LogQuery]) -> io::Result<Vec<QueryResult>> {
     let mut reader = Utf8Reader::new(input)?;
-    let mut scanner = Scanner::new(queries, reader.encoding.is_utf8().then_some(reader.encoding.bom_len() as u64));
+    let mut scanner = Scanner::new(
+        queries,
+        reader.encoding.is_utf8().then_some(reader.encoding.bom_len() as u64),
+    );
     let mut buf: Vec<u8> = Vec::with_capacity(CHUNK * 2);
     loop {
         let eof = fill(&mut reader, &mut buf)?;
@@ -260,18 +265,20 @@ impl<'q> Scanner<'q> {
 
     fn check_entry(&mut self, entry: &[u8], line: u64, offset: Option<u64>) {
         for (query, result) in self.queries.iter().zip(&mut self.results) {
-            if let Scope::LastRun(run_start) = &query.scope {
-                if run_start.regex.is_match(entry) {
-                    *result = QueryResult::default();
-                    continue;
-                }
+            if let Scope::LastRun(run_start) = &query.scope
+                && run_start.regex.is_match(entry)
+            {
+                *result = QueryResult::default();
+                continue;
             }
             let Some(captures) = query.pattern.regex.captures(entry) else {
                 continue;
             };
             result.count += 1;
             if result.matches.len() < MAX_KEPT_MATCHES {
-                result.matches.push(describe_match(entry, line, offset, &query.pattern.regex, &captures));
+                result
+                    .matches
+                    .push(describe_match(entry, line, offset, &query.pattern.regex, &captures));
             }
         }
     }
@@ -288,8 +295,7 @@ fn describe_match(
     let line_start = memchr::memrchr(b'\n', &entry[..whole.start]).map_or(0, |i| i + 1);
     let line = entry_line + memchr::memchr_iter(b'\n', &entry[..line_start]).count() as u64 + 1;
     let column = char_count(&entry[line_start..whole.start]) + 1;
-    let end_column = (!entry[whole.clone()].contains(&b'\n'))
-        .then(|| column + char_count(&entry[whole.clone()]));
+    let end_column = (!entry[whole.clone()].contains(&b'\n')).then(|| column + char_count(&entry[whole.clone()]));
     let named = regex
         .capture_names()
         .enumerate()
@@ -362,7 +368,12 @@ fn excerpt(entry: &[u8], line_start: usize, whole: Range<usize>, line: u64) -> E
     if clip_right || (clipped_match && to < line_end) {
         text.push('…');
     }
-    Excerpt { text: text.replace('\r', ""), first_line: line, highlight: start..end, label: entry_context(entry) }
+    Excerpt {
+        text: text.replace('\r', ""),
+        first_line: line,
+        highlight: start..end,
+        label: entry_context(entry),
+    }
 }
 
 /// Moves a byte index back to the start of a UTF-8 character.
@@ -394,7 +405,10 @@ pub fn entry_context(entry: &[u8]) -> String {
     if let Some(tail) = text.rfind("$$<").map(|i| &text[i + 3..]) {
         let mut fields = tail.split("><").map(|f| f.trim_end_matches(['>', '\r', '\n']));
         let component = fields.next().map(str::to_owned).filter(|c| !c.is_empty());
-        let time = fields.next().map(str::to_owned).filter(|t| !t.is_empty() && !t.starts_with("thread="));
+        let time = fields
+            .next()
+            .map(str::to_owned)
+            .filter(|t| !t.is_empty() && !t.starts_with("thread="));
         return join_context(component, time);
     }
     "matched here".to_owned()
@@ -413,7 +427,10 @@ mod tests {
     use super::*;
 
     fn query(pattern: &str) -> LogQuery {
-        LogQuery { pattern: Pattern::new(pattern).unwrap(), scope: Scope::WholeLog }
+        LogQuery {
+            pattern: Pattern::new(pattern).unwrap(),
+            scope: Scope::WholeLog,
+        }
     }
 
     fn run(input: &[u8], queries: &[&LogQuery]) -> Vec<QueryResult> {
@@ -433,12 +450,16 @@ mod tests {
         assert_eq!(m.byte_range, Some(22..28));
         let q3 = query(r"(?i)Failed to download redists? for (?P<package>[0-9A-F-]{36})$");
         let m = &run(log, &[&q3])[0].matches[0];
-        assert_eq!(m.captures, vec![("package".to_owned(), "AA928926-5C76-4DE0-B51F-0FE4D365DFE2".to_owned())]);
+        assert_eq!(
+            m.captures,
+            vec![("package".to_owned(), "AA928926-5C76-4DE0-B51F-0FE4D365DFE2".to_owned())]
+        );
     }
 
     #[test]
     fn last_run_scope_forgets_matches_before_the_last_start() {
-        let log = "START\nERROR: Download() failed with 0x80072ee2\nSTART\nok\nERROR: Download() failed with 0x80072ee7\n";
+        let log =
+            "START\nERROR: Download() failed with 0x80072ee2\nSTART\nok\nERROR: Download() failed with 0x80072ee7\n";
         let q = LogQuery {
             pattern: Pattern::new(r"Download\(\) failed with (?P<code>0x[0-9a-fA-F]+)").unwrap(),
             scope: Scope::LastRun(Pattern::new("^START$").unwrap()),
@@ -465,7 +486,10 @@ mod tests {
     #[test]
     fn legacy_lines_give_component_and_time() {
         let entry = b"ERROR: Download() failed with 0x80072ee2  $$<Configuration Manager Setup><11-19-2024 11:54:10.128+300><thread=6212 (0x1844)>\r\n";
-        assert_eq!(entry_context(entry), "Configuration Manager Setup · 11-19-2024 11:54:10.128+300");
+        assert_eq!(
+            entry_context(entry),
+            "Configuration Manager Setup · 11-19-2024 11:54:10.128+300"
+        );
         assert_eq!(entry_context(b"ERROR:Failed\n"), "matched here");
     }
 

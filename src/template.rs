@@ -81,7 +81,10 @@ impl Template {
                     if !literal.is_empty() {
                         parts.push(Part::Literal(std::mem::take(&mut literal)));
                     }
-                    parts.push(Part::Value { name: name.to_owned(), filter });
+                    parts.push(Part::Value {
+                        name: name.to_owned(),
+                        filter,
+                    });
                     while rest.peek().is_some_and(|&(j, _)| j <= close) {
                         rest.next();
                     }
@@ -103,7 +106,10 @@ impl Template {
     }
 
     /// Placeholder names with their byte range in the template text, for validation.
-    pub fn names_with_ranges<'a>(&'a self, text: &'a str) -> impl Iterator<Item = (&'a str, std::ops::Range<usize>)> + 'a {
+    pub fn names_with_ranges<'a>(
+        &'a self,
+        text: &'a str,
+    ) -> impl Iterator<Item = (&'a str, std::ops::Range<usize>)> + 'a {
         self.parts.iter().filter_map(move |p| match p {
             Part::Value { name, .. } => {
                 let start = text.find(&format!("{{{name}")).unwrap_or(0);

@@ -8,9 +8,15 @@ use encoding_rs::{Decoder, UTF_16BE, UTF_16LE};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
     /// UTF-8, or bytes treated as such (Windows-1252 text keeps its ASCII intact).
-    Utf8 { bom: bool },
-    Utf16Le { bom: bool },
-    Utf16Be { bom: bool },
+    Utf8 {
+        bom: bool,
+    },
+    Utf16Le {
+        bom: bool,
+    },
+    Utf16Be {
+        bom: bool,
+    },
 }
 
 impl Encoding {
@@ -127,8 +133,7 @@ impl<R: Read> Read for Utf8Reader<R> {
                 self.raw_start = 0;
                 self.eof = n == 0;
             }
-            let (_, read, written, _) =
-                decoder.decode_to_utf8(&self.raw[self.raw_start..], out, self.eof);
+            let (_, read, written, _) = decoder.decode_to_utf8(&self.raw[self.raw_start..], out, self.eof);
             self.raw_start += read;
             if written > 0 || self.eof {
                 return Ok(written);

@@ -59,7 +59,10 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
         Ok(root) => Ok(convert(root, &index)),
         Err(err) => {
             let offset = err.location().map_or(0, |loc| index.offset(&loc));
-            Err(SyntaxError { message: first_line(&err.to_string()), offset })
+            Err(SyntaxError {
+                message: first_line(&err.to_string()),
+                offset,
+            })
         }
     }
 }
@@ -111,10 +114,10 @@ impl<'a> LineIndex<'a> {
 
     fn offset(&self, loc: &Location) -> usize {
         let span = loc.span();
-        if let Some(byte) = span.byte_offset() {
-            if usize::try_from(byte).is_ok_and(|b| b <= self.text.len()) {
-                return usize::try_from(byte).unwrap_or(0);
-            }
+        if let Some(byte) = span.byte_offset()
+            && usize::try_from(byte).is_ok_and(|b| b <= self.text.len())
+        {
+            return usize::try_from(byte).unwrap_or(0);
         }
         let line = usize::try_from(loc.line().saturating_sub(1)).unwrap_or(0);
         let Some(&start) = self.line_starts.get(line) else {
@@ -129,11 +132,7 @@ impl<'a> LineIndex<'a> {
 
     fn span(&self, loc: &Location) -> Range<usize> {
         let start = self.offset(loc);
-        let len = loc
-            .span()
-            .byte_len()
-            .and_then(|l| usize::try_from(l).ok())
-            .unwrap_or(0);
+        let len = loc.span().byte_len().and_then(|l| usize::try_from(l).ok()).unwrap_or(0);
         start..(start + len).min(self.text.len())
     }
 }
@@ -213,9 +212,13 @@ mod tests {
     fn spans_point_at_values_including_quotes() {
         let text = "a: 'x(y'\nb:\n  - 2409\n";
         let root = parse(text).unwrap();
-        let Value::Map(entries) = &root.value else { panic!("not a map") };
+        let Value::Map(entries) = &root.value else {
+            panic!("not a map")
+        };
         assert_eq!(&text[entries[0].1.span.clone()], "'x(y'");
-        let Value::Seq(items) = &entries[1].1.value else { panic!("not a seq") };
+        let Value::Seq(items) = &entries[1].1.value else {
+            panic!("not a seq")
+        };
         assert_eq!(&text[items[0].span.clone()], "2409");
     }
 

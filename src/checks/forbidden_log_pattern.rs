@@ -19,21 +19,39 @@ struct ForbiddenLogPattern {
 }
 
 pub(super) fn compile(f: &mut Fields<'_, '_>) -> Option<Box<dyn Check>> {
-    Some(Box::new(ForbiddenLogPattern { target: LogTarget::read(f)? }))
+    Some(Box::new(ForbiddenLogPattern {
+        target: LogTarget::read(f)?,
+    }))
 }
 
 impl Check for ForbiddenLogPattern {
     fn source(&self) -> SourceRef<'_> {
-        SourceRef::Log { name: &self.target.log, query: &self.target.query }
+        SourceRef::Log {
+            name: &self.target.log,
+            query: &self.target.query,
+        }
     }
 
     fn placeholders(&self) -> Vec<String> {
-        let captures = self.target.query.pattern.regex.capture_names().flatten().map(str::to_owned);
-        ["log", "match", "line"].into_iter().map(str::to_owned).chain(captures).collect()
+        let captures = self
+            .target
+            .query
+            .pattern
+            .regex
+            .capture_names()
+            .flatten()
+            .map(str::to_owned);
+        ["log", "match", "line"]
+            .into_iter()
+            .map(str::to_owned)
+            .chain(captures)
+            .collect()
     }
 
     fn evaluate(&self, input: &Input<'_>, out: &mut Vec<Emission>) -> u64 {
-        let Input::Log { name, path, result } = input else { return 0 };
+        let Input::Log { name, path, result } = input else {
+            return 0;
+        };
         for m in &result.matches {
             let mut values = m.captures.clone();
             values.push(("log".to_owned(), (*name).to_owned()));
@@ -44,7 +62,11 @@ impl Check for ForbiddenLogPattern {
             let identity = if m.captures.is_empty() {
                 m.matched.clone()
             } else {
-                m.captures.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
+                m.captures
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             };
             out.push(Emission {
                 subject: format!("{name}: {identity}"),

@@ -30,12 +30,30 @@ pub struct Kind {
 
 /// Every rule kind sitelint knows, in the order the docs list them.
 pub const KINDS: &[Kind] = &[
-    Kind { name: "forbidden-log-pattern", compile: forbidden_log_pattern::compile },
-    Kind { name: "required-log-pattern", compile: required_log_pattern::compile },
-    Kind { name: "zero-byte-files", compile: zero_byte_files::compile },
-    Kind { name: "required-files", compile: required_files::compile },
-    Kind { name: "required-update-version", compile: required_update_version::compile },
-    Kind { name: "required-endpoints", compile: required_endpoints::compile },
+    Kind {
+        name: "forbidden-log-pattern",
+        compile: forbidden_log_pattern::compile,
+    },
+    Kind {
+        name: "required-log-pattern",
+        compile: required_log_pattern::compile,
+    },
+    Kind {
+        name: "zero-byte-files",
+        compile: zero_byte_files::compile,
+    },
+    Kind {
+        name: "required-files",
+        compile: required_files::compile,
+    },
+    Kind {
+        name: "required-update-version",
+        compile: required_update_version::compile,
+    },
+    Kind {
+        name: "required-endpoints",
+        compile: required_endpoints::compile,
+    },
 ];
 
 /// A compiled rule body.
@@ -61,7 +79,11 @@ pub enum SourceRef<'a> {
 
 /// The loaded source handed to [`Check::evaluate`].
 pub enum Input<'a> {
-    Log { name: &'a str, path: &'a str, result: &'a QueryResult },
+    Log {
+        name: &'a str,
+        path: &'a str,
+        result: &'a QueryResult,
+    },
     Tree(&'a Tree),
     Console(&'a ConsoleExport),
     Endpoints(&'a Endpoints),
@@ -89,8 +111,14 @@ pub struct LogTarget {
 
 impl LogTarget {
     pub fn read(f: &mut Fields<'_, '_>) -> Option<LogTarget> {
-        let log = f.required_string("log", "name a log of the snapshot, e.g. `log: ServiceConnectionTool.log`");
-        let pattern = f.required_string("pattern", "give a regular expression, e.g. `pattern: 'ERROR:Failed to download'`");
+        let log = f.required_string(
+            "log",
+            "name a log of the snapshot, e.g. `log: ServiceConnectionTool.log`",
+        );
+        let pattern = f.required_string(
+            "pattern",
+            "give a regular expression, e.g. `pattern: 'ERROR:Failed to download'`",
+        );
         let scope = f.string("scope");
         let run_start = f.string("run-start");
         let log = f.with_params(&log?);
@@ -99,26 +127,44 @@ impl LogTarget {
             None | Some("whole-log") => match run_start {
                 None => Some(Scope::WholeLog),
                 Some(rs) => {
-                    f.problem_with_help(rs.span, "`run-start` is only used with `scope: last-run`", "ignored without last-run", "add `scope: last-run`, or remove `run-start`");
+                    f.problem_with_help(
+                        rs.span,
+                        "`run-start` is only used with `scope: last-run`",
+                        "ignored without last-run",
+                        "add `scope: last-run`, or remove `run-start`",
+                    );
                     None
                 }
             },
-            Some("last-run") => match run_start {
-                Some(rs) => f.pattern(&rs).map(Scope::LastRun),
-                None => {
-                    let span = scope.map_or(0..0, |s| s.span);
-                    f.problem_with_help(span, "`scope: last-run` needs `run-start`", "no `run-start` in this rule", "add `run-start: REGEX` matching the first entry of each run, e.g. 'setupdl\\.exe: STARTED'");
-                    None
+            Some("last-run") => {
+                match run_start {
+                    Some(rs) => f.pattern(&rs).map(Scope::LastRun),
+                    None => {
+                        let span = scope.map_or(0..0, |s| s.span);
+                        f.problem_with_help(span, "`scope: last-run` needs `run-start`", "no `run-start` in this rule", "add `run-start: REGEX` matching the first entry of each run, e.g. 'setupdl\\.exe: STARTED'");
+                        None
+                    }
                 }
-            },
+            }
             Some(other) => {
                 let message = format!("unknown scope `{other}`");
                 let span = scope.map_or(0..0, |s| s.span);
-                f.problem_with_help(span, message, "not a scope", "use `whole-log` (the default) or `last-run`");
+                f.problem_with_help(
+                    span,
+                    message,
+                    "not a scope",
+                    "use `whole-log` (the default) or `last-run`",
+                );
                 None
             }
         };
-        Some(LogTarget { log: log?, query: LogQuery { pattern: pattern?, scope: scope? } })
+        Some(LogTarget {
+            log: log?,
+            query: LogQuery {
+                pattern: pattern?,
+                scope: scope?,
+            },
+        })
     }
 }
 
@@ -139,7 +185,10 @@ impl TreeFilter {
         let tree = f.required_string("tree", "name a tree of the snapshot, e.g. `tree: updatepack`");
         let include = if include_required {
             f.strings("include").or_else(|| {
-                f.missing("include", "give one or more globs, e.g. `include: ['**/ConfigMgr.Update.Manifest.cab']`");
+                f.missing(
+                    "include",
+                    "give one or more globs, e.g. `include: ['**/ConfigMgr.Update.Manifest.cab']`",
+                );
                 None
             })
         } else {
@@ -149,7 +198,10 @@ impl TreeFilter {
         let tree = f.with_params(&tree?)?;
         let mut include = include?;
         if include.is_empty() && !include_required {
-            include.push(Sp { value: "**".to_owned(), span: 0..0 });
+            include.push(Sp {
+                value: "**".to_owned(),
+                span: 0..0,
+            });
         }
         let include_set = glob_set(f, &include);
         let exclude_set = glob_set(f, &exclude);
@@ -188,7 +240,12 @@ fn glob_set(f: &mut Fields<'_, '_>, globs: &[Sp<String>]) -> Option<GlobSet> {
             Err(err) => {
                 ok = false;
                 let reason = err.kind().to_string();
-                f.problem_with_help(glob.span.clone(), format!("invalid glob: {reason}"), "this glob", "globs use `*` (within one folder), `**` (any depth), `?`, `[abc]` and `{a,b}`");
+                f.problem_with_help(
+                    glob.span.clone(),
+                    format!("invalid glob: {reason}"),
+                    "this glob",
+                    "globs use `*` (within one folder), `**` (any depth), `?`, `[abc]` and `{a,b}`",
+                );
             }
         }
     }
@@ -198,4 +255,3 @@ fn glob_set(f: &mut Fields<'_, '_>, globs: &[Sp<String>]) -> Option<GlobSet> {
     }
     ok.then_some(set).flatten()
 }
-

@@ -20,7 +20,10 @@ struct RequiredEndpoints {
 
 pub(super) fn compile(f: &mut Fields<'_, '_>) -> Option<Box<dyn Check>> {
     let Some(items) = f.strings("endpoints") else {
-        f.missing("endpoints", "list the hosts, e.g. `endpoints: [go.microsoft.com, '*.manage.microsoft.com']`");
+        f.missing(
+            "endpoints",
+            "list the hosts, e.g. `endpoints: [go.microsoft.com, '*.manage.microsoft.com']`",
+        );
         return None;
     };
     let mut endpoints = Vec::new();
@@ -34,7 +37,12 @@ pub(super) fn compile(f: &mut Fields<'_, '_>) -> Option<Box<dyn Check>> {
             Ok(pattern) => endpoints.push(pattern),
             Err(message) => {
                 ok = false;
-                f.problem_with_help(item.span.clone(), message, "not an endpoint", "write a host, a URL, or a wildcard like `*.manage.microsoft.com`");
+                f.problem_with_help(
+                    item.span.clone(),
+                    message,
+                    "not an endpoint",
+                    "write a host, a URL, or a wildcard like `*.manage.microsoft.com`",
+                );
             }
         }
     }

@@ -17,7 +17,10 @@ struct RequiredFiles {
 
 pub(super) fn compile(f: &mut Fields<'_, '_>) -> Option<Box<dyn Check>> {
     let min_count = f.count("min-count").map_or(1, |c| c.value);
-    Some(Box::new(RequiredFiles { filter: TreeFilter::read(f, true)?, min_count }))
+    Some(Box::new(RequiredFiles {
+        filter: TreeFilter::read(f, true)?,
+        min_count,
+    }))
 }
 
 impl Check for RequiredFiles {

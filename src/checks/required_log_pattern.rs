@@ -22,20 +22,31 @@ struct RequiredLogPattern {
 
 pub(super) fn compile(f: &mut Fields<'_, '_>) -> Option<Box<dyn Check>> {
     let min_count = f.count("min-count").map_or(1, |c| c.value);
-    Some(Box::new(RequiredLogPattern { target: LogTarget::read(f)?, min_count }))
+    Some(Box::new(RequiredLogPattern {
+        target: LogTarget::read(f)?,
+        min_count,
+    }))
 }
 
 impl Check for RequiredLogPattern {
     fn source(&self) -> SourceRef<'_> {
-        SourceRef::Log { name: &self.target.log, query: &self.target.query }
+        SourceRef::Log {
+            name: &self.target.log,
+            query: &self.target.query,
+        }
     }
 
     fn placeholders(&self) -> Vec<String> {
-        ["log", "pattern", "count", "min_count"].into_iter().map(str::to_owned).collect()
+        ["log", "pattern", "count", "min_count"]
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
     }
 
     fn evaluate(&self, input: &Input<'_>, out: &mut Vec<Emission>) -> u64 {
-        let Input::Log { name, path, result } = input else { return 0 };
+        let Input::Log { name, path, result } = input else {
+            return 0;
+        };
         if result.count >= self.min_count {
             return 0;
         }

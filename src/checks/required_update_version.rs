@@ -46,7 +46,12 @@ pub(super) fn compile(f: &mut Fields<'_, '_>) -> Option<Box<dyn Check>> {
                             Some(close) => format!("did you mean `{close}`?"),
                             None => format!("use a numeric State code or one of: {}", names.join(", ")),
                         };
-                        f.problem_with_help(name.span.clone(), format!("unknown console state `{}`", name.value), "not a state", help);
+                        f.problem_with_help(
+                            name.span.clone(),
+                            format!("unknown console state `{}`", name.value),
+                            "not a state",
+                            help,
+                        );
                     }
                 }
             }
@@ -56,7 +61,10 @@ pub(super) fn compile(f: &mut Fields<'_, '_>) -> Option<Box<dyn Check>> {
             codes
         }
     };
-    Some(Box::new(RequiredUpdateVersion { version: version?, states }))
+    Some(Box::new(RequiredUpdateVersion {
+        version: version?,
+        states,
+    }))
 }
 
 impl Check for RequiredUpdateVersion {
@@ -71,26 +79,52 @@ impl Check for RequiredUpdateVersion {
     fn evaluate(&self, input: &Input<'_>, out: &mut Vec<Emission>) -> u64 {
         let Input::Console(export) = input else { return 0 };
         let candidates: Vec<_> = export.updates.iter().filter(|u| u.is_version(&self.version)).collect();
-        if candidates.iter().any(|u| u.state.is_some_and(|s| self.states.contains(&s))) {
+        if candidates
+            .iter()
+            .any(|u| u.state.is_some_and(|s| self.states.contains(&s)))
+        {
             return 0;
         }
         let allowed: Vec<String> = self.states.iter().map(|&s| describe_state(s)).collect();
         let (message, state) = if candidates.is_empty() {
             let seen: Vec<String> = export.updates.iter().take(6).map(|u| u.label()).collect();
-            let seen = if seen.is_empty() { "no updates at all".to_owned() } else { seen.join(", ") };
-            (format!("version {} is not in the console export (it lists {seen})", self.version), String::new())
+            let seen = if seen.is_empty() {
+                "no updates at all".to_owned()
+            } else {
+                seen.join(", ")
+            };
+            (
+                format!(
+                    "version {} is not in the console export (it lists {seen})",
+                    self.version
+                ),
+                String::new(),
+            )
         } else {
             let states: Vec<String> = candidates
                 .iter()
-                .map(|u| format!("{} is {}", u.label(), u.state.map_or("without a state".to_owned(), describe_state)))
+                .map(|u| {
+                    format!(
+                        "{} is {}",
+                        u.label(),
+                        u.state.map_or("without a state".to_owned(), describe_state)
+                    )
+                })
                 .collect();
-            let state = candidates.iter().find_map(|u| u.state).map(describe_state).unwrap_or_default();
+            let state = candidates
+                .iter()
+                .find_map(|u| u.state)
+                .map(describe_state)
+                .unwrap_or_default();
             (format!("{}; expected {}", states.join(", "), allowed.join(", ")), state)
         };
         out.push(Emission {
             subject: format!("version {}", self.version),
             message,
-            values: vec![("version".to_owned(), self.version.clone()), ("state".to_owned(), state)],
+            values: vec![
+                ("version".to_owned(), self.version.clone()),
+                ("state".to_owned(), state),
+            ],
             location: Some(Location::artifact(&export.path)),
             excerpt: None,
         });

@@ -17,7 +17,9 @@ struct ZeroByteFiles {
 }
 
 pub(super) fn compile(f: &mut Fields<'_, '_>) -> Option<Box<dyn Check>> {
-    Some(Box::new(ZeroByteFiles { filter: TreeFilter::read(f, false)? }))
+    Some(Box::new(ZeroByteFiles {
+        filter: TreeFilter::read(f, false)?,
+    }))
 }
 
 impl Check for ZeroByteFiles {
@@ -32,7 +34,11 @@ impl Check for ZeroByteFiles {
     fn evaluate(&self, input: &Input<'_>, out: &mut Vec<Emission>) -> u64 {
         let Input::Tree(tree) = input else { return 0 };
         let mut omitted = 0;
-        for file in tree.files.iter().filter(|f| f.size == 0 && self.filter.matches(&f.path)) {
+        for file in tree
+            .files
+            .iter()
+            .filter(|f| f.size == 0 && self.filter.matches(&f.path))
+        {
             if out.len() >= MAX_FINDINGS_PER_RULE {
                 omitted += 1;
                 continue;
@@ -40,7 +46,10 @@ impl Check for ZeroByteFiles {
             out.push(Emission {
                 subject: format!("{}: {}", tree.name, file.path),
                 message: format!("{} is empty (0 bytes)", file.path),
-                values: vec![("path".to_owned(), file.path.clone()), ("tree".to_owned(), tree.name.clone())],
+                values: vec![
+                    ("path".to_owned(), file.path.clone()),
+                    ("tree".to_owned(), tree.name.clone()),
+                ],
                 location: Some(file.location.clone()),
                 excerpt: None,
             });

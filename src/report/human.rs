@@ -4,8 +4,8 @@
 use std::fmt::{self, Write as _};
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
-    SourceCode, SpanContents,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode,
+    SpanContents,
 };
 
 use crate::finding::{Excerpt, Finding, Outcome, Report, Severity, Totals};
@@ -18,8 +18,14 @@ pub struct Style {
 
 /// A handler configured the same way for findings and for rule-file problems.
 pub fn handler(style: Style) -> GraphicalReportHandler {
-    let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false)
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false)
 }
 
 /// Renders any miette diagnostic (rule-file problems use this too).
@@ -44,7 +50,11 @@ pub fn render(report: &Report, style: Style, quiet: bool) -> String {
                 out,
                 "note: {} found {} more than the {} shown; the JSON report counts them as omitted_findings\n",
                 rule.id,
-                plural(usize::try_from(rule.omitted).unwrap_or(usize::MAX), "finding", "findings"),
+                plural(
+                    usize::try_from(rule.omitted).unwrap_or(usize::MAX),
+                    "finding",
+                    "findings"
+                ),
                 crate::finding::MAX_FINDINGS_PER_RULE
             );
         }
@@ -56,7 +66,10 @@ pub fn render(report: &Report, style: Style, quiet: bool) -> String {
 
 /// `2 errors, 1 warning, 1 rule not evaluated, 31 rules passed`.
 pub fn summary(t: Totals) -> String {
-    let mut parts = vec![plural(t.errors, "error", "errors"), plural(t.warnings, "warning", "warnings")];
+    let mut parts = vec![
+        plural(t.errors, "error", "errors"),
+        plural(t.warnings, "warning", "warnings"),
+    ];
     if t.notes > 0 {
         parts.push(plural(t.notes, "note", "notes"));
     }
@@ -96,12 +109,12 @@ impl fmt::Display for FindingDiagnostic<'_> {
         let finding = self.finding;
         f.write_str(&finding.message)?;
         // Without an excerpt, miette shows no place; name it in the message instead.
-        if finding.excerpt.is_none() {
-            if let Some(location) = &finding.location {
-                write!(f, "\n    at {}", location.path)?;
-                if let Some(line) = location.line {
-                    write!(f, ":{line}")?;
-                }
+        if finding.excerpt.is_none()
+            && let Some(location) = &finding.location
+        {
+            write!(f, "\n    at {}", location.path)?;
+            if let Some(line) = location.line {
+                write!(f, ":{line}")?;
             }
         }
         Ok(())
@@ -144,7 +157,10 @@ impl Diagnostic for FindingDiagnostic<'_> {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let excerpt = self.finding.excerpt.as_ref()?;
         let span = excerpt.highlight.start..excerpt.highlight.end.max(excerpt.highlight.start);
-        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(Some(excerpt.label.clone()), span))))
+        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
+            Some(excerpt.label.clone()),
+            span,
+        ))))
     }
 }
 
@@ -161,7 +177,10 @@ impl SourceCode for ExcerptSource<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
-        let inner = self.excerpt.text.read_span(span, context_lines_before, context_lines_after)?;
+        let inner = self
+            .excerpt
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
         let first_line = usize::try_from(self.excerpt.first_line).unwrap_or(1).saturating_sub(1);
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
@@ -180,7 +199,13 @@ mod tests {
 
     #[test]
     fn summary_counts_and_pluralises() {
-        let t = Totals { errors: 2, warnings: 1, notes: 0, not_evaluated: 1, passed: 31 };
+        let t = Totals {
+            errors: 2,
+            warnings: 1,
+            notes: 0,
+            not_evaluated: 1,
+            passed: 31,
+        };
         assert_eq!(summary(t), "2 errors, 1 warning, 1 rule not evaluated, 31 rules passed");
     }
 }

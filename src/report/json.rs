@@ -56,7 +56,10 @@ struct JsonError<'a> {
 pub fn render(report: &Report) -> String {
     let json = JsonReport {
         sitelint_report: 1,
-        tool: Tool { name: "sitelint", version: env!("CARGO_PKG_VERSION") },
+        tool: Tool {
+            name: "sitelint",
+            version: env!("CARGO_PKG_VERSION"),
+        },
         snapshot: &report.snapshot,
         findings: report.findings.iter().map(json_finding).collect(),
         rules: report
@@ -73,7 +76,14 @@ pub fn render(report: &Report) -> String {
                 omitted_findings: r.omitted,
             })
             .collect(),
-        errors: report.errors.iter().map(|e| JsonError { path: &e.path, message: &e.message }).collect(),
+        errors: report
+            .errors
+            .iter()
+            .map(|e| JsonError {
+                path: &e.path,
+                message: &e.message,
+            })
+            .collect(),
     };
     let mut text = serde_json::to_string_pretty(&json).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');

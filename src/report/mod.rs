@@ -26,7 +26,10 @@ impl FromStr for Format {
         match s {
             "human" => Ok(Format::Human),
             "json" => Ok(Format::Json),
-            other => Err(format!("unknown format `{other}` (formats: {})", Format::NAMES.join(", "))),
+            other => Err(format!(
+                "unknown format `{other}` (formats: {})",
+                Format::NAMES.join(", ")
+            )),
         }
     }
 }

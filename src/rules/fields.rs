@@ -36,8 +36,21 @@ pub struct Fields<'n, 'c> {
 }
 
 impl<'n, 'c> Fields<'n, 'c> {
-    pub fn new(file: &'c Arc<SourceFile>, entries: &'n [(Node, Node)], anchor: Range<usize>, params: &'c Params) -> Self {
-        Fields { file, entries, used: vec![false; entries.len()], anchor, params, problems: Vec::new(), known: Vec::new() }
+    pub fn new(
+        file: &'c Arc<SourceFile>,
+        entries: &'n [(Node, Node)],
+        anchor: Range<usize>,
+        params: &'c Params,
+    ) -> Self {
+        Fields {
+            file,
+            entries,
+            used: vec![false; entries.len()],
+            anchor,
+            params,
+            problems: Vec::new(),
+            known: Vec::new(),
+        }
     }
 
     pub fn file(&self) -> &Arc<SourceFile> {
@@ -50,7 +63,10 @@ impl<'n, 'c> Fields<'n, 'c> {
 
     fn take(&mut self, name: &'static str) -> Option<&'n Node> {
         self.known.push(name);
-        let index = self.entries.iter().position(|(k, _)| matches!(&k.value, Value::Str(s) if s == name))?;
+        let index = self
+            .entries
+            .iter()
+            .position(|(k, _)| matches!(&k.value, Value::Str(s) if s == name))?;
         self.used[index] = true;
         Some(&self.entries[index].1)
     }
@@ -66,24 +82,37 @@ impl<'n, 'c> Fields<'n, 'c> {
         label: impl Into<String>,
         help: impl Into<String>,
     ) {
-        self.problems.push(Problem::new(self.file, span, message, label).with_help(help));
+        self.problems
+            .push(Problem::new(self.file, span, message, label).with_help(help));
     }
 
     fn wrong_type(&mut self, name: &str, node: &Node, expected: &str) {
         let found = node.value.type_name();
-        self.problem(node.span.clone(), format!("`{name}` must be {expected}"), format!("found {found}"));
+        self.problem(
+            node.span.clone(),
+            format!("`{name}` must be {expected}"),
+            format!("found {found}"),
+        );
     }
 
     pub fn missing(&mut self, name: &str, help: &str) {
         let anchor = self.anchor.clone();
-        self.problem_with_help(anchor, format!("missing field `{name}`"), format!("this rule has no `{name}`"), help);
+        self.problem_with_help(
+            anchor,
+            format!("missing field `{name}`"),
+            format!("this rule has no `{name}`"),
+            help,
+        );
     }
 
     /// An optional string. Numbers are taken as their text (`version: 2409`).
     pub fn string(&mut self, name: &'static str) -> Option<Sp<String>> {
         let node = self.take(name)?;
         match scalar_text(node) {
-            Some(text) => Some(Sp { value: text, span: node.span.clone() }),
+            Some(text) => Some(Sp {
+                value: text,
+                span: node.span.clone(),
+            }),
             None => {
                 self.wrong_type(name, node, "a string");
                 None
@@ -93,7 +122,10 @@ impl<'n, 'c> Fields<'n, 'c> {
 
     /// A required string; `help` tells the author what to write.
     pub fn required_string(&mut self, name: &'static str, help: &str) -> Option<Sp<String>> {
-        let present = self.entries.iter().any(|(k, _)| matches!(&k.value, Value::Str(s) if s == name));
+        let present = self
+            .entries
+            .iter()
+            .any(|(k, _)| matches!(&k.value, Value::Str(s) if s == name));
         if !present {
             self.known.push(name);
             self.missing(name, help);
@@ -112,7 +144,10 @@ impl<'n, 'c> Fields<'n, 'c> {
         let mut out = Vec::new();
         for item in items {
             match scalar_text(item) {
-                Some(text) => out.push(Sp { value: text, span: item.span.clone() }),
+                Some(text) => out.push(Sp {
+                    value: text,
+                    span: item.span.clone(),
+                }),
                 None => self.wrong_type(name, item, "a string or a list of strings"),
             }
         }
@@ -148,7 +183,10 @@ impl<'n, 'c> Fields<'n, 'c> {
     pub fn count(&mut self, name: &'static str) -> Option<Sp<u64>> {
         let node = self.take(name)?;
         match &node.value {
-            Value::Int(n) if *n >= 0 => Some(Sp { value: n.unsigned_abs(), span: node.span.clone() }),
+            Value::Int(n) if *n >= 0 => Some(Sp {
+                value: n.unsigned_abs(),
+                span: node.span.clone(),
+            }),
             _ => {
                 self.wrong_type(name, node, "a whole number, 0 or more");
                 None
@@ -194,8 +232,12 @@ impl<'n, 'c> Fields<'n, 'c> {
                 continue;
             }
             ok = false;
-            let candidates: Vec<&str> =
-                self.params.keys().map(String::as_str).chain(extra.iter().map(String::as_str)).collect();
+            let candidates: Vec<&str> = self
+                .params
+                .keys()
+                .map(String::as_str)
+                .chain(extra.iter().map(String::as_str))
+                .collect();
             let mut help = if candidates.is_empty() {
                 "no values are available here".to_owned()
             } else {
@@ -205,7 +247,12 @@ impl<'n, 'c> Fields<'n, 'c> {
                 help = format!("did you mean `{{{close}}}`? ({help})");
             }
             let span = self.inner_span(text, range);
-            self.problem_with_help(span, format!("unknown placeholder `{{{name}}}`"), "not a capture, param or built-in value", help);
+            self.problem_with_help(
+                span,
+                format!("unknown placeholder `{{{name}}}`"),
+                "not a capture, param or built-in value",
+                help,
+            );
         }
         ok.then_some(template)
     }
@@ -260,7 +307,12 @@ impl<'n, 'c> Fields<'n, 'c> {
                 Value::Str(s) => s.as_str(),
                 _ => "?",
             };
-            let mut problem = Problem::new(self.file, key.span.clone(), format!("unknown field `{name}` in {place}"), "unknown field");
+            let mut problem = Problem::new(
+                self.file,
+                key.span.clone(),
+                format!("unknown field `{name}` in {place}"),
+                "unknown field",
+            );
             problem = match did_you_mean(name, self.known.iter().copied()) {
                 Some(close) => problem.with_help(format!("did you mean `{close}`?")),
                 None => problem.with_help(format!("fields here: {}", self.known.join(", "))),

@@ -30,14 +30,20 @@ pub struct RuleSource {
 }
 
 pub fn default_sources() -> Vec<RuleSource> {
-    vec![RuleSource { name: format!("(built in) {}", DEFAULT_RULESET.0), text: DEFAULT_RULESET.1.to_owned() }]
+    vec![RuleSource {
+        name: format!("(built in) {}", DEFAULT_RULESET.0),
+        text: DEFAULT_RULESET.1.to_owned(),
+    }]
 }
 
 /// Reads a rule file, or every `*.yaml`/`*.yml` file of a directory in name order.
 pub fn read_sources(path: &Path) -> Result<Vec<RuleSource>, SetupError> {
     let read = |file: &Path| {
         std::fs::read(file)
-            .map(|bytes| RuleSource { name: file.display().to_string(), text: crate::text::decode(&bytes) })
+            .map(|bytes| RuleSource {
+                name: file.display().to_string(),
+                text: crate::text::decode(&bytes),
+            })
             .map_err(|e| SetupError::message(format!("cannot read rule file {}: {e}", file.display())))
     };
     if !path.is_dir() {
@@ -48,11 +54,18 @@ pub fn read_sources(path: &Path) -> Result<Vec<RuleSource>, SetupError> {
     let mut files: Vec<_> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("yaml") || x.eq_ignore_ascii_case("yml")))
+        .filter(|p| {
+            p.is_file()
+                && p.extension()
+                    .is_some_and(|x| x.eq_ignore_ascii_case("yaml") || x.eq_ignore_ascii_case("yml"))
+        })
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(SetupError::message(format!("rules directory {} has no *.yaml or *.yml files", path.display())));
+        return Err(SetupError::message(format!(
+            "rules directory {} has no *.yaml or *.yml files",
+            path.display()
+        )));
     }
     files.iter().map(|f| read(f)).collect()
 }
@@ -109,7 +122,12 @@ pub fn load(sources: &[RuleSource], overrides: &[ParamOverride]) -> Result<RuleS
             match yaml::parse(&file.text) {
                 Ok(node) => Some((file, node)),
                 Err(e) => {
-                    problems.push(Problem::new(&file, e.offset..e.offset, format!("invalid YAML: {}", e.message), "here"));
+                    problems.push(Problem::new(
+                        &file,
+                        e.offset..e.offset,
+                        format!("invalid YAML: {}", e.message),
+                        "here",
+                    ));
                     None
                 }
             }
@@ -139,16 +157,25 @@ pub fn load(sources: &[RuleSource], overrides: &[ParamOverride]) -> Result<RuleS
             None => format!("params of the loaded rules: {}", known.join(", ")),
         };
         match &o.origin {
-            ParamOrigin::Flag => flag_errors.push((format!("--set {}: no ruleset declares a param `{}`", o.name, o.name), help)),
+            ParamOrigin::Flag => flag_errors.push((
+                format!("--set {}: no ruleset declares a param `{}`", o.name, o.name),
+                help,
+            )),
             ParamOrigin::File { file, span } => problems.push(
-                Problem::new(file, span.clone(), format!("no ruleset declares a param `{}`", o.name), "unknown param").with_help(help),
+                Problem::new(
+                    file,
+                    span.clone(),
+                    format!("no ruleset declares a param `{}`", o.name),
+                    "unknown param",
+                )
+                .with_help(help),
             ),
         }
     }
-    if let Some((message, help)) = flag_errors.into_iter().next() {
-        if problems.is_empty() {
-            return Err(SetupError::with_help(message, help));
-        }
+    if let Some((message, help)) = flag_errors.into_iter().next()
+        && problems.is_empty()
+    {
+        return Err(SetupError::with_help(message, help));
     }
 
     let mut rules: Vec<Rule> = Vec::new();
@@ -159,8 +186,9 @@ pub fn load(sources: &[RuleSource], overrides: &[ParamOverride]) -> Result<RuleS
         if let Some((id, span)) = id_of(node) {
             if let Some(first) = seen.get(&id) {
                 problems.push(
-                    Problem::new(file, span, format!("duplicate rule id `{id}`"), "defined again here")
-                        .with_help(format!("first defined at {first}; rule ids are unique across all loaded files")),
+                    Problem::new(file, span, format!("duplicate rule id `{id}`"), "defined again here").with_help(
+                        format!("first defined at {first}; rule ids are unique across all loaded files"),
+                    ),
                 );
                 // Still compiled, for the rule's other problems; the rule itself is dropped.
                 let _ = compile_rule(file, node, &ends, &params, &mut problems);
@@ -171,7 +199,11 @@ pub fn load(sources: &[RuleSource], overrides: &[ParamOverride]) -> Result<RuleS
         }
         rules.extend(compile_rule(file, node, &ends, &params, &mut problems));
     }
-    if problems.is_empty() { Ok(RuleSet { rules, params }) } else { Err(SetupError::Problems(problems)) }
+    if problems.is_empty() {
+        Ok(RuleSet { rules, params })
+    } else {
+        Err(SetupError::Problems(problems))
+    }
 }
 
 /// The header of a rule file: its params and rule nodes, plus the offsets where top-level
@@ -183,8 +215,13 @@ fn read_file<'n>(
 ) -> Option<(Params, &'n [Node], Vec<usize>)> {
     let Value::Map(entries) = &node.value else {
         problems.push(
-            Problem::new(file, node.span.clone(), "a rule file must be a mapping", format!("found {}", node.value.type_name()))
-                .with_help("start with `ruleset: NAME` and `rules:`"),
+            Problem::new(
+                file,
+                node.span.clone(),
+                "a rule file must be a mapping",
+                format!("found {}", node.value.type_name()),
+            )
+            .with_help("start with `ruleset: NAME` and `rules:`"),
         );
         return None;
     };
@@ -205,7 +242,12 @@ fn read_file<'n>(
             Some(text) => {
                 params.insert(name, text);
             }
-            None => problems.push(Problem::new(file, value.span.clone(), format!("param `{name}` must be a string or number"), format!("found {}", value.value.type_name()))),
+            None => problems.push(Problem::new(
+                file,
+                value.span.clone(),
+                format!("param `{name}` must be a string or number"),
+                format!("found {}", value.value.type_name()),
+            )),
         }
     }
     let ends = entries.iter().map(|(k, _)| k.span.start).collect();
@@ -214,7 +256,9 @@ fn read_file<'n>(
 
 fn id_of(node: &Node) -> Option<(String, Range<usize>)> {
     let Value::Map(entries) = &node.value else { return None };
-    let (_, value) = entries.iter().find(|(k, _)| matches!(&k.value, Value::Str(s) if s == "id"))?;
+    let (_, value) = entries
+        .iter()
+        .find(|(k, _)| matches!(&k.value, Value::Str(s) if s == "id"))?;
     Some((scalar_text(value)?, value.span.clone()))
 }
 
@@ -226,12 +270,20 @@ fn compile_rule(
     problems: &mut Vec<Problem>,
 ) -> Option<Rule> {
     let Value::Map(entries) = &node.value else {
-        problems.push(Problem::new(file, node.span.clone(), "a rule must be a mapping", format!("found {}", node.value.type_name())));
+        problems.push(Problem::new(
+            file,
+            node.span.clone(),
+            "a rule must be a mapping",
+            format!("found {}", node.value.type_name()),
+        ));
         return None;
     };
     let anchor = entries.first().map_or(node.span.clone(), |(k, _)| k.span.clone());
     let mut f = Fields::new(file, entries, anchor.clone(), params);
-    let id = f.required_string("id", "give the rule a kebab-case id, e.g. `id: sct-redist-download-failed`");
+    let id = f.required_string(
+        "id",
+        "give the rule a kebab-case id, e.g. `id: sct-redist-download-failed`",
+    );
     let title = f.required_string("title", "give the rule a one-line title");
     let severity = f.required_string("severity", "use `error`, `warning` or `note`");
     let kind = f.required_string("kind", &format!("use one of: {}", kind_names().join(", ")));
@@ -243,7 +295,10 @@ fn compile_rule(
 
     if let Some(id) = &id {
         let kebab = !id.value.is_empty()
-            && id.value.split('-').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+            && id
+                .value
+                .split('-')
+                .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
         if !kebab {
             f.problem_with_help(id.span.clone(), format!("rule id `{}` is not kebab-case", id.value), "not kebab-case", "ids use lower-case letters, digits and single dashes, e.g. `sct-redist-download-failed`; they are stable forever");
         }
@@ -255,7 +310,12 @@ fn compile_rule(
                 Some(close) => format!("did you mean `{close}`?"),
                 None => "use `error`, `warning` or `note`".to_owned(),
             };
-            f.problem_with_help(s.span.clone(), format!("unknown severity `{}`", s.value), "not a severity", help);
+            f.problem_with_help(
+                s.span.clone(),
+                format!("unknown severity `{}`", s.value),
+                "not a severity",
+                help,
+            );
             None
         }
     });
@@ -266,7 +326,12 @@ fn compile_rule(
                 Some(close) => format!("did you mean `{close}`?"),
                 None => format!("kinds: {}", kind_names().join(", ")),
             };
-            f.problem_with_help(k.span.clone(), format!("unknown rule kind `{}`", k.value), "not a kind", help);
+            f.problem_with_help(
+                k.span.clone(),
+                format!("unknown rule kind `{}`", k.value),
+                "not a kind",
+                help,
+            );
             None
         }
     });
@@ -340,7 +405,13 @@ fn definition_text(file: &SourceFile, start: usize, top_level_keys: &[usize]) ->
         .unwrap_or(0);
     block
         .lines()
-        .map(|l| if l.len() >= indent { &l[indent..] } else { l.trim_start() })
+        .map(|l| {
+            if l.len() >= indent {
+                &l[indent..]
+            } else {
+                l.trim_start()
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -356,7 +427,10 @@ impl RuleSet {
                     Some(close) => format!("did you mean `{close}`?"),
                     None => "`sitelint rules list` shows the loaded rules and their tags".to_owned(),
                 };
-                return Err(SetupError::with_help(format!("`{selector}` matches no loaded rule"), help));
+                return Err(SetupError::with_help(
+                    format!("`{selector}` matches no loaded rule"),
+                    help,
+                ));
             }
         }
         for rule in &mut self.rules {
@@ -383,4 +457,3 @@ fn matches_selector(rule: &Rule, selector: &str) -> bool {
         None => rule.id == selector,
     }
 }
-

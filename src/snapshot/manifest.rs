@@ -18,18 +18,33 @@ const FORMAT_VERSION: i64 = 1;
 
 /// Loads a snapshot from its directory or its manifest file.
 pub fn load(given: &Path) -> Result<Snapshot, SetupError> {
-    let manifest_path = if given.is_dir() { given.join(MANIFEST_NAME) } else { given.to_owned() };
+    let manifest_path = if given.is_dir() {
+        given.join(MANIFEST_NAME)
+    } else {
+        given.to_owned()
+    };
     let bytes = std::fs::read(&manifest_path).map_err(|e| {
         let what = if given.is_dir() { format!("{} has no {MANIFEST_NAME}", given.display()) } else { format!("cannot read snapshot {}: {e}", given.display()) };
         SetupError::with_help(what, "give a snapshot directory written by `sitelint collect`, or check live sources with --updatepack, --log, --console-updates and --endpoints-allowlist")
     })?;
-    let root = manifest_path.parent().map_or_else(|| PathBuf::from("."), Path::to_owned);
+    let root = manifest_path
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_owned);
     let display = manifest_path.display().to_string();
     let file = SourceFile::new(display.clone(), crate::text::decode(&bytes));
     let node = yaml::parse(&file.text).map_err(|e| {
-        vec![Problem::new(&file, e.offset..e.offset, format!("invalid YAML: {}", e.message), "here")]
+        vec![Problem::new(
+            &file,
+            e.offset..e.offset,
+            format!("invalid YAML: {}", e.message),
+            "here",
+        )]
     })?;
-    let mut reader = ManifestReader { file: &file, root: &root, problems: Vec::new() };
+    let mut reader = ManifestReader {
+        file: &file,
+        root: &root,
+        problems: Vec::new(),
+    };
     let snapshot = reader.read(&node, display);
     match snapshot {
         Some(snapshot) if reader.problems.is_empty() => Ok(snapshot),
@@ -46,7 +61,12 @@ struct ManifestReader<'a> {
 impl ManifestReader<'_> {
     fn read(&mut self, node: &Node, display: String) -> Option<Snapshot> {
         let Value::Map(entries) = &node.value else {
-            self.problems.push(Problem::new(self.file, node.span.clone(), "a snapshot manifest must be a mapping", format!("found {}", node.value.type_name())));
+            self.problems.push(Problem::new(
+                self.file,
+                node.span.clone(),
+                "a snapshot manifest must be a mapping",
+                format!("found {}", node.value.type_name()),
+            ));
             return None;
         };
         let no_params = Params::new();
@@ -62,19 +82,33 @@ impl ManifestReader<'_> {
             f.missing("sitelint_snapshot", "a manifest starts with `sitelint_snapshot: 1`");
         }
         let mut problems = f.finish("the snapshot manifest");
-        if let Some(v) = &version {
-            if i64::try_from(v.value).ok() != Some(FORMAT_VERSION) {
-                problems.push(
-                    Problem::new(self.file, v.span.clone(), format!("snapshot format {} is not supported", v.value), "unsupported")
-                        .with_help(format!("this sitelint reads format {FORMAT_VERSION}; use the sitelint that wrote the snapshot")),
-                );
-            }
+        if let Some(v) = &version
+            && i64::try_from(v.value).ok() != Some(FORMAT_VERSION)
+        {
+            problems.push(
+                Problem::new(
+                    self.file,
+                    v.span.clone(),
+                    format!("snapshot format {} is not supported", v.value),
+                    "unsupported",
+                )
+                .with_help(format!(
+                    "this sitelint reads format {FORMAT_VERSION}; use the sitelint that wrote the snapshot"
+                )),
+            );
         }
         self.problems.append(&mut problems);
 
         let mut snapshot = Snapshot {
-            info: SnapshotInfo { path: Some(display), host, collected_at },
-            manifest: Some(Artifact { path: self.root.join(MANIFEST_NAME), display: MANIFEST_NAME.to_owned() }),
+            info: SnapshotInfo {
+                path: Some(display),
+                host,
+                collected_at,
+            },
+            manifest: Some(Artifact {
+                path: self.root.join(MANIFEST_NAME),
+                display: MANIFEST_NAME.to_owned(),
+            }),
             ..Snapshot::default()
         };
         for (key, value) in trees {
@@ -86,9 +120,17 @@ impl ManifestReader<'_> {
         for (key, value) in logs {
             let Some(name) = self.name(key) else { continue };
             let path = match &value.value {
-                Value::Str(s) => Some(Sp { value: s.clone(), span: value.span.clone() }),
+                Value::Str(s) => Some(Sp {
+                    value: s.clone(),
+                    span: value.span.clone(),
+                }),
                 other => {
-                    self.problems.push(Problem::new(self.file, value.span.clone(), format!("log `{}` must be a path relative to the snapshot", name.value), format!("found {}", other.type_name())));
+                    self.problems.push(Problem::new(
+                        self.file,
+                        value.span.clone(),
+                        format!("log `{}` must be a path relative to the snapshot", name.value),
+                        format!("found {}", other.type_name()),
+                    ));
                     None
                 }
             };
@@ -106,9 +148,17 @@ impl ManifestReader<'_> {
 
     fn name(&mut self, key: &Node) -> Option<Sp<String>> {
         match &key.value {
-            Value::Str(s) => Some(Sp { value: s.clone(), span: key.span.clone() }),
+            Value::Str(s) => Some(Sp {
+                value: s.clone(),
+                span: key.span.clone(),
+            }),
             other => {
-                self.problems.push(Problem::new(self.file, key.span.clone(), "names must be strings", format!("found {}", other.type_name())));
+                self.problems.push(Problem::new(
+                    self.file,
+                    key.span.clone(),
+                    "names must be strings",
+                    format!("found {}", other.type_name()),
+                ));
                 None
             }
         }
@@ -117,7 +167,12 @@ impl ManifestReader<'_> {
     /// `{listing: PATH}` (inside the snapshot) or `{path: DIR}` (a live directory anywhere).
     fn tree(&mut self, name: &Sp<String>, node: &Node) -> Option<TreeSource> {
         let Value::Map(entries) = &node.value else {
-            self.problems.push(Problem::new(self.file, node.span.clone(), format!("tree `{}` must be `{{listing: FILE}}` or `{{path: DIR}}`", name.value), format!("found {}", node.value.type_name())));
+            self.problems.push(Problem::new(
+                self.file,
+                node.span.clone(),
+                format!("tree `{}` must be `{{listing: FILE}}` or `{{path: DIR}}`", name.value),
+                format!("found {}", node.value.type_name()),
+            ));
             return None;
         };
         let no_params = Params::new();
@@ -130,10 +185,18 @@ impl ManifestReader<'_> {
             (None, Some(path)) => {
                 let dir = PathBuf::from(&path.value);
                 let dir = if dir.is_absolute() { dir } else { self.root.join(dir) };
-                Some(TreeSource::Live(Artifact { path: dir, display: path.value }))
+                Some(TreeSource::Live(Artifact {
+                    path: dir,
+                    display: path.value,
+                }))
             }
             _ => {
-                self.problems.push(Problem::new(self.file, name.span.clone(), format!("tree `{}` needs exactly one of `listing` and `path`", name.value), "this tree"));
+                self.problems.push(Problem::new(
+                    self.file,
+                    name.span.clone(),
+                    format!("tree `{}` needs exactly one of `listing` and `path`", name.value),
+                    "this tree",
+                ));
                 None
             }
         }
@@ -145,7 +208,10 @@ impl ManifestReader<'_> {
         let mut f = Fields::new(self.file, entries, 0..0, &no_params);
         let values: Vec<Option<Sp<String>>> = keys.iter().map(|k| f.string(k)).collect();
         self.problems.extend(f.finish(place));
-        values.into_iter().map(|v| v.and_then(|v| self.resolve_inside(&v))).collect()
+        values
+            .into_iter()
+            .map(|v| v.and_then(|v| self.resolve_inside(&v)))
+            .collect()
     }
 
     fn resolve_inside(&mut self, text: &Sp<String>) -> Option<Artifact> {
@@ -153,8 +219,13 @@ impl ManifestReader<'_> {
             Ok(r) => r,
             Err(why) => {
                 self.problems.push(
-                    Problem::new(self.file, text.span.clone(), format!("path `{}` {why}", text.value), "refused")
-                        .with_help("a snapshot only reads files inside its own directory"),
+                    Problem::new(
+                        self.file,
+                        text.span.clone(),
+                        format!("path `{}` {why}", text.value),
+                        "refused",
+                    )
+                    .with_help("a snapshot only reads files inside its own directory"),
                 );
                 return None;
             }
@@ -162,11 +233,19 @@ impl ManifestReader<'_> {
         let path = self.root.join(&relative);
         if !stays_inside(self.root, &path) {
             self.problems.push(
-                Problem::new(self.file, text.span.clone(), format!("path `{}` leads outside the snapshot through a link", text.value), "refused")
-                    .with_help("a snapshot only reads files inside its own directory"),
+                Problem::new(
+                    self.file,
+                    text.span.clone(),
+                    format!("path `{}` leads outside the snapshot through a link", text.value),
+                    "refused",
+                )
+                .with_help("a snapshot only reads files inside its own directory"),
             );
             return None;
         }
-        Some(Artifact { path, display: relative })
+        Some(Artifact {
+            path,
+            display: relative,
+        })
     }
 }

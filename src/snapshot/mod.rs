@@ -20,7 +20,10 @@ pub struct Artifact {
 impl Artifact {
     /// A path named on the command line: reports show it as typed.
     pub fn given(path: &Path) -> Self {
-        Artifact { path: path.to_owned(), display: path.display().to_string() }
+        Artifact {
+            path: path.to_owned(),
+            display: path.display().to_string(),
+        }
     }
 }
 
@@ -47,11 +50,17 @@ pub struct Snapshot {
 impl Snapshot {
     /// Log names come from Windows file names, so they are matched without regard to case.
     pub fn log(&self, name: &str) -> Option<&Artifact> {
-        self.logs.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, a)| a)
+        self.logs
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, a)| a)
     }
 
     pub fn tree(&self, name: &str) -> Option<&TreeSource> {
-        self.trees.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, t)| t)
+        self.trees
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, t)| t)
     }
 
     /// How an absent part is described: "the snapshot has no ..." or "no --log ... was given".

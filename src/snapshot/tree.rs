@@ -34,7 +34,11 @@ pub fn load(name: &str, source: &TreeSource) -> Result<Tree, String> {
     };
     let mut files = files;
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(Tree { name: name.to_owned(), files, location })
+    Ok(Tree {
+        name: name.to_owned(),
+        files,
+        location,
+    })
 }
 
 /// Walks a directory without following symbolic links to directories, which could lead out of
@@ -45,7 +49,11 @@ fn walk(root: &Artifact) -> Result<Vec<TreeFile>, String> {
         return Err(format!("tree {} is not a directory", root.display));
     }
     // Reports join paths the way the root was written, so a Windows path stays a Windows path.
-    let separator = if root.display.contains('\\') && !root.display.contains('/') { '\\' } else { '/' };
+    let separator = if root.display.contains('\\') && !root.display.contains('/') {
+        '\\'
+    } else {
+        '/'
+    };
     let base = root.display.trim_end_matches(['/', '\\']);
     let mut files = Vec::new();
     let mut pending = vec![(root.path.clone(), String::new())];
@@ -54,8 +62,14 @@ fn walk(root: &Artifact) -> Result<Vec<TreeFile>, String> {
         for entry in entries {
             let entry = entry.map_err(|e| format!("cannot read directory {}: {e}", dir.display()))?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            let relative = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
-            let file_type = entry.file_type().map_err(|e| format!("cannot read {}: {e}", entry.path().display()))?;
+            let relative = if prefix.is_empty() {
+                name
+            } else {
+                format!("{prefix}/{name}")
+            };
+            let file_type = entry
+                .file_type()
+                .map_err(|e| format!("cannot read {}: {e}", entry.path().display()))?;
             if file_type.is_dir() {
                 pending.push((entry.path(), relative));
                 continue;
@@ -69,7 +83,11 @@ fn walk(root: &Artifact) -> Result<Vec<TreeFile>, String> {
                 Err(e) => return Err(format!("cannot read {}: {e}", entry.path().display())),
             };
             let shown = format!("{base}{separator}{}", relative.replace('/', &separator.to_string()));
-            files.push(TreeFile { path: relative, size: meta.len(), location: Location::artifact(shown) });
+            files.push(TreeFile {
+                path: relative,
+                size: meta.len(),
+                location: Location::artifact(shown),
+            });
         }
     }
     Ok(files)
@@ -98,7 +116,11 @@ fn read_listing(listing: &Artifact) -> Result<Vec<TreeFile>, String> {
             .map_err(|e| format!("{}:{line_no}: not a listing entry ({e})", listing.display))?;
         let path = relative_path(&entry.path)
             .map_err(|why| format!("{}:{line_no}: path `{}` {why}", listing.display, entry.path))?;
-        files.push(TreeFile { path, size: entry.size, location: Location::at_line(&listing.display, line_no) });
+        files.push(TreeFile {
+            path,
+            size: entry.size,
+            location: Location::at_line(&listing.display, line_no),
+        });
     }
     Ok(files)
 }
@@ -145,7 +167,10 @@ mod tests {
 
     #[test]
     fn relative_paths_are_normalised_and_escapes_refused() {
-        assert_eq!(relative_path(r"3B7D\Redist\.\a.msi"), Ok("3B7D/Redist/a.msi".to_owned()));
+        assert_eq!(
+            relative_path(r"3B7D\Redist\.\a.msi"),
+            Ok("3B7D/Redist/a.msi".to_owned())
+        );
         assert_eq!(relative_path("a/../b"), Ok("b".to_owned()));
         assert!(relative_path("../etc/passwd").is_err());
         assert!(relative_path("a/../../x").is_err());
@@ -160,20 +185,42 @@ mod tests {
         fs::create_dir_all(dir.path().join("3B7D/Redist")).unwrap();
         fs::write(dir.path().join("3B7D/Redist/SQLSysClrTypes.msi"), b"").unwrap();
         fs::write(dir.path().join("ConfigMgr.Update.Manifest.cab"), b"MSCF").unwrap();
-        let root = Artifact { path: dir.path().to_owned(), display: r"D:\USB\UpdatePacks".to_owned() };
+        let root = Artifact {
+            path: dir.path().to_owned(),
+            display: r"D:\USB\UpdatePacks".to_owned(),
+        };
         let tree = load("updatepack", &TreeSource::Live(root)).unwrap();
         let files: Vec<(&str, u64)> = tree.files.iter().map(|f| (f.path.as_str(), f.size)).collect();
-        assert_eq!(files, [("3B7D/Redist/SQLSysClrTypes.msi", 0), ("ConfigMgr.Update.Manifest.cab", 4)]);
-        assert_eq!(tree.files[0].location.path, r"D:\USB\UpdatePacks\3B7D\Redist\SQLSysClrTypes.msi");
+        assert_eq!(
+            files,
+            [
+                ("3B7D/Redist/SQLSysClrTypes.msi", 0),
+                ("ConfigMgr.Update.Manifest.cab", 4)
+            ]
+        );
+        assert_eq!(
+            tree.files[0].location.path,
+            r"D:\USB\UpdatePacks\3B7D\Redist\SQLSysClrTypes.msi"
+        );
     }
 
     #[test]
     fn listing_errors_name_the_line() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("tree.jsonl");
-        fs::write(&path, "{\"path\":\"a\",\"size\":1}\n{\"path\":\"../../x\",\"size\":0}\n").unwrap();
-        let listing = Artifact { path, display: "trees/updatepack.jsonl".to_owned() };
+        fs::write(
+            &path,
+            "{\"path\":\"a\",\"size\":1}\n{\"path\":\"../../x\",\"size\":0}\n",
+        )
+        .unwrap();
+        let listing = Artifact {
+            path,
+            display: "trees/updatepack.jsonl".to_owned(),
+        };
         let err = load("updatepack", &TreeSource::Listing(listing)).unwrap_err();
-        assert_eq!(err, "trees/updatepack.jsonl:2: path `../../x` points outside the snapshot");
+        assert_eq!(
+            err,
+            "trees/updatepack.jsonl:2: path `../../x` points outside the snapshot"
+        );
     }
 }

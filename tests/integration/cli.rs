@@ -13,7 +13,10 @@ fn failed_download_example_fails_with_a_readable_report() {
 fn clean_example_passes_with_site_rules_too() {
     let out = sitelint(&["check", "examples/snapshots/clean", "--rules", "examples/site-rules"]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
-    assert_eq!(stdout(&out), "0 errors, 0 warnings, 0 rules not evaluated, 14 rules passed\n");
+    assert_eq!(
+        stdout(&out),
+        "0 errors, 0 warnings, 0 rules not evaluated, 14 rules passed\n"
+    );
 }
 
 #[test]
@@ -37,7 +40,14 @@ fn one_run_writes_human_to_stdout_and_json_to_a_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("report.json");
     let target = format!("json={}", path.display());
-    let out = sitelint(&["check", "examples/snapshots/failed-download", "--format", "human", "--format", &target]);
+    let out = sitelint(&[
+        "check",
+        "examples/snapshots/failed-download",
+        "--format",
+        "human",
+        "--format",
+        &target,
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).ends_with("8 errors, 1 warning, 0 rules not evaluated, 6 rules passed\n"));
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
@@ -46,7 +56,14 @@ fn one_run_writes_human_to_stdout_and_json_to_a_file() {
 
 #[test]
 fn two_formats_on_stdout_is_a_usage_error() {
-    let out = sitelint(&["check", "examples/snapshots/clean", "--format", "human", "--format", "json"]);
+    let out = sitelint(&[
+        "check",
+        "examples/snapshots/clean",
+        "--format",
+        "human",
+        "--format",
+        "json",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("only one --format can write to standard output"));
 }
@@ -54,24 +71,50 @@ fn two_formats_on_stdout_is_a_usage_error() {
 #[test]
 fn fail_on_decides_the_exit_code() {
     // The only finding left is the warning `sct-redists-not-confirmed`.
-    let args = ["check", "examples/snapshots/failed-download", "--select", "sct-redists-not-confirmed"];
+    let args = [
+        "check",
+        "examples/snapshots/failed-download",
+        "--select",
+        "sct-redists-not-confirmed",
+    ];
     assert_eq!(sitelint(&args).status.code(), Some(0));
     let mut warning = args.to_vec();
     warning.extend(["--fail-on", "warning"]);
     assert_eq!(sitelint(&warning).status.code(), Some(1));
     let mut never = args.to_vec();
     never.extend(["--fail-on", "never"]);
-    assert_eq!(sitelint(&["check", "examples/snapshots/failed-download", "--fail-on", "never"]).status.code(), Some(0));
+    assert_eq!(
+        sitelint(&["check", "examples/snapshots/failed-download", "--fail-on", "never"])
+            .status
+            .code(),
+        Some(0)
+    );
     let _ = never;
 }
 
 #[test]
 fn select_and_ignore_take_ids_and_tags() {
-    let out = sitelint(&["check", "examples/snapshots/failed-download", "--select", "tag:network", "--format", "json"]);
+    let out = sitelint(&[
+        "check",
+        "examples/snapshots/failed-download",
+        "--select",
+        "tag:network",
+        "--format",
+        "json",
+    ]);
     let report = json(&out);
     assert_eq!(status(&report, "updates-and-servicing-endpoints"), "failed");
     assert_eq!(status(&report, "setup-download-failed"), "disabled");
-    let out = sitelint(&["check", "examples/snapshots/failed-download", "--ignore", "tag:download", "--ignore", "tag:network", "--ignore", "target-version-not-ready"]);
+    let out = sitelint(&[
+        "check",
+        "examples/snapshots/failed-download",
+        "--ignore",
+        "tag:download",
+        "--ignore",
+        "tag:network",
+        "--ignore",
+        "target-version-not-ready",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 }
 
@@ -79,17 +122,31 @@ fn select_and_ignore_take_ids_and_tags() {
 fn a_selector_that_matches_nothing_is_an_error_with_a_suggestion() {
     let out = sitelint(&["check", "examples/snapshots/clean", "--select", "setup-download-fail"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("did you mean `setup-download-failed`?"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("did you mean `setup-download-failed`?"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn set_overrides_the_target_version() {
-    let out = sitelint(&["check", "examples/snapshots/clean", "--set", "target_version=2503", "--format", "json"]);
+    let out = sitelint(&[
+        "check",
+        "examples/snapshots/clean",
+        "--set",
+        "target_version=2503",
+        "--format",
+        "json",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let report = json(&out);
     assert_eq!(status(&report, "target-version-not-ready"), "failed");
     let message = report["findings"][0]["message"].as_str().unwrap();
-    assert!(message.contains("version 2503 is not in the console export"), "{message}");
+    assert!(
+        message.contains("version 2503 is not in the console export"),
+        "{message}"
+    );
     let out = sitelint(&["check", "examples/snapshots/clean", "--set", "target_versoin=2503"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("did you mean `target_version`?"));
@@ -100,8 +157,19 @@ fn config_file_sets_params_and_adds_rules() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("sitelint.yaml");
     let site = crate::root().join("examples/site-rules");
-    std::fs::write(&config, format!("params:\n  target_version: \"2503\"\nrules:\n  - {}\n", site.display())).unwrap();
-    let out = sitelint(&["check", "examples/snapshots/clean", "--config", crate::path_str(&config), "--format", "json"]);
+    std::fs::write(
+        &config,
+        format!("params:\n  target_version: \"2503\"\nrules:\n  - {}\n", site.display()),
+    )
+    .unwrap();
+    let out = sitelint(&[
+        "check",
+        "examples/snapshots/clean",
+        "--config",
+        crate::path_str(&config),
+        "--format",
+        "json",
+    ]);
     let report = json(&out);
     assert_eq!(status(&report, "target-version-not-ready"), "failed");
     assert_eq!(status(&report, "contoso-odbc-redist-present"), "passed");

@@ -24,7 +24,13 @@ fn live_sources_with_a_powershell_51_export_and_a_real_tree() {
     let export = dir.path().join("updates.json");
     fs::write(&export, utf16le_bom("{\r\n    \"Name\":  \"Configuration Manager 2409\",\r\n    \"State\":  262146,\r\n    \"DateReleased\":  \"\\/Date(1733270400000)\\/\"\r\n}\r\n")).unwrap();
     let out = sitelint(&[
-        "check", "--updatepack", path_str(&pack), "--console-updates", path_str(&export), "--format", "json",
+        "check",
+        "--updatepack",
+        path_str(&pack),
+        "--console-updates",
+        path_str(&export),
+        "--format",
+        "json",
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let report = json(&out);
@@ -32,36 +38,75 @@ fn live_sources_with_a_powershell_51_export_and_a_real_tree() {
     assert_eq!(status(&report, "update-manifest-missing"), "passed");
     assert_eq!(status(&report, "redist-zero-byte-file"), "failed");
     assert_eq!(status(&report, "sct-redist-download-failed"), "not-evaluated");
-    let finding = report["findings"].as_array().unwrap().iter().find(|f| f["rule_id"] == "redist-zero-byte-file").unwrap();
-    assert_eq!(finding["subject"], "updatepack: 3B7D84FA-ECCC-4EA0-B8AB-ABBDA1E88E0E/Redist/SQLSysClrTypes.msi");
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "redist-zero-byte-file")
+        .unwrap();
+    assert_eq!(
+        finding["subject"],
+        "updatepack: 3B7D84FA-ECCC-4EA0-B8AB-ABBDA1E88E0E/Redist/SQLSysClrTypes.msi"
+    );
 }
 
 #[test]
 fn absent_parts_are_not_evaluated_never_passed_and_strict_fails_on_them() {
-    let args = ["check", "--log", "tests/fixtures/default-rules/sct-cab-no-telemetry/pass/ServiceConnectionTool.log", "--format", "json"];
+    let args = [
+        "check",
+        "--log",
+        "tests/fixtures/default-rules/sct-cab-no-telemetry/pass/ServiceConnectionTool.log",
+        "--format",
+        "json",
+    ];
     let out = sitelint(&args);
     assert_eq!(out.status.code(), Some(0));
     let report = json(&out);
     assert_eq!(status(&report, "sct-cab-no-telemetry"), "passed");
     assert_eq!(status(&report, "setup-download-failed"), "not-evaluated");
-    let not_evaluated: Vec<_> = report["findings"].as_array().unwrap().iter().filter(|f| f["outcome"] == "not-evaluated").collect();
+    let not_evaluated: Vec<_> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["outcome"] == "not-evaluated")
+        .collect();
     assert_eq!(not_evaluated.len(), 8);
-    assert!(not_evaluated.iter().any(|f| f["message"] == "not evaluated: no log `ConfigMgrSetup.log` was given (use --log)"));
+    assert!(
+        not_evaluated
+            .iter()
+            .any(|f| f["message"] == "not evaluated: no log `ConfigMgrSetup.log` was given (use --log)")
+    );
     let mut strict = args.to_vec();
     strict.push("--strict");
     assert_eq!(sitelint(&strict).status.code(), Some(1));
     let human = sitelint(&args[..3]);
-    assert!(stdout(&human).ends_with("0 errors, 1 warning, 8 rules not evaluated, 3 rules passed\n"), "{}", stdout(&human));
+    assert!(
+        stdout(&human).ends_with("0 errors, 1 warning, 8 rules not evaluated, 3 rules passed\n"),
+        "{}",
+        stdout(&human)
+    );
 }
 
 #[test]
 fn an_unreadable_named_source_is_an_error_but_the_run_goes_on() {
     let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("snapshot.yaml"), "sitelint_snapshot: 1\nlogs:\n  ConfigMgrSetup.log: logs/missing.log\n  ServiceConnectionTool.log: sct.log\n").unwrap();
-    fs::write(dir.path().join("sct.log"), "ERROR:CAB does not contain telemetry data.\r\n").unwrap();
+    fs::write(
+        dir.path().join("snapshot.yaml"),
+        "sitelint_snapshot: 1\nlogs:\n  ConfigMgrSetup.log: logs/missing.log\n  ServiceConnectionTool.log: sct.log\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("sct.log"),
+        "ERROR:CAB does not contain telemetry data.\r\n",
+    )
+    .unwrap();
     let out = sitelint(&["check", path_str(dir.path()), "--format", "json"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("cannot read logs/missing.log"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot read logs/missing.log"),
+        "{}",
+        stderr(&out)
+    );
     let report = json(&out);
     assert_eq!(status(&report, "sct-cab-no-telemetry"), "failed");
     assert_eq!(status(&report, "setup-download-failed"), "not-evaluated");
@@ -74,7 +119,10 @@ fn snapshot_paths_that_leave_the_snapshot_are_refused() {
     let out = sitelint(&["check", path_str(dir.path()), "--color", "never"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("path `../../etc/passwd` points outside the snapshot"), "{err}");
+    assert!(
+        err.contains("path `../../etc/passwd` points outside the snapshot"),
+        "{err}"
+    );
     assert!(err.contains("is absolute"), "{err}");
     assert!(err.contains("snapshot.yaml:3:"), "{err}");
 }
@@ -90,10 +138,24 @@ fn a_log_of_one_40_mb_line_and_multi_line_cmtrace_records() {
     let cmtrace = dir.path().join("setup.log");
     fs::write(&cmtrace, "<![LOG[Setup downloader setupdl.exe: STARTED]LOG]!><time=\"15:10:00.000+300\" date=\"12-17-2024\" component=\"setupdl\" context=\"\" type=\"1\" thread=\"1\" file=\"\">\r\n<![LOG[retrying\r\nDownload() failed with 0x80072ee7]LOG]!><time=\"15:10:23.450+300\" date=\"12-17-2024\" component=\"setupdl\" context=\"\" type=\"3\" thread=\"1\" file=\"\">\r\n").unwrap();
     let log_arg = format!("ConfigMgrSetup.log={}", cmtrace.display());
-    let out = sitelint(&["check", "--log", path_str(&big), "--log", &log_arg, "--select", "tag:download", "--color", "never"]);
+    let out = sitelint(&[
+        "check",
+        "--log",
+        path_str(&big),
+        "--log",
+        &log_arg,
+        "--select",
+        "tag:download",
+        "--color",
+        "never",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
-    assert!(text.len() < 20_000, "a long line is clipped, not printed whole ({} bytes)", text.len());
+    assert!(
+        text.len() < 20_000,
+        "a long line is clipped, not printed whole ({} bytes)",
+        text.len()
+    );
     assert!(text.contains("the redistributables of update 3B7D84FA-ECCC-4EA0-B8AB-ABBDA1E88E0E did not download"));
     assert!(text.contains("0x80072EE7 (ERROR_WINHTTP_NAME_NOT_RESOLVED"), "{text}");
     assert!(text.contains("setupdl · 12-17-2024 15:10:23.450+300"), "{text}");

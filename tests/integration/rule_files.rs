@@ -4,7 +4,14 @@ use crate::{path_str, sitelint, stderr};
 
 #[test]
 fn every_problem_of_a_bad_rule_file_is_reported_with_its_place() {
-    let out = sitelint(&["check", "examples/snapshots/clean", "--rules", "tests/fixtures/bad-rules/mistakes.yaml", "--color", "never"]);
+    let out = sitelint(&[
+        "check",
+        "examples/snapshots/clean",
+        "--rules",
+        "tests/fixtures/bad-rules/mistakes.yaml",
+        "--color",
+        "never",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty(), "no report when the rules are invalid");
     insta::assert_snapshot!("bad_rule_file", stderr(&out));
@@ -14,7 +21,11 @@ fn every_problem_of_a_bad_rule_file_is_reported_with_its_place() {
 fn yaml_syntax_errors_point_at_the_place() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("broken.yaml");
-    std::fs::write(&path, "ruleset: x\nrules:\n  - id: a\n    title: [unclosed\n    kind: zero-byte-files\n").unwrap();
+    std::fs::write(
+        &path,
+        "ruleset: x\nrules:\n  - id: a\n    title: [unclosed\n    kind: zero-byte-files\n",
+    )
+    .unwrap();
     let out = sitelint(&["rules", "list", "--rules", path_str(&path)]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
