@@ -50,7 +50,7 @@ impl Check for ZeroByteFiles {
                     ("path".to_owned(), file.path.clone()),
                     ("tree".to_owned(), tree.name.clone()),
                 ],
-                location: Some(file.location.clone()),
+                location: Some(tree.location_of(file)),
                 excerpt: None,
             });
         }

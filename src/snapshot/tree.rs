@@ -17,27 +17,48 @@ pub struct Tree {
     pub files: Vec<TreeFile>,
     /// The listing, or the root directory: where an absence in the tree is shown.
     pub location: Location,
+    listing: bool,
 }
 
 #[derive(Debug, Clone)]
 pub struct TreeFile {
     pub path: String,
     pub size: u64,
-    pub location: Location,
+    /// The file's line in a listing (0 for a live tree).
+    line: u64,
+}
+
+impl Tree {
+    /// Where a file of the tree is shown: its line in the listing, or its path under the root
+    /// written the way the root was (a Windows path stays a Windows path). Built only for
+    /// files that have findings, not for every file walked.
+    pub fn location_of(&self, file: &TreeFile) -> Location {
+        if self.listing {
+            return Location::at_line(&self.location.path, file.line);
+        }
+        let root = &self.location.path;
+        let windows = root.contains('\\') && !root.contains('/');
+        let (separator, path) = if windows {
+            ('\\', file.path.replace('/', "\\"))
+        } else {
+            ('/', file.path.clone())
+        };
+        Location::artifact(format!("{}{separator}{path}", root.trim_end_matches(['/', '\\'])))
+    }
 }
 
 /// Loads a tree; an error names the file or directory that could not be read.
 pub fn load(name: &str, source: &TreeSource) -> Result<Tree, String> {
-    let (files, location) = match source {
-        TreeSource::Live(root) => (walk(root)?, Location::artifact(&root.display)),
-        TreeSource::Listing(listing) => (read_listing(listing)?, Location::artifact(&listing.display)),
+    let (mut files, location, listing) = match source {
+        TreeSource::Live(root) => (walk(root)?, Location::artifact(&root.display), false),
+        TreeSource::Listing(listing) => (read_listing(listing)?, Location::artifact(&listing.display), true),
     };
-    let mut files = files;
-    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
     Ok(Tree {
         name: name.to_owned(),
         files,
         location,
+        listing,
     })
 }
 
@@ -48,13 +69,6 @@ fn walk(root: &Artifact) -> Result<Vec<TreeFile>, String> {
     if !meta.is_dir() {
         return Err(format!("tree {} is not a directory", root.display));
     }
-    // Reports join paths the way the root was written, so a Windows path stays a Windows path.
-    let separator = if root.display.contains('\\') && !root.display.contains('/') {
-        '\\'
-    } else {
-        '/'
-    };
-    let base = root.display.trim_end_matches(['/', '\\']);
     let mut files = Vec::new();
     let mut pending = vec![(root.path.clone(), String::new())];
     while let Some((dir, prefix)) = pending.pop() {
@@ -75,18 +89,27 @@ fn walk(root: &Artifact) -> Result<Vec<TreeFile>, String> {
                 continue;
             }
             // A link to a file counts with the size of its target; a link to a directory is
-            // not followed.
-            let meta = match fs::metadata(entry.path()) {
-                Ok(meta) if meta.is_file() => meta,
-                Ok(_) => continue,
-                Err(e) if file_type.is_symlink() && e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(format!("cannot read {}: {e}", entry.path().display())),
+            // not followed. `DirEntry::metadata` stats relative to the open directory, which
+            // is what keeps a walk of a large pack close to `find`.
+            let meta = if file_type.is_symlink() {
+                match fs::metadata(entry.path()) {
+                    Ok(meta) if meta.is_file() => meta,
+                    Ok(_) => continue,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(format!("cannot read {}: {e}", entry.path().display())),
+                }
+            } else {
+                entry
+                    .metadata()
+                    .map_err(|e| format!("cannot read {}: {e}", entry.path().display()))?
             };
-            let shown = format!("{base}{separator}{}", relative.replace('/', &separator.to_string()));
+            if !meta.is_file() {
+                continue;
+            }
             files.push(TreeFile {
                 path: relative,
                 size: meta.len(),
-                location: Location::artifact(shown),
+                line: 0,
             });
         }
     }
@@ -119,7 +142,7 @@ fn read_listing(listing: &Artifact) -> Result<Vec<TreeFile>, String> {
         files.push(TreeFile {
             path,
             size: entry.size,
-            location: Location::at_line(&listing.display, line_no),
+            line: line_no,
         });
     }
     Ok(files)
@@ -199,7 +222,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            tree.files[0].location.path,
+            tree.location_of(&tree.files[0]).path,
             r"D:\USB\UpdatePacks\3B7D\Redist\SQLSysClrTypes.msi"
         );
     }
