@@ -25,14 +25,7 @@ pub fn load(path: &Path) -> Result<Config, SetupError> {
     let bytes =
         std::fs::read(path).map_err(|e| SetupError::message(format!("cannot read config {}: {e}", path.display())))?;
     let file = SourceFile::new(path.display().to_string(), crate::text::decode(&bytes));
-    let node = yaml::parse(&file.text).map_err(|e| {
-        vec![Problem::new(
-            &file,
-            e.offset..e.offset,
-            format!("invalid YAML: {}", e.message),
-            "here",
-        )]
-    })?;
+    let node = yaml::parse_file(&file).map_err(|p| vec![p])?;
     let Value::Map(entries) = &node.value else {
         return Err(vec![Problem::new(
             &file,

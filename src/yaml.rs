@@ -137,6 +137,13 @@ impl<'a> LineIndex<'a> {
     }
 }
 
+/// Parses a user's file, turning a syntax error into a [`Problem`] at its place.
+pub fn parse_file(file: &std::sync::Arc<crate::diag::SourceFile>) -> Result<Node, crate::diag::Problem> {
+    parse(&file.text).map_err(|e| {
+        crate::diag::Problem::new(file, e.offset..e.offset, format!("invalid YAML: {}", e.message), "here")
+    })
+}
+
 /// The shape serde-saphyr fills; converted to [`Node`] right away so that no serde-saphyr type
 /// leaves this module.
 enum RawNode {

@@ -119,15 +119,10 @@ pub fn load(sources: &[RuleSource], overrides: &[ParamOverride]) -> Result<RuleS
         .iter()
         .filter_map(|source| {
             let file = SourceFile::new(source.name.clone(), source.text.clone());
-            match yaml::parse(&file.text) {
+            match yaml::parse_file(&file) {
                 Ok(node) => Some((file, node)),
-                Err(e) => {
-                    problems.push(Problem::new(
-                        &file,
-                        e.offset..e.offset,
-                        format!("invalid YAML: {}", e.message),
-                        "here",
-                    ));
+                Err(problem) => {
+                    problems.push(problem);
                     None
                 }
             }

@@ -32,14 +32,7 @@ pub fn load(given: &Path) -> Result<Snapshot, SetupError> {
         .map_or_else(|| PathBuf::from("."), Path::to_owned);
     let display = manifest_path.display().to_string();
     let file = SourceFile::new(display.clone(), crate::text::decode(&bytes));
-    let node = yaml::parse(&file.text).map_err(|e| {
-        vec![Problem::new(
-            &file,
-            e.offset..e.offset,
-            format!("invalid YAML: {}", e.message),
-            "here",
-        )]
-    })?;
+    let node = yaml::parse_file(&file).map_err(|p| vec![p])?;
     let mut reader = ManifestReader {
         file: &file,
         root: &root,
