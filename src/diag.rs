@@ -41,16 +41,36 @@ impl SourceCode for SourceFile {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = self.text.read_span(span, context_lines_before, context_lines_after)?;
-        Ok(Box::new(MietteSpanContents::new_named(
-            self.name.clone(),
-            inner.data(),
-            *inner.span(),
-            inner.line(),
-            inner.column(),
-            inner.line_count(),
-        )))
+        read_named_span(
+            &self.text,
+            &self.name,
+            1,
+            span,
+            context_lines_before,
+            context_lines_after,
+        )
     }
+}
+
+/// Reads a span of `text` for miette, named `name`, with `text` starting at line
+/// `first_line` of its file (an excerpt of a log keeps the log's line numbers).
+pub fn read_named_span<'a>(
+    text: &'a str,
+    name: &str,
+    first_line: usize,
+    span: &miette::SourceSpan,
+    context_lines_before: usize,
+    context_lines_after: usize,
+) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+    let inner = text.read_span(span, context_lines_before, context_lines_after)?;
+    Ok(Box::new(MietteSpanContents::new_named(
+        name.to_owned(),
+        inner.data(),
+        *inner.span(),
+        inner.line() + first_line.saturating_sub(1),
+        inner.column(),
+        inner.line_count(),
+    )))
 }
 
 /// One problem at one place in a user's file.

@@ -30,12 +30,20 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
 
     evaluate_logs(&active, snapshot, &mut outcomes, &mut errors);
     evaluate_trees(&active, snapshot, &mut outcomes, &mut errors);
-    let console = load_console(&active, snapshot, &mut errors);
-    let endpoints = load_endpoints(&active, snapshot, &mut errors);
+    let console = needs(&active, |s| matches!(s, SourceRef::Console)).then(|| load_console(snapshot, &mut errors));
+    let endpoints =
+        needs(&active, |s| matches!(s, SourceRef::Endpoints)).then(|| load_endpoints(snapshot, &mut errors));
     for &(index, rule) in &active {
         let input = match rule.check.source() {
-            SourceRef::Console => console.as_ref().map(Input::Console).map_err(Clone::clone),
-            SourceRef::Endpoints => endpoints.as_ref().map(Input::Endpoints).map_err(Clone::clone),
+            // Loaded whenever an active rule needs them, so `None` cannot meet such a rule.
+            SourceRef::Console => match &console {
+                Some(loaded) => loaded.as_ref().map(Input::Console).map_err(Clone::clone),
+                None => continue,
+            },
+            SourceRef::Endpoints => match &endpoints {
+                Some(loaded) => loaded.as_ref().map(Input::Endpoints).map_err(Clone::clone),
+                None => continue,
+            },
             SourceRef::Log { .. } | SourceRef::Tree(_) => continue,
         };
         outcomes.insert(index, run(rule, input));
@@ -188,14 +196,7 @@ fn needs(active: &[(usize, &Rule)], wanted: fn(&SourceRef<'_>) -> bool) -> bool 
     active.iter().any(|(_, r)| wanted(&r.check.source()))
 }
 
-fn load_console(
-    active: &[(usize, &Rule)],
-    snapshot: &Snapshot,
-    errors: &mut Vec<SourceError>,
-) -> Result<ConsoleExport, String> {
-    if !needs(active, |s| matches!(s, SourceRef::Console)) {
-        return Err(String::new());
-    }
+fn load_console(snapshot: &Snapshot, errors: &mut Vec<SourceError>) -> Result<ConsoleExport, String> {
     let Some(artifact) = &snapshot.console else {
         return Err(snapshot.absence("console export", "--console-updates"));
     };
@@ -208,14 +209,7 @@ fn load_console(
         .map_err(|e| unreadable(errors, artifact, &e))
 }
 
-fn load_endpoints(
-    active: &[(usize, &Rule)],
-    snapshot: &Snapshot,
-    errors: &mut Vec<SourceError>,
-) -> Result<Endpoints, String> {
-    if !needs(active, |s| matches!(s, SourceRef::Endpoints)) {
-        return Err(String::new());
-    }
+fn load_endpoints(snapshot: &Snapshot, errors: &mut Vec<SourceError>) -> Result<Endpoints, String> {
     if snapshot.allowlist.is_none() && snapshot.probes.is_none() {
         return Err(snapshot.absence("endpoint allowlist or probe results", "--endpoints-allowlist"));
     }

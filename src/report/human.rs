@@ -3,10 +3,9 @@
 
 use std::fmt::{self, Write as _};
 
-use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode,
-    SpanContents,
-};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, SourceCode, SpanContents};
+
+use crate::diag::read_named_span;
 
 use crate::finding::{Excerpt, Finding, Outcome, Report, Severity, Totals};
 
@@ -177,19 +176,15 @@ impl SourceCode for ExcerptSource<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
-        let inner = self
-            .excerpt
-            .text
-            .read_span(span, context_lines_before, context_lines_after)?;
-        let first_line = usize::try_from(self.excerpt.first_line).unwrap_or(1).saturating_sub(1);
-        Ok(Box::new(MietteSpanContents::new_named(
-            self.name.clone(),
-            inner.data(),
-            *inner.span(),
-            inner.line() + first_line,
-            inner.column(),
-            inner.line_count(),
-        )))
+        let first_line = usize::try_from(self.excerpt.first_line).unwrap_or(1);
+        read_named_span(
+            &self.excerpt.text,
+            &self.name,
+            first_line,
+            span,
+            context_lines_before,
+            context_lines_after,
+        )
     }
 }
 

@@ -139,7 +139,8 @@ pub fn load(sources: &[RuleSource], overrides: &[ParamOverride]) -> Result<RuleS
             rule_nodes.extend(rules.iter().map(|r| (file, r, ends.clone())));
         }
     }
-    let mut flag_errors = Vec::new();
+    // The first unknown `--set` key; problems in files, which have places, are shown first.
+    let mut flag_error = None;
     for o in overrides {
         if params.contains_key(&o.name) {
             params.insert(o.name.clone(), o.value.clone());
@@ -152,10 +153,12 @@ pub fn load(sources: &[RuleSource], overrides: &[ParamOverride]) -> Result<RuleS
             None => format!("params of the loaded rules: {}", known.join(", ")),
         };
         match &o.origin {
-            ParamOrigin::Flag => flag_errors.push((
-                format!("--set {}: no ruleset declares a param `{}`", o.name, o.name),
-                help,
-            )),
+            ParamOrigin::Flag => {
+                flag_error.get_or_insert((
+                    format!("--set {}: no ruleset declares a param `{}`", o.name, o.name),
+                    help,
+                ));
+            }
             ParamOrigin::File { file, span } => problems.push(
                 Problem::new(
                     file,
@@ -167,7 +170,7 @@ pub fn load(sources: &[RuleSource], overrides: &[ParamOverride]) -> Result<RuleS
             ),
         }
     }
-    if let Some((message, help)) = flag_errors.into_iter().next()
+    if let Some((message, help)) = flag_error
         && problems.is_empty()
     {
         return Err(SetupError::with_help(message, help));
