@@ -103,12 +103,9 @@ impl Check for RequiredUpdateVersion {
         } else {
             let states: Vec<String> = candidates
                 .iter()
-                .map(|u| {
-                    format!(
-                        "{} is {}",
-                        u.label(),
-                        u.state.map_or("without a state".to_owned(), describe_state)
-                    )
+                .map(|u| match u.state {
+                    Some(state) => format!("{} is in state {}", u.label(), describe_state(state)),
+                    None => format!("{} has no state", u.label()),
                 })
                 .collect();
             let state = candidates
