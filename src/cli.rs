@@ -40,7 +40,7 @@ pub struct CheckArgs {
     pub sources: SourceArgs,
     #[command(flatten)]
     pub rules: RuleArgs,
-    /// Report format, repeatable: human (default), json; FMT=PATH writes it to a file.
+    /// Report format, repeatable: human (default), json, sarif; FMT=PATH writes it to a file.
     #[arg(long = "format", value_name = "FMT[=PATH]")]
     pub formats: Vec<String>,
     /// Lowest severity that makes the exit code 1.
@@ -277,6 +277,7 @@ fn check(args: CheckArgs, style: human::Style, stdout: &mut dyn Write, stderr: &
                 args.quiet,
             ),
             Format::Json => report::json::render(&report),
+            Format::Sarif => report::sarif::render(&report, &working_dir()?),
         };
         match path {
             None => stdout.write_all(text.as_bytes())?,
@@ -289,6 +290,11 @@ fn check(args: CheckArgs, style: human::Style, stdout: &mut dyn Write, stderr: &
         writeln!(stderr, "error: {}", error.message)?;
     }
     Ok(exit_code(&report, args.fail_on, args.strict))
+}
+
+fn working_dir() -> Result<PathBuf, SetupError> {
+    std::env::current_dir()
+        .map_err(|e| SetupError::message(format!("cannot read the working directory for the SARIF report: {e}")))
 }
 
 pub fn exit_code(report: &Report, fail_on: FailOn, strict: bool) -> u8 {
@@ -423,6 +429,7 @@ fn rules_command(args: RulesArgs, stdout: &mut dyn Write) -> Result<u8, Failure>
             };
             writeln!(stdout, "{}  ({} {})", rule.id, rule.severity, rule.kind)?;
             writeln!(stdout, "{}", rule.title)?;
+            writeln!(stdout, "{}", rule.check.describe())?;
             if !rule.tags.is_empty() {
                 writeln!(stdout, "tags: {}", rule.tags.join(", "))?;
             }

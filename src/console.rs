@@ -8,6 +8,8 @@
 
 use serde_json::Value;
 
+use crate::finding::Location;
+
 /// `State` codes of `SMS_CM_UpdatePackages`, with the names rule files use. The first names
 /// are the console's own labels; the rest follow Microsoft's state table.
 pub const STATES: &[(&str, i64)] = &[
@@ -202,7 +204,8 @@ fn json_type(value: &Value) -> &'static str {
 /// A loaded export and the path findings point at.
 #[derive(Debug, Clone)]
 pub struct ConsoleExport {
-    pub path: String,
+    /// The whole export file.
+    pub location: Location,
     pub updates: Vec<ConsoleUpdate>,
 }
 

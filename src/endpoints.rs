@@ -10,6 +10,8 @@ use std::fmt;
 
 use serde::Deserialize;
 
+use crate::finding::Location;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HostPattern {
     Exact(String),
@@ -159,8 +161,10 @@ pub fn parse_probes(text: &str) -> Result<Vec<Probe>, String> {
 /// Everything known about the network of the machine that downloads.
 #[derive(Debug, Clone, Default)]
 pub struct Endpoints {
-    pub allowlist: Option<(String, Vec<AllowEntry>)>,
-    pub probes: Option<(String, Vec<Probe>)>,
+    /// The allowlist's entries, and the whole allowlist file.
+    pub allowlist: Option<(Location, Vec<AllowEntry>)>,
+    /// The probe results, and the whole probes file.
+    pub probes: Option<(Location, Vec<Probe>)>,
 }
 
 /// Whether a required endpoint is covered, and by what.
@@ -196,12 +200,11 @@ impl Endpoints {
     }
 
     /// The artifact that shows an absence: the allowlist, else the probe results.
-    pub fn evidence_path(&self) -> &str {
-        self.allowlist
-            .as_ref()
-            .map(|(p, _)| p.as_str())
-            .or_else(|| self.probes.as_ref().map(|(p, _)| p.as_str()))
-            .unwrap_or("")
+    pub fn evidence(&self) -> Location {
+        let allowlist = self.allowlist.as_ref().map(|(l, _)| l);
+        let probes = self.probes.as_ref().map(|(l, _)| l);
+        // The engine builds `Endpoints` only when one of the two exists.
+        allowlist.or(probes).cloned().unwrap_or_else(|| Location::artifact(""))
     }
 }
 
@@ -263,7 +266,7 @@ mod tests {
     fn probes_count_for_the_host_they_probed() {
         let endpoints = Endpoints {
             allowlist: None,
-            probes: Some(("p.json".into(), parse_probes(r#"[{"host":"go.microsoft.com","reachable":true},{"host":"download.microsoft.com","reachable":false,"route":"proxy.contoso.com:8080","detail":"proxy answered 403"}]"#).unwrap())),
+            probes: Some((Location::whole("p.json", 0), parse_probes(r#"[{"host":"go.microsoft.com","reachable":true},{"host":"download.microsoft.com","reachable":false,"route":"proxy.contoso.com:8080","detail":"proxy answered 403"}]"#).unwrap())),
         };
         assert_eq!(endpoints.coverage(&p("go.microsoft.com")), Coverage::Reachable);
         assert_eq!(

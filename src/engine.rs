@@ -49,6 +49,16 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
         outcomes.insert(index, run(rule, input));
     }
 
+    // A source that no selected rule reads is still named by the user or the manifest: one
+    // that does not exist is a mistake to report, not something to pass over.
+    for artifact in snapshot.artifacts() {
+        if errors.iter().all(|e| e.path != artifact.display)
+            && let Err(e) = std::fs::metadata(&artifact.path)
+        {
+            unreadable(&mut errors, artifact, &e.to_string());
+        }
+    }
+
     let mut findings = Vec::new();
     let mut results = Vec::new();
     for (index, rule) in rules.rules.iter().enumerate() {
@@ -73,6 +83,7 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
             kind: rule.kind,
             severity: rule.severity,
             title: rule.title.clone(),
+            description: rule.check.describe(),
             help: rule.help.clone(),
             url: rule.url.clone(),
             tags: rule.tags.clone(),
@@ -127,17 +138,19 @@ fn evaluate_logs(
             Some(artifact) => {
                 let queries: Vec<&LogQuery> = group.iter().map(|g| g.2).collect();
                 std::fs::File::open(&artifact.path)
-                    .and_then(|file| logscan::scan(file, &queries))
-                    .map(|results| (artifact, results))
+                    .and_then(|file| {
+                        let whole = Location::whole(&artifact.display, file.metadata()?.len());
+                        logscan::scan(file, &queries).map(|results| (whole, results))
+                    })
                     .map_err(|e| unreadable(errors, artifact, &e.to_string()))
             }
         };
         match scanned {
-            Ok((artifact, results)) => {
+            Ok((whole, results)) => {
                 for ((index, rule, _), result) in group.iter().zip(&results) {
                     let input = Input::Log {
                         name,
-                        path: &artifact.display,
+                        whole: &whole,
                         result,
                     };
                     outcomes.insert(*index, run(rule, Ok(input)));
@@ -200,12 +213,9 @@ fn load_console(snapshot: &Snapshot, errors: &mut Vec<SourceError>) -> Result<Co
     let Some(artifact) = &snapshot.console else {
         return Err(snapshot.absence("console export", "--console-updates"));
     };
-    let text = read_text(artifact, errors)?;
+    let (text, location) = read_text(artifact, errors)?;
     console::parse(&text)
-        .map(|updates| ConsoleExport {
-            path: artifact.display.clone(),
-            updates,
-        })
+        .map(|updates| ConsoleExport { location, updates })
         .map_err(|e| unreadable(errors, artifact, &e))
 }
 
@@ -215,7 +225,7 @@ fn load_endpoints(snapshot: &Snapshot, errors: &mut Vec<SourceError>) -> Result<
     }
     let mut endpoints = Endpoints::default();
     if let Some(artifact) = &snapshot.allowlist {
-        let text = read_text(artifact, errors)?;
+        let (text, location) = read_text(artifact, errors)?;
         let (entries, bad_lines) = endpoints::parse_allowlist(&text);
         for message in bad_lines {
             errors.push(SourceError {
@@ -223,19 +233,23 @@ fn load_endpoints(snapshot: &Snapshot, errors: &mut Vec<SourceError>) -> Result<
                 message: format!("{}: {message}", artifact.display),
             });
         }
-        endpoints.allowlist = Some((artifact.display.clone(), entries));
+        endpoints.allowlist = Some((location, entries));
     }
     if let Some(artifact) = &snapshot.probes {
-        let text = read_text(artifact, errors)?;
+        let (text, location) = read_text(artifact, errors)?;
         let probes = endpoints::parse_probes(&text).map_err(|e| unreadable(errors, artifact, &e))?;
-        endpoints.probes = Some((artifact.display.clone(), probes));
+        endpoints.probes = Some((location, probes));
     }
     Ok(endpoints)
 }
 
-fn read_text(artifact: &Artifact, errors: &mut Vec<SourceError>) -> Result<String, String> {
+/// A small file's text, and its location as a whole.
+fn read_text(artifact: &Artifact, errors: &mut Vec<SourceError>) -> Result<(String, Location), String> {
     std::fs::read(&artifact.path)
-        .map(|bytes| crate::text::decode(&bytes))
+        .map(|bytes| {
+            let location = Location::whole(&artifact.display, bytes.len() as u64);
+            (crate::text::decode(&bytes), location)
+        })
         .map_err(|e| unreadable(errors, artifact, &e.to_string()))
 }
 
@@ -268,7 +282,7 @@ fn finding(rule: &Rule, emission: Emission, params: &crate::rules::fields::Param
         outcome: Outcome::Fail,
         message,
         subject: emission.subject,
-        location: emission.location,
+        location: Some(emission.location),
         excerpt: emission.excerpt,
         help: rule.help.clone(),
         url: rule.url.clone(),

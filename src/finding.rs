@@ -81,6 +81,15 @@ impl Location {
         }
     }
 
+    /// The whole of a file of `size` bytes: the artifact that shows an absence.
+    pub fn whole(path: impl Into<String>, size: u64) -> Self {
+        Location {
+            byte_offset: Some(0),
+            byte_length: Some(size),
+            ..Location::artifact(path)
+        }
+    }
+
     pub fn at_line(path: impl Into<String>, line: u64) -> Self {
         Location {
             line: Some(line),
@@ -147,6 +156,8 @@ pub struct RuleResult {
     pub kind: &'static str,
     pub severity: Severity,
     pub title: String,
+    /// What the rule checks, in one sentence built from its definition.
+    pub description: String,
     pub help: Option<String>,
     pub url: Option<String>,
     pub tags: Vec<String>,

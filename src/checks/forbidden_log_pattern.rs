@@ -48,8 +48,16 @@ impl Check for ForbiddenLogPattern {
             .collect()
     }
 
+    fn describe(&self) -> String {
+        format!(
+            "Fails for each entry of {} that matches `{}`.",
+            self.target.log_and_scope(),
+            self.target.query.pattern.source
+        )
+    }
+
     fn evaluate(&self, input: &Input<'_>, out: &mut Vec<Emission>) -> u64 {
-        let Input::Log { name, path, result } = input else {
+        let Input::Log { name, whole, result } = input else {
             return 0;
         };
         for m in &result.matches {
@@ -72,14 +80,14 @@ impl Check for ForbiddenLogPattern {
                 subject: format!("{name}: {identity}"),
                 message: format!("{name} has a forbidden entry: {}", m.matched),
                 values,
-                location: Some(Location {
-                    path: (*path).to_owned(),
+                location: Location {
+                    path: whole.path.clone(),
                     line: Some(m.line),
                     column: Some(m.column),
                     end_column: m.end_column,
                     byte_offset: m.byte_range.as_ref().map(|r| r.start),
                     byte_length: m.byte_range.as_ref().map(|r| r.end - r.start),
-                }),
+                },
                 excerpt: Some(m.excerpt.clone()),
             });
         }

@@ -62,6 +62,8 @@ pub trait Check: fmt::Debug + Send + Sync {
     fn source(&self) -> SourceRef<'_>;
     /// Values a `message` template may use besides params: built-ins and named captures.
     fn placeholders(&self) -> Vec<String>;
+    /// One sentence on what the rule checks, for rule metadata (SARIF `fullDescription`).
+    fn describe(&self) -> String;
     /// Turns the source into findings and returns how many more it found than it kept (see
     /// [`crate::finding::MAX_FINDINGS_PER_RULE`]). The engine passes the [`Input`] that
     /// matches [`Check::source`].
@@ -81,7 +83,8 @@ pub enum SourceRef<'a> {
 pub enum Input<'a> {
     Log {
         name: &'a str,
-        path: &'a str,
+        /// The whole log file.
+        whole: &'a Location,
         result: &'a QueryResult,
     },
     Tree(&'a Tree),
@@ -98,7 +101,9 @@ pub struct Emission {
     pub message: String,
     /// Values for the rule's `message` template.
     pub values: Vec<(String, String)>,
-    pub location: Option<Location>,
+    /// Where the problem shows; a finding about something absent points at the artifact that
+    /// shows the absence, so every finding has a place a reviewer can open.
+    pub location: Location,
     pub excerpt: Option<Excerpt>,
 }
 
@@ -110,6 +115,14 @@ pub struct LogTarget {
 }
 
 impl LogTarget {
+    /// "X.log" or "X.log (last run only)", for [`Check::describe`].
+    pub fn log_and_scope(&self) -> String {
+        match self.query.scope {
+            Scope::WholeLog => self.log.clone(),
+            Scope::LastRun(_) => format!("{} (last run only)", self.log),
+        }
+    }
+
     pub fn read(f: &mut Fields<'_, '_>) -> Option<LogTarget> {
         let log = f.required_string(
             "log",
@@ -176,6 +189,7 @@ impl LogTarget {
 pub struct TreeFilter {
     pub tree: String,
     pub include: Vec<String>,
+    exclude: Vec<String>,
     include_set: GlobSet,
     exclude_set: GlobSet,
 }
@@ -208,9 +222,19 @@ impl TreeFilter {
         Some(TreeFilter {
             tree,
             include: include.into_iter().map(|g| g.value).collect(),
+            exclude: exclude.into_iter().map(|g| g.value).collect(),
             include_set: include_set?,
             exclude_set: exclude_set?,
         })
+    }
+
+    /// "files of tree `t` matching a, b (except c)", for [`Check::describe`].
+    pub fn files(&self) -> String {
+        let mut text = format!("files of tree `{}` matching {}", self.tree, self.include.join(", "));
+        if !self.exclude.is_empty() {
+            text.push_str(&format!(" (except {})", self.exclude.join(", ")));
+        }
+        text
     }
 
     pub fn matches(&self, path: &str) -> bool {

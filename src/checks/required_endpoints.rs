@@ -10,7 +10,6 @@
 
 use super::{Check, Emission, Input, SourceRef};
 use crate::endpoints::{Coverage, HostPattern};
-use crate::finding::Location;
 use crate::rules::fields::Fields;
 
 #[derive(Debug)]
@@ -58,6 +57,14 @@ impl Check for RequiredEndpoints {
         vec!["endpoint".to_owned()]
     }
 
+    fn describe(&self) -> String {
+        let hosts: Vec<String> = self.endpoints.iter().map(ToString::to_string).collect();
+        format!(
+            "Fails for each of these endpoints that the allowlist does not allow and no probe reached: {}.",
+            hosts.join(", ")
+        )
+    }
+
     fn evaluate(&self, input: &Input<'_>, out: &mut Vec<Emission>) -> u64 {
         let Input::Endpoints(endpoints) = input else { return 0 };
         for required in &self.endpoints {
@@ -80,7 +87,7 @@ impl Check for RequiredEndpoints {
                 subject: required.to_string(),
                 message,
                 values: vec![("endpoint".to_owned(), required.to_string())],
-                location: Some(Location::artifact(endpoints.evidence_path())),
+                location: endpoints.evidence(),
                 excerpt: None,
             });
         }

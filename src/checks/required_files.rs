@@ -32,6 +32,13 @@ impl Check for RequiredFiles {
         ["tree", "count", "min_count"].into_iter().map(str::to_owned).collect()
     }
 
+    fn describe(&self) -> String {
+        match self.min_count {
+            1 => format!("Fails when there are no {}.", self.filter.files()),
+            n => format!("Fails when there are fewer than {n} {}.", self.filter.files()),
+        }
+    }
+
     fn evaluate(&self, input: &Input<'_>, out: &mut Vec<Emission>) -> u64 {
         let Input::Tree(tree) = input else { return 0 };
         let count = tree.files.iter().filter(|f| self.filter.matches(&f.path)).count() as u64;
@@ -51,7 +58,7 @@ impl Check for RequiredFiles {
                 ("count".to_owned(), count.to_string()),
                 ("min_count".to_owned(), self.min_count.to_string()),
             ],
-            location: Some(tree.location.clone()),
+            location: tree.location.clone(),
             excerpt: None,
         });
         0

@@ -10,7 +10,6 @@
 //!   `forbidden-log-pattern`. Built-in values: `{log}`, `{pattern}`, `{count}`, `{min_count}`.
 
 use super::{Check, Emission, Input, LogTarget, SourceRef};
-use crate::finding::Location;
 use crate::logscan::Scope;
 use crate::rules::fields::Fields;
 
@@ -43,8 +42,16 @@ impl Check for RequiredLogPattern {
             .collect()
     }
 
+    fn describe(&self) -> String {
+        let (log, pattern) = (self.target.log_and_scope(), &self.target.query.pattern.source);
+        match self.min_count {
+            1 => format!("Fails when no entry of {log} matches `{pattern}`."),
+            n => format!("Fails when fewer than {n} entries of {log} match `{pattern}`."),
+        }
+    }
+
     fn evaluate(&self, input: &Input<'_>, out: &mut Vec<Emission>) -> u64 {
-        let Input::Log { name, path, result } = input else {
+        let Input::Log { name, whole, result } = input else {
             return 0;
         };
         if result.count >= self.min_count {
@@ -68,7 +75,7 @@ impl Check for RequiredLogPattern {
                 ("count".to_owned(), result.count.to_string()),
                 ("min_count".to_owned(), self.min_count.to_string()),
             ],
-            location: Some(Location::artifact(*path)),
+            location: (*whole).clone(),
             excerpt: None,
         });
         0

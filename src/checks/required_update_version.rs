@@ -11,7 +11,6 @@
 
 use super::{Check, Emission, Input, SourceRef};
 use crate::console::{describe_state, state_code};
-use crate::finding::Location;
 use crate::rules::fields::Fields;
 
 const DEFAULT_STATES: &[&str] = &[
@@ -76,6 +75,15 @@ impl Check for RequiredUpdateVersion {
         vec!["version".to_owned(), "state".to_owned()]
     }
 
+    fn describe(&self) -> String {
+        let states: Vec<String> = self.states.iter().map(|&s| describe_state(s)).collect();
+        format!(
+            "Fails unless the console export shows Configuration Manager {} in one of these states: {}.",
+            self.version,
+            states.join(", ")
+        )
+    }
+
     fn evaluate(&self, input: &Input<'_>, out: &mut Vec<Emission>) -> u64 {
         let Input::Console(export) = input else { return 0 };
         let candidates: Vec<_> = export.updates.iter().filter(|u| u.is_version(&self.version)).collect();
@@ -122,7 +130,7 @@ impl Check for RequiredUpdateVersion {
                 ("version".to_owned(), self.version.clone()),
                 ("state".to_owned(), state),
             ],
-            location: Some(Location::artifact(&export.path)),
+            location: export.location.clone(),
             excerpt: None,
         });
         0

@@ -31,6 +31,10 @@ impl Check for ZeroByteFiles {
         vec!["path".to_owned(), "tree".to_owned()]
     }
 
+    fn describe(&self) -> String {
+        format!("Fails for each empty (0-byte) file among the {}.", self.filter.files())
+    }
+
     fn evaluate(&self, input: &Input<'_>, out: &mut Vec<Emission>) -> u64 {
         let Input::Tree(tree) = input else { return 0 };
         let mut omitted = 0;
@@ -50,7 +54,7 @@ impl Check for ZeroByteFiles {
                     ("path".to_owned(), file.path.clone()),
                     ("tree".to_owned(), tree.name.clone()),
                 ],
-                location: Some(tree.location_of(file)),
+                location: tree.location_of(file),
                 excerpt: None,
             });
         }

@@ -1,9 +1,10 @@
-//! Renderers: the same [`Report`](crate::finding::Report) for a person (miette diagnostics)
-//! or for a script (JSON). Each format lives in its own module and reads only the neutral
-//! finding model.
+//! Renderers: the same [`Report`](crate::finding::Report) for a person (miette diagnostics),
+//! for a script (JSON) or for review tooling (SARIF). Each format lives in its own module and
+//! reads only the neutral finding model.
 
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use std::fmt;
 use std::str::FromStr;
@@ -13,10 +14,11 @@ use std::str::FromStr;
 pub enum Format {
     Human,
     Json,
+    Sarif,
 }
 
 impl Format {
-    pub const NAMES: &[&str] = &["human", "json"];
+    pub const NAMES: &[&str] = &["human", "json", "sarif"];
 }
 
 impl FromStr for Format {
@@ -26,6 +28,7 @@ impl FromStr for Format {
         match s {
             "human" => Ok(Format::Human),
             "json" => Ok(Format::Json),
+            "sarif" => Ok(Format::Sarif),
             other => Err(format!(
                 "unknown format `{other}` (formats: {})",
                 Format::NAMES.join(", ")
@@ -39,6 +42,7 @@ impl fmt::Display for Format {
         f.write_str(match self {
             Format::Human => "human",
             Format::Json => "json",
+            Format::Sarif => "sarif",
         })
     }
 }

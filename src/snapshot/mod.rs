@@ -63,6 +63,18 @@ impl Snapshot {
             .map(|(_, t)| t)
     }
 
+    /// Every file or directory the snapshot names, in a fixed order.
+    pub fn artifacts(&self) -> impl Iterator<Item = &Artifact> {
+        let trees = self.trees.iter().map(|(_, tree)| match tree {
+            TreeSource::Live(a) | TreeSource::Listing(a) => a,
+        });
+        trees
+            .chain(self.logs.iter().map(|(_, a)| a))
+            .chain(&self.console)
+            .chain(&self.allowlist)
+            .chain(&self.probes)
+    }
+
     /// How an absent part is described: "the snapshot has no ..." or "no --log ... was given".
     pub fn absence(&self, part: &str, flag: &str) -> String {
         match &self.manifest {

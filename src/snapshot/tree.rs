@@ -43,15 +43,23 @@ impl Tree {
         } else {
             ('/', file.path.clone())
         };
-        Location::artifact(format!("{}{separator}{path}", root.trim_end_matches(['/', '\\'])))
+        Location::whole(
+            format!("{}{separator}{path}", root.trim_end_matches(['/', '\\'])),
+            file.size,
+        )
     }
 }
 
 /// Loads a tree; an error names the file or directory that could not be read.
 pub fn load(name: &str, source: &TreeSource) -> Result<Tree, String> {
     let (mut files, location, listing) = match source {
-        TreeSource::Live(root) => (walk(root)?, Location::artifact(&root.display), false),
-        TreeSource::Listing(listing) => (read_listing(listing)?, Location::artifact(&listing.display), true),
+        // A directory has no bytes of its own: its location is an empty span.
+        TreeSource::Live(root) => (walk(root)?, Location::whole(&root.display, 0), false),
+        TreeSource::Listing(listing) => {
+            let files = read_listing(listing)?;
+            let size = fs::metadata(&listing.path).map_or(0, |m| m.len());
+            (files, Location::whole(&listing.display, size), true)
+        }
     };
     files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
     Ok(Tree {

@@ -4,6 +4,7 @@ mod cli;
 mod default_rules;
 mod inputs;
 mod rule_files;
+mod sarif;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

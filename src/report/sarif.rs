@@ -1,0 +1,571 @@
+//! SARIF 2.1.0 for review tooling (GitHub code scanning, Azure DevOps, the VS Code SARIF
+//! viewer). Built so that GitHub accepts every upload: every result has a physical location,
+//! URIs are relative with declared bases, fingerprints come from the rule and the subject, and
+//! a clean run still lists every rule with `results: []` so old alerts close.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf, Prefix};
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::finding::{Finding, Location, Outcome, Report, RuleResult, RuleStatus, Severity};
+
+/// GitHub code scanning keeps at most this many results per run and rejects the upload
+/// beyond it; sitelint keeps the most severe and says how many it left out.
+pub const MAX_RESULTS_PER_RUN: usize = 25_000;
+
+/// GitHub ignores `uriBaseId` and reads a relative URI as relative to the repository root,
+/// which is where a pipeline runs sitelint: artifacts under the working directory get URIs
+/// relative to it.
+const WORKING_DIR_BASE: &str = "%SRCROOT%";
+/// Artifacts outside the working directory (a snapshot on a USB drive) are relative to the
+/// snapshot directory, or for live sources to the deepest directory that holds them all.
+const SNAPSHOT_BASE: &str = "SNAPSHOT";
+
+const NOT_EVALUATED: &str = "rule-not-evaluated";
+const RESULTS_CAPPED: &str = "results-capped";
+const SOURCE_UNREADABLE: &str = "source-unreadable";
+
+/// Renders the report. `working_dir` is the absolute directory sitelint ran in: relative
+/// paths in the report are resolved against it.
+pub fn render(report: &Report, working_dir: &Path) -> String {
+    let uris = Uris::new(report, working_dir);
+    let rule_index: BTreeMap<&str, usize> = report
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
+
+    let (kept, capped) = cap_results(report);
+    let mut occurrences: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    let results: Vec<Value> = kept
+        .iter()
+        .map(|finding| {
+            let occurrence = occurrences.entry((&finding.rule_id, &finding.subject)).or_insert(0);
+            *occurrence += 1;
+            result(finding, rule_index[finding.rule_id.as_str()], *occurrence, &uris)
+        })
+        .collect();
+
+    let mut notifications = Vec::new();
+    for finding in report.findings.iter().filter(|f| f.outcome == Outcome::NotEvaluated) {
+        let mut note = notification(
+            NOT_EVALUATED,
+            "warning",
+            &format!(
+                "Rule {} was not evaluated: {}",
+                finding.rule_id,
+                strip_prefix(&finding.message)
+            ),
+        );
+        note["associatedRule"] = json!({"id": finding.rule_id, "index": rule_index[finding.rule_id.as_str()]});
+        if let Some(location) = &finding.location {
+            note["locations"] = json!([uris.location(location)]);
+        }
+        notifications.push(note);
+    }
+    for rule in &report.rules {
+        let left_out = rule.omitted + capped.get(rule.id.as_str()).copied().unwrap_or(0);
+        if left_out == 0 {
+            continue;
+        }
+        let kept = kept.iter().filter(|f| f.rule_id == rule.id).count();
+        let mut note = notification(
+            RESULTS_CAPPED,
+            "warning",
+            &format!(
+                "Rule {} found {} problems; {kept} are reported and {left_out} were counted but left out",
+                rule.id,
+                kept as u64 + left_out
+            ),
+        );
+        note["associatedRule"] = json!({"id": rule.id, "index": rule_index[rule.id.as_str()]});
+        notifications.push(note);
+    }
+    for error in &report.errors {
+        let mut note = notification(SOURCE_UNREADABLE, "error", &error.message);
+        note["locations"] = json!([uris.location(&Location::artifact(&error.path))]);
+        notifications.push(note);
+    }
+
+    let mut run = json!({
+        "tool": {"driver": driver(&report.rules)},
+        "invocations": [{
+            "executionSuccessful": report.errors.is_empty(),
+            "workingDirectory": {"uri": uris.working_dir_uri()},
+            "toolExecutionNotifications": notifications,
+        }],
+        "originalUriBaseIds": uris.bases(),
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+    });
+    let snapshot = &report.snapshot;
+    if snapshot.path.is_some() || snapshot.host.is_some() || snapshot.collected_at.is_some() {
+        run["properties"] = json!({"snapshot": snapshot});
+    }
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [run],
+    });
+    let mut text = serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
+}
+
+/// The results a run keeps: every failure, unless there are more than GitHub takes, in which
+/// case the most severe are kept. Returns them in report order with the count left out per rule.
+fn cap_results(report: &Report) -> (Vec<&Finding>, BTreeMap<&str, u64>) {
+    let mut failures: Vec<(usize, &Finding)> = report
+        .findings
+        .iter()
+        .filter(|f| f.outcome == Outcome::Fail)
+        .enumerate()
+        .collect();
+    let mut capped: BTreeMap<&str, u64> = BTreeMap::new();
+    if failures.len() > MAX_RESULTS_PER_RUN {
+        failures.sort_by_key(|(order, f)| (std::cmp::Reverse(f.severity), *order));
+        for (_, finding) in failures.drain(MAX_RESULTS_PER_RUN..) {
+            *capped.entry(&finding.rule_id).or_insert(0) += 1;
+        }
+        failures.sort_by_key(|(order, _)| *order);
+    }
+    (failures.into_iter().map(|(_, f)| f).collect(), capped)
+}
+
+fn driver(rules: &[RuleResult]) -> Value {
+    json!({
+        "name": "sitelint",
+        "version": env!("CARGO_PKG_VERSION"),
+        "semanticVersion": env!("CARGO_PKG_VERSION"),
+        "informationUri": env!("CARGO_PKG_REPOSITORY"),
+        "rules": rules.iter().map(rule_descriptor).collect::<Vec<_>>(),
+        "notifications": [
+            descriptor(
+                NOT_EVALUATED,
+                "A rule could not be evaluated because the snapshot lacks what it reads.",
+                "Collect the missing part (the message names it) into the snapshot, or give it with the source flags, and check again. `--strict` makes this fail the run.",
+            ),
+            descriptor(
+                RESULTS_CAPPED,
+                "A rule found more problems than the report keeps; the rest were counted.",
+                "Fix the problems reported and check again: the count of the rest is in the message.",
+            ),
+            descriptor(
+                SOURCE_UNREADABLE,
+                "A source named by the snapshot or the command line could not be read.",
+                "Check that the file exists, can be read, and is in the format the message names; the run ended with exit code 2.",
+            ),
+        ],
+    })
+}
+
+fn descriptor(id: &str, description: &str, help: &str) -> Value {
+    json!({
+        "id": id,
+        "shortDescription": {"text": description},
+        "fullDescription": {"text": description},
+        "help": {"text": help, "markdown": help},
+    })
+}
+
+fn rule_descriptor(rule: &RuleResult) -> Value {
+    let help = rule.help.as_deref().unwrap_or(&rule.title);
+    let (help_text, help_markdown) = match &rule.url {
+        Some(url) => (
+            format!("{help}\n\nMore: {url}"),
+            format!("{help}\n\n[Microsoft's guidance and more]({url})"),
+        ),
+        None => (help.to_owned(), help.to_owned()),
+    };
+    let mut descriptor = json!({
+        "id": rule.id,
+        "name": pascal_case(&rule.id),
+        "shortDescription": {"text": sentence(&rule.title)},
+        "fullDescription": {"text": clip(&format!("{} {}", sentence(&rule.title), rule.description), 1024)},
+        "help": {"text": help_text, "markdown": help_markdown},
+        "defaultConfiguration": {
+            "level": level(rule.severity),
+            "enabled": rule.status != RuleStatus::Disabled,
+        },
+        // GitHub shows at most 10 tags and takes 20.
+        "properties": {"tags": rule.tags.iter().take(20).collect::<Vec<_>>(), "kind": rule.kind},
+    });
+    if let Some(url) = &rule.url {
+        descriptor["helpUri"] = json!(url);
+    }
+    descriptor
+}
+
+fn result(finding: &Finding, rule_index: usize, occurrence: usize, uris: &Uris) -> Value {
+    // Every failure has a location (the checks guarantee it); the manifest-less fallback keeps
+    // the upload valid should one ever lack it, since GitHub rejects a whole file for one
+    // result without a location.
+    let location = finding
+        .location
+        .clone()
+        .unwrap_or_else(|| Location::artifact(crate::snapshot::manifest::MANIFEST_NAME));
+    let fingerprint = format!("{}:{occurrence}", fingerprint(&finding.rule_id, &finding.subject));
+    json!({
+        "ruleId": finding.rule_id,
+        "ruleIndex": rule_index,
+        "level": level(finding.severity),
+        "message": {"text": sentence(&finding.message)},
+        "locations": [uris.location(&location)],
+        // GitHub de-duplicates alerts only by `primaryLocationLineHash`, and computes its own
+        // from the log line (timestamps included) when it is missing: the same value under
+        // both names keeps an alert's identity across runs.
+        "partialFingerprints": {
+            "sitelint/v1": fingerprint,
+            "primaryLocationLineHash": fingerprint,
+        },
+        "properties": {"subject": finding.subject},
+    })
+}
+
+/// A finding's identity: its rule and subject, never its line or the snapshot's path, so the
+/// same problem in a moved snapshot or a longer log keeps it.
+pub fn fingerprint(rule_id: &str, subject: &str) -> String {
+    let digest = Sha256::new()
+        .chain_update(rule_id.as_bytes())
+        .chain_update([0])
+        .chain_update(subject.as_bytes())
+        .finalize();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn notification(descriptor: &str, level: &str, text: &str) -> Value {
+    json!({
+        "descriptor": {"id": descriptor},
+        "level": level,
+        "message": {"text": sentence(text)},
+    })
+}
+
+/// "not evaluated: REASON" reads better as "Rule X was not evaluated: REASON".
+fn strip_prefix(message: &str) -> &str {
+    message.strip_prefix("not evaluated: ").unwrap_or(message)
+}
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Note => "note",
+    }
+}
+
+/// SARIF viewers show the first sentence when space is short, and the validator wants
+/// messages to end like sentences. The case is kept: a message may start with a path.
+fn sentence(text: &str) -> String {
+    let mut text = text.trim_end().to_owned();
+    if !text.ends_with(['.', '!', '?']) {
+        text.push('.');
+    }
+    text
+}
+
+fn clip(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_owned();
+    }
+    let mut clipped: String = text.chars().take(max_chars - 1).collect();
+    clipped.push('…');
+    clipped
+}
+
+/// `sct-redist-download-failed` → `SctRedistDownloadFailed`: the identifier-like name SARIF
+/// wants beside the id.
+fn pascal_case(id: &str) -> String {
+    id.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Turns report paths into SARIF artifact locations.
+struct Uris {
+    working_dir: PathBuf,
+    /// The directory report paths are relative to: the snapshot's, or the working directory.
+    report_base: PathBuf,
+    /// The base for artifacts outside the working directory, with the description it gets.
+    outside: Option<(PathBuf, &'static str)>,
+}
+
+impl Uris {
+    fn new(report: &Report, working_dir: &Path) -> Uris {
+        let working_dir = normalize(working_dir);
+        let snapshot_dir = report
+            .snapshot
+            .path
+            .as_deref()
+            .map(|manifest| normalize(&working_dir.join(manifest).join("..")));
+        let report_base = snapshot_dir.clone().unwrap_or_else(|| working_dir.clone());
+        let outside = match snapshot_dir {
+            Some(dir) => (!dir.starts_with(&working_dir)).then_some((dir, "The snapshot directory.")),
+            None => {
+                let paths = report
+                    .findings
+                    .iter()
+                    .filter_map(|f| f.location.as_ref().map(|l| l.path.as_str()))
+                    .chain(report.errors.iter().map(|e| e.path.as_str()))
+                    .map(|p| normalize(&report_base.join(p)))
+                    .filter(|p| !p.starts_with(&working_dir));
+                common_ancestor(paths).map(|dir| {
+                    (
+                        dir,
+                        "The deepest directory that holds every source named outside the working directory.",
+                    )
+                })
+            }
+        };
+        Uris {
+            working_dir,
+            report_base,
+            outside,
+        }
+    }
+
+    fn working_dir_uri(&self) -> String {
+        directory_uri(&self.working_dir)
+    }
+
+    fn bases(&self) -> Value {
+        let mut bases = json!({
+            WORKING_DIR_BASE: {
+                "uri": self.working_dir_uri(),
+                "description": {"text": "The directory sitelint ran in."},
+            }
+        });
+        if let Some((dir, description)) = &self.outside {
+            bases[SNAPSHOT_BASE] = json!({"uri": directory_uri(dir), "description": {"text": description}});
+        }
+        bases
+    }
+
+    fn artifact(&self, path: &str) -> Value {
+        let absolute = normalize(&self.report_base.join(path));
+        if let Ok(relative) = absolute.strip_prefix(&self.working_dir) {
+            return json!({"uri": relative_uri(relative), "uriBaseId": WORKING_DIR_BASE});
+        }
+        match &self.outside {
+            Some((dir, _)) if absolute.starts_with(dir) => {
+                let relative = absolute.strip_prefix(dir).unwrap_or(&absolute);
+                json!({"uri": relative_uri(relative), "uriBaseId": SNAPSHOT_BASE})
+            }
+            // Sources on two Windows drives share no directory: only an absolute URI names both.
+            _ => json!({"uri": file_uri(&absolute)}),
+        }
+    }
+
+    fn location(&self, location: &Location) -> Value {
+        let mut physical = json!({"artifactLocation": self.artifact(&location.path)});
+        // A whole file (the artifact that shows an absence) is a region of all its bytes:
+        // GitHub then shows a file-level alert instead of pinning it to line 1.
+        let mut region = serde_json::Map::new();
+        if let Some(line) = location.line {
+            region.insert("startLine".into(), json!(line));
+            region.insert("endLine".into(), json!(line));
+        }
+        if let Some(column) = location.column {
+            region.insert("startColumn".into(), json!(column));
+        }
+        if let Some(end) = location.end_column {
+            region.insert("endColumn".into(), json!(end));
+        }
+        if let (Some(offset), Some(length)) = (location.byte_offset, location.byte_length) {
+            region.insert("byteOffset".into(), json!(offset));
+            region.insert("byteLength".into(), json!(length));
+        }
+        if !region.is_empty() {
+            physical["region"] = Value::Object(region);
+        }
+        json!({"physicalLocation": physical})
+    }
+}
+
+/// Resolves `.` and `..` without touching the file system: the report describes paths as
+/// given, and a snapshot read on another machine need not exist here.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push(component);
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn common_ancestor(mut paths: impl Iterator<Item = PathBuf>) -> Option<PathBuf> {
+    let first = paths.next()?;
+    // A file's ancestor is its directory, even when it is the only path.
+    let mut common = first.parent()?.to_path_buf();
+    for path in paths {
+        while !path.starts_with(&common) {
+            if !common.pop() {
+                return None;
+            }
+        }
+    }
+    // A bare root (`/`, `C:\`) is a directory too, but an empty path is no ancestor.
+    (common.components().next().is_some()).then_some(common)
+}
+
+fn relative_uri(relative: &Path) -> String {
+    let segments: Vec<String> = relative
+        .components()
+        .map(|c| encode(&c.as_os_str().to_string_lossy()))
+        .collect();
+    segments.join("/")
+}
+
+fn directory_uri(dir: &Path) -> String {
+    let mut uri = file_uri(dir);
+    if !uri.ends_with('/') {
+        uri.push('/');
+    }
+    uri
+}
+
+/// `file:///home/a`, `file:///C:/a`, `file://server/share/a`.
+fn file_uri(absolute: &Path) -> String {
+    let mut uri = String::from("file://");
+    for component in absolute.components() {
+        match component {
+            Component::Prefix(prefix) => match prefix.kind() {
+                Prefix::Disk(drive) | Prefix::VerbatimDisk(drive) => {
+                    uri.push('/');
+                    uri.push(char::from(drive));
+                    uri.push(':');
+                }
+                Prefix::UNC(server, share) | Prefix::VerbatimUNC(server, share) => {
+                    uri.push_str(&encode(&server.to_string_lossy()));
+                    uri.push('/');
+                    uri.push_str(&encode(&share.to_string_lossy()));
+                }
+                Prefix::Verbatim(_) | Prefix::DeviceNS(_) => {}
+            },
+            Component::RootDir | Component::CurDir | Component::ParentDir => {}
+            Component::Normal(name) => {
+                uri.push('/');
+                uri.push_str(&encode(&name.to_string_lossy()));
+            }
+        }
+    }
+    if uri == "file://" {
+        uri.push('/');
+    }
+    uri
+}
+
+/// Percent-encodes one path segment (RFC 3986), keeping what is plain in a path. `:` is
+/// encoded so that a relative URI never reads as one with a scheme.
+fn encode(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for byte in segment.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=@".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_encode_what_a_windows_path_may_hold() {
+        assert_eq!(encode("Update Pack #1 (ü).cab"), "Update%20Pack%20%231%20(%C3%BC).cab");
+        assert_eq!(encode("C:x"), "C%3Ax");
+        assert_eq!(file_uri(Path::new("/srv/snap shots/a")), "file:///srv/snap%20shots/a");
+        assert_eq!(directory_uri(Path::new("/")), "file:///");
+    }
+
+    #[test]
+    fn normalize_resolves_dots_lexically() {
+        assert_eq!(
+            normalize(Path::new("/w/./snap/../x/snapshot.yaml")),
+            PathBuf::from("/w/x/snapshot.yaml")
+        );
+    }
+
+    #[test]
+    fn common_ancestor_of_sources_outside_the_working_directory() {
+        let paths = ["/mnt/usb/packs/a/x.cab", "/mnt/usb/logs/ServiceConnectionTool.log"].map(PathBuf::from);
+        assert_eq!(common_ancestor(paths.into_iter()), Some(PathBuf::from("/mnt/usb")));
+        let one = [PathBuf::from("/mnt/usb/ServiceConnectionTool.log")];
+        assert_eq!(common_ancestor(one.into_iter()), Some(PathBuf::from("/mnt/usb")));
+    }
+
+    #[test]
+    fn sentences_end_with_a_period() {
+        assert_eq!(sentence("a download failed"), "a download failed.");
+        assert_eq!(sentence("Done?"), "Done?");
+        assert_eq!(pascal_case("sct-redist-download-failed"), "SctRedistDownloadFailed");
+    }
+
+    fn failure(rule_id: &str, severity: Severity, n: usize) -> Finding {
+        Finding {
+            rule_id: rule_id.to_owned(),
+            severity,
+            outcome: Outcome::Fail,
+            message: format!("problem {n}"),
+            subject: format!("file {n}"),
+            location: Some(Location::at_line("logs/a.log", n as u64 + 1)),
+            excerpt: None,
+            help: None,
+            url: None,
+        }
+    }
+
+    #[test]
+    fn a_run_over_githubs_limit_keeps_the_most_severe_and_counts_the_rest() {
+        let notes = (0..MAX_RESULTS_PER_RUN).map(|n| failure("many-notes", Severity::Note, n));
+        let errors = (0..10).map(|n| failure("few-errors", Severity::Error, n));
+        let report = Report {
+            snapshot: Default::default(),
+            findings: notes.chain(errors).collect(),
+            rules: Vec::new(),
+            errors: Vec::new(),
+        };
+        let (kept, capped) = cap_results(&report);
+        assert_eq!(kept.len(), MAX_RESULTS_PER_RUN);
+        assert_eq!(kept.iter().filter(|f| f.rule_id == "few-errors").count(), 10);
+        assert_eq!(capped, BTreeMap::from([("many-notes", 10)]));
+        // Still in report order, not severity order.
+        assert_eq!(kept[0].message, "problem 0");
+    }
+
+    #[test]
+    fn fingerprints_depend_on_rule_and_subject_only() {
+        let a = fingerprint("setup-download-failed", "ConfigMgrSetup.log: code=0x80072ee2");
+        assert_eq!(a.len(), 32);
+        assert_eq!(
+            a,
+            fingerprint("setup-download-failed", "ConfigMgrSetup.log: code=0x80072ee2")
+        );
+        assert_ne!(
+            a,
+            fingerprint("setup-download-failed", "ConfigMgrSetup.log: code=0x80072ee7")
+        );
+        // The separator keeps ("ab", "c") and ("a", "bc") apart.
+        assert_ne!(fingerprint("ab", "c"), fingerprint("a", "bc"));
+    }
+}
