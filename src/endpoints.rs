@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::finding::Location;
 
@@ -26,7 +26,13 @@ pub enum HostPattern {
 impl HostPattern {
     /// Parses a host, a `*.` or `*-x.` wildcard, or a URL (reduced to its host).
     pub fn parse(text: &str) -> Result<HostPattern, String> {
+        Self::parse_with_port(text).map(|(pattern, _)| pattern)
+    }
+
+    /// As [`HostPattern::parse`], also returning the port if the text names one.
+    pub fn parse_with_port(text: &str) -> Result<(HostPattern, Option<u16>), String> {
         let mut host = text.trim();
+        let mut port = None;
         if let Some((_, rest)) = host.split_once("://") {
             host = rest;
         }
@@ -34,10 +40,15 @@ impl HostPattern {
         if let Some((_, rest)) = host.rsplit_once('@') {
             host = rest;
         }
-        if let Some((name, port)) = host.rsplit_once(':')
-            && port.chars().all(|c| c.is_ascii_digit())
+        if let Some((name, digits)) = host.rsplit_once(':')
+            && digits.chars().all(|c| c.is_ascii_digit())
         {
             host = name;
+            port = Some(
+                digits
+                    .parse()
+                    .map_err(|_| format!("`{text}` has a port out of range"))?,
+            );
         }
         let host = host.trim_end_matches('.').to_ascii_lowercase();
         let valid = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
@@ -46,15 +57,16 @@ impl HostPattern {
             if !valid(domain) || domain.contains('*') || !(label_suffix.is_empty() || valid(label_suffix)) {
                 return Err(format!("`{text}` is not a host wildcard like `*.example.com`"));
             }
-            return Ok(HostPattern::Wildcard {
+            let pattern = HostPattern::Wildcard {
                 label_suffix: label_suffix.to_owned(),
                 domain: domain.to_owned(),
-            });
+            };
+            return Ok((pattern, port));
         }
         if !valid(&host) {
             return Err(format!("`{text}` is not a host name or URL"));
         }
-        Ok(HostPattern::Exact(host))
+        Ok((HostPattern::Exact(host), port))
     }
 
     /// Whether this (allowlist) pattern allows one concrete host.
@@ -102,6 +114,25 @@ impl fmt::Display for HostPattern {
     }
 }
 
+/// An endpoint a rule requires: a host or wildcard, the port a probe connects to, and for a
+/// wildcard the concrete host that a probe tries in its place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Required {
+    pub pattern: HostPattern,
+    pub port: u16,
+    pub probe_host: Option<String>,
+}
+
+impl Required {
+    /// The host a probe connects to, if there is one.
+    pub fn probe_target(&self) -> Option<&str> {
+        match &self.pattern {
+            HostPattern::Exact(host) => Some(host),
+            HostPattern::Wildcard { .. } => self.probe_host.as_deref(),
+        }
+    }
+}
+
 /// An allowlist entry and the line it came from.
 #[derive(Debug, Clone)]
 pub struct AllowEntry {
@@ -135,17 +166,32 @@ pub fn parse_allowlist(text: &str) -> (Vec<AllowEntry>, Vec<String>) {
     (entries, errors)
 }
 
-/// One probe of one host, as `collect --probe-endpoints` records it.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+/// One probe of one required endpoint, as `collect --probe-endpoints` records it.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 pub struct Probe {
-    pub host: String,
-    pub reachable: bool,
+    /// The endpoint as the rule requires it (a wildcard is probed through a host it stands
+    /// for); when absent, `host` itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// The host connected to; `None` when there was none to try.
+    pub host: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// `None`: not probed (a wildcard for which the rule names no host).
+    pub reachable: Option<bool>,
     /// `direct` or the proxy it went through.
     #[serde(default)]
     pub route: Option<String>,
     /// Why it failed: refused, timed out, name not resolved, proxy answered 403...
     #[serde(default)]
     pub detail: Option<String>,
+}
+
+impl Probe {
+    /// The required endpoint this probe answers for.
+    pub fn endpoint(&self) -> &str {
+        self.endpoint.as_deref().or(self.host.as_deref()).unwrap_or("")
+    }
 }
 
 pub fn parse_probes(text: &str) -> Result<Vec<Probe>, String> {
@@ -170,9 +216,15 @@ pub struct Endpoints {
 /// Whether a required endpoint is covered, and by what.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Coverage {
-    Allowed { line: u64 },
+    Allowed {
+        line: u64,
+    },
     Reachable,
-    Missing { probe_failure: Option<String> },
+    Missing {
+        probe_failure: Option<String>,
+    },
+    /// No allowlist, and the probe could not be made (why).
+    NotProbed(String),
 }
 
 impl Endpoints {
@@ -182,21 +234,29 @@ impl Endpoints {
         {
             return Coverage::Allowed { line: entry.line };
         }
-        let HostPattern::Exact(host) = required else {
-            return Coverage::Missing { probe_failure: None };
-        };
+        let name = required.to_string();
         let probes = self.probes.as_ref().map(|(_, p)| p.as_slice()).unwrap_or_default();
-        let mine = probes.iter().filter(|p| p.host.eq_ignore_ascii_case(host));
         let mut failure = None;
-        for probe in mine {
-            if probe.reachable {
-                return Coverage::Reachable;
+        let mut not_probed = None;
+        for probe in probes.iter().filter(|p| p.endpoint().eq_ignore_ascii_case(&name)) {
+            let detail = probe.detail.as_deref();
+            match probe.reachable {
+                Some(true) => return Coverage::Reachable,
+                Some(false) => {
+                    let route = probe.route.as_deref().unwrap_or("direct");
+                    let via = match probe.host.as_deref() {
+                        Some(host) if !host.eq_ignore_ascii_case(&name) => format!(" via {host}"),
+                        _ => String::new(),
+                    };
+                    failure = Some(format!("{}{via} ({route})", detail.unwrap_or("unreachable")));
+                }
+                None => not_probed = Some(detail.unwrap_or("not probed").to_owned()),
             }
-            let route = probe.route.as_deref().unwrap_or("direct");
-            let detail = probe.detail.as_deref().unwrap_or("unreachable");
-            failure = Some(format!("{detail} ({route})"));
         }
-        Coverage::Missing { probe_failure: failure }
+        match (failure, not_probed) {
+            (None, Some(why)) if self.allowlist.is_none() => Coverage::NotProbed(why),
+            (failure, _) => Coverage::Missing { probe_failure: failure },
+        }
     }
 
     /// The artifact that shows an absence: the allowlist, else the probe results.
@@ -266,7 +326,12 @@ mod tests {
     fn probes_count_for_the_host_they_probed() {
         let endpoints = Endpoints {
             allowlist: None,
-            probes: Some((Location::whole("p.json", 0), parse_probes(r#"[{"host":"go.microsoft.com","reachable":true},{"host":"download.microsoft.com","reachable":false,"route":"proxy.contoso.com:8080","detail":"proxy answered 403"}]"#).unwrap())),
+            probes: Some((Location::whole("p.json", 0), parse_probes(r#"[
+                {"host":"go.microsoft.com","reachable":true},
+                {"host":"download.microsoft.com","reachable":false,"route":"proxy.contoso.com:8080","detail":"proxy answered 403"},
+                {"endpoint":"*.manage.microsoft.com","host":"configmgrbits.cdn.manage.microsoft.com","reachable":false,"route":"direct","detail":"timed out"},
+                {"endpoint":"*.akamaiedge.net","host":null,"reachable":null,"detail":"the rule names no host to probe for it"}
+            ]"#).unwrap())),
         };
         assert_eq!(endpoints.coverage(&p("go.microsoft.com")), Coverage::Reachable);
         assert_eq!(
@@ -277,7 +342,21 @@ mod tests {
         );
         assert_eq!(
             endpoints.coverage(&p("*.manage.microsoft.com")),
+            Coverage::Missing {
+                probe_failure: Some("timed out via configmgrbits.cdn.manage.microsoft.com (direct)".into())
+            }
+        );
+        assert_eq!(
+            endpoints.coverage(&p("*.akamaiedge.net")),
+            Coverage::NotProbed("the rule names no host to probe for it".into())
+        );
+        assert_eq!(
+            endpoints.coverage(&p("*.akamaitechnologies.com")),
             Coverage::Missing { probe_failure: None }
+        );
+        assert_eq!(
+            HostPattern::parse_with_port("https://localhost:8443/x"),
+            Ok((p("localhost"), Some(8443)))
         );
     }
 }

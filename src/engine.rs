@@ -32,7 +32,7 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
     evaluate_trees(&active, snapshot, &mut outcomes, &mut errors);
     let console = needs(&active, |s| matches!(s, SourceRef::Console)).then(|| load_console(snapshot, &mut errors));
     let endpoints =
-        needs(&active, |s| matches!(s, SourceRef::Endpoints)).then(|| load_endpoints(snapshot, &mut errors));
+        needs(&active, |s| matches!(s, SourceRef::Endpoints(_))).then(|| load_endpoints(snapshot, &mut errors));
     for &(index, rule) in &active {
         let input = match rule.check.source() {
             // Loaded whenever an active rule needs them, so `None` cannot meet such a rule.
@@ -40,7 +40,7 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
                 Some(loaded) => loaded.as_ref().map(Input::Console).map_err(Clone::clone),
                 None => continue,
             },
-            SourceRef::Endpoints => match &endpoints {
+            SourceRef::Endpoints(_) => match &endpoints {
                 Some(loaded) => loaded.as_ref().map(Input::Endpoints).map_err(Clone::clone),
                 None => continue,
             },
@@ -69,13 +69,17 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
                 (RuleStatus::NotEvaluated, Some(reason), 0)
             }
             Some(Evaluated::Ran { emissions, omitted }) => {
-                let status = if emissions.is_empty() {
-                    RuleStatus::Passed
+                // A rule checked only in part (an endpoint it could not probe) is not passed.
+                let unchecked = emissions.iter().find(|e| e.outcome == Outcome::NotEvaluated);
+                let (status, reason) = if emissions.iter().any(|e| e.outcome == Outcome::Fail) {
+                    (RuleStatus::Failed, None)
+                } else if let Some(part) = unchecked {
+                    (RuleStatus::NotEvaluated, Some(part.message.clone()))
                 } else {
-                    RuleStatus::Failed
+                    (RuleStatus::Passed, None)
                 };
                 findings.extend(emissions.into_iter().map(|e| finding(rule, e, &rules.params)));
-                (status, None, omitted)
+                (status, reason, omitted)
             }
         };
         results.push(RuleResult {
@@ -266,7 +270,8 @@ fn unreadable(errors: &mut Vec<SourceError>, artifact: &Artifact, why: &str) -> 
 
 fn finding(rule: &Rule, emission: Emission, params: &crate::rules::fields::Params) -> Finding {
     let message = match &rule.message {
-        Some(template) => {
+        // A rule's message says what failed; a part left unchecked says why in its own words.
+        Some(template) if emission.outcome == Outcome::Fail => {
             let values: BTreeMap<String, String> = params
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
@@ -274,12 +279,12 @@ fn finding(rule: &Rule, emission: Emission, params: &crate::rules::fields::Param
                 .collect();
             template.render_map(&values)
         }
-        None => emission.message,
+        _ => emission.message,
     };
     Finding {
         rule_id: rule.id.clone(),
         severity: rule.severity,
-        outcome: Outcome::Fail,
+        outcome: emission.outcome,
         message,
         subject: emission.subject,
         location: Some(emission.location),

@@ -10,7 +10,7 @@
 //!   message takes a named capture; `{log}`, `{match}` and `{line}` are built in.
 
 use super::{Check, Emission, Input, LogTarget, SourceRef};
-use crate::finding::Location;
+use crate::finding::{Location, Outcome};
 use crate::rules::fields::Fields;
 
 #[derive(Debug)]
@@ -77,6 +77,7 @@ impl Check for ForbiddenLogPattern {
                     .join(", ")
             };
             out.push(Emission {
+                outcome: Outcome::Fail,
                 subject: format!("{name}: {identity}"),
                 message: format!("{name} has a forbidden entry: {}", m.matched),
                 values,

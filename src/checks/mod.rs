@@ -15,8 +15,8 @@ use std::fmt;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::console::ConsoleExport;
-use crate::endpoints::Endpoints;
-use crate::finding::{Excerpt, Location};
+use crate::endpoints::{Endpoints, Required};
+use crate::finding::{Excerpt, Location, Outcome};
 use crate::logscan::{LogQuery, QueryResult, Scope};
 use crate::rules::fields::{Fields, Sp};
 use crate::snapshot::tree::Tree;
@@ -76,7 +76,7 @@ pub enum SourceRef<'a> {
     Log { name: &'a str, query: &'a LogQuery },
     Tree(&'a str),
     Console,
-    Endpoints,
+    Endpoints(&'a [Required]),
 }
 
 /// The loaded source handed to [`Check::evaluate`].
@@ -95,6 +95,9 @@ pub enum Input<'a> {
 /// One finding as a kind sees it, before the rule's severity, template and help are applied.
 #[derive(Debug, Clone)]
 pub struct Emission {
+    /// `Fail`, or `NotEvaluated` for a part of the rule that could not be checked (a wildcard
+    /// endpoint with nothing to probe) while the rest of it was.
+    pub outcome: Outcome,
     /// Stable identity of what is wrong (a path, captured values, a host, a version).
     pub subject: String,
     /// The kind's own message, used when the rule has no `message` template.

@@ -9,16 +9,22 @@
 //!   `{endpoint}`.
 
 use super::{Check, Emission, Input, SourceRef};
-use crate::endpoints::{Coverage, HostPattern};
-use crate::rules::fields::Fields;
+use crate::endpoints::{Coverage, HostPattern, Required};
+use crate::finding::Outcome;
+use crate::rules::fields::{Fields, scalar_text};
 
 #[derive(Debug)]
 struct RequiredEndpoints {
-    endpoints: Vec<HostPattern>,
+    endpoints: Vec<Required>,
 }
 
+/// The port `collect --probe-endpoints` connects to unless the endpoint names one.
+const HTTPS_PORT: u16 = 443;
+
 pub(super) fn compile(f: &mut Fields<'_, '_>) -> Option<Box<dyn Check>> {
-    let Some(items) = f.strings("endpoints") else {
+    let items = f.strings("endpoints");
+    let probe_hosts = f.map("probe-hosts").unwrap_or_default();
+    let Some(items) = items else {
         f.missing(
             "endpoints",
             "list the hosts, e.g. `endpoints: [go.microsoft.com, '*.manage.microsoft.com']`",
@@ -32,8 +38,12 @@ pub(super) fn compile(f: &mut Fields<'_, '_>) -> Option<Box<dyn Check>> {
             ok = false;
             continue;
         };
-        match HostPattern::parse(&text) {
-            Ok(pattern) => endpoints.push(pattern),
+        match HostPattern::parse_with_port(&text) {
+            Ok((pattern, port)) => endpoints.push(Required {
+                pattern,
+                port: port.unwrap_or(HTTPS_PORT),
+                probe_host: None,
+            }),
             Err(message) => {
                 ok = false;
                 f.problem_with_help(
@@ -45,12 +55,48 @@ pub(super) fn compile(f: &mut Fields<'_, '_>) -> Option<Box<dyn Check>> {
             }
         }
     }
+    // `probe-hosts` names, for a wildcard, a concrete host it stands for, so a probe has
+    // something to connect to: `'*.manage.microsoft.com': configmgrbits.cdn.manage.microsoft.com`.
+    for (key, value) in probe_hosts {
+        let (Some(wildcard), Some(host)) = (scalar_text(key), scalar_text(value)) else {
+            ok = false;
+            f.problem(value.span.clone(), "a probe host must be a host name", "not a host");
+            continue;
+        };
+        let target = endpoints
+            .iter_mut()
+            .find(|e| e.pattern.to_string().eq_ignore_ascii_case(wildcard.trim()));
+        let Some(target) = target.filter(|t| matches!(t.pattern, HostPattern::Wildcard { .. })) else {
+            ok = false;
+            f.problem_with_help(
+                key.span.clone(),
+                format!("`{wildcard}` is not a wildcard of this rule's `endpoints`"),
+                "no such wildcard",
+                "name one of the `*.` endpoints listed above",
+            );
+            continue;
+        };
+        match HostPattern::parse(&host) {
+            Ok(HostPattern::Exact(concrete)) if target.pattern.allows_host(&concrete) => {
+                target.probe_host = Some(concrete);
+            }
+            _ => {
+                ok = false;
+                f.problem_with_help(
+                    value.span.clone(),
+                    format!("`{host}` is not a host that `{wildcard}` stands for"),
+                    "not covered by the wildcard",
+                    format!("name a concrete host under `{wildcard}`"),
+                );
+            }
+        }
+    }
     ok.then(|| Box::new(RequiredEndpoints { endpoints }) as Box<dyn Check>)
 }
 
 impl Check for RequiredEndpoints {
     fn source(&self) -> SourceRef<'_> {
-        SourceRef::Endpoints
+        SourceRef::Endpoints(&self.endpoints)
     }
 
     fn placeholders(&self) -> Vec<String> {
@@ -58,7 +104,7 @@ impl Check for RequiredEndpoints {
     }
 
     fn describe(&self) -> String {
-        let hosts: Vec<String> = self.endpoints.iter().map(ToString::to_string).collect();
+        let hosts: Vec<String> = self.endpoints.iter().map(|e| e.pattern.to_string()).collect();
         format!(
             "Fails for each of these endpoints that the allowlist does not allow and no probe reached: {}.",
             hosts.join(", ")
@@ -67,23 +113,25 @@ impl Check for RequiredEndpoints {
 
     fn evaluate(&self, input: &Input<'_>, out: &mut Vec<Emission>) -> u64 {
         let Input::Endpoints(endpoints) = input else { return 0 };
-        for required in &self.endpoints {
-            let Coverage::Missing { probe_failure } = endpoints.coverage(required) else {
-                continue;
-            };
-            let mut message = match &endpoints.allowlist {
-                Some(_) => format!("{required} is not allowed by the allowlist"),
-                None => format!("{required} was not reached"),
-            };
-            match (&probe_failure, &endpoints.probes, required) {
-                (Some(why), _, _) => message.push_str(&format!(", and its probe failed: {why}")),
-                (None, Some(_), HostPattern::Wildcard { .. }) => {
-                    message.push_str(" (a wildcard can only be covered by the allowlist)");
+        for required in self.endpoints.iter().map(|e| &e.pattern) {
+            let (outcome, message) = match endpoints.coverage(required) {
+                Coverage::Allowed { .. } | Coverage::Reachable => continue,
+                Coverage::NotProbed(why) => (Outcome::NotEvaluated, format!("{required} was not probed: {why}")),
+                Coverage::Missing { probe_failure } => {
+                    let mut message = match &endpoints.allowlist {
+                        Some(_) => format!("{required} is not allowed by the allowlist"),
+                        None => format!("{required} was not reached"),
+                    };
+                    match (&probe_failure, &endpoints.probes) {
+                        (Some(why), _) => message.push_str(&format!(", and its probe failed: {why}")),
+                        (None, Some(_)) => message.push_str(", and it was not probed"),
+                        (None, None) => {}
+                    }
+                    (Outcome::Fail, message)
                 }
-                (None, Some(_), HostPattern::Exact(_)) => message.push_str(", and it was not probed"),
-                (None, None, _) => {}
-            }
+            };
             out.push(Emission {
+                outcome,
                 subject: required.to_string(),
                 message,
                 values: vec![("endpoint".to_owned(), required.to_string())],

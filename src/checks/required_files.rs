@@ -7,6 +7,7 @@
 //!   `{tree}`, `{count}`, `{min_count}`.
 
 use super::{Check, Emission, Input, SourceRef, TreeFilter};
+use crate::finding::Outcome;
 use crate::rules::fields::Fields;
 
 #[derive(Debug)]
@@ -48,6 +49,7 @@ impl Check for RequiredFiles {
         let globs = self.filter.include.join(", ");
         let files = if self.min_count == 1 { "file" } else { "files" };
         out.push(Emission {
+            outcome: Outcome::Fail,
             subject: format!("{}: {globs}", tree.name),
             message: format!(
                 "expected at least {} {files} matching {globs} in tree `{}`, found {count}",

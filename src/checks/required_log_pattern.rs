@@ -10,6 +10,7 @@
 //!   `forbidden-log-pattern`. Built-in values: `{log}`, `{pattern}`, `{count}`, `{min_count}`.
 
 use super::{Check, Emission, Input, LogTarget, SourceRef};
+use crate::finding::Outcome;
 use crate::logscan::Scope;
 use crate::rules::fields::Fields;
 
@@ -64,6 +65,7 @@ impl Check for RequiredLogPattern {
         };
         let entries = if self.min_count == 1 { "entry" } else { "entries" };
         out.push(Emission {
+            outcome: Outcome::Fail,
             subject: format!("{name}: {pattern}"),
             message: format!(
                 "expected at least {} {entries} matching `{pattern}` in {name}{scope}, found {}",

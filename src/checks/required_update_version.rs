@@ -11,6 +11,7 @@
 
 use super::{Check, Emission, Input, SourceRef};
 use crate::console::{describe_state, state_code};
+use crate::finding::Outcome;
 use crate::rules::fields::Fields;
 
 const DEFAULT_STATES: &[&str] = &[
@@ -124,6 +125,7 @@ impl Check for RequiredUpdateVersion {
             (format!("{}; expected {}", states.join(", "), allowed.join(", ")), state)
         };
         out.push(Emission {
+            outcome: Outcome::Fail,
             subject: format!("version {}", self.version),
             message,
             values: vec![

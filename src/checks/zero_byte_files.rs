@@ -8,7 +8,7 @@
 //! - **Options**: `include`, `exclude` (globs). Built-in values: `{path}`, `{tree}`.
 
 use super::{Check, Emission, Input, SourceRef, TreeFilter};
-use crate::finding::MAX_FINDINGS_PER_RULE;
+use crate::finding::{MAX_FINDINGS_PER_RULE, Outcome};
 use crate::rules::fields::Fields;
 
 #[derive(Debug)]
@@ -48,6 +48,7 @@ impl Check for ZeroByteFiles {
                 continue;
             }
             out.push(Emission {
+                outcome: Outcome::Fail,
                 subject: format!("{}: {}", tree.name, file.path),
                 message: format!("{} is empty (0 bytes)", file.path),
                 values: vec![
