@@ -190,15 +190,26 @@ fn evaluate_trees(
         };
         let loaded = match snapshot.tree(name) {
             None => Err(snapshot.absence(&format!("tree `{name}`"), "--tree or --updatepack")),
-            Some(source) => tree::load(name, source).inspect_err(|message| {
-                let path = match source {
-                    crate::snapshot::TreeSource::Live(a) | crate::snapshot::TreeSource::Listing(a) => a.display.clone(),
-                };
-                errors.push(SourceError {
-                    path,
-                    message: message.clone(),
-                });
-            }),
+            Some(source) => tree::load(name, source)
+                .inspect(|tree| {
+                    for entry in &tree.unreadable {
+                        errors.push(SourceError {
+                            path: tree.location.path.clone(),
+                            message: tree.describe_unreadable(entry),
+                        });
+                    }
+                })
+                .inspect_err(|message| {
+                    let path = match source {
+                        crate::snapshot::TreeSource::Live(a) | crate::snapshot::TreeSource::Listing(a) => {
+                            a.display.clone()
+                        }
+                    };
+                    errors.push(SourceError {
+                        path,
+                        message: message.clone(),
+                    });
+                }),
         };
         for (index, rule) in group {
             outcomes.insert(

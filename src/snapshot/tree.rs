@@ -4,6 +4,7 @@
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
+use std::time::SystemTime;
 
 use serde::Deserialize;
 
@@ -17,13 +18,25 @@ pub struct Tree {
     pub files: Vec<TreeFile>,
     /// The listing, or the root directory: where an absence in the tree is shown.
     pub location: Location,
+    /// Entries that could not be read, by the walk or when the listing was recorded.
+    pub unreadable: Vec<Unreadable>,
     listing: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Unreadable {
+    pub path: String,
+    pub why: String,
+    /// The entry's line in a listing (0 for a live tree).
+    line: u64,
 }
 
 #[derive(Debug, Clone)]
 pub struct TreeFile {
     pub path: String,
     pub size: u64,
+    /// Known for a live walk; a listing's checks do not need it.
+    pub modified: Option<SystemTime>,
     /// The file's line in a listing (0 for a live tree).
     line: u64,
 }
@@ -32,6 +45,25 @@ impl Tree {
     /// Where a file of the tree is shown: its line in the listing, or its path under the root
     /// written the way the root was (a Windows path stays a Windows path). Built only for
     /// files that have findings, not for every file walked.
+    /// What to say of an entry that could not be read: where, and why.
+    pub fn describe_unreadable(&self, entry: &Unreadable) -> String {
+        let place = if self.listing {
+            format!("{}:{}", self.location.path, entry.line)
+        } else {
+            self.location.path.clone()
+        };
+        let path = if entry.path.is_empty() { "." } else { &entry.path };
+        let when = if self.listing {
+            " when the snapshot was collected"
+        } else {
+            ""
+        };
+        format!(
+            "{place}: `{path}` in tree `{}` could not be read{when}: {}",
+            self.name, entry.why
+        )
+    }
+
     pub fn location_of(&self, file: &TreeFile) -> Location {
         if self.listing {
             return Location::at_line(&self.location.path, file.line);
@@ -52,89 +84,119 @@ impl Tree {
 
 /// Loads a tree; an error names the file or directory that could not be read.
 pub fn load(name: &str, source: &TreeSource) -> Result<Tree, String> {
-    let (mut files, location, listing) = match source {
+    let ((mut files, mut unreadable), location, listing) = match source {
         // A directory has no bytes of its own: its location is an empty span.
         TreeSource::Live(root) => (walk(root)?, Location::whole(&root.display, 0), false),
         TreeSource::Listing(listing) => {
-            let files = read_listing(listing)?;
+            let entries = read_listing(listing)?;
             let size = fs::metadata(&listing.path).map_or(0, |m| m.len());
-            (files, Location::whole(&listing.display, size), true)
+            (entries, Location::whole(&listing.display, size), true)
         }
     };
     files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    unreadable.sort_unstable_by(|a, b| a.path.cmp(&b.path));
     Ok(Tree {
         name: name.to_owned(),
         files,
         location,
+        unreadable,
         listing,
     })
 }
 
-/// Walks a directory without following symbolic links to directories, which could lead out of
-/// the tree or round in a loop.
-fn walk(root: &Artifact) -> Result<Vec<TreeFile>, String> {
+/// Walks a directory without following symbolic links out of it (or round in a loop). An
+/// entry that cannot be read is recorded with the reason, never skipped silently; only a
+/// root that cannot be read at all is an error.
+fn walk(root: &Artifact) -> Result<(Vec<TreeFile>, Vec<Unreadable>), String> {
     let meta = fs::metadata(&root.path).map_err(|e| format!("cannot read tree {}: {e}", root.display))?;
     if !meta.is_dir() {
         return Err(format!("tree {} is not a directory", root.display));
     }
+    let canonical_root = fs::canonicalize(&root.path).map_err(|e| format!("cannot read tree {}: {e}", root.display))?;
     let mut files = Vec::new();
+    let mut unreadable = Vec::new();
+    let mut skip = |path: String, why: String| unreadable.push(Unreadable { path, why, line: 0 });
     let mut pending = vec![(root.path.clone(), String::new())];
     while let Some((dir, prefix)) = pending.pop() {
-        let entries = fs::read_dir(&dir).map_err(|e| format!("cannot read directory {}: {e}", dir.display()))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| format!("cannot read directory {}: {e}", dir.display()))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let relative = if prefix.is_empty() {
-                name
+        let join = |name: &str| {
+            if prefix.is_empty() {
+                name.to_owned()
             } else {
                 format!("{prefix}/{name}")
+            }
+        };
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                skip(prefix.clone(), format!("cannot list the directory: {e}"));
+                continue;
+            }
+        };
+        for entry in entries {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    skip(prefix.clone(), format!("cannot list the directory: {e}"));
+                    break;
+                }
             };
-            let file_type = entry
-                .file_type()
-                .map_err(|e| format!("cannot read {}: {e}", entry.path().display()))?;
+            let relative = join(&entry.file_name().to_string_lossy());
+            let file_type = match entry.file_type() {
+                Ok(file_type) => file_type,
+                Err(e) => {
+                    skip(relative, e.to_string());
+                    continue;
+                }
+            };
             if file_type.is_dir() {
                 pending.push((entry.path(), relative));
                 continue;
             }
-            // A link to a file counts with the size of its target; a link to a directory is
-            // not followed. `DirEntry::metadata` stats relative to the open directory, which
-            // is what keeps a walk of a large pack close to `find`.
+            // `DirEntry::metadata` stats relative to the open directory, which is what keeps
+            // a walk of a large pack close to `find`. A link is followed only to a file inside
+            // the tree; a link to a directory inside it is skipped, as its target is walked.
             let meta = if file_type.is_symlink() {
-                match fs::metadata(entry.path()) {
-                    Ok(meta) if meta.is_file() => meta,
-                    Ok(_) => continue,
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                    Err(e) => return Err(format!("cannot read {}: {e}", entry.path().display())),
+                match fs::canonicalize(entry.path()) {
+                    Err(_) => Err("a broken symbolic link".to_owned()),
+                    Ok(target) if !target.starts_with(&canonical_root) => Err(format!(
+                        "a symbolic link to {}, outside the tree: not followed",
+                        target.display()
+                    )),
+                    Ok(target) => fs::metadata(target).map_err(|e| e.to_string()),
                 }
             } else {
-                entry
-                    .metadata()
-                    .map_err(|e| format!("cannot read {}: {e}", entry.path().display()))?
+                entry.metadata().map_err(|e| e.to_string())
             };
-            if !meta.is_file() {
-                continue;
+            match meta {
+                Ok(meta) if meta.is_file() => files.push(TreeFile {
+                    path: relative,
+                    size: meta.len(),
+                    modified: meta.modified().ok(),
+                    line: 0,
+                }),
+                Ok(_) => {}
+                Err(why) => skip(relative, why),
             }
-            files.push(TreeFile {
-                path: relative,
-                size: meta.len(),
-                line: 0,
-            });
         }
     }
-    Ok(files)
+    Ok((files, unreadable))
 }
 
+/// One line of a listing: a file with its size (and, from `collect`, its modification time
+/// and SHA-256), or an entry that could not be read, with why.
 #[derive(Deserialize)]
 struct ListingEntry {
     path: String,
-    size: u64,
+    size: Option<u64>,
+    error: Option<String>,
 }
 
 /// Reads a JSON Lines listing. Paths must stay inside the tree: an absolute path or a `..`
 /// that climbs out of it is an error, as a listing can come from anywhere.
-fn read_listing(listing: &Artifact) -> Result<Vec<TreeFile>, String> {
+fn read_listing(listing: &Artifact) -> Result<(Vec<TreeFile>, Vec<Unreadable>), String> {
     let file = fs::File::open(&listing.path).map_err(|e| format!("cannot read listing {}: {e}", listing.display))?;
     let mut files = Vec::new();
+    let mut unreadable = Vec::new();
     for (index, line) in BufReader::new(file).split(b'\n').enumerate() {
         let line_no = index as u64 + 1;
         let line = line.map_err(|e| format!("cannot read listing {}: {e}", listing.display))?;
@@ -147,13 +209,27 @@ fn read_listing(listing: &Artifact) -> Result<Vec<TreeFile>, String> {
             .map_err(|e| format!("{}:{line_no}: not a listing entry ({e})", listing.display))?;
         let path = relative_path(&entry.path)
             .map_err(|why| format!("{}:{line_no}: path `{}` {why}", listing.display, entry.path))?;
-        files.push(TreeFile {
-            path,
-            size: entry.size,
-            line: line_no,
-        });
+        match (entry.size, entry.error) {
+            (_, Some(why)) => unreadable.push(Unreadable {
+                path,
+                why,
+                line: line_no,
+            }),
+            (Some(size), None) => files.push(TreeFile {
+                path,
+                size,
+                modified: None,
+                line: line_no,
+            }),
+            (None, None) => {
+                return Err(format!(
+                    "{}:{line_no}: entry `{path}` has neither `size` nor `error`",
+                    listing.display
+                ));
+            }
+        }
     }
-    Ok(files)
+    Ok((files, unreadable))
 }
 
 /// Normalises a path recorded in a snapshot to `a/b/c`, refusing anything that would leave
@@ -232,6 +308,51 @@ mod tests {
         assert_eq!(
             tree.location_of(&tree.files[0]).path,
             r"D:\USB\UpdatePacks\3B7D\Redist\SQLSysClrTypes.msi"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_are_followed_only_inside_the_tree_and_the_rest_is_recorded() {
+        use std::os::unix::fs::symlink;
+        let outside = tempfile::tempdir().unwrap();
+        fs::write(outside.path().join("secret.txt"), b"not ours").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("pack/Redist")).unwrap();
+        fs::write(dir.path().join("pack/Redist/a.cab"), b"MSCF").unwrap();
+        symlink(dir.path().join("pack/Redist/a.cab"), dir.path().join("pack/inside.cab")).unwrap();
+        symlink(dir.path().join("pack"), dir.path().join("loop")).unwrap();
+        symlink(outside.path().join("secret.txt"), dir.path().join("pack/out.txt")).unwrap();
+        symlink(outside.path(), dir.path().join("elsewhere")).unwrap();
+        symlink(dir.path().join("gone.cab"), dir.path().join("pack/broken.cab")).unwrap();
+        let root = Artifact::given(dir.path());
+        let tree = load("updatepack", &TreeSource::Live(root)).unwrap();
+        let files: Vec<(&str, u64)> = tree.files.iter().map(|f| (f.path.as_str(), f.size)).collect();
+        assert_eq!(files, [("pack/Redist/a.cab", 4), ("pack/inside.cab", 4)]);
+        let skipped: Vec<&str> = tree.unreadable.iter().map(|u| u.path.as_str()).collect();
+        assert_eq!(skipped, ["elsewhere", "pack/broken.cab", "pack/out.txt"]);
+        assert!(tree.unreadable[2].why.contains("outside the tree: not followed"));
+        assert!(tree.unreadable[1].why.contains("broken symbolic link"));
+    }
+
+    #[test]
+    fn listings_record_entries_that_could_not_be_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("updatepack.jsonl");
+        fs::write(
+            &path,
+            "{\"path\":\"a/Redist/x.cab\",\"size\":0}\n{\"path\":\"a/locked\",\"error\":\"Access is denied. (os error 5)\"}\n",
+        )
+        .unwrap();
+        let listing = Artifact {
+            path,
+            display: "trees/updatepack.jsonl".to_owned(),
+        };
+        let tree = load("updatepack", &TreeSource::Listing(listing)).unwrap();
+        assert_eq!(tree.files.len(), 1);
+        assert_eq!(
+            tree.describe_unreadable(&tree.unreadable[0]),
+            "trees/updatepack.jsonl:2: `a/locked` in tree `updatepack` could not be read when the snapshot was collected: Access is denied. (os error 5)"
         );
     }
 
