@@ -2,6 +2,8 @@
 //! the renderers together and decides the exit code. It writes only to the writers it is
 //! given, so tests can run it whole.
 
+mod progress;
+
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -28,6 +30,8 @@ pub struct Cli {
 pub enum Command {
     /// Evaluate the rules against a snapshot directory or live sources.
     Check(CheckArgs),
+    /// Write live sources into a portable snapshot directory.
+    Collect(CollectArgs),
     /// Show the loaded rules.
     Rules(RulesArgs),
 }
@@ -60,6 +64,35 @@ pub struct CheckArgs {
     /// Print only the summary line in the human report.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// The snapshot directory to write (built beside it, then renamed into place).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub sources: SourceArgs,
+    /// Replace an existing snapshot at --out.
+    #[arg(long)]
+    pub force: bool,
+    /// Record each file's SHA-256 in the tree listings.
+    #[arg(long)]
+    pub hash: bool,
+    /// Probe every endpoint the loaded rules require (TCP 443, or CONNECT through --proxy).
+    #[arg(long)]
+    pub probe_endpoints: bool,
+    /// Probe through this HTTP proxy, e.g. http://itproxy.contoso.com:8080.
+    #[arg(long, value_name = "URL", requires = "probe_endpoints")]
+    pub proxy: Option<String>,
+    /// Proxy user; the password is read from the SITELINT_PROXY_PASSWORD environment variable.
+    #[arg(long, value_name = "USER", requires = "proxy")]
+    pub proxy_user: Option<String>,
+    /// Seconds each probe may take.
+    #[arg(long, value_name = "SECS", default_value_t = 5.0, requires = "probe_endpoints")]
+    pub timeout: f64,
+    #[command(flatten)]
+    pub rules: RuleArgs,
 }
 
 /// Live sources, named one by one instead of a snapshot.
@@ -152,7 +185,7 @@ pub const EXIT_ERROR: u8 = 2;
 pub fn run(cli: Cli, terminal: Terminal, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Result<u8> {
     let color_choice = match &cli.command {
         Command::Check(args) => args.color,
-        Command::Rules(_) => ColorChoice::Auto,
+        Command::Collect(_) | Command::Rules(_) => ColorChoice::Auto,
     };
     let style_for = |tty: bool| human::Style {
         color: match color_choice {
@@ -164,6 +197,7 @@ pub fn run(cli: Cli, terminal: Terminal, stdout: &mut dyn Write, stderr: &mut dy
     };
     let result = match cli.command {
         Command::Check(args) => check(args, style_for(terminal.stdout_is_tty), stdout, stderr),
+        Command::Collect(args) => collect(args, terminal, stdout, stderr),
         Command::Rules(args) => rules_command(args, stdout),
     };
     match result {
@@ -292,6 +326,125 @@ fn check(args: CheckArgs, style: human::Style, stdout: &mut dyn Write, stderr: &
     Ok(exit_code(&report, args.fail_on, args.strict))
 }
 
+fn collect(
+    args: CollectArgs,
+    terminal: Terminal,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<u8, Failure> {
+    if !has_sources(&args.sources) {
+        return Err(SetupError::with_help(
+            "nothing to collect",
+            "name the sources, e.g. --updatepack D:\\USB\\UpdatePacks --log ServiceConnectionTool.log --endpoints-allowlist allowlist.txt",
+        )
+        .into());
+    }
+    let snapshot = live_snapshot(&args.sources)?;
+    let probes = if args.probe_endpoints {
+        let password = std::env::var(crate::probe::PASSWORD_VARIABLE).ok();
+        let proxy = args
+            .proxy
+            .as_deref()
+            .map(|url| crate::probe::Proxy::parse(url, args.proxy_user.as_deref(), password))
+            .transpose()
+            .map_err(SetupError::message)?;
+        if !(args.timeout > 0.0 && args.timeout <= 600.0) {
+            return Err(
+                SetupError::message(format!("--timeout {}: give seconds between 0 and 600", args.timeout)).into(),
+            );
+        }
+        let rule_set = load_rules(&args.rules)?;
+        let settings = crate::probe::Settings {
+            proxy,
+            timeout: std::time::Duration::from_secs_f64(args.timeout),
+        };
+        Some((rule_set.required_endpoints(), settings))
+    } else {
+        None
+    };
+    let options = crate::collect::Options {
+        out: &args.out,
+        force: args.force,
+        hash: args.hash,
+        probes,
+    };
+    let started = std::time::Instant::now();
+    let summary = if terminal.stderr_is_tty && std::env::var_os("CI").is_none() {
+        crate::collect::collect(&snapshot, &options, &progress::Bar::new(&mut *stderr, terminal.width))?
+    } else {
+        crate::collect::collect(&snapshot, &options, &crate::collect::Silent)?
+    };
+    for tree in &summary.trees {
+        for line in &tree.unreadable {
+            writeln!(stderr, "warning: {line}")?;
+        }
+    }
+    writeln!(stdout, "{}", describe_collected(&summary, &args.out, started.elapsed()))?;
+    Ok(EXIT_CLEAN)
+}
+
+fn describe_collected(summary: &crate::collect::Summary, out: &Path, took: std::time::Duration) -> String {
+    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut parts: Vec<String> = summary
+        .trees
+        .iter()
+        .map(|t| {
+            format!(
+                "tree {} ({}, {}; listing {}{})",
+                t.name,
+                plural(t.files, "file", "files"),
+                size(t.bytes),
+                size(t.listing_bytes),
+                if t.unreadable.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} unreadable", t.unreadable.len())
+                }
+            )
+        })
+        .collect();
+    if summary.logs > 0 {
+        parts.push(plural(summary.logs, "log", "logs"));
+    }
+    if summary.console {
+        parts.push("the console export".to_owned());
+    }
+    if summary.allowlist {
+        parts.push("the allowlist".to_owned());
+    }
+    if !summary.probes.is_empty() {
+        let count = |v: Option<bool>| summary.probes.iter().filter(|p| p.reachable == v).count();
+        parts.push(format!(
+            "{} ({} reachable, {} not, {} not probed)",
+            plural(summary.probes.len(), "endpoint probe", "endpoint probes"),
+            count(Some(true)),
+            count(Some(false)),
+            count(None)
+        ));
+    }
+    format!(
+        "collected {}: {} in {:.1} s",
+        out.display(),
+        parts.join(", "),
+        took.as_secs_f64()
+    )
+}
+
+/// `812 bytes`, `41.3 KB`, `6.02 GB`.
+fn size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if bytes < 1024 {
+        return format!("{bytes} bytes");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
 fn working_dir() -> Result<PathBuf, SetupError> {
     std::env::current_dir()
         .map_err(|e| SetupError::message(format!("cannot read the working directory for the SARIF report: {e}")))
@@ -337,13 +490,16 @@ fn parse_formats(values: &[String]) -> Result<Vec<(Format, Option<PathBuf>)>, Se
     Ok(outputs)
 }
 
-fn snapshot_from(given: Option<&Path>, sources: &SourceArgs) -> Result<Snapshot, SetupError> {
-    let live = !sources.trees.is_empty()
+fn has_sources(sources: &SourceArgs) -> bool {
+    !sources.trees.is_empty()
         || sources.updatepack.is_some()
         || !sources.logs.is_empty()
         || sources.console_updates.is_some()
-        || sources.endpoints_allowlist.is_some();
-    match (given, live) {
+        || sources.endpoints_allowlist.is_some()
+}
+
+fn snapshot_from(given: Option<&Path>, sources: &SourceArgs) -> Result<Snapshot, SetupError> {
+    match (given, has_sources(sources)) {
         (Some(_), true) => Err(SetupError::with_help(
             "give either a snapshot or source flags, not both",
             "`sitelint check DIR` checks a snapshot; `sitelint check --updatepack DIR --log FILE ...` checks live sources",

@@ -2,11 +2,13 @@
 //!
 //! YAML rules are compiled ([`rules`], one module per kind in [`checks`]) and evaluated
 //! against a snapshot of the environment ([`snapshot`]) by the [`engine`], which produces the
-//! neutral [`finding`] model that the [`report`] renderers turn into text. The library never
+//! neutral [`finding`] model that the [`report`] renderers turn into text. [`collect`] writes
+//! live sources into a portable snapshot, with endpoint [`probe`]s. The library never
 //! prints: [`cli::run`] writes to the writers it is given.
 
 pub mod checks;
 pub mod cli;
+pub mod collect;
 pub mod config;
 pub mod console;
 pub mod diag;
@@ -15,6 +17,7 @@ pub mod engine;
 pub mod finding;
 pub mod hresult;
 pub mod logscan;
+pub mod probe;
 pub mod report;
 pub mod rules;
 pub mod snapshot;

@@ -444,6 +444,31 @@ impl RuleSet {
         Ok(())
     }
 
+    /// Every endpoint the enabled rules require, once each (by host pattern and port), for
+    /// `collect --probe-endpoints`.
+    pub fn required_endpoints(&self) -> Vec<crate::endpoints::Required> {
+        let mut all: Vec<crate::endpoints::Required> = Vec::new();
+        for rule in self.rules.iter().filter(|r| r.disabled.is_none()) {
+            let crate::checks::SourceRef::Endpoints(required) = rule.check.source() else {
+                continue;
+            };
+            for endpoint in required {
+                match all
+                    .iter_mut()
+                    .find(|e| e.pattern == endpoint.pattern && e.port == endpoint.port)
+                {
+                    Some(known) => {
+                        if known.probe_host.is_none() {
+                            known.probe_host.clone_from(&endpoint.probe_host);
+                        }
+                    }
+                    None => all.push(endpoint.clone()),
+                }
+            }
+        }
+        all
+    }
+
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
     }

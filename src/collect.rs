@@ -1,0 +1,455 @@
+//! `sitelint collect`: writes live sources into a self-contained snapshot directory (tree
+//! listings, copies of the logs, the console export and the allowlist, endpoint probes), so a
+//! check can be repeated on another machine and kept as evidence. Sources are only read. The
+//! snapshot is built in a temporary directory beside the target and renamed into place, so an
+//! interrupted run never leaves a half snapshot where a whole one is expected.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::diag::SetupError;
+use crate::endpoints::{Probe, Required};
+use crate::probe;
+use crate::snapshot::manifest::MANIFEST_NAME;
+use crate::snapshot::tree::{self, Tree};
+use crate::snapshot::{Artifact, Snapshot, TreeSource};
+
+/// Reports long work (hashing, probing) to whoever shows progress; the library never prints.
+pub trait Progress {
+    fn begin(&self, task: &str, total: u64);
+    fn advance(&self, amount: u64);
+    fn end(&self);
+}
+
+/// For pipes, CI logs and tests.
+pub struct Silent;
+
+impl Progress for Silent {
+    fn begin(&self, _: &str, _: u64) {}
+    fn advance(&self, _: u64) {}
+    fn end(&self) {}
+}
+
+pub struct Options<'a> {
+    pub out: &'a Path,
+    pub force: bool,
+    pub hash: bool,
+    /// Endpoints to probe, and how, for `--probe-endpoints`.
+    pub probes: Option<(Vec<Required>, probe::Settings)>,
+}
+
+/// What was collected, for the closing line and the tests.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub trees: Vec<TreeSummary>,
+    pub logs: usize,
+    pub console: bool,
+    pub allowlist: bool,
+    pub probes: Vec<Probe>,
+}
+
+#[derive(Debug)]
+pub struct TreeSummary {
+    pub name: String,
+    pub files: usize,
+    pub bytes: u64,
+    pub listing_bytes: u64,
+    /// Entries that could not be read, each as the check of the snapshot will report it.
+    pub unreadable: Vec<String>,
+}
+
+pub fn collect(snapshot: &Snapshot, options: &Options<'_>, progress: &dyn Progress) -> Result<Summary, SetupError> {
+    refuse_to_replace(options.out, options.force)?;
+    let missing: Vec<String> = snapshot
+        .artifacts()
+        .filter_map(|a| fs::metadata(&a.path).err().map(|e| format!("{}: {e}", a.display)))
+        .collect();
+    if !missing.is_empty() {
+        return Err(SetupError::message(format!("cannot read {}", missing.join("; "))));
+    }
+
+    let staging = Staging::new(options.out)?;
+    let summary = write_parts(snapshot, options, &staging.dir, progress)
+        .map_err(|e| SetupError::message(format!("cannot collect the snapshot: {e}")))?;
+    staging.commit(options.out)?;
+    Ok(summary)
+}
+
+/// Only an existing snapshot (or an empty directory) is replaced, and only with `--force`:
+/// `--out D:\ --force` must not empty a drive.
+fn refuse_to_replace(out: &Path, force: bool) -> Result<(), SetupError> {
+    let Ok(meta) = fs::symlink_metadata(out) else {
+        return Ok(());
+    };
+    let is_snapshot = meta.is_dir() && out.join(MANIFEST_NAME).is_file();
+    let is_empty = meta.is_dir() && fs::read_dir(out).is_ok_and(|mut d| d.next().is_none());
+    match (force, is_snapshot || is_empty) {
+        (false, _) => Err(SetupError::with_help(
+            format!("{} already exists", out.display()),
+            "give another --out, or --force to replace the snapshot there",
+        )),
+        (true, false) => Err(SetupError::with_help(
+            format!("{} exists and is not a snapshot: not replacing it", out.display()),
+            "--force only replaces a directory that holds a snapshot.yaml (or nothing)",
+        )),
+        (true, true) => Ok(()),
+    }
+}
+
+/// The temporary directory a snapshot is built in; removed unless committed.
+struct Staging {
+    dir: PathBuf,
+    committed: bool,
+}
+
+impl Staging {
+    fn new(out: &Path) -> Result<Staging, SetupError> {
+        let dir = sibling(out, "partial");
+        if dir.exists() {
+            fs::remove_dir_all(&dir).map_err(|e| cannot("clear", &dir, &e))?;
+        }
+        fs::create_dir_all(&dir).map_err(|e| cannot("create", &dir, &e))?;
+        Ok(Staging { dir, committed: false })
+    }
+
+    /// Moves the finished snapshot into place, replacing the old one (only reachable with
+    /// `--force`) by two renames, and puts the old one back if the second fails.
+    fn commit(mut self, out: &Path) -> Result<(), SetupError> {
+        let old = sibling(out, "old");
+        let replacing = out.exists();
+        if replacing {
+            fs::rename(out, &old).map_err(|e| cannot("move aside", out, &e))?;
+        }
+        if let Err(e) = fs::rename(&self.dir, out) {
+            if replacing {
+                let _ = fs::rename(&old, out);
+            }
+            return Err(cannot("move the new snapshot to", out, &e));
+        }
+        self.committed = true;
+        if replacing {
+            fs::remove_dir_all(&old).map_err(|e| cannot("remove the replaced snapshot", &old, &e))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// `D:\snap` → `D:\.snap.sitelint-partial-1234`: beside the target, so the final rename stays
+/// on one file system, and hidden, so nobody mistakes it for a snapshot.
+fn sibling(out: &Path, role: &str) -> PathBuf {
+    let name = out
+        .file_name()
+        .map_or_else(|| "snapshot".into(), |n| n.to_string_lossy().into_owned());
+    out.with_file_name(format!(".{name}.sitelint-{role}-{}", std::process::id()))
+}
+
+fn cannot(what: &str, path: &Path, e: &io::Error) -> SetupError {
+    SetupError::message(format!("cannot {what} {}: {e}", path.display()))
+}
+
+fn write_parts(snapshot: &Snapshot, options: &Options<'_>, dir: &Path, progress: &dyn Progress) -> io::Result<Summary> {
+    let mut summary = Summary::default();
+    let mut manifest = Manifest::default();
+
+    for (name, source) in &snapshot.trees {
+        // A live check's sources are all live; a listing given again is copied as it is.
+        let (TreeSource::Live(root) | TreeSource::Listing(root)) = source;
+        let loaded = tree::load(name, source).map_err(io::Error::other)?;
+        let relative = format!("trees/{name}.jsonl");
+        let listing_bytes = match source {
+            TreeSource::Live(_) => write_listing(&loaded, root, options.hash, &dir.join(&relative), progress)?,
+            TreeSource::Listing(_) => copy(root, &dir.join(&relative))?,
+        };
+        manifest.trees.push((name.clone(), relative, origin(root)));
+        summary.trees.push(TreeSummary {
+            name: name.clone(),
+            files: loaded.files.len(),
+            bytes: loaded.files.iter().map(|f| f.size).sum(),
+            listing_bytes,
+            unreadable: loaded
+                .unreadable
+                .iter()
+                .map(|u| loaded.describe_unreadable(u))
+                .collect(),
+        });
+    }
+    for (name, log) in &snapshot.logs {
+        let relative = format!("logs/{name}");
+        copy(log, &dir.join(&relative))?;
+        manifest.logs.push((name.clone(), relative, origin(log)));
+        summary.logs += 1;
+    }
+    if let Some(console) = &snapshot.console {
+        copy(console, &dir.join("console/updates.json"))?;
+        manifest.console = Some(origin(console));
+        summary.console = true;
+    }
+    if let Some(allowlist) = &snapshot.allowlist {
+        copy(allowlist, &dir.join("network/allowlist.txt"))?;
+        manifest.allowlist = Some(origin(allowlist));
+        summary.allowlist = true;
+    }
+    if let Some((endpoints, settings)) = &options.probes {
+        progress.begin("probing endpoints", endpoints.len() as u64);
+        summary.probes = probe::probe_all(endpoints, settings, &mut || progress.advance(1));
+        progress.end();
+        let mut text = serde_json::to_string_pretty(&summary.probes).map_err(io::Error::other)?;
+        text.push('\n');
+        write_new(&dir.join("network/probes.json"), text.as_bytes())?;
+        manifest.probes = Some(match &settings.proxy {
+            Some(proxy) => format!("{proxy}, timeout {} s", settings.timeout.as_secs_f64()),
+            None => format!("direct, timeout {} s", settings.timeout.as_secs_f64()),
+        });
+    }
+    manifest.hashed = options.hash;
+    // Written last: a directory without it is not a snapshot, whatever else it holds.
+    write_new(&dir.join(MANIFEST_NAME), manifest.render().as_bytes())?;
+    Ok(summary)
+}
+
+/// One JSON line per file, sorted by path: `{"path","size","mtime"[,"sha256"]}`, or
+/// `{"path","error"}` for an entry that could not be read. Returns the listing's size.
+fn write_listing(tree: &Tree, root: &Artifact, hash: bool, to: &Path, progress: &dyn Progress) -> io::Result<u64> {
+    let mut entries: Vec<ListingLine<'_>> = Vec::with_capacity(tree.files.len() + tree.unreadable.len());
+    if hash {
+        progress.begin(
+            &format!("hashing tree {}", tree.name),
+            tree.files.iter().map(|f| f.size).sum(),
+        );
+    }
+    for file in &tree.files {
+        let mut line = ListingLine {
+            path: &file.path,
+            size: Some(file.size),
+            mtime: file.modified.map(rfc3339),
+            sha256: None,
+            error: None,
+        };
+        if hash {
+            match sha256(&root.path.join(&file.path), progress) {
+                Ok(digest) => line.sha256 = Some(digest),
+                Err(e) => {
+                    line.size = None;
+                    line.error = Some(format!("cannot hash: {e}"));
+                }
+            }
+        }
+        entries.push(line);
+    }
+    if hash {
+        progress.end();
+    }
+    entries.extend(tree.unreadable.iter().map(|u| ListingLine {
+        path: &u.path,
+        size: None,
+        mtime: None,
+        sha256: None,
+        error: Some(u.why.clone()),
+    }));
+    entries.sort_by(|a, b| a.path.cmp(b.path));
+    let mut out = BufWriter::new(create_new(to)?);
+    for entry in &entries {
+        serde_json::to_writer(&mut out, entry).map_err(io::Error::other)?;
+        out.write_all(b"\n")?;
+    }
+    out.into_inner().map_err(io::IntoInnerError::into_error)?.sync_all()?;
+    Ok(fs::metadata(to)?.len())
+}
+
+/// One line of a listing, in the order a person reads it.
+#[derive(Serialize)]
+struct ListingLine<'a> {
+    path: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mtime: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sha256: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+fn sha256(path: &Path, progress: &dyn Progress) -> io::Result<String> {
+    let mut file = fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let read = file.read(&mut buffer)?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+        progress.advance(read as u64);
+    }
+    Ok(hasher.finalize().iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    }))
+}
+
+fn copy(from: &Artifact, to: &Path) -> io::Result<u64> {
+    if let Some(parent) = to.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    fs::copy(&from.path, to).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", from.display)))
+}
+
+fn create_new(path: &Path) -> io::Result<fs::File> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    fs::OpenOptions::new().write(true).create_new(true).open(path)
+}
+
+fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut file = create_new(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// Where a source was read from, as an absolute path, for the manifest's `collected_from`.
+fn origin(artifact: &Artifact) -> String {
+    std::path::absolute(&artifact.path)
+        .unwrap_or_else(|_| artifact.path.clone())
+        .display()
+        .to_string()
+}
+
+/// The manifest `collect` writes: the parts, and where each came from.
+#[derive(Default)]
+struct Manifest {
+    trees: Vec<(String, String, String)>,
+    logs: Vec<(String, String, String)>,
+    console: Option<String>,
+    allowlist: Option<String>,
+    /// How the probes were made.
+    probes: Option<String>,
+    hashed: bool,
+}
+
+impl Manifest {
+    fn render(&self) -> String {
+        // Every scalar is written as a JSON string, which YAML reads as a double-quoted
+        // scalar: backslashes in Windows paths and odd names need no further thought.
+        let q = |s: &str| serde_json::Value::from(s).to_string();
+        let mut y = String::new();
+        let _ = writeln!(y, "# Written by `sitelint collect`. Paths are relative to this file.");
+        let _ = writeln!(y, "sitelint_snapshot: 1");
+        let _ = writeln!(y, "collected_at: {}", q(&rfc3339(SystemTime::now())));
+        let _ = writeln!(y, "host: {}", q(&host_name()));
+        let _ = writeln!(y, "sitelint_version: {}", q(env!("CARGO_PKG_VERSION")));
+        if !self.trees.is_empty() {
+            let _ = writeln!(y, "trees:");
+            for (name, listing, _) in &self.trees {
+                let _ = writeln!(y, "  {}: {{listing: {}}}", q(name), q(listing));
+            }
+        }
+        if !self.logs.is_empty() {
+            let _ = writeln!(y, "logs:");
+            for (name, copy, _) in &self.logs {
+                let _ = writeln!(y, "  {}: {}", q(name), q(copy));
+            }
+        }
+        if self.console.is_some() {
+            let _ = writeln!(y, "console:\n  updates: \"console/updates.json\"");
+        }
+        if self.allowlist.is_some() || self.probes.is_some() {
+            let _ = writeln!(y, "endpoints:");
+            if self.allowlist.is_some() {
+                let _ = writeln!(y, "  allowlist: \"network/allowlist.txt\"");
+            }
+            if self.probes.is_some() {
+                let _ = writeln!(y, "  probes: \"network/probes.json\"");
+            }
+        }
+        let _ = writeln!(y, "collected_from:");
+        for (name, _, from) in &self.trees {
+            let _ = writeln!(y, "  {}: {}", q(&format!("tree {name}")), q(from));
+        }
+        if !self.trees.is_empty() {
+            let _ = writeln!(y, "  tree hashes: {}", q(if self.hashed { "sha256" } else { "none" }));
+        }
+        for (name, _, from) in &self.logs {
+            let _ = writeln!(y, "  {}: {}", q(&format!("log {name}")), q(from));
+        }
+        if let Some(from) = &self.console {
+            let _ = writeln!(y, "  console export: {}", q(from));
+        }
+        if let Some(from) = &self.allowlist {
+            let _ = writeln!(y, "  allowlist: {}", q(from));
+        }
+        if let Some(how) = &self.probes {
+            let _ = writeln!(y, "  probes: {}", q(how));
+        }
+        y
+    }
+}
+
+/// The machine's name: `COMPUTERNAME` on Windows, the kernel's host name elsewhere.
+fn host_name() -> String {
+    let from_env = ["COMPUTERNAME", "HOSTNAME"].iter().find_map(|v| std::env::var(v).ok());
+    let from_file = || {
+        ["/proc/sys/kernel/hostname", "/etc/hostname"]
+            .iter()
+            .find_map(|p| fs::read_to_string(p).ok())
+    };
+    from_env
+        .or_else(from_file)
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// `2026-11-21T09:14:00Z`: UTC, to the second.
+pub fn rfc3339(time: SystemTime) -> String {
+    let seconds = match time.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(d) => d.as_secs() as i64,
+        Err(e) => -(e.duration().as_secs() as i64),
+    };
+    let (days, second_of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        second_of_day / 3600,
+        second_of_day % 3600 / 60,
+        second_of_day % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn times_are_utc_rfc3339() {
+        let at = |s: u64| rfc3339(SystemTime::UNIX_EPOCH + Duration::from_secs(s));
+        assert_eq!(at(0), "1970-01-01T00:00:00Z");
+        assert_eq!(at(1_734_466_320), "2024-12-17T20:12:00Z");
+        assert_eq!(at(951_782_400), "2000-02-29T00:00:00Z");
+    }
+}

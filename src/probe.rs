@@ -1,0 +1,323 @@
+//! Endpoint probes for `collect --probe-endpoints`: a TCP connection to each required host,
+//! directly or through an HTTP proxy's `CONNECT`, each bounded by a timeout, all at once.
+//! A probe says whether the host was reached and, when it was not, why in plain words.
+
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::endpoints::{Probe, Required};
+
+/// The environment variable that holds the proxy password: never a flag, so it stays out of
+/// shell history, process lists and the snapshot.
+pub const PASSWORD_VARIABLE: &str = "SITELINT_PROXY_PASSWORD";
+
+/// Probes in flight at once: enough for Microsoft's ~20 endpoints in one round.
+const CONCURRENCY: usize = 32;
+
+#[derive(Clone)]
+pub struct Proxy {
+    pub host: String,
+    pub port: u16,
+    credentials: Option<(String, String)>,
+}
+
+impl fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The password never reaches a log line or an error message.
+        f.debug_struct("Proxy")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("user", &self.credentials.as_ref().map(|(user, _)| user))
+            .finish()
+    }
+}
+
+impl fmt::Display for Proxy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "proxy {}:{}", self.host, self.port)
+    }
+}
+
+impl Proxy {
+    /// Parses `http://host:port` (the scheme is optional; the port defaults to 80, as in any
+    /// HTTP URL). A password in the URL is refused.
+    pub fn parse(url: &str, user: Option<&str>, password: Option<String>) -> Result<Proxy, String> {
+        let rest = match url.split_once("://") {
+            Some(("http" | "HTTP", rest)) => rest,
+            Some((scheme, _)) => {
+                return Err(format!(
+                    "proxy `{url}`: only http:// proxies are supported, not {scheme}://"
+                ));
+            }
+            None => url,
+        };
+        let authority = rest.split('/').next().unwrap_or("");
+        if authority.contains('@') {
+            return Err(format!(
+                "proxy `{url}`: put the user in --proxy-user and the password in {PASSWORD_VARIABLE}, not in the URL"
+            ));
+        }
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((host, port)) => (
+                host,
+                port.parse::<u16>()
+                    .map_err(|_| format!("proxy `{url}`: `{port}` is not a port"))?,
+            ),
+            None => (authority, 80),
+        };
+        if host.is_empty() {
+            return Err(format!("proxy `{url}` names no host"));
+        }
+        let credentials = match (user, password) {
+            (Some(user), Some(password)) => Some((user.to_owned(), password)),
+            (Some(_), None) => {
+                return Err(format!(
+                    "--proxy-user needs the password in the environment variable {PASSWORD_VARIABLE}"
+                ));
+            }
+            (None, _) => None,
+        };
+        Ok(Proxy {
+            host: host.trim_start_matches('[').trim_end_matches(']').to_owned(),
+            port,
+            credentials,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub proxy: Option<Proxy>,
+    pub timeout: Duration,
+}
+
+/// Probes every endpoint once, concurrently, and returns the results in the order given.
+/// `done` is called as each probe finishes (for a progress display).
+pub fn probe_all(endpoints: &[Required], settings: &Settings, done: &mut dyn FnMut()) -> Vec<Probe> {
+    let mut results: Vec<Option<Probe>> = vec![None; endpoints.len()];
+    for (batch_start, batch) in endpoints.chunks(CONCURRENCY).enumerate() {
+        let (sender, receiver) = mpsc::channel();
+        thread::scope(|scope| {
+            for (offset, required) in batch.iter().enumerate() {
+                let sender = sender.clone();
+                scope.spawn(move || {
+                    let _ = sender.send((batch_start * CONCURRENCY + offset, probe(required, settings)));
+                });
+            }
+            drop(sender);
+            for (index, probe) in receiver {
+                results[index] = Some(probe);
+                done();
+            }
+        });
+    }
+    results.into_iter().flatten().collect()
+}
+
+fn probe(required: &Required, settings: &Settings) -> Probe {
+    let endpoint = required.pattern.to_string();
+    let Some(host) = required.probe_target() else {
+        return Probe {
+            endpoint: Some(endpoint),
+            host: None,
+            port: None,
+            reachable: None,
+            route: None,
+            detail: Some("the rule names no host to probe for this wildcard (see `probe-hosts`)".to_owned()),
+        };
+    };
+    let deadline = Instant::now() + settings.timeout;
+    let (reachable, detail) = match &settings.proxy {
+        None => direct(host, required.port, deadline),
+        Some(proxy) => through_proxy(proxy, host, required.port, deadline),
+    };
+    Probe {
+        endpoint: (endpoint != host).then_some(endpoint),
+        host: Some(host.to_owned()),
+        port: Some(required.port),
+        reachable: Some(reachable),
+        route: Some(match &settings.proxy {
+            None => "direct".to_owned(),
+            Some(proxy) => proxy.to_string(),
+        }),
+        detail: Some(detail),
+    }
+}
+
+fn direct(host: &str, port: u16, deadline: Instant) -> (bool, String) {
+    match connect(host, port, deadline) {
+        Ok((_, address)) => (true, format!("connected to {address}")),
+        Err(why) => (false, why),
+    }
+}
+
+fn through_proxy(proxy: &Proxy, host: &str, port: u16, deadline: Instant) -> (bool, String) {
+    let mut stream = match connect(&proxy.host, proxy.port, deadline) {
+        Ok((stream, _)) => stream,
+        Err(why) => return (false, format!("cannot reach the proxy: {why}")),
+    };
+    let mut request = format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n");
+    if let Some((user, password)) = &proxy.credentials {
+        request.push_str(&format!(
+            "Proxy-Authorization: Basic {}\r\n",
+            base64(format!("{user}:{password}").as_bytes())
+        ));
+    }
+    request.push_str("\r\n");
+    let answer = remaining(deadline)
+        .and_then(|left| {
+            stream.set_write_timeout(Some(left))?;
+            stream.write_all(request.as_bytes())?;
+            read_status_line(&mut stream, deadline)
+        })
+        .map_err(|e| describe_io(&e, "waiting for the proxy's answer"));
+    match answer {
+        Err(why) => (false, why),
+        Ok(None) => (false, "the proxy closed the connection without answering".to_owned()),
+        Ok(Some(line)) => {
+            let mut parts = line.splitn(3, ' ');
+            let code = parts.nth(1).unwrap_or("");
+            let reason = parts.next().unwrap_or("").trim();
+            match code {
+                "200" => (true, "the proxy opened a tunnel (200)".to_owned()),
+                "403" => (
+                    false,
+                    "proxy answered 403 Forbidden: it does not allow this host".to_owned(),
+                ),
+                "407" => (
+                    false,
+                    format!(
+                        "proxy answered 407 Proxy Authentication Required: give --proxy-user and the password in {PASSWORD_VARIABLE}"
+                    ),
+                ),
+                "502" => (
+                    false,
+                    "proxy answered 502 Bad Gateway: the proxy could not reach the host".to_owned(),
+                ),
+                _ => (false, format!("proxy answered `{}`", format!("{code} {reason}").trim())),
+            }
+        }
+    }
+}
+
+/// Resolves and connects before the deadline. Name resolution runs on its own thread, as the
+/// system resolver cannot be given a timeout.
+fn connect(host: &str, port: u16, deadline: Instant) -> Result<(TcpStream, SocketAddr), String> {
+    let (sender, receiver) = mpsc::channel();
+    let target = (host.to_owned(), port);
+    thread::spawn(move || {
+        let _ = sender.send(target.to_socket_addrs().map(Vec::from_iter));
+    });
+    let left = remaining(deadline).map_err(|e| describe_io(&e, "resolving the name"))?;
+    let addresses = match receiver.recv_timeout(left) {
+        Err(_) => return Err(format!("timed out resolving {host}")),
+        Ok(Err(e)) => return Err(format!("name not resolved: {host} ({e})")),
+        Ok(Ok(addresses)) if addresses.is_empty() => return Err(format!("name not resolved: {host}")),
+        Ok(Ok(addresses)) => addresses,
+    };
+    let mut last = String::new();
+    for address in addresses {
+        let attempt = remaining(deadline).and_then(|left| TcpStream::connect_timeout(&address, left));
+        match attempt {
+            Ok(stream) => return Ok((stream, address)),
+            Err(e) => last = format!("{} ({address})", describe_io(&e, "connecting")),
+        }
+    }
+    Err(last)
+}
+
+/// Reads the first line of an HTTP answer; `None` if the connection closed first.
+fn read_status_line(stream: &mut TcpStream, deadline: Instant) -> io::Result<Option<String>> {
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 512];
+    while !answer.contains(&b'\n') && answer.len() < 8192 {
+        stream.set_read_timeout(Some(remaining(deadline)?))?;
+        let read = stream.read(&mut buffer)?;
+        if read == 0 {
+            return Ok(None);
+        }
+        answer.extend_from_slice(&buffer[..read]);
+    }
+    let line = answer.split(|&b| b == b'\n').next().unwrap_or_default();
+    Ok(Some(String::from_utf8_lossy(line).trim().to_owned()))
+}
+
+fn remaining(deadline: Instant) -> io::Result<Duration> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        return Err(io::ErrorKind::TimedOut.into());
+    }
+    Ok(left)
+}
+
+fn describe_io(error: &io::Error, doing: &str) -> String {
+    match error.kind() {
+        io::ErrorKind::ConnectionRefused => "connection refused".to_owned(),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => format!("timed out {doing}"),
+        io::ErrorKind::ConnectionReset => "connection reset".to_owned(),
+        _ => format!("{error} ({doing})"),
+    }
+}
+
+/// Standard base64 for the `Proxy-Authorization` header: a dozen lines, not a dependency.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_rfc_examples() {
+        let cases = [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foobar", "Zm9vYmFy"),
+        ];
+        for (plain, encoded) in cases {
+            assert_eq!(base64(plain.as_bytes()), encoded);
+        }
+        assert_eq!(base64(b"CONTOSO\\svc-sct:p@ss"), "Q09OVE9TT1xzdmMtc2N0OnBAc3M=");
+    }
+
+    #[test]
+    fn proxy_urls_and_where_the_password_may_come_from() {
+        let proxy = Proxy::parse("http://itproxy.contoso.com:8080/", Some("svc"), Some("secret".into())).unwrap();
+        assert_eq!((proxy.host.as_str(), proxy.port), ("itproxy.contoso.com", 8080));
+        assert!(!format!("{proxy:?} {proxy}").contains("secret"));
+        assert_eq!(Proxy::parse("itproxy", None, None).unwrap().port, 80);
+        assert!(
+            Proxy::parse("http://svc:secret@itproxy:8080", None, None)
+                .unwrap_err()
+                .contains(PASSWORD_VARIABLE)
+        );
+        assert!(Proxy::parse("https://itproxy:8443", None, None).is_err());
+        assert!(
+            Proxy::parse("http://itproxy:8080", Some("svc"), None)
+                .unwrap_err()
+                .contains(PASSWORD_VARIABLE)
+        );
+    }
+}
