@@ -1,6 +1,7 @@
 //! End-to-end tests of the `sitelint` binary on fixture snapshots.
 
 mod cli;
+mod collect;
 mod default_rules;
 mod inputs;
 mod rule_files;

@@ -45,3 +45,29 @@ fn a_utf16_rule_file_with_crlf_loads() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(crate::stdout(&out).contains("site-rule  note     zero-byte-files  Größe"));
 }
+
+#[test]
+fn probe_hosts_must_name_a_wildcard_of_the_rule_and_a_host_under_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("endpoints.yaml");
+    std::fs::write(
+        &path,
+        "ruleset: x\nrules:\n  - id: endpoints\n    title: Endpoints\n    severity: error\n    kind: required-endpoints\n    endpoints: ['*.manage.microsoft.com', go.microsoft.com]\n    probe-hosts:\n      '*.manage.microsoft.com': go.microsoft.com\n      go.microsoft.com: go.microsoft.com\n",
+    )
+    .unwrap();
+    let out = sitelint(&["rules", "list", "--no-default-rules", "--rules", path_str(&path)]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = stderr(&out);
+    assert!(
+        text.contains("`go.microsoft.com` is not a host that `*.manage.microsoft.com` stands for"),
+        "{text}"
+    );
+    assert!(
+        text.contains("`go.microsoft.com` is not a wildcard of this rule's `endpoints`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("endpoints.yaml:9:") && text.contains("endpoints.yaml:10:"),
+        "{text}"
+    );
+}

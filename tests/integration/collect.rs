@@ -1,0 +1,548 @@
+//! `sitelint collect` with real parts: a live tree rebuilt from the shipped example, loopback
+//! listeners that accept and refuse, a CONNECT proxy in the test that answers 200, 403, 407,
+//! 502 or nothing, an interrupted run, an existing target.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::thread;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::{json, path_str, root, sitelint, stderr, stdout};
+
+const EXAMPLE: &str = "examples/snapshots/failed-download";
+
+/// The failed-download example as it was on the internet machine: a live update pack (files
+/// of the listed sizes, sparse), the two logs, the console export and the allowlist.
+fn live_example(dir: &Path) -> Vec<String> {
+    let example = root().join(EXAMPLE);
+    let pack = dir.join("UpdatePacks");
+    for line in fs::read_to_string(example.join("trees/updatepack.jsonl"))
+        .unwrap()
+        .lines()
+    {
+        let entry: Value = serde_json::from_str(line).unwrap();
+        let path = pack.join(entry["path"].as_str().unwrap());
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::File::create(&path)
+            .unwrap()
+            .set_len(entry["size"].as_u64().unwrap())
+            .unwrap();
+    }
+    for file in [
+        "logs/ServiceConnectionTool.log",
+        "logs/ConfigMgrSetup.log",
+        "console/updates.json",
+        "network/allowlist.txt",
+    ] {
+        fs::copy(example.join(file), dir.join(Path::new(file).file_name().unwrap())).unwrap();
+    }
+    let at = |name: &str| path_str(&dir.join(name)).to_owned();
+    vec![
+        "--updatepack".into(),
+        at("UpdatePacks"),
+        "--log".into(),
+        at("ServiceConnectionTool.log"),
+        "--log".into(),
+        at("ConfigMgrSetup.log"),
+        "--console-updates".into(),
+        at("updates.json"),
+        "--endpoints-allowlist".into(),
+        at("allowlist.txt"),
+    ]
+}
+
+fn run(args: &[String]) -> std::process::Output {
+    sitelint(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+fn collect(out: &Path, sources: &[String], extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["collect".to_owned(), "--out".to_owned(), path_str(out).to_owned()];
+    args.extend(sources.iter().cloned());
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    run(&args)
+}
+
+/// What a check found, without where: `(rule, outcome, subject, message)`, sorted.
+fn found(report: &Value) -> Vec<(String, String, String, String)> {
+    let mut found: Vec<_> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let text = |k: &str| f[k].as_str().unwrap().to_owned();
+            (text("rule_id"), text("outcome"), text("subject"), text("message"))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+fn check_json(target: &[String]) -> (Option<i32>, Value) {
+    let mut args = vec!["check".to_owned()];
+    args.extend(target.iter().cloned());
+    args.extend(["--format".to_owned(), "json".to_owned()]);
+    let out = run(&args);
+    (out.status.code(), json(&out))
+}
+
+#[test]
+fn a_collected_snapshot_finds_what_the_live_check_finds_and_survives_a_move() {
+    let dir = tempfile::tempdir().unwrap();
+    let sources = live_example(dir.path());
+    let out = dir.path().join("snapshots/INETPC01");
+    let collected = collect(&out, &sources, &[]);
+    assert_eq!(collected.status.code(), Some(0), "{}", stderr(&collected));
+    assert!(
+        stdout(&collected).contains("tree updatepack (10 files, 1.1 GB; listing 1"),
+        "{}",
+        stdout(&collected)
+    );
+
+    let (live_code, live) = check_json(&sources);
+    let (snap_code, snap) = check_json(&[path_str(&out).to_owned()]);
+    let (_, example) = check_json(&[EXAMPLE.to_owned()]);
+    assert_eq!((live_code, snap_code), (Some(1), Some(1)));
+    assert_eq!(found(&live), found(&snap));
+    assert_eq!(
+        found(&snap),
+        found(&example),
+        "the rebuilt example checks like the shipped one"
+    );
+    // Paths are relative to the snapshot: the listing line, the copied log.
+    let paths: Vec<&str> = snap["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["location"]["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        paths.contains(&"trees/updatepack.jsonl") && paths.contains(&"logs/ConfigMgrSetup.log"),
+        "{paths:?}"
+    );
+
+    // The manifest says what came from where; the listing holds no payload, only metadata.
+    let manifest = fs::read_to_string(out.join("snapshot.yaml")).unwrap();
+    assert!(manifest.contains("sitelint_snapshot: 1") && manifest.contains("tree hashes: \"none\""));
+    assert!(manifest.contains(path_str(&dir.path().join("UpdatePacks"))));
+    let listing = fs::read_to_string(out.join("trees/updatepack.jsonl")).unwrap();
+    let first: Value = serde_json::from_str(listing.lines().next().unwrap()).unwrap();
+    assert!(first["mtime"].as_str().unwrap().ends_with('Z'));
+
+    // Moved (and the sources gone): the same report, byte for byte, but for its own path.
+    let moved = tempfile::tempdir().unwrap().keep().join("evidence");
+    fs::rename(&out, &moved).unwrap();
+    fs::remove_dir_all(dir.path().join("UpdatePacks")).unwrap();
+    let (moved_code, mut moved_report) = check_json(&[path_str(&moved).to_owned()]);
+    assert_eq!(moved_code, Some(1));
+    let mut snap = snap;
+    snap["snapshot"]["path"] = Value::Null;
+    moved_report["snapshot"]["path"] = Value::Null;
+    assert_eq!(snap, moved_report);
+    fs::remove_dir_all(moved.parent().unwrap()).unwrap();
+}
+
+#[test]
+fn an_existing_target_is_kept_unless_forced_and_never_if_it_is_not_a_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let sources = live_example(dir.path());
+    let out = dir.path().join("snap");
+    assert_eq!(collect(&out, &sources, &[]).status.code(), Some(0));
+    fs::write(out.join("marker"), "first").unwrap();
+
+    let again = collect(&out, &sources, &[]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(stderr(&again).contains("already exists"), "{}", stderr(&again));
+    assert!(out.join("marker").exists(), "untouched without --force");
+
+    assert_eq!(collect(&out, &sources, &["--force"]).status.code(), Some(0));
+    assert!(
+        !out.join("marker").exists() && out.join("snapshot.yaml").exists(),
+        "replaced whole"
+    );
+
+    let precious = dir.path().join("precious");
+    fs::create_dir(&precious).unwrap();
+    fs::write(precious.join("notes.txt"), "keep").unwrap();
+    let refused = collect(&precious, &sources, &["--force"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("is not a snapshot"), "{}", stderr(&refused));
+    assert_eq!(fs::read_to_string(precious.join("notes.txt")).unwrap(), "keep");
+    assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+}
+
+/// Temporary directories `collect` left beside its targets.
+fn leftovers(dir: &Path) -> Vec<String> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".sitelint-"))
+        .collect()
+}
+
+#[test]
+fn a_missing_source_fails_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sources = live_example(dir.path());
+    sources.extend([
+        "--log".to_owned(),
+        path_str(&dir.path().join("C-ConfigMgrSetup.log")).to_owned(),
+    ]);
+    let out = dir.path().join("snap");
+    let failed = collect(&out, &sources, &[]);
+    assert_eq!(failed.status.code(), Some(2));
+    assert!(stderr(&failed).contains("C-ConfigMgrSetup.log"), "{}", stderr(&failed));
+    assert!(!out.exists());
+    assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+}
+
+#[cfg(unix)]
+#[test]
+fn an_interrupted_collect_leaves_no_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sources = live_example(dir.path());
+    // A log that never ends: reading it blocks until the run is killed.
+    let fifo = dir.path().join("endless.log");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    sources.extend(["--log".to_owned(), path_str(&fifo).to_owned()]);
+    let out = dir.path().join("snap");
+    let mut args = vec!["collect", "--out", path_str(&out)];
+    args.extend(sources.iter().map(String::as_str));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sitelint"))
+        .args(&args)
+        .spawn()
+        .unwrap();
+    // Wait until the tree listing is written and the copy of the endless log has begun.
+    for _ in 0..200 {
+        if !leftovers(dir.path()).is_empty() && fs::read_dir(dir.path()).is_ok() {
+            let partial = dir.path().join(&leftovers(dir.path())[0]);
+            if partial.join("logs").exists() {
+                break;
+            }
+        }
+        thread::sleep(Duration::from_millis(25));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!out.exists(), "no half snapshot at the target");
+    let partial = leftovers(dir.path());
+    assert_eq!(partial.len(), 1, "the work in progress is in a hidden sibling");
+    assert!(
+        !dir.path().join(&partial[0]).join("snapshot.yaml").exists(),
+        "and it is not a snapshot"
+    );
+
+    // The next run clears the leftover of a run that was killed.
+    let sources: Vec<String> = sources[..sources.len() - 2].to_vec();
+    assert_eq!(collect(&out, &sources, &[]).status.code(), Some(0));
+}
+
+#[cfg(unix)]
+#[test]
+fn entries_that_cannot_be_read_are_recorded_in_the_listing_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("pack");
+    fs::create_dir_all(pack.join("3B7D/Redist")).unwrap();
+    fs::write(pack.join("3B7D/Redist/ok.cab"), "MSCF").unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", pack.join("3B7D/Redist/away.cab")).unwrap();
+    let out = dir.path().join("snap");
+    let collected = collect(
+        &out,
+        &["--updatepack".to_owned(), path_str(&pack).to_owned()],
+        &["--hash"],
+    );
+    assert_eq!(collected.status.code(), Some(0));
+    assert!(
+        fs::read_to_string(out.join("snapshot.yaml"))
+            .unwrap()
+            .contains("tree hashes: \"sha256\"")
+    );
+    assert!(stderr(&collected).contains("`3B7D/Redist/away.cab` in tree `updatepack` could not be read"));
+    let listing = fs::read_to_string(out.join("trees/updatepack.jsonl")).unwrap();
+    let lines: Vec<&str> = listing.lines().collect();
+    assert!(lines[0].contains("\"error\":\"a symbolic link to"), "{listing}");
+    assert!(
+        lines[1].contains("\"sha256\":\"a34a1566e1439ec0ae05ccb3938f6f92505fb776180713aec3c7c85f8262749c\""),
+        "{listing}"
+    );
+
+    let checked = sitelint(&["check", path_str(&out), "--select", "redist-zero-byte-file"]);
+    assert_eq!(checked.status.code(), Some(2), "an incomplete tree is not a clean pass");
+    assert!(
+        stderr(&checked).contains("trees/updatepack.jsonl:1: `3B7D/Redist/away.cab`"),
+        "{}",
+        stderr(&checked)
+    );
+}
+
+/// A loopback port that accepts connections, and one that refuses them.
+fn open_and_closed_ports() -> (TcpListener, u16) {
+    let open = TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    (open, closed)
+}
+
+fn rules_file(dir: &Path, endpoints: &[String], probe_hosts: &str) -> PathBuf {
+    let list: Vec<String> = endpoints.iter().map(|e| format!("'{e}'")).collect();
+    let path = dir.join("endpoints.yaml");
+    fs::write(
+        &path,
+        format!(
+            "ruleset: probe-test\nrules:\n  - id: test-endpoints\n    title: Test endpoints\n    severity: error\n    kind: required-endpoints\n    endpoints: [{}]\n{probe_hosts}",
+            list.join(", ")
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn probes(out: &Path) -> Vec<Value> {
+    serde_json::from_str::<Value>(&fs::read_to_string(out.join("network/probes.json")).unwrap())
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// `(endpoint, reachable, detail)` of each probe.
+fn outcomes(out: &Path) -> Vec<(String, Value, String)> {
+    probes(out)
+        .iter()
+        .map(|p| {
+            let endpoint = p
+                .get("endpoint")
+                .or(p.get("host"))
+                .and_then(Value::as_str)
+                .unwrap()
+                .to_owned();
+            (
+                endpoint,
+                p["reachable"].clone(),
+                p["detail"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn direct_probes_tell_reached_refused_unresolved_and_unprobed_wildcards_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("ServiceConnectionTool.log"),
+        "Successfully downloaded redists for x\r\n",
+    )
+    .unwrap();
+    let (open, closed) = open_and_closed_ports();
+    let open_port = open.local_addr().unwrap().port();
+    let endpoints = [
+        format!("127.0.0.1:{open_port}"),
+        format!("https://localhost:{closed}/"),
+        "no-such-host.invalid".to_owned(),
+        "*.example.test".to_owned(),
+    ];
+    let rules = rules_file(dir.path(), &endpoints, "");
+    let out = dir.path().join("snap");
+    let sources = [
+        "--log".to_owned(),
+        path_str(&dir.path().join("ServiceConnectionTool.log")).to_owned(),
+    ];
+    let collected = collect(
+        &out,
+        &sources,
+        &[
+            "--probe-endpoints",
+            "--timeout",
+            "3",
+            "--no-default-rules",
+            "--rules",
+            path_str(&rules),
+        ],
+    );
+    assert_eq!(collected.status.code(), Some(0), "{}", stderr(&collected));
+    assert!(
+        stdout(&collected).contains("4 endpoint probes (1 reachable, 2 not, 1 not probed)"),
+        "{}",
+        stdout(&collected)
+    );
+    let results = outcomes(&out);
+    assert_eq!(results[0].1, true);
+    assert!(results[0].2.starts_with("connected to 127.0.0.1:"));
+    assert_eq!(results[1].1, false);
+    assert!(results[1].2.starts_with("connection refused"), "{}", results[1].2);
+    assert!(
+        results[2].2.starts_with("name not resolved: no-such-host.invalid"),
+        "{}",
+        results[2].2
+    );
+    assert_eq!(results[3].1, Value::Null);
+
+    // The probes feed required-endpoints: two failures, the wildcard not evaluated.
+    let checked = sitelint(&[
+        "check",
+        path_str(&out),
+        "--no-default-rules",
+        "--rules",
+        path_str(&rules),
+        "--format",
+        "json",
+    ]);
+    let report = json(&checked);
+    let outcomes: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["subject"].as_str().unwrap(), f["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("localhost", "fail"),
+            ("no-such-host.invalid", "fail"),
+            ("*.example.test", "not-evaluated")
+        ]
+    );
+    assert!(
+        report["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("its probe failed: connection refused")
+    );
+    drop(open);
+}
+
+/// A CONNECT proxy on loopback that answers by the host asked for, and wants a password for
+/// `private.test`. Returns its port.
+fn test_proxy() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            thread::spawn(move || answer(stream));
+        }
+    });
+    port
+}
+
+fn answer(mut stream: TcpStream) {
+    let mut request = Vec::new();
+    let mut buffer = [0u8; 1024];
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buffer) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => request.extend_from_slice(&buffer[..n]),
+        }
+    }
+    let request = String::from_utf8_lossy(&request).into_owned();
+    let target = request.split_whitespace().nth(1).unwrap_or("").to_owned();
+    // "svc:s3cret!" in base64.
+    let authorized = request.contains("Proxy-Authorization: Basic c3ZjOnMzY3JldCE=");
+    let reply = match target.as_str() {
+        "allowed.test:443" => "HTTP/1.1 200 Connection established\r\n\r\n",
+        "blocked.test:443" => "HTTP/1.1 403 Forbidden\r\n\r\n",
+        "down.test:443" => "HTTP/1.1 502 Bad Gateway\r\n\r\n",
+        "cm.private.test:443" if authorized => "HTTP/1.1 200 Connection established\r\n\r\n",
+        "cm.private.test:443" => "HTTP/1.1 407 Proxy Authentication Required\r\n\r\n",
+        _ => {
+            // Silence: hold the connection without a word.
+            thread::sleep(Duration::from_secs(10));
+            return;
+        }
+    };
+    let _ = stream.write_all(reply.as_bytes());
+    thread::sleep(Duration::from_millis(200));
+}
+
+#[test]
+fn probes_through_a_proxy_report_what_it_answered_and_never_write_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let proxy = format!("http://127.0.0.1:{}", test_proxy());
+    let endpoints = [
+        "allowed.test",
+        "blocked.test",
+        "down.test",
+        "silent.test",
+        "*.private.test",
+    ]
+    .map(str::to_owned);
+    let rules = rules_file(
+        dir.path(),
+        &endpoints,
+        "    probe-hosts: {'*.private.test': cm.private.test}\n",
+    );
+    fs::write(dir.path().join("ServiceConnectionTool.log"), "x\r\n").unwrap();
+    let sources = [
+        "--log".to_owned(),
+        path_str(&dir.path().join("ServiceConnectionTool.log")).to_owned(),
+    ];
+    let common = [
+        "--probe-endpoints",
+        "--proxy",
+        &proxy,
+        "--timeout",
+        "1.5",
+        "--no-default-rules",
+        "--rules",
+        path_str(&rules),
+    ];
+
+    let out = dir.path().join("anonymous");
+    let started = std::time::Instant::now();
+    assert_eq!(collect(&out, &sources, &common).status.code(), Some(0));
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "probes run at once, each bounded"
+    );
+    let details: Vec<(Value, String)> = outcomes(&out).into_iter().map(|(_, r, d)| (r, d)).collect();
+    assert_eq!(details[0], (true.into(), "the proxy opened a tunnel (200)".to_owned()));
+    assert!(details[1].1.starts_with("proxy answered 403 Forbidden"));
+    assert!(details[2].1.starts_with("proxy answered 502 Bad Gateway"));
+    assert_eq!(
+        details[3],
+        (false.into(), "timed out waiting for the proxy's answer".to_owned())
+    );
+    assert!(
+        details[4]
+            .1
+            .starts_with("proxy answered 407 Proxy Authentication Required")
+    );
+    assert_eq!(probes(&out)[4]["host"], "cm.private.test");
+    assert_eq!(probes(&out)[0]["route"], format!("proxy 127.0.0.1:{}", &proxy[17..]));
+
+    let out = dir.path().join("authenticated");
+    let mut args = vec!["collect", "--out", path_str(&out)];
+    args.extend(sources.iter().map(String::as_str));
+    args.extend(common);
+    args.extend(["--proxy-user", "svc"]);
+    let authenticated = std::process::Command::new(env!("CARGO_BIN_EXE_sitelint"))
+        .args(&args)
+        .env("SITELINT_PROXY_PASSWORD", "s3cret!")
+        .output()
+        .unwrap();
+    assert_eq!(authenticated.status.code(), Some(0), "{}", stderr(&authenticated));
+    assert_eq!(outcomes(&out)[4].1, true);
+    let mut written = String::from_utf8_lossy(&authenticated.stdout).into_owned() + &stderr(&authenticated);
+    for file in ["snapshot.yaml", "network/probes.json"] {
+        written += &fs::read_to_string(out.join(file)).unwrap();
+    }
+    assert!(
+        !written.contains("s3cret") && !written.contains("c3ZjOnMzY3JldCE="),
+        "{written}"
+    );
+
+    let without = collect(
+        &dir.path().join("x"),
+        &sources,
+        &[&common[..], &["--proxy-user", "svc"]].concat(),
+    );
+    assert_eq!(without.status.code(), Some(2));
+    assert!(stderr(&without).contains("SITELINT_PROXY_PASSWORD"));
+}
