@@ -225,6 +225,8 @@ fn write_parts(snapshot: &Snapshot, options: &Options<'_>, dir: &Path, progress:
 /// `{"path","error"}` for an entry that could not be read. Returns the listing's size.
 fn write_listing(tree: &Tree, root: &Artifact, hash: bool, to: &Path, progress: &dyn Progress) -> io::Result<u64> {
     let mut entries: Vec<ListingLine<'_>> = Vec::with_capacity(tree.files.len() + tree.unreadable.len());
+    // One read buffer for the whole tree: a fresh megabyte per file costs more than hashing.
+    let mut buffer = vec![0u8; if hash { 1 << 20 } else { 0 }];
     if hash {
         progress.begin(
             &format!("hashing tree {}", tree.name),
@@ -240,7 +242,7 @@ fn write_listing(tree: &Tree, root: &Artifact, hash: bool, to: &Path, progress: 
             error: None,
         };
         if hash {
-            match sha256(&root.path.join(&file.path), progress) {
+            match sha256(&root.path.join(&file.path), &mut buffer, progress) {
                 Ok(digest) => line.sha256 = Some(digest),
                 Err(e) => {
                     line.size = None;
@@ -284,12 +286,11 @@ struct ListingLine<'a> {
     error: Option<String>,
 }
 
-fn sha256(path: &Path, progress: &dyn Progress) -> io::Result<String> {
+fn sha256(path: &Path, buffer: &mut [u8], progress: &dyn Progress) -> io::Result<String> {
     let mut file = fs::File::open(path)?;
     let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 20];
     loop {
-        let read = file.read(&mut buffer)?;
+        let read = file.read(buffer)?;
         if read == 0 {
             break;
         }
