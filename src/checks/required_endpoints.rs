@@ -5,8 +5,9 @@
 //!   Service Connection Tool downloads from, directly or through the proxy.
 //! - **Why**: a blocked host makes downloads fail part-way, and the tool does not say so.
 //! - **Example rule**: `endpoints: [go.microsoft.com, '*.manage.microsoft.com']`.
-//! - **Options**: hosts, URLs (their host counts) or `*.` wildcards. Built-in value:
-//!   `{endpoint}`.
+//! - **Options**: hosts, URLs (their host counts) or `*.` wildcards, with a port if not 443;
+//!   `probe-hosts` names a concrete host to probe for a wildcard. Built-in values:
+//!   `{endpoint}`, `{why}` (the allowlist does not allow it, its probe failed: ...).
 
 use super::{Check, Emission, Input, SourceRef};
 use crate::endpoints::{Coverage, HostPattern, Required};
@@ -100,7 +101,7 @@ impl Check for RequiredEndpoints {
     }
 
     fn placeholders(&self) -> Vec<String> {
-        vec!["endpoint".to_owned()]
+        vec!["endpoint".to_owned(), "why".to_owned()]
     }
 
     fn describe(&self) -> String {
@@ -114,27 +115,32 @@ impl Check for RequiredEndpoints {
     fn evaluate(&self, input: &Input<'_>, out: &mut Vec<Emission>) -> u64 {
         let Input::Endpoints(endpoints) = input else { return 0 };
         for required in self.endpoints.iter().map(|e| &e.pattern) {
-            let (outcome, message) = match endpoints.coverage(required) {
+            let (outcome, why) = match endpoints.coverage(required) {
                 Coverage::Allowed { .. } | Coverage::Reachable => continue,
-                Coverage::NotProbed(why) => (Outcome::NotEvaluated, format!("{required} was not probed: {why}")),
+                Coverage::NotProbed(why) => (Outcome::NotEvaluated, why),
                 Coverage::Missing { probe_failure } => {
-                    let mut message = match &endpoints.allowlist {
-                        Some(_) => format!("{required} is not allowed by the allowlist"),
-                        None => format!("{required} was not reached"),
+                    let probe = match (probe_failure, &endpoints.probes) {
+                        (Some(failure), _) => Some(format!("its probe failed: {failure}")),
+                        (None, Some(_)) => Some("it was not probed".to_owned()),
+                        (None, None) => None,
                     };
-                    match (&probe_failure, &endpoints.probes) {
-                        (Some(why), _) => message.push_str(&format!(", and its probe failed: {why}")),
-                        (None, Some(_)) => message.push_str(", and it was not probed"),
-                        (None, None) => {}
-                    }
-                    (Outcome::Fail, message)
+                    let why = match (&endpoints.allowlist, probe) {
+                        (Some(_), Some(probe)) => format!("the allowlist does not allow it, and {probe}"),
+                        (Some(_), None) => "the allowlist does not allow it".to_owned(),
+                        (None, probe) => probe.unwrap_or_default(),
+                    };
+                    (Outcome::Fail, why)
                 }
+            };
+            let message = match outcome {
+                Outcome::Fail => format!("{required} is not reachable: {why}"),
+                Outcome::NotEvaluated => format!("{required} was not probed: {why}"),
             };
             out.push(Emission {
                 outcome,
                 subject: required.to_string(),
                 message,
-                values: vec![("endpoint".to_owned(), required.to_string())],
+                values: vec![("endpoint".to_owned(), required.to_string()), ("why".to_owned(), why)],
                 location: endpoints.evidence(),
                 excerpt: None,
             });
