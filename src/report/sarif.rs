@@ -51,15 +51,14 @@ pub fn render(report: &Report, working_dir: &Path) -> String {
 
     let mut notifications = Vec::new();
     for finding in report.findings.iter().filter(|f| f.outcome == Outcome::NotEvaluated) {
-        let mut note = notification(
-            NOT_EVALUATED,
-            "warning",
-            &format!(
-                "Rule {} was not evaluated: {}",
-                finding.rule_id,
-                strip_prefix(&finding.message)
+        let text = match finding.message.strip_prefix("not evaluated: ") {
+            Some(reason) => format!("Rule {} was not evaluated: {reason}", finding.rule_id),
+            None => format!(
+                "Rule {} was evaluated only in part: {}",
+                finding.rule_id, finding.message
             ),
-        );
+        };
+        let mut note = notification(NOT_EVALUATED, "warning", &text);
         note["associatedRule"] = json!({"id": finding.rule_id, "index": rule_index[finding.rule_id.as_str()]});
         if let Some(location) = &finding.location {
             note["locations"] = json!([uris.location(location)]);
@@ -242,11 +241,6 @@ fn notification(descriptor: &str, level: &str, text: &str) -> Value {
         "level": level,
         "message": {"text": sentence(text)},
     })
-}
-
-/// "not evaluated: REASON" reads better as "Rule X was not evaluated: REASON".
-fn strip_prefix(message: &str) -> &str {
-    message.strip_prefix("not evaluated: ").unwrap_or(message)
 }
 
 fn level(severity: Severity) -> &'static str {
