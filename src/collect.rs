@@ -111,8 +111,16 @@ struct Staging {
 impl Staging {
     fn new(out: &Path) -> Result<Staging, SetupError> {
         let dir = sibling(out, "partial");
-        if dir.exists() {
-            fs::remove_dir_all(&dir).map_err(|e| cannot("clear", &dir, &e))?;
+        // What a killed run left beside the same target: never a snapshot, safe to clear.
+        let stale = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().trim_end_matches(char::is_numeric).to_owned());
+        if let (Some(prefix), Some(Ok(entries))) = (stale, dir.parent().map(fs::read_dir)) {
+            for entry in entries.flatten() {
+                if entry.file_name().to_string_lossy().starts_with(&prefix) {
+                    let _ = fs::remove_dir_all(entry.path());
+                }
+            }
         }
         fs::create_dir_all(&dir).map_err(|e| cannot("create", &dir, &e))?;
         Ok(Staging { dir, committed: false })

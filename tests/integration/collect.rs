@@ -244,6 +244,7 @@ fn an_interrupted_collect_leaves_no_snapshot() {
     // The next run clears the leftover of a run that was killed.
     let sources: Vec<String> = sources[..sources.len() - 2].to_vec();
     assert_eq!(collect(&out, &sources, &[]).status.code(), Some(0));
+    assert_eq!(leftovers(dir.path()), Vec::<String>::new());
 }
 
 #[cfg(unix)]
