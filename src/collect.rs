@@ -66,10 +66,7 @@ pub struct TreeSummary {
 
 pub fn collect(snapshot: &Snapshot, options: &Options<'_>, progress: &dyn Progress) -> Result<Summary, SetupError> {
     refuse_to_replace(options.out, options.force)?;
-    let missing: Vec<String> = snapshot
-        .artifacts()
-        .filter_map(|a| fs::metadata(&a.path).err().map(|e| format!("{}: {e}", a.display)))
-        .collect();
+    let missing: Vec<String> = snapshot.missing().map(|(a, e)| format!("{}: {e}", a.display)).collect();
     if !missing.is_empty() {
         return Err(SetupError::message(format!("cannot read {}", missing.join("; "))));
     }
@@ -305,10 +302,7 @@ fn sha256(path: &Path, buffer: &mut [u8], progress: &dyn Progress) -> io::Result
         hasher.update(&buffer[..read]);
         progress.advance(read as u64);
     }
-    Ok(hasher.finalize().iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    }))
+    Ok(crate::text::hex(&hasher.finalize()))
 }
 
 fn copy(from: &Artifact, to: &Path) -> io::Result<u64> {

@@ -51,10 +51,8 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
 
     // A source that no selected rule reads is still named by the user or the manifest: one
     // that does not exist is a mistake to report, not something to pass over.
-    for artifact in snapshot.artifacts() {
-        if errors.iter().all(|e| e.path != artifact.display)
-            && let Err(e) = std::fs::metadata(&artifact.path)
-        {
+    for (artifact, e) in snapshot.missing() {
+        if errors.iter().all(|known| known.path != artifact.display) {
             unreadable(&mut errors, artifact, &e.to_string());
         }
     }

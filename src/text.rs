@@ -54,6 +54,11 @@ impl Encoding {
     }
 }
 
+/// Lowercase hexadecimal, for digests (SARIF fingerprints, listing hashes).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Decodes a whole small file (a rule file, a console export, an allowlist) to a `String`.
 /// Invalid sequences become U+FFFD rather than errors: a stray byte must not hide the rest.
 pub fn decode(bytes: &[u8]) -> String {

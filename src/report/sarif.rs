@@ -9,7 +9,7 @@ use std::path::{Component, Path, PathBuf, Prefix};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::finding::{Finding, Location, Outcome, Report, RuleResult, RuleStatus, Severity};
+use crate::finding::{Finding, Location, Outcome, Report, RuleResult, RuleStatus};
 
 /// GitHub code scanning keeps at most this many results per run and rejects the upload
 /// beyond it; sitelint keeps the most severe and says how many it left out.
@@ -186,7 +186,8 @@ fn rule_descriptor(rule: &RuleResult) -> Value {
         "fullDescription": {"text": clip(&format!("{} {}", sentence(&rule.title), rule.description), 1024)},
         "help": {"text": help_text, "markdown": help_markdown},
         "defaultConfiguration": {
-            "level": level(rule.severity),
+            // SARIF levels have the names sitelint severities have.
+            "level": rule.severity.as_str(),
             "enabled": rule.status != RuleStatus::Disabled,
         },
         // GitHub shows at most 10 tags and takes 20.
@@ -210,7 +211,7 @@ fn result(finding: &Finding, rule_index: usize, occurrence: usize, uris: &Uris) 
     json!({
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
-        "level": level(finding.severity),
+        "level": finding.severity.as_str(),
         "message": {"text": sentence(&finding.message)},
         "locations": [uris.location(&location)],
         // GitHub de-duplicates alerts only by `primaryLocationLineHash`, and computes its own
@@ -232,7 +233,7 @@ pub fn fingerprint(rule_id: &str, subject: &str) -> String {
         .chain_update([0])
         .chain_update(subject.as_bytes())
         .finalize();
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    crate::text::hex(&digest[..16])
 }
 
 fn notification(descriptor: &str, level: &str, text: &str) -> Value {
@@ -241,14 +242,6 @@ fn notification(descriptor: &str, level: &str, text: &str) -> Value {
         "level": level,
         "message": {"text": sentence(text)},
     })
-}
-
-fn level(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Note => "note",
-    }
 }
 
 /// SARIF viewers show the first sentence when space is short, and the validator wants
@@ -483,6 +476,7 @@ fn encode(segment: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Severity;
 
     #[test]
     fn uris_encode_what_a_windows_path_may_hold() {

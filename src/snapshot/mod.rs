@@ -75,6 +75,13 @@ impl Snapshot {
             .chain(&self.probes)
     }
 
+    /// The named sources that cannot be found or stat'ed, with why: `check` reports them,
+    /// `collect` refuses to start.
+    pub fn missing(&self) -> impl Iterator<Item = (&Artifact, std::io::Error)> {
+        self.artifacts()
+            .filter_map(|a| std::fs::metadata(&a.path).err().map(|e| (a, e)))
+    }
+
     /// How an absent part is described: "the snapshot has no ..." or "no --log ... was given".
     pub fn absence(&self, part: &str, flag: &str) -> String {
         match &self.manifest {
