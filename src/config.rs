@@ -22,8 +22,8 @@ pub struct Config {
 }
 
 pub fn load(path: &Path) -> Result<Config, SetupError> {
-    let bytes =
-        std::fs::read(path).map_err(|e| SetupError::message(format!("cannot read config {}: {e}", path.display())))?;
+    let bytes = crate::files::read_limited(path, crate::files::WHOLE_FILE_LIMIT)
+        .map_err(|e| SetupError::message(format!("cannot read config {}: {e}", path.display())))?;
     let file = SourceFile::new(path.display().to_string(), crate::text::decode(&bytes));
     let node = yaml::parse_file(&file).map_err(|p| vec![p])?;
     let Value::Map(entries) = &node.value else {

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use crate::checks::{Emission, Input, SourceRef};
 use crate::console::{self, ConsoleExport};
 use crate::endpoints::{self, Endpoints};
+use crate::files;
 use crate::finding::{Finding, Location, Outcome, Report, RuleResult, RuleStatus, SourceError};
 use crate::logscan::{self, LogQuery};
 use crate::rules::{Rule, RuleSet};
@@ -139,9 +140,9 @@ fn evaluate_logs(
             None => Err(snapshot.absence(&format!("log `{name}`"), "--log")),
             Some(artifact) => {
                 let queries: Vec<&LogQuery> = group.iter().map(|g| g.2).collect();
-                std::fs::File::open(&artifact.path)
-                    .and_then(|file| {
-                        let whole = Location::whole(&artifact.display, file.metadata()?.len());
+                files::open_regular(&artifact.path)
+                    .and_then(|(file, size)| {
+                        let whole = Location::whole(&artifact.display, size);
                         logscan::scan(file, &queries).map(|results| (whole, results))
                     })
                     .map_err(|e| unreadable(errors, artifact, &e.to_string()))
@@ -258,7 +259,7 @@ fn load_endpoints(snapshot: &Snapshot, errors: &mut Vec<SourceError>) -> Result<
 
 /// A small file's text, and its location as a whole.
 fn read_text(artifact: &Artifact, errors: &mut Vec<SourceError>) -> Result<(String, Location), String> {
-    std::fs::read(&artifact.path)
+    files::read_limited(&artifact.path, files::WHOLE_FILE_LIMIT)
         .map(|bytes| {
             let location = Location::whole(&artifact.display, bytes.len() as u64);
             (crate::text::decode(&bytes), location)

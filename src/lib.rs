@@ -14,6 +14,7 @@ pub mod console;
 pub mod diag;
 pub mod endpoints;
 pub mod engine;
+pub mod files;
 pub mod finding;
 pub mod hresult;
 pub mod logscan;

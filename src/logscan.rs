@@ -20,8 +20,10 @@ use crate::text::Utf8Reader;
 /// How much is read at a time.
 const CHUNK: usize = 1 << 20;
 
-/// A CMTrace record longer than this is cut at a line end rather than held whole.
-const MAX_RECORD: usize = 64 << 20;
+/// An entry longer than this is not held whole: a CMTrace record is cut at a line end, a line
+/// where the buffer ends (a matched part of it then counts its columns from the cut). A log of
+/// one endless line (a sparse file of zeros) so scans in bounded memory.
+const MAX_ENTRY: usize = 64 << 20;
 
 /// Longest excerpt line shown before it is clipped around the match.
 const EXCERPT_WIDTH: usize = 160;
@@ -207,9 +209,12 @@ impl<'q> Scanner<'q> {
             if let Some(next_record) = finder.next() {
                 return next_record + 1;
             }
-            if buf.len() < MAX_RECORD {
+            if buf.len() < MAX_ENTRY {
                 return 0;
             }
+        }
+        if line_end == 0 && buf.len() >= MAX_ENTRY {
+            return buf.len();
         }
         line_end
     }

@@ -3,7 +3,7 @@
 
 use std::io::{self, Read};
 
-use encoding_rs::{Decoder, UTF_16BE, UTF_16LE};
+use encoding_rs::{CoderResult, Decoder, UTF_16BE, UTF_16LE};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
@@ -85,6 +85,13 @@ pub struct Utf8Reader<R> {
     raw: Vec<u8>,
     raw_start: usize,
     eof: bool,
+    /// The decoder has flushed its last partial character after the end of input; encoding_rs
+    /// panics if it is used again, so further reads return 0 without touching it.
+    finished: bool,
+    /// One decoded character waiting for a caller whose buffer was too small for it.
+    spill: [u8; 4],
+    spill_start: usize,
+    spill_len: usize,
     pub encoding: Encoding,
 }
 
@@ -108,6 +115,10 @@ impl<R: Read> Utf8Reader<R> {
             raw,
             raw_start: encoding.bom_len(),
             eof: false,
+            finished: false,
+            spill: [0; 4],
+            spill_start: 0,
+            spill_len: 0,
             encoding,
         })
     }
@@ -115,7 +126,7 @@ impl<R: Read> Utf8Reader<R> {
 
 impl<R: Read> Read for Utf8Reader<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let Some(decoder) = &mut self.decoder else {
+        if self.decoder.is_none() {
             // UTF-8: first hand out what the sniffing read, then read straight through.
             if self.raw_start < self.raw.len() {
                 let n = out.len().min(self.raw.len() - self.raw_start);
@@ -124,13 +135,41 @@ impl<R: Read> Read for Utf8Reader<R> {
                 return Ok(n);
             }
             return self.inner.read(out);
-        };
-        // A UTF-16 code unit turns into at most 3 UTF-8 bytes; decode_to_utf8 never writes a
-        // partial character, so the output buffer needs room for one.
-        if out.len() < 4 {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "buffer too small"));
         }
+        if self.spill_start < self.spill_len {
+            return Ok(self.take_spill(out));
+        }
+        // decode_to_utf8 never writes part of a character, and one takes up to 4 bytes: a
+        // smaller buffer (`read_to_end` probes with one) is served from a character decoded
+        // aside.
+        if out.len() < 4 {
+            let mut spill = [0; 4];
+            self.spill_len = self.decode(&mut spill)?;
+            self.spill = spill;
+            self.spill_start = 0;
+            return Ok(self.take_spill(out));
+        }
+        self.decode(out)
+    }
+}
+
+impl<R: Read> Utf8Reader<R> {
+    fn take_spill(&mut self, out: &mut [u8]) -> usize {
+        let n = out.len().min(self.spill_len - self.spill_start);
+        out[..n].copy_from_slice(&self.spill[self.spill_start..self.spill_start + n]);
+        self.spill_start += n;
+        n
+    }
+
+    /// Decodes UTF-16 into `out` (at least 4 bytes); 0 only at the end.
+    fn decode(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let Some(decoder) = &mut self.decoder else {
+            return Ok(0);
+        };
         loop {
+            if self.finished {
+                return Ok(0);
+            }
             if self.raw_start == self.raw.len() && !self.eof {
                 self.raw.resize(64 * 1024, 0);
                 let n = self.inner.read(&mut self.raw)?;
@@ -138,9 +177,12 @@ impl<R: Read> Read for Utf8Reader<R> {
                 self.raw_start = 0;
                 self.eof = n == 0;
             }
-            let (_, read, written, _) = decoder.decode_to_utf8(&self.raw[self.raw_start..], out, self.eof);
+            // A file cut in the middle of a character (copied while being written) ends in half
+            // a code unit or a lone surrogate: with `last`, the decoder turns it into U+FFFD.
+            let (result, read, written, _) = decoder.decode_to_utf8(&self.raw[self.raw_start..], out, self.eof);
             self.raw_start += read;
-            if written > 0 || self.eof {
+            self.finished = self.eof && result == CoderResult::InputEmpty;
+            if written > 0 || self.finished {
                 return Ok(written);
             }
         }
@@ -175,7 +217,7 @@ mod tests {
         let bytes = utf16le_bom(&text);
         let mut reader = Utf8Reader::new(bytes.as_slice()).unwrap();
         let mut out = Vec::new();
-        let mut buf = [0u8; 7];
+        let mut buf = [0u8; 3];
         loop {
             let n = reader.read(&mut buf).unwrap();
             if n == 0 {
@@ -184,6 +226,36 @@ mod tests {
             out.extend_from_slice(&buf[..n]);
         }
         assert_eq!(String::from_utf8(out).unwrap(), text);
+    }
+
+    fn read_all(bytes: &[u8]) -> String {
+        let mut out = Vec::new();
+        Utf8Reader::new(bytes).unwrap().read_to_end(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// Regression: a UTF-16 log copied while it was being written ends inside a character; the
+    /// reader used to call the finished decoder again and panic.
+    #[test]
+    fn utf16_cut_inside_a_character_ends_with_a_replacement_character() {
+        assert_eq!(read_all(b"\xff\xfeA"), "\u{FFFD}");
+        assert_eq!(read_all(b"\xfe\xff\x00A\x00"), "A\u{FFFD}");
+        let mut cut = utf16le_bom("ERROR: Download() failed\r\n");
+        cut.pop();
+        assert_eq!(read_all(&cut), "ERROR: Download() failed\r\u{FFFD}");
+        // A lone high surrogate at the end, without a BOM.
+        let mut lone: Vec<u8> = "ab".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        lone.extend([0x3D, 0xD8]);
+        assert_eq!(read_all(&lone), "ab\u{FFFD}");
+        // The end is flushed even when the caller's buffer is small.
+        let mut reader = Utf8Reader::new(&b"\xff\xfeA\x00B"[..]).unwrap();
+        let mut buf = [0u8; 4];
+        let mut out = Vec::new();
+        for _ in 0..10 {
+            let n = reader.read(&mut buf).unwrap();
+            out.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(String::from_utf8(out).unwrap(), "A\u{FFFD}");
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub fn default_sources() -> Vec<RuleSource> {
 /// Reads a rule file, or every `*.yaml`/`*.yml` file of a directory in name order.
 pub fn read_sources(path: &Path) -> Result<Vec<RuleSource>, SetupError> {
     let read = |file: &Path| {
-        std::fs::read(file)
+        crate::files::read_limited(file, crate::files::WHOLE_FILE_LIMIT)
             .map(|bytes| RuleSource {
                 name: file.display().to_string(),
                 text: crate::text::decode(&bytes),

@@ -1,6 +1,7 @@
 //! Reads `snapshot.yaml`, the manifest of a snapshot directory, and resolves every path in it
 //! against the directory, refusing paths that lead out of it.
 
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -23,13 +24,29 @@ pub fn load(given: &Path) -> Result<Snapshot, SetupError> {
     } else {
         given.to_owned()
     };
-    let bytes = std::fs::read(&manifest_path).map_err(|e| {
-        let what = if given.is_dir() { format!("{} has no {MANIFEST_NAME}", given.display()) } else { format!("cannot read snapshot {}: {e}", given.display()) };
-        SetupError::with_help(what, "give a snapshot directory written by `sitelint collect`, or check live sources with --updatepack, --log, --console-updates and --endpoints-allowlist")
-    })?;
     let root = manifest_path
         .parent()
+        .filter(|p| !p.as_os_str().is_empty())
         .map_or_else(|| PathBuf::from("."), Path::to_owned);
+    let help = "give a snapshot directory written by `sitelint collect`, or check live sources with --updatepack, --log, --console-updates and --endpoints-allowlist";
+    if given.is_dir() && fs::symlink_metadata(&manifest_path).is_err() {
+        return Err(SetupError::with_help(
+            format!("{} has no {MANIFEST_NAME}", given.display()),
+            help,
+        ));
+    }
+    // The manifest is a part like the others: a link to a file elsewhere is not read.
+    if !stays_inside(&root, &manifest_path) {
+        return Err(SetupError::with_help(
+            format!(
+                "{} is a link to a file outside the snapshot: not read",
+                manifest_path.display()
+            ),
+            help,
+        ));
+    }
+    let bytes = crate::files::read_limited(&manifest_path, crate::files::WHOLE_FILE_LIMIT)
+        .map_err(|e| SetupError::with_help(format!("cannot read snapshot {}: {e}", manifest_path.display()), help))?;
     let display = manifest_path.display().to_string();
     let file = SourceFile::new(display.clone(), crate::text::decode(&bytes));
     let node = yaml::parse_file(&file).map_err(|p| vec![p])?;
@@ -160,37 +177,51 @@ impl ManifestReader<'_> {
         }
     }
 
-    /// `{listing: PATH}` (inside the snapshot) or `{path: DIR}` (a live directory anywhere).
+    /// `{listing: PATH}`, a listing inside the snapshot. A live directory (`{path: DIR}`) is
+    /// refused: a snapshot that named one could walk any directory of the machine that checks
+    /// it and name what it finds there.
     fn tree(&mut self, name: &Sp<String>, node: &Node) -> Option<TreeSource> {
         let Value::Map(entries) = &node.value else {
             self.problems.push(Problem::new(
                 self.file,
                 node.span.clone(),
-                format!("tree `{}` must be `{{listing: FILE}}` or `{{path: DIR}}`", name.value),
+                format!("tree `{}` must be `{{listing: FILE}}`", name.value),
                 format!("found {}", node.value.type_name()),
             ));
             return None;
         };
+        let live = entries
+            .iter()
+            .find(|(key, _)| matches!(&key.value, Value::Str(k) if k == "path"));
+        if let Some((key, _)) = live {
+            self.problems.push(
+                Problem::new(
+                    self.file,
+                    key.span.clone(),
+                    format!(
+                        "tree `{}` names a live directory; a snapshot only holds listings",
+                        name.value
+                    ),
+                    "refused",
+                )
+                .with_help(format!(
+                    "check a live directory with --tree {}=DIR, or collect it into a snapshot with `sitelint collect`",
+                    name.value
+                )),
+            );
+            return None;
+        }
         let no_params = Params::new();
         let mut f = Fields::new(self.file, entries, name.span.clone(), &no_params);
         let listing = f.string("listing");
-        let path = f.string("path");
         self.problems.extend(f.finish(&format!("tree `{}`", name.value)));
-        match (listing, path) {
-            (Some(listing), None) => self.resolve_inside(&listing).map(TreeSource::Listing),
-            (None, Some(path)) => {
-                let dir = PathBuf::from(&path.value);
-                let dir = if dir.is_absolute() { dir } else { self.root.join(dir) };
-                Some(TreeSource::Live(Artifact {
-                    path: dir,
-                    display: path.value,
-                }))
-            }
-            _ => {
+        match listing {
+            Some(listing) => self.resolve_inside(&listing).map(TreeSource::Listing),
+            None => {
                 self.problems.push(Problem::new(
                     self.file,
                     name.span.clone(),
-                    format!("tree `{}` needs exactly one of `listing` and `path`", name.value),
+                    format!("tree `{}` has no `listing`", name.value),
                     "this tree",
                 ));
                 None

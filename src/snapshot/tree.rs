@@ -2,7 +2,7 @@
 //! with `/` separators and sizes.
 
 use std::fs;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::time::SystemTime;
 
@@ -157,7 +157,9 @@ fn walk(root: &Artifact) -> Result<(Vec<TreeFile>, Vec<Unreadable>), String> {
             // the tree; a link to a directory inside it is skipped, as its target is walked.
             let meta = if file_type.is_symlink() {
                 match fs::canonicalize(entry.path()) {
-                    Err(_) => Err("a broken symbolic link".to_owned()),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err("a broken symbolic link".to_owned()),
+                    // A loop of links, or one the system will not resolve: say what it said.
+                    Err(e) => Err(format!("a symbolic link that cannot be followed: {e}")),
                     Ok(target) if !target.starts_with(&canonical_root) => Err(format!(
                         "a symbolic link to {}, outside the tree: not followed",
                         target.display()
@@ -174,13 +176,26 @@ fn walk(root: &Artifact) -> Result<(Vec<TreeFile>, Vec<Unreadable>), String> {
                     modified: meta.modified().ok(),
                     line: 0,
                 }),
-                Ok(_) => {}
+                // A directory reached through a link inside the tree is walked as its target.
+                Ok(meta) if meta.is_dir() => {}
+                // A FIFO or device in an update pack is not a file a check can vouch for.
+                Ok(meta) => skip(
+                    relative,
+                    format!(
+                        "it is {}, not a regular file: not checked",
+                        crate::files::kind_of(&meta)
+                    ),
+                ),
                 Err(why) => skip(relative, why),
             }
         }
     }
     Ok((files, unreadable))
 }
+
+/// The longest listing line read: a path of Windows' longest (32,767 characters) and its
+/// numbers fit many times over.
+const MAX_LISTING_LINE: u64 = 1 << 20;
 
 /// One line of a listing: a file with its size (and, from `collect`, its modification time
 /// and SHA-256), or an entry that could not be read, with why.
@@ -194,12 +209,29 @@ struct ListingEntry {
 /// Reads a JSON Lines listing. Paths must stay inside the tree: an absolute path or a `..`
 /// that climbs out of it is an error, as a listing can come from anywhere.
 fn read_listing(listing: &Artifact) -> Result<(Vec<TreeFile>, Vec<Unreadable>), String> {
-    let file = fs::File::open(&listing.path).map_err(|e| format!("cannot read listing {}: {e}", listing.display))?;
+    let cannot = |e: std::io::Error| format!("cannot read listing {}: {e}", listing.display);
+    let (file, _) = crate::files::open_regular(&listing.path).map_err(cannot)?;
+    let mut reader = BufReader::new(file);
     let mut files = Vec::new();
     let mut unreadable = Vec::new();
-    for (index, line) in BufReader::new(file).split(b'\n').enumerate() {
-        let line_no = index as u64 + 1;
-        let line = line.map_err(|e| format!("cannot read listing {}: {e}", listing.display))?;
+    let mut line = Vec::new();
+    for line_no in 1.. {
+        line.clear();
+        // `take` bounds one line: a hostile listing of one endless line must not fill memory.
+        let read = (&mut reader)
+            .take(MAX_LISTING_LINE + 1)
+            .read_until(b'\n', &mut line)
+            .map_err(cannot)?;
+        if read == 0 {
+            break;
+        }
+        if line.len() as u64 > MAX_LISTING_LINE && !line.ends_with(b"\n") {
+            return Err(format!(
+                "{}:{line_no}: the line is longer than {}; not a listing entry",
+                listing.display,
+                crate::files::Bytes(MAX_LISTING_LINE)
+            ));
+        }
         let text = String::from_utf8_lossy(&line);
         let text = text.trim_start_matches('\u{feff}').trim();
         if text.is_empty() {

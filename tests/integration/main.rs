@@ -3,6 +3,7 @@
 mod cli;
 mod collect;
 mod default_rules;
+mod hostile;
 mod inputs;
 mod rule_files;
 mod sarif;
