@@ -4,6 +4,7 @@
 
 mod progress;
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -14,6 +15,7 @@ use crate::finding::{Outcome, Report, Severity};
 use crate::report::{self, Format, human};
 use crate::rules::{self, ParamOrigin, ParamOverride, RuleSet};
 use crate::snapshot::{self, Artifact, Snapshot, TreeSource};
+use crate::text::visible;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -245,9 +247,9 @@ fn write_setup_error(error: &SetupError, style: human::Style, stderr: &mut dyn W
             )
         }
         SetupError::Message { message, help } => {
-            writeln!(stderr, "error: {message}")?;
+            writeln!(stderr, "error: {}", visible(message))?;
             match help {
-                Some(help) => writeln!(stderr, "  help: {help}"),
+                Some(help) => writeln!(stderr, "  help: {}", visible(help)),
                 None => Ok(()),
             }
         }
@@ -321,7 +323,7 @@ fn check(args: CheckArgs, style: human::Style, stdout: &mut dyn Write, stderr: &
         }
     }
     for error in &report.errors {
-        writeln!(stderr, "error: {}", error.message)?;
+        writeln!(stderr, "error: {}", visible(&error.message))?;
     }
     Ok(exit_code(&report, args.fail_on, args.strict))
 }
@@ -376,10 +378,14 @@ fn collect(
     };
     for tree in &summary.trees {
         for line in &tree.unreadable {
-            writeln!(stderr, "warning: {line}")?;
+            writeln!(stderr, "warning: {}", visible(line))?;
         }
     }
-    writeln!(stdout, "{}", describe_collected(&summary, &args.out, started.elapsed()))?;
+    writeln!(
+        stdout,
+        "{}",
+        visible(&describe_collected(&summary, &args.out, started.elapsed()))
+    )?;
     Ok(EXIT_CLEAN)
 }
 
@@ -571,7 +577,7 @@ fn rules_command(args: RulesArgs, stdout: &mut dyn Write) -> Result<u8, Failure>
                     rule.id,
                     rule.severity.as_str(),
                     rule.kind,
-                    rule.title
+                    visible(&rule.title)
                 )?;
             }
         }
@@ -583,23 +589,30 @@ fn rules_command(args: RulesArgs, stdout: &mut dyn Write) -> Result<u8, Failure>
                 };
                 return Err(SetupError::with_help(format!("no loaded rule has the id `{id}`"), help).into());
             };
-            writeln!(stdout, "{}  ({} {})", rule.id, rule.severity, rule.kind)?;
-            writeln!(stdout, "{}", rule.title)?;
-            writeln!(stdout, "{}", rule.check.describe())?;
+            // Rule files are the user's, but may have been handed on: shown like any input.
+            let mut text = format!(
+                "{}  ({} {})\n{}\n{}\n",
+                rule.id,
+                rule.severity,
+                rule.kind,
+                rule.title,
+                rule.check.describe()
+            );
             if !rule.tags.is_empty() {
-                writeln!(stdout, "tags: {}", rule.tags.join(", "))?;
+                let _ = writeln!(text, "tags: {}", rule.tags.join(", "));
             }
-            writeln!(stdout, "defined in {}", rule.origin)?;
+            let _ = writeln!(text, "defined in {}", rule.origin);
             if let Some(reason) = &rule.disabled {
-                writeln!(stdout, "disabled: {reason}")?;
+                let _ = writeln!(text, "disabled: {reason}");
             }
             if let Some(help) = &rule.help {
-                writeln!(stdout, "\nhelp: {help}")?;
+                let _ = writeln!(text, "\nhelp: {help}");
             }
             if let Some(url) = &rule.url {
-                writeln!(stdout, "url: {url}")?;
+                let _ = writeln!(text, "url: {url}");
             }
-            writeln!(stdout, "\n{}", rule.definition)?;
+            let _ = writeln!(text, "\n{}", rule.definition);
+            stdout.write_all(visible(&text).as_bytes())?;
         }
     }
     Ok(EXIT_CLEAN)

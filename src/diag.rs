@@ -1,11 +1,14 @@
 //! Problems in the files a user wrote (rule files, snapshot manifests, configs), each tied to
 //! the exact bytes it is about so that the terminal can draw a caret under them.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 
 use miette::{Diagnostic, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SpanContents};
+
+use crate::text::{VisibleText, visible};
 
 /// A file the user wrote, kept whole so diagnostics can quote it.
 #[derive(Debug)]
@@ -13,14 +16,28 @@ pub struct SourceFile {
     /// The path as the user gave it, shown in every diagnostic.
     pub name: String,
     pub text: String,
+    /// The text as a terminal may show it, when it holds control characters (a snapshot
+    /// manifest from a stranger may): what miette quotes, with spans mapped onto it.
+    shown: Option<VisibleText>,
 }
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<Self> {
+        let text = text.into();
+        let shown = matches!(visible(&text), Cow::Owned(_)).then(|| VisibleText::new(&text));
         Arc::new(SourceFile {
             name: name.into(),
-            text: text.into(),
+            text,
+            shown,
         })
+    }
+
+    /// A span of the text, as drawn under the text that is shown.
+    fn shown_span(&self, span: Range<usize>) -> Range<usize> {
+        match &self.shown {
+            Some(shown) => shown.range(span),
+            None => span,
+        }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -42,8 +59,8 @@ impl SourceCode for SourceFile {
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         read_named_span(
-            &self.text,
-            &self.name,
+            self.shown.as_ref().map_or(&self.text, |s| &s.text),
+            &visible(&self.name),
             1,
             span,
             context_lines_before,
@@ -115,7 +132,8 @@ impl Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        // Messages quote values from the file, which may hold control characters.
+        f.write_str(&visible(&self.message))
     }
 }
 
@@ -123,7 +141,9 @@ impl std::error::Error for Problem {}
 
 impl Diagnostic for Problem {
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_deref()
+            .map(|h| Box::new(visible(h)) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -132,10 +152,14 @@ impl Diagnostic for Problem {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         // An empty span still gets a caret: miette draws nothing for length 0 at end of input.
-        let len = self.span.len().max(usize::from(self.span.start < self.file.text.len()));
+        let end = self
+            .span
+            .end
+            .max(self.span.start + usize::from(self.span.start < self.file.text.len()));
+        let span = self.file.shown_span(self.span.start..end);
         Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
-            Some(self.label.clone()),
-            (self.span.start, len),
+            Some(visible(&self.label).into_owned()),
+            span,
         ))))
     }
 }

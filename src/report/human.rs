@@ -1,13 +1,16 @@
 //! The report for a person at a terminal: one miette diagnostic per finding, with the log
 //! excerpt and the match underlined, then a one-line summary.
 
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
+use std::ops::Range;
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, SourceCode, SpanContents};
 
 use crate::diag::read_named_span;
 
-use crate::finding::{Excerpt, Finding, Outcome, Report, Severity, Totals};
+use crate::finding::{Finding, Outcome, Report, Severity, Totals};
+use crate::text::{VisibleText, visible};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
@@ -81,37 +84,53 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// Adapts a [`Finding`] to miette.
+/// Adapts a [`Finding`] to miette. Everything that came from an input (the message with its
+/// captured values, the path, the excerpt and its label) is shown with control characters
+/// made visible: a log line must not be able to clear the screen or retitle the window.
 struct FindingDiagnostic<'a> {
     finding: &'a Finding,
-    source: Option<ExcerptSource<'a>>,
+    message: Cow<'a, str>,
+    source: Option<ExcerptSource>,
 }
 
 impl<'a> FindingDiagnostic<'a> {
     fn new(finding: &'a Finding) -> Self {
-        let source = finding.excerpt.as_ref().map(|excerpt| ExcerptSource {
-            name: finding.location.as_ref().map_or_else(String::new, |l| l.path.clone()),
-            excerpt,
+        let source = finding.excerpt.as_ref().map(|excerpt| {
+            let shown = VisibleText::new(&excerpt.text);
+            ExcerptSource {
+                name: finding
+                    .location
+                    .as_ref()
+                    .map_or_else(String::new, |l| visible(&l.path).into_owned()),
+                highlight: shown.range(excerpt.highlight.clone()),
+                text: shown.text,
+                label: visible(&excerpt.label).into_owned(),
+                first_line: excerpt.first_line,
+            }
         });
-        FindingDiagnostic { finding, source }
+        FindingDiagnostic {
+            finding,
+            message: visible(&finding.message),
+            source,
+        }
     }
 }
 
 impl fmt::Debug for FindingDiagnostic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.finding.message)
+        f.write_str(&self.message)
     }
 }
 
 impl fmt::Display for FindingDiagnostic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let finding = self.finding;
-        f.write_str(&finding.message)?;
+        f.write_str(&self.message)?;
         // Without an excerpt, miette shows no place; name it in the message instead.
         if finding.excerpt.is_none()
             && let Some(location) = &finding.location
         {
-            write!(f, "\n    at {}", location.path)?;
+            write!(f, "\n    at {}", visible(&location.path))?;
             if let Some(line) = location.line {
                 write!(f, ":{line}")?;
             }
@@ -139,14 +158,20 @@ impl Diagnostic for FindingDiagnostic<'_> {
         if self.finding.outcome == Outcome::NotEvaluated {
             return None;
         }
-        self.finding.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.finding
+            .help
+            .as_deref()
+            .map(|h| Box::new(visible(h)) as Box<dyn fmt::Display>)
     }
 
     fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         if self.finding.outcome == Outcome::NotEvaluated {
             return None;
         }
-        self.finding.url.as_ref().map(|u| Box::new(u) as Box<dyn fmt::Display>)
+        self.finding
+            .url
+            .as_deref()
+            .map(|u| Box::new(visible(u)) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -154,31 +179,34 @@ impl Diagnostic for FindingDiagnostic<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let excerpt = self.finding.excerpt.as_ref()?;
-        let span = excerpt.highlight.start..excerpt.highlight.end.max(excerpt.highlight.start);
+        let source = self.source.as_ref()?;
+        let span = source.highlight.start..source.highlight.end.max(source.highlight.start);
         Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
-            Some(excerpt.label.clone()),
+            Some(source.label.clone()),
             span,
         ))))
     }
 }
 
-/// An excerpt shown with the line numbers it has in the log, not from 1.
-struct ExcerptSource<'a> {
+/// An excerpt as shown: made visible, with the line numbers it has in the log, not from 1.
+struct ExcerptSource {
     name: String,
-    excerpt: &'a Excerpt,
+    text: String,
+    highlight: Range<usize>,
+    label: String,
+    first_line: u64,
 }
 
-impl SourceCode for ExcerptSource<'_> {
+impl SourceCode for ExcerptSource {
     fn read_span<'b>(
         &'b self,
         span: &miette::SourceSpan,
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
-        let first_line = usize::try_from(self.excerpt.first_line).unwrap_or(1);
+        let first_line = usize::try_from(self.first_line).unwrap_or(1);
         read_named_span(
-            &self.excerpt.text,
+            &self.text,
             &self.name,
             first_line,
             span,

@@ -357,14 +357,34 @@ mod tests {
         symlink(outside.path().join("secret.txt"), dir.path().join("pack/out.txt")).unwrap();
         symlink(outside.path(), dir.path().join("elsewhere")).unwrap();
         symlink(dir.path().join("gone.cab"), dir.path().join("pack/broken.cab")).unwrap();
+        symlink(dir.path().join("pack/loop-b"), dir.path().join("pack/loop-a")).unwrap();
+        symlink(dir.path().join("pack/loop-a"), dir.path().join("pack/loop-b")).unwrap();
+        let fifo = dir.path().join("pack/Redist/pipe.cab");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
         let root = Artifact::given(dir.path());
         let tree = load("updatepack", &TreeSource::Live(root)).unwrap();
         let files: Vec<(&str, u64)> = tree.files.iter().map(|f| (f.path.as_str(), f.size)).collect();
         assert_eq!(files, [("pack/Redist/a.cab", 4), ("pack/inside.cab", 4)]);
-        let skipped: Vec<&str> = tree.unreadable.iter().map(|u| u.path.as_str()).collect();
-        assert_eq!(skipped, ["elsewhere", "pack/broken.cab", "pack/out.txt"]);
-        assert!(tree.unreadable[2].why.contains("outside the tree: not followed"));
-        assert!(tree.unreadable[1].why.contains("broken symbolic link"));
+        let skipped: Vec<(&str, &str)> = tree
+            .unreadable
+            .iter()
+            .map(|u| (u.path.as_str(), u.why.as_str()))
+            .collect();
+        assert_eq!(skipped[0].0, "elsewhere");
+        assert_eq!(
+            skipped[1],
+            ("pack/Redist/pipe.cab", "it is a FIFO, not a regular file: not checked")
+        );
+        assert_eq!(skipped[2], ("pack/broken.cab", "a broken symbolic link"));
+        assert!(skipped[3].0 == "pack/loop-a" && skipped[3].1.starts_with("a symbolic link that cannot be followed: "));
+        assert_eq!(skipped[5].0, "pack/out.txt");
+        assert!(skipped[5].1.contains("outside the tree: not followed"));
     }
 
     #[test]

@@ -192,3 +192,115 @@ fn a_manifest_that_links_outside_the_snapshot_is_not_read() {
         stderr(&out)
     );
 }
+
+/// What must never reach a terminal raw: ESC (colours, clear screen, OSC 0 titles, OSC 8
+/// links), BEL, backspace, DEL, the right-to-left override and the C1 CSI.
+const RAW_CONTROLS: [char; 7] = ['\x1b', '\x07', '\x08', '\x7f', '\u{202e}', '\u{9b}', '\r'];
+
+fn assert_no_raw_controls(what: &str, text: &str) {
+    if let Some(c) = text.chars().find(|c| RAW_CONTROLS.contains(c)) {
+        panic!("{what} holds a raw {c:?}:\n{text}");
+    }
+}
+
+const HOSTILE: &str =
+    "\x1b[2J\x1b[31mPWNED\x1b]0;title\x07\x1b]8;;http://evil\x1b\\link\x1b]8;;\x1b\\\x08\x7f\u{202e}gpj.exe\u{9b}1m\r";
+
+#[test]
+fn text_from_inputs_reaches_the_terminal_with_control_characters_made_visible() {
+    let dir = tempfile::tempdir().unwrap();
+    // A log line.
+    let log = dir.path().join("ServiceConnectionTool.log");
+    fs::write(
+        &log,
+        format!("ERROR:Failed to download redist for 3B7D84FA-ECCC-4EA0-B8AB-ABBDA1E88E0E {HOSTILE}\n"),
+    )
+    .unwrap();
+    // A file name in a live tree, empty under Redist (a finding) and unreadable (an error).
+    let pack = dir.path().join("pack");
+    let redist = pack.join("3B7D/Redist");
+    fs::create_dir_all(&redist).unwrap();
+    fs::write(pack.join("ConfigMgr.Update.Manifest.cab"), b"MSCF").unwrap();
+    let name = HOSTILE.replace(['/', '\\'], "_");
+    fs::write(redist.join(format!("{name}.msi")), b"").unwrap();
+    // A proxy's status line, as collect stored it.
+    let probes_snap = dir.path().join("probed");
+    fs::create_dir_all(probes_snap.join("network")).unwrap();
+    let probe = serde_json::json!([{
+        "endpoint": "download.windowsupdate.com", "host": "download.windowsupdate.com", "port": 443,
+        "reachable": false, "route": "proxy 127.0.0.1:3128",
+        "detail": format!("proxy answered `418 {HOSTILE}`")
+    }]);
+    fs::write(probes_snap.join("network/probes.json"), probe.to_string()).unwrap();
+    fs::write(
+        probes_snap.join("snapshot.yaml"),
+        "sitelint_snapshot: 1\nendpoints:\n  probes: network/probes.json\n",
+    )
+    .unwrap();
+
+    let live = sitelint(&["check", "--log", path_str(&log), "--updatepack", path_str(&pack)]);
+    let probed = sitelint(&["check", path_str(&probes_snap)]);
+    for (what, out) in [("live check", &live), ("probes check", &probed)] {
+        assert_eq!(out.status.code(), Some(1), "{what}: {}", stderr(out));
+        assert_no_raw_controls(&format!("{what} stdout"), &stdout(out));
+        assert_no_raw_controls(&format!("{what} stderr"), &stderr(out));
+    }
+    let shown = stdout(&live);
+    assert!(shown.contains(r"\x1b[2J\x1b[31mPWNED\x1b]0;title\x07"), "{shown}");
+    assert!(shown.contains(r"\u{202e}gpj.exe\u{9b}1m"), "{shown}");
+    assert!(
+        stdout(&probed).contains(r"proxy answered `418 \x1b[2J"),
+        "{}",
+        stdout(&probed)
+    );
+
+    // Machine-readable reports keep the text as it was.
+    let out = sitelint(&[
+        "check",
+        "--log",
+        path_str(&log),
+        "--updatepack",
+        path_str(&pack),
+        "--format",
+        "json",
+    ]);
+    let report = json(&out);
+    let messages: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert!(
+        messages.iter().any(|m| m.contains(&format!("{name}.msi"))),
+        "{messages:?}"
+    );
+
+    // collect's warnings name the files it could not read.
+    #[cfg(unix)]
+    {
+        let fifo = redist.join(format!("{name}.cab"));
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let out = sitelint(&[
+            "collect",
+            "--out",
+            path_str(&dir.path().join("snap")),
+            "--updatepack",
+            path_str(&pack),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains(r"\u{202e}gpj.exe\u{9b}1m\x0d.cab"),
+            "{}",
+            stderr(&out)
+        );
+        assert_no_raw_controls("collect stderr", &stderr(&out));
+        assert_no_raw_controls("collect stdout", &stdout(&out));
+    }
+}
