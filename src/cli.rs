@@ -4,6 +4,8 @@
 
 mod progress;
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -12,7 +14,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::diag::SetupError;
 use crate::finding::{Outcome, Report, Severity};
-use crate::report::{self, Format, human};
+use crate::report::human::{self, plural};
+use crate::report::{self, Format};
 use crate::rules::{self, ParamOrigin, ParamOverride, RuleSet};
 use crate::snapshot::{self, Artifact, Snapshot, TreeSource};
 use crate::text::visible;
@@ -179,6 +182,9 @@ pub struct Terminal {
     pub width: usize,
 }
 
+/// How many problems of one file are drawn before the rest are only counted.
+const MAX_PROBLEMS_SHOWN_PER_FILE: usize = 200;
+
 /// Exit codes: 0 clean, 1 findings at or above `--fail-on`, 2 the run could not be done.
 pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
@@ -232,17 +238,32 @@ impl From<io::Error> for Failure {
 fn write_setup_error(error: &SetupError, style: human::Style, stderr: &mut dyn Write) -> io::Result<()> {
     match error {
         SetupError::Problems(problems) => {
+            // Past a screenful of problems in one file, more carets help nobody: they are
+            // counted instead, which also keeps a file of 100,000 mistakes quick to report.
+            let mut per_file: BTreeMap<&str, usize> = BTreeMap::new();
             for problem in problems {
-                stderr.write_all(human::render_diagnostic(problem, style).as_bytes())?;
-                writeln!(stderr)?;
+                let shown = per_file.entry(problem.file.name.as_str()).or_default();
+                *shown += 1;
+                if *shown <= MAX_PROBLEMS_SHOWN_PER_FILE {
+                    stderr.write_all(human::render_diagnostic(problem, style).as_bytes())?;
+                    writeln!(stderr)?;
+                }
             }
-            let files: std::collections::BTreeSet<&str> = problems.iter().map(|p| p.file.name.as_str()).collect();
-            let files: Vec<&str> = files.into_iter().collect();
-            let count = problems.len();
+            for (file, &count) in &per_file {
+                if let Some(more) = count.checked_sub(MAX_PROBLEMS_SHOWN_PER_FILE).filter(|&n| n > 0) {
+                    writeln!(
+                        stderr,
+                        "... and {} in {}\n",
+                        plural(more, "more problem", "more problems"),
+                        visible(file)
+                    )?;
+                }
+            }
+            let files: Vec<Cow<'_, str>> = per_file.keys().map(|f| visible(f)).collect();
             writeln!(
                 stderr,
-                "error: {count} problem{} in {}",
-                if count == 1 { "" } else { "s" },
+                "error: {} in {}",
+                plural(problems.len(), "problem", "problems"),
                 files.join(", ")
             )
         }
@@ -390,7 +411,6 @@ fn collect(
 }
 
 fn describe_collected(summary: &crate::collect::Summary, out: &Path, took: std::time::Duration) -> String {
-    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let mut parts: Vec<String> = summary
         .trees
         .iter()

@@ -80,7 +80,8 @@ pub fn summary(t: Totals) -> String {
     parts.join(", ")
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
+/// `1 error`, `2 errors`.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 

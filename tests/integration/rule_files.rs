@@ -71,3 +71,22 @@ fn probe_hosts_must_name_a_wildcard_of_the_rule_and_a_host_under_it() {
         "{text}"
     );
 }
+
+#[test]
+fn past_200_problems_in_a_file_the_rest_are_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("generated.yaml");
+    let mut text = String::from("ruleset: generated\nrules: []\n");
+    for i in 0..1000 {
+        text.push_str(&format!("unknown_key_{i}: 1\n"));
+    }
+    std::fs::write(&path, text).unwrap();
+    let out = sitelint(&["rules", "list", "--rules", path_str(&path), "--no-default-rules"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_eq!(err.matches("unknown field `unknown_key_").count(), 200, "{err}");
+    assert!(err.contains("unknown field `unknown_key_199`") && !err.contains("`unknown_key_200`"));
+    assert!(err.contains("... and 800 more problems in "), "{err}");
+    let last = format!("error: 1000 problems in {}", path_str(&path));
+    assert!(err.trim_end().ends_with(&last), "{err}");
+}
