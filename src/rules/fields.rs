@@ -259,6 +259,20 @@ impl<'n, 'c> Fields<'n, 'c> {
 
     /// Compiles a regex, reporting the regex crate's own explanation at the value.
     pub fn pattern(&mut self, text: &Sp<String>) -> Option<Pattern> {
+        if let Some(oversized) = crate::logscan::oversized_repetition(&text.value) {
+            let span = self.inner_span(text, oversized.span);
+            self.problem_with_help(
+                span,
+                format!(
+                    "this repetition stands for {} characters, more than the {} a pattern may repeat",
+                    oversized.expands_to,
+                    crate::logscan::MAX_REPETITION
+                ),
+                "repeated too often",
+                "a long counted repetition makes the log scan crawl; match a shorter run, or an open one such as `a{100,}`",
+            );
+            return None;
+        }
         match Pattern::new(&text.value) {
             Ok(p) => Some(p),
             Err(err) => {

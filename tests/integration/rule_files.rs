@@ -90,3 +90,22 @@ fn past_200_problems_in_a_file_the_rest_are_counted() {
     let last = format!("error: 1000 problems in {}", path_str(&path));
     assert!(err.trim_end().ends_with(&last), "{err}");
 }
+
+#[test]
+fn a_counted_repetition_that_would_crawl_is_refused_at_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("slow.yaml");
+    std::fs::write(
+        &path,
+        "ruleset: slow\nrules:\n  - id: long-run\n    title: A long run\n    severity: error\n    kind: forbidden-log-pattern\n    log: big.log\n    pattern: 'ERROR (?:x{10}){2000}'\n",
+    )
+    .unwrap();
+    let out = sitelint(&["rules", "list", "--no-default-rules", "--rules", path_str(&path)]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("this repetition stands for 20000 characters, more than the 1000 a pattern may repeat"),
+        "{err}"
+    );
+    assert!(err.contains("slow.yaml:8:21"), "{err}");
+}
