@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -189,6 +190,21 @@ const MAX_PROBLEMS_SHOWN_PER_FILE: usize = 200;
 pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
+/// Ended by Ctrl-C or SIGTERM, as shells report a run killed by SIGINT.
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// Asks long work to stop at the first Ctrl-C or SIGTERM (collect then removes its partial
+/// snapshot); a second one ends the process at once.
+fn stop_on_interrupt() -> &'static AtomicBool {
+    static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+    // Fails only if a handler is already set (a second collect in one process): it is ours.
+    let _ = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::Relaxed) {
+            std::process::exit(i32::from(EXIT_INTERRUPTED));
+        }
+    });
+    &INTERRUPTED
+}
 
 pub fn run(cli: Cli, terminal: Terminal, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Result<u8> {
     let color_choice = match &cli.command {
@@ -385,22 +401,44 @@ fn collect(
     } else {
         None
     };
+    let interrupted = stop_on_interrupt();
     let options = crate::collect::Options {
         out: &args.out,
         force: args.force,
         hash: args.hash,
         probes,
+        interrupted,
     };
+    for note in crate::collect::recover(&args.out) {
+        writeln!(stderr, "note: {}", visible(&note))?;
+    }
     let started = std::time::Instant::now();
-    let summary = if terminal.stderr_is_tty && std::env::var_os("CI").is_none() {
-        crate::collect::collect(&snapshot, &options, &progress::Bar::new(&mut *stderr, terminal.width))?
+    let collected = if terminal.stderr_is_tty && std::env::var_os("CI").is_none() {
+        crate::collect::collect(&snapshot, &options, &progress::Bar::new(&mut *stderr, terminal.width))
     } else {
-        crate::collect::collect(&snapshot, &options, &crate::collect::Silent)?
+        crate::collect::collect(&snapshot, &options, &crate::collect::Silent)
+    };
+    let summary = match collected {
+        Err(error) if interrupted.load(Ordering::Relaxed) => {
+            write_setup_error(
+                &error,
+                human::Style {
+                    color: false,
+                    width: terminal.width,
+                },
+                stderr,
+            )?;
+            return Ok(EXIT_INTERRUPTED);
+        }
+        other => other?,
     };
     for tree in &summary.trees {
         for line in &tree.unreadable {
             writeln!(stderr, "warning: {}", visible(line))?;
         }
+    }
+    for warning in &summary.warnings {
+        writeln!(stderr, "warning: {}", visible(warning))?;
     }
     writeln!(
         stdout,
@@ -419,8 +457,8 @@ fn describe_collected(summary: &crate::collect::Summary, out: &Path, took: std::
                 "tree {} ({}, {}; listing {}{})",
                 t.name,
                 plural(t.files, "file", "files"),
-                size(t.bytes),
-                size(t.listing_bytes),
+                crate::files::Bytes(t.bytes),
+                crate::files::Bytes(t.listing_bytes),
                 if t.unreadable.is_empty() {
                     String::new()
                 } else {
@@ -454,21 +492,6 @@ fn describe_collected(summary: &crate::collect::Summary, out: &Path, took: std::
         parts.join(", "),
         took.as_secs_f64()
     )
-}
-
-/// `812 bytes`, `41.3 KB`, `6.02 GB`.
-fn size(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
-    if bytes < 1024 {
-        return format!("{bytes} bytes");
-    }
-    let mut value = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
 }
 
 fn working_dir() -> Result<PathBuf, SetupError> {

@@ -52,7 +52,7 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
 
     // A source that no selected rule reads is still named by the user or the manifest: one
     // that does not exist is a mistake to report, not something to pass over.
-    for (artifact, e) in snapshot.missing() {
+    for (artifact, e) in snapshot.unusable() {
         if errors.iter().all(|known| known.path != artifact.display) {
             unreadable(&mut errors, artifact, &e.to_string());
         }

@@ -75,11 +75,42 @@ impl Snapshot {
             .chain(&self.probes)
     }
 
-    /// The named sources that cannot be found or stat'ed, with why: `check` reports them,
+    /// The named sources that cannot be found or are not what they should be (a directory
+    /// for a live tree, a regular file for anything else), with why: `check` reports them,
     /// `collect` refuses to start.
-    pub fn missing(&self) -> impl Iterator<Item = (&Artifact, std::io::Error)> {
-        self.artifacts()
-            .filter_map(|a| std::fs::metadata(&a.path).err().map(|e| (a, e)))
+    pub fn unusable(&self) -> impl Iterator<Item = (&Artifact, std::io::Error)> {
+        let live_trees: Vec<&Artifact> = self
+            .trees
+            .iter()
+            .filter_map(|(_, tree)| match tree {
+                TreeSource::Live(root) => Some(root),
+                TreeSource::Listing(_) => None,
+            })
+            .collect();
+        self.artifacts().filter_map(move |artifact| {
+            let meta = match std::fs::metadata(&artifact.path) {
+                Ok(meta) => meta,
+                Err(e) => return Some((artifact, e)),
+            };
+            let wanted = if live_trees.contains(&artifact) {
+                meta.is_dir()
+            } else {
+                meta.is_file()
+            };
+            let what = if live_trees.contains(&artifact) {
+                "a directory"
+            } else {
+                "a regular file"
+            };
+            (!wanted).then(|| {
+                let found = if meta.is_file() {
+                    "a file"
+                } else {
+                    crate::files::kind_of(&meta)
+                };
+                (artifact, std::io::Error::other(format!("it is {found}, not {what}")))
+            })
+        })
     }
 
     /// How an absent part is described: "the snapshot has no ..." or "no --log ... was given".

@@ -97,7 +97,7 @@ fn a_collected_snapshot_finds_what_the_live_check_finds_and_survives_a_move() {
     let collected = collect(&out, &sources, &[]);
     assert_eq!(collected.status.code(), Some(0), "{}", stderr(&collected));
     assert!(
-        stdout(&collected).contains("tree updatepack (10 files, 1.1 GB; listing 1"),
+        stdout(&collected).contains("tree updatepack (10 files, 1.1 GiB; listing 1"),
         "{}",
         stdout(&collected)
     );
@@ -199,52 +199,173 @@ fn a_missing_source_fails_before_anything_is_written() {
     assert_eq!(leftovers(dir.path()), Vec::<String>::new());
 }
 
-#[cfg(unix)]
-#[test]
-fn an_interrupted_collect_leaves_no_snapshot() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut sources = live_example(dir.path());
-    // A log that never ends: reading it blocks until the run is killed.
-    let fifo = dir.path().join("endless.log");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
-    sources.extend(["--log".to_owned(), path_str(&fifo).to_owned()]);
-    let out = dir.path().join("snap");
-    let mut args = vec!["collect", "--out", path_str(&out)];
-    args.extend(sources.iter().map(String::as_str));
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sitelint"))
-        .args(&args)
+/// Starts `collect --hash` on a 4 GiB sparse file, so it is busy for seconds, with a bare
+/// `--out snap` relative to `dir`, and waits until the partial snapshot exists.
+fn start_long_collect(dir: &Path) -> std::process::Child {
+    let pack = dir.join("pack/3B7D/Redist");
+    fs::create_dir_all(&pack).unwrap();
+    fs::File::create(pack.join("big.cab"))
+        .unwrap()
+        .set_len(4 << 30)
+        .unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_sitelint"))
+        .args(["collect", "--out", "snap", "--hash", "--updatepack", "pack"])
+        .current_dir(dir)
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait until the tree listing is written and the copy of the endless log has begun.
-    for _ in 0..200 {
-        if !leftovers(dir.path()).is_empty() && fs::read_dir(dir.path()).is_ok() {
-            let partial = dir.path().join(&leftovers(dir.path())[0]);
-            if partial.join("logs").exists() {
-                break;
-            }
+    for _ in 0..400 {
+        if leftovers(dir).iter().any(|n| n.starts_with(".snap.sitelint-partial-")) {
+            break;
         }
-        thread::sleep(Duration::from_millis(25));
+        thread::sleep(Duration::from_millis(10));
     }
+    thread::sleep(Duration::from_millis(200));
+    child
+}
+
+#[cfg(unix)]
+#[test]
+fn a_killed_collect_leaves_no_snapshot_and_the_next_run_clears_what_it_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = start_long_collect(dir.path());
     child.kill().unwrap();
     child.wait().unwrap();
+    let out = dir.path().join("snap");
     assert!(!out.exists(), "no half snapshot at the target");
-    let partial = leftovers(dir.path());
-    assert_eq!(partial.len(), 1, "the work in progress is in a hidden sibling");
+    let left = leftovers(dir.path());
+    let partial = left
+        .iter()
+        .find(|n| n.starts_with(".snap.sitelint-partial-"))
+        .expect("a partial snapshot");
     assert!(
-        !dir.path().join(&partial[0]).join("snapshot.yaml").exists(),
+        !dir.path().join(partial).join("snapshot.yaml").exists(),
         "and it is not a snapshot"
     );
 
-    // The next run clears the leftover of a run that was killed.
-    let sources: Vec<String> = sources[..sources.len() - 2].to_vec();
-    assert_eq!(collect(&out, &sources, &[]).status.code(), Some(0));
+    // The next run, with a bare --out like the killed one, clears what it left.
+    let small = dir.path().join("small");
+    fs::create_dir_all(&small).unwrap();
+    fs::write(small.join("a.cab"), "MSCF").unwrap();
+    let next = std::process::Command::new(env!("CARGO_BIN_EXE_sitelint"))
+        .args(["collect", "--out", "snap", "--updatepack", "small"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(next.status.code(), Some(0), "{}", stderr(&next));
+    assert!(
+        stderr(&next).contains(&format!("note: removed ./{partial}, left by an interrupted collect")),
+        "{}",
+        stderr(&next)
+    );
     assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+}
+
+#[cfg(unix)]
+#[test]
+fn sigint_and_sigterm_remove_the_partial_snapshot_before_exiting() {
+    for signal in ["-INT", "-TERM"] {
+        let dir = tempfile::tempdir().unwrap();
+        let child = start_long_collect(dir.path());
+        let sent = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(130), "{signal}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("interrupted: nothing was written"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(!dir.path().join("snap").exists());
+        assert_eq!(leftovers(dir.path()), Vec::<String>::new(), "{signal}");
+    }
+}
+
+/// A snapshot as `collect` writes it, at `at`, telling itself apart by its host.
+fn fake_snapshot(at: &Path, host: &str) {
+    fs::create_dir_all(at).unwrap();
+    fs::write(
+        at.join("snapshot.yaml"),
+        format!("sitelint_snapshot: 1\nhost: {host}\n"),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_force_run_killed_between_its_renames_is_put_right_by_the_next_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let sources = live_example(dir.path());
+    let out = dir.path().join("snap");
+    // Killed between the renames: the old snapshot is aside and the target is missing.
+    fake_snapshot(&dir.path().join(".snap.sitelint-old-4000000-0"), "OLD");
+    let restored = collect(&out, &sources, &[]);
+    assert_eq!(
+        restored.status.code(),
+        Some(2),
+        "the restored snapshot is not replaced without --force"
+    );
+    assert!(stderr(&restored).contains("note: restored"), "{}", stderr(&restored));
+    assert!(stderr(&restored).contains("a collect --force that was replacing it was interrupted"));
+    assert!(fs::read_to_string(out.join("snapshot.yaml")).unwrap().contains("OLD"));
+
+    // Killed after the renames: the new snapshot is in place, the old one is removed.
+    fake_snapshot(&dir.path().join(".snap.sitelint-old-4000001-0"), "OLDER");
+    let forced = collect(&out, &sources, &["--force"]);
+    assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
+    assert!(stderr(&forced).contains("the snapshot an interrupted collect --force had already replaced"));
+    assert!(!fs::read_to_string(out.join("snapshot.yaml")).unwrap().contains("OLD"));
+    assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+}
+
+#[test]
+fn the_files_of_a_run_still_going_are_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let sources = live_example(dir.path());
+    let partial = dir.path().join(".snap.sitelint-partial-4000002-0");
+    fs::create_dir_all(&partial).unwrap();
+    let lock = fs::File::create(dir.path().join(".snap.sitelint-4000002-0.lock")).unwrap();
+    lock.try_lock().unwrap();
+    let out = collect(&dir.path().join("snap"), &sources, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(partial.is_dir(), "a live run's partial snapshot is not touched");
+    drop(lock);
+    let next = collect(&dir.path().join("snap"), &sources, &["--force"]);
+    assert_eq!(next.status.code(), Some(0));
+    assert!(!partial.exists(), "once its run has ended, it is cleared");
+}
+
+#[test]
+fn a_source_that_is_not_a_regular_file_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sources = live_example(dir.path());
+    sources.extend(["--log".to_owned(), path_str(dir.path()).to_owned()]);
+    let out = dir.path().join("snap");
+    let refused = collect(&out, &sources, &[]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("it is a directory, not a regular file"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(!out.exists());
+    assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+}
+
+#[test]
+fn a_snapshot_written_inside_the_tree_it_lists_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let sources = live_example(dir.path());
+    let out = dir.path().join("UpdatePacks/snap");
+    let collected = collect(&out, &sources, &[]);
+    assert_eq!(collected.status.code(), Some(0), "{}", stderr(&collected));
+    assert!(
+        stderr(&collected).contains("is inside tree `updatepack`"),
+        "{}",
+        stderr(&collected)
+    );
 }
 
 #[cfg(unix)]
