@@ -174,17 +174,36 @@ pub fn parse(text: &str) -> Result<Vec<ConsoleUpdate>, String> {
                 return Err(format!("item {} is {}, not an object", i + 1, json_type(item)));
             };
             // Property names are matched without regard to case, as PowerShell does.
-            let field = |name: &str| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v);
-            let text = |name: &str| field(name).and_then(|v| v.as_str()).map(str::to_owned);
-            let number = |name: &str| {
-                field(name).and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok())))
+            let field = |name: &str| {
+                map.iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v)
+                    .filter(|v| !v.is_null())
+            };
+            // A value of the wrong type is an export that is not what it claims: saying so
+            // beats checking a version that was never there.
+            let wrong = |name: &str, value: &Value, expected: &str| {
+                format!("item {}: `{name}` is {}, not {expected}", i + 1, json_type(value))
+            };
+            let text = |name: &str| match field(name) {
+                None => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(other) => Err(wrong(name, other, "a string")),
+            };
+            let number = |name: &str| match field(name) {
+                None => Ok(None),
+                Some(value) => value
+                    .as_i64()
+                    .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
+                    .map(Some)
+                    .ok_or_else(|| wrong(name, value, "a whole number")),
             };
             Ok(ConsoleUpdate {
-                name: text("Name"),
-                full_version: text("FullVersion"),
-                state: number("State"),
-                update_type: number("UpdateType"),
-                package_guid: text("PackageGuid"),
+                name: text("Name")?,
+                full_version: text("FullVersion")?,
+                state: number("State")?,
+                update_type: number("UpdateType")?,
+                package_guid: text("PackageGuid")?,
             })
         })
         .collect()
@@ -212,6 +231,19 @@ pub struct ConsoleExport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_of_the_wrong_type_are_refused_not_passed_over() {
+        assert_eq!(
+            parse(r#"[{"Name":"Configuration Manager 2409","FullVersion":5,"State":262146}]"#).unwrap_err(),
+            "item 1: `FullVersion` is a number, not a string"
+        );
+        assert_eq!(
+            parse(r#"{"Name":"Configuration Manager 2409","State":true}"#).unwrap_err(),
+            "item 1: `State` is a boolean, not a whole number"
+        );
+        assert!(parse(r#"{"Name":"Configuration Manager 2409","FullVersion":null,"State":"262146"}"#).is_ok());
+    }
 
     #[test]
     fn reads_a_bare_object_as_powershell_5_writes_one_update() {

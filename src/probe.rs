@@ -178,6 +178,10 @@ fn through_proxy(proxy: &Proxy, host: &str, port: u16, deadline: Instant) -> (bo
     match answer {
         Err(why) => (false, why),
         Ok(None) => (false, "the proxy closed the connection without answering".to_owned()),
+        Ok(Some(line)) if !is_http_status_line(&line) => (
+            false,
+            format!("the proxy did not answer in HTTP: `{}`", line.trim_end()),
+        ),
         Ok(Some(line)) => {
             let mut parts = line.splitn(3, ' ');
             let code = parts.nth(1).unwrap_or("");
@@ -231,6 +235,14 @@ fn connect(host: &str, port: u16, deadline: Instant) -> Result<(TcpStream, Socke
 }
 
 /// Reads the first line of an HTTP answer; `None` if the connection closed first.
+/// `HTTP/1.x NNN ...`: anything else is not a proxy's answer, whatever numbers it holds.
+fn is_http_status_line(line: &str) -> bool {
+    let mut parts = line.splitn(3, ' ');
+    let version = parts.next().unwrap_or("");
+    let code = parts.next().unwrap_or("").trim_end();
+    version.starts_with("HTTP/1.") && code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit())
+}
+
 fn read_status_line(stream: &mut TcpStream, deadline: Instant) -> io::Result<Option<String>> {
     let mut answer = Vec::new();
     let mut buffer = [0u8; 512];

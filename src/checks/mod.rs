@@ -255,6 +255,16 @@ fn glob_set(f: &mut Fields<'_, '_>, globs: &[Sp<String>]) -> Option<GlobSet> {
         };
         let normalized = text.replace('\\', "/");
         let normalized = normalized.trim_start_matches("./").trim_start_matches('/');
+        if normalized.is_empty() {
+            ok = false;
+            f.problem_with_help(
+                glob.span.clone(),
+                "empty glob: it matches no file",
+                "this glob",
+                "name files with `*` (within one folder) or `**` (any depth), e.g. `**/Redist/*`",
+            );
+            continue;
+        }
         match GlobBuilder::new(normalized)
             .literal_separator(true)
             .case_insensitive(true)

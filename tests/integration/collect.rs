@@ -571,6 +571,8 @@ fn answer(mut stream: TcpStream) {
         "allowed.test:443" => "HTTP/1.1 200 Connection established\r\n\r\n",
         "blocked.test:443" => "HTTP/1.1 403 Forbidden\r\n\r\n",
         "down.test:443" => "HTTP/1.1 502 Bad Gateway\r\n\r\n",
+        // Numbers in the right place, but not HTTP: not a tunnel.
+        "garbage.test:443" => "garbage 200 yes\r\n\r\n",
         "cm.private.test:443" if authorized => "HTTP/1.1 200 Connection established\r\n\r\n",
         "cm.private.test:443" => "HTTP/1.1 407 Proxy Authentication Required\r\n\r\n",
         _ => {
@@ -593,6 +595,7 @@ fn probes_through_a_proxy_report_what_it_answered_and_never_write_the_password()
         "down.test",
         "silent.test",
         "*.private.test",
+        "garbage.test",
     ]
     .map(str::to_owned);
     let rules = rules_file(
@@ -637,6 +640,13 @@ fn probes_through_a_proxy_report_what_it_answered_and_never_write_the_password()
             .starts_with("proxy answered 407 Proxy Authentication Required")
     );
     assert_eq!(probes(&out)[4]["host"], "cm.private.test");
+    assert_eq!(
+        details[5],
+        (
+            false.into(),
+            "the proxy did not answer in HTTP: `garbage 200 yes`".to_owned()
+        )
+    );
     assert_eq!(probes(&out)[0]["route"], format!("proxy 127.0.0.1:{}", &proxy[17..]));
 
     let out = dir.path().join("authenticated");

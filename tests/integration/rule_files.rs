@@ -109,3 +109,19 @@ fn a_counted_repetition_that_would_crawl_is_refused_at_its_place() {
     );
     assert!(err.contains("slow.yaml:8:21"), "{err}");
 }
+
+#[test]
+fn an_empty_glob_is_refused_at_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty.yaml");
+    std::fs::write(
+        &path,
+        "ruleset: empty\nrules:\n  - id: nothing-empty\n    title: Nothing empty\n    severity: error\n    kind: zero-byte-files\n    tree: updatepack\n    include: ['']\n",
+    )
+    .unwrap();
+    let out = sitelint(&["rules", "list", "--no-default-rules", "--rules", path_str(&path)]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("empty glob: it matches no file"), "{err}");
+    assert!(err.contains("empty.yaml:8:15"), "{err}");
+}
