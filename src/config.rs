@@ -24,7 +24,12 @@ pub struct Config {
 pub fn load(path: &Path) -> Result<Config, SetupError> {
     let bytes = crate::files::read_limited(path, crate::files::WHOLE_FILE_LIMIT)
         .map_err(|e| SetupError::message(format!("cannot read config {}: {e}", path.display())))?;
-    let file = SourceFile::new(path.display().to_string(), crate::text::decode(&bytes));
+    parse(path, crate::text::decode(&bytes))
+}
+
+/// Reads a config's text; `path` names it and anchors the relative paths in it.
+pub fn parse(path: &Path, text: String) -> Result<Config, SetupError> {
+    let file = SourceFile::new(path.display().to_string(), text);
     let node = yaml::parse_file(&file).map_err(|p| vec![p])?;
     let Value::Map(entries) = &node.value else {
         return Err(vec![Problem::new(

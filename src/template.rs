@@ -14,7 +14,12 @@ pub struct Template {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Part {
     Literal(String),
-    Value { name: String, filter: Option<Filter> },
+    /// `range`: the placeholder's bytes in the template text, braces included.
+    Value {
+        name: String,
+        filter: Option<Filter>,
+        range: std::ops::Range<usize>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +89,7 @@ impl Template {
                     parts.push(Part::Value {
                         name: name.to_owned(),
                         filter,
+                        range: i..close + 1,
                     });
                     while rest.peek().is_some_and(|&(j, _)| j <= close) {
                         rest.next();
@@ -106,16 +112,9 @@ impl Template {
     }
 
     /// Placeholder names with their byte range in the template text, for validation.
-    pub fn names_with_ranges<'a>(
-        &'a self,
-        text: &'a str,
-    ) -> impl Iterator<Item = (&'a str, std::ops::Range<usize>)> + 'a {
-        self.parts.iter().filter_map(move |p| match p {
-            Part::Value { name, .. } => {
-                let start = text.find(&format!("{{{name}")).unwrap_or(0);
-                let end = text[start..].find('}').map_or(text.len(), |e| start + e + 1);
-                Some((name.as_str(), start..end))
-            }
+    pub fn names_with_ranges(&self) -> impl Iterator<Item = (&str, std::ops::Range<usize>)> {
+        self.parts.iter().filter_map(|p| match p {
+            Part::Value { name, range, .. } => Some((name.as_str(), range.clone())),
             Part::Literal(_) => None,
         })
     }
@@ -127,7 +126,7 @@ impl Template {
         for part in &self.parts {
             match part {
                 Part::Literal(s) => out.push_str(s),
-                Part::Value { name, filter } => {
+                Part::Value { name, filter, .. } => {
                     let value = lookup(name).unwrap_or_default();
                     match filter {
                         None => out.push_str(&value),
@@ -174,7 +173,18 @@ mod tests {
     fn lists_names_with_positions() {
         let text = "for {package} at {path}";
         let t = Template::parse(text).unwrap();
-        let names: Vec<_> = t.names_with_ranges(text).collect();
+        let names: Vec<_> = t.names_with_ranges().collect();
         assert_eq!(names, vec![("package", 4..13), ("path", 17..23)]);
+    }
+
+    /// Found while writing the template fuzz target: the range was looked up by searching the
+    /// text for `{name`, which lands on an escaped `{{name}}` before the placeholder, so the
+    /// caret of an unknown placeholder could point at the literal.
+    #[test]
+    fn a_placeholder_after_its_escaped_twin_keeps_its_own_range() {
+        let text = "{{package}} {package} {pkg}";
+        let t = Template::parse(text).unwrap();
+        let names: Vec<_> = t.names_with_ranges().collect();
+        assert_eq!(names, vec![("package", 12..21), ("pkg", 22..27)]);
     }
 }

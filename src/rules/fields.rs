@@ -227,7 +227,7 @@ impl<'n, 'c> Fields<'n, 'c> {
             }
         };
         let mut ok = true;
-        for (name, range) in template.names_with_ranges(&text.value) {
+        for (name, range) in template.names_with_ranges() {
             if self.params.contains_key(name) || extra.iter().any(|e| e == name) {
                 continue;
             }

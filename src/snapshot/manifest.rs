@@ -47,15 +47,19 @@ pub fn load(given: &Path) -> Result<Snapshot, SetupError> {
     }
     let bytes = crate::files::read_limited(&manifest_path, crate::files::WHOLE_FILE_LIMIT)
         .map_err(|e| SetupError::with_help(format!("cannot read snapshot {}: {e}", manifest_path.display()), help))?;
-    let display = manifest_path.display().to_string();
-    let file = SourceFile::new(display.clone(), crate::text::decode(&bytes));
+    parse(&root, &manifest_path.display().to_string(), crate::text::decode(&bytes))
+}
+
+/// Reads a manifest's text, named `display`, for the snapshot directory `root`.
+pub fn parse(root: &Path, display: &str, text: String) -> Result<Snapshot, SetupError> {
+    let file = SourceFile::new(display, text);
     let node = yaml::parse_file(&file).map_err(|p| vec![p])?;
     let mut reader = ManifestReader {
         file: &file,
-        root: &root,
+        root,
         problems: Vec::new(),
     };
-    let snapshot = reader.read(&node, display);
+    let snapshot = reader.read(&node, display.to_owned());
     match snapshot {
         Some(snapshot) if reader.problems.is_empty() => Ok(snapshot),
         _ => Err(SetupError::Problems(reader.problems)),

@@ -209,9 +209,14 @@ struct ListingEntry {
 /// Reads a JSON Lines listing. Paths must stay inside the tree: an absolute path or a `..`
 /// that climbs out of it is an error, as a listing can come from anywhere.
 fn read_listing(listing: &Artifact) -> Result<(Vec<TreeFile>, Vec<Unreadable>), String> {
-    let cannot = |e: std::io::Error| format!("cannot read listing {}: {e}", listing.display);
-    let (file, _) = crate::files::open_regular(&listing.path).map_err(cannot)?;
-    let mut reader = BufReader::new(file);
+    let (file, _) = crate::files::open_regular(&listing.path)
+        .map_err(|e| format!("cannot read listing {}: {e}", listing.display))?;
+    parse_listing(BufReader::new(file), &listing.display)
+}
+
+/// Reads listing lines from `reader`; `display` names the listing in errors.
+pub fn parse_listing(mut reader: impl BufRead, display: &str) -> Result<(Vec<TreeFile>, Vec<Unreadable>), String> {
+    let cannot = |e: std::io::Error| format!("cannot read listing {display}: {e}");
     let mut files = Vec::new();
     let mut unreadable = Vec::new();
     let mut line = Vec::new();
@@ -228,7 +233,7 @@ fn read_listing(listing: &Artifact) -> Result<(Vec<TreeFile>, Vec<Unreadable>), 
         if line.len() as u64 > MAX_LISTING_LINE && !line.ends_with(b"\n") {
             return Err(format!(
                 "{}:{line_no}: the line is longer than {}; not a listing entry",
-                listing.display,
+                display,
                 crate::files::Bytes(MAX_LISTING_LINE)
             ));
         }
@@ -237,10 +242,10 @@ fn read_listing(listing: &Artifact) -> Result<(Vec<TreeFile>, Vec<Unreadable>), 
         if text.is_empty() {
             continue;
         }
-        let entry: ListingEntry = serde_json::from_str(text)
-            .map_err(|e| format!("{}:{line_no}: not a listing entry ({e})", listing.display))?;
-        let path = relative_path(&entry.path)
-            .map_err(|why| format!("{}:{line_no}: path `{}` {why}", listing.display, entry.path))?;
+        let entry: ListingEntry =
+            serde_json::from_str(text).map_err(|e| format!("{}:{line_no}: not a listing entry ({e})", display))?;
+        let path =
+            relative_path(&entry.path).map_err(|why| format!("{}:{line_no}: path `{}` {why}", display, entry.path))?;
         match (entry.size, entry.error) {
             (_, Some(why)) => unreadable.push(Unreadable {
                 path,
@@ -256,7 +261,7 @@ fn read_listing(listing: &Artifact) -> Result<(Vec<TreeFile>, Vec<Unreadable>), 
             (None, None) => {
                 return Err(format!(
                     "{}:{line_no}: entry `{path}` has neither `size` nor `error`",
-                    listing.display
+                    display
                 ));
             }
         }

@@ -1,0 +1,87 @@
+//! The log scanner: UTF-8, UTF-16 with and without BOM, CMTrace records, `$$<` lines, cut
+//! anywhere, read in chunks of random sizes. What it reports must point into the excerpt,
+//! and the excerpt must be drawable with its control characters made visible.
+#![no_main]
+
+use std::io::{self, Read};
+use std::sync::OnceLock;
+
+use libfuzzer_sys::fuzz_target;
+use sitelint::logscan::{self, LogQuery, Pattern, Scope};
+use sitelint::text::VisibleText;
+
+/// Hands out the input in pieces whose sizes come from the input itself.
+struct Chunked<'a> {
+    data: &'a [u8],
+    sizes: &'a [u8],
+    turn: usize,
+}
+
+impl Read for Chunked<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let size = self
+            .sizes
+            .get(self.turn % self.sizes.len().max(1))
+            .map_or(out.len(), |&s| usize::from(s) * 97 + 1);
+        self.turn += 1;
+        let n = size.min(out.len()).min(self.data.len());
+        out[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+fn queries() -> &'static [LogQuery] {
+    static QUERIES: OnceLock<Vec<LogQuery>> = OnceLock::new();
+    QUERIES.get_or_init(|| {
+        let pattern = |p: &str| Pattern::new(p).unwrap();
+        vec![
+            LogQuery {
+                pattern: pattern(r"ERROR:Failed to download redists? for (?P<package>[0-9A-Fa-f-]{36})"),
+                scope: Scope::WholeLog,
+            },
+            LogQuery {
+                pattern: pattern(r"(?i)Download\(\) failed with (?P<code>0x[0-9a-f]{8})"),
+                scope: Scope::LastRun(pattern(r"Configuration Manager Setup.*started")),
+            },
+            LogQuery {
+                pattern: pattern(r"(?s)ERROR.{0,40}$"),
+                scope: Scope::WholeLog,
+            },
+            LogQuery {
+                pattern: pattern(r"\AERROR|\z"),
+                scope: Scope::WholeLog,
+            },
+        ]
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let (sizes, log) = data.split_at(data.len().min(usize::from(data.first().copied().unwrap_or(0) % 8)));
+    let all: Vec<&LogQuery> = queries().iter().collect();
+    // The `\A` query turns the chunk-wide search off; without it the search is on.
+    for queries in [&all[..3], &all[..]] {
+        let reader = Chunked {
+            data: log,
+            sizes,
+            turn: 0,
+        };
+        let Ok(results) = logscan::scan(reader, queries) else {
+            return;
+        };
+        for result in &results {
+            assert!(result.count >= result.matches.len() as u64);
+            for found in &result.matches {
+                let excerpt = &found.excerpt;
+                assert!(excerpt.highlight.start <= excerpt.highlight.end);
+                assert!(
+                    excerpt.text.get(excerpt.highlight.clone()).is_some(),
+                    "highlight off the excerpt"
+                );
+                let shown = VisibleText::new(&excerpt.text);
+                assert!(shown.text.get(shown.range(excerpt.highlight.clone())).is_some());
+                assert!(found.line >= 1 && found.column >= 1);
+            }
+        }
+    }
+});

@@ -1,0 +1,25 @@
+//! `snapshot.yaml`, as a stranger may write it. The root does not exist, so no path in the
+//! manifest can reach a real file.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use std::path::Path;
+
+fuzz_target!(|data: &[u8]| {
+    let root = Path::new("/nonexistent/sitelint-fuzz-snapshot");
+    if let Ok(snapshot) = sitelint::snapshot::manifest::parse(root, "snapshot.yaml", sitelint::text::decode(data)) {
+        // Whatever it names stays inside the snapshot.
+        for artifact in snapshot.artifacts().filter(|a| a.display != "snapshot.yaml") {
+            assert!(
+                artifact.path.starts_with(root),
+                "{:?} leaves the snapshot",
+                artifact.path
+            );
+            assert!(
+                !artifact.display.split('/').any(|part| part == ".."),
+                "{}",
+                artifact.display
+            );
+        }
+    }
+});

@@ -1,0 +1,8 @@
+//! `network/probes.json`, as `collect --probe-endpoints` writes it or a stranger edits it.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = sitelint::endpoints::parse_probes(&sitelint::text::decode(data));
+});
