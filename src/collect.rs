@@ -534,9 +534,16 @@ struct Manifest {
 
 impl Manifest {
     fn render(&self) -> String {
-        // Every scalar is written as a JSON string, which YAML reads as a double-quoted
-        // scalar: backslashes in Windows paths and odd names need no further thought.
-        let q = |s: &str| serde_json::Value::from(s).to_string();
+        // Scalars are single-quoted, where a backslash is itself: a Windows path reads as it
+        // was given. Text with control characters, which single quotes cannot hold, is
+        // written as a JSON string, which YAML reads as a double-quoted scalar.
+        let q = |s: &str| {
+            if s.chars().any(char::is_control) {
+                serde_json::Value::from(s).to_string()
+            } else {
+                format!("'{}'", s.replace('\'', "''"))
+            }
+        };
         let mut y = String::new();
         let _ = writeln!(y, "# Written by `sitelint collect`. Paths are relative to this file.");
         let _ = writeln!(y, "sitelint_snapshot: 1");

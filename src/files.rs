@@ -2,6 +2,7 @@
 //! regular file (a FIFO would block a run forever, a device node would feed it without end),
 //! and a file read whole must be under its size limit, checked before a byte is read.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::fs::{self, File, Metadata};
 use std::io::{self, Read};
@@ -78,6 +79,38 @@ pub fn kind_of(meta: &Metadata) -> &'static str {
         }
     }
     "a special file"
+}
+
+/// A path as reports for machines write it (JSON, SARIF): `/` between components on every
+/// platform. On Windows `\` is a separator too; elsewhere it is part of a name and stays.
+pub fn slash_path(path: &str) -> Cow<'_, str> {
+    if cfg!(windows) && path.contains('\\') {
+        Cow::Owned(path.replace('\\', "/"))
+    } else {
+        Cow::Borrowed(path)
+    }
+}
+
+/// A path as the platform writes it, for people: `\` on Windows.
+pub fn native_path(path: &str) -> Cow<'_, str> {
+    if cfg!(windows) && path.contains('/') {
+        Cow::Owned(path.replace('/', "\\"))
+    } else {
+        Cow::Borrowed(path)
+    }
+}
+
+/// Serializes a path with [`slash_path`].
+pub fn serialize_slash_path<S: serde::Serializer>(path: &str, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&slash_path(path))
+}
+
+/// Serializes an optional path with [`slash_path`].
+pub fn serialize_slash_path_opt<S: serde::Serializer>(path: &Option<String>, serializer: S) -> Result<S::Ok, S::Error> {
+    match path {
+        Some(path) => serialize_slash_path(path, serializer),
+        None => serializer.serialize_none(),
+    }
 }
 
 /// A byte count for people: `812 bytes`, `41.3 KiB`, `2.0 GiB`.

@@ -58,6 +58,7 @@ pub enum Outcome {
 /// path the user gave), and for text, the 1-based line and column (in characters).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Location {
+    #[serde(serialize_with = "crate::files::serialize_slash_path")]
     pub path: String,
     pub line: Option<u64>,
     pub column: Option<u64>,
@@ -179,6 +180,7 @@ pub struct SourceError {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SnapshotInfo {
     /// The manifest's path, or `None` for a check of live sources.
+    #[serde(serialize_with = "crate::files::serialize_slash_path_opt")]
     pub path: Option<String>,
     pub host: Option<String>,
     pub collected_at: Option<String>,

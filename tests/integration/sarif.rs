@@ -181,8 +181,7 @@ fn rules_not_evaluated_become_notifications_not_results() {
 
     // The snapshot is outside the working directory: its own base, declared absolutely.
     let snapshot_base = run["originalUriBaseIds"]["SNAPSHOT"]["uri"].as_str().unwrap();
-    let dir_uri = format!("file://{}/", dir.path().display());
-    assert_eq!(snapshot_base, dir_uri);
+    assert_eq!(snapshot_base, crate::directory_uri(dir.path()));
     assert_eq!(
         results(&log)[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
         "logs/ServiceConnectionTool.log"
