@@ -486,6 +486,28 @@ mod tests {
         assert_eq!(directory_uri(Path::new("/")), "file:///");
     }
 
+    /// Drive letters and UNC shares are path prefixes only on Windows.
+    #[cfg(windows)]
+    #[test]
+    fn windows_paths_become_file_uris_with_drive_or_server() {
+        assert_eq!(
+            file_uri(Path::new(r"D:\USB\UpdatePacks\3B7D\Redist\a b.msi")),
+            "file:///D:/USB/UpdatePacks/3B7D/Redist/a%20b.msi"
+        );
+        assert_eq!(
+            file_uri(Path::new(r"\\server\share\UpdatePacks\a.cab")),
+            "file://server/share/UpdatePacks/a.cab"
+        );
+        assert_eq!(directory_uri(Path::new(r"C:\")), "file:///C:/");
+        let paths = [r"\\server\share\packs\a.cab", r"\\server\share\logs\SCT.log"].map(PathBuf::from);
+        assert_eq!(
+            common_ancestor(paths.into_iter()),
+            Some(PathBuf::from(r"\\server\share\"))
+        );
+        let two_drives = [r"C:\logs\a.log", r"D:\packs\b.cab"].map(PathBuf::from);
+        assert_eq!(common_ancestor(two_drives.into_iter()), None);
+    }
+
     #[test]
     fn normalize_resolves_dots_lexically() {
         assert_eq!(

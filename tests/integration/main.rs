@@ -7,6 +7,8 @@ mod hostile;
 mod inputs;
 mod rule_files;
 mod sarif;
+#[cfg(windows)]
+mod windows;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
