@@ -180,6 +180,9 @@ pub struct Terminal {
     pub stderr_is_tty: bool,
     /// `NO_COLOR` is set to a non-empty value.
     pub no_color: bool,
+    /// The terminal acts on escape sequences (colours, erasing a line). A Windows console does
+    /// only in virtual-terminal mode; where that cannot be turned on, output is plain text.
+    pub escapes: bool,
     pub width: usize,
 }
 
@@ -215,9 +218,10 @@ pub fn run(cli: Cli, terminal: Terminal, stdout: &mut dyn Write, stderr: &mut dy
         color: match color_choice {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => tty && !terminal.no_color,
+            ColorChoice::Auto => tty && !terminal.no_color && terminal.escapes,
         },
         width: terminal.width,
+        ascii: cfg!(windows) && !tty,
     };
     let result = match cli.command {
         Command::Check(args) => check(args, style_for(terminal.stdout_is_tty), stdout, stderr),
@@ -343,7 +347,12 @@ fn check(args: CheckArgs, style: human::Style, stdout: &mut dyn Write, stderr: &
             Format::Human => human::render(
                 &report,
                 if path.is_some() {
-                    human::Style { color: false, ..style }
+                    // A file is written as UTF-8 bytes, whatever the console's code page.
+                    human::Style {
+                        color: false,
+                        ascii: false,
+                        ..style
+                    }
                 } else {
                     style
                 },
@@ -414,7 +423,8 @@ fn collect(
     }
     let started = std::time::Instant::now();
     let collected = if terminal.stderr_is_tty && std::env::var_os("CI").is_none() {
-        crate::collect::collect(&snapshot, &options, &progress::Bar::new(&mut *stderr, terminal.width))
+        let bar = progress::Bar::new(&mut *stderr, terminal.width, terminal.escapes);
+        crate::collect::collect(&snapshot, &options, &bar)
     } else {
         crate::collect::collect(&snapshot, &options, &crate::collect::Silent)
     };
@@ -425,6 +435,7 @@ fn collect(
                 human::Style {
                     color: false,
                     width: terminal.width,
+                    ascii: cfg!(windows) && !terminal.stderr_is_tty,
                 },
                 stderr,
             )?;

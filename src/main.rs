@@ -7,12 +7,25 @@ use std::process::ExitCode;
 use clap::Parser;
 use sitelint::cli::{self, Cli, Terminal};
 
+/// A Windows console acts on escape sequences only once virtual-terminal mode is on (Windows
+/// 10 and later can; an old console host cannot).
+#[cfg(windows)]
+fn terminal_acts_on_escapes() -> bool {
+    anstyle_query::windows::enable_ansi_colors().unwrap_or(false)
+}
+
+#[cfg(not(windows))]
+fn terminal_acts_on_escapes() -> bool {
+    true
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let terminal = Terminal {
         stdout_is_tty: io::stdout().is_terminal(),
         stderr_is_tty: io::stderr().is_terminal(),
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        escapes: terminal_acts_on_escapes(),
         width: std::env::var("COLUMNS")
             .ok()
             .and_then(|c| c.parse().ok())

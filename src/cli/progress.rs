@@ -10,6 +10,8 @@ use crate::collect::Progress;
 pub(super) struct Bar<'w> {
     out: RefCell<&'w mut dyn Write>,
     width: usize,
+    /// The terminal erases a line on `ESC [2K`; without it, a shorter line is padded instead.
+    escapes: bool,
     task: RefCell<String>,
     total: Cell<u64>,
     done: Cell<u64>,
@@ -17,10 +19,11 @@ pub(super) struct Bar<'w> {
 }
 
 impl<'w> Bar<'w> {
-    pub(super) fn new(out: &'w mut dyn Write, width: usize) -> Self {
+    pub(super) fn new(out: &'w mut dyn Write, width: usize, escapes: bool) -> Self {
         Bar {
             out: RefCell::new(out),
             width,
+            escapes,
             task: RefCell::new(String::new()),
             total: Cell::new(0),
             done: Cell::new(0),
@@ -36,8 +39,17 @@ impl<'w> Bar<'w> {
         let filled = (done.min(total) as usize * cells) / total as usize;
         let bar = format!("{}{}", "#".repeat(filled), "-".repeat(cells - filled));
         // A failed write to a terminal is not worth failing the collection for.
-        let _ = write!(self.out.borrow_mut(), "\r\x1b[2K{label} [{bar}]");
+        let _ = write!(self.out.borrow_mut(), "{}{label} [{bar}]", self.erase());
         let _ = self.out.borrow_mut().flush();
+    }
+
+    /// Back to the start of the line, with the line emptied.
+    fn erase(&self) -> String {
+        if self.escapes {
+            "\r\x1b[2K".to_owned()
+        } else {
+            format!("\r{}\r", " ".repeat(self.width.saturating_sub(1)))
+        }
     }
 }
 
@@ -63,8 +75,33 @@ impl Progress for Bar<'_> {
 
     fn end(&self) {
         if self.drawn.get().is_some() {
-            let _ = write!(self.out.borrow_mut(), "\r\x1b[2K");
+            let _ = write!(self.out.borrow_mut(), "{}", self.erase());
             let _ = self.out.borrow_mut().flush();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drawn(escapes: bool) -> String {
+        let mut out = Vec::new();
+        {
+            let bar = Bar::new(&mut out, 60, escapes);
+            bar.begin("hashing tree updatepack", 200);
+            bar.advance(100);
+            bar.end();
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_console_without_escapes_gets_plain_redraws() {
+        let plain = drawn(false);
+        assert!(!plain.contains('\x1b'), "{plain:?}");
+        assert!(plain.contains("\rhashing tree updatepack 50% ["), "{plain:?}");
+        assert!(plain.ends_with(&format!("\r{}\r", " ".repeat(59))));
+        assert!(drawn(true).starts_with("\r\x1b[2Khashing tree updatepack 50% ["));
     }
 }

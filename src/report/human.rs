@@ -17,14 +17,18 @@ use crate::text::{VisibleText, visible};
 pub struct Style {
     pub color: bool,
     pub width: usize,
+    /// Draw frames with ASCII only. Windows PowerShell 5.1 decodes a redirected program's
+    /// output in the console's code page, which turns box-drawing characters into noise.
+    pub ascii: bool,
 }
 
 /// A handler configured the same way for findings and for rule-file problems.
 pub fn handler(style: Style) -> GraphicalReportHandler {
-    let theme = if style.color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
+    let theme = match (style.color, style.ascii) {
+        (true, false) => GraphicalTheme::unicode(),
+        (false, false) => GraphicalTheme::unicode_nocolor(),
+        (true, true) => GraphicalTheme::ascii(),
+        (false, true) => GraphicalTheme::none(),
     };
     GraphicalReportHandler::new_themed(theme)
         .with_width(style.width)

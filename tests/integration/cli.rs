@@ -9,6 +9,16 @@ fn failed_download_example_fails_with_a_readable_report() {
     let text = stdout(&out);
     // People read paths as their platform writes them; the rest is the same everywhere.
     let text = if cfg!(windows) {
+        // Redirected, as PowerShell 5.1 re-encodes it: frames in ASCII.
+        assert!(text.contains(r",-[logs\ConfigMgrSetup.log:15:8]"), "{text}");
+        assert!(!text.contains('╭'), "{text}");
+        // Written to a file by sitelint itself: UTF-8, as on Linux.
+        let dir = tempfile::tempdir().unwrap();
+        let report = dir.path().join("report.txt");
+        let to_file = format!("human={}", crate::path_str(&report));
+        let out = sitelint(&["check", "examples/snapshots/failed-download", "--format", &to_file]);
+        assert_eq!(out.status.code(), Some(1));
+        let text = std::fs::read_to_string(&report).unwrap();
         assert!(text.contains(r"╭─[logs\ConfigMgrSetup.log:15:8]"), "{text}");
         assert!(!text.contains("logs/"), "{text}");
         text.replace('\\', "/")
