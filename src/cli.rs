@@ -40,6 +40,14 @@ pub enum Command {
     Collect(CollectArgs),
     /// Show the loaded rules.
     Rules(RulesArgs),
+    /// Print a shell completion script (PowerShell: add
+    /// `sitelint completions powershell | Out-String | Invoke-Expression` to $PROFILE).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `sitelint man > sitelint.1`.
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -212,7 +220,7 @@ fn stop_on_interrupt() -> &'static AtomicBool {
 pub fn run(cli: Cli, terminal: Terminal, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Result<u8> {
     let color_choice = match &cli.command {
         Command::Check(args) => args.color,
-        Command::Collect(_) | Command::Rules(_) => ColorChoice::Auto,
+        Command::Collect(_) | Command::Rules(_) | Command::Completions { .. } | Command::Man => ColorChoice::Auto,
     };
     let style_for = |tty: bool| human::Style {
         color: match color_choice {
@@ -227,6 +235,14 @@ pub fn run(cli: Cli, terminal: Terminal, stdout: &mut dyn Write, stderr: &mut dy
         Command::Check(args) => check(args, style_for(terminal.stdout_is_tty), stdout, stderr),
         Command::Collect(args) => collect(args, terminal, stdout, stderr),
         Command::Rules(args) => rules_command(args, stdout),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "sitelint", stdout);
+            Ok(EXIT_CLEAN)
+        }
+        Command::Man => clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+            .render(stdout)
+            .map(|()| EXIT_CLEAN)
+            .map_err(Failure::Io),
     };
     match result {
         Ok(code) => Ok(code),

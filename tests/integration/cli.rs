@@ -207,3 +207,27 @@ fn nothing_to_check_explains_what_to_give() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("nothing to check"));
 }
+
+#[test]
+fn completions_for_every_shell_and_a_manual_page() {
+    for (shell, marker) in [
+        ("bash", "complete -F _sitelint"),
+        ("zsh", "#compdef sitelint"),
+        ("fish", "complete -c sitelint"),
+        (
+            "powershell",
+            "Register-ArgumentCompleter -Native -CommandName 'sitelint'",
+        ),
+        ("elvish", "edit:completion:arg-completer[sitelint]"),
+    ] {
+        let out = sitelint(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = stdout(&out);
+        assert!(script.contains(marker), "{shell}: {script}");
+        assert!(script.contains("endpoints-allowlist"), "{shell} completes the flags");
+    }
+    assert_eq!(sitelint(&["completions", "cmd"]).status.code(), Some(2));
+    let man = sitelint(&["man"]);
+    assert_eq!(man.status.code(), Some(0));
+    assert!(stdout(&man).contains(".TH sitelint 1"));
+}
