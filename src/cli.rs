@@ -543,15 +543,34 @@ pub fn exit_code(report: &Report, fail_on: FailOn, strict: bool) -> u8 {
     if failed { EXIT_FINDINGS } else { EXIT_CLEAN }
 }
 
-/// `--format` values; at most one may go to standard output.
+/// `--format` values; at most one may go to standard output, and each file gets one format.
 fn parse_formats(values: &[String]) -> Result<Vec<(Format, Option<PathBuf>)>, SetupError> {
-    let mut outputs = Vec::new();
+    let mut outputs: Vec<(Format, Option<PathBuf>)> = Vec::new();
     for value in values {
         let (name, path) = match value.split_once('=') {
+            Some((name, "")) => {
+                return Err(SetupError::with_help(
+                    format!("--format {value}: the path is missing"),
+                    format!("write {name}=report.{name} to write a file, or {name} alone for standard output"),
+                ));
+            }
             Some((name, path)) => (name, Some(PathBuf::from(path))),
             None => (value.as_str(), None),
         };
         let format: Format = name.parse().map_err(SetupError::message)?;
+        if let Some(path) = &path
+            && let Some((earlier, _)) = outputs
+                .iter()
+                .find(|(_, other)| other.as_deref().is_some_and(|other| same_file(other, path)))
+        {
+            return Err(SetupError::with_help(
+                format!(
+                    "--format {earlier} and --format {format} both write to {}",
+                    path.display()
+                ),
+                "give each format its own file, e.g. --format sarif=report.sarif --format json=report.json",
+            ));
+        }
         outputs.push((format, path));
     }
     if outputs.iter().filter(|(_, p)| p.is_none()).count() > 1 {
@@ -564,6 +583,17 @@ fn parse_formats(values: &[String]) -> Result<Vec<(Format, Option<PathBuf>)>, Se
         outputs.push((Format::Human, None));
     }
     Ok(outputs)
+}
+
+/// Whether two paths name one file, as the platform compares names (Windows ignores case).
+fn same_file(a: &Path, b: &Path) -> bool {
+    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
+    let (a, b) = (absolute(a), absolute(b));
+    if cfg!(windows) {
+        a.to_string_lossy().to_lowercase() == b.to_string_lossy().to_lowercase()
+    } else {
+        a == b
+    }
 }
 
 fn has_sources(sources: &SourceArgs) -> bool {
@@ -584,7 +614,8 @@ fn snapshot_from(given: Option<&Path>, sources: &SourceArgs) -> Result<Snapshot,
         (None, true) => live_snapshot(sources),
         (None, false) => Err(SetupError::with_help(
             "nothing to check",
-            "give a snapshot directory (try `sitelint check examples/snapshots/failed-download`) or live sources with --updatepack, --log, --console-updates, --endpoints-allowlist",
+            // Works from an installed binary: no path that exists only in the repository.
+            "give a snapshot written by `sitelint collect` (sitelint check D:\\USB\\sitelint-snapshot), or live sources: sitelint check --updatepack D:\\USB\\UpdatePacks --log ServiceConnectionTool.log --log C:\\ConfigMgrSetup.log",
         )),
     }
 }

@@ -88,6 +88,38 @@ fn two_formats_on_stdout_is_a_usage_error() {
 }
 
 #[test]
+fn two_formats_to_one_file_and_an_empty_path_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("a.sarif");
+    let sarif = format!("sarif={}", crate::path_str(&report));
+    // The same file, named another way.
+    let json = format!("json={}", crate::path_str(&dir.path().join(".").join("a.sarif")));
+    let out = sitelint(&[
+        "check",
+        "examples/snapshots/clean",
+        "--format",
+        &sarif,
+        "--format",
+        &json,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--format sarif and --format json both write to"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!report.exists(), "nothing is written");
+
+    let out = sitelint(&["check", "examples/snapshots/clean", "--format", "json="]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--format json=: the path is missing"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn fail_on_decides_the_exit_code() {
     // The only finding left is the warning `sct-redists-not-confirmed`.
     let args = [
@@ -205,7 +237,14 @@ fn rules_show_prints_the_definition_and_suggests_ids() {
 fn nothing_to_check_explains_what_to_give() {
     let out = sitelint(&["check"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("nothing to check"));
+    let err = stderr(&out);
+    assert!(err.contains("nothing to check"), "{err}");
+    // An installed binary has no examples/ beside it: suggest what works anywhere.
+    assert!(!err.contains("examples/"), "{err}");
+    assert!(
+        err.contains("sitelint check --updatepack D:\\USB\\UpdatePacks"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -230,4 +269,21 @@ fn completions_for_every_shell_and_a_manual_page() {
     let man = sitelint(&["man"]);
     assert_eq!(man.status.code(), Some(0));
     assert!(stdout(&man).contains(".TH sitelint 1"));
+}
+
+/// The README's two commands are pasted into cmd.exe, PowerShell and zsh: no `# comment` may
+/// ride on them (cmd.exe passes `#` to sitelint as an argument).
+#[test]
+fn the_readme_commands_paste_into_any_shell() {
+    let readme = std::fs::read_to_string(crate::root().join("README.md")).unwrap();
+    let section = readme.split("## First two commands").nth(1).expect("the section");
+    let block = section.split("```").nth(1).expect("a code block");
+    let commands: Vec<&str> = block.lines().skip(1).filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(
+        commands,
+        [
+            "cargo run --release -- check examples/snapshots/failed-download",
+            "cargo test"
+        ]
+    );
 }
