@@ -356,6 +356,11 @@ fn check(args: CheckArgs, style: human::Style, stdout: &mut dyn Write, stderr: &
     let mut rule_set = load_rules(&args.rules)?;
     rule_set.select(&args.select, &args.ignore)?;
     let snapshot = snapshot_from(args.snapshot.as_deref(), &args.sources)?;
+    if args.snapshot.is_none() {
+        for warning in unread_sources(&rule_set, &snapshot) {
+            writeln!(stderr, "warning: {}", visible(&warning))?;
+        }
+    }
     let report = crate::engine::evaluate(&rule_set, &snapshot);
 
     for (format, path) in &outputs {
@@ -583,6 +588,44 @@ fn parse_formats(values: &[String]) -> Result<Vec<(Format, Option<PathBuf>)>, Se
         outputs.push((Format::Human, None));
     }
     Ok(outputs)
+}
+
+/// Live sources that no rule in the run reads, each with the names the rules do read: a log or
+/// tree named on the command line under the wrong name is otherwise passed over without a word
+/// (`--log SCT.log=...` left every log rule not evaluated, and the run exited 0).
+fn unread_sources(rule_set: &RuleSet, snapshot: &Snapshot) -> Vec<String> {
+    let mut read_logs = Vec::new();
+    let mut read_trees = Vec::new();
+    for rule in rule_set.rules.iter().filter(|r| r.disabled.is_none()) {
+        match rule.check.source() {
+            crate::checks::SourceRef::Log { name, .. } if !read_logs.contains(&name) => read_logs.push(name),
+            crate::checks::SourceRef::Tree(name) if !read_trees.contains(&name) => read_trees.push(name),
+            _ => {}
+        }
+    }
+    let unread = |kind: &str, flag: &str, name: &str, read: &[&str]| {
+        if read.iter().any(|r| r.eq_ignore_ascii_case(name)) {
+            return None;
+        }
+        let expected = match read {
+            [] => format!("no rule in this run reads a {kind}"),
+            [one] => format!("the rules read the {kind} {one}"),
+            names => format!("the rules read the {kind}s {}", names.join(", ")),
+        };
+        let hint = crate::diag::did_you_mean(name, read.iter().copied())
+            .map(|close| format!("; did you mean `{close}` ({flag} {close}=...)?"))
+            .unwrap_or_default();
+        Some(format!("no rule reads {kind} `{name}`: {expected}{hint}"))
+    };
+    let logs = snapshot
+        .logs
+        .iter()
+        .filter_map(|(name, _)| unread("log", "--log", name, &read_logs));
+    let trees = snapshot
+        .trees
+        .iter()
+        .filter_map(|(name, _)| unread("tree", "--tree", name, &read_trees));
+    logs.chain(trees).collect()
 }
 
 /// Whether two paths name one file, as the platform compares names (Windows ignores case).

@@ -287,3 +287,34 @@ fn the_readme_commands_paste_into_any_shell() {
         ]
     );
 }
+
+#[test]
+fn a_live_source_that_no_rule_reads_is_named_with_what_the_rules_read() {
+    let out = sitelint(&[
+        "check",
+        "--log",
+        "SCT.log=examples/snapshots/failed-download/logs/ServiceConnectionTool.log",
+        "--tree",
+        "updatepak=examples",
+        "--quiet",
+    ]);
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "warning: no rule reads log `SCT.log`: the rules read the logs ServiceConnectionTool.log, ConfigMgrSetup.log"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("no rule reads tree `updatepak`: the rules read the tree updatepack; did you mean `updatepack` (--tree updatepack=...)?"),
+        "{err}"
+    );
+    // A source a rule reads is not mentioned.
+    let out = sitelint(&[
+        "check",
+        "--log",
+        "examples/snapshots/failed-download/logs/ServiceConnectionTool.log",
+        "--quiet",
+    ]);
+    assert!(!stderr(&out).contains("no rule reads"), "{}", stderr(&out));
+}
