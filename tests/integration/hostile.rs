@@ -309,3 +309,32 @@ fn text_from_inputs_reaches_the_terminal_with_control_characters_made_visible() 
         assert_no_raw_controls("collect stdout", &stdout(&out));
     }
 }
+
+#[test]
+fn a_manifest_with_control_characters_is_quoted_visibly_with_its_caret_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    // Raw escape sequences before the value the manifest refuses, on the same line.
+    fs::write(
+        dir.path().join("snapshot.yaml"),
+        "sitelint_snapshot: 1\nlogs:\n  \"\x1b[2J\x1b]0;t\x07\": \"/etc/passwd\"\n",
+    )
+    .unwrap();
+    let out = sitelint(&["check", path_str(dir.path()), "--color", "never"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_no_raw_controls("stderr", &err);
+    assert!(err.contains(r"\x1b[2J\x1b]0;t\x07"), "{err}");
+    // YAML refuses the raw ESC; the caret sits under it as shown (`\x1b`, four columns wide),
+    // not shifted by the escapes.
+    let lines: Vec<&str> = err.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("/etc/passwd\""))
+        .expect("the quoted line");
+    let chars_before = |line: &str, text: &str| line.find(text).map(|b| line[..b].chars().count());
+    assert_eq!(
+        chars_before(lines[at + 1], "──┬─"),
+        chars_before(lines[at], r"\x1b"),
+        "{err}"
+    );
+}
