@@ -332,9 +332,7 @@ fn a_manifest_with_control_characters_is_quoted_visibly_with_its_caret_in_place(
         .position(|l| l.contains("/etc/passwd\""))
         .expect("the quoted line");
     let chars_before = |line: &str, text: &str| line.find(text).map(|b| line[..b].chars().count());
-    assert_eq!(
-        chars_before(lines[at + 1], "──┬─"),
-        chars_before(lines[at], r"\x1b"),
-        "{err}"
-    );
+    // Windows draws the underline in ASCII (`^^|^`) when stderr is redirected.
+    let underline = lines[at + 1].chars().position(|c| c == '─' || c == '^');
+    assert_eq!(underline, chars_before(lines[at], r"\x1b"), "{err}");
 }
