@@ -92,15 +92,10 @@ impl Snapshot {
                 Ok(meta) => meta,
                 Err(e) => return Some((artifact, e)),
             };
-            let wanted = if live_trees.contains(&artifact) {
-                meta.is_dir()
+            let (wanted, what) = if live_trees.contains(&artifact) {
+                (meta.is_dir(), "a directory")
             } else {
-                meta.is_file()
-            };
-            let what = if live_trees.contains(&artifact) {
-                "a directory"
-            } else {
-                "a regular file"
+                (meta.is_file(), "a regular file")
             };
             (!wanted).then(|| {
                 let found = if meta.is_file() {
