@@ -198,9 +198,12 @@ pub struct Report {
 /// Counts for the summary line and the exit code.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Totals {
+    /// Problems found at each severity, those past the per-rule cap included.
     pub errors: usize,
     pub warnings: usize,
     pub notes: usize,
+    /// Problems left out of the findings by the per-rule cap, counted above.
+    pub omitted: usize,
     pub not_evaluated: usize,
     pub passed: usize,
 }
@@ -216,6 +219,14 @@ impl Report {
             }
         }
         for rule in &self.rules {
+            let omitted = usize::try_from(rule.omitted).unwrap_or(usize::MAX);
+            totals.omitted = totals.omitted.saturating_add(omitted);
+            let count = match rule.severity {
+                Severity::Error => &mut totals.errors,
+                Severity::Warning => &mut totals.warnings,
+                Severity::Note => &mut totals.notes,
+            };
+            *count = count.saturating_add(omitted);
             match rule.status {
                 RuleStatus::NotEvaluated => totals.not_evaluated += 1,
                 RuleStatus::Passed => totals.passed += 1,

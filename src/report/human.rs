@@ -82,7 +82,12 @@ pub fn summary(t: Totals) -> String {
     }
     parts.push(format!("{} not evaluated", plural(t.not_evaluated, "rule", "rules")));
     parts.push(format!("{} passed", plural(t.passed, "rule", "rules")));
-    parts.join(", ")
+    let mut line = parts.join(", ");
+    if t.omitted > 0 {
+        let found = t.errors + t.warnings + t.notes;
+        let _ = write!(line, " ({} of {found} problems shown)", found - t.omitted);
+    }
+    line
 }
 
 /// `1 error`, `2 errors`.
@@ -232,9 +237,19 @@ mod tests {
             errors: 2,
             warnings: 1,
             notes: 0,
+            omitted: 0,
             not_evaluated: 1,
             passed: 31,
         };
         assert_eq!(summary(t), "2 errors, 1 warning, 1 rule not evaluated, 31 rules passed");
+        let capped = Totals {
+            errors: 33_401,
+            omitted: 32_400,
+            ..t
+        };
+        assert_eq!(
+            summary(capped),
+            "33401 errors, 1 warning, 1 rule not evaluated, 31 rules passed (1002 of 33402 problems shown)"
+        );
     }
 }

@@ -318,3 +318,30 @@ fn a_live_source_that_no_rule_reads_is_named_with_what_the_rules_read() {
     ]);
     assert!(!stderr(&out).contains("no rule reads"), "{}", stderr(&out));
 }
+
+#[test]
+fn the_summary_counts_every_problem_and_says_how_many_are_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("ServiceConnectionTool.log");
+    let lines: String = (0..1200)
+        .map(|i| format!("ERROR:Failed to download redist for 3B7D84FA-ECCC-4EA0-B8AB-{i:012X}\r\n"))
+        .collect();
+    std::fs::write(&log, lines).unwrap();
+    let out = sitelint(&[
+        "check",
+        "--log",
+        crate::path_str(&log),
+        "--select",
+        "sct-redist-download-failed",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains("note: sct-redist-download-failed found 200 findings more than the 1000 shown"),
+        "{text}"
+    );
+    assert_eq!(
+        text.lines().last().unwrap(),
+        "1200 errors, 0 warnings, 0 rules not evaluated, 0 rules passed (1000 of 1200 problems shown)"
+    );
+}
