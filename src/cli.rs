@@ -401,10 +401,11 @@ fn collect(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<u8, Failure> {
-    if !has_sources(&args.sources) {
+    // Probing alone is the first thing to know on the internet machine, before the Connect step.
+    if !has_sources(&args.sources) && !args.probe_endpoints {
         return Err(SetupError::with_help(
             "nothing to collect",
-            "name the sources, e.g. --updatepack D:\\USB\\UpdatePacks --log ServiceConnectionTool.log --endpoints-allowlist allowlist.txt",
+            "name the sources, e.g. --updatepack D:\\USB\\UpdatePacks --log ServiceConnectionTool.log --endpoints-allowlist allowlist.txt, or probe the endpoints with --probe-endpoints",
         )
         .into());
     }

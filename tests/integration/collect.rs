@@ -679,3 +679,45 @@ fn probes_through_a_proxy_report_what_it_answered_and_never_write_the_password()
     assert_eq!(without.status.code(), Some(2));
     assert!(stderr(&without).contains("SITELINT_PROXY_PASSWORD"));
 }
+
+#[test]
+fn probing_alone_is_a_snapshot_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let (open, _closed) = open_and_closed_ports();
+    let endpoints = [format!("127.0.0.1:{}", open.local_addr().unwrap().port())];
+    let rules = rules_file(dir.path(), &endpoints, "");
+    let out = dir.path().join("probe-snap");
+    let collected = collect(
+        &out,
+        &[],
+        &[
+            "--probe-endpoints",
+            "--timeout",
+            "3",
+            "--no-default-rules",
+            "--rules",
+            path_str(&rules),
+        ],
+    );
+    assert_eq!(collected.status.code(), Some(0), "{}", stderr(&collected));
+    let mut files: Vec<String> = walk(&out);
+    files.sort();
+    assert_eq!(files, ["network/probes.json", "snapshot.yaml"]);
+    assert_eq!(outcomes(&out)[0].1, true);
+    drop(open);
+}
+
+/// The files under `dir`, relative, with `/`.
+fn walk(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if path.is_dir() {
+            found.extend(walk(&path).into_iter().map(|f| format!("{name}/{f}")));
+        } else {
+            found.push(name);
+        }
+    }
+    found
+}
