@@ -317,10 +317,14 @@ fn compile_rule(
             None
         }
     });
+    // A misspelt kind with a close match is judged as that kind, so the author sees every
+    // other mistake of the rule in the same run; the rule itself is not loaded.
+    let mut misspelt = false;
     let kind = kind.and_then(|k| match KINDS.iter().find(|kind| kind.name == k.value) {
         Some(kind) => Some(kind),
         None => {
-            let help = match did_you_mean(&k.value, kind_names()) {
+            let close = did_you_mean(&k.value, kind_names());
+            let help = match close {
                 Some(close) => format!("did you mean `{close}`?"),
                 None => format!("kinds: {}", kind_names().join(", ")),
             };
@@ -330,10 +334,11 @@ fn compile_rule(
                 "not a kind",
                 help,
             );
-            None
+            misspelt = true;
+            close.and_then(|close| KINDS.iter().find(|kind| kind.name == close))
         }
     });
-    // Without a known kind the other fields cannot be judged, so they are left alone rather
+    // Without a kind at all the other fields cannot be judged, so they are left alone rather
     // than all reported as unknown.
     let Some(kind) = kind else {
         problems.extend(f.abandon());
@@ -349,6 +354,9 @@ fn compile_rule(
         (Some(_), None) => None,
     };
     problems.extend(f.finish(&format!("a `{}` rule", kind.name)));
+    if misspelt {
+        return None;
+    }
 
     let id = id?.value;
     let (line, _) = file.line_column(anchor.start);

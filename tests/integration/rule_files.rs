@@ -123,3 +123,21 @@ fn an_empty_glob_is_refused_at_its_place() {
     assert!(err.contains("empty glob: it matches no file"), "{err}");
     assert!(err.contains("empty.yaml:8:15"), "{err}");
 }
+
+#[test]
+fn a_misspelt_kind_does_not_hide_the_rules_other_mistakes() {
+    let err = refused(
+        "misspelt.yaml",
+        "ruleset: misspelt\nrules:\n  - id: setup-failed\n    title: 'Setup failed at {pathh}'\n    severity: error\n    kind: forbiden-log-pattern\n    log: ConfigMgrSetup.log\n    pattern: 'Download\\(\\) failed with (0x'\n    mesage: 'failed'\n",
+    );
+    for expected in [
+        "unknown rule kind `forbiden-log-pattern`",
+        "did you mean `forbidden-log-pattern`?",
+        "unknown placeholder `{pathh}`",
+        "invalid regular expression",
+        "unknown field `mesage` in a `forbidden-log-pattern` rule",
+        "error: 4 problems in ",
+    ] {
+        assert!(err.contains(expected), "{expected}: {err}");
+    }
+}
