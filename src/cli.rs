@@ -73,6 +73,7 @@ pub struct CheckArgs {
     /// Count a rule that could not be evaluated as a failure.
     #[arg(long)]
     pub strict: bool,
+    /// Colour the human report: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     /// Print only the summary line in the human report.
@@ -160,6 +161,7 @@ pub enum RulesAction {
     },
     /// Everything about one rule, including its definition.
     Show {
+        /// The rule's id, as `sitelint rules list` shows it.
         id: String,
         #[command(flatten)]
         rules: RuleArgs,

@@ -108,11 +108,12 @@ impl Snapshot {
         })
     }
 
-    /// How an absent part is described: "the snapshot has no ..." or "no --log ... was given".
+    /// How an absent part is described: "the snapshot has no ..." or "no log ... given (use
+    /// --log)"; without a verb, the words agree whatever `part` names ("probe results").
     pub fn absence(&self, part: &str, flag: &str) -> String {
         match &self.manifest {
             Some(m) => format!("{} has no {part}", m.display),
-            None => format!("no {part} was given (use {flag})"),
+            None => format!("no {part} given (use {flag})"),
         }
     }
 }

@@ -345,3 +345,13 @@ fn the_summary_counts_every_problem_and_says_how_many_are_shown() {
         "1200 errors, 0 warnings, 0 rules not evaluated, 0 rules passed (1000 of 1200 problems shown)"
     );
 }
+
+#[test]
+fn every_argument_has_help_text() {
+    let color = stdout(&sitelint(&["check", "--help"]));
+    let line = color.lines().find(|l| l.trim_start().starts_with("--color")).unwrap();
+    assert!(line.contains("Colour the human report"), "{color}");
+    let show = stdout(&sitelint(&["rules", "show", "--help"]));
+    let line = show.lines().find(|l| l.trim_start().starts_with("<ID>")).unwrap();
+    assert!(line.contains("The rule's id"), "{show}");
+}

@@ -74,7 +74,11 @@ fn absent_parts_are_not_evaluated_never_passed_and_strict_fails_on_them() {
     assert!(
         not_evaluated
             .iter()
-            .any(|f| f["message"] == "not evaluated: no log `ConfigMgrSetup.log` was given (use --log)")
+            .any(|f| f["message"] == "not evaluated: no log `ConfigMgrSetup.log` given (use --log)")
+    );
+    assert!(
+        not_evaluated.iter().any(|f| f["message"]
+            == "not evaluated: no endpoint allowlist or probe results given (use --endpoints-allowlist)")
     );
     let mut strict = args.to_vec();
     strict.push("--strict");
