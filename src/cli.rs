@@ -158,6 +158,9 @@ pub enum RulesAction {
     List {
         #[command(flatten)]
         rules: RuleArgs,
+        /// human (one line a rule) or json (for scripts).
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
     },
     /// Everything about one rule, including its definition.
     Show {
@@ -166,6 +169,12 @@ pub enum RulesAction {
         #[command(flatten)]
         rules: RuleArgs,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Human,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -708,9 +717,13 @@ fn named(item: &str) -> Option<(&str, &str)> {
 }
 
 fn rules_command(args: RulesArgs, stdout: &mut dyn Write) -> Result<u8, Failure> {
-    let (RulesAction::List { rules } | RulesAction::Show { rules, .. }) = &args.action;
+    let (RulesAction::List { rules, .. } | RulesAction::Show { rules, .. }) = &args.action;
     let rule_set = load_rules(rules)?;
     match args.action {
+        RulesAction::List {
+            format: ListFormat::Json,
+            ..
+        } => stdout.write_all(report::json::render_rule_list(&rule_set).as_bytes())?,
         RulesAction::List { .. } => {
             let id_width = rule_set.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
             let kind_width = rule_set.rules.iter().map(|r| r.kind.len()).max().unwrap_or(0);

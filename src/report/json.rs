@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::finding::{Finding, Location, Outcome, Report, RuleStatus, Severity, SnapshotInfo};
+use crate::rules::RuleSet;
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
@@ -52,6 +53,45 @@ struct JsonError<'a> {
     #[serde(serialize_with = "crate::files::serialize_slash_path")]
     path: &'a str,
     message: &'a str,
+}
+
+/// One loaded rule, for `sitelint rules list --format json`.
+#[derive(Serialize)]
+struct ListedRule<'a> {
+    id: &'a str,
+    kind: &'a str,
+    severity: Severity,
+    title: &'a str,
+    description: String,
+    tags: &'a [String],
+    enabled: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    disabled_reason: Option<&'a str>,
+    /// `file:line` of the definition.
+    origin: &'a str,
+}
+
+/// The loaded rules, sorted by id, as a JSON array.
+pub fn render_rule_list(rule_set: &RuleSet) -> String {
+    let mut rules: Vec<ListedRule<'_>> = rule_set
+        .rules
+        .iter()
+        .map(|rule| ListedRule {
+            id: &rule.id,
+            kind: rule.kind,
+            severity: rule.severity,
+            title: &rule.title,
+            description: rule.check.describe(),
+            tags: &rule.tags,
+            enabled: rule.disabled.is_none(),
+            disabled_reason: rule.disabled.as_deref(),
+            origin: &rule.origin,
+        })
+        .collect();
+    rules.sort_by(|a, b| a.id.cmp(b.id));
+    let mut text = serde_json::to_string_pretty(&rules).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
 }
 
 pub fn render(report: &Report) -> String {

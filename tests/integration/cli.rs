@@ -355,3 +355,26 @@ fn every_argument_has_help_text() {
     let line = show.lines().find(|l| l.trim_start().starts_with("<ID>")).unwrap();
     assert!(line.contains("The rule's id"), "{show}");
 }
+
+#[test]
+fn rules_list_has_a_json_form_for_scripts() {
+    let out = sitelint(&["rules", "list", "--format", "json", "--rules", "examples/site-rules"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let rules = json(&out);
+    let rules = rules.as_array().unwrap();
+    assert_eq!(rules.len(), 14);
+    let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let mut sorted = ids.clone();
+    sorted.sort_unstable();
+    assert_eq!(ids, sorted);
+    let rule = rules.iter().find(|r| r["id"] == "setup-download-failed").unwrap();
+    assert_eq!(rule["kind"], "forbidden-log-pattern");
+    assert_eq!(rule["severity"], "error");
+    assert_eq!(rule["enabled"], true);
+    assert!(
+        rule["origin"]
+            .as_str()
+            .unwrap()
+            .contains("rules/configmgr-offline-servicing.yaml:")
+    );
+}
