@@ -30,6 +30,13 @@ use crate::text::visible;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Colour: auto (on a terminal, as NO_COLOR, CLICOLOR, CLICOLOR_FORCE, FORCE_COLOR and
+    /// TERM say), always, never.
+    #[arg(long, value_enum, global = true, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print less: the summary line of a check, nothing for a collect that went well.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -73,12 +80,6 @@ pub struct CheckArgs {
     /// Count a rule that could not be evaluated as a failure.
     #[arg(long)]
     pub strict: bool,
-    /// Colour the human report: auto (on a terminal, unless NO_COLOR is set), always, never.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
-    /// Print only the summary line in the human report.
-    #[arg(long, short)]
-    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -197,8 +198,9 @@ pub enum ColorChoice {
 pub struct Terminal {
     pub stdout_is_tty: bool,
     pub stderr_is_tty: bool,
-    /// `NO_COLOR` is set to a non-empty value.
-    pub no_color: bool,
+    /// What the environment asks of colour when `--color` is auto: `Never` for NO_COLOR,
+    /// CLICOLOR=0 or TERM=dumb, `Always` for CLICOLOR_FORCE or FORCE_COLOR, else `Auto`.
+    pub env_color: ColorChoice,
     /// The terminal acts on escape sequences (colours, erasing a line). A Windows console does
     /// only in virtual-terminal mode; where that cannot be turned on, output is plain text.
     pub escapes: bool,
@@ -229,22 +231,23 @@ fn stop_on_interrupt() -> &'static AtomicBool {
 }
 
 pub fn run(cli: Cli, terminal: Terminal, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Result<u8> {
-    let color_choice = match &cli.command {
-        Command::Check(args) => args.color,
-        Command::Collect(_) | Command::Rules(_) | Command::Completions { .. } | Command::Man => ColorChoice::Auto,
+    let color_choice = match cli.color {
+        ColorChoice::Auto => terminal.env_color,
+        chosen => chosen,
     };
+    let quiet = cli.quiet;
     let style_for = |tty: bool| human::Style {
         color: match color_choice {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => tty && !terminal.no_color && terminal.escapes,
+            ColorChoice::Auto => tty && terminal.escapes,
         },
         width: terminal.width,
         ascii: cfg!(windows) && !tty,
     };
     let result = match cli.command {
-        Command::Check(args) => check(args, style_for(terminal.stdout_is_tty), stdout, stderr),
-        Command::Collect(args) => collect(args, terminal, stdout, stderr),
+        Command::Check(args) => check(args, style_for(terminal.stdout_is_tty), quiet, stdout, stderr),
+        Command::Collect(args) => collect(args, terminal, quiet, stdout, stderr),
         Command::Rules(args) => rules_command(args, stdout),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "sitelint", stdout);
@@ -362,7 +365,13 @@ fn load_rules(args: &RuleArgs) -> Result<RuleSet, SetupError> {
     rules::load(&sources, &overrides)
 }
 
-fn check(args: CheckArgs, style: human::Style, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<u8, Failure> {
+fn check(
+    args: CheckArgs,
+    style: human::Style,
+    quiet: bool,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<u8, Failure> {
     let outputs = parse_formats(&args.formats)?;
     let mut rule_set = load_rules(&args.rules)?;
     rule_set.select(&args.select, &args.ignore)?;
@@ -388,7 +397,7 @@ fn check(args: CheckArgs, style: human::Style, stdout: &mut dyn Write, stderr: &
                 } else {
                     style
                 },
-                args.quiet,
+                quiet,
             ),
             Format::Json => report::json::render(&report),
             Format::Sarif => report::sarif::render(&report, &working_dir()?),
@@ -409,6 +418,7 @@ fn check(args: CheckArgs, style: human::Style, stdout: &mut dyn Write, stderr: &
 fn collect(
     args: CollectArgs,
     terminal: Terminal,
+    quiet: bool,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<u8, Failure> {
@@ -484,11 +494,13 @@ fn collect(
     for warning in &summary.warnings {
         writeln!(stderr, "warning: {}", visible(warning))?;
     }
-    writeln!(
-        stdout,
-        "{}",
-        visible(&describe_collected(&summary, &args.out, started.elapsed()))
-    )?;
+    if !quiet {
+        writeln!(
+            stdout,
+            "{}",
+            visible(&describe_collected(&summary, &args.out, started.elapsed()))
+        )?;
+    }
     Ok(EXIT_CLEAN)
 }
 

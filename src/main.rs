@@ -5,7 +5,7 @@ use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use sitelint::cli::{self, Cli, Terminal};
+use sitelint::cli::{self, Cli, ColorChoice, Terminal};
 
 /// A Windows console acts on escape sequences only once virtual-terminal mode is on (Windows
 /// 10 and later can; an old console host cannot).
@@ -19,17 +19,44 @@ fn terminal_acts_on_escapes() -> bool {
     true
 }
 
+/// What the environment asks of colour, in the order the conventions rank them: NO_COLOR
+/// (no-color.org) first, then the forcing variables, then CLICOLOR=0 and a dumb terminal.
+fn color_from_environment() -> ColorChoice {
+    let set = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let forced = |name: &str| set(name).is_some_and(|v| v != "0" && !v.eq_ignore_ascii_case("false"));
+    if set("NO_COLOR").is_some() {
+        ColorChoice::Never
+    } else if forced("CLICOLOR_FORCE") || forced("FORCE_COLOR") {
+        ColorChoice::Always
+    } else if set("CLICOLOR").as_deref() == Some("0") || set("TERM").as_deref() == Some("dumb") {
+        ColorChoice::Never
+    } else {
+        ColorChoice::Auto
+    }
+}
+
+/// `COLUMNS` when set, else the terminal's own width (stdout, then stderr), else 100.
+fn terminal_width() -> usize {
+    let from_env = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|&w| w > 0);
+    let from_terminal = || {
+        terminal_size::terminal_size_of(io::stdout())
+            .or_else(|| terminal_size::terminal_size_of(io::stderr()))
+            .map(|(terminal_size::Width(w), _)| usize::from(w))
+    };
+    from_env.or_else(from_terminal).unwrap_or(100)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let terminal = Terminal {
         stdout_is_tty: io::stdout().is_terminal(),
         stderr_is_tty: io::stderr().is_terminal(),
-        no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        env_color: color_from_environment(),
         escapes: terminal_acts_on_escapes(),
-        width: std::env::var("COLUMNS")
-            .ok()
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(100),
+        width: terminal_width(),
     };
     let mut stdout = io::stdout().lock();
     let mut stderr = io::stderr().lock();

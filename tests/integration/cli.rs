@@ -350,7 +350,7 @@ fn the_summary_counts_every_problem_and_says_how_many_are_shown() {
 fn every_argument_has_help_text() {
     let color = stdout(&sitelint(&["check", "--help"]));
     let line = color.lines().find(|l| l.trim_start().starts_with("--color")).unwrap();
-    assert!(line.contains("Colour the human report"), "{color}");
+    assert!(line.contains("Colour: auto (on a terminal"), "{color}");
     let show = stdout(&sitelint(&["rules", "show", "--help"]));
     let line = show.lines().find(|l| l.trim_start().starts_with("<ID>")).unwrap();
     assert!(line.contains("The rule's id"), "{show}");
@@ -377,4 +377,74 @@ fn rules_list_has_a_json_form_for_scripts() {
             .unwrap()
             .contains("rules/configmgr-offline-servicing.yaml:")
     );
+}
+
+#[test]
+fn colour_follows_the_terminal_conventions_and_the_global_flags() {
+    let run = |vars: &[(&str, &str)], args: &[&str]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_sitelint"));
+        command.args(args).current_dir(crate::root());
+        for name in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "FORCE_COLOR", "TERM"] {
+            command.env_remove(name);
+        }
+        command.envs(vars.iter().copied());
+        command.output().unwrap()
+    };
+    let check = ["check", "examples/snapshots/failed-download"];
+    let coloured = |out: &std::process::Output| stdout(out).contains('\x1b');
+    // Piped, so plain unless forced.
+    assert!(!coloured(&run(&[], &check)));
+    assert!(coloured(&run(&[("CLICOLOR_FORCE", "1")], &check)));
+    assert!(coloured(&run(&[("FORCE_COLOR", "1")], &check)));
+    assert!(!coloured(&run(&[("FORCE_COLOR", "0")], &check)));
+    assert!(!coloured(&run(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")], &check)));
+    // The flag wins over the environment, and is global: before or after the subcommand.
+    let mut never = check.to_vec();
+    never.extend(["--color", "never"]);
+    assert!(!coloured(&run(&[("CLICOLOR_FORCE", "1")], &never)));
+    assert!(coloured(&run(
+        &[],
+        &["--color", "always", "check", "examples/snapshots/failed-download"]
+    )));
+    assert_eq!(run(&[], &["rules", "list", "--color", "never"]).status.code(), Some(0));
+    // -q is global too: a quiet collect prints nothing on success.
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("snap");
+    let log = "examples/snapshots/failed-download/logs/ServiceConnectionTool.log";
+    let quiet = run(
+        &[],
+        &["collect", "-q", "--out", crate::path_str(&out_dir), "--log", log],
+    );
+    assert_eq!(quiet.status.code(), Some(0), "{}", stderr(&quiet));
+    assert!(stdout(&quiet).is_empty());
+    assert!(out_dir.join("snapshot.yaml").is_file());
+}
+
+/// `stty cols 60` in a real terminal (a pty from `script`), with no COLUMNS: the prose wraps
+/// at 60 columns. Code excerpts and the `rule (url)` line are not wrapped by design.
+#[cfg(unix)]
+#[test]
+fn the_width_comes_from_the_terminal() {
+    let binary = env!("CARGO_BIN_EXE_sitelint");
+    let out = std::process::Command::new("script")
+        .args([
+            "-qec",
+            &format!("stty rows 40 cols 60; {binary} check examples/snapshots/failed-download"),
+            "/dev/null",
+        ])
+        .current_dir(crate::root())
+        .env_remove("COLUMNS")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("script(1) from util-linux");
+    let text = stdout(&out);
+    let prose: Vec<&str> = text
+        .lines()
+        .map(|l| l.trim_end_matches('\r'))
+        .filter(|l| l.starts_with("  × ") || l.starts_with("  help: ") || l.starts_with("  │ "))
+        .collect();
+    assert!(prose.len() > 10, "{text}");
+    for line in prose {
+        assert!(line.chars().count() <= 60, "{} columns: {line}", line.chars().count());
+    }
 }

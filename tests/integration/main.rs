@@ -35,7 +35,12 @@ pub fn sitelint(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_sitelint"))
         .args(args)
         .current_dir(root())
+        // The reports must not depend on how the machine running the tests likes its colours.
         .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("FORCE_COLOR")
+        .env_remove("TERM")
         .env("COLUMNS", "100")
         .output()
         .expect("sitelint runs")
