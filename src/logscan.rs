@@ -419,21 +419,24 @@ fn excerpt(entry: &[u8], line_start: usize, whole: Range<usize>, line: u64) -> E
     if clip_left {
         text.push('…');
     }
-    text.push_str(&String::from_utf8_lossy(&entry[from..whole.start]));
+    // Carriage returns go before the highlight is measured: one in the middle of a line
+    // (`service.\r*ERROR`) used to shift the underline off the match.
+    let push = |text: &mut String, bytes: &[u8]| text.push_str(&String::from_utf8_lossy(bytes).replace('\r', ""));
+    push(&mut text, &entry[from..whole.start]);
     let start = text.len();
-    text.push_str(&String::from_utf8_lossy(&entry[whole.start..highlight_end]));
+    push(&mut text, &entry[whole.start..highlight_end]);
     if clipped_match {
         text.push('…');
     }
     let end = text.len();
     if !clipped_match {
-        text.push_str(&String::from_utf8_lossy(&entry[highlight_end..to.max(highlight_end)]));
+        push(&mut text, &entry[highlight_end..to.max(highlight_end)]);
     }
     if clip_right || (clipped_match && to < line_end) {
         text.push('…');
     }
     Excerpt {
-        text: text.replace('\r', ""),
+        text,
         first_line: line,
         highlight: start..end,
         label: entry_context(entry),
@@ -580,6 +583,22 @@ mod tests {
         assert!(m.excerpt.text.len() < 400, "{}", m.excerpt.text.len());
         assert_eq!(&m.excerpt.text[m.excerpt.highlight.clone()], "ERROR:Failed to download");
         assert!(m.excerpt.text.starts_with('…') && m.excerpt.text.ends_with('…'));
+    }
+
+    /// Found by the log_scan fuzz target: a lone CR before the match was removed from the
+    /// excerpt after the highlight was measured, so the underline slid off the match (or past
+    /// the end of the excerpt).
+    #[test]
+    fn a_lone_carriage_return_before_the_match_keeps_the_highlight_on_it() {
+        let q = query("ERROR:CAB does not contain");
+        let log = b"INFO: Connecting to service.\r*ERROR:CAB does not contain telemetry data.\r\n";
+        let m = &run(log, &[&q])[0].matches[0];
+        let excerpt = &m.excerpt;
+        assert_eq!(
+            excerpt.text,
+            "INFO: Connecting to service.*ERROR:CAB does not contain telemetry data."
+        );
+        assert_eq!(&excerpt.text[excerpt.highlight.clone()], "ERROR:CAB does not contain");
     }
 
     #[test]
