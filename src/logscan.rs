@@ -402,7 +402,10 @@ fn excerpt(entry: &[u8], line_start: usize, whole: Range<usize>, line: u64) -> E
     while to > from && matches!(entry[to - 1], b'\r' | b'\n') {
         to -= 1;
     }
-    let mut highlight_end = whole.end.min(to);
+    // A match may lie in the line end that is not shown (`\z` or `x?$` after a final CR):
+    // it is drawn as an empty mark where the shown line ends.
+    let whole = whole.start.min(to)..whole.end.min(to).max(whole.start.min(to));
+    let mut highlight_end = whole.end;
     let clipped_match = highlight_end - whole.start > EXCERPT_WIDTH;
     if clipped_match {
         highlight_end = char_floor(entry, whole.start + EXCERPT_WIDTH);
@@ -599,6 +602,20 @@ mod tests {
             "INFO: Connecting to service.*ERROR:CAB does not contain telemetry data."
         );
         assert_eq!(&excerpt.text[excerpt.highlight.clone()], "ERROR:CAB does not contain");
+    }
+
+    /// Found by the log_scan fuzz target: a match that starts in the line end the excerpt does
+    /// not show (`\z` after a final CR) made the highlight end before it began: an overflow,
+    /// and a slice panic in a release build, with no report written.
+    #[test]
+    fn a_match_in_the_hidden_line_end_is_marked_where_the_line_ends() {
+        for pattern in [r"\z", "x?$"] {
+            let q = query(pattern);
+            let results = run(b"INFO: Connecting to service\r", &[&q]);
+            let m = results[0].matches.last().expect("a match at the end");
+            assert_eq!(m.excerpt.text, "INFO: Connecting to service", "{pattern}");
+            assert_eq!(m.excerpt.highlight, 27..27, "{pattern}");
+        }
     }
 
     #[test]
