@@ -202,12 +202,14 @@ pub fn recover(out: &Path) -> Vec<String> {
     let mut notes = Vec::new();
     for run in files.runs() {
         let lock_path = files.lock(&run);
-        let lock = fs::OpenOptions::new().read(true).write(true).open(&lock_path);
-        if let Ok(lock) = &lock
-            && lock.try_lock().is_err()
-        {
-            continue;
-        }
+        // Cleared only when the run is known to be gone: its lock can be taken, or it has none
+        // (a run from before locks). A lock that cannot be opened (another user's) says nothing.
+        let lock = match fs::OpenOptions::new().read(true).write(true).open(&lock_path) {
+            Ok(lock) if lock.try_lock().is_err() => continue,
+            Ok(lock) => Some(lock),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(_) => continue,
+        };
         let (partial, old) = (files.partial(&run), files.old(&run));
         if partial.exists() && fs::remove_dir_all(&partial).is_ok() {
             notes.push(format!("removed {}, left by an interrupted collect", partial.display()));
