@@ -565,7 +565,7 @@ pub fn exit_code(report: &Report, fail_on: FailOn, strict: bool) -> u8 {
         FailOn::Note => Some(Severity::Note),
         FailOn::Never => None,
     };
-    let failed = report.findings.iter().any(|f| match f.outcome {
+    let failed = report.findings.iter().any(|f| match f.outcome() {
         Outcome::Fail => threshold.is_some_and(|t| f.severity >= t),
         Outcome::NotEvaluated => strict,
     });

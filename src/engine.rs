@@ -8,7 +8,7 @@ use crate::checks::{Emission, Input, SourceRef};
 use crate::console::{self, ConsoleExport};
 use crate::endpoints::{self, Endpoints};
 use crate::files;
-use crate::finding::{Finding, Location, Outcome, Report, RuleResult, RuleStatus, SourceError};
+use crate::finding::{Finding, Gap, Location, Outcome, Report, RuleResult, RuleStatus, SourceError};
 use crate::logscan::{self, LogQuery};
 use crate::rules::{Rule, RuleSet};
 use crate::snapshot::{Artifact, Snapshot, tree};
@@ -291,16 +291,20 @@ fn finding(rule: &Rule, emission: Emission, params: &crate::rules::fields::Param
         }
         _ => emission.message,
     };
+    let gap = (emission.outcome == Outcome::NotEvaluated).then(|| Gap {
+        whole_rule: false,
+        reason: message.clone(),
+    });
     Finding {
         rule_id: rule.id.clone(),
         severity: rule.severity,
-        outcome: emission.outcome,
         message,
         subject: emission.subject,
         location: Some(emission.location),
         excerpt: emission.excerpt,
         help: rule.help.clone(),
         url: rule.url.clone(),
+        gap,
     }
 }
 
@@ -308,12 +312,15 @@ fn not_evaluated(rule: &Rule, reason: &str, snapshot: &Snapshot) -> Finding {
     Finding {
         rule_id: rule.id.clone(),
         severity: rule.severity,
-        outcome: Outcome::NotEvaluated,
         message: format!("not evaluated: {reason}"),
         subject: rule.id.clone(),
         location: snapshot.manifest.as_ref().map(|m| Location::artifact(&m.display)),
         excerpt: None,
         help: rule.help.clone(),
         url: rule.url.clone(),
+        gap: Some(Gap {
+            whole_rule: true,
+            reason: reason.to_owned(),
+        }),
     }
 }

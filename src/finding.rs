@@ -117,7 +117,6 @@ pub struct Excerpt {
 pub struct Finding {
     pub rule_id: String,
     pub severity: Severity,
-    pub outcome: Outcome,
     /// What was expected and what was found.
     pub message: String,
     /// What the finding is about, stable across runs: a file path, captured values, a host.
@@ -126,13 +125,34 @@ pub struct Finding {
     pub excerpt: Option<Excerpt>,
     pub help: Option<String>,
     pub url: Option<String>,
+    /// What was left unchecked, and why; `None` for a failure.
+    pub gap: Option<Gap>,
+}
+
+/// Why a rule, or a part of one, was not evaluated. Renderers word it from these fields
+/// rather than from the finding's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gap {
+    /// The whole rule (its source is missing or unreadable), or only the part named in
+    /// the finding's subject (a wildcard endpoint with nothing to probe).
+    pub whole_rule: bool,
+    /// The reason in words: "no log `ConfigMgrSetup.log` given (use --log)".
+    pub reason: String,
 }
 
 impl Finding {
+    pub fn outcome(&self) -> Outcome {
+        if self.gap.is_some() {
+            Outcome::NotEvaluated
+        } else {
+            Outcome::Fail
+        }
+    }
+
     /// The order reports use: by place, then rule, so output is the same on every run.
     pub fn sort_key(&self) -> impl Ord + '_ {
         (
-            self.outcome,
+            self.outcome(),
             self.location.as_ref().map(|l| (&l.path, l.line, l.column)),
             &self.rule_id,
             &self.subject,
@@ -211,7 +231,7 @@ pub struct Totals {
 impl Report {
     pub fn totals(&self) -> Totals {
         let mut totals = Totals::default();
-        for finding in self.findings.iter().filter(|f| f.outcome == Outcome::Fail) {
+        for finding in self.findings.iter().filter(|f| f.outcome() == Outcome::Fail) {
             match finding.severity {
                 Severity::Error => totals.errors += 1,
                 Severity::Warning => totals.warnings += 1,

@@ -1,5 +1,7 @@
-//! The report for a person at a terminal: one miette diagnostic per finding, with the log
-//! excerpt and the match underlined, then a one-line summary.
+//! The report for a person at a terminal: one miette diagnostic per failure, with the log
+//! excerpt and the match underlined, then the rules not evaluated in one compact block (a
+//! check of one source should not bury its result under a diagnostic per rule it could not
+//! run), then a one-line summary.
 
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
@@ -10,7 +12,7 @@ use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, Mi
 use crate::diag::read_named_span;
 
 use crate::files::native_path;
-use crate::finding::{Finding, Outcome, Report, Severity, Totals};
+use crate::finding::{Finding, Report, Severity, Totals};
 use crate::text::{VisibleText, visible};
 
 #[derive(Debug, Clone, Copy)]
@@ -48,10 +50,11 @@ pub fn render_diagnostic(diagnostic: &dyn Diagnostic, style: Style) -> String {
 pub fn render(report: &Report, style: Style, quiet: bool) -> String {
     let mut out = String::new();
     if !quiet {
-        for finding in &report.findings {
+        for finding in report.findings.iter().filter(|f| f.gap.is_none()) {
             out.push_str(&render_diagnostic(&FindingDiagnostic::new(finding), style));
             out.push('\n');
         }
+        out.push_str(&not_evaluated_block(report));
         for rule in report.rules.iter().filter(|r| r.omitted > 0) {
             let _ = writeln!(
                 out,
@@ -69,6 +72,26 @@ pub fn render(report: &Report, style: Style, quiet: bool) -> String {
     out.push_str(&summary(report.totals()));
     out.push('\n');
     out
+}
+
+/// One line per rule, or part of a rule, that was not evaluated, with the reason (which names
+/// the source it lacks), ids aligned.
+fn not_evaluated_block(report: &Report) -> String {
+    let gaps: Vec<(&str, &str)> = report
+        .findings
+        .iter()
+        .filter_map(|f| Some((f.rule_id.as_str(), f.gap.as_ref()?.reason.as_str())))
+        .collect();
+    if gaps.is_empty() {
+        return String::new();
+    }
+    let width = gaps.iter().map(|(id, _)| id.chars().count()).max().unwrap_or(0);
+    let mut block = String::from("not evaluated:\n");
+    for (id, reason) in gaps {
+        let _ = writeln!(block, "  {id:<width$}  {}", visible(reason));
+    }
+    block.push('\n');
+    block
 }
 
 /// `2 errors, 1 warning, 1 rule not evaluated, 31 rules passed`.
@@ -95,7 +118,7 @@ pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// Adapts a [`Finding`] to miette. Everything that came from an input (the message with its
+/// Adapts a failure to miette. Everything that came from an input (the message with its
 /// captured values, the path, the excerpt and its label) is shown with control characters
 /// made visible: a log line must not be able to clear the screen or retitle the window.
 struct FindingDiagnostic<'a> {
@@ -158,17 +181,14 @@ impl Diagnostic for FindingDiagnostic<'_> {
     }
 
     fn severity(&self) -> Option<miette::Severity> {
-        Some(match (self.finding.outcome, self.finding.severity) {
-            (Outcome::NotEvaluated, _) | (Outcome::Fail, Severity::Note) => miette::Severity::Advice,
-            (Outcome::Fail, Severity::Warning) => miette::Severity::Warning,
-            (Outcome::Fail, Severity::Error) => miette::Severity::Error,
+        Some(match self.finding.severity {
+            Severity::Note => miette::Severity::Advice,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Error => miette::Severity::Error,
         })
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        if self.finding.outcome == Outcome::NotEvaluated {
-            return None;
-        }
         self.finding
             .help
             .as_deref()
@@ -176,9 +196,6 @@ impl Diagnostic for FindingDiagnostic<'_> {
     }
 
     fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        if self.finding.outcome == Outcome::NotEvaluated {
-            return None;
-        }
         self.finding
             .url
             .as_deref()

@@ -135,7 +135,7 @@ fn json_finding(f: &Finding) -> JsonFinding<'_> {
     JsonFinding {
         rule_id: &f.rule_id,
         severity: f.severity,
-        outcome: f.outcome,
+        outcome: f.outcome(),
         message: &f.message,
         subject: &f.subject,
         location: f.location.as_ref(),

@@ -50,13 +50,11 @@ pub fn render(report: &Report, working_dir: &Path) -> String {
         .collect();
 
     let mut notifications = Vec::new();
-    for finding in report.findings.iter().filter(|f| f.outcome == Outcome::NotEvaluated) {
-        let text = match finding.message.strip_prefix("not evaluated: ") {
-            Some(reason) => format!("Rule {} was not evaluated: {reason}", finding.rule_id),
-            None => format!(
-                "Rule {} was evaluated only in part: {}",
-                finding.rule_id, finding.message
-            ),
+    for (finding, gap) in report.findings.iter().filter_map(|f| Some((f, f.gap.as_ref()?))) {
+        let text = if gap.whole_rule {
+            format!("Rule {} was not evaluated: {}", finding.rule_id, gap.reason)
+        } else {
+            format!("Rule {} was evaluated only in part: {}", finding.rule_id, gap.reason)
         };
         let mut note = notification(NOT_EVALUATED, "warning", &text);
         note["associatedRule"] = json!({"id": finding.rule_id, "index": rule_index[finding.rule_id.as_str()]});
@@ -120,7 +118,7 @@ fn cap_results(report: &Report) -> (Vec<&Finding>, BTreeMap<&str, u64>) {
     let mut failures: Vec<(usize, &Finding)> = report
         .findings
         .iter()
-        .filter(|f| f.outcome == Outcome::Fail)
+        .filter(|f| f.outcome() == Outcome::Fail)
         .enumerate()
         .collect();
     let mut capped: BTreeMap<&str, u64> = BTreeMap::new();
@@ -535,7 +533,7 @@ mod tests {
         Finding {
             rule_id: rule_id.to_owned(),
             severity,
-            outcome: Outcome::Fail,
+            gap: None,
             message: format!("problem {n}"),
             subject: format!("file {n}"),
             location: Some(Location::at_line("logs/a.log", n as u64 + 1)),

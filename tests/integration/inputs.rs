@@ -165,3 +165,33 @@ fn a_log_of_one_40_mb_line_and_multi_line_cmtrace_records() {
     assert!(text.contains("setupdl · 12-17-2024 15:10:23.450+300"), "{text}");
     assert!(text.contains("setup.log:3:1]"), "{text}");
 }
+
+/// README step 4: a check of the console export alone shows its one result first and the
+/// rules it could not run in one block, not as a diagnostic each.
+#[test]
+fn rules_not_evaluated_are_listed_in_one_block_after_the_findings() {
+    let out = sitelint(&[
+        "check",
+        "--console-updates",
+        "examples/snapshots/failed-download/console/updates.json",
+        "--set",
+        "target_version=2409",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    let diagnostic = text.find("target-version-not-ready").expect("the failure is shown");
+    let block = text.find("not evaluated:\n").expect("one block of rules not evaluated");
+    assert!(diagnostic < block, "{text}");
+    let listed: Vec<&str> = text[block..].lines().skip(1).take_while(|l| !l.is_empty()).collect();
+    assert_eq!(listed.len(), 11, "{text}");
+    assert!(
+        listed.contains(&"  setup-download-failed               no log `ConfigMgrSetup.log` given (use --log)"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("not evaluated").count(),
+        2,
+        "the block and the summary only: {text}"
+    );
+    assert!(text.ends_with("1 error, 0 warnings, 11 rules not evaluated, 0 rules passed\n"));
+}
