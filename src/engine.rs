@@ -5,12 +5,12 @@
 use std::collections::BTreeMap;
 
 use crate::checks::{Emission, Input, SourceRef};
-use crate::console::{self, ConsoleExport};
-use crate::endpoints::{self, Endpoints};
 use crate::files;
 use crate::finding::{Finding, Gap, Location, Outcome, Report, RuleResult, RuleStatus, SourceError};
-use crate::logscan::{self, LogQuery};
 use crate::rules::{Rule, RuleSet};
+use crate::snapshot::console::{self, ConsoleExport};
+use crate::snapshot::endpoints::{self, Endpoints};
+use crate::snapshot::log::{self, LogQuery};
 use crate::snapshot::{Artifact, Snapshot, tree};
 
 /// What became of one rule before it is written into the report.
@@ -143,7 +143,7 @@ fn evaluate_logs(
                 files::open_regular(&artifact.path)
                     .and_then(|(file, size)| {
                         let whole = Location::whole(&artifact.display, size);
-                        logscan::scan(file, &queries).map(|results| (whole, results))
+                        log::scan(file, &queries).map(|results| (whole, results))
                     })
                     .map_err(|e| unreadable(errors, artifact, &e.to_string()))
             }
@@ -262,7 +262,7 @@ fn read_text(artifact: &Artifact, errors: &mut Vec<SourceError>) -> Result<(Stri
     files::read_limited(&artifact.path, files::WHOLE_FILE_LIMIT)
         .map(|bytes| {
             let location = Location::whole(&artifact.display, bytes.len() as u64);
-            (crate::text::decode(&bytes), location)
+            (crate::document::text::decode(&bytes), location)
         })
         .map_err(|e| unreadable(errors, artifact, &e.to_string()))
 }
@@ -278,7 +278,7 @@ fn unreadable(errors: &mut Vec<SourceError>, artifact: &Artifact, why: &str) -> 
     message
 }
 
-fn finding(rule: &Rule, emission: Emission, params: &crate::rules::fields::Params) -> Finding {
+fn finding(rule: &Rule, emission: Emission, params: &crate::document::fields::Params) -> Finding {
     let message = match &rule.message {
         // A rule's message says what failed; a part left unchecked says why in its own words.
         Some(template) if emission.outcome == Outcome::Fail => {

@@ -4,5 +4,8 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = sitelint::config::parse(std::path::Path::new("sitelint.yaml"), sitelint::text::decode(data));
+    let _ = sitelint::rules::config::parse(
+        std::path::Path::new("sitelint.yaml"),
+        sitelint::document::text::decode(data),
+    );
 });

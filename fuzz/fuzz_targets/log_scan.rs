@@ -7,8 +7,8 @@ use std::io::{self, Read};
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use sitelint::logscan::{self, LogQuery, Pattern, Scope};
-use sitelint::text::VisibleText;
+use sitelint::document::text::VisibleText;
+use sitelint::snapshot::log::{self, LogQuery, Pattern, Scope};
 
 /// Hands out the input in pieces whose sizes come from the input itself.
 struct Chunked<'a> {
@@ -66,7 +66,7 @@ fuzz_target!(|data: &[u8]| {
             sizes,
             turn: 0,
         };
-        let Ok(results) = logscan::scan(reader, queries) else {
+        let Ok(results) = log::scan(reader, queries) else {
             return;
         };
         for result in &results {

@@ -7,7 +7,9 @@ use std::path::Path;
 
 fuzz_target!(|data: &[u8]| {
     let root = Path::new("/nonexistent/sitelint-fuzz-snapshot");
-    if let Ok(snapshot) = sitelint::snapshot::manifest::parse(root, "snapshot.yaml", sitelint::text::decode(data)) {
+    if let Ok(snapshot) =
+        sitelint::snapshot::manifest::parse(root, "snapshot.yaml", sitelint::document::text::decode(data))
+    {
         // Whatever it names stays inside the snapshot.
         for artifact in snapshot.artifacts().filter(|a| a.display != "snapshot.yaml") {
             assert!(

@@ -7,7 +7,7 @@ use sitelint::rules::{self, RuleSource};
 fuzz_target!(|data: &[u8]| {
     let source = RuleSource {
         name: "fuzz.yaml".to_owned(),
-        text: sitelint::text::decode(data),
+        text: sitelint::document::text::decode(data),
     };
     let _ = rules::load(&[source], &[]);
 });

@@ -10,8 +10,8 @@
 //!   message takes a named capture; `{log}`, `{match}` and `{line}` are built in.
 
 use super::{Check, Emission, Input, LogTarget, SourceRef};
+use crate::document::fields::Fields;
 use crate::finding::{Location, Outcome};
-use crate::rules::fields::Fields;
 
 #[derive(Debug)]
 struct ForbiddenLogPattern {

@@ -10,15 +10,18 @@ mod required_log_pattern;
 mod required_update_version;
 mod zero_byte_files;
 
+pub mod hresult;
+pub mod template;
+
 use std::fmt;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
-use crate::console::ConsoleExport;
-use crate::endpoints::{Endpoints, Required};
+use crate::document::fields::{Fields, Sp};
 use crate::finding::{Excerpt, Location, Outcome};
-use crate::logscan::{LogQuery, QueryResult, Scope};
-use crate::rules::fields::{Fields, Sp};
+use crate::snapshot::console::ConsoleExport;
+use crate::snapshot::endpoints::{Endpoints, Required};
+use crate::snapshot::log::{LogQuery, QueryResult, Scope};
 use crate::snapshot::tree::Tree;
 
 /// A rule kind: its name in rule files and how to compile a rule of that kind.

@@ -10,9 +10,9 @@
 //!   `{endpoint}`, `{why}` (the allowlist does not allow it, its probe failed: ...).
 
 use super::{Check, Emission, Input, SourceRef};
-use crate::endpoints::{Coverage, HostPattern, Required};
+use crate::document::fields::{Fields, scalar_text};
 use crate::finding::Outcome;
-use crate::rules::fields::{Fields, scalar_text};
+use crate::snapshot::endpoints::{Coverage, HostPattern, Required};
 
 #[derive(Debug)]
 struct RequiredEndpoints {

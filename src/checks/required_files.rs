@@ -7,8 +7,8 @@
 //!   `{tree}`, `{count}`, `{min_count}`.
 
 use super::{Check, Emission, Input, SourceRef, TreeFilter};
+use crate::document::fields::Fields;
 use crate::finding::Outcome;
-use crate::rules::fields::Fields;
 
 #[derive(Debug)]
 struct RequiredFiles {

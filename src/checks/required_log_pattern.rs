@@ -10,9 +10,9 @@
 //!   `forbidden-log-pattern`. Built-in values: `{log}`, `{pattern}`, `{count}`, `{min_count}`.
 
 use super::{Check, Emission, Input, LogTarget, SourceRef};
+use crate::document::fields::Fields;
 use crate::finding::Outcome;
-use crate::logscan::Scope;
-use crate::rules::fields::Fields;
+use crate::snapshot::log::Scope;
 
 #[derive(Debug)]
 struct RequiredLogPattern {

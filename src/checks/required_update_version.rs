@@ -10,9 +10,9 @@
 //!   install and every later good state). Built-in values: `{version}`, `{state}`.
 
 use super::{Check, Emission, Input, SourceRef};
-use crate::console::{describe_state, state_code};
+use crate::document::fields::Fields;
 use crate::finding::Outcome;
-use crate::rules::fields::Fields;
+use crate::snapshot::console::{describe_state, state_code};
 
 const DEFAULT_STATES: &[&str] = &[
     "ready-to-install",
@@ -41,8 +41,8 @@ pub(super) fn compile(f: &mut Fields<'_, '_>) -> Option<Box<dyn Check>> {
                 match state_code(&name.value) {
                     Some(code) => codes.push(code),
                     None => {
-                        let names: Vec<&str> = crate::console::STATES.iter().map(|(n, _)| *n).collect();
-                        let help = match crate::diag::did_you_mean(&name.value, names.iter().copied()) {
+                        let names: Vec<&str> = crate::snapshot::console::STATES.iter().map(|(n, _)| *n).collect();
+                        let help = match crate::document::diag::did_you_mean(&name.value, names.iter().copied()) {
                             Some(close) => format!("did you mean `{close}`?"),
                             None => format!("use a numeric State code or one of: {}", names.join(", ")),
                         };

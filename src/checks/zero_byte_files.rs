@@ -8,8 +8,8 @@
 //! - **Options**: `include`, `exclude` (globs). Built-in values: `{path}`, `{tree}`.
 
 use super::{Check, Emission, Input, SourceRef, TreeFilter};
+use crate::document::fields::Fields;
 use crate::finding::{MAX_FINDINGS_PER_RULE, Outcome};
-use crate::rules::fields::Fields;
 
 #[derive(Debug)]
 struct ZeroByteFiles {

@@ -9,11 +9,11 @@ use std::ops::Range;
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, SourceCode, SpanContents};
 
-use crate::diag::read_named_span;
+use crate::document::diag::read_named_span;
 
+use crate::document::text::{VisibleText, visible};
 use crate::files::native_path;
 use crate::finding::{Finding, Report, Severity, Totals};
-use crate::text::{VisibleText, visible};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Style {

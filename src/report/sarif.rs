@@ -231,7 +231,7 @@ pub fn fingerprint(rule_id: &str, subject: &str) -> String {
         .chain_update([0])
         .chain_update(subject.as_bytes())
         .finalize();
-    crate::text::hex(&digest[..16])
+    crate::document::text::hex(&digest[..16])
 }
 
 fn notification(descriptor: &str, level: &str, text: &str) -> Value {

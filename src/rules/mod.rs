@@ -2,19 +2,19 @@
 //! is collected (with its file, line and column) before the run gives up, so an author fixes
 //! a file in one pass instead of one error per run.
 
-pub mod fields;
+pub mod config;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::checks::template::Template;
 use crate::checks::{Check, KINDS};
-use crate::diag::{Problem, SetupError, SourceFile, did_you_mean};
+use crate::document::diag::{Problem, SetupError, SourceFile, did_you_mean};
+use crate::document::fields::{Fields, Params, scalar_text};
+use crate::document::yaml::{self, Node, Value};
 use crate::finding::Severity;
-use crate::template::Template;
-use crate::yaml::{self, Node, Value};
-use fields::{Fields, Params, scalar_text};
 
 /// The default ruleset, embedded so that `sitelint check SNAPSHOT` works anywhere.
 const DEFAULT_RULESET: (&str, &str) = (
@@ -42,7 +42,7 @@ pub fn read_sources(path: &Path) -> Result<Vec<RuleSource>, SetupError> {
         crate::files::read_limited(file, crate::files::WHOLE_FILE_LIMIT)
             .map(|bytes| RuleSource {
                 name: file.display().to_string(),
-                text: crate::text::decode(&bytes),
+                text: crate::document::text::decode(&bytes),
             })
             .map_err(|e| SetupError::message(format!("cannot read rule file {}: {e}", file.display())))
     };
@@ -454,8 +454,8 @@ impl RuleSet {
 
     /// Every endpoint the enabled rules require, once each (by host pattern and port), for
     /// `collect --probe-endpoints`.
-    pub fn required_endpoints(&self) -> Vec<crate::endpoints::Required> {
-        let mut all: Vec<crate::endpoints::Required> = Vec::new();
+    pub fn required_endpoints(&self) -> Vec<crate::snapshot::endpoints::Required> {
+        let mut all: Vec<crate::snapshot::endpoints::Required> = Vec::new();
         for rule in self.rules.iter().filter(|r| r.disabled.is_none()) {
             let crate::checks::SourceRef::Endpoints(required) = rule.check.source() else {
                 continue;

@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use super::tree::{relative_path, stays_inside};
 use super::{Artifact, Snapshot, TreeSource};
-use crate::diag::{Problem, SetupError, SourceFile};
+use crate::document::diag::{Problem, SetupError, SourceFile};
+use crate::document::fields::{Fields, Params, Sp};
+use crate::document::yaml::{self, Node, Value};
 use crate::finding::SnapshotInfo;
-use crate::rules::fields::{Fields, Params, Sp};
-use crate::yaml::{self, Node, Value};
 
 pub const MANIFEST_NAME: &str = "snapshot.yaml";
 
@@ -47,7 +47,11 @@ pub fn load(given: &Path) -> Result<Snapshot, SetupError> {
     }
     let bytes = crate::files::read_limited(&manifest_path, crate::files::WHOLE_FILE_LIMIT)
         .map_err(|e| SetupError::with_help(format!("cannot read snapshot {}: {e}", manifest_path.display()), help))?;
-    parse(&root, &manifest_path.display().to_string(), crate::text::decode(&bytes))
+    parse(
+        &root,
+        &manifest_path.display().to_string(),
+        crate::document::text::decode(&bytes),
+    )
 }
 
 /// Reads a manifest's text, named `display`, for the snapshot directory `root`.

@@ -2,6 +2,9 @@
 //! named one by one on the command line (`--updatepack`, `--log`, ...). Both become a
 //! [`Snapshot`], so the engine never knows which it was given.
 
+pub mod console;
+pub mod endpoints;
+pub mod log;
 pub mod manifest;
 pub mod tree;
 

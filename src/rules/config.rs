@@ -10,10 +10,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::diag::{Problem, SetupError, SourceFile};
-use crate::rules::fields::{Fields, Params, scalar_text};
+use crate::document::diag::{Problem, SetupError, SourceFile};
+use crate::document::fields::{Fields, Params, scalar_text};
+use crate::document::yaml::{self, Value};
 use crate::rules::{ParamOrigin, ParamOverride};
-use crate::yaml::{self, Value};
 
 #[derive(Debug, Default)]
 pub struct Config {
@@ -24,7 +24,7 @@ pub struct Config {
 pub fn load(path: &Path) -> Result<Config, SetupError> {
     let bytes = crate::files::read_limited(path, crate::files::WHOLE_FILE_LIMIT)
         .map_err(|e| SetupError::message(format!("cannot read config {}: {e}", path.display())))?;
-    parse(path, crate::text::decode(&bytes))
+    parse(path, crate::document::text::decode(&bytes))
 }
 
 /// Reads a config's text; `path` names it and anchors the relative paths in it.

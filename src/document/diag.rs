@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use miette::{Diagnostic, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SpanContents};
 
-use crate::text::{VisibleText, visible};
+use crate::document::text::{VisibleText, visible};
 
 /// A file the user wrote, kept whole so diagnostics can quote it.
 #[derive(Debug)]

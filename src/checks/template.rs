@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::hresult;
+use crate::checks::hresult;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Template {

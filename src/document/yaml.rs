@@ -138,9 +138,11 @@ impl<'a> LineIndex<'a> {
 }
 
 /// Parses a user's file, turning a syntax error into a [`Problem`] at its place.
-pub fn parse_file(file: &std::sync::Arc<crate::diag::SourceFile>) -> Result<Node, crate::diag::Problem> {
+pub fn parse_file(
+    file: &std::sync::Arc<crate::document::diag::SourceFile>,
+) -> Result<Node, crate::document::diag::Problem> {
     parse(&file.text).map_err(|e| {
-        crate::diag::Problem::new(file, e.offset..e.offset, format!("invalid YAML: {}", e.message), "here")
+        crate::document::diag::Problem::new(file, e.offset..e.offset, format!("invalid YAML: {}", e.message), "here")
     })
 }
 

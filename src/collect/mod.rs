@@ -4,6 +4,8 @@
 //! snapshot is built in a temporary directory beside the target and renamed into place, so an
 //! interrupted run never leaves a half snapshot where a whole one is expected.
 
+pub mod probe;
+
 use std::fmt::Write as _;
 use std::fs;
 use std::io::{self, BufWriter, Read, Write};
@@ -14,10 +16,10 @@ use std::time::SystemTime;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::diag::SetupError;
-use crate::endpoints::{Probe, Required};
+use crate::document::diag::SetupError;
 use crate::files;
-use crate::probe;
+use crate::snapshot::endpoints::{Probe, Required};
+
 use crate::snapshot::manifest::MANIFEST_NAME;
 use crate::snapshot::tree::{self, Tree};
 use crate::snapshot::{Artifact, Snapshot, TreeSource};
@@ -473,7 +475,7 @@ fn sha256(path: &Path, buffer: &mut [u8], options: &Options<'_>, progress: &dyn 
         hasher.update(&buffer[..read]);
         progress.advance(read as u64);
     }
-    Ok(crate::text::hex(&hasher.finalize()))
+    Ok(crate::document::text::hex(&hasher.finalize()))
 }
 
 /// Copies a source as it was when the copy began: a log that keeps growing (the tool is still

@@ -15,8 +15,8 @@ use regex::bytes::Regex;
 use regex_automata::meta;
 use regex_syntax::ast::{Ast, RepetitionKind, RepetitionRange};
 
+use crate::document::text::Utf8Reader;
 use crate::finding::{Excerpt, MAX_FINDINGS_PER_RULE as MAX_KEPT_MATCHES};
-use crate::text::Utf8Reader;
 
 /// How much is read at a time.
 const CHUNK: usize = 1 << 20;

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
 
-use crate::diag::{Problem, SourceFile, did_you_mean};
-use crate::logscan::Pattern;
-use crate::template::Template;
-use crate::yaml::{Node, Value};
+use crate::checks::template::Template;
+use crate::document::diag::{Problem, SourceFile, did_you_mean};
+use crate::document::yaml::{Node, Value};
+use crate::snapshot::log::Pattern;
 
 /// Ruleset parameters by name, after `--config` and `--set` overrides.
 pub type Params = BTreeMap<String, String>;
@@ -259,14 +259,14 @@ impl<'n, 'c> Fields<'n, 'c> {
 
     /// Compiles a regex, reporting the regex crate's own explanation at the value.
     pub fn pattern(&mut self, text: &Sp<String>) -> Option<Pattern> {
-        if let Some(oversized) = crate::logscan::oversized_repetition(&text.value) {
+        if let Some(oversized) = crate::snapshot::log::oversized_repetition(&text.value) {
             let span = self.inner_span(text, oversized.span);
             self.problem_with_help(
                 span,
                 format!(
                     "this repetition stands for {} characters, more than the {} a pattern may repeat",
                     oversized.expands_to,
-                    crate::logscan::MAX_REPETITION
+                    crate::snapshot::log::MAX_REPETITION
                 ),
                 "repeated too often",
                 "a long counted repetition makes the log scan crawl; match a shorter run, or an open one such as `a{100,}`",

@@ -13,13 +13,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::diag::SetupError;
+use crate::document::diag::SetupError;
+use crate::document::text::visible;
 use crate::finding::{Outcome, Report, Severity};
 use crate::report::human::{self, plural};
 use crate::report::{self, Format};
 use crate::rules::{self, ParamOrigin, ParamOverride, RuleSet};
 use crate::snapshot::{self, Artifact, Snapshot, TreeSource};
-use crate::text::visible;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -331,7 +331,7 @@ fn load_rules(args: &RuleArgs) -> Result<RuleSet, SetupError> {
     let config = args
         .config
         .as_deref()
-        .map(crate::config::load)
+        .map(crate::rules::config::load)
         .transpose()?
         .unwrap_or_default();
     let mut sources = if args.no_default_rules {
@@ -432,11 +432,11 @@ fn collect(
     }
     let snapshot = live_snapshot(&args.sources)?;
     let probes = if args.probe_endpoints {
-        let password = std::env::var(crate::probe::PASSWORD_VARIABLE).ok();
+        let password = std::env::var(crate::collect::probe::PASSWORD_VARIABLE).ok();
         let proxy = args
             .proxy
             .as_deref()
-            .map(|url| crate::probe::Proxy::parse(url, args.proxy_user.as_deref(), password))
+            .map(|url| crate::collect::probe::Proxy::parse(url, args.proxy_user.as_deref(), password))
             .transpose()
             .map_err(SetupError::message)?;
         if !(args.timeout > 0.0 && args.timeout <= 600.0) {
@@ -445,7 +445,7 @@ fn collect(
             );
         }
         let rule_set = load_rules(&args.rules)?;
-        let settings = crate::probe::Settings {
+        let settings = crate::collect::probe::Settings {
             proxy,
             timeout: std::time::Duration::from_secs_f64(args.timeout),
         };
@@ -636,7 +636,7 @@ fn unread_sources(rule_set: &RuleSet, snapshot: &Snapshot) -> Vec<String> {
             [one] => format!("the rules read the {kind} {one}"),
             names => format!("the rules read the {kind}s {}", names.join(", ")),
         };
-        let hint = crate::diag::did_you_mean(name, read.iter().copied())
+        let hint = crate::document::diag::did_you_mean(name, read.iter().copied())
             .map(|close| format!("; did you mean `{close}` ({flag} {close}=...)?"))
             .unwrap_or_default();
         Some(format!("no rule reads {kind} `{name}`: {expected}{hint}"))
@@ -755,7 +755,8 @@ fn rules_command(args: RulesArgs, stdout: &mut dyn Write) -> Result<u8, Failure>
         }
         RulesAction::Show { id, .. } => {
             let Some(rule) = rule_set.get(&id) else {
-                let help = match crate::diag::did_you_mean(&id, rule_set.rules.iter().map(|r| r.id.as_str())) {
+                let help = match crate::document::diag::did_you_mean(&id, rule_set.rules.iter().map(|r| r.id.as_str()))
+                {
                     Some(close) => format!("did you mean `{close}`?"),
                     None => "`sitelint rules list` shows the loaded rules".to_owned(),
                 };

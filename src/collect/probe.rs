@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::endpoints::{Probe, Required};
+use crate::snapshot::endpoints::{Probe, Required};
 
 /// The environment variable that holds the proxy password: never a flag, so it stays out of
 /// shell history, process lists and the snapshot.
