@@ -278,7 +278,7 @@ fn unreadable(errors: &mut Vec<SourceError>, artifact: &Artifact, why: &str) -> 
     message
 }
 
-fn finding(rule: &Rule, emission: Emission, params: &crate::document::fields::Params) -> Finding {
+fn finding(rule: &Rule, emission: Emission, params: &crate::checks::Params) -> Finding {
     let message = match &rule.message {
         // A rule's message says what failed; a part left unchecked says why in its own words.
         Some(template) if emission.outcome == Outcome::Fail => {

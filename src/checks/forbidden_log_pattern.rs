@@ -9,8 +9,7 @@
 //! - **Options**: `scope: whole-log | last-run` with `run-start: REGEX`. `{name}` in the
 //!   message takes a named capture; `{log}`, `{match}` and `{line}` are built in.
 
-use super::{Check, Emission, Input, LogTarget, SourceRef};
-use crate::document::fields::Fields;
+use super::{Check, Context, Emission, Input, LogTarget, SourceRef};
 use crate::finding::{Location, Outcome};
 
 #[derive(Debug)]
@@ -18,7 +17,7 @@ struct ForbiddenLogPattern {
     target: LogTarget,
 }
 
-pub(super) fn compile(f: &mut Fields<'_, '_>) -> Option<Box<dyn Check>> {
+pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
     Some(Box::new(ForbiddenLogPattern {
         target: LogTarget::read(f)?,
     }))

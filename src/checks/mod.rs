@@ -10,14 +10,17 @@ mod required_log_pattern;
 mod required_update_version;
 mod zero_byte_files;
 
+pub mod context;
 pub mod hresult;
 pub mod template;
 
+pub use context::{Context, Params};
+
 use std::fmt;
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::GlobSet;
 
-use crate::document::fields::{Fields, Sp};
+use crate::document::fields::Sp;
 use crate::finding::{Excerpt, Location, Outcome};
 use crate::snapshot::console::ConsoleExport;
 use crate::snapshot::endpoints::{Endpoints, Required};
@@ -28,7 +31,7 @@ use crate::snapshot::tree::Tree;
 pub struct Kind {
     pub name: &'static str,
     /// Reads the kind's own fields; `None` after recording problems.
-    pub compile: fn(&mut Fields<'_, '_>) -> Option<Box<dyn Check>>,
+    pub compile: fn(&mut Context<'_, '_>) -> Option<Box<dyn Check>>,
 }
 
 /// Every rule kind sitelint knows, in the order the docs list them.
@@ -129,7 +132,7 @@ impl LogTarget {
         }
     }
 
-    pub fn read(f: &mut Fields<'_, '_>) -> Option<LogTarget> {
+    pub fn read(f: &mut Context<'_, '_>) -> Option<LogTarget> {
         let log = f.required_string(
             "log",
             "name a log of the snapshot, e.g. `log: ServiceConnectionTool.log`",
@@ -201,7 +204,7 @@ pub struct TreeFilter {
 }
 
 impl TreeFilter {
-    pub fn read(f: &mut Fields<'_, '_>, include_required: bool) -> Option<TreeFilter> {
+    pub fn read(f: &mut Context<'_, '_>, include_required: bool) -> Option<TreeFilter> {
         let tree = f.required_string("tree", "name a tree of the snapshot, e.g. `tree: updatepack`");
         let include = if include_required {
             f.strings("include").or_else(|| {
@@ -223,8 +226,8 @@ impl TreeFilter {
                 span: 0..0,
             });
         }
-        let include_set = glob_set(f, &include);
-        let exclude_set = glob_set(f, &exclude);
+        let include_set = f.globs(&include);
+        let exclude_set = f.globs(&exclude);
         Some(TreeFilter {
             tree,
             include: include.into_iter().map(|g| g.value).collect(),
@@ -246,52 +249,4 @@ impl TreeFilter {
     pub fn matches(&self, path: &str) -> bool {
         self.include_set.is_match(path) && !self.exclude_set.is_match(path)
     }
-}
-
-fn glob_set(f: &mut Fields<'_, '_>, globs: &[Sp<String>]) -> Option<GlobSet> {
-    let mut builder = GlobSetBuilder::new();
-    let mut ok = true;
-    for glob in globs {
-        let Some(text) = f.with_params(glob) else {
-            ok = false;
-            continue;
-        };
-        let normalized = text.replace('\\', "/");
-        let normalized = normalized.trim_start_matches("./").trim_start_matches('/');
-        if normalized.is_empty() {
-            ok = false;
-            f.problem_with_help(
-                glob.span.clone(),
-                "empty glob: it matches no file",
-                "this glob",
-                "name files with `*` (within one folder) or `**` (any depth), e.g. `**/Redist/*`",
-            );
-            continue;
-        }
-        match GlobBuilder::new(normalized)
-            .literal_separator(true)
-            .case_insensitive(true)
-            .backslash_escape(false)
-            .build()
-        {
-            Ok(g) => {
-                builder.add(g);
-            }
-            Err(err) => {
-                ok = false;
-                let reason = err.kind().to_string();
-                f.problem_with_help(
-                    glob.span.clone(),
-                    format!("invalid glob: {reason}"),
-                    "this glob",
-                    "globs use `*` (within one folder), `**` (any depth), `?`, `[abc]` and `{a,b}`",
-                );
-            }
-        }
-    }
-    let set = builder.build().ok();
-    if set.is_none() {
-        ok = false;
-    }
-    ok.then_some(set).flatten()
 }

@@ -9,8 +9,8 @@
 //!   `probe-hosts` names a concrete host to probe for a wildcard. Built-in values:
 //!   `{endpoint}`, `{why}` (the allowlist does not allow it, its probe failed: ...).
 
-use super::{Check, Emission, Input, SourceRef};
-use crate::document::fields::{Fields, scalar_text};
+use super::{Check, Context, Emission, Input, SourceRef};
+use crate::document::fields::scalar_text;
 use crate::finding::Outcome;
 use crate::snapshot::endpoints::{Coverage, HostPattern, Required};
 
@@ -22,7 +22,7 @@ struct RequiredEndpoints {
 /// The port `collect --probe-endpoints` connects to unless the endpoint names one.
 const HTTPS_PORT: u16 = 443;
 
-pub(super) fn compile(f: &mut Fields<'_, '_>) -> Option<Box<dyn Check>> {
+pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
     let items = f.strings("endpoints");
     let probe_hosts = f.map("probe-hosts").unwrap_or_default();
     let Some(items) = items else {

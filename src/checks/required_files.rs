@@ -6,8 +6,8 @@
 //! - **Options**: `include` (required), `exclude`, `min-count` (default 1). Built-in values:
 //!   `{tree}`, `{count}`, `{min_count}`.
 
-use super::{Check, Emission, Input, SourceRef, TreeFilter};
-use crate::document::fields::Fields;
+use super::{Check, Context, Emission, Input, SourceRef, TreeFilter};
+use crate::document::text::plural;
 use crate::finding::Outcome;
 
 #[derive(Debug)]
@@ -16,7 +16,7 @@ struct RequiredFiles {
     min_count: u64,
 }
 
-pub(super) fn compile(f: &mut Fields<'_, '_>) -> Option<Box<dyn Check>> {
+pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
     let min_count = f.count("min-count").map_or(1, |c| c.value);
     Some(Box::new(RequiredFiles {
         filter: TreeFilter::read(f, true)?,
@@ -47,13 +47,14 @@ impl Check for RequiredFiles {
             return 0;
         }
         let globs = self.filter.include.join(", ");
-        let files = if self.min_count == 1 { "file" } else { "files" };
+
         out.push(Emission {
             outcome: Outcome::Fail,
             subject: format!("{}: {globs}", tree.name),
             message: format!(
-                "expected at least {} {files} matching {globs} in tree `{}`, found {count}",
-                self.min_count, tree.name
+                "expected at least {} matching {globs} in tree `{}`, found {count}",
+                plural(self.min_count, "file", "files"),
+                tree.name
             ),
             values: vec![
                 ("tree".to_owned(), tree.name.clone()),

@@ -9,8 +9,8 @@
 //! - **Options**: `min-count` (default 1), `scope`/`run-start` as for
 //!   `forbidden-log-pattern`. Built-in values: `{log}`, `{pattern}`, `{count}`, `{min_count}`.
 
-use super::{Check, Emission, Input, LogTarget, SourceRef};
-use crate::document::fields::Fields;
+use super::{Check, Context, Emission, Input, LogTarget, SourceRef};
+use crate::document::text::plural;
 use crate::finding::Outcome;
 use crate::snapshot::log::Scope;
 
@@ -20,7 +20,7 @@ struct RequiredLogPattern {
     min_count: u64,
 }
 
-pub(super) fn compile(f: &mut Fields<'_, '_>) -> Option<Box<dyn Check>> {
+pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
     let min_count = f.count("min-count").map_or(1, |c| c.value);
     Some(Box::new(RequiredLogPattern {
         target: LogTarget::read(f)?,
@@ -63,13 +63,13 @@ impl Check for RequiredLogPattern {
             Scope::WholeLog => "",
             Scope::LastRun(_) => " in its last run",
         };
-        let entries = if self.min_count == 1 { "entry" } else { "entries" };
         out.push(Emission {
             outcome: Outcome::Fail,
             subject: format!("{name}: {pattern}"),
             message: format!(
-                "expected at least {} {entries} matching `{pattern}` in {name}{scope}, found {}",
-                self.min_count, result.count
+                "expected at least {} matching `{pattern}` in {name}{scope}, found {}",
+                plural(self.min_count, "entry", "entries"),
+                result.count
             ),
             values: vec![
                 ("log".to_owned(), (*name).to_owned()),

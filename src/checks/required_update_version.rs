@@ -9,8 +9,8 @@
 //! - **Options**: `states`: console state names or numeric `State` codes (default: ready to
 //!   install and every later good state). Built-in values: `{version}`, `{state}`.
 
-use super::{Check, Emission, Input, SourceRef};
-use crate::document::fields::Fields;
+use super::{Check, Context, Emission, Input, SourceRef};
+use crate::document::diag::suggest;
 use crate::finding::Outcome;
 use crate::snapshot::console::{describe_state, state_code};
 
@@ -29,7 +29,7 @@ struct RequiredUpdateVersion {
     states: Vec<i64>,
 }
 
-pub(super) fn compile(f: &mut Fields<'_, '_>) -> Option<Box<dyn Check>> {
+pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
     let version = f.required_string("version", "give a release such as \"2409\" or \"{target_version}\"");
     let states = f.strings("states");
     let version = version.and_then(|v| f.with_params(&v));
@@ -42,10 +42,9 @@ pub(super) fn compile(f: &mut Fields<'_, '_>) -> Option<Box<dyn Check>> {
                     Some(code) => codes.push(code),
                     None => {
                         let names: Vec<&str> = crate::snapshot::console::STATES.iter().map(|(n, _)| *n).collect();
-                        let help = match crate::document::diag::did_you_mean(&name.value, names.iter().copied()) {
-                            Some(close) => format!("did you mean `{close}`?"),
-                            None => format!("use a numeric State code or one of: {}", names.join(", ")),
-                        };
+                        let help = suggest(&name.value, names.iter().copied(), || {
+                            format!("use a numeric State code or one of: {}", names.join(", "))
+                        });
                         f.problem_with_help(
                             name.span.clone(),
                             format!("unknown console state `{}`", name.value),

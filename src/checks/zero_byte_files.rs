@@ -7,8 +7,7 @@
 //! - **Example rule**: `tree: updatepack`, `include: ['**/Redist/**']`.
 //! - **Options**: `include`, `exclude` (globs). Built-in values: `{path}`, `{tree}`.
 
-use super::{Check, Emission, Input, SourceRef, TreeFilter};
-use crate::document::fields::Fields;
+use super::{Check, Context, Emission, Input, SourceRef, TreeFilter};
 use crate::finding::{MAX_FINDINGS_PER_RULE, Outcome};
 
 #[derive(Debug)]
@@ -16,7 +15,7 @@ struct ZeroByteFiles {
     filter: TreeFilter,
 }
 
-pub(super) fn compile(f: &mut Fields<'_, '_>) -> Option<Box<dyn Check>> {
+pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
     Some(Box::new(ZeroByteFiles {
         filter: TreeFilter::read(f, false)?,
     }))

@@ -14,9 +14,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::document::diag::SetupError;
+use crate::document::text::plural;
 use crate::document::text::visible;
 use crate::finding::{Outcome, Report, Severity};
-use crate::report::human::{self, plural};
+use crate::report::human;
 use crate::report::{self, Format};
 use crate::rules::{self, ParamOrigin, ParamOverride, RuleSet};
 use crate::snapshot::{self, Artifact, Snapshot, TreeSource};
@@ -755,11 +756,9 @@ fn rules_command(args: RulesArgs, stdout: &mut dyn Write) -> Result<u8, Failure>
         }
         RulesAction::Show { id, .. } => {
             let Some(rule) = rule_set.get(&id) else {
-                let help = match crate::document::diag::did_you_mean(&id, rule_set.rules.iter().map(|r| r.id.as_str()))
-                {
-                    Some(close) => format!("did you mean `{close}`?"),
-                    None => "`sitelint rules list` shows the loaded rules".to_owned(),
-                };
+                let help = crate::document::diag::suggest(&id, rule_set.rules.iter().map(|r| r.id.as_str()), || {
+                    "`sitelint rules list` shows the loaded rules".to_owned()
+                });
                 return Err(SetupError::with_help(format!("no loaded rule has the id `{id}`"), help).into());
             };
             // Rule files are the user's, but may have been handed on: shown like any input.

@@ -205,6 +205,19 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
         .map(|(_, c)| c)
 }
 
+/// The help for a word that names nothing: "did you mean `close`?" when one of `candidates` is
+/// a likely typo of it, else `otherwise` (which usually lists what there is).
+pub fn suggest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    otherwise: impl FnOnce() -> String,
+) -> String {
+    match did_you_mean(word, candidates) {
+        Some(close) => format!("did you mean `{close}`?"),
+        None => otherwise(),
+    }
+}
+
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();

@@ -1,18 +1,12 @@
-//! Typed reading of one rule's fields from the YAML tree. Every read that fails records a
-//! problem at the exact value and returns `None`, so a rule file is checked to the end and the
-//! author sees every mistake at once.
+//! Typed reading of a mapping's fields from the YAML tree (a rule, a rule file's header, a
+//! manifest, a config). Every read that fails records a problem at the exact value and returns
+//! `None`, so a file is checked to the end and the author sees every mistake at once.
 
-use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
 
-use crate::checks::template::Template;
-use crate::document::diag::{Problem, SourceFile, did_you_mean};
+use crate::document::diag::{Problem, SourceFile, suggest};
 use crate::document::yaml::{Node, Value};
-use crate::snapshot::log::Pattern;
-
-/// Ruleset parameters by name, after `--config` and `--set` overrides.
-pub type Params = BTreeMap<String, String>;
 
 /// A value and the bytes it came from.
 #[derive(Debug, Clone)]
@@ -22,32 +16,25 @@ pub struct Sp<T> {
 }
 
 /// The fields of one mapping. `'n` is the YAML tree (values read from it live that long),
-/// `'c` the context: the file and the params.
+/// `'c` the file it came from.
 pub struct Fields<'n, 'c> {
     file: &'c Arc<SourceFile>,
     entries: &'n [(Node, Node)],
     used: Vec<bool>,
     /// Where "missing field" problems point: the rule's first key.
     anchor: Range<usize>,
-    params: &'c Params,
     problems: Vec<Problem>,
     /// Every name a reader asked for: the fields this rule may have.
     known: Vec<&'static str>,
 }
 
 impl<'n, 'c> Fields<'n, 'c> {
-    pub fn new(
-        file: &'c Arc<SourceFile>,
-        entries: &'n [(Node, Node)],
-        anchor: Range<usize>,
-        params: &'c Params,
-    ) -> Self {
+    pub fn new(file: &'c Arc<SourceFile>, entries: &'n [(Node, Node)], anchor: Range<usize>) -> Self {
         Fields {
             file,
             entries,
             used: vec![false; entries.len()],
             anchor,
-            params,
             problems: Vec::new(),
             known: Vec::new(),
         }
@@ -57,8 +44,8 @@ impl<'n, 'c> Fields<'n, 'c> {
         self.file
     }
 
-    pub fn params(&self) -> &Params {
-        self.params
+    pub fn push(&mut self, problem: Problem) {
+        self.problems.push(problem);
     }
 
     fn take(&mut self, name: &'static str) -> Option<&'n Node> {
@@ -180,6 +167,30 @@ impl<'n, 'c> Fields<'n, 'c> {
         }
     }
 
+    /// A mapping of names to scalar values (`params:`), each name with its key's span; a value
+    /// that is a list or a mapping is a problem at that value.
+    pub fn scalar_map(&mut self, name: &'static str) -> Vec<(Sp<String>, String)> {
+        let mut out = Vec::new();
+        for (key, value) in self.map(name).unwrap_or_default() {
+            let key_text = scalar_text(key).unwrap_or_default();
+            match scalar_text(value) {
+                Some(text) => out.push((
+                    Sp {
+                        value: key_text,
+                        span: key.span.clone(),
+                    },
+                    text,
+                )),
+                None => self.problem(
+                    value.span.clone(),
+                    format!("`{key_text}` must be a string or number"),
+                    format!("found {}", value.value.type_name()),
+                ),
+            }
+        }
+        out
+    }
+
     pub fn count(&mut self, name: &'static str) -> Option<Sp<u64>> {
         let node = self.take(name)?;
         match &node.value {
@@ -205,95 +216,9 @@ impl<'n, 'c> Fields<'n, 'c> {
         }
     }
 
-    /// Substitutes ruleset params into a string (`version: "{target_version}"`).
-    pub fn with_params(&mut self, text: &Sp<String>) -> Option<String> {
-        let template = self.template(text, &[])?;
-        let params = self.params;
-        Some(template.render(|name| params.get(name).cloned()))
-    }
-
-    /// Parses a template and checks that it only names params or the given `extra` values.
-    pub fn template(&mut self, text: &Sp<String>, extra: &[String]) -> Option<Template> {
-        let template = match Template::parse(&text.value) {
-            Ok(t) => t,
-            Err(err) => {
-                let span = self.inner_span(text, err.range);
-                let mut problem = Problem::new(self.file, span, err.message, "here");
-                if let Some(help) = err.help {
-                    problem = problem.with_help(help);
-                }
-                self.problems.push(problem);
-                return None;
-            }
-        };
-        let mut ok = true;
-        for (name, range) in template.names_with_ranges() {
-            if self.params.contains_key(name) || extra.iter().any(|e| e == name) {
-                continue;
-            }
-            ok = false;
-            let candidates: Vec<&str> = self
-                .params
-                .keys()
-                .map(String::as_str)
-                .chain(extra.iter().map(String::as_str))
-                .collect();
-            let mut help = if candidates.is_empty() {
-                "no values are available here".to_owned()
-            } else {
-                format!("available here: {}", candidates.join(", "))
-            };
-            if let Some(close) = did_you_mean(name, candidates.iter().copied()) {
-                help = format!("did you mean `{{{close}}}`? ({help})");
-            }
-            let span = self.inner_span(text, range);
-            self.problem_with_help(
-                span,
-                format!("unknown placeholder `{{{name}}}`"),
-                "not a capture, param or built-in value",
-                help,
-            );
-        }
-        ok.then_some(template)
-    }
-
-    /// Compiles a regex, reporting the regex crate's own explanation at the value.
-    pub fn pattern(&mut self, text: &Sp<String>) -> Option<Pattern> {
-        if let Some(oversized) = crate::snapshot::log::oversized_repetition(&text.value) {
-            let span = self.inner_span(text, oversized.span);
-            self.problem_with_help(
-                span,
-                format!(
-                    "this repetition stands for {} characters, more than the {} a pattern may repeat",
-                    oversized.expands_to,
-                    crate::snapshot::log::MAX_REPETITION
-                ),
-                "repeated too often",
-                "a long counted repetition makes the log scan crawl; match a shorter run, or an open one such as `a{100,}`",
-            );
-            return None;
-        }
-        match Pattern::new(&text.value) {
-            Ok(p) => Some(p),
-            Err(err) => {
-                let detail = match &err {
-                    regex::Error::Syntax(s) => s.lines().last().unwrap_or(s).trim_start_matches("error: ").to_owned(),
-                    other => other.to_string(),
-                };
-                self.problem_with_help(
-                    text.span.clone(),
-                    format!("invalid regular expression: {detail}"),
-                    "this pattern",
-                    "patterns use Rust regex syntax (https://docs.rs/regex/latest/regex/#syntax); no look-around or backreferences",
-                );
-                None
-            }
-        }
-    }
-
     /// A byte range inside a string value mapped to the file: exact when the value is written
     /// as-is (plain or simply quoted), otherwise the whole value.
-    fn inner_span(&self, text: &Sp<String>, range: Range<usize>) -> Range<usize> {
+    pub fn inner_span(&self, text: &Sp<String>, range: Range<usize>) -> Range<usize> {
         let raw = self.file.text.get(text.span.clone()).unwrap_or("");
         let body_start = usize::from(raw.starts_with(['\'', '"']));
         if raw.get(body_start..body_start + text.value.len()) == Some(text.value.as_str()) {
@@ -321,19 +246,38 @@ impl<'n, 'c> Fields<'n, 'c> {
                 Value::Str(s) => s.as_str(),
                 _ => "?",
             };
-            let mut problem = Problem::new(
+            let problem = Problem::new(
                 self.file,
                 key.span.clone(),
                 format!("unknown field `{name}` in {place}"),
                 "unknown field",
             );
-            problem = match did_you_mean(name, self.known.iter().copied()) {
-                Some(close) => problem.with_help(format!("did you mean `{close}`?")),
-                None => problem.with_help(format!("fields here: {}", self.known.join(", "))),
-            };
-            self.problems.push(problem);
+            let help = suggest(name, self.known.iter().copied(), || {
+                format!("fields here: {}", self.known.join(", "))
+            });
+            self.problems.push(problem.with_help(help));
         }
         self.problems
+    }
+}
+
+/// The entries of a document's top-level mapping, or the problem that it is not one:
+/// `what` names the document ("a rule file"), `help` says how one starts.
+pub fn mapping<'n>(
+    file: &Arc<SourceFile>,
+    node: &'n Node,
+    what: &str,
+    help: &str,
+) -> Result<&'n [(Node, Node)], Problem> {
+    match &node.value {
+        Value::Map(entries) => Ok(entries),
+        other => Err(Problem::new(
+            file,
+            node.span.clone(),
+            format!("{what} must be a mapping"),
+            format!("found {}", other.type_name()),
+        )
+        .with_help(help)),
     }
 }
 

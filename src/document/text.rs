@@ -1,5 +1,6 @@
 //! Text as Windows writes it: UTF-8 with or without BOM, UTF-16LE/BE (PowerShell 5.1's `>`),
-//! and bytes that are valid in neither. Everything leaves this module as UTF-8.
+//! and bytes that are valid in neither. Everything leaves this module as UTF-8, and goes back
+//! to a terminal only through [`visible`]; [`plural`] words the counts messages give.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -7,6 +8,12 @@ use std::io::{self, Read};
 use std::ops::Range;
 
 use encoding_rs::{CoderResult, Decoder, UTF_16BE, UTF_16LE};
+
+/// `1 error`, `2 errors`.
+pub fn plural(n: impl TryInto<u64>, one: &str, many: &str) -> String {
+    let n = n.try_into().unwrap_or(u64::MAX);
+    format!("{n} {}", if n == 1 { one } else { many })
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {

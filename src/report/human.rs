@@ -11,7 +11,7 @@ use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, Mi
 
 use crate::document::diag::read_named_span;
 
-use crate::document::text::{VisibleText, visible};
+use crate::document::text::{VisibleText, plural, visible};
 use crate::files::native_path;
 use crate::finding::{Finding, Report, Severity, Totals};
 
@@ -60,11 +60,7 @@ pub fn render(report: &Report, style: Style, quiet: bool) -> String {
                 out,
                 "note: {} found {} more than the {} shown; the JSON report counts them as omitted_findings\n",
                 rule.id,
-                plural(
-                    usize::try_from(rule.omitted).unwrap_or(usize::MAX),
-                    "finding",
-                    "findings"
-                ),
+                plural(rule.omitted, "finding", "findings"),
                 crate::finding::MAX_FINDINGS_PER_RULE
             );
         }
@@ -111,11 +107,6 @@ pub fn summary(t: Totals) -> String {
         let _ = write!(line, " ({} of {found} problems shown)", found - t.omitted);
     }
     line
-}
-
-/// `1 error`, `2 errors`.
-pub fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Adapts a failure to miette. Everything that came from an input (the message with its

@@ -10,9 +10,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::document::diag::{Problem, SetupError, SourceFile};
-use crate::document::fields::{Fields, Params, scalar_text};
-use crate::document::yaml::{self, Value};
+use crate::document::diag::{SetupError, SourceFile};
+use crate::document::fields::{Fields, mapping};
+use crate::document::yaml;
 use crate::rules::{ParamOrigin, ParamOverride};
 
 #[derive(Debug, Default)]
@@ -31,47 +31,27 @@ pub fn load(path: &Path) -> Result<Config, SetupError> {
 pub fn parse(path: &Path, text: String) -> Result<Config, SetupError> {
     let file = SourceFile::new(path.display().to_string(), text);
     let node = yaml::parse_file(&file).map_err(|p| vec![p])?;
-    let Value::Map(entries) = &node.value else {
-        return Err(vec![Problem::new(
-            &file,
-            node.span.clone(),
-            "a config must be a mapping",
-            format!("found {}", node.value.type_name()),
-        )]
-        .into());
-    };
-    let no_params = Params::new();
-    let mut f = Fields::new(&file, entries, 0..0, &no_params);
-    let params = f.map("params").unwrap_or_default();
+    let entries = mapping(&file, &node, "a config", "start with `params:` or `rules:`").map_err(|p| vec![p])?;
+    let mut f = Fields::new(&file, entries, 0..0);
+    let params = f.scalar_map("params");
     let rules = f.strings("rules").unwrap_or_default();
-    let mut problems = f.finish("a config file");
+    let problems = f.finish("a config file");
+    if !problems.is_empty() {
+        return Err(problems.into());
+    }
     let base = path.parent().unwrap_or(Path::new("."));
-    let mut config = Config {
+    Ok(Config {
         rules: rules.iter().map(|r| base.join(&r.value)).collect(),
-        ..Config::default()
-    };
-    for (key, value) in params {
-        let name = scalar_text(key).unwrap_or_default();
-        match scalar_text(value) {
-            Some(text) => config.params.push(ParamOverride {
-                name,
-                value: text,
+        params: params
+            .into_iter()
+            .map(|(name, value)| ParamOverride {
+                name: name.value,
+                value,
                 origin: ParamOrigin::File {
                     file: file.clone(),
-                    span: key.span.clone(),
+                    span: name.span,
                 },
-            }),
-            None => problems.push(Problem::new(
-                &file,
-                value.span.clone(),
-                format!("param `{name}` must be a string or number"),
-                format!("found {}", value.value.type_name()),
-            )),
-        }
-    }
-    if problems.is_empty() {
-        Ok(config)
-    } else {
-        Err(problems.into())
-    }
+            })
+            .collect(),
+    })
 }

@@ -10,9 +10,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::checks::template::Template;
-use crate::checks::{Check, KINDS};
-use crate::document::diag::{Problem, SetupError, SourceFile, did_you_mean};
-use crate::document::fields::{Fields, Params, scalar_text};
+use crate::checks::{Check, Context, KINDS, Params};
+use crate::document::diag::{Problem, SetupError, SourceFile, did_you_mean, suggest};
+use crate::document::fields::{Fields, mapping, scalar_text};
 use crate::document::yaml::{self, Node, Value};
 use crate::finding::Severity;
 
@@ -147,11 +147,13 @@ pub fn load(sources: &[RuleSource], overrides: &[ParamOverride]) -> Result<RuleS
             continue;
         }
         let known: Vec<&str> = params.keys().map(String::as_str).collect();
-        let help = match did_you_mean(&o.name, known.iter().copied()) {
-            Some(close) => format!("did you mean `{close}`?"),
-            None if known.is_empty() => "the loaded rule files declare no params".to_owned(),
-            None => format!("params of the loaded rules: {}", known.join(", ")),
-        };
+        let help = suggest(&o.name, known.iter().copied(), || {
+            if known.is_empty() {
+                "the loaded rule files declare no params".to_owned()
+            } else {
+                format!("params of the loaded rules: {}", known.join(", "))
+            }
+        });
         match &o.origin {
             ParamOrigin::Flag => {
                 flag_error.get_or_insert((
@@ -211,43 +213,26 @@ fn read_file<'n>(
     node: &'n Node,
     problems: &mut Vec<Problem>,
 ) -> Option<(Params, &'n [Node], Vec<usize>)> {
-    let Value::Map(entries) = &node.value else {
-        problems.push(
-            Problem::new(
-                file,
-                node.span.clone(),
-                "a rule file must be a mapping",
-                format!("found {}", node.value.type_name()),
-            )
-            .with_help("start with `ruleset: NAME` and `rules:`"),
-        );
-        return None;
+    let entries = match mapping(file, node, "a rule file", "start with `ruleset: NAME` and `rules:`") {
+        Ok(entries) => entries,
+        Err(problem) => {
+            problems.push(problem);
+            return None;
+        }
     };
-    let no_params = Params::new();
-    let mut f = Fields::new(file, entries, node.span.start..node.span.start, &no_params);
+    let mut f = Fields::new(file, entries, node.span.start..node.span.start);
     f.required_string("ruleset", "name the ruleset, e.g. `ruleset: my-site`");
     f.string("description");
-    let param_entries = f.map("params").unwrap_or_default();
+    let params = f
+        .scalar_map("params")
+        .into_iter()
+        .map(|(name, value)| (name.value, value))
+        .collect();
     let rules = f.list("rules");
     if rules.is_none() {
         f.missing("rules", "add `rules:` with a list of rules");
     }
     problems.extend(f.finish("a rule file"));
-    let mut params = Params::new();
-    for (key, value) in param_entries {
-        let name = scalar_text(key).unwrap_or_default();
-        match scalar_text(value) {
-            Some(text) => {
-                params.insert(name, text);
-            }
-            None => problems.push(Problem::new(
-                file,
-                value.span.clone(),
-                format!("param `{name}` must be a string or number"),
-                format!("found {}", value.value.type_name()),
-            )),
-        }
-    }
     let ends = entries.iter().map(|(k, _)| k.span.start).collect();
     Some((params, rules.unwrap_or_default(), ends))
 }
@@ -267,17 +252,15 @@ fn compile_rule(
     params: &Params,
     problems: &mut Vec<Problem>,
 ) -> Option<Rule> {
-    let Value::Map(entries) = &node.value else {
-        problems.push(Problem::new(
-            file,
-            node.span.clone(),
-            "a rule must be a mapping",
-            format!("found {}", node.value.type_name()),
-        ));
-        return None;
+    let entries = match mapping(file, node, "a rule", "start a rule with `- id: NAME`") {
+        Ok(entries) => entries,
+        Err(problem) => {
+            problems.push(problem);
+            return None;
+        }
     };
     let anchor = entries.first().map_or(node.span.clone(), |(k, _)| k.span.clone());
-    let mut f = Fields::new(file, entries, anchor.clone(), params);
+    let mut f = Context::new(Fields::new(file, entries, anchor.clone()), params);
     let id = f.required_string(
         "id",
         "give the rule a kebab-case id, e.g. `id: sct-redist-download-failed`",
@@ -304,10 +287,9 @@ fn compile_rule(
     let severity = severity.and_then(|s| match Severity::parse(&s.value) {
         Some(sev) => Some(sev),
         None => {
-            let help = match did_you_mean(&s.value, Severity::NAMES.iter().copied()) {
-                Some(close) => format!("did you mean `{close}`?"),
-                None => "use `error`, `warning` or `note`".to_owned(),
-            };
+            let help = suggest(&s.value, Severity::NAMES.iter().copied(), || {
+                "use `error`, `warning` or `note`".to_owned()
+            });
             f.problem_with_help(
                 s.span.clone(),
                 format!("unknown severity `{}`", s.value),
@@ -323,11 +305,8 @@ fn compile_rule(
     let kind = kind.and_then(|k| match KINDS.iter().find(|kind| kind.name == k.value) {
         Some(kind) => Some(kind),
         None => {
+            let help = suggest(&k.value, kind_names(), || format!("kinds: {}", kind_names().join(", ")));
             let close = did_you_mean(&k.value, kind_names());
-            let help = match close {
-                Some(close) => format!("did you mean `{close}`?"),
-                None => format!("kinds: {}", kind_names().join(", ")),
-            };
             f.problem_with_help(
                 k.span.clone(),
                 format!("unknown rule kind `{}`", k.value),
@@ -341,7 +320,7 @@ fn compile_rule(
     // Without a kind at all the other fields cannot be judged, so they are left alone rather
     // than all reported as unknown.
     let Some(kind) = kind else {
-        problems.extend(f.abandon());
+        problems.extend(f.into_fields().abandon());
         return None;
     };
     let check = (kind.compile)(&mut f);
@@ -353,7 +332,7 @@ fn compile_rule(
         (None, _) => Some(None),
         (Some(_), None) => None,
     };
-    problems.extend(f.finish(&format!("a `{}` rule", kind.name)));
+    problems.extend(f.into_fields().finish(&format!("a `{}` rule", kind.name)));
     if misspelt {
         return None;
     }
@@ -429,10 +408,9 @@ impl RuleSet {
         for selector in select.iter().chain(ignore) {
             if !self.rules.iter().any(|r| matches_selector(r, selector)) {
                 let ids = self.rules.iter().map(|r| r.id.as_str());
-                let help = match did_you_mean(selector, ids) {
-                    Some(close) => format!("did you mean `{close}`?"),
-                    None => "`sitelint rules list` shows the loaded rules and their tags".to_owned(),
-                };
+                let help = suggest(selector, ids, || {
+                    "`sitelint rules list` shows the loaded rules and their tags".to_owned()
+                });
                 return Err(SetupError::with_help(
                     format!("`{selector}` matches no loaded rule"),
                     help,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::tree::{relative_path, stays_inside};
 use super::{Artifact, Snapshot, TreeSource};
 use crate::document::diag::{Problem, SetupError, SourceFile};
-use crate::document::fields::{Fields, Params, Sp};
+use crate::document::fields::{Fields, Sp, mapping};
 use crate::document::yaml::{self, Node, Value};
 use crate::finding::SnapshotInfo;
 
@@ -78,17 +78,19 @@ struct ManifestReader<'a> {
 
 impl ManifestReader<'_> {
     fn read(&mut self, node: &Node, display: String) -> Option<Snapshot> {
-        let Value::Map(entries) = &node.value else {
-            self.problems.push(Problem::new(
-                self.file,
-                node.span.clone(),
-                "a snapshot manifest must be a mapping",
-                format!("found {}", node.value.type_name()),
-            ));
-            return None;
+        let entries = match mapping(
+            self.file,
+            node,
+            "a snapshot manifest",
+            "start with `sitelint_snapshot: 1`",
+        ) {
+            Ok(entries) => entries,
+            Err(problem) => {
+                self.problems.push(problem);
+                return None;
+            }
         };
-        let no_params = Params::new();
-        let mut f = Fields::new(self.file, entries, node.span.start..node.span.start, &no_params);
+        let mut f = Fields::new(self.file, entries, node.span.start..node.span.start);
         let version = f.count("sitelint_snapshot");
         let collected_at = f.string("collected_at").map(|s| s.value);
         let host = f.string("host").map(|s| s.value);
@@ -219,8 +221,7 @@ impl ManifestReader<'_> {
             );
             return None;
         }
-        let no_params = Params::new();
-        let mut f = Fields::new(self.file, entries, name.span.clone(), &no_params);
+        let mut f = Fields::new(self.file, entries, name.span.clone());
         let listing = f.string("listing");
         self.problems.extend(f.finish(&format!("tree `{}`", name.value)));
         match listing {
@@ -239,8 +240,7 @@ impl ManifestReader<'_> {
 
     /// A section of fixed keys that each name a file inside the snapshot, in `keys` order.
     fn paths(&mut self, entries: &[(Node, Node)], place: &str, keys: &[&'static str]) -> Vec<Option<Artifact>> {
-        let no_params = Params::new();
-        let mut f = Fields::new(self.file, entries, 0..0, &no_params);
+        let mut f = Fields::new(self.file, entries, 0..0);
         let values: Vec<Option<Sp<String>>> = keys.iter().map(|k| f.string(k)).collect();
         self.problems.extend(f.finish(place));
         values
