@@ -1,17 +1,23 @@
-//! Evaluates a rule set against a snapshot: loads each source once for all the rules that read
-//! it, hands it to their checks, and turns what they emit into findings. A rule whose source is
-//! absent is reported as not evaluated, never as passed.
+//! Evaluates a rule set against a snapshot: groups the rules by the source they read, loads
+//! each source once for its whole group (a log is scanned once for all its patterns), hands
+//! it to their checks, and turns what they emit into findings, at most
+//! [`MAX_FINDINGS_PER_RULE`] per rule. A rule whose source is absent is reported as not
+//! evaluated, never as passed.
 
 use std::collections::BTreeMap;
 
-use crate::checks::{Emission, Input, SourceRef};
+use crate::checks::{Emission, Emissions, Input, Params, SourceRef};
+use crate::document::text::decode;
 use crate::files;
-use crate::finding::{Finding, Gap, Location, Outcome, Report, RuleResult, RuleStatus, SourceError};
+use crate::finding::{
+    Finding, Gap, Location, MAX_FINDINGS_PER_RULE, Outcome, Report, RuleResult, RuleStatus, SourceError,
+};
 use crate::rules::{Rule, RuleSet};
 use crate::snapshot::console::{self, ConsoleExport};
 use crate::snapshot::endpoints::{self, Endpoints};
-use crate::snapshot::log::{self, LogQuery};
-use crate::snapshot::{Artifact, Snapshot, tree};
+use crate::snapshot::log::{self, LogQuery, QueryResult};
+use crate::snapshot::tree::{self, Tree};
+use crate::snapshot::{Artifact, Snapshot, TreeSource};
 
 /// What became of one rule before it is written into the report.
 enum Evaluated {
@@ -19,35 +25,79 @@ enum Evaluated {
     NotEvaluated(String),
 }
 
-pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
-    let mut outcomes: BTreeMap<usize, Evaluated> = BTreeMap::new();
-    let mut errors = Vec::new();
-    let active: Vec<(usize, &Rule)> = rules
-        .rules
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.disabled.is_none())
-        .collect();
+/// A source as rules name it; rules with the same key share one load. Log and tree names
+/// come from Windows file names, so they are grouped without regard to case.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum SourceKey {
+    Log(String),
+    Tree(String),
+    Console,
+    Endpoints,
+}
 
-    evaluate_logs(&active, snapshot, &mut outcomes, &mut errors);
-    evaluate_trees(&active, snapshot, &mut outcomes, &mut errors);
-    let console = needs(&active, |s| matches!(s, SourceRef::Console)).then(|| load_console(snapshot, &mut errors));
-    let endpoints =
-        needs(&active, |s| matches!(s, SourceRef::Endpoints(_))).then(|| load_endpoints(snapshot, &mut errors));
-    for &(index, rule) in &active {
-        let input = match rule.check.source() {
-            // Loaded whenever an active rule needs them, so `None` cannot meet such a rule.
-            SourceRef::Console => match &console {
-                Some(loaded) => loaded.as_ref().map(Input::Console).map_err(Clone::clone),
-                None => continue,
+impl SourceKey {
+    fn of(source: &SourceRef<'_>) -> SourceKey {
+        match source {
+            SourceRef::Log { name, .. } => SourceKey::Log(name.to_ascii_lowercase()),
+            SourceRef::Tree(name) => SourceKey::Tree(name.to_ascii_lowercase()),
+            SourceRef::Console => SourceKey::Console,
+            SourceRef::Endpoints(_) => SourceKey::Endpoints,
+        }
+    }
+}
+
+/// A source loaded for a group of rules.
+enum Loaded<'a> {
+    Log {
+        name: &'a str,
+        whole: Location,
+        /// One result per rule of the group, in the group's order.
+        results: Vec<QueryResult>,
+    },
+    Tree(Tree),
+    Console(ConsoleExport),
+    Endpoints(Endpoints),
+}
+
+impl Loaded<'_> {
+    /// The input for the `position`-th rule of the group.
+    fn input(&self, position: usize) -> Input<'_> {
+        match self {
+            Loaded::Log { name, whole, results } => Input::Log {
+                name,
+                whole,
+                result: &results[position],
             },
-            SourceRef::Endpoints(_) => match &endpoints {
-                Some(loaded) => loaded.as_ref().map(Input::Endpoints).map_err(Clone::clone),
-                None => continue,
-            },
-            SourceRef::Log { .. } | SourceRef::Tree(_) => continue,
-        };
-        outcomes.insert(index, run(rule, input));
+            Loaded::Tree(tree) => Input::Tree(tree),
+            Loaded::Console(export) => Input::Console(export),
+            Loaded::Endpoints(endpoints) => Input::Endpoints(endpoints),
+        }
+    }
+}
+
+pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
+    let mut errors = Vec::new();
+    let mut groups: BTreeMap<SourceKey, Vec<(usize, &Rule)>> = BTreeMap::new();
+    for (index, rule) in rules.rules.iter().enumerate().filter(|(_, r)| r.disabled.is_none()) {
+        groups
+            .entry(SourceKey::of(&rule.check.source()))
+            .or_default()
+            .push((index, rule));
+    }
+    let mut outcomes: BTreeMap<usize, Evaluated> = BTreeMap::new();
+    for group in groups.values() {
+        match load(group, snapshot, &mut errors) {
+            Ok(loaded) => {
+                for (position, &(index, rule)) in group.iter().enumerate() {
+                    outcomes.insert(index, run(rule, &loaded.input(position), &mut errors));
+                }
+            }
+            Err(reason) => {
+                for &(index, _) in group {
+                    outcomes.insert(index, Evaluated::NotEvaluated(reason.clone()));
+                }
+            }
+        }
     }
 
     // A source that no selected rule reads is still named by the user or the manifest: one
@@ -105,122 +155,80 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
     }
 }
 
-fn run(rule: &Rule, input: Result<Input<'_>, String>) -> Evaluated {
-    match input {
-        Ok(input) => {
-            let mut emissions = Vec::new();
-            let omitted = rule.check.evaluate(&input, &mut emissions);
+fn run(rule: &Rule, input: &Input<'_>, errors: &mut Vec<SourceError>) -> Evaluated {
+    let mut emissions = Emissions::default();
+    match rule.check.evaluate(input, &mut emissions) {
+        Ok(()) => {
+            let (emissions, omitted) = emissions.into_parts();
             Evaluated::Ran { emissions, omitted }
         }
-        Err(reason) => Evaluated::NotEvaluated(reason),
-    }
-}
-
-/// Each log is read once, with every rule on it searched in the same pass.
-fn evaluate_logs(
-    active: &[(usize, &Rule)],
-    snapshot: &Snapshot,
-    outcomes: &mut BTreeMap<usize, Evaluated>,
-    errors: &mut Vec<SourceError>,
-) {
-    let mut by_log: BTreeMap<String, Vec<(usize, &Rule, &LogQuery)>> = BTreeMap::new();
-    for &(index, rule) in active {
-        if let SourceRef::Log { name, query } = rule.check.source() {
-            by_log
-                .entry(name.to_ascii_lowercase())
-                .or_default()
-                .push((index, rule, query));
-        }
-    }
-    for group in by_log.values() {
-        let SourceRef::Log { name, .. } = group[0].1.check.source() else {
-            continue;
-        };
-        let scanned = match snapshot.log(name) {
-            None => Err(snapshot.absence(&format!("log `{name}`"), "--log")),
-            Some(artifact) => {
-                let queries: Vec<&LogQuery> = group.iter().map(|g| g.2).collect();
-                files::open_regular(&artifact.path)
-                    .and_then(|(file, size)| {
-                        let whole = Location::whole(&artifact.display, size);
-                        log::scan(file, &queries).map(|results| (whole, results))
-                    })
-                    .map_err(|e| unreadable(errors, artifact, &e.to_string()))
-            }
-        };
-        match scanned {
-            Ok((whole, results)) => {
-                for ((index, rule, _), result) in group.iter().zip(&results) {
-                    let input = Input::Log {
-                        name,
-                        whole: &whole,
-                        result,
-                    };
-                    outcomes.insert(*index, run(rule, Ok(input)));
-                }
-            }
-            Err(reason) => {
-                for (index, _, _) in group {
-                    outcomes.insert(*index, Evaluated::NotEvaluated(reason.clone()));
-                }
-            }
-        }
-    }
-}
-
-fn evaluate_trees(
-    active: &[(usize, &Rule)],
-    snapshot: &Snapshot,
-    outcomes: &mut BTreeMap<usize, Evaluated>,
-    errors: &mut Vec<SourceError>,
-) {
-    let mut by_tree: BTreeMap<String, Vec<(usize, &Rule)>> = BTreeMap::new();
-    for &(index, rule) in active {
-        if let SourceRef::Tree(name) = rule.check.source() {
-            by_tree
-                .entry(name.to_ascii_lowercase())
-                .or_default()
-                .push((index, rule));
-        }
-    }
-    for group in by_tree.values() {
-        let SourceRef::Tree(name) = group[0].1.check.source() else {
-            continue;
-        };
-        let loaded = match snapshot.tree(name) {
-            None => Err(snapshot.absence(&format!("tree `{name}`"), "--tree or --updatepack")),
-            Some(source) => tree::load(name, source)
-                .inspect(|tree| {
-                    for entry in &tree.unreadable {
-                        errors.push(SourceError {
-                            path: tree.location.path.clone(),
-                            message: tree.describe_unreadable(entry),
-                        });
-                    }
-                })
-                .inspect_err(|message| {
-                    let path = match source {
-                        crate::snapshot::TreeSource::Live(a) | crate::snapshot::TreeSource::Listing(a) => {
-                            a.display.clone()
-                        }
-                    };
-                    errors.push(SourceError {
-                        path,
-                        message: message.clone(),
-                    });
-                }),
-        };
-        for (index, rule) in group {
-            outcomes.insert(
-                *index,
-                run(rule, loaded.as_ref().map(Input::Tree).map_err(Clone::clone)),
+        // An engine bug: loud (exit 2, with the rule named) rather than a silent pass.
+        Err(mismatch) => {
+            let message = format!(
+                "internal error: rule {} ({}) reads {} but was given {}; please report this",
+                rule.id, rule.kind, mismatch.expected, mismatch.given
             );
+            errors.push(SourceError {
+                path: rule.origin.clone(),
+                message: message.clone(),
+            });
+            Evaluated::NotEvaluated(message)
         }
     }
 }
 
-fn needs(active: &[(usize, &Rule)], wanted: fn(&SourceRef<'_>) -> bool) -> bool {
-    active.iter().any(|(_, r)| wanted(&r.check.source()))
+/// Loads the source a group of rules reads, or says why it cannot be.
+fn load<'a>(
+    group: &[(usize, &'a Rule)],
+    snapshot: &Snapshot,
+    errors: &mut Vec<SourceError>,
+) -> Result<Loaded<'a>, String> {
+    match group[0].1.check.source() {
+        SourceRef::Log { name, .. } => {
+            let queries: Vec<&LogQuery> = group
+                .iter()
+                .filter_map(|(_, rule)| match rule.check.source() {
+                    SourceRef::Log { query, .. } => Some(query),
+                    _ => None,
+                })
+                .collect();
+            let artifact = snapshot
+                .log(name)
+                .ok_or_else(|| snapshot.absence(&format!("log `{name}`"), "--log"))?;
+            let (file, size) =
+                files::open_regular(&artifact.path).map_err(|e| unreadable(errors, artifact, &e.to_string()))?;
+            let results = log::scan(file, &queries, MAX_FINDINGS_PER_RULE)
+                .map_err(|e| unreadable(errors, artifact, &e.to_string()))?;
+            Ok(Loaded::Log {
+                name,
+                whole: Location::whole(&artifact.display, size),
+                results,
+            })
+        }
+        SourceRef::Tree(name) => load_tree(name, snapshot, errors).map(Loaded::Tree),
+        SourceRef::Console => load_console(snapshot, errors).map(Loaded::Console),
+        SourceRef::Endpoints(_) => load_endpoints(snapshot, errors).map(Loaded::Endpoints),
+    }
+}
+
+fn load_tree(name: &str, snapshot: &Snapshot, errors: &mut Vec<SourceError>) -> Result<Tree, String> {
+    let source = snapshot
+        .tree(name)
+        .ok_or_else(|| snapshot.absence(&format!("tree `{name}`"), "--tree or --updatepack"))?;
+    let tree = tree::load(name, source).inspect_err(|message| {
+        let (TreeSource::Live(artifact) | TreeSource::Listing(artifact)) = source;
+        errors.push(SourceError {
+            path: artifact.display.clone(),
+            message: message.clone(),
+        });
+    })?;
+    for entry in &tree.unreadable {
+        errors.push(SourceError {
+            path: tree.location.path.clone(),
+            message: tree.describe_unreadable(entry),
+        });
+    }
+    Ok(tree)
 }
 
 fn load_console(snapshot: &Snapshot, errors: &mut Vec<SourceError>) -> Result<ConsoleExport, String> {
@@ -260,10 +268,7 @@ fn load_endpoints(snapshot: &Snapshot, errors: &mut Vec<SourceError>) -> Result<
 /// A small file's text, and its location as a whole.
 fn read_text(artifact: &Artifact, errors: &mut Vec<SourceError>) -> Result<(String, Location), String> {
     files::read_limited(&artifact.path, files::WHOLE_FILE_LIMIT)
-        .map(|bytes| {
-            let location = Location::whole(&artifact.display, bytes.len() as u64);
-            (crate::document::text::decode(&bytes), location)
-        })
+        .map(|bytes| (decode(&bytes), Location::whole(&artifact.display, bytes.len() as u64)))
         .map_err(|e| unreadable(errors, artifact, &e.to_string()))
 }
 
@@ -278,7 +283,18 @@ fn unreadable(errors: &mut Vec<SourceError>, artifact: &Artifact, why: &str) -> 
     message
 }
 
-fn finding(rule: &Rule, emission: Emission, params: &crate::checks::Params) -> Finding {
+fn finding(rule: &Rule, emission: Emission, params: &Params) -> Finding {
+    // Every value a kind emits is one it declared; a test on each kind's fixtures runs this.
+    debug_assert!(
+        {
+            let declared = rule.check.placeholders();
+            emission.values.iter().all(|(name, _)| declared.contains(name))
+        },
+        "rule {} ({}) emitted a value it does not declare: {:?}",
+        rule.id,
+        rule.kind,
+        emission.values
+    );
     let message = match &rule.message {
         // A rule's message says what failed; a part left unchecked says why in its own words.
         Some(template) if emission.outcome == Outcome::Fail => {

@@ -66,7 +66,7 @@ fuzz_target!(|data: &[u8]| {
             sizes,
             turn: 0,
         };
-        let Ok(results) = log::scan(reader, queries) else {
+        let Ok(results) = log::scan(reader, queries, 1000) else {
             return;
         };
         for result in &results {

@@ -9,8 +9,11 @@
 //! - **Options**: `scope: whole-log | last-run` with `run-start: REGEX`. `{name}` in the
 //!   message takes a named capture; `{log}`, `{match}` and `{line}` are built in.
 
-use super::{Check, Context, Emission, Input, LogTarget, SourceRef};
+use super::{Check, Context, Emission, Emissions, Input, LogTarget, Mismatch, SourceRef};
 use crate::finding::{Location, Outcome};
+
+/// Built-in template values, besides the pattern's named captures.
+const VALUES: [&str; 3] = ["log", "match", "line"];
 
 #[derive(Debug)]
 struct ForbiddenLogPattern {
@@ -40,11 +43,7 @@ impl Check for ForbiddenLogPattern {
             .capture_names()
             .flatten()
             .map(str::to_owned);
-        ["log", "match", "line"]
-            .into_iter()
-            .map(str::to_owned)
-            .chain(captures)
-            .collect()
+        VALUES.into_iter().map(str::to_owned).chain(captures).collect()
     }
 
     fn describe(&self) -> String {
@@ -55,15 +54,16 @@ impl Check for ForbiddenLogPattern {
         )
     }
 
-    fn evaluate(&self, input: &Input<'_>, out: &mut Vec<Emission>) -> u64 {
+    fn evaluate(&self, input: &Input<'_>, out: &mut Emissions) -> Result<(), Mismatch> {
         let Input::Log { name, whole, result } = input else {
-            return 0;
+            return Err(Mismatch::new("a log", input));
         };
         for m in &result.matches {
             let mut values = m.captures.clone();
-            values.push(("log".to_owned(), (*name).to_owned()));
-            values.push(("match".to_owned(), m.matched.clone()));
-            values.push(("line".to_owned(), m.line.to_string()));
+            values.extend(super::values(
+                &VALUES,
+                [(*name).to_owned(), m.matched.clone(), m.line.to_string()],
+            ));
             // The captures identify the problem (a package, an error code) better than the
             // whole line, which carries a timestamp that changes on every run.
             let identity = if m.captures.is_empty() {
@@ -91,6 +91,7 @@ impl Check for ForbiddenLogPattern {
                 excerpt: Some(m.excerpt.clone()),
             });
         }
-        result.count - result.matches.len() as u64
+        out.count_unkept(result.count - result.matches.len() as u64);
+        Ok(())
     }
 }

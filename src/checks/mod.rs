@@ -21,7 +21,7 @@ use std::fmt;
 use globset::GlobSet;
 
 use crate::document::fields::Sp;
-use crate::finding::{Excerpt, Location, Outcome};
+use crate::finding::{Excerpt, Location, MAX_FINDINGS_PER_RULE, Outcome};
 use crate::snapshot::console::ConsoleExport;
 use crate::snapshot::endpoints::{Endpoints, Required};
 use crate::snapshot::log::{LogQuery, QueryResult, Scope};
@@ -66,14 +66,64 @@ pub const KINDS: &[Kind] = &[
 pub trait Check: fmt::Debug + Send + Sync {
     /// The part of the snapshot this rule reads.
     fn source(&self) -> SourceRef<'_>;
-    /// Values a `message` template may use besides params: built-ins and named captures.
+    /// Values a `message` template may use besides params: the kind's built-in values (the
+    /// names it gives [`values`]) and, for log kinds, the pattern's named captures.
     fn placeholders(&self) -> Vec<String>;
     /// One sentence on what the rule checks, for rule metadata (SARIF `fullDescription`).
     fn describe(&self) -> String;
-    /// Turns the source into findings and returns how many more it found than it kept (see
-    /// [`crate::finding::MAX_FINDINGS_PER_RULE`]). The engine passes the [`Input`] that
-    /// matches [`Check::source`].
-    fn evaluate(&self, input: &Input<'_>, out: &mut Vec<Emission>) -> u64;
+    /// Turns the source into findings. The engine passes the [`Input`] that matches
+    /// [`Check::source`]; any other is refused, so an engine bug cannot pass as a clean run.
+    fn evaluate(&self, input: &Input<'_>, out: &mut Emissions) -> Result<(), Mismatch>;
+}
+
+/// A check handed an input other than the one its [`Check::source`] names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    pub expected: &'static str,
+    pub given: &'static str,
+}
+
+impl Mismatch {
+    pub fn new(expected: &'static str, given: &Input<'_>) -> Self {
+        Mismatch {
+            expected,
+            given: given.what(),
+        }
+    }
+}
+
+/// Pairs a kind's built-in value names, declared once as a constant, with this finding's
+/// values; the array lengths must agree, so a name cannot be declared and never given.
+pub fn values<const N: usize>(names: &[&str; N], values: [String; N]) -> Vec<(String, String)> {
+    names.iter().map(|n| (*n).to_owned()).zip(values).collect()
+}
+
+/// What a check emits, capped per rule: the first [`MAX_FINDINGS_PER_RULE`] are kept and the
+/// rest only counted, so a log with a million failures costs no more memory than a thousand.
+#[derive(Debug, Default)]
+pub struct Emissions {
+    kept: Vec<Emission>,
+    omitted: u64,
+}
+
+impl Emissions {
+    pub fn push(&mut self, emission: Emission) {
+        if self.kept.len() < MAX_FINDINGS_PER_RULE {
+            self.kept.push(emission);
+        } else {
+            self.omitted += 1;
+        }
+    }
+
+    /// Problems a source counted but did not hand over (log matches past the scan's keep).
+    pub fn count_unkept(&mut self, count: u64) {
+        self.omitted += count;
+    }
+
+    /// The emissions kept, and how many more were found.
+    pub fn into_parts(self) -> (Vec<Emission>, u64) {
+        (self.kept, self.omitted)
+    }
 }
 
 /// The snapshot part a rule needs.
@@ -98,8 +148,20 @@ pub enum Input<'a> {
     Endpoints(&'a Endpoints),
 }
 
+impl Input<'_> {
+    /// What the input is, for a [`Mismatch`].
+    pub fn what(&self) -> &'static str {
+        match self {
+            Input::Log { .. } => "a log",
+            Input::Tree(_) => "a tree",
+            Input::Console(_) => "a console export",
+            Input::Endpoints(_) => "endpoint lists",
+        }
+    }
+}
+
 /// One finding as a kind sees it, before the rule's severity, template and help are applied.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Emission {
     /// `Fail`, or `NotEvaluated` for a part of the rule that could not be checked (a wildcard
     /// endpoint with nothing to probe) while the rest of it was.
@@ -248,5 +310,69 @@ impl TreeFilter {
 
     pub fn matches(&self, path: &str) -> bool {
         self.include_set.is_match(path) && !self.exclude_set.is_match(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{RuleSource, load};
+
+    /// One rule of each kind, as small as a rule can be.
+    const ONE_OF_EACH_KIND: &str = "ruleset: kinds
+rules:
+  - {id: a, title: t, severity: error, kind: forbidden-log-pattern, log: x.log, pattern: ERROR}
+  - {id: b, title: t, severity: error, kind: required-log-pattern, log: x.log, pattern: DONE}
+  - {id: c, title: t, severity: error, kind: zero-byte-files, tree: pack}
+  - {id: d, title: t, severity: error, kind: required-files, tree: pack, include: '**/*.cab'}
+  - {id: e, title: t, severity: error, kind: required-update-version, version: '2409'}
+  - {id: f, title: t, severity: error, kind: required-endpoints, endpoints: [go.microsoft.com]}
+";
+
+    #[test]
+    fn a_kind_handed_another_source_refuses_it_instead_of_passing() {
+        let source = RuleSource {
+            name: "kinds.yaml".to_owned(),
+            text: ONE_OF_EACH_KIND.to_owned(),
+        };
+        let rules = load(&[source], &[]).expect("the rules compile");
+        let compiled: Vec<&str> = rules.rules.iter().map(|r| r.kind).collect();
+        let known: Vec<&str> = KINDS.iter().map(|k| k.name).collect();
+        assert_eq!(compiled, known, "one rule of every kind");
+        let console = ConsoleExport {
+            location: Location::whole("console/updates.json", 0),
+            updates: Vec::new(),
+        };
+        let endpoints = Endpoints::default();
+        for rule in &rules.rules {
+            let wrong = match rule.check.source() {
+                SourceRef::Console => Input::Endpoints(&endpoints),
+                _ => Input::Console(&console),
+            };
+            let mut out = Emissions::default();
+            let refused = rule.check.evaluate(&wrong, &mut out).expect_err(rule.kind);
+            assert_eq!(refused.given, wrong.what());
+            assert_eq!(out.into_parts(), (Vec::new(), 0), "{}", rule.kind);
+        }
+    }
+
+    #[test]
+    fn emissions_keep_the_first_thousand_and_count_the_rest() {
+        let mut out = Emissions::default();
+        for n in 0..MAX_FINDINGS_PER_RULE + 5 {
+            out.push(Emission {
+                outcome: Outcome::Fail,
+                subject: format!("pack: Redist/{n}.cab"),
+                message: "empty".to_owned(),
+                values: Vec::new(),
+                location: Location::at_line("logs/x.log", n as u64 + 1),
+                excerpt: None,
+            });
+        }
+        out.count_unkept(7);
+        let (kept, omitted) = out.into_parts();
+        assert_eq!(kept.len(), MAX_FINDINGS_PER_RULE);
+        assert_eq!(kept[0].subject, "pack: Redist/0.cab");
+        assert_eq!(omitted, 12);
     }
 }

@@ -9,10 +9,12 @@
 //!   `probe-hosts` names a concrete host to probe for a wildcard. Built-in values:
 //!   `{endpoint}`, `{why}` (the allowlist does not allow it, its probe failed: ...).
 
-use super::{Check, Context, Emission, Input, SourceRef};
+use super::{Check, Context, Emission, Emissions, Input, Mismatch, SourceRef, values};
 use crate::document::fields::scalar_text;
 use crate::finding::Outcome;
 use crate::snapshot::endpoints::{Coverage, HostPattern, Required};
+
+const VALUES: [&str; 2] = ["endpoint", "why"];
 
 #[derive(Debug)]
 struct RequiredEndpoints {
@@ -101,7 +103,7 @@ impl Check for RequiredEndpoints {
     }
 
     fn placeholders(&self) -> Vec<String> {
-        vec!["endpoint".to_owned(), "why".to_owned()]
+        VALUES.map(str::to_owned).to_vec()
     }
 
     fn describe(&self) -> String {
@@ -112,8 +114,10 @@ impl Check for RequiredEndpoints {
         )
     }
 
-    fn evaluate(&self, input: &Input<'_>, out: &mut Vec<Emission>) -> u64 {
-        let Input::Endpoints(endpoints) = input else { return 0 };
+    fn evaluate(&self, input: &Input<'_>, out: &mut Emissions) -> Result<(), Mismatch> {
+        let Input::Endpoints(endpoints) = input else {
+            return Err(Mismatch::new("endpoint lists", input));
+        };
         for required in self.endpoints.iter().map(|e| &e.pattern) {
             let (outcome, why) = match endpoints.coverage(required) {
                 Coverage::Allowed { .. } | Coverage::Reachable => continue,
@@ -140,11 +144,11 @@ impl Check for RequiredEndpoints {
                 outcome,
                 subject: required.to_string(),
                 message,
-                values: vec![("endpoint".to_owned(), required.to_string()), ("why".to_owned(), why)],
+                values: values(&VALUES, [required.to_string(), why]),
                 location: endpoints.evidence(),
                 excerpt: None,
             });
         }
-        0
+        Ok(())
     }
 }

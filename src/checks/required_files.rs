@@ -6,9 +6,11 @@
 //! - **Options**: `include` (required), `exclude`, `min-count` (default 1). Built-in values:
 //!   `{tree}`, `{count}`, `{min_count}`.
 
-use super::{Check, Context, Emission, Input, SourceRef, TreeFilter};
+use super::{Check, Context, Emission, Emissions, Input, Mismatch, SourceRef, TreeFilter, values};
 use crate::document::text::plural;
 use crate::finding::Outcome;
+
+const VALUES: [&str; 3] = ["tree", "count", "min_count"];
 
 #[derive(Debug)]
 struct RequiredFiles {
@@ -30,7 +32,7 @@ impl Check for RequiredFiles {
     }
 
     fn placeholders(&self) -> Vec<String> {
-        ["tree", "count", "min_count"].into_iter().map(str::to_owned).collect()
+        VALUES.map(str::to_owned).to_vec()
     }
 
     fn describe(&self) -> String {
@@ -40,11 +42,13 @@ impl Check for RequiredFiles {
         }
     }
 
-    fn evaluate(&self, input: &Input<'_>, out: &mut Vec<Emission>) -> u64 {
-        let Input::Tree(tree) = input else { return 0 };
+    fn evaluate(&self, input: &Input<'_>, out: &mut Emissions) -> Result<(), Mismatch> {
+        let Input::Tree(tree) = input else {
+            return Err(Mismatch::new("a tree", input));
+        };
         let count = tree.files.iter().filter(|f| self.filter.matches(&f.path)).count() as u64;
         if count >= self.min_count {
-            return 0;
+            return Ok(());
         }
         let globs = self.filter.include.join(", ");
 
@@ -56,14 +60,13 @@ impl Check for RequiredFiles {
                 plural(self.min_count, "file", "files"),
                 tree.name
             ),
-            values: vec![
-                ("tree".to_owned(), tree.name.clone()),
-                ("count".to_owned(), count.to_string()),
-                ("min_count".to_owned(), self.min_count.to_string()),
-            ],
+            values: values(
+                &VALUES,
+                [tree.name.clone(), count.to_string(), self.min_count.to_string()],
+            ),
             location: tree.location.clone(),
             excerpt: None,
         });
-        0
+        Ok(())
     }
 }

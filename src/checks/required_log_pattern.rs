@@ -9,10 +9,12 @@
 //! - **Options**: `min-count` (default 1), `scope`/`run-start` as for
 //!   `forbidden-log-pattern`. Built-in values: `{log}`, `{pattern}`, `{count}`, `{min_count}`.
 
-use super::{Check, Context, Emission, Input, LogTarget, SourceRef};
+use super::{Check, Context, Emission, Emissions, Input, LogTarget, Mismatch, SourceRef, values};
 use crate::document::text::plural;
 use crate::finding::Outcome;
 use crate::snapshot::log::Scope;
+
+const VALUES: [&str; 4] = ["log", "pattern", "count", "min_count"];
 
 #[derive(Debug)]
 struct RequiredLogPattern {
@@ -37,10 +39,7 @@ impl Check for RequiredLogPattern {
     }
 
     fn placeholders(&self) -> Vec<String> {
-        ["log", "pattern", "count", "min_count"]
-            .into_iter()
-            .map(str::to_owned)
-            .collect()
+        VALUES.map(str::to_owned).to_vec()
     }
 
     fn describe(&self) -> String {
@@ -51,12 +50,12 @@ impl Check for RequiredLogPattern {
         }
     }
 
-    fn evaluate(&self, input: &Input<'_>, out: &mut Vec<Emission>) -> u64 {
+    fn evaluate(&self, input: &Input<'_>, out: &mut Emissions) -> Result<(), Mismatch> {
         let Input::Log { name, whole, result } = input else {
-            return 0;
+            return Err(Mismatch::new("a log", input));
         };
         if result.count >= self.min_count {
-            return 0;
+            return Ok(());
         }
         let pattern = &self.target.query.pattern.source;
         let scope = match self.target.query.scope {
@@ -71,15 +70,18 @@ impl Check for RequiredLogPattern {
                 plural(self.min_count, "entry", "entries"),
                 result.count
             ),
-            values: vec![
-                ("log".to_owned(), (*name).to_owned()),
-                ("pattern".to_owned(), pattern.clone()),
-                ("count".to_owned(), result.count.to_string()),
-                ("min_count".to_owned(), self.min_count.to_string()),
-            ],
+            values: values(
+                &VALUES,
+                [
+                    (*name).to_owned(),
+                    pattern.clone(),
+                    result.count.to_string(),
+                    self.min_count.to_string(),
+                ],
+            ),
             location: (*whole).clone(),
             excerpt: None,
         });
-        0
+        Ok(())
     }
 }

@@ -9,7 +9,7 @@
 //! - **Options**: `states`: console state names or numeric `State` codes (default: ready to
 //!   install and every later good state). Built-in values: `{version}`, `{state}`.
 
-use super::{Check, Context, Emission, Input, SourceRef};
+use super::{Check, Context, Emission, Emissions, Input, Mismatch, SourceRef, values};
 use crate::document::diag::suggest;
 use crate::finding::Outcome;
 use crate::snapshot::console::{describe_state, state_code};
@@ -22,6 +22,8 @@ const DEFAULT_STATES: &[&str] = &[
     "installing",
     "installed",
 ];
+
+const VALUES: [&str; 2] = ["version", "state"];
 
 #[derive(Debug)]
 struct RequiredUpdateVersion {
@@ -72,7 +74,7 @@ impl Check for RequiredUpdateVersion {
     }
 
     fn placeholders(&self) -> Vec<String> {
-        vec!["version".to_owned(), "state".to_owned()]
+        VALUES.map(str::to_owned).to_vec()
     }
 
     fn describe(&self) -> String {
@@ -84,14 +86,16 @@ impl Check for RequiredUpdateVersion {
         )
     }
 
-    fn evaluate(&self, input: &Input<'_>, out: &mut Vec<Emission>) -> u64 {
-        let Input::Console(export) = input else { return 0 };
+    fn evaluate(&self, input: &Input<'_>, out: &mut Emissions) -> Result<(), Mismatch> {
+        let Input::Console(export) = input else {
+            return Err(Mismatch::new("a console export", input));
+        };
         let candidates: Vec<_> = export.updates.iter().filter(|u| u.is_version(&self.version)).collect();
         if candidates
             .iter()
             .any(|u| u.state.is_some_and(|s| self.states.contains(&s)))
         {
-            return 0;
+            return Ok(());
         }
         let allowed: Vec<String> = self.states.iter().map(|&s| describe_state(s)).collect();
         let (message, state) = if candidates.is_empty() {
@@ -127,13 +131,10 @@ impl Check for RequiredUpdateVersion {
             outcome: Outcome::Fail,
             subject: format!("version {}", self.version),
             message,
-            values: vec![
-                ("version".to_owned(), self.version.clone()),
-                ("state".to_owned(), state),
-            ],
+            values: values(&VALUES, [self.version.clone(), state]),
             location: export.location.clone(),
             excerpt: None,
         });
-        0
+        Ok(())
     }
 }

@@ -7,8 +7,10 @@
 //! - **Example rule**: `tree: updatepack`, `include: ['**/Redist/**']`.
 //! - **Options**: `include`, `exclude` (globs). Built-in values: `{path}`, `{tree}`.
 
-use super::{Check, Context, Emission, Input, SourceRef, TreeFilter};
-use crate::finding::{MAX_FINDINGS_PER_RULE, Outcome};
+use super::{Check, Context, Emission, Emissions, Input, Mismatch, SourceRef, TreeFilter, values};
+use crate::finding::Outcome;
+
+const VALUES: [&str; 2] = ["path", "tree"];
 
 #[derive(Debug)]
 struct ZeroByteFiles {
@@ -27,37 +29,31 @@ impl Check for ZeroByteFiles {
     }
 
     fn placeholders(&self) -> Vec<String> {
-        vec!["path".to_owned(), "tree".to_owned()]
+        VALUES.map(str::to_owned).to_vec()
     }
 
     fn describe(&self) -> String {
         format!("Fails for each empty (0-byte) file among the {}.", self.filter.files())
     }
 
-    fn evaluate(&self, input: &Input<'_>, out: &mut Vec<Emission>) -> u64 {
-        let Input::Tree(tree) = input else { return 0 };
-        let mut omitted = 0;
+    fn evaluate(&self, input: &Input<'_>, out: &mut Emissions) -> Result<(), Mismatch> {
+        let Input::Tree(tree) = input else {
+            return Err(Mismatch::new("a tree", input));
+        };
         for file in tree
             .files
             .iter()
             .filter(|f| f.size == 0 && self.filter.matches(&f.path))
         {
-            if out.len() >= MAX_FINDINGS_PER_RULE {
-                omitted += 1;
-                continue;
-            }
             out.push(Emission {
                 outcome: Outcome::Fail,
                 subject: format!("{}: {}", tree.name, file.path),
                 message: format!("{} is empty (0 bytes)", file.path),
-                values: vec![
-                    ("path".to_owned(), file.path.clone()),
-                    ("tree".to_owned(), tree.name.clone()),
-                ],
+                values: values(&VALUES, [file.path.clone(), tree.name.clone()]),
                 location: tree.location_of(file),
                 excerpt: None,
             });
         }
-        omitted
+        Ok(())
     }
 }

@@ -5,7 +5,7 @@
 //! at a time, the way ripgrep does, so the cost of a clean log is one pass of a literal-
 //! accelerated search rather than one regex call per line per rule. Only entries that the
 //! search lands in are checked rule by rule. Memory is one chunk plus the longest entry, and at
-//! most [`MAX_KEPT_MATCHES`] matches per rule, whatever the size of the log.
+//! most `keep` matches per rule (the engine's per-rule cap), whatever the size of the log.
 
 use std::io::{self, Read};
 use std::ops::Range;
@@ -16,7 +16,7 @@ use regex_automata::meta;
 use regex_syntax::ast::{Ast, RepetitionKind, RepetitionRange};
 
 use crate::document::text::Utf8Reader;
-use crate::finding::{Excerpt, MAX_FINDINGS_PER_RULE as MAX_KEPT_MATCHES};
+use crate::finding::Excerpt;
 
 /// How much is read at a time.
 const CHUNK: usize = 1 << 20;
@@ -144,17 +144,19 @@ pub struct LogMatch {
 
 #[derive(Debug, Default)]
 pub struct QueryResult {
-    /// The first [`MAX_KEPT_MATCHES`] matching entries in scope.
+    /// The first `keep` matching entries in scope.
     pub matches: Vec<LogMatch>,
     /// All matching entries in scope, kept or not.
     pub count: u64,
 }
 
-/// Scans `input` once and returns one result per query, in order.
-pub fn scan(input: impl Read, queries: &[&LogQuery]) -> io::Result<Vec<QueryResult>> {
+/// Scans `input` once and returns one result per query, in order, each keeping its first
+/// `keep` matches and counting the rest.
+pub fn scan(input: impl Read, queries: &[&LogQuery], keep: usize) -> io::Result<Vec<QueryResult>> {
     let mut reader = Utf8Reader::new(input)?;
     let mut scanner = Scanner::new(
         queries,
+        keep,
         reader.encoding.is_utf8().then_some(reader.encoding.bom_len() as u64),
     );
     let mut buf: Vec<u8> = Vec::with_capacity(CHUNK * 2);
@@ -217,6 +219,7 @@ struct Scanner<'q> {
     /// then every entry is a candidate.
     candidates: Option<meta::Regex>,
     records: Option<bool>,
+    keep: usize,
     results: Vec<QueryResult>,
     /// Line number (0-based) at the start of the current chunk.
     chunk_line: u64,
@@ -225,7 +228,7 @@ struct Scanner<'q> {
 }
 
 impl<'q> Scanner<'q> {
-    fn new(queries: &'q [&'q LogQuery], offset: Option<u64>) -> Self {
+    fn new(queries: &'q [&'q LogQuery], keep: usize, offset: Option<u64>) -> Self {
         let mut sources: Vec<&str> = Vec::new();
         for query in queries {
             sources.push(&query.pattern.source);
@@ -253,6 +256,7 @@ impl<'q> Scanner<'q> {
             queries,
             candidates,
             records: None,
+            keep,
             results: queries.iter().map(|_| QueryResult::default()).collect(),
             chunk_line: 0,
             chunk_offset: offset,
@@ -339,7 +343,7 @@ impl<'q> Scanner<'q> {
                 continue;
             };
             result.count += 1;
-            if result.matches.len() < MAX_KEPT_MATCHES {
+            if result.matches.len() < self.keep {
                 result
                     .matches
                     .push(describe_match(entry, line, offset, &query.pattern.regex, &captures));
@@ -503,8 +507,11 @@ mod tests {
         }
     }
 
+    /// The matches each query keeps.
+    const KEEP: usize = 1000;
+
     fn run(input: &[u8], queries: &[&LogQuery]) -> Vec<QueryResult> {
-        scan(input, queries).unwrap()
+        scan(input, queries, KEEP).unwrap()
     }
 
     #[test]
@@ -639,11 +646,11 @@ mod tests {
 
     #[test]
     fn keeps_at_most_the_cap_but_counts_everything() {
-        let log = "ERROR x\n".repeat(MAX_KEPT_MATCHES + 10);
+        let log = "ERROR x\n".repeat(KEEP + 10);
         let q = query("ERROR");
         let results = run(log.as_bytes(), &[&q]);
-        assert_eq!(results[0].count, (MAX_KEPT_MATCHES + 10) as u64);
-        assert_eq!(results[0].matches.len(), MAX_KEPT_MATCHES);
+        assert_eq!(results[0].count, (KEEP + 10) as u64);
+        assert_eq!(results[0].matches.len(), KEEP);
     }
 
     #[test]
