@@ -11,6 +11,7 @@ use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, Mi
 
 use crate::document::diag::read_named_span;
 
+use super::{Render, RenderContext};
 use crate::document::text::{VisibleText, plural, visible};
 use crate::files::native_path;
 use crate::finding::{Finding, Report, Severity, Totals};
@@ -46,8 +47,27 @@ pub fn render_diagnostic(diagnostic: &dyn Diagnostic, style: Style) -> String {
     out
 }
 
+/// The terminal report.
+pub struct Human;
+
+impl Render for Human {
+    fn render(&self, report: &Report, context: &RenderContext<'_>) -> String {
+        let style = if context.to_file {
+            // A file is written as UTF-8 bytes, whatever the console's code page.
+            Style {
+                color: false,
+                ascii: false,
+                ..context.style
+            }
+        } else {
+            context.style
+        };
+        render(report, style, context.quiet)
+    }
+}
+
 /// The whole report; with `quiet`, only the summary line.
-pub fn render(report: &Report, style: Style, quiet: bool) -> String {
+fn render(report: &Report, style: Style, quiet: bool) -> String {
     let mut out = String::new();
     if !quiet {
         for finding in report.findings.iter().filter(|f| f.gap.is_none()) {

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::{Render, RenderContext};
 use crate::finding::{Finding, Location, Outcome, Report, RuleStatus, Severity, SnapshotInfo};
 use crate::rules::RuleSet;
 
@@ -94,7 +95,16 @@ pub fn render_rule_list(rule_set: &RuleSet) -> String {
     text
 }
 
-pub fn render(report: &Report) -> String {
+/// The JSON report.
+pub struct Json;
+
+impl Render for Json {
+    fn render(&self, report: &Report, _: &RenderContext<'_>) -> String {
+        render(report)
+    }
+}
+
+fn render(report: &Report) -> String {
     let json = JsonReport {
         sitelint_report: 1,
         tool: Tool {

@@ -1,0 +1,220 @@
+//! The command line as clap reads it: every command, flag and value, with the help text
+//! users see. Turning flags into plain values (live sources, params) happens here too, so the
+//! commands below take no clap types further than they must.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::document::diag::SetupError;
+use crate::snapshot::live::LiveSources;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sitelint",
+    version,
+    about = "Checks ConfigMgr offline-servicing downloads and sites against declarative rules"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Colour: auto (on a terminal, as NO_COLOR, CLICOLOR, CLICOLOR_FORCE, FORCE_COLOR and
+    /// TERM say), always, never.
+    #[arg(long, value_enum, global = true, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print less: the summary line of a check, nothing for a collect that went well.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Evaluate the rules against a snapshot directory or live sources.
+    Check(CheckArgs),
+    /// Write live sources into a portable snapshot directory.
+    Collect(CollectArgs),
+    /// Show the loaded rules.
+    Rules(RulesArgs),
+    /// Print a shell completion script (PowerShell: add
+    /// `sitelint completions powershell | Out-String | Invoke-Expression` to $PROFILE).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `sitelint man > sitelint.1`.
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// A snapshot directory (holding snapshot.yaml) or the manifest itself.
+    pub snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub sources: SourceArgs,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    /// Report format, repeatable: human (default), json, sarif; FMT=PATH writes it to a file.
+    #[arg(long = "format", value_name = "FMT[=PATH]")]
+    pub formats: Vec<String>,
+    /// Lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Only run these rules (ids or tag:NAME), repeatable.
+    #[arg(long, value_name = "ID")]
+    pub select: Vec<String>,
+    /// Skip these rules (ids or tag:NAME), repeatable.
+    #[arg(long, value_name = "ID")]
+    pub ignore: Vec<String>,
+    /// Count a rule that could not be evaluated as a failure.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// The snapshot directory to write (built beside it, then renamed into place).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub sources: SourceArgs,
+    /// Replace an existing snapshot at --out.
+    #[arg(long)]
+    pub force: bool,
+    /// Record each file's SHA-256 in the tree listings.
+    #[arg(long)]
+    pub hash: bool,
+    /// Probe every endpoint the loaded rules require (TCP 443, or CONNECT through --proxy).
+    #[arg(long)]
+    pub probe_endpoints: bool,
+    /// Probe through this HTTP proxy, e.g. http://itproxy.contoso.com:8080.
+    #[arg(long, value_name = "URL", requires = "probe_endpoints")]
+    pub proxy: Option<String>,
+    /// Proxy user; the password is read from the SITELINT_PROXY_PASSWORD environment variable.
+    #[arg(long, value_name = "USER", requires = "proxy")]
+    pub proxy_user: Option<String>,
+    /// Seconds each probe may take.
+    #[arg(long, value_name = "SECS", default_value_t = 5.0, requires = "probe_endpoints")]
+    pub timeout: f64,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+}
+
+/// Live sources, named one by one instead of a snapshot.
+#[derive(Debug, Args, Default)]
+pub struct SourceArgs {
+    /// A directory tree to check, as NAME=DIR (repeatable).
+    #[arg(long = "tree", value_name = "NAME=DIR")]
+    pub trees: Vec<String>,
+    /// The Service Connection Tool's -updatepackdest folder (same as --tree updatepack=DIR).
+    #[arg(long, value_name = "DIR")]
+    pub updatepack: Option<PathBuf>,
+    /// A log file, as [NAME=]PATH; NAME defaults to the file name (repeatable).
+    #[arg(long = "log", value_name = "[NAME=]PATH")]
+    pub logs: Vec<String>,
+    /// A `Get-CMSiteUpdate -Fast | ConvertTo-Json` export.
+    #[arg(long, value_name = "FILE")]
+    pub console_updates: Option<PathBuf>,
+    /// Hosts the proxy or firewall allows, one per line.
+    #[arg(long, value_name = "FILE")]
+    pub endpoints_allowlist: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RuleArgs {
+    /// A rule file or a directory of *.yaml/*.yml rule files (repeatable).
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Do not load the built-in ConfigMgr offline-servicing ruleset.
+    #[arg(long)]
+    pub no_default_rules: bool,
+    /// A config file with params and rule paths.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Override a ruleset param, e.g. --set target_version=2409 (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    #[command(subcommand)]
+    pub action: RulesAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesAction {
+    /// One line per loaded rule.
+    List {
+        #[command(flatten)]
+        rules: RuleArgs,
+        /// human (one line a rule) or json (for scripts).
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
+    /// Everything about one rule, including its definition.
+    Show {
+        /// The rule's id, as `sitelint rules list` shows it.
+        id: String,
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl SourceArgs {
+    /// The sources named, as plain paths: `--tree NAME=DIR` and `--log [NAME=]PATH` split, and
+    /// `--updatepack DIR` taken as the tree `updatepack`.
+    pub fn live(&self) -> Result<LiveSources, SetupError> {
+        let mut live = LiveSources::default();
+        for item in &self.trees {
+            let (name, dir) = named(item).ok_or_else(|| {
+                SetupError::with_help(
+                    format!("--tree {item}: expected NAME=DIR"),
+                    "for example --tree updatepack=D:\\USB\\UpdatePacks",
+                )
+            })?;
+            live.trees.push((name.to_owned(), PathBuf::from(dir)));
+        }
+        if let Some(dir) = &self.updatepack {
+            live.trees.push(("updatepack".to_owned(), dir.clone()));
+        }
+        for item in &self.logs {
+            let (name, path) = match named(item) {
+                Some((name, path)) => (name, path),
+                // Either separator: a Windows path typed on Linux keeps its backslashes.
+                None => (item.rsplit(['/', '\\']).next().unwrap_or(item), item.as_str()),
+            };
+            live.logs.push((name.to_owned(), PathBuf::from(path)));
+        }
+        live.console = self.console_updates.clone();
+        live.allowlist = self.endpoints_allowlist.clone();
+        Ok(live)
+    }
+}
+
+/// `NAME=PATH`, where NAME holds no path characters (so `C:\\a=b` stays a path).
+fn named(item: &str) -> Option<(&str, &str)> {
+    let (name, path) = item.split_once('=')?;
+    let plain = !name.is_empty() && !name.contains(['/', '\\', ':']);
+    plain.then_some((name, path))
+}

@@ -1,0 +1,170 @@
+//! `sitelint check`: rules against a snapshot, one report per `--format`, and the exit code.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::ValueEnum;
+
+use super::rules::load_rules;
+use super::{CheckArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, FailOn, Failure, snapshot_from};
+use crate::document::diag::{SetupError, did_you_mean};
+use crate::document::text::visible;
+use crate::finding::{Outcome, Report, Severity};
+use crate::report::{FORMATS, Format, RenderContext, human};
+use crate::rules::RuleSet;
+use crate::snapshot::Snapshot;
+
+pub(super) fn run(
+    args: CheckArgs,
+    style: human::Style,
+    quiet: bool,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<u8, Failure> {
+    let outputs = parse_formats(&args.formats)?;
+    let mut rule_set = load_rules(&args.rules)?;
+    rule_set.select(&args.select, &args.ignore)?;
+    let snapshot = snapshot_from(args.snapshot.as_deref(), &args.sources)?;
+    if args.snapshot.is_none() {
+        for warning in unread_sources(&rule_set, &snapshot) {
+            writeln!(stderr, "warning: {}", visible(&warning))?;
+        }
+    }
+    let report = crate::engine::evaluate(&rule_set, &snapshot);
+
+    let working_dir = working_dir()?;
+    for (format, path) in &outputs {
+        let context = RenderContext {
+            style,
+            quiet,
+            to_file: path.is_some(),
+            working_dir: &working_dir,
+        };
+        let text = format.renderer.render(&report, &context);
+        match path {
+            None => stdout.write_all(text.as_bytes())?,
+            Some(path) => std::fs::write(path, text).map_err(|e| {
+                SetupError::message(format!("cannot write the {format} report to {}: {e}", path.display()))
+            })?,
+        }
+    }
+    for error in &report.errors {
+        writeln!(stderr, "error: {}", visible(&error.message))?;
+    }
+    Ok(exit_code(&report, args.fail_on, args.strict))
+}
+
+fn working_dir() -> Result<PathBuf, SetupError> {
+    std::env::current_dir().map_err(|e| SetupError::message(format!("cannot read the working directory: {e}")))
+}
+
+fn exit_code(report: &Report, fail_on: FailOn, strict: bool) -> u8 {
+    if !report.errors.is_empty() {
+        return EXIT_ERROR;
+    }
+    let threshold = match fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Note => Some(Severity::Note),
+        FailOn::Never => None,
+    };
+    let failed = report.findings.iter().any(|f| match f.outcome() {
+        Outcome::Fail => threshold.is_some_and(|t| f.severity >= t),
+        Outcome::NotEvaluated => strict,
+    });
+    if failed { EXIT_FINDINGS } else { EXIT_CLEAN }
+}
+
+/// `--format` values; at most one may go to standard output, and each file gets one format.
+fn parse_formats(values: &[String]) -> Result<Vec<(Format, Option<PathBuf>)>, SetupError> {
+    let mut outputs: Vec<(Format, Option<PathBuf>)> = Vec::new();
+    for value in values {
+        let (name, path) = match value.split_once('=') {
+            Some((name, "")) => {
+                return Err(SetupError::with_help(
+                    format!("--format {value}: the path is missing"),
+                    format!("write {name}=report.{name} to write a file, or {name} alone for standard output"),
+                ));
+            }
+            Some((name, path)) => (name, Some(PathBuf::from(path))),
+            None => (value.as_str(), None),
+        };
+        let format = Format::from_str(name, false).map_err(|_| {
+            let names: Vec<&str> = FORMATS.iter().map(|f| f.name).collect();
+            SetupError::message(format!("unknown format `{name}` (formats: {})", names.join(", ")))
+        })?;
+        if let Some(path) = &path
+            && let Some((earlier, _)) = outputs
+                .iter()
+                .find(|(_, other)| other.as_deref().is_some_and(|other| same_file(other, path)))
+        {
+            return Err(SetupError::with_help(
+                format!(
+                    "--format {earlier} and --format {format} both write to {}",
+                    path.display()
+                ),
+                "give each format its own file, e.g. --format sarif=report.sarif --format json=report.json",
+            ));
+        }
+        outputs.push((format, path));
+    }
+    if outputs.iter().filter(|(_, p)| p.is_none()).count() > 1 {
+        return Err(SetupError::with_help(
+            "only one --format can write to standard output",
+            "write the others to files, e.g. --format human --format json=report.json",
+        ));
+    }
+    if outputs.is_empty() {
+        outputs.push((Format::default_format(), None));
+    }
+    Ok(outputs)
+}
+
+/// Live sources that no rule in the run reads, each with the names the rules do read: a log or
+/// tree named on the command line under the wrong name is otherwise passed over without a word
+/// (`--log SCT.log=...` left every log rule not evaluated, and the run exited 0).
+fn unread_sources(rule_set: &RuleSet, snapshot: &Snapshot) -> Vec<String> {
+    let mut read_logs = Vec::new();
+    let mut read_trees = Vec::new();
+    for rule in rule_set.rules.iter().filter(|r| r.disabled.is_none()) {
+        match rule.check.source() {
+            crate::checks::SourceRef::Log { name, .. } if !read_logs.contains(&name) => read_logs.push(name),
+            crate::checks::SourceRef::Tree(name) if !read_trees.contains(&name) => read_trees.push(name),
+            _ => {}
+        }
+    }
+    let unread = |kind: &str, flag: &str, name: &str, read: &[&str]| {
+        if read.iter().any(|r| r.eq_ignore_ascii_case(name)) {
+            return None;
+        }
+        let expected = match read {
+            [] => format!("no rule in this run reads a {kind}"),
+            [one] => format!("the rules read the {kind} {one}"),
+            names => format!("the rules read the {kind}s {}", names.join(", ")),
+        };
+        let hint = did_you_mean(name, read.iter().copied())
+            .map(|close| format!("; did you mean `{close}` ({flag} {close}=...)?"))
+            .unwrap_or_default();
+        Some(format!("no rule reads {kind} `{name}`: {expected}{hint}"))
+    };
+    let logs = snapshot
+        .logs
+        .iter()
+        .filter_map(|(name, _)| unread("log", "--log", name, &read_logs));
+    let trees = snapshot
+        .trees
+        .iter()
+        .filter_map(|(name, _)| unread("tree", "--tree", name, &read_trees));
+    logs.chain(trees).collect()
+}
+
+/// Whether two paths name one file, as the platform compares names (Windows ignores case).
+fn same_file(a: &Path, b: &Path) -> bool {
+    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
+    let (a, b) = (absolute(a), absolute(b));
+    if cfg!(windows) {
+        a.to_string_lossy().to_lowercase() == b.to_string_lossy().to_lowercase()
+    } else {
+        a == b
+    }
+}

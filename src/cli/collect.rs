@@ -1,0 +1,152 @@
+//! `sitelint collect`: live sources into a snapshot directory, with progress on a terminal
+//! and a one-line account of what was written.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::atomic::Ordering;
+
+use super::rules::load_rules;
+use super::{
+    CollectArgs, EXIT_CLEAN, EXIT_INTERRUPTED, Failure, Terminal, progress, stop_on_interrupt, write_setup_error,
+};
+use crate::collect::{self, probe};
+use crate::document::diag::SetupError;
+use crate::document::text::{plural, visible};
+use crate::files::Bytes;
+use crate::report::human;
+
+pub(super) fn run(
+    args: CollectArgs,
+    terminal: Terminal,
+    quiet: bool,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<u8, Failure> {
+    // Probing alone is the first thing to know on the internet machine, before the Connect step.
+    let live = args.sources.live()?;
+    if live.is_empty() && !args.probe_endpoints {
+        return Err(SetupError::with_help(
+            "nothing to collect",
+            "name the sources, e.g. --updatepack D:\\USB\\UpdatePacks --log ServiceConnectionTool.log --endpoints-allowlist allowlist.txt, or probe the endpoints with --probe-endpoints",
+        )
+        .into());
+    }
+    let snapshot = live.snapshot();
+    let probes = if args.probe_endpoints {
+        let password = std::env::var(probe::PASSWORD_VARIABLE).ok();
+        let proxy = args
+            .proxy
+            .as_deref()
+            .map(|url| probe::Proxy::parse(url, args.proxy_user.as_deref(), password))
+            .transpose()
+            .map_err(SetupError::message)?;
+        if !(args.timeout > 0.0 && args.timeout <= 600.0) {
+            return Err(
+                SetupError::message(format!("--timeout {}: give seconds between 0 and 600", args.timeout)).into(),
+            );
+        }
+        let rule_set = load_rules(&args.rules)?;
+        let settings = probe::Settings {
+            proxy,
+            timeout: std::time::Duration::from_secs_f64(args.timeout),
+        };
+        Some((rule_set.required_endpoints(), settings))
+    } else {
+        None
+    };
+    let interrupted = stop_on_interrupt();
+    let options = collect::Options {
+        out: &args.out,
+        force: args.force,
+        hash: args.hash,
+        probes,
+        interrupted,
+    };
+    for note in collect::recover(&args.out) {
+        writeln!(stderr, "note: {}", visible(&note))?;
+    }
+    let started = std::time::Instant::now();
+    let collected = if terminal.stderr_is_tty && std::env::var_os("CI").is_none() {
+        let bar = progress::Bar::new(&mut *stderr, terminal.width, terminal.escapes);
+        collect::collect(&snapshot, &options, &bar)
+    } else {
+        collect::collect(&snapshot, &options, &collect::Silent)
+    };
+    let summary = match collected {
+        Err(error) if interrupted.load(Ordering::Relaxed) => {
+            write_setup_error(
+                &error,
+                human::Style {
+                    color: false,
+                    width: terminal.width,
+                    ascii: cfg!(windows) && !terminal.stderr_is_tty,
+                },
+                stderr,
+            )?;
+            return Ok(EXIT_INTERRUPTED);
+        }
+        other => other?,
+    };
+    for tree in &summary.trees {
+        for line in &tree.unreadable {
+            writeln!(stderr, "warning: {}", visible(line))?;
+        }
+    }
+    for warning in &summary.warnings {
+        writeln!(stderr, "warning: {}", visible(warning))?;
+    }
+    if !quiet {
+        writeln!(
+            stdout,
+            "{}",
+            visible(&describe_collected(&summary, &args.out, started.elapsed()))
+        )?;
+    }
+    Ok(EXIT_CLEAN)
+}
+
+fn describe_collected(summary: &collect::Summary, out: &Path, took: std::time::Duration) -> String {
+    let mut parts: Vec<String> = summary
+        .trees
+        .iter()
+        .map(|t| {
+            format!(
+                "tree {} ({}, {}; listing {}{})",
+                t.name,
+                plural(t.files, "file", "files"),
+                Bytes(t.bytes),
+                Bytes(t.listing_bytes),
+                if t.unreadable.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} unreadable", t.unreadable.len())
+                }
+            )
+        })
+        .collect();
+    if summary.logs > 0 {
+        parts.push(plural(summary.logs, "log", "logs"));
+    }
+    if summary.console {
+        parts.push("the console export".to_owned());
+    }
+    if summary.allowlist {
+        parts.push("the allowlist".to_owned());
+    }
+    if !summary.probes.is_empty() {
+        let count = |v: Option<bool>| summary.probes.iter().filter(|p| p.reachable == v).count();
+        parts.push(format!(
+            "{} ({} reachable, {} not, {} not probed)",
+            plural(summary.probes.len(), "endpoint probe", "endpoint probes"),
+            count(Some(true)),
+            count(Some(false)),
+            count(None)
+        ));
+    }
+    format!(
+        "collected {}: {} in {:.1} s",
+        out.display(),
+        parts.join(", "),
+        took.as_secs_f64()
+    )
+}

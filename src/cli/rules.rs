@@ -1,0 +1,110 @@
+//! `sitelint rules list|show`, and the rule loading every command shares: the built-in
+//! ruleset, `--config`, `--rules` and `--set`, in that order.
+
+use std::fmt::Write as _;
+use std::io::Write;
+
+use super::{EXIT_CLEAN, Failure, ListFormat, RuleArgs, RulesAction, RulesArgs};
+use crate::document::diag::{SetupError, suggest};
+use crate::document::text::visible;
+use crate::report;
+use crate::rules::{self, ParamOrigin, ParamOverride, RuleSet};
+
+pub(super) fn load_rules(args: &RuleArgs) -> Result<RuleSet, SetupError> {
+    let config = args
+        .config
+        .as_deref()
+        .map(crate::rules::config::load)
+        .transpose()?
+        .unwrap_or_default();
+    let mut sources = if args.no_default_rules {
+        Vec::new()
+    } else {
+        rules::default_sources()
+    };
+    for path in config.rules.iter().chain(&args.rules) {
+        sources.extend(rules::read_sources(path)?);
+    }
+    if sources.is_empty() {
+        return Err(SetupError::with_help(
+            "no rules to check",
+            "remove --no-default-rules or add --rules PATH",
+        ));
+    }
+    let mut overrides = config.params;
+    for item in &args.set {
+        let Some((name, value)) = item.split_once('=') else {
+            return Err(SetupError::with_help(
+                format!("--set {item}: expected KEY=VALUE"),
+                "for example --set target_version=2409",
+            ));
+        };
+        overrides.push(ParamOverride {
+            name: name.trim().to_owned(),
+            value: value.to_owned(),
+            origin: ParamOrigin::Flag,
+        });
+    }
+    rules::load(&sources, &overrides)
+}
+
+pub(super) fn run(args: RulesArgs, stdout: &mut dyn Write) -> Result<u8, Failure> {
+    let (RulesAction::List { rules, .. } | RulesAction::Show { rules, .. }) = &args.action;
+    let rule_set = load_rules(rules)?;
+    match args.action {
+        RulesAction::List {
+            format: ListFormat::Json,
+            ..
+        } => stdout.write_all(report::json::render_rule_list(&rule_set).as_bytes())?,
+        RulesAction::List { .. } => {
+            let id_width = rule_set.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
+            let kind_width = rule_set.rules.iter().map(|r| r.kind.len()).max().unwrap_or(0);
+            let mut rules: Vec<_> = rule_set.rules.iter().collect();
+            rules.sort_by(|a, b| a.id.cmp(&b.id));
+            for rule in rules {
+                let disabled = if rule.disabled.is_some() { " (disabled)" } else { "" };
+                writeln!(
+                    stdout,
+                    "{:id_width$}  {:7}  {:kind_width$}  {}{disabled}",
+                    rule.id,
+                    rule.severity.as_str(),
+                    rule.kind,
+                    visible(&rule.title)
+                )?;
+            }
+        }
+        RulesAction::Show { id, .. } => {
+            let Some(rule) = rule_set.get(&id) else {
+                let help = suggest(&id, rule_set.rules.iter().map(|r| r.id.as_str()), || {
+                    "`sitelint rules list` shows the loaded rules".to_owned()
+                });
+                return Err(SetupError::with_help(format!("no loaded rule has the id `{id}`"), help).into());
+            };
+            // Rule files are the user's, but may have been handed on: shown like any input.
+            let mut text = format!(
+                "{}  ({} {})\n{}\n{}\n",
+                rule.id,
+                rule.severity,
+                rule.kind,
+                rule.title,
+                rule.check.describe()
+            );
+            if !rule.tags.is_empty() {
+                let _ = writeln!(text, "tags: {}", rule.tags.join(", "));
+            }
+            let _ = writeln!(text, "defined in {}", rule.origin);
+            if let Some(reason) = &rule.disabled {
+                let _ = writeln!(text, "disabled: {reason}");
+            }
+            if let Some(help) = &rule.help {
+                let _ = writeln!(text, "\nhelp: {help}");
+            }
+            if let Some(url) = &rule.url {
+                let _ = writeln!(text, "url: {url}");
+            }
+            let _ = writeln!(text, "\n{}", rule.definition);
+            stdout.write_all(visible(&text).as_bytes())?;
+        }
+    }
+    Ok(EXIT_CLEAN)
+}

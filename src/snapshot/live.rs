@@ -1,0 +1,40 @@
+//! A snapshot of live sources named one by one (`--updatepack`, `--log`, ...) rather than
+//! read from a manifest: paths as the user typed them, which reports show unchanged.
+
+use std::path::PathBuf;
+
+use super::{Artifact, Snapshot, TreeSource};
+
+/// Live sources by name. Names are as rules use them (`updatepack`, `ServiceConnectionTool.log`).
+#[derive(Debug, Clone, Default)]
+pub struct LiveSources {
+    /// Directories walked at check time.
+    pub trees: Vec<(String, PathBuf)>,
+    pub logs: Vec<(String, PathBuf)>,
+    pub console: Option<PathBuf>,
+    pub allowlist: Option<PathBuf>,
+}
+
+impl LiveSources {
+    pub fn is_empty(&self) -> bool {
+        self.trees.is_empty() && self.logs.is_empty() && self.console.is_none() && self.allowlist.is_none()
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            trees: self
+                .trees
+                .iter()
+                .map(|(name, dir)| (name.clone(), TreeSource::Live(Artifact::given(dir))))
+                .collect(),
+            logs: self
+                .logs
+                .iter()
+                .map(|(name, path)| (name.clone(), Artifact::given(path)))
+                .collect(),
+            console: self.console.as_deref().map(Artifact::given),
+            allowlist: self.allowlist.as_deref().map(Artifact::given),
+            ..Snapshot::default()
+        }
+    }
+}
