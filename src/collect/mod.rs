@@ -4,14 +4,19 @@
 //! snapshot is built in a temporary directory beside the target and renamed into place, so an
 //! interrupted run never leaves a half snapshot where a whole one is expected.
 
+mod manifest;
 pub mod probe;
+mod staging;
 
-use std::fmt::Write as _;
+pub use manifest::rfc3339;
+use manifest::{Manifest, origin};
+use staging::Staging;
+pub use staging::recover;
+
 use std::fs;
 use std::io::{self, BufWriter, Read, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::time::SystemTime;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -132,192 +137,6 @@ fn refuse_to_replace(out: &Path, force: bool) -> Result<(), SetupError> {
         )),
         (true, true) => Ok(()),
     }
-}
-
-/// The names a run uses beside its target `NAME`: `.NAME.sitelint-partial-RUN` (the snapshot
-/// being built), `.NAME.sitelint-old-RUN` (the snapshot `--force` replaces, between its two
-/// renames) and `.NAME.sitelint-RUN.lock`, locked while the run lives. They sit beside the
-/// target so the final rename stays on one file system, and are hidden so nobody mistakes
-/// them for a snapshot. The lock tells a live run's work from a dead run's leftovers.
-struct RunFiles {
-    parent: PathBuf,
-    prefix: String,
-}
-
-impl RunFiles {
-    fn of(out: &Path) -> RunFiles {
-        // `--out snap` has the parent "", which names no directory to read.
-        let parent = out
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .map_or_else(|| PathBuf::from("."), Path::to_owned);
-        let name = out
-            .file_name()
-            .map_or_else(|| "snapshot".into(), |n| n.to_string_lossy().into_owned());
-        RunFiles {
-            parent,
-            prefix: format!(".{name}.sitelint-"),
-        }
-    }
-
-    fn partial(&self, run: &str) -> PathBuf {
-        self.parent.join(format!("{}partial-{run}", self.prefix))
-    }
-
-    fn old(&self, run: &str) -> PathBuf {
-        self.parent.join(format!("{}old-{run}", self.prefix))
-    }
-
-    fn lock(&self, run: &str) -> PathBuf {
-        self.parent.join(format!("{}{run}.lock", self.prefix))
-    }
-
-    /// The runs that left files beside the target, each once.
-    fn runs(&self) -> Vec<String> {
-        let Ok(entries) = fs::read_dir(&self.parent) else {
-            return Vec::new();
-        };
-        let mut runs: Vec<String> = entries
-            .flatten()
-            .filter_map(|entry| {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                let rest = name.strip_prefix(&self.prefix)?;
-                let run = rest
-                    .strip_prefix("partial-")
-                    .or_else(|| rest.strip_prefix("old-"))
-                    .or_else(|| rest.strip_suffix(".lock"))?;
-                Some(run.to_owned())
-            })
-            .collect();
-        runs.sort();
-        runs.dedup();
-        runs
-    }
-}
-
-/// Puts right what interrupted runs left beside `out`, and says what it did: a partial
-/// snapshot is removed; a snapshot that `--force` had moved aside is put back if the target is
-/// missing (the run died between its two renames), or removed if the new one is in place.
-/// Files of a run that is still going are left alone.
-pub fn recover(out: &Path) -> Vec<String> {
-    let files = RunFiles::of(out);
-    let mut notes = Vec::new();
-    for run in files.runs() {
-        let lock_path = files.lock(&run);
-        // Cleared only when the run is known to be gone: its lock can be taken, or it has none
-        // (a run from before locks). A lock that cannot be opened (another user's) says nothing.
-        let lock = match fs::OpenOptions::new().read(true).write(true).open(&lock_path) {
-            Ok(lock) if lock.try_lock().is_err() => continue,
-            Ok(lock) => Some(lock),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-            Err(_) => continue,
-        };
-        let (partial, old) = (files.partial(&run), files.old(&run));
-        if partial.exists() && fs::remove_dir_all(&partial).is_ok() {
-            notes.push(format!("removed {}, left by an interrupted collect", partial.display()));
-        }
-        if old.exists() {
-            if !out.exists() && fs::rename(&old, out).is_ok() {
-                notes.push(format!(
-                    "restored {} from {}: a collect --force that was replacing it was interrupted",
-                    out.display(),
-                    old.display()
-                ));
-            } else if fs::remove_dir_all(&old).is_ok() {
-                notes.push(format!(
-                    "removed {}, the snapshot an interrupted collect --force had already replaced",
-                    old.display()
-                ));
-            }
-        }
-        drop(lock);
-        let _ = fs::remove_file(&lock_path);
-    }
-    notes
-}
-
-/// The temporary directory a snapshot is built in; removed unless committed.
-struct Staging {
-    files: RunFiles,
-    run: String,
-    dir: PathBuf,
-    /// Held, locked, for the life of the run.
-    lock: Option<fs::File>,
-    committed: bool,
-}
-
-impl Staging {
-    fn new(out: &Path) -> Result<Staging, SetupError> {
-        static RUNS: AtomicU32 = AtomicU32::new(0);
-        let run = format!("{}-{}", std::process::id(), RUNS.fetch_add(1, Ordering::Relaxed));
-        let files = RunFiles::of(out);
-        fs::create_dir_all(&files.parent).map_err(|e| cannot("create", &files.parent, &e))?;
-        let lock_path = files.lock(&run);
-        let lock = fs::File::create(&lock_path).map_err(|e| cannot("create", &lock_path, &e))?;
-        lock.try_lock()
-            .map_err(|e| cannot("lock", &lock_path, &io::Error::other(e.to_string())))?;
-        let dir = files.partial(&run);
-        let staging = Staging {
-            files,
-            run,
-            dir,
-            lock: Some(lock),
-            committed: false,
-        };
-        fs::create_dir_all(&staging.dir).map_err(|e| cannot("create", &staging.dir, &e))?;
-        Ok(staging)
-    }
-
-    /// Moves the finished snapshot into place. Without `--force` a target that appeared in
-    /// the meantime (another collect to the same place) is left as it is and this run fails;
-    /// with it, the old snapshot is moved aside, the new one moved in, and the old one removed
-    /// (or put back if the second rename fails; [`recover`] finishes the job after a kill).
-    fn commit(mut self, out: &Path, force: bool) -> Result<(), SetupError> {
-        let raced = || {
-            SetupError::with_help(
-                format!(
-                    "{} was written by another run while this one collected: left as it is",
-                    out.display()
-                ),
-                "give another --out, or --force to replace it",
-            )
-        };
-        if !force || !out.exists() {
-            // rename() does not replace a directory that has something in it.
-            if let Err(e) = fs::rename(&self.dir, out) {
-                return Err(if out.exists() {
-                    raced()
-                } else {
-                    cannot("move the new snapshot to", out, &e)
-                });
-            }
-            self.committed = true;
-            return Ok(());
-        }
-        let old = self.files.old(&self.run);
-        fs::rename(out, &old).map_err(|e| cannot("move aside", out, &e))?;
-        if let Err(e) = fs::rename(&self.dir, out) {
-            let _ = fs::rename(&old, out);
-            return Err(cannot("move the new snapshot to", out, &e));
-        }
-        self.committed = true;
-        fs::remove_dir_all(&old).map_err(|e| cannot("remove the replaced snapshot", &old, &e))
-    }
-}
-
-impl Drop for Staging {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = fs::remove_dir_all(&self.dir);
-        }
-        // Closed before it is removed: Windows does not delete an open file.
-        drop(self.lock.take());
-        let _ = fs::remove_file(self.files.lock(&self.run));
-    }
-}
-
-fn cannot(what: &str, path: &Path, e: &io::Error) -> SetupError {
-    SetupError::message(format!("cannot {what} {}: {e}", path.display()))
 }
 
 /// Stops the work when the user asked to.
@@ -516,163 +335,10 @@ fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
     file.sync_all()
 }
 
-/// Where a source was read from, as an absolute path, for the manifest's `collected_from`.
-fn origin(artifact: &Artifact) -> String {
-    std::path::absolute(&artifact.path)
-        .unwrap_or_else(|_| artifact.path.clone())
-        .display()
-        .to_string()
-}
-
-/// The manifest `collect` writes: the parts, and where each came from.
-#[derive(Default)]
-struct Manifest {
-    trees: Vec<(String, String, String)>,
-    logs: Vec<(String, String, String)>,
-    console: Option<String>,
-    allowlist: Option<String>,
-    /// How the probes were made.
-    probes: Option<String>,
-    hashed: bool,
-}
-
-impl Manifest {
-    fn render(&self) -> String {
-        // Scalars are single-quoted, where a backslash is itself: a Windows path reads as it
-        // was given. Text with control characters, which single quotes cannot hold, is
-        // written as a JSON string, which YAML reads as a double-quoted scalar.
-        let q = |s: &str| {
-            if s.chars().any(char::is_control) {
-                serde_json::Value::from(s).to_string()
-            } else {
-                format!("'{}'", s.replace('\'', "''"))
-            }
-        };
-        let mut y = String::new();
-        let _ = writeln!(y, "# Written by `sitelint collect`. Paths are relative to this file.");
-        let _ = writeln!(y, "sitelint_snapshot: 1");
-        let _ = writeln!(y, "collected_at: {}", q(&rfc3339(SystemTime::now())));
-        let _ = writeln!(y, "host: {}", q(&host_name()));
-        let _ = writeln!(y, "sitelint_version: {}", q(env!("CARGO_PKG_VERSION")));
-        if !self.trees.is_empty() {
-            let _ = writeln!(y, "trees:");
-            for (name, listing, _) in &self.trees {
-                let _ = writeln!(y, "  {}: {{listing: {}}}", q(name), q(listing));
-            }
-        }
-        if !self.logs.is_empty() {
-            let _ = writeln!(y, "logs:");
-            for (name, copy, _) in &self.logs {
-                let _ = writeln!(y, "  {}: {}", q(name), q(copy));
-            }
-        }
-        if self.console.is_some() {
-            let _ = writeln!(y, "console:\n  updates: \"console/updates.json\"");
-        }
-        if self.allowlist.is_some() || self.probes.is_some() {
-            let _ = writeln!(y, "endpoints:");
-            if self.allowlist.is_some() {
-                let _ = writeln!(y, "  allowlist: \"network/allowlist.txt\"");
-            }
-            if self.probes.is_some() {
-                let _ = writeln!(y, "  probes: \"network/probes.json\"");
-            }
-        }
-        let _ = writeln!(y, "collected_from:");
-        for (name, _, from) in &self.trees {
-            let _ = writeln!(y, "  {}: {}", q(&format!("tree {name}")), q(from));
-        }
-        if !self.trees.is_empty() {
-            let _ = writeln!(y, "  tree hashes: {}", q(if self.hashed { "sha256" } else { "none" }));
-        }
-        for (name, _, from) in &self.logs {
-            let _ = writeln!(y, "  {}: {}", q(&format!("log {name}")), q(from));
-        }
-        if let Some(from) = &self.console {
-            let _ = writeln!(y, "  console export: {}", q(from));
-        }
-        if let Some(from) = &self.allowlist {
-            let _ = writeln!(y, "  allowlist: {}", q(from));
-        }
-        if let Some(how) = &self.probes {
-            let _ = writeln!(y, "  probes: {}", q(how));
-        }
-        y
-    }
-}
-
-/// The machine's name: `COMPUTERNAME` on Windows, the kernel's host name elsewhere.
-fn host_name() -> String {
-    let from_env = ["COMPUTERNAME", "HOSTNAME"].iter().find_map(|v| std::env::var(v).ok());
-    let from_file = || {
-        ["/proc/sys/kernel/hostname", "/etc/hostname"]
-            .iter()
-            .find_map(|p| fs::read_to_string(p).ok())
-    };
-    from_env
-        .or_else(from_file)
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "unknown".to_owned())
-}
-
-/// `2026-11-21T09:14:00Z`: UTC, to the second.
-pub fn rfc3339(time: SystemTime) -> String {
-    let seconds = match time.duration_since(SystemTime::UNIX_EPOCH) {
-        Ok(d) => d.as_secs() as i64,
-        Err(e) => -(e.duration().as_secs() as i64),
-    };
-    let (days, second_of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        second_of_day / 3600,
-        second_of_day % 3600 / 60,
-        second_of_day % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::time::Duration;
-
-    fn names_in(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
-
-    #[test]
-    fn of_two_runs_to_one_target_without_force_the_later_fails_and_leaves_the_first() {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("snap");
-        let first = Staging::new(&out).unwrap();
-        let second = Staging::new(&out).unwrap();
-        fs::write(first.dir.join(MANIFEST_NAME), "first").unwrap();
-        fs::write(second.dir.join(MANIFEST_NAME), "second").unwrap();
-        first.commit(&out, false).unwrap();
-        match second.commit(&out, false) {
-            Err(SetupError::Message { message, .. }) => {
-                assert!(message.ends_with("was written by another run while this one collected: left as it is"));
-            }
-            other => panic!("the later run must fail: {other:?}"),
-        }
-        assert_eq!(fs::read_to_string(out.join(MANIFEST_NAME)).unwrap(), "first");
-        assert_eq!(names_in(dir.path()), ["snap"]);
-    }
 
     #[test]
     fn a_log_that_keeps_growing_is_copied_as_it_was_when_the_copy_began() {
@@ -709,13 +375,5 @@ mod tests {
         writer.join().unwrap();
         assert_eq!(copied, start);
         assert_eq!(fs::metadata(&copy_path).unwrap().len(), start);
-    }
-
-    #[test]
-    fn times_are_utc_rfc3339() {
-        let at = |s: u64| rfc3339(SystemTime::UNIX_EPOCH + Duration::from_secs(s));
-        assert_eq!(at(0), "1970-01-01T00:00:00Z");
-        assert_eq!(at(1_734_466_320), "2024-12-17T20:12:00Z");
-        assert_eq!(at(951_782_400), "2000-02-29T00:00:00Z");
     }
 }
