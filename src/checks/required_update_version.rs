@@ -7,7 +7,8 @@
 //! - **Example rule**: `version: "{target_version}"`,
 //!   `states: [ready-to-install, prerequisite-check-passed, installed]`.
 //! - **Options**: `states`: console state names or numeric `State` codes (default: ready to
-//!   install and every later good state). Built-in values: `{version}`, `{state}`.
+//!   install and every later good state). Built-in values: `{version}`, `{state}` (the state it is in,
+//!   `not in the console export` or `without a state`).
 
 use super::{Check, Context, Emission, Emissions, Input, Mismatch, SourceRef, values};
 use crate::document::diag::suggest;
@@ -110,7 +111,8 @@ impl Check for RequiredUpdateVersion {
                     "version {} is not in the console export (it lists {seen})",
                     self.version
                 ),
-                String::new(),
+                // `{version} is {state}` still reads as a sentence.
+                "not in the console export".to_owned(),
             )
         } else {
             let states: Vec<String> = candidates
@@ -123,8 +125,7 @@ impl Check for RequiredUpdateVersion {
             let state = candidates
                 .iter()
                 .find_map(|u| u.state)
-                .map(describe_state)
-                .unwrap_or_default();
+                .map_or_else(|| "without a state".to_owned(), describe_state);
             (format!("{}; expected {}", states.join(", "), allowed.join(", ")), state)
         };
         out.push(Emission {

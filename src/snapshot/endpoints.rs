@@ -250,7 +250,7 @@ impl Endpoints {
                     };
                     failure = Some(format!("{}{via} ({route})", detail.unwrap_or("unreachable")));
                 }
-                None => not_probed = Some(detail.unwrap_or("not probed").to_owned()),
+                None => not_probed = Some(detail.unwrap_or("the probe results give no reason").to_owned()),
             }
         }
         match (failure, not_probed) {

@@ -51,6 +51,10 @@ fn json_report_of_failed_download() {
 fn output_is_byte_identical_across_runs() {
     let a = sitelint(&["check", "examples/snapshots/failed-download", "--format", "json"]);
     let b = sitelint(&["check", "examples/snapshots/failed-download", "--format", "json"]);
+    assert_eq!(a.status.code(), Some(1));
+    assert_eq!(b.status.code(), Some(1));
+    // Two empty reports would be identical too: this one has its findings.
+    assert_eq!(json(&a)["findings"].as_array().map(Vec::len), Some(9));
     assert_eq!(a.stdout, b.stdout);
 }
 

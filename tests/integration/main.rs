@@ -5,6 +5,7 @@ mod collect;
 mod default_rules;
 mod hostile;
 mod inputs;
+mod kinds;
 mod rule_files;
 mod sarif;
 #[cfg(windows)]
