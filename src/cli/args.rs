@@ -25,6 +25,10 @@ pub struct Cli {
     /// Print less: the summary line of a check, nothing for a collect that went well.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// Say what was loaded, on standard error: rule files, params with where each value came
+    /// from, and sources.
+    #[arg(long, short, global = true, conflicts_with = "quiet")]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::ValueEnum;
 
 use super::rules::load_rules;
-use super::{CheckArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, FailOn, Failure, snapshot_from};
+use super::{CheckArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, FailOn, Failure, snapshot_from, write_loaded};
 use crate::document::diag::{SetupError, did_you_mean};
 use crate::document::text::visible;
 use crate::finding::{Outcome, Report, Severity};
@@ -18,6 +18,7 @@ pub(super) fn run(
     args: CheckArgs,
     style: human::Style,
     quiet: bool,
+    verbose: bool,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<u8, Failure> {
@@ -25,6 +26,9 @@ pub(super) fn run(
     let mut rule_set = load_rules(&args.rules)?;
     rule_set.select(&args.select, &args.ignore)?;
     let snapshot = snapshot_from(args.snapshot.as_deref(), &args.sources)?;
+    if verbose {
+        write_loaded(Some(&rule_set), &snapshot, stderr)?;
+    }
     if args.snapshot.is_none() {
         for warning in unread_sources(&rule_set, &snapshot) {
             writeln!(stderr, "warning: {}", visible(&warning))?;

@@ -7,7 +7,8 @@ use std::sync::atomic::Ordering;
 
 use super::rules::load_rules;
 use super::{
-    CollectArgs, EXIT_CLEAN, EXIT_INTERRUPTED, Failure, Terminal, progress, stop_on_interrupt, write_setup_error,
+    CollectArgs, EXIT_CLEAN, EXIT_INTERRUPTED, Failure, Terminal, progress, stop_on_interrupt, write_loaded,
+    write_setup_error,
 };
 use crate::collect::{self, probe};
 use crate::document::diag::SetupError;
@@ -19,6 +20,7 @@ pub(super) fn run(
     args: CollectArgs,
     terminal: Terminal,
     quiet: bool,
+    verbose: bool,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<u8, Failure> {
@@ -32,7 +34,12 @@ pub(super) fn run(
         .into());
     }
     let snapshot = live.snapshot();
-    let probes = if args.probe_endpoints {
+    // The rules only say which endpoints to probe.
+    let rule_set = args.probe_endpoints.then(|| load_rules(&args.rules)).transpose()?;
+    if verbose {
+        write_loaded(rule_set.as_ref(), &snapshot, stderr)?;
+    }
+    let probes = if let Some(rule_set) = &rule_set {
         let password = std::env::var(probe::PASSWORD_VARIABLE).ok();
         let proxy = args
             .proxy
@@ -45,7 +52,6 @@ pub(super) fn run(
                 SetupError::message(format!("--timeout {}: give seconds between 0 and 600", args.timeout)).into(),
             );
         }
-        let rule_set = load_rules(&args.rules)?;
         let settings = probe::Settings {
             proxy,
             timeout: std::time::Duration::from_secs_f64(args.timeout),

@@ -20,7 +20,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::document::diag::SetupError;
 use crate::document::text::{plural, visible};
 use crate::report::human;
-use crate::snapshot::{Snapshot, manifest};
+use crate::rules::RuleSet;
+use crate::snapshot::{Snapshot, TreeSource, manifest};
 
 /// What `run` needs to know about where its output goes.
 #[derive(Debug, Clone, Copy)]
@@ -75,8 +76,15 @@ pub fn run(cli: Cli, terminal: Terminal, stdout: &mut dyn Write, stderr: &mut dy
         ascii: cfg!(windows) && !tty,
     };
     let result = match cli.command {
-        Command::Check(args) => check::run(args, style_for(terminal.stdout_is_tty), quiet, stdout, stderr),
-        Command::Collect(args) => collect::run(args, terminal, quiet, stdout, stderr),
+        Command::Check(args) => check::run(
+            args,
+            style_for(terminal.stdout_is_tty),
+            quiet,
+            cli.verbose,
+            stdout,
+            stderr,
+        ),
+        Command::Collect(args) => collect::run(args, terminal, quiet, cli.verbose, stdout, stderr),
         Command::Rules(args) => rules::run(args, stdout),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "sitelint", stdout);
@@ -154,6 +162,47 @@ fn write_setup_error(error: &SetupError, style: human::Style, stderr: &mut dyn W
             }
         }
     }
+}
+
+/// What `-v` says was loaded: each rule file with its rule count, each param with where its
+/// value came from, and each source the snapshot names.
+fn write_loaded(rule_set: Option<&RuleSet>, snapshot: &Snapshot, stderr: &mut dyn Write) -> io::Result<()> {
+    let mut lines = Vec::new();
+    if let Some(rule_set) = rule_set {
+        for (file, rules) in &rule_set.files {
+            lines.push(format!("rules: {file} ({})", plural(*rules, "rule", "rules")));
+        }
+        for (name, value) in &rule_set.params {
+            let origin = rule_set.param_origins.get(name).map_or("", String::as_str);
+            lines.push(format!("param: {name} = {value:?} from {origin}"));
+        }
+    }
+    if let Some(manifest) = &snapshot.info.path {
+        lines.push(format!("snapshot: {manifest}"));
+    }
+    for (name, tree) in &snapshot.trees {
+        lines.push(match tree {
+            TreeSource::Live(dir) => format!("tree {name}: directory {}", dir.display),
+            TreeSource::Listing(listing) => format!("tree {name}: listing {}", listing.display),
+        });
+    }
+    for (name, log) in &snapshot.logs {
+        lines.push(format!("log {name}: {}", log.display));
+    }
+    let files = [
+        ("console export", &snapshot.console),
+        ("endpoint allowlist", &snapshot.allowlist),
+        ("probe results", &snapshot.probes),
+    ];
+    for (what, artifact) in files {
+        if let Some(artifact) = artifact {
+            lines.push(format!("{what}: {}", artifact.display));
+        }
+    }
+    for line in lines {
+        writeln!(stderr, "loaded {}", visible(&line))?;
+    }
+    Ok(())
 }
 
 /// The snapshot a command reads: a snapshot directory, or live sources, never both.

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crate::checks::template::Template;
 use crate::checks::{Check, Context, KINDS, Params};
 use crate::document::diag::{Problem, SetupError, SourceFile, did_you_mean, suggest};
-use crate::document::fields::{Fields, mapping, scalar_text};
+use crate::document::fields::{Fields, Sp, mapping, scalar_text};
 use crate::document::yaml::{self, Node, Value};
 use crate::finding::Severity;
 
@@ -110,6 +110,11 @@ pub struct Rule {
 pub struct RuleSet {
     pub rules: Vec<Rule>,
     pub params: Params,
+    /// Where each param's value came from: `the default in FILE:LINE`, `FILE:LINE` of a
+    /// config, or `--set`.
+    pub param_origins: BTreeMap<String, String>,
+    /// Each rule file loaded, in order, with how many rules it defines.
+    pub files: Vec<(String, usize)>,
 }
 
 /// Loads and compiles rule files, applying param overrides in order (config, then `--set`).
@@ -132,11 +137,23 @@ pub fn load(sources: &[RuleSource], overrides: &[ParamOverride]) -> Result<RuleS
     // Params first: a rule in one file may use a param of another (a site rule using the
     // default ruleset's `target_version`), and later files override earlier defaults.
     let mut params = Params::new();
+    let mut param_origins = BTreeMap::new();
+    let mut loaded_files = Vec::new();
     let mut rule_nodes = Vec::new();
     for (file, node) in &files {
-        if let Some((file_params, rules, ends)) = read_file(file, node, &mut problems) {
-            params.extend(file_params);
-            rule_nodes.extend(rules.iter().map(|r| (file, r, ends.clone())));
+        if let Some(RuleFile {
+            params: declared,
+            rules,
+            top_level_keys,
+        }) = read_file(file, node, &mut problems)
+        {
+            for (name, value) in declared {
+                let (line, _) = file.line_column(name.span.start);
+                param_origins.insert(name.value.clone(), format!("the default in {}:{line}", file.name));
+                params.insert(name.value, value);
+            }
+            loaded_files.push((file.name.clone(), rules.len()));
+            rule_nodes.extend(rules.iter().map(|r| (file, r, top_level_keys.clone())));
         }
     }
     // The first unknown `--set` key; problems in files, which have places, are shown first.
@@ -144,6 +161,11 @@ pub fn load(sources: &[RuleSource], overrides: &[ParamOverride]) -> Result<RuleS
     for o in overrides {
         if params.contains_key(&o.name) {
             params.insert(o.name.clone(), o.value.clone());
+            let origin = match &o.origin {
+                ParamOrigin::Flag => "--set".to_owned(),
+                ParamOrigin::File { file, span } => format!("{}:{}", file.name, file.line_column(span.start).0),
+            };
+            param_origins.insert(o.name.clone(), origin);
             continue;
         }
         let known: Vec<&str> = params.keys().map(String::as_str).collect();
@@ -200,19 +222,28 @@ pub fn load(sources: &[RuleSource], overrides: &[ParamOverride]) -> Result<RuleS
         rules.extend(compile_rule(file, node, &ends, &params, &mut problems));
     }
     if problems.is_empty() {
-        Ok(RuleSet { rules, params })
+        Ok(RuleSet {
+            rules,
+            params,
+            param_origins,
+            files: loaded_files,
+        })
     } else {
         Err(SetupError::Problems(problems))
     }
 }
 
-/// The header of a rule file: its params and rule nodes, plus the offsets where top-level
-/// keys start (used to cut each rule's text out of the file).
-fn read_file<'n>(
-    file: &Arc<SourceFile>,
-    node: &'n Node,
-    problems: &mut Vec<Problem>,
-) -> Option<(Params, &'n [Node], Vec<usize>)> {
+/// A rule file read down to its rules.
+struct RuleFile<'n> {
+    /// Declared params with their defaults, each name with its span.
+    params: Vec<(Sp<String>, String)>,
+    rules: &'n [Node],
+    /// Offsets where top-level keys start, to cut each rule's text out of the file.
+    top_level_keys: Vec<usize>,
+}
+
+/// Reads a rule file's header: its params, and its rules left for [`compile_rule`].
+fn read_file<'n>(file: &Arc<SourceFile>, node: &'n Node, problems: &mut Vec<Problem>) -> Option<RuleFile<'n>> {
     let entries = match mapping(file, node, "a rule file", "start with `ruleset: NAME` and `rules:`") {
         Ok(entries) => entries,
         Err(problem) => {
@@ -223,18 +254,17 @@ fn read_file<'n>(
     let mut f = Fields::new(file, entries, node.span.start..node.span.start);
     f.required_string("ruleset", "name the ruleset, e.g. `ruleset: my-site`");
     f.string("description");
-    let params = f
-        .scalar_map("params")
-        .into_iter()
-        .map(|(name, value)| (name.value, value))
-        .collect();
+    let params = f.scalar_map("params");
     let rules = f.list("rules");
     if rules.is_none() {
         f.missing("rules", "add `rules:` with a list of rules");
     }
     problems.extend(f.finish("a rule file"));
-    let ends = entries.iter().map(|(k, _)| k.span.start).collect();
-    Some((params, rules.unwrap_or_default(), ends))
+    Some(RuleFile {
+        params,
+        rules: rules.unwrap_or_default(),
+        top_level_keys: entries.iter().map(|(k, _)| k.span.start).collect(),
+    })
 }
 
 fn id_of(node: &Node) -> Option<(String, Range<usize>)> {

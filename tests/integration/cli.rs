@@ -452,3 +452,55 @@ fn the_width_comes_from_the_terminal() {
         assert!(line.chars().count() <= 60, "{} columns: {line}", line.chars().count());
     }
 }
+
+#[test]
+fn verbose_says_which_rule_files_params_and_sources_were_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("sitelint.yaml");
+    std::fs::write(&config, "params:\n  odbc_installer: msodbcsql.msi\n").unwrap();
+    let out = sitelint(&[
+        "check",
+        "-v",
+        "examples/snapshots/clean",
+        "--rules",
+        "examples/site-rules",
+        "--config",
+        crate::path_str(&config),
+        "--set",
+        "target_version=2409",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let said: Vec<String> = stderr(&out).lines().map(str::to_owned).collect();
+    let config_line = format!(
+        "loaded param: odbc_installer = \"msodbcsql.msi\" from {}:2",
+        config.display()
+    );
+    let site_rules = format!(
+        "loaded rules: {} (2 rules)",
+        std::path::Path::new("examples/site-rules")
+            .join("contoso.yaml")
+            .display()
+    );
+    let snapshot_line = format!(
+        "loaded snapshot: {}",
+        std::path::Path::new("examples/snapshots/clean")
+            .join("snapshot.yaml")
+            .display()
+    );
+    let expected = [
+        "loaded rules: (built in) rules/configmgr-offline-servicing.yaml (12 rules)",
+        &site_rules,
+        &config_line,
+        "loaded param: target_version = \"2409\" from --set",
+        &snapshot_line,
+        "loaded tree updatepack: listing trees/updatepack.jsonl",
+    ];
+    for line in expected {
+        assert!(said.iter().any(|l| l == line), "missing {line:?} in {said:#?}");
+    }
+    assert!(
+        said.iter()
+            .any(|l| l.starts_with("loaded log ServiceConnectionTool.log: logs")),
+        "{said:#?}"
+    );
+}
