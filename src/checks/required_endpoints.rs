@@ -61,7 +61,7 @@ pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
     // `probe-hosts` names, for a wildcard, a concrete host it stands for, so a probe has
     // something to connect to: `'*.manage.microsoft.com': configmgrbits.cdn.manage.microsoft.com`.
     for (key, value) in probe_hosts {
-        let (Some(wildcard), Some(host)) = (scalar_text(key), scalar_text(value)) else {
+        let (Some(wildcard), Some(host)) = (scalar_text(f.file(), key), scalar_text(f.file(), value)) else {
             ok = false;
             f.problem(value.span.clone(), "a probe host must be a host name", "not a host");
             continue;

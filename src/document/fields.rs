@@ -95,7 +95,7 @@ impl<'n, 'c> Fields<'n, 'c> {
     /// An optional string. Numbers are taken as their text (`version: 2409`).
     pub fn string(&mut self, name: &'static str) -> Option<Sp<String>> {
         let node = self.take(name)?;
-        match scalar_text(node) {
+        match scalar_text(self.file, node) {
             Some(text) => Some(Sp {
                 value: text,
                 span: node.span.clone(),
@@ -130,7 +130,7 @@ impl<'n, 'c> Fields<'n, 'c> {
         };
         let mut out = Vec::new();
         for item in items {
-            match scalar_text(item) {
+            match scalar_text(self.file, item) {
                 Some(text) => out.push(Sp {
                     value: text,
                     span: item.span.clone(),
@@ -172,8 +172,8 @@ impl<'n, 'c> Fields<'n, 'c> {
     pub fn scalar_map(&mut self, name: &'static str) -> Vec<(Sp<String>, String)> {
         let mut out = Vec::new();
         for (key, value) in self.map(name).unwrap_or_default() {
-            let key_text = scalar_text(key).unwrap_or_default();
-            match scalar_text(value) {
+            let key_text = scalar_text(self.file, key).unwrap_or_default();
+            match scalar_text(self.file, value) {
                 Some(text) => out.push((
                     Sp {
                         value: key_text,
@@ -281,13 +281,51 @@ pub fn mapping<'n>(
     }
 }
 
-/// A scalar's text, or `None` for lists, mappings and null.
-pub fn scalar_text(node: &Node) -> Option<String> {
+/// A scalar's text, or `None` for lists, mappings and null. A number or boolean is taken as
+/// written, not as YAML reads it: `id: off` stays `off` (YAML 1.1 reads `false`) and
+/// `version: 2409.10` stays `2409.10` (a float would drop the zero).
+pub fn scalar_text(file: &SourceFile, node: &Node) -> Option<String> {
+    let written = || {
+        file.text
+            .get(node.span.clone())
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+    };
     match &node.value {
         Value::Str(s) => Some(s.clone()),
-        Value::Int(i) => Some(i.to_string()),
-        Value::Float(f) => Some(f.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
+        Value::Int(i) => written().or_else(|| Some(i.to_string())),
+        Value::Float(f) => written().or_else(|| Some(f.to_string())),
+        Value::Bool(b) => written().or_else(|| Some(b.to_string())),
         Value::Null | Value::Seq(_) | Value::Map(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::yaml::parse_file;
+
+    #[test]
+    fn numbers_and_booleans_are_read_as_written() {
+        let file = SourceFile::new(
+            "r.yaml",
+            "id: off\nversion: 2409.10\nbuild: 0x1F\nflow: {answer: no, count: 007}\n",
+        );
+        let node = parse_file(&file).unwrap();
+        let entries = mapping(&file, &node, "a rule", "").unwrap();
+        let mut f = Fields::new(&file, entries, 0..0);
+        let text = |sp: Option<Sp<String>>| sp.map(|s| s.value);
+        assert_eq!(text(f.string("id")), Some("off".to_owned()));
+        assert_eq!(text(f.string("version")), Some("2409.10".to_owned()));
+        assert_eq!(text(f.string("build")), Some("0x1F".to_owned()));
+        let flow: Vec<(String, String)> = f.scalar_map("flow").into_iter().map(|(k, v)| (k.value, v)).collect();
+        assert_eq!(
+            flow,
+            [
+                ("answer".to_owned(), "no".to_owned()),
+                ("count".to_owned(), "007".to_owned())
+            ]
+        );
+        assert!(f.finish("a rule").is_empty());
     }
 }

@@ -205,7 +205,7 @@ pub fn load(sources: &[RuleSource], overrides: &[ParamOverride]) -> Result<RuleS
     for (file, node, ends) in rule_nodes {
         // Duplicates are judged on the id as written, so a rule with other mistakes is still
         // caught reusing an id.
-        if let Some((id, span)) = id_of(node) {
+        if let Some((id, span)) = id_of(file, node) {
             if let Some(first) = seen.get(&id) {
                 problems.push(
                     Problem::new(file, span, format!("duplicate rule id `{id}`"), "defined again here").with_help(
@@ -267,12 +267,12 @@ fn read_file<'n>(file: &Arc<SourceFile>, node: &'n Node, problems: &mut Vec<Prob
     })
 }
 
-fn id_of(node: &Node) -> Option<(String, Range<usize>)> {
+fn id_of(file: &SourceFile, node: &Node) -> Option<(String, Range<usize>)> {
     let Value::Map(entries) = &node.value else { return None };
     let (_, value) = entries
         .iter()
         .find(|(k, _)| matches!(&k.value, Value::Str(s) if s == "id"))?;
-    Some((scalar_text(value)?, value.span.clone()))
+    Some((scalar_text(file, value)?, value.span.clone()))
 }
 
 fn compile_rule(
