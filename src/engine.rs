@@ -340,3 +340,114 @@ fn not_evaluated(rule: &Rule, reason: &str, snapshot: &Snapshot) -> Finding {
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{RuleSource, load};
+    use crate::snapshot::live::LiveSources;
+
+    const RULES: &str = "ruleset: engine
+rules:
+  - {id: setup-failed, title: t, severity: error, kind: forbidden-log-pattern, log: ConfigMgrSetup.log, pattern: 'ERROR: (?P<what>.+) failed'}
+  - {id: setup-started, title: t, severity: error, kind: required-log-pattern, log: configmgrsetup.LOG, pattern: 'setupdl\\.exe: STARTED'}
+  - {id: redist-empty, title: t, severity: warning, kind: zero-byte-files, tree: updatepack}
+  - {id: off, title: t, severity: error, kind: zero-byte-files, tree: updatepack, enabled: false}
+";
+
+    fn rules() -> RuleSet {
+        let source = RuleSource {
+            name: "engine.yaml".to_owned(),
+            text: RULES.to_owned(),
+        };
+        load(&[source], &[]).expect("the rules compile")
+    }
+
+    fn status<'r>(report: &'r Report, id: &str) -> (RuleStatus, Option<&'r str>) {
+        let rule = report
+            .rules
+            .iter()
+            .find(|r| r.id == id)
+            .unwrap_or_else(|| panic!("{id} not in {:?}", report.rules));
+        (rule.status, rule.reason.as_deref())
+    }
+
+    #[test]
+    fn rules_on_one_log_share_it_whatever_case_they_name_it_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("ConfigMgrSetup.log");
+        std::fs::write(
+            &log,
+            "INFO: Setup downloader setupdl.exe: STARTED\r\nERROR: Download() failed with 0x80072ee2\r\n",
+        )
+        .unwrap();
+        let live = LiveSources {
+            logs: vec![("ConfigMgrSetup.log".to_owned(), log)],
+            ..LiveSources::default()
+        };
+        let report = evaluate(&rules(), &live.snapshot());
+        assert_eq!(status(&report, "setup-failed"), (RuleStatus::Failed, None));
+        assert_eq!(status(&report, "setup-started"), (RuleStatus::Passed, None));
+        assert_eq!(
+            status(&report, "off"),
+            (
+                RuleStatus::Disabled,
+                Some("disabled in its rule file (`enabled: false`)")
+            )
+        );
+        let failure = &report.findings[0];
+        assert_eq!((failure.rule_id.as_str(), failure.gap.as_ref()), ("setup-failed", None));
+        assert_eq!(failure.location.as_ref().and_then(|l| l.line), Some(2));
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+    }
+
+    #[test]
+    fn a_missing_source_leaves_its_rules_not_evaluated_with_the_reason_as_data() {
+        let report = evaluate(&rules(), &LiveSources::default().snapshot());
+        let reason = "no tree `updatepack` given (use --tree or --updatepack)";
+        assert_eq!(
+            status(&report, "redist-empty"),
+            (RuleStatus::NotEvaluated, Some(reason))
+        );
+        let gap = report
+            .findings
+            .iter()
+            .find(|f| f.rule_id == "redist-empty")
+            .and_then(|f| f.gap.as_ref())
+            .expect("a finding that carries the gap");
+        assert_eq!(
+            gap,
+            &Gap {
+                whole_rule: true,
+                reason: reason.to_owned()
+            }
+        );
+        assert!(
+            report.errors.is_empty(),
+            "absent is not unreadable: {:?}",
+            report.errors
+        );
+    }
+
+    #[test]
+    fn an_unreadable_source_is_an_error_and_its_rules_are_not_evaluated() {
+        let dir = tempfile::tempdir().unwrap();
+        let live = LiveSources {
+            // A directory where the log should be.
+            logs: vec![("ConfigMgrSetup.log".to_owned(), dir.path().to_owned())],
+            ..LiveSources::default()
+        };
+        let report = evaluate(&rules(), &live.snapshot());
+        assert_eq!(status(&report, "setup-failed").0, RuleStatus::NotEvaluated);
+        assert_eq!(status(&report, "setup-started").0, RuleStatus::NotEvaluated);
+        let [error] = report.errors.as_slice() else {
+            panic!("one error for the one source: {:?}", report.errors);
+        };
+        assert!(error.message.starts_with("cannot read "), "{}", error.message);
+        assert!(
+            error.message.ends_with("it is a directory, not a regular file"),
+            "{}",
+            error.message
+        );
+    }
+}

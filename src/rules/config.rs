@@ -55,3 +55,43 @@ pub fn parse(path: &Path, text: String) -> Result<Config, SetupError> {
             .collect(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_paths_are_relative_to_the_config_and_params_keep_their_place() {
+        let text = "# Contoso's standing choices\nparams:\n  target_version: 2409\nrules:\n  - site-rules/\n";
+        let config = parse(Path::new("ops/sitelint.yaml"), text.to_owned()).unwrap();
+        assert_eq!(config.rules, [Path::new("ops").join("site-rules/")]);
+        let [param] = config.params.as_slice() else {
+            panic!("one param: {:?}", config.params);
+        };
+        assert_eq!((param.name.as_str(), param.value.as_str()), ("target_version", "2409"));
+        let ParamOrigin::File { file, span } = &param.origin else {
+            panic!("from the file: {:?}", param.origin);
+        };
+        assert_eq!(file.line_column(span.start), (3, 3));
+    }
+
+    #[test]
+    fn mistakes_are_all_reported_with_a_suggestion() {
+        let text = "parms:\n  target_version: 2409\nparams:\n  odbc_installer: [a, b]\n";
+        let Err(SetupError::Problems(problems)) = parse(Path::new("sitelint.yaml"), text.to_owned()) else {
+            panic!("the config has mistakes");
+        };
+        let found: Vec<(String, Option<String>)> =
+            problems.iter().map(|p| (p.message.clone(), p.help.clone())).collect();
+        assert_eq!(
+            found,
+            [
+                ("`odbc_installer` must be a string or number".to_owned(), None),
+                (
+                    "unknown field `parms` in a config file".to_owned(),
+                    Some("did you mean `params`?".to_owned())
+                ),
+            ]
+        );
+    }
+}

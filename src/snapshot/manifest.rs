@@ -284,3 +284,82 @@ impl ManifestReader<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each problem as `line:column message`.
+    fn problems(result: Result<Snapshot, SetupError>) -> Vec<String> {
+        match result {
+            Err(SetupError::Problems(problems)) => problems
+                .iter()
+                .map(|p| {
+                    let (line, column) = p.file.line_column(p.span.start);
+                    format!("{line}:{column} {}", p.message)
+                })
+                .collect(),
+            other => panic!("expected problems, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn parts_are_named_relative_to_the_snapshot_whichever_separator_wrote_them() {
+        let text = "sitelint_snapshot: 1
+host: INETPC01
+collected_at: 2024-12-17T20:12:00Z
+trees:
+  updatepack: {listing: trees/updatepack.jsonl}
+logs:
+  ServiceConnectionTool.log: logs\\ServiceConnectionTool.log
+endpoints:
+  allowlist: ./network/allowlist.txt
+  probes: network/probes.json
+";
+        let root = Path::new("D-USB/snap");
+        let snapshot = parse(root, "D-USB/snap/snapshot.yaml", text.to_owned()).unwrap();
+        assert_eq!(snapshot.info.host.as_deref(), Some("INETPC01"));
+        assert_eq!(snapshot.info.path.as_deref(), Some("D-USB/snap/snapshot.yaml"));
+        let TreeSource::Listing(listing) = &snapshot.trees[0].1 else {
+            panic!("a listing: {:?}", snapshot.trees);
+        };
+        assert_eq!(listing.display, "trees/updatepack.jsonl");
+        assert_eq!(listing.path, root.join("trees/updatepack.jsonl"));
+        let log = snapshot
+            .log("serviceconnectiontool.log")
+            .expect("names match in any case");
+        assert_eq!(log.display, "logs/ServiceConnectionTool.log");
+        assert_eq!(snapshot.allowlist.as_ref().unwrap().display, "network/allowlist.txt");
+        assert_eq!(snapshot.probes.as_ref().unwrap().display, "network/probes.json");
+        assert_eq!(snapshot.manifest.as_ref().unwrap().display, MANIFEST_NAME);
+    }
+
+    #[test]
+    fn every_mistake_is_reported_at_its_place_in_one_pass() {
+        let text = "sitelint_snapshot: 2
+trees:
+  updatepack: {path: 'C:\\UpdatePacks'}
+logs:
+  ServiceConnectionTool.log: ../../Windows/System32/config/SAM
+  ConfigMgrSetup.log: C:\\ConfigMgrSetup.log
+consle:
+  updates: console/updates.json
+";
+        assert_eq!(
+            problems(parse(Path::new("snap"), "snap/snapshot.yaml", text.to_owned())),
+            [
+                "7:1 unknown field `consle` in the snapshot manifest",
+                "1:20 snapshot format 2 is not supported",
+                "3:16 tree `updatepack` names a live directory; a snapshot only holds listings",
+                "5:30 path `../../Windows/System32/config/SAM` points outside the snapshot",
+                "6:23 path `C:\\ConfigMgrSetup.log` is absolute; paths in a snapshot must be relative to it",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_manifest_that_is_not_a_mapping_says_how_one_starts() {
+        let found = problems(parse(Path::new("snap"), "snap/snapshot.yaml", "- logs\n".to_owned()));
+        assert_eq!(found, ["1:1 a snapshot manifest must be a mapping"]);
+    }
+}
