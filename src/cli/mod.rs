@@ -1,6 +1,6 @@
-//! The command line: `run` parses nothing itself (clap did, into [`args`]) and hands each
-//! command to its module, which wires rules, sources, the engine and the renderers together
-//! and decides the exit code. It writes only to the writers it is given, so tests can run it
+//! The command line: clap parses it into the types of `args.rs`, and `run` hands each command
+//! to its module, which wires rules, sources, the engine and the renderers together and
+//! decides the exit code. It writes only to the writers it is given, so tests can run it
 //! whole.
 
 mod args;

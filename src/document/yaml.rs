@@ -137,7 +137,7 @@ impl<'a> LineIndex<'a> {
     }
 }
 
-/// Parses a user's file, turning a syntax error into a [`Problem`] at its place.
+/// Parses a user's file, turning a syntax error into a [`Problem`](crate::document::diag::Problem) at its place.
 pub fn parse_file(
     file: &std::sync::Arc<crate::document::diag::SourceFile>,
 ) -> Result<Node, crate::document::diag::Problem> {
