@@ -146,6 +146,7 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
         });
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Finding::assign_fingerprints(&mut findings);
     results.sort_by(|a, b| a.id.cmp(&b.id));
     Report {
         snapshot: snapshot.info.clone(),
@@ -321,6 +322,8 @@ fn finding(rule: &Rule, emission: Emission, params: &Params) -> Finding {
         help: rule.help.clone(),
         url: rule.url.clone(),
         gap,
+        suppression: None,
+        fingerprint: String::new(),
     }
 }
 
@@ -338,6 +341,8 @@ fn not_evaluated(rule: &Rule, reason: &str, snapshot: &Snapshot) -> Finding {
             whole_rule: true,
             reason: reason.to_owned(),
         }),
+        suppression: None,
+        fingerprint: String::new(),
     }
 }
 

@@ -52,6 +52,8 @@ pub enum Outcome {
     Fail,
     /// The rule could not be checked because the snapshot lacks what it reads.
     NotEvaluated,
+    /// A failure the site accepted with a waiver: reported, never counted toward the exit code.
+    Suppressed,
 }
 
 /// Where a finding is, in terms a person can open: a path relative to the snapshot (or the
@@ -127,6 +129,24 @@ pub struct Finding {
     pub url: Option<String>,
     /// What was left unchecked, and why; `None` for a failure.
     pub gap: Option<Gap>,
+    /// The waiver that accepts this failure, if one does.
+    pub suppression: Option<Suppression>,
+    /// Identity across runs: a hash of the rule id and subject, then `:N` for the N-th failure
+    /// with the same pair. SARIF's `partialFingerprints` and waivers by fingerprint use it.
+    pub fingerprint: String,
+}
+
+/// A waiver that accepts a finding, as the site wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suppression {
+    pub reason: String,
+    pub owner: String,
+    /// The last day (UTC) the waiver is in force, `YYYY-MM-DD`.
+    pub expires: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    /// The waiver's line in the site config.
+    pub location: Location,
 }
 
 /// Why a rule, or a part of one, was not evaluated. Renderers word it from these fields
@@ -140,12 +160,37 @@ pub struct Gap {
     pub reason: String,
 }
 
+/// A finding's identity: its rule and subject, never its line or the snapshot's path, so the
+/// same problem in a moved snapshot or a longer log keeps it.
+pub fn identity(rule_id: &str, subject: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(rule_id.as_bytes())
+        .chain_update([0])
+        .chain_update(subject.as_bytes())
+        .finalize();
+    crate::document::text::hex(&digest[..16])
+}
+
 impl Finding {
     pub fn outcome(&self) -> Outcome {
-        if self.gap.is_some() {
-            Outcome::NotEvaluated
-        } else {
-            Outcome::Fail
+        match (&self.gap, &self.suppression) {
+            (Some(_), _) => Outcome::NotEvaluated,
+            (None, Some(_)) => Outcome::Suppressed,
+            (None, None) => Outcome::Fail,
+        }
+    }
+
+    /// Gives every finding its fingerprint; the findings must be in report order, so that
+    /// the N-th of a rule and subject is the same N on every run.
+    pub fn assign_fingerprints(findings: &mut [Finding]) {
+        let mut seen: std::collections::HashMap<(String, String), usize> = std::collections::HashMap::new();
+        for finding in findings.iter_mut() {
+            let occurrence = seen
+                .entry((finding.rule_id.clone(), finding.subject.clone()))
+                .or_insert(0);
+            *occurrence += 1;
+            finding.fingerprint = format!("{}:{occurrence}", identity(&finding.rule_id, &finding.subject));
         }
     }
 
@@ -226,12 +271,22 @@ pub struct Totals {
     pub omitted: usize,
     pub not_evaluated: usize,
     pub passed: usize,
+    /// Failures accepted by a waiver, counted apart from the problems above.
+    pub suppressed: usize,
 }
 
 impl Report {
     pub fn totals(&self) -> Totals {
         let mut totals = Totals::default();
-        for finding in self.findings.iter().filter(|f| f.outcome() == Outcome::Fail) {
+        for finding in &self.findings {
+            match finding.outcome() {
+                Outcome::Fail => {}
+                Outcome::Suppressed => {
+                    totals.suppressed += 1;
+                    continue;
+                }
+                Outcome::NotEvaluated => continue,
+            }
             match finding.severity {
                 Severity::Error => totals.errors += 1,
                 Severity::Warning => totals.warnings += 1,
@@ -254,5 +309,26 @@ impl Report {
             }
         }
         totals
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_depend_on_rule_and_subject_only() {
+        let a = identity("setup-download-failed", "ConfigMgrSetup.log: code=0x80072ee2");
+        assert_eq!(a.len(), 32);
+        assert_eq!(
+            a,
+            identity("setup-download-failed", "ConfigMgrSetup.log: code=0x80072ee2")
+        );
+        assert_ne!(
+            a,
+            identity("setup-download-failed", "ConfigMgrSetup.log: code=0x80072ee7")
+        );
+        // The separator keeps ("ab", "c") and ("a", "bc") apart.
+        assert_ne!(identity("ab", "c"), identity("a", "bc"));
     }
 }

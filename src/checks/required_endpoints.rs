@@ -119,9 +119,9 @@ impl Check for RequiredEndpoints {
             return Err(Mismatch::new("endpoint lists", input));
         };
         for required in self.endpoints.iter().map(|e| &e.pattern) {
-            let (outcome, why) = match endpoints.coverage(required) {
+            let (outcome, message, why) = match endpoints.coverage(required) {
                 Coverage::Allowed { .. } | Coverage::Reachable => continue,
-                Coverage::NotProbed(why) => (Outcome::NotEvaluated, why),
+                Coverage::NotProbed(why) => (Outcome::NotEvaluated, format!("{required} was not probed: {why}"), why),
                 Coverage::Missing { probe_failure } => {
                     let probe = match (probe_failure, &endpoints.probes) {
                         (Some(failure), _) => Some(format!("its probe failed: {failure}")),
@@ -133,12 +133,8 @@ impl Check for RequiredEndpoints {
                         (Some(_), None) => "the allowlist does not allow it".to_owned(),
                         (None, probe) => probe.unwrap_or_default(),
                     };
-                    (Outcome::Fail, why)
+                    (Outcome::Fail, format!("{required} is not reachable: {why}"), why)
                 }
-            };
-            let message = match outcome {
-                Outcome::Fail => format!("{required} is not reachable: {why}"),
-                Outcome::NotEvaluated => format!("{required} was not probed: {why}"),
             };
             out.push(Emission {
                 outcome,

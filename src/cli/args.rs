@@ -39,6 +39,11 @@ pub enum Command {
     Collect(CollectArgs),
     /// Show the loaded rules.
     Rules(RulesArgs),
+    /// Print every effective setting with where it came from (default, sitelint.yaml:LINE, --set).
+    Config {
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
     /// Print a shell completion script (PowerShell: add
     /// `sitelint completions powershell | Out-String | Invoke-Expression` to $PROFILE).
     Completions {
@@ -60,9 +65,9 @@ pub struct CheckArgs {
     /// Report format, repeatable: human (default), json, sarif; FMT=PATH writes it to a file.
     #[arg(long = "format", value_name = "FMT[=PATH]")]
     pub formats: Vec<String>,
-    /// Lowest severity that makes the exit code 1.
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    pub fail_on: FailOn,
+    /// Lowest severity that makes the exit code 1 [default: error, or sitelint.yaml's `fail-on`].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
     /// Only run these rules (ids or tag:NAME), repeatable.
     #[arg(long, value_name = "ID")]
     pub select: Vec<String>,
@@ -72,6 +77,9 @@ pub struct CheckArgs {
     /// Count a rule that could not be evaluated as a failure.
     #[arg(long)]
     pub strict: bool,
+    /// Show the findings a waiver suppressed, with its reason (they never fail the run).
+    #[arg(long)]
+    pub show_suppressed: bool,
 }
 
 #[derive(Debug, Args)]
@@ -131,9 +139,13 @@ pub struct RuleArgs {
     /// Do not load the built-in ConfigMgr offline-servicing ruleset.
     #[arg(long)]
     pub no_default_rules: bool,
-    /// A config file with params and rule paths.
-    #[arg(long, value_name = "FILE")]
+    /// The site config [default: sitelint.yaml in the working directory or its nearest parent
+    /// that has one].
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
     pub config: Option<PathBuf>,
+    /// Do not read a sitelint.yaml.
+    #[arg(long)]
+    pub no_config: bool,
     /// Override a ruleset param, e.g. --set target_version=2409 (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,

@@ -12,6 +12,7 @@ use crate::document::text::visible;
 use crate::finding::{Outcome, Report, Severity};
 use crate::report::{FORMATS, Format, RenderContext, human};
 use crate::rules::RuleSet;
+use crate::rules::waivers::{self, Date};
 use crate::snapshot::Snapshot;
 
 pub(super) fn run(
@@ -23,18 +24,22 @@ pub(super) fn run(
     stderr: &mut dyn Write,
 ) -> Result<u8, Failure> {
     let outputs = parse_formats(&args.formats)?;
-    let mut rule_set = load_rules(&args.rules)?;
+    let (mut rule_set, config) = load_rules(&args.rules)?;
     rule_set.select(&args.select, &args.ignore)?;
-    let snapshot = snapshot_from(args.snapshot.as_deref(), &args.sources)?;
+    let config_sources = config.as_ref().and_then(|c| c.sources.as_ref()).map(|s| &s.value);
+    let snapshot = snapshot_from(args.snapshot.as_deref(), &args.sources, config_sources)?;
     if verbose {
-        write_loaded(Some(&rule_set), &snapshot, stderr)?;
+        write_loaded(Some(&rule_set), config.as_ref(), &snapshot, stderr)?;
     }
     if args.snapshot.is_none() {
         for warning in unread_sources(&rule_set, &snapshot) {
             writeln!(stderr, "warning: {}", visible(&warning))?;
         }
     }
-    let report = crate::engine::evaluate(&rule_set, &snapshot);
+    let mut report = crate::engine::evaluate(&rule_set, &snapshot);
+    if let Some(config) = &config {
+        waivers::apply(&mut report, &config.waivers, Date::today());
+    }
 
     let working_dir = working_dir()?;
     for (format, path) in &outputs {
@@ -42,6 +47,7 @@ pub(super) fn run(
             style,
             quiet,
             to_file: path.is_some(),
+            show_suppressed: args.show_suppressed,
             working_dir: &working_dir,
         };
         let text = format.renderer.render(&report, &context);
@@ -55,26 +61,35 @@ pub(super) fn run(
     for error in &report.errors {
         writeln!(stderr, "error: {}", visible(&error.message))?;
     }
-    Ok(exit_code(&report, args.fail_on, args.strict))
+    // The command line over the site config over the defaults.
+    let threshold = match args.fail_on {
+        Some(FailOn::Error) => Some(Severity::Error),
+        Some(FailOn::Warning) => Some(Severity::Warning),
+        Some(FailOn::Note) => Some(Severity::Note),
+        Some(FailOn::Never) => None,
+        None => config
+            .as_ref()
+            .and_then(|c| c.fail_on.as_ref())
+            .map_or(Some(Severity::Error), |f| f.value),
+    };
+    let strict = args.strict || config.as_ref().and_then(|c| c.strict.as_ref()).is_some_and(|s| s.value);
+    Ok(exit_code(&report, threshold, strict))
 }
 
 fn working_dir() -> Result<PathBuf, SetupError> {
     std::env::current_dir().map_err(|e| SetupError::message(format!("cannot read the working directory: {e}")))
 }
 
-fn exit_code(report: &Report, fail_on: FailOn, strict: bool) -> u8 {
+/// 2 when a source could not be read, 1 when a failure reaches `threshold` (or, `strict`, a
+/// rule was not evaluated), else 0. Suppressed findings never count.
+fn exit_code(report: &Report, threshold: Option<Severity>, strict: bool) -> u8 {
     if !report.errors.is_empty() {
         return EXIT_ERROR;
     }
-    let threshold = match fail_on {
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Note => Some(Severity::Note),
-        FailOn::Never => None,
-    };
     let failed = report.findings.iter().any(|f| match f.outcome() {
         Outcome::Fail => threshold.is_some_and(|t| f.severity >= t),
         Outcome::NotEvaluated => strict,
+        Outcome::Suppressed => false,
     });
     if failed { EXIT_FINDINGS } else { EXIT_CLEAN }
 }

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::Ordering;
 
-use super::rules::load_rules;
+use super::rules::{load_rules, site_config};
 use super::{
     CollectArgs, EXIT_CLEAN, EXIT_INTERRUPTED, Failure, Terminal, progress, stop_on_interrupt, write_loaded,
     write_setup_error,
@@ -25,7 +25,17 @@ pub(super) fn run(
     stderr: &mut dyn Write,
 ) -> Result<u8, Failure> {
     // Probing alone is the first thing to know on the internet machine, before the Connect step.
-    let live = args.sources.live()?;
+    // The rules only say which endpoints to probe.
+    let (rule_set, config) = if args.probe_endpoints {
+        let (rules, config) = load_rules(&args.rules)?;
+        (Some(rules), config)
+    } else {
+        (None, site_config(&args.rules)?)
+    };
+    let mut live = args.sources.live()?;
+    if let (true, Some(configured)) = (live.is_empty(), config.as_ref().and_then(|c| c.sources.as_ref())) {
+        live = configured.value.clone();
+    }
     if live.is_empty() && !args.probe_endpoints {
         return Err(SetupError::with_help(
             "nothing to collect",
@@ -34,10 +44,8 @@ pub(super) fn run(
         .into());
     }
     let snapshot = live.snapshot();
-    // The rules only say which endpoints to probe.
-    let rule_set = args.probe_endpoints.then(|| load_rules(&args.rules)).transpose()?;
     if verbose {
-        write_loaded(rule_set.as_ref(), &snapshot, stderr)?;
+        write_loaded(rule_set.as_ref(), config.as_ref(), &snapshot, stderr)?;
     }
     let probes = if let Some(rule_set) = &rule_set {
         let password = std::env::var(probe::PASSWORD_VARIABLE).ok();

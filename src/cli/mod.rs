@@ -6,6 +6,7 @@
 mod args;
 mod check;
 mod collect;
+mod config;
 mod progress;
 mod rules;
 
@@ -21,6 +22,8 @@ use crate::document::diag::SetupError;
 use crate::document::text::{plural, visible};
 use crate::report::human;
 use crate::rules::RuleSet;
+use crate::rules::config::SiteConfig;
+use crate::snapshot::live::LiveSources;
 use crate::snapshot::{Snapshot, TreeSource, manifest};
 
 /// What `run` needs to know about where its output goes.
@@ -86,6 +89,7 @@ pub fn run(cli: Cli, terminal: Terminal, stdout: &mut dyn Write, stderr: &mut dy
         ),
         Command::Collect(args) => collect::run(args, terminal, quiet, cli.verbose, stdout, stderr),
         Command::Rules(args) => rules::run(args, stdout),
+        Command::Config { rules } => config::run(&rules, stdout),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "sitelint", stdout);
             Ok(EXIT_CLEAN)
@@ -166,8 +170,20 @@ fn write_setup_error(error: &SetupError, style: human::Style, stderr: &mut dyn W
 
 /// What `-v` says was loaded: each rule file with its rule count, each param with where its
 /// value came from, and each source the snapshot names.
-fn write_loaded(rule_set: Option<&RuleSet>, snapshot: &Snapshot, stderr: &mut dyn Write) -> io::Result<()> {
+fn write_loaded(
+    rule_set: Option<&RuleSet>,
+    config: Option<&SiteConfig>,
+    snapshot: &Snapshot,
+    stderr: &mut dyn Write,
+) -> io::Result<()> {
     let mut lines = Vec::new();
+    if let Some(config) = config {
+        lines.push(format!(
+            "config: {} ({})",
+            config.file.name,
+            plural(config.waivers.len(), "waiver", "waivers")
+        ));
+    }
     if let Some(rule_set) = rule_set {
         for (file, rules) in &rule_set.files {
             lines.push(format!("rules: {file} ({})", plural(*rules, "rule", "rules")));
@@ -206,8 +222,16 @@ fn write_loaded(rule_set: Option<&RuleSet>, snapshot: &Snapshot, stderr: &mut dy
 }
 
 /// The snapshot a command reads: a snapshot directory, or live sources, never both.
-fn snapshot_from(given: Option<&Path>, sources: &SourceArgs) -> Result<Snapshot, SetupError> {
+/// Without either, the live sources of the site config, if it names them.
+fn snapshot_from(
+    given: Option<&Path>,
+    sources: &SourceArgs,
+    config_sources: Option<&LiveSources>,
+) -> Result<Snapshot, SetupError> {
     let live = sources.live()?;
+    if let (None, true, Some(configured)) = (given, live.is_empty(), config_sources) {
+        return Ok(configured.snapshot());
+    }
     match (given, live.is_empty()) {
         (Some(_), false) => Err(SetupError::with_help(
             "give either a snapshot or source flags, not both",
@@ -218,7 +242,7 @@ fn snapshot_from(given: Option<&Path>, sources: &SourceArgs) -> Result<Snapshot,
         (None, true) => Err(SetupError::with_help(
             "nothing to check",
             // Works from an installed binary: no path that exists only in the repository.
-            "give a snapshot written by `sitelint collect` (sitelint check D:\\USB\\sitelint-snapshot), or live sources: sitelint check --updatepack D:\\USB\\UpdatePacks --log ServiceConnectionTool.log --log C:\\ConfigMgrSetup.log",
+            "give a snapshot written by `sitelint collect` (sitelint check D:\\USB\\sitelint-snapshot), or live sources: sitelint check --updatepack D:\\USB\\UpdatePacks --log ServiceConnectionTool.log --log C:\\ConfigMgrSetup.log, or name them under `sources:` in sitelint.yaml",
         )),
     }
 }

@@ -8,30 +8,48 @@ use super::{EXIT_CLEAN, Failure, ListFormat, RuleArgs, RulesAction, RulesArgs};
 use crate::document::diag::{SetupError, suggest};
 use crate::document::text::visible;
 use crate::report;
+use crate::rules::config::{self, SiteConfig};
+use crate::rules::waivers::BUILT_IN_RULES;
 use crate::rules::{self, ParamOrigin, ParamOverride, RuleSet};
 
-pub(super) fn load_rules(args: &RuleArgs) -> Result<RuleSet, SetupError> {
-    let config = args
-        .config
-        .as_deref()
-        .map(crate::rules::config::load)
-        .transpose()?
-        .unwrap_or_default();
-    let mut sources = if args.no_default_rules {
-        Vec::new()
-    } else {
-        rules::default_sources()
+/// The site config a command reads: `--config FILE`, else `sitelint.yaml` in the working
+/// directory or its nearest parent, unless `--no-config`.
+pub(super) fn site_config(args: &RuleArgs) -> Result<Option<SiteConfig>, SetupError> {
+    if args.no_config {
+        return Ok(None);
+    }
+    let path = match &args.config {
+        Some(path) => Some(path.clone()),
+        None => std::env::current_dir().ok().and_then(|dir| config::discover(&dir)),
     };
-    for path in config.rules.iter().chain(&args.rules) {
+    path.as_deref().map(config::load).transpose()
+}
+
+/// The rules a command runs, built from the defaults, the site config and the command line,
+/// in that order; with the config they came with.
+pub(super) fn load_rules(args: &RuleArgs) -> Result<(RuleSet, Option<SiteConfig>), SetupError> {
+    let config = site_config(args)?;
+    let default_rules = !args.no_default_rules
+        && config
+            .as_ref()
+            .and_then(|c| c.default_rules.as_ref())
+            .is_none_or(|d| d.value);
+    let mut sources = if default_rules {
+        rules::default_sources()
+    } else {
+        Vec::new()
+    };
+    let config_rules = config.iter().flat_map(|c| c.rules.iter().flat_map(|r| &r.value));
+    for path in config_rules.chain(&args.rules) {
         sources.extend(rules::read_sources(path)?);
     }
     if sources.is_empty() {
         return Err(SetupError::with_help(
             "no rules to check",
-            "remove --no-default-rules or add --rules PATH",
+            "remove --no-default-rules (or `default-rules: false`) or add --rules PATH",
         ));
     }
-    let mut overrides = config.params;
+    let mut overrides: Vec<ParamOverride> = config.iter().flat_map(|c| c.params.iter().cloned()).collect();
     for item in &args.set {
         let Some((name, value)) = item.split_once('=') else {
             return Err(SetupError::with_help(
@@ -45,12 +63,16 @@ pub(super) fn load_rules(args: &RuleArgs) -> Result<RuleSet, SetupError> {
             origin: ParamOrigin::Flag,
         });
     }
-    rules::load(&sources, &overrides)
+    let mut rule_set = rules::load(&sources, &overrides)?;
+    if let Some(config) = &config {
+        config::apply(config, &mut rule_set)?;
+    }
+    Ok((rule_set, config))
 }
 
 pub(super) fn run(args: RulesArgs, stdout: &mut dyn Write) -> Result<u8, Failure> {
     let (RulesAction::List { rules, .. } | RulesAction::Show { rules, .. }) = &args.action;
-    let rule_set = load_rules(rules)?;
+    let (rule_set, _) = load_rules(rules)?;
     match args.action {
         RulesAction::List {
             format: ListFormat::Json,
@@ -70,6 +92,13 @@ pub(super) fn run(args: RulesArgs, stdout: &mut dyn Write) -> Result<u8, Failure
                     rule.severity.as_str(),
                     rule.kind,
                     visible(&rule.title)
+                )?;
+            }
+            for (id, title, _) in BUILT_IN_RULES {
+                writeln!(
+                    stdout,
+                    "{id:id_width$}  {:7}  {:kind_width$}  {title}",
+                    "warning", "built-in"
                 )?;
             }
         }

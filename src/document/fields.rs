@@ -58,6 +58,14 @@ impl<'n, 'c> Fields<'n, 'c> {
         Some(&self.entries[index].1)
     }
 
+    /// Where the key `name` is written, if it is: what a value's origin points at.
+    pub fn key_span(&self, name: &str) -> Option<Range<usize>> {
+        self.entries
+            .iter()
+            .find(|(k, _)| matches!(&k.value, Value::Str(s) if s == name))
+            .map(|(k, _)| k.span.clone())
+    }
+
     pub fn problem(&mut self, span: Range<usize>, message: impl Into<String>, label: impl Into<String>) {
         self.problems.push(Problem::new(self.file, span, message, label));
     }

@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::ops::Range;
+use std::path::Path;
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, SourceCode, SpanContents};
 
@@ -14,7 +15,7 @@ use crate::document::diag::read_named_span;
 use super::{Render, RenderContext};
 use crate::document::text::{VisibleText, plural, visible};
 use crate::files::native_path;
-use crate::finding::{Finding, Report, Severity, Totals};
+use crate::finding::{Finding, Outcome, Report, Severity, Totals};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
@@ -62,16 +63,25 @@ impl Render for Human {
         } else {
             context.style
         };
-        render(report, style, context.quiet)
+        render(report, style, context)
     }
 }
 
 /// The whole report; with `quiet`, only the summary line.
-fn render(report: &Report, style: Style, quiet: bool) -> String {
+fn render(report: &Report, style: Style, context: &RenderContext<'_>) -> String {
+    let (quiet, show_suppressed) = (context.quiet, context.show_suppressed);
     let mut out = String::new();
     if !quiet {
-        for finding in report.findings.iter().filter(|f| f.gap.is_none()) {
-            out.push_str(&render_diagnostic(&FindingDiagnostic::new(finding), style));
+        let shown = |f: &&Finding| match f.outcome() {
+            Outcome::Fail => true,
+            Outcome::Suppressed => show_suppressed,
+            Outcome::NotEvaluated => false,
+        };
+        for finding in report.findings.iter().filter(shown) {
+            out.push_str(&render_diagnostic(
+                &FindingDiagnostic::new(finding, context.working_dir),
+                style,
+            ));
             out.push('\n');
         }
         out.push_str(&not_evaluated_block(report));
@@ -121,6 +131,9 @@ pub fn summary(t: Totals) -> String {
     }
     parts.push(format!("{} not evaluated", plural(t.not_evaluated, "rule", "rules")));
     parts.push(format!("{} passed", plural(t.passed, "rule", "rules")));
+    if t.suppressed > 0 {
+        parts.push(format!("{} suppressed", t.suppressed));
+    }
     let mut line = parts.join(", ");
     if t.omitted > 0 {
         let found = t.errors + t.warnings + t.notes;
@@ -136,10 +149,27 @@ struct FindingDiagnostic<'a> {
     finding: &'a Finding,
     message: Cow<'a, str>,
     source: Option<ExcerptSource>,
+    /// For a suppressed finding: the waiver, its reason and who owns it.
+    waiver: Option<String>,
 }
 
 impl<'a> FindingDiagnostic<'a> {
-    fn new(finding: &'a Finding) -> Self {
+    fn new(finding: &'a Finding, working_dir: &Path) -> Self {
+        // The waiver's config is named absolutely in the model; a person reads it from here.
+        let waiver = finding.suppression.as_ref().map(|waiver| {
+            let config = Path::new(&waiver.location.path);
+            let config = config.strip_prefix(working_dir).unwrap_or(config);
+            let ticket = waiver.ticket.as_deref().map_or_else(String::new, |t| format!(", {t}"));
+            let text = format!(
+                "suppressed by the waiver at {}:{}: {} (owner {}, until {}{ticket})",
+                config.display(),
+                waiver.location.line.unwrap_or(1),
+                waiver.reason,
+                waiver.owner,
+                waiver.expires,
+            );
+            visible(&text).into_owned()
+        });
         let source = finding.excerpt.as_ref().map(|excerpt| {
             let shown = VisibleText::new(&excerpt.text);
             ExcerptSource {
@@ -157,6 +187,7 @@ impl<'a> FindingDiagnostic<'a> {
             finding,
             message: visible(&finding.message),
             source,
+            waiver,
         }
     }
 }
@@ -192,6 +223,9 @@ impl Diagnostic for FindingDiagnostic<'_> {
     }
 
     fn severity(&self) -> Option<miette::Severity> {
+        if self.finding.suppression.is_some() {
+            return Some(miette::Severity::Advice);
+        }
         Some(match self.finding.severity {
             Severity::Note => miette::Severity::Advice,
             Severity::Warning => miette::Severity::Warning,
@@ -200,6 +234,10 @@ impl Diagnostic for FindingDiagnostic<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        // A suppressed finding shows why it was accepted, and by whom, instead of how to fix it.
+        if let Some(waiver) = &self.waiver {
+            return Some(Box::new(waiver));
+        }
         self.finding
             .help
             .as_deref()
@@ -268,6 +306,7 @@ mod tests {
             omitted: 0,
             not_evaluated: 1,
             passed: 31,
+            suppressed: 0,
         };
         assert_eq!(summary(t), "2 errors, 1 warning, 1 rule not evaluated, 31 rules passed");
         let capped = Totals {

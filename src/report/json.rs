@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::{Render, RenderContext};
-use crate::finding::{Finding, Location, Outcome, Report, RuleStatus, Severity, SnapshotInfo};
+use crate::finding::{Finding, Location, Outcome, Report, RuleStatus, Severity, SnapshotInfo, Suppression};
 use crate::rules::RuleSet;
 
 #[derive(Serialize)]
@@ -33,6 +33,10 @@ struct JsonFinding<'a> {
     location: Option<&'a Location>,
     help: Option<&'a str>,
     url: Option<&'a str>,
+    /// What a waiver matches by `fingerprint:` (SARIF's `partialFingerprints` hold the same).
+    fingerprint: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppression: Option<&'a Suppression>,
 }
 
 #[derive(Serialize)]
@@ -151,5 +155,7 @@ fn json_finding(f: &Finding) -> JsonFinding<'_> {
         location: f.location.as_ref(),
         help: f.help.as_deref(),
         url: f.url.as_deref(),
+        fingerprint: &f.fingerprint,
+        suppression: f.suppression.as_ref(),
     }
 }

@@ -24,6 +24,8 @@ pub struct RenderContext<'a> {
     pub quiet: bool,
     /// The report goes to a file, not to the terminal.
     pub to_file: bool,
+    /// Show findings a waiver suppressed (machine-readable reports always carry them).
+    pub show_suppressed: bool,
     /// The absolute directory sitelint ran in: relative paths resolve against it.
     pub working_dir: &'a Path,
 }

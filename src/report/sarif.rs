@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use super::uri::Uris;
 use super::{Render, RenderContext};
@@ -42,14 +41,9 @@ fn render(report: &Report, working_dir: &Path) -> String {
         .collect();
 
     let (kept, capped) = cap_results(report);
-    let mut occurrences: BTreeMap<(&str, &str), usize> = BTreeMap::new();
     let results: Vec<Value> = kept
         .iter()
-        .map(|finding| {
-            let occurrence = occurrences.entry((&finding.rule_id, &finding.subject)).or_insert(0);
-            *occurrence += 1;
-            result(finding, rule_index[finding.rule_id.as_str()], *occurrence, &uris)
-        })
+        .map(|finding| result(finding, rule_index[finding.rule_id.as_str()], &uris))
         .collect();
 
     let mut notifications = Vec::new();
@@ -115,13 +109,14 @@ fn render(report: &Report, working_dir: &Path) -> String {
     text
 }
 
-/// The results a run keeps: every failure, unless there are more than GitHub takes, in which
-/// case the most severe are kept. Returns them in report order with the count left out per rule.
+/// The results a run keeps: every failure (suppressed ones too, so a reviewer sees what was
+/// accepted), unless there are more than GitHub takes, in which case the most severe are kept.
+/// Returns them in report order with the count left out per rule.
 fn cap_results(report: &Report) -> (Vec<&Finding>, BTreeMap<&str, u64>) {
     let mut failures: Vec<(usize, &Finding)> = report
         .findings
         .iter()
-        .filter(|f| f.outcome() == Outcome::Fail)
+        .filter(|f| f.outcome() != Outcome::NotEvaluated)
         .enumerate()
         .collect();
     let mut capped: BTreeMap<&str, u64> = BTreeMap::new();
@@ -200,7 +195,7 @@ fn rule_descriptor(rule: &RuleResult) -> Value {
     descriptor
 }
 
-fn result(finding: &Finding, rule_index: usize, occurrence: usize, uris: &Uris) -> Value {
+fn result(finding: &Finding, rule_index: usize, uris: &Uris) -> Value {
     // Every failure has a location (the checks guarantee it); the manifest-less fallback keeps
     // the upload valid should one ever lack it, since GitHub rejects a whole file for one
     // result without a location.
@@ -208,8 +203,8 @@ fn result(finding: &Finding, rule_index: usize, occurrence: usize, uris: &Uris) 
         .location
         .clone()
         .unwrap_or_else(|| Location::artifact(crate::snapshot::manifest::MANIFEST_NAME));
-    let fingerprint = format!("{}:{occurrence}", fingerprint(&finding.rule_id, &finding.subject));
-    json!({
+    let fingerprint = &finding.fingerprint;
+    let mut result = json!({
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
         "level": finding.severity.as_str(),
@@ -223,18 +218,22 @@ fn result(finding: &Finding, rule_index: usize, occurrence: usize, uris: &Uris) 
             "primaryLocationLineHash": fingerprint,
         },
         "properties": {"subject": finding.subject},
-    })
-}
-
-/// A finding's identity: its rule and subject, never its line or the snapshot's path, so the
-/// same problem in a moved snapshot or a longer log keeps it.
-pub fn fingerprint(rule_id: &str, subject: &str) -> String {
-    let digest = Sha256::new()
-        .chain_update(rule_id.as_bytes())
-        .chain_update([0])
-        .chain_update(subject.as_bytes())
-        .finalize();
-    crate::document::text::hex(&digest[..16])
+    });
+    // Kept as a result, marked accepted: review tools show it as suppressed, not as an alert.
+    if let Some(waiver) = &finding.suppression {
+        let mut properties = json!({"owner": waiver.owner, "expires": waiver.expires});
+        if let Some(ticket) = &waiver.ticket {
+            properties["ticket"] = json!(ticket);
+        }
+        result["suppressions"] = json!([{
+            "kind": "external",
+            "status": "accepted",
+            "justification": waiver.reason,
+            "location": uris.location(&waiver.location),
+            "properties": properties,
+        }]);
+    }
+    result
 }
 
 fn notification(descriptor: &str, level: &str, text: &str) -> Value {
@@ -302,6 +301,8 @@ mod tests {
             excerpt: None,
             help: None,
             url: None,
+            suppression: None,
+            fingerprint: format!("{n:032x}:1"),
         }
     }
 
@@ -321,21 +322,5 @@ mod tests {
         assert_eq!(capped, BTreeMap::from([("many-notes", 10)]));
         // Still in report order, not severity order.
         assert_eq!(kept[0].message, "problem 0");
-    }
-
-    #[test]
-    fn fingerprints_depend_on_rule_and_subject_only() {
-        let a = fingerprint("setup-download-failed", "ConfigMgrSetup.log: code=0x80072ee2");
-        assert_eq!(a.len(), 32);
-        assert_eq!(
-            a,
-            fingerprint("setup-download-failed", "ConfigMgrSetup.log: code=0x80072ee2")
-        );
-        assert_ne!(
-            a,
-            fingerprint("setup-download-failed", "ConfigMgrSetup.log: code=0x80072ee7")
-        );
-        // The separator keeps ("ab", "c") and ("a", "bc") apart.
-        assert_ne!(fingerprint("ab", "c"), fingerprint("a", "bc"));
     }
 }

@@ -1,59 +1,271 @@
-//! `--config FILE`: a site's standing choices, so a change window does not depend on
-//! remembering flags. A config names extra rule files and param values:
-//!
-//! ```yaml
-//! params:
-//!   target_version: "2409"
-//! rules:
-//!   - site-rules/          # relative to this file
-//! ```
+//! `sitelint.yaml`: a site's standing policy, so a change window does not depend on
+//! remembering flags. Found with `--config FILE`, else in the working directory or the nearest
+//! parent that has one; relative paths in it are relative to the file. It names extra rule
+//! files, params, per-rule severities, rules to disable, the exit-code policy, the live
+//! sources of the site and its waivers. The `--config` files of earlier versions (`params:`,
+//! `rules:`) are a subset and read the same.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use crate::document::diag::{SetupError, SourceFile};
-use crate::document::fields::{Fields, mapping};
-use crate::document::yaml;
-use crate::rules::{ParamOrigin, ParamOverride};
+use crate::document::diag::{Problem, SetupError, SourceFile, suggest};
+use crate::document::fields::{Fields, Sp, mapping};
+use crate::document::yaml::{self, Node};
+use crate::finding::Severity;
+use crate::rules::waivers::{self, Waiver};
+use crate::rules::{ParamOrigin, ParamOverride, RuleSet};
+use crate::snapshot::live::LiveSources;
 
-#[derive(Debug, Default)]
-pub struct Config {
-    pub params: Vec<ParamOverride>,
-    pub rules: Vec<PathBuf>,
+/// The name discovery looks for.
+pub const CONFIG_NAME: &str = "sitelint.yaml";
+
+/// A value the file sets, with the line that sets it.
+#[derive(Debug, Clone)]
+pub struct Set<T> {
+    pub value: T,
+    pub line: usize,
 }
 
-pub fn load(path: &Path) -> Result<Config, SetupError> {
+#[derive(Debug, Clone)]
+pub struct SiteConfig {
+    pub file: Arc<SourceFile>,
+    pub default_rules: Option<Set<bool>>,
+    pub rules: Option<Set<Vec<PathBuf>>>,
+    pub params: Vec<ParamOverride>,
+    /// Per-rule severities, each rule id with its span.
+    pub severity: Vec<(Sp<String>, Severity)>,
+    /// Rule ids (or `tag:NAME`) to disable, each with its span.
+    pub disable: Vec<Sp<String>>,
+    /// The lowest severity that fails the run; `None` inside for `never`.
+    pub fail_on: Option<Set<Option<Severity>>>,
+    pub strict: Option<Set<bool>>,
+    pub sources: Option<Set<LiveSources>>,
+    pub waivers: Vec<Waiver>,
+}
+
+impl SiteConfig {
+    /// `sitelint.yaml:7`: where a value came from.
+    pub fn origin(&self, line: usize) -> String {
+        format!("{}:{line}", self.file.name)
+    }
+}
+
+/// The config in the working directory `cwd` or its nearest parent that has one, named
+/// relative to `cwd` (`sitelint.yaml`, `../sitelint.yaml`) as reports show it.
+pub fn discover(cwd: &Path) -> Option<PathBuf> {
+    let depth = cwd.ancestors().position(|dir| dir.join(CONFIG_NAME).is_file())?;
+    let mut relative: PathBuf = std::iter::repeat_n("..", depth).collect();
+    relative.push(CONFIG_NAME);
+    Some(relative)
+}
+
+pub fn load(path: &Path) -> Result<SiteConfig, SetupError> {
     let bytes = crate::files::read_limited(path, crate::files::WHOLE_FILE_LIMIT)
         .map_err(|e| SetupError::message(format!("cannot read config {}: {e}", path.display())))?;
     parse(path, crate::document::text::decode(&bytes))
 }
 
 /// Reads a config's text; `path` names it and anchors the relative paths in it.
-pub fn parse(path: &Path, text: String) -> Result<Config, SetupError> {
+pub fn parse(path: &Path, text: String) -> Result<SiteConfig, SetupError> {
     let file = SourceFile::new(path.display().to_string(), text);
     let node = yaml::parse_file(&file).map_err(|p| vec![p])?;
-    let entries = mapping(&file, &node, "a config", "start with `params:` or `rules:`").map_err(|p| vec![p])?;
+    let entries =
+        mapping(&file, &node, "a config", "start with `rules:`, `params:` or `waivers:`").map_err(|p| vec![p])?;
+    let base = path.parent().unwrap_or(Path::new("."));
     let mut f = Fields::new(&file, entries, 0..0);
-    let params = f.scalar_map("params");
-    let rules = f.strings("rules").unwrap_or_default();
-    let problems = f.finish("a config file");
+    let line = |f: &Fields<'_, '_>, name: &str| f.key_span(name).map_or(1, |span| file.line_column(span.start).0);
+
+    let default_rules = f.bool("default-rules").map(|value| Set {
+        value,
+        line: line(&f, "default-rules"),
+    });
+    let rules = f.strings("rules").map(|paths| Set {
+        value: paths.iter().map(|p| base.join(&p.value)).collect(),
+        line: line(&f, "rules"),
+    });
+    let params = f
+        .scalar_map("params")
+        .into_iter()
+        .map(|(name, value)| ParamOverride {
+            name: name.value,
+            value,
+            origin: ParamOrigin::File {
+                file: file.clone(),
+                span: name.span,
+            },
+        })
+        .collect();
+    let severity = read_severities(&mut f);
+    let disable = f.strings("disable").unwrap_or_default();
+    let fail_on = f.string("fail-on").and_then(|s| match s.value.as_str() {
+        "never" => Some(None),
+        name => match Severity::parse(name) {
+            Some(severity) => Some(Some(severity)),
+            None => {
+                let help = suggest(name, ["error", "warning", "note", "never"], || {
+                    "use `error`, `warning`, `note` or `never`".to_owned()
+                });
+                f.problem_with_help(
+                    s.span,
+                    format!("unknown `fail-on` value `{name}`"),
+                    "not a severity",
+                    help,
+                );
+                None
+            }
+        },
+    });
+    let fail_on = fail_on.map(|value| Set {
+        value,
+        line: line(&f, "fail-on"),
+    });
+    let strict = f.bool("strict").map(|value| Set {
+        value,
+        line: line(&f, "strict"),
+    });
+    let sources = f.map("sources").map(|entries| Set {
+        line: line(&f, "sources"),
+        value: read_sources(&file, entries, base, &mut f),
+    });
+    let waiver_nodes = f.list("waivers").unwrap_or_default();
+    let mut problems = Vec::new();
+    // Findings name snapshot files relative to the snapshot; the config is elsewhere, so its
+    // lines are named by an absolute path that every report resolves the same way.
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let absolute = absolute.display().to_string();
+    let waivers = waiver_nodes
+        .iter()
+        .filter_map(|node| waivers::read(&file, &absolute, node, &mut problems))
+        .collect();
+    problems.extend(f.finish("a config file"));
+    if !problems.is_empty() {
+        problems.sort_by_key(|p| p.span.start);
+        return Err(problems.into());
+    }
+    Ok(SiteConfig {
+        file: file.clone(),
+        default_rules,
+        rules,
+        params,
+        severity,
+        disable,
+        fail_on,
+        strict,
+        sources,
+        waivers,
+    })
+}
+
+fn read_severities(f: &mut Fields<'_, '_>) -> Vec<(Sp<String>, Severity)> {
+    let mut out = Vec::new();
+    for (id, value) in f.scalar_map("severity") {
+        match Severity::parse(&value) {
+            Some(severity) => out.push((id, severity)),
+            None => {
+                let help = suggest(&value, Severity::NAMES.iter().copied(), || {
+                    "use `error`, `warning` or `note`".to_owned()
+                });
+                f.problem_with_help(
+                    id.span,
+                    format!("unknown severity `{value}` for `{}`", id.value),
+                    "this rule's severity",
+                    help,
+                );
+            }
+        }
+    }
+    out
+}
+
+/// `sources:` as the source flags name them: `updatepack`, `trees`, `logs`,
+/// `console-updates`, `endpoints-allowlist`.
+fn read_sources(
+    file: &Arc<SourceFile>,
+    entries: &[(Node, Node)],
+    base: &Path,
+    outer: &mut Fields<'_, '_>,
+) -> LiveSources {
+    let anchor = outer.key_span("sources").unwrap_or(0..0);
+    let mut f = Fields::new(file, entries, anchor);
+    let path = |p: &Sp<String>| base.join(&p.value);
+    let mut live = LiveSources::default();
+    if let Some(dir) = f.string("updatepack") {
+        live.trees.push(("updatepack".to_owned(), path(&dir)));
+    }
+    for (name, dir) in f.scalar_map("trees") {
+        live.trees.push((name.value, base.join(dir)));
+    }
+    for log in f.strings("logs").unwrap_or_default() {
+        // Named by its file name, as `--log PATH` names it; either separator.
+        let name = log.value.rsplit(['/', '\\']).next().unwrap_or(&log.value).to_owned();
+        live.logs.push((name, path(&log)));
+    }
+    live.console = f.string("console-updates").map(|p| path(&p));
+    live.allowlist = f.string("endpoints-allowlist").map(|p| path(&p));
+    for problem in f.finish("`sources`") {
+        outer.push(problem);
+    }
+    live
+}
+
+/// Checks what the config names against the loaded rules (rule ids in `severity`, `disable`
+/// and waivers), then applies severities and disables. Every unknown id is reported at its
+/// place, with the closest loaded id.
+pub fn apply(config: &SiteConfig, rules: &mut RuleSet) -> Result<(), SetupError> {
+    let mut problems = Vec::new();
+    let ids: Vec<String> = rules.rules.iter().map(|r| r.id.clone()).collect();
+    let known = |id: &Sp<String>, what: &str, problems: &mut Vec<Problem>| {
+        let found = ids.contains(&id.value)
+            || id
+                .value
+                .strip_prefix("tag:")
+                .is_some_and(|tag| rules.rules.iter().any(|r| r.tags.iter().any(|t| t == tag)));
+        if !found {
+            let help = suggest(&id.value, ids.iter().map(String::as_str), || {
+                "`sitelint rules list` shows the loaded rules".to_owned()
+            });
+            problems.push(
+                Problem::new(
+                    &config.file,
+                    id.span.clone(),
+                    format!("no loaded rule is `{}`", id.value),
+                    what,
+                )
+                .with_help(help),
+            );
+        }
+        found
+    };
+    for (id, _) in &config.severity {
+        known(id, "severity for an unknown rule", &mut problems);
+    }
+    for id in &config.disable {
+        known(id, "not a loaded rule", &mut problems);
+    }
+    for waiver in &config.waivers {
+        known(&waiver.rule, "waiver for an unknown rule", &mut problems);
+    }
     if !problems.is_empty() {
         return Err(problems.into());
     }
-    let base = path.parent().unwrap_or(Path::new("."));
-    Ok(Config {
-        rules: rules.iter().map(|r| base.join(&r.value)).collect(),
-        params: params
-            .into_iter()
-            .map(|(name, value)| ParamOverride {
-                name: name.value,
-                value,
-                origin: ParamOrigin::File {
-                    file: file.clone(),
-                    span: name.span,
-                },
-            })
-            .collect(),
-    })
+    for rule in &mut rules.rules {
+        if let Some((_, severity)) = config.severity.iter().find(|(id, _)| id.value == rule.id) {
+            rule.severity = *severity;
+        }
+        let disabled_here = config.disable.iter().find(|d| {
+            d.value == rule.id
+                || d.value
+                    .strip_prefix("tag:")
+                    .is_some_and(|tag| rule.tags.iter().any(|t| t == tag))
+        });
+        if let Some(entry) = disabled_here
+            && rule.disabled.is_none()
+        {
+            let (line, _) = config.file.line_column(entry.span.start);
+            rule.disabled = Some(format!("disabled in {}", config.origin(line)));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -61,10 +273,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rule_paths_are_relative_to_the_config_and_params_keep_their_place() {
-        let text = "# Contoso's standing choices\nparams:\n  target_version: 2409\nrules:\n  - site-rules/\n";
+    fn paths_are_relative_to_the_config_and_values_keep_their_line() {
+        let text = "# Contoso's standing choices
+params:
+  target_version: 2409
+rules:
+  - site-rules/
+fail-on: never
+sources:
+  updatepack: packs
+  logs: ['logs\\ServiceConnectionTool.log']
+";
         let config = parse(Path::new("ops/sitelint.yaml"), text.to_owned()).unwrap();
-        assert_eq!(config.rules, [Path::new("ops").join("site-rules/")]);
+        let rules = config.rules.as_ref().unwrap();
+        assert_eq!(
+            (rules.value.as_slice(), rules.line),
+            ([Path::new("ops").join("site-rules/")].as_slice(), 4)
+        );
         let [param] = config.params.as_slice() else {
             panic!("one param: {:?}", config.params);
         };
@@ -73,25 +298,36 @@ mod tests {
             panic!("from the file: {:?}", param.origin);
         };
         assert_eq!(file.line_column(span.start), (3, 3));
+        let fail_on = config.fail_on.as_ref().unwrap();
+        assert_eq!((fail_on.value, fail_on.line), (None, 6));
+        let sources = &config.sources.as_ref().unwrap().value;
+        assert_eq!(
+            sources.trees,
+            [("updatepack".to_owned(), Path::new("ops").join("packs"))]
+        );
+        assert_eq!(sources.logs[0].0, "ServiceConnectionTool.log");
     }
 
     #[test]
-    fn mistakes_are_all_reported_with_a_suggestion() {
-        let text = "parms:\n  target_version: 2409\nparams:\n  odbc_installer: [a, b]\n";
-        let Err(SetupError::Problems(problems)) = parse(Path::new("sitelint.yaml"), text.to_owned()) else {
-            panic!("the config has mistakes");
-        };
-        let found: Vec<(String, Option<String>)> =
-            problems.iter().map(|p| (p.message.clone(), p.help.clone())).collect();
-        assert_eq!(
-            found,
-            [
-                ("`odbc_installer` must be a string or number".to_owned(), None),
-                (
-                    "unknown field `parms` in a config file".to_owned(),
-                    Some("did you mean `params`?".to_owned())
-                ),
-            ]
-        );
+    fn a_config_of_earlier_versions_reads_the_same() {
+        let config = parse(
+            Path::new("sitelint.yaml"),
+            "params:\n  odbc_installer: msodbcsql.msi\nrules: [site-rules]\n".to_owned(),
+        )
+        .unwrap();
+        assert_eq!(config.params.len(), 1);
+        assert!(config.waivers.is_empty() && config.fail_on.is_none() && config.default_rules.is_none());
+    }
+
+    #[test]
+    fn a_config_is_found_here_or_in_the_nearest_parent() {
+        let dir = tempfile::tempdir().unwrap();
+        let below = dir.path().join("site/snapshots");
+        std::fs::create_dir_all(&below).unwrap();
+        assert_eq!(discover(&below), None);
+        std::fs::write(dir.path().join(CONFIG_NAME), "").unwrap();
+        assert_eq!(discover(&below), Some(Path::new("../..").join(CONFIG_NAME)));
+        std::fs::write(below.join(CONFIG_NAME), "").unwrap();
+        assert_eq!(discover(&below), Some(PathBuf::from(CONFIG_NAME)));
     }
 }

@@ -3,6 +3,7 @@
 //! a file in one pass instead of one error per run.
 
 pub mod config;
+pub mod waivers;
 
 use std::collections::BTreeMap;
 use std::ops::Range;

@@ -8,6 +8,7 @@ mod inputs;
 mod kinds;
 mod rule_files;
 mod sarif;
+mod site_policy;
 #[cfg(windows)]
 mod windows;
 
@@ -33,9 +34,14 @@ pub fn directory_uri(dir: &Path) -> String {
 
 /// Runs sitelint from the repository root, as a user would from a fresh clone.
 pub fn sitelint(args: &[&str]) -> Output {
+    sitelint_in(&root(), args)
+}
+
+/// Runs sitelint in `dir`, where a site keeps its sitelint.yaml.
+pub fn sitelint_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_sitelint"))
         .args(args)
-        .current_dir(root())
+        .current_dir(dir)
         // The reports must not depend on how the machine running the tests likes its colours.
         .env_remove("NO_COLOR")
         .env_remove("CLICOLOR")

@@ -1,0 +1,346 @@
+//! Waivers: a site accepts a finding it has decided to live with, for a while, with a name on
+//! it. A waiver in force turns the failures it matches into `suppressed` findings (reported,
+//! never counted toward the exit code); an expired one suppresses nothing and is reported as
+//! `waiver-expired` at its line; one that matched nothing while its rule ran is reported as
+//! `waiver-unused`, so a waiver does not outlive the problem it was written for.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use globset::{GlobBuilder, GlobMatcher};
+
+use crate::document::diag::{Problem, SourceFile};
+use crate::document::fields::{Fields, Sp, mapping};
+use crate::document::yaml::Node;
+use crate::finding::{Finding, Location, Outcome, Report, RuleResult, RuleStatus, Severity, Suppression};
+
+/// Built-in rule: a waiver past its `expires` day.
+pub const WAIVER_EXPIRED: &str = "waiver-expired";
+/// Built-in rule: a waiver that matched nothing while its rule was evaluated.
+pub const WAIVER_UNUSED: &str = "waiver-unused";
+
+/// The built-in rules about waivers: id, title, what they check.
+pub const BUILT_IN_RULES: &[(&str, &str, &str)] = &[
+    (
+        WAIVER_EXPIRED,
+        "A waiver has expired",
+        "Fails for each waiver in the site config whose `expires` day has passed: it suppresses nothing any more.",
+    ),
+    (
+        WAIVER_UNUSED,
+        "A waiver matched nothing",
+        "Fails for each waiver in force that matched no finding while its rule was evaluated.",
+    ),
+];
+
+#[derive(Debug, Clone)]
+pub struct Waiver {
+    pub rule: Sp<String>,
+    /// Case-insensitive glob on the finding's subject; `*` is any run of characters.
+    pub subject: Option<(String, GlobMatcher)>,
+    pub fingerprint: Option<String>,
+    pub reason: String,
+    pub owner: String,
+    pub expires: Date,
+    pub ticket: Option<String>,
+    /// The waiver's first line in the config.
+    pub location: Location,
+}
+
+/// A day of the Gregorian calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date {
+    pub year: i64,
+    pub month: u32,
+    pub day: u32,
+}
+
+impl Date {
+    /// `YYYY-MM-DD`, a day that exists.
+    pub fn parse(text: &str) -> Option<Date> {
+        let mut parts = text.split('-');
+        let (year, month, day) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() || year.len() != 4 || month.len() != 2 || day.len() != 2 {
+            return None;
+        }
+        let date = Date {
+            year: year.parse().ok()?,
+            month: month.parse().ok()?,
+            day: day.parse().ok()?,
+        };
+        let leap = date.year % 4 == 0 && (date.year % 100 != 0 || date.year % 400 == 0);
+        let days_in_month = match date.month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return None,
+        };
+        (1..=days_in_month).contains(&date.day).then_some(date)
+    }
+
+    /// The day it is now, in UTC.
+    pub fn today() -> Date {
+        let seconds = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Date::from_days(i64::try_from(seconds / 86_400).unwrap_or(0))
+    }
+
+    /// The day `days` after 1970-01-01 (Howard Hinnant's days-to-civil).
+    fn from_days(days: i64) -> Date {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        Date {
+            year: yoe + era * 400 + i64::from(month <= 2),
+            month: u32::try_from(month).unwrap_or(1),
+            day: u32::try_from(day).unwrap_or(1),
+        }
+    }
+}
+
+impl std::fmt::Display for Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// Reads one entry of `waivers:`; problems go to `problems`, each at its place. `path` is the
+/// config's absolute path, which the waiver's location names.
+pub fn read(file: &Arc<SourceFile>, path: &str, node: &Node, problems: &mut Vec<Problem>) -> Option<Waiver> {
+    let entries = match mapping(
+        file,
+        node,
+        "a waiver",
+        "write `- rule: ID` with `reason`, `owner` and `expires`",
+    ) {
+        Ok(entries) => entries,
+        Err(problem) => {
+            problems.push(problem);
+            return None;
+        }
+    };
+    let anchor = entries.first().map_or(node.span.clone(), |(k, _)| k.span.clone());
+    let mut f = Fields::new(file, entries, anchor.clone());
+    let rule = f.required_string(
+        "rule",
+        "name the rule the waiver is for, e.g. `rule: updates-and-servicing-endpoints`",
+    );
+    let subject = f.string("subject");
+    let fingerprint = f.string("fingerprint");
+    let reason = f.required_string(
+        "reason",
+        "say why the site accepts this, e.g. `reason: Watson telemetry is blocked by policy SEC-112`",
+    );
+    let owner = f.required_string("owner", "name who answers for it, e.g. `owner: ops@contoso.com`");
+    let expires = f.required_string(
+        "expires",
+        "give the last day it is in force, e.g. `expires: 2027-03-31`",
+    );
+    let ticket = f.string("ticket");
+    let expires = expires.and_then(|e| match Date::parse(&e.value) {
+        Some(date) => Some(date),
+        None => {
+            f.problem_with_help(
+                e.span,
+                format!("`{}` is not a date", e.value),
+                "not YYYY-MM-DD",
+                "write the day as YYYY-MM-DD, e.g. 2027-03-31",
+            );
+            None
+        }
+    });
+    if let (Some(s), Some(_)) = (&subject, &fingerprint) {
+        f.problem_with_help(
+            s.span.clone(),
+            "a waiver narrows by `subject` or by `fingerprint`, not both",
+            "and a fingerprint",
+            "keep the one that says what you mean",
+        );
+    }
+    let subject = subject.and_then(|s| {
+        match GlobBuilder::new(&s.value)
+            .case_insensitive(true)
+            .literal_separator(false)
+            .backslash_escape(false)
+            .build()
+        {
+            Ok(glob) => Some((s.value, glob.compile_matcher())),
+            Err(e) => {
+                f.problem(s.span, format!("invalid subject glob: {}", e.kind()), "this glob");
+                None
+            }
+        }
+    });
+    problems.extend(f.finish("a waiver"));
+    let (line, column) = file.line_column(anchor.start);
+    Some(Waiver {
+        rule: rule?,
+        subject,
+        fingerprint: fingerprint.map(|f| f.value),
+        reason: reason?.value,
+        owner: owner?.value,
+        expires: expires?,
+        ticket: ticket.map(|t| t.value),
+        location: Location {
+            column: Some(column as u64),
+            ..Location::at_line(path, line as u64)
+        },
+    })
+}
+
+impl Waiver {
+    fn matches(&self, finding: &Finding) -> bool {
+        finding.rule_id == self.rule.value
+            && self
+                .subject
+                .as_ref()
+                .is_none_or(|(_, glob)| glob.is_match(&finding.subject))
+            && self.fingerprint.as_ref().is_none_or(|f| {
+                // A fingerprint may be written with or without its `:N` occurrence.
+                *f == finding.fingerprint || finding.fingerprint.split(':').next() == Some(f.as_str())
+            })
+    }
+
+    fn suppression(&self) -> Suppression {
+        Suppression {
+            reason: self.reason.clone(),
+            owner: self.owner.clone(),
+            expires: self.expires.to_string(),
+            ticket: self.ticket.clone(),
+            location: self.location.clone(),
+        }
+    }
+
+    fn describe(&self) -> String {
+        let narrowed = match (&self.subject, &self.fingerprint) {
+            (Some((glob, _)), _) => format!(" for `{glob}`"),
+            (None, Some(fingerprint)) => format!(" for fingerprint {fingerprint}"),
+            (None, None) => String::new(),
+        };
+        format!("the waiver of {}{narrowed} (owner {})", self.rule.value, self.owner)
+    }
+}
+
+/// Applies the waivers to a report: suppresses what the waivers in force match, reports
+/// expired and unused waivers as findings of the built-in rules, and settles each rule's
+/// status again (a rule whose every failure is waived has passed).
+pub fn apply(report: &mut Report, waivers: &[Waiver], today: Date) {
+    let mut used = vec![false; waivers.len()];
+    for finding in report.findings.iter_mut().filter(|f| f.outcome() == Outcome::Fail) {
+        let in_force = waivers
+            .iter()
+            .enumerate()
+            .find(|(_, w)| w.expires >= today && w.matches(finding));
+        if let Some((index, waiver)) = in_force {
+            used[index] = true;
+            finding.suppression = Some(waiver.suppression());
+        }
+    }
+    for rule in &mut report.rules {
+        let failing = report
+            .findings
+            .iter()
+            .any(|f| f.rule_id == rule.id && f.outcome() == Outcome::Fail);
+        if rule.status == RuleStatus::Failed && !failing && rule.omitted == 0 {
+            rule.status = RuleStatus::Passed;
+        }
+    }
+    let mut expired = Vec::new();
+    let mut unused = Vec::new();
+    for (waiver, used) in waivers.iter().zip(used) {
+        let evaluated = report
+            .rules
+            .iter()
+            .any(|r| r.id == waiver.rule.value && matches!(r.status, RuleStatus::Passed | RuleStatus::Failed));
+        if waiver.expires < today {
+            expired.push(built_in_finding(
+                WAIVER_EXPIRED,
+                waiver,
+                format!(
+                    "{} expired on {}: it suppresses nothing any more",
+                    waiver.describe(),
+                    waiver.expires
+                ),
+                "Fix what it waived, or renew it with a new `expires` day and a reason that still holds.",
+            ));
+        } else if !used && evaluated {
+            unused.push(built_in_finding(
+                WAIVER_UNUSED,
+                waiver,
+                format!("{} matched no finding", waiver.describe()),
+                "The problem it waived is gone, or its `subject` or `fingerprint` no longer matches: remove the waiver, or correct it.",
+            ));
+        }
+    }
+    for (id, title, description) in BUILT_IN_RULES {
+        let found = if *id == WAIVER_EXPIRED { &expired } else { &unused };
+        report.rules.push(RuleResult {
+            id: (*id).to_owned(),
+            kind: "built-in",
+            severity: Severity::Warning,
+            title: (*title).to_owned(),
+            description: (*description).to_owned(),
+            help: None,
+            url: None,
+            tags: vec!["waivers".to_owned()],
+            status: if found.is_empty() {
+                RuleStatus::Passed
+            } else {
+                RuleStatus::Failed
+            },
+            reason: None,
+            omitted: 0,
+        });
+    }
+    report.findings.extend(expired.into_iter().chain(unused));
+    report.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    report.rules.sort_by(|a, b| a.id.cmp(&b.id));
+}
+
+fn built_in_finding(rule_id: &str, waiver: &Waiver, message: String, help: &str) -> Finding {
+    let subject = format!("{}: {}", waiver.location.path, waiver.describe());
+    Finding {
+        rule_id: rule_id.to_owned(),
+        severity: Severity::Warning,
+        fingerprint: format!("{}:1", crate::finding::identity(rule_id, &subject)),
+        message,
+        subject,
+        location: Some(waiver.location.clone()),
+        excerpt: None,
+        help: Some(help.to_owned()),
+        url: None,
+        gap: None,
+        suppression: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_must_exist() {
+        assert_eq!(
+            Date::parse("2028-02-29").map(|d| d.to_string()),
+            Some("2028-02-29".to_owned())
+        );
+        for bad in [
+            "2027-02-29",
+            "2027-13-01",
+            "2027-3-31",
+            "31.03.2027",
+            "2027-03-31T00:00",
+        ] {
+            assert_eq!(Date::parse(bad), None, "{bad}");
+        }
+        assert_eq!(Date::from_days(0).to_string(), "1970-01-01");
+        assert_eq!(Date::from_days(20_074).to_string(), "2024-12-17");
+    }
+}
