@@ -14,5 +14,6 @@ pub mod engine;
 pub mod files;
 pub mod finding;
 pub mod report;
+pub mod rule_tests;
 pub mod rules;
 pub mod snapshot;

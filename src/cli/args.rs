@@ -39,6 +39,13 @@ pub enum Command {
     Collect(CollectArgs),
     /// Show the loaded rules.
     Rules(RulesArgs),
+    /// Run the test cases of rule files: tests/<rule-id>/<case>/ beside each, a snapshot plus
+    /// expect.yaml.
+    Test {
+        /// Rule files, or directories of them.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
     /// Print every effective setting with where it came from (default, sitelint.yaml:LINE, --set).
     Config {
         #[command(flatten)]

@@ -9,6 +9,7 @@ mod collect;
 mod config;
 mod progress;
 mod rules;
+mod test;
 
 pub use args::*;
 
@@ -90,6 +91,7 @@ pub fn run(cli: Cli, terminal: Terminal, stdout: &mut dyn Write, stderr: &mut dy
         Command::Collect(args) => collect::run(args, terminal, quiet, cli.verbose, stdout, stderr),
         Command::Rules(args) => rules::run(args, stdout),
         Command::Config { rules } => config::run(&rules, stdout),
+        Command::Test { paths } => test::run(&paths, stdout, stderr),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "sitelint", stdout);
             Ok(EXIT_CLEAN)

@@ -218,19 +218,24 @@ pub fn suggest<'a>(
     }
 }
 
+/// Edits between two words, a swap of neighbours counting as one (`cuont` is one edit from
+/// `count`): the optimal-string-alignment distance.
 fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = if ca == cb { prev } else { 1 + prev.min(cur).min(row[j]) };
-            prev = cur;
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut before_last: Vec<usize> = Vec::new();
+    let mut last: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut row = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            row[j] = (last[j] + 1).min(row[j - 1] + 1).min(last[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                row[j] = row[j].min(before_last[j - 2] + 1);
+            }
         }
+        before_last = std::mem::replace(&mut last, row);
     }
-    row[b.len()]
+    last[b.len()]
 }
 
 #[cfg(test)]
@@ -243,6 +248,9 @@ mod tests {
         assert_eq!(did_you_mean("patern", fields), Some("pattern"));
         assert_eq!(did_you_mean("runstart", fields), Some("run-start"));
         assert_eq!(did_you_mean("severity", fields), None);
+        // A swap of two neighbours is one typo.
+        assert_eq!(did_you_mean("cuont", ["outcome", "count", "messages"]), Some("count"));
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 
     #[test]

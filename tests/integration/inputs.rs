@@ -55,7 +55,7 @@ fn absent_parts_are_not_evaluated_never_passed_and_strict_fails_on_them() {
     let args = [
         "check",
         "--log",
-        "tests/fixtures/default-rules/sct-cab-no-telemetry/pass/ServiceConnectionTool.log",
+        "rules/tests/sct-cab-no-telemetry/pass/ServiceConnectionTool.log",
         "--format",
         "json",
     ];

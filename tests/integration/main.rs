@@ -2,11 +2,12 @@
 
 mod cli;
 mod collect;
-mod default_rules;
+
 mod hostile;
 mod inputs;
 mod kinds;
 mod rule_files;
+mod rule_tests;
 mod sarif;
 mod site_policy;
 #[cfg(windows)]

@@ -141,7 +141,7 @@ fn absences_point_at_the_artifact_that_shows_them() {
         size("network/allowlist.txt"),
     );
 
-    let fixture = "tests/fixtures/default-rules/update-manifest-missing/fail";
+    let fixture = "rules/tests/update-manifest-missing/fail";
     let (_, log) = sarif(&["check", fixture, "--select", "update-manifest-missing"]);
     assert_uploadable(&log);
     assert_eq!(

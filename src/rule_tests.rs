@@ -1,0 +1,298 @@
+//! Rule tests (`sitelint test PATH...`): the cases of a rule live in `tests/<rule-id>/<case>/`
+//! beside its rule file, each a snapshot plus `expect.yaml`. A case is matched to its rule by
+//! the directory's name against the rule ids, never by file names, and a directory that names
+//! no rule is an error rather than a test silently skipped. Each case runs only its rule,
+//! through the same engine as `check`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use crate::document::diag::{Problem, SetupError, SourceFile, suggest};
+use crate::document::fields::{Fields, mapping};
+use crate::document::text::{decode, plural};
+use crate::document::yaml;
+use crate::finding::{Finding, Outcome, RuleStatus};
+use crate::rules::{self, ParamOrigin, ParamOverride, RuleSet, RuleSource};
+use crate::snapshot::manifest;
+
+const EXPECT_NAME: &str = "expect.yaml";
+
+/// What a case expects of its rule.
+#[derive(Debug, Clone)]
+pub struct Expect {
+    pub status: RuleStatus,
+    /// The exact number of findings, when given.
+    pub count: Option<u64>,
+    /// Each must appear in some finding's message.
+    pub messages: Vec<String>,
+    /// Param values for this case.
+    pub params: Vec<ParamOverride>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub rule_id: String,
+    pub name: String,
+    pub dir: PathBuf,
+    pub expect: Expect,
+}
+
+/// The rules under test and their cases.
+#[derive(Debug)]
+pub struct Suite {
+    sources: Vec<RuleSource>,
+    /// The ids of the rules defined under the paths given, in id order.
+    pub tested_rules: Vec<String>,
+    pub cases: Vec<Case>,
+}
+
+/// What a case found, and how it differs from what it expected (empty when it passed).
+#[derive(Debug)]
+pub struct CaseResult {
+    pub case: Case,
+    pub status: RuleStatus,
+    pub findings: Vec<Finding>,
+    pub differences: Vec<String>,
+}
+
+impl CaseResult {
+    pub fn passed(&self) -> bool {
+        self.differences.is_empty()
+    }
+}
+
+/// Finds the rule files under `paths` and the cases beside them. Rule files that need the
+/// built-in ruleset's params (a site rule using `{target_version}`) get it loaded beside them,
+/// unless one of them is the built-in ruleset itself.
+pub fn discover(paths: &[PathBuf]) -> Result<Suite, SetupError> {
+    let mut tested = Vec::new();
+    let mut test_dirs = BTreeSet::new();
+    for path in paths {
+        for source in rules::read_sources(path)? {
+            let dir = Path::new(&source.name)
+                .parent()
+                .map_or_else(PathBuf::new, Path::to_owned);
+            test_dirs.insert(dir.join("tests"));
+            tested.push(source);
+        }
+    }
+    let built_in = rules::default_sources();
+    let is_built_in = tested.iter().any(|s| built_in.iter().any(|b| b.text == s.text));
+    let mut sources = if is_built_in { Vec::new() } else { built_in };
+    sources.extend(tested.iter().cloned());
+    let rule_set = rules::load(&sources, &[])?;
+    let tested_names: Vec<&str> = tested.iter().map(|s| s.name.as_str()).collect();
+    let mut tested_rules: Vec<String> = rule_set
+        .rules
+        .iter()
+        .filter(|r| {
+            r.origin
+                .rsplit_once(':')
+                .is_some_and(|(file, _)| tested_names.contains(&file))
+        })
+        .map(|r| r.id.clone())
+        .collect();
+    tested_rules.sort();
+
+    let mut cases = Vec::new();
+    let mut problems = Vec::new();
+    let mut messages = Vec::new();
+    for tests in test_dirs.iter().filter(|d| d.is_dir()) {
+        for rule_dir in subdirectories(tests)? {
+            let id = name_of(&rule_dir);
+            if !tested_rules.contains(&id) {
+                let help = suggest(&id, tested_rules.iter().map(String::as_str), || {
+                    format!("the rules there are: {}", tested_rules.join(", "))
+                });
+                messages.push(format!(
+                    "{}: no rule has the id `{id}`, so its cases would never run; {help}",
+                    rule_dir.display()
+                ));
+                continue;
+            }
+            for dir in subdirectories(&rule_dir)? {
+                match read_expect(&dir.join(EXPECT_NAME)) {
+                    Ok(expect) => cases.push(Case {
+                        rule_id: id.clone(),
+                        name: name_of(&dir),
+                        dir,
+                        expect,
+                    }),
+                    Err(SetupError::Problems(mut found)) => problems.append(&mut found),
+                    Err(SetupError::Message { message, .. }) => messages.push(message),
+                }
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems.into());
+    }
+    if !messages.is_empty() {
+        return Err(SetupError::message(messages.join("\nerror: ")));
+    }
+    Ok(Suite {
+        sources,
+        tested_rules,
+        cases,
+    })
+}
+
+fn subdirectories(dir: &Path) -> Result<Vec<PathBuf>, SetupError> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| SetupError::message(format!("cannot read {}: {e}", dir.display())))?;
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    Ok(dirs)
+}
+
+fn name_of(dir: &Path) -> String {
+    dir.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Reads `expect.yaml`: `outcome: fail|pass|not-evaluated`, and optionally `count`,
+/// `messages` and `params`.
+pub fn read_expect(path: &Path) -> Result<Expect, SetupError> {
+    let bytes = crate::files::read_limited(path, crate::files::WHOLE_FILE_LIMIT).map_err(|e| {
+        SetupError::message(format!(
+            "cannot read {}: {e} (each case holds an {EXPECT_NAME})",
+            path.display()
+        ))
+    })?;
+    let file = SourceFile::new(path.display().to_string(), decode(&bytes));
+    let node = yaml::parse_file(&file).map_err(|p| vec![p])?;
+    let entries = mapping(&file, &node, "an expect.yaml", "start with `outcome: fail`").map_err(|p| vec![p])?;
+    let mut f = Fields::new(&file, entries, 0..0);
+    let outcome = f.required_string(
+        "outcome",
+        "say what the rule should do here: `outcome: fail`, `pass` or `not-evaluated`",
+    );
+    let count = f.count("count").map(|c| c.value);
+    let messages = f.strings("messages").unwrap_or_default();
+    let params = f.scalar_map("params");
+    let status = outcome.and_then(|o| match o.value.as_str() {
+        "fail" => Some(RuleStatus::Failed),
+        "pass" => Some(RuleStatus::Passed),
+        "not-evaluated" => Some(RuleStatus::NotEvaluated),
+        other => {
+            let help = suggest(other, ["fail", "pass", "not-evaluated"], || {
+                "use `fail`, `pass` or `not-evaluated`".to_owned()
+            });
+            f.push(
+                Problem::new(
+                    &file,
+                    o.span.clone(),
+                    format!("unknown outcome `{other}`"),
+                    "not an outcome",
+                )
+                .with_help(help),
+            );
+            None
+        }
+    });
+    let problems = f.finish("an expect.yaml");
+    match status {
+        Some(status) if problems.is_empty() => Ok(Expect {
+            status,
+            count,
+            messages: messages.into_iter().map(|m| m.value).collect(),
+            params: params
+                .into_iter()
+                .map(|(name, value)| ParamOverride {
+                    name: name.value,
+                    value,
+                    origin: ParamOrigin::File {
+                        file: file.clone(),
+                        span: name.span,
+                    },
+                })
+                .collect(),
+        }),
+        _ => Err(problems.into()),
+    }
+}
+
+/// Runs every case: only its rule, on its snapshot, with its params.
+pub fn run(suite: &Suite) -> Result<Vec<CaseResult>, SetupError> {
+    suite.cases.iter().map(|case| run_case(&suite.sources, case)).collect()
+}
+
+fn run_case(sources: &[RuleSource], case: &Case) -> Result<CaseResult, SetupError> {
+    let mut rule_set: RuleSet = rules::load(sources, &case.expect.params)?;
+    rule_set.select(std::slice::from_ref(&case.rule_id), &[])?;
+    let snapshot = manifest::load(&case.dir)?;
+    let report = crate::engine::evaluate(&rule_set, &snapshot);
+    let status = report
+        .rules
+        .iter()
+        .find(|r| r.id == case.rule_id)
+        .map_or(RuleStatus::Disabled, |r| r.status);
+    let findings: Vec<Finding> = report
+        .findings
+        .into_iter()
+        .filter(|f| f.rule_id == case.rule_id && f.outcome() == Outcome::Fail)
+        .collect();
+    let expect = &case.expect;
+    let mut differences = Vec::new();
+    if status != expect.status {
+        differences.push(format!(
+            "outcome: expected {}, got {}",
+            status_word(expect.status),
+            status_word(status)
+        ));
+    }
+    if let Some(count) = expect.count
+        && count != findings.len() as u64
+    {
+        differences.push(format!(
+            "count: expected {}, got {}",
+            plural(count, "finding", "findings"),
+            findings.len()
+        ));
+    }
+    for message in &expect.messages {
+        if !findings.iter().any(|f| f.message.contains(message.as_str())) {
+            differences.push(format!("messages: no finding says {message:?}"));
+        }
+    }
+    // A source the case names but cannot be read is a broken case, not a rule that failed.
+    for error in &report.errors {
+        differences.push(format!("the snapshot is broken: {}", error.message));
+    }
+    Ok(CaseResult {
+        case: case.clone(),
+        status,
+        findings,
+        differences,
+    })
+}
+
+/// The word `expect.yaml` uses for a status.
+pub fn status_word(status: RuleStatus) -> &'static str {
+    match status {
+        RuleStatus::Failed => "fail",
+        RuleStatus::Passed => "pass",
+        RuleStatus::NotEvaluated => "not-evaluated",
+        RuleStatus::Disabled => "disabled",
+    }
+}
+
+/// Rules under test without a case where they fail: nothing shows they can catch anything.
+pub fn untested(suite: &Suite) -> Vec<&str> {
+    suite
+        .tested_rules
+        .iter()
+        .filter(|id| {
+            !suite
+                .cases
+                .iter()
+                .any(|c| &c.rule_id == *id && c.expect.status == RuleStatus::Failed)
+        })
+        .map(String::as_str)
+        .collect()
+}

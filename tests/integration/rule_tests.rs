@@ -1,0 +1,130 @@
+//! `sitelint test`: the built-in ruleset's and the examples' own cases pass, and the runner
+//! says what a user needs when one does not.
+
+use std::fs;
+use std::path::Path;
+
+use crate::{path_str, root, sitelint, stderr, stdout};
+
+#[test]
+fn the_built_in_rules_pass_their_own_cases_and_none_is_untested() {
+    let out = sitelint(&["test", "rules"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    assert!(text.ends_with("24 passed, 0 failed\n"), "{text}");
+    // Every default rule has a case where it fails and one where it passes.
+    let ids: Vec<String> = fs::read_dir(root().join("rules/tests"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(ids.len(), 12);
+    for id in ids {
+        for case in ["fail", "pass"] {
+            assert!(text.contains(&format!("ok    {id}/{case}\n")), "{id}/{case}: {text}");
+        }
+    }
+    assert_eq!(stderr(&out), "", "no rule is untested");
+}
+
+#[test]
+fn the_example_site_rules_pass_their_cases() {
+    let out = sitelint(&["test", "examples/site-rules"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).ends_with("6 passed, 0 failed\n"), "{}", stdout(&out));
+}
+
+/// The example site rules and their cases, copied where a test may break them.
+fn site_rules() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("examples/site-rules"), dir.path());
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_failing_case_shows_what_it_expected_beside_what_it_found() {
+    let dir = site_rules();
+    let case = dir.path().join("tests/contoso-odbc-redist-present/missing");
+    fs::write(case.join("expect.yaml"), "outcome: pass\ncount: 0\n").unwrap();
+    let out = sitelint(&["test", path_str(dir.path())]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("FAIL  contoso-odbc-redist-present/missing\n"), "{text}");
+    assert!(
+        text.contains("      expected: pass, 0 findings\n      actual:   fail, 1 finding\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("        updatepack.jsonl: msodbcsql.msi is missing from the Redist folder (0 found)\n"),
+        "the finding, with its place and message: {text}"
+    );
+    assert!(text.contains("      - outcome: expected pass, got fail\n"), "{text}");
+    assert!(text.ends_with("5 passed, 1 failed\n"), "{text}");
+}
+
+#[test]
+fn cases_are_matched_by_rule_id_and_a_stray_directory_is_an_error() {
+    let dir = site_rules();
+    let stray = dir.path().join("tests/contoso-odbc-redist-presnt/missing");
+    fs::create_dir_all(&stray).unwrap();
+    fs::write(stray.join("expect.yaml"), "outcome: fail\n").unwrap();
+    let out = sitelint(&["test", path_str(dir.path())]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no rule has the id `contoso-odbc-redist-presnt`"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("did you mean `contoso-odbc-redist-present`?"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn no_case_at_all_is_exit_2_and_a_rule_without_a_failing_case_is_named() {
+    let dir = site_rules();
+    fs::remove_dir_all(dir.path().join("tests")).unwrap();
+    let out = sitelint(&["test", path_str(dir.path())]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no test case under"), "{}", stderr(&out));
+
+    let dir = site_rules();
+    fs::remove_dir_all(dir.path().join("tests/contoso-winhttp-send-failed/send-failed")).unwrap();
+    let out = sitelint(&["test", path_str(dir.path())]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        stderr(&out),
+        "warning: no case shows these rules failing: contoso-winhttp-send-failed\n"
+    );
+}
+
+#[test]
+fn a_mistake_in_expect_yaml_is_reported_at_its_place() {
+    let dir = site_rules();
+    let case = dir.path().join("tests/contoso-odbc-redist-present/missing");
+    fs::write(case.join("expect.yaml"), "outcome: failed\ncuont: 1\n").unwrap();
+    let out = sitelint(&["test", path_str(dir.path())]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    for expected in [
+        "unknown outcome `failed`",
+        "did you mean `fail`?",
+        "unknown field `cuont`",
+        "did you mean `count`?",
+    ] {
+        assert!(err.contains(expected), "{expected:?} missing in:\n{err}");
+    }
+}
