@@ -3,8 +3,9 @@
 //! Rule files are read as [`document`]s, compiled by [`rules`] through the registry of kinds
 //! in [`checks`], and evaluated by the [`engine`] against a [`snapshot`] of the environment,
 //! which yields the neutral [`finding`] model that the [`report`] renderers turn into text.
-//! [`collect`] writes live sources into a portable snapshot, with endpoint probes. The library
-//! never prints: [`cli::run`] writes to the writers it is given.
+//! [`collect`] writes live sources into a portable snapshot, with endpoint probes;
+//! [`rule_tests`] runs the test cases kept beside rule files. The library never prints:
+//! [`cli::run`] writes to the writers it is given.
 
 pub mod checks;
 pub mod cli;

@@ -170,11 +170,16 @@ pub fn read_expect(path: &Path) -> Result<Expect, SetupError> {
     let mut f = Fields::new(&file, entries, 0..0);
     let outcome = f.required_string(
         "outcome",
-        "say what the rule should do here: `outcome: fail`, `pass` or `not-evaluated`",
+        "What the rule does on this case's snapshot: `fail`, `pass` or `not-evaluated`.",
     );
-    let count = f.count("count").map(|c| c.value);
-    let messages = f.strings("messages").unwrap_or_default();
-    let params = f.scalar_map("params");
+    f.values("outcome", ["fail", "pass", "not-evaluated"]);
+    let count = f
+        .count("count", "The exact number of findings the rule gives here.")
+        .map(|c| c.value);
+    let messages = f
+        .strings("messages", "Text each of which must appear in some finding's message.")
+        .unwrap_or_default();
+    let params = f.scalar_map("params", "Param values for this case.");
     let status = outcome.and_then(|o| match o.value.as_str() {
         "fail" => Some(RuleStatus::Failed),
         "pass" => Some(RuleStatus::Passed),

@@ -30,6 +30,8 @@ use crate::snapshot::tree::Tree;
 /// A rule kind: its name in rule files and how to compile a rule of that kind.
 pub struct Kind {
     pub name: &'static str,
+    /// What a rule of the kind reports, in one sentence (the schema's description of it).
+    pub summary: &'static str,
     /// Reads the kind's own fields; `None` after recording problems.
     pub compile: fn(&mut Context<'_, '_>) -> Option<Box<dyn Check>>,
 }
@@ -38,26 +40,32 @@ pub struct Kind {
 pub const KINDS: &[Kind] = &[
     Kind {
         name: "forbidden-log-pattern",
+        summary: "One finding per log entry that matches `pattern`.",
         compile: forbidden_log_pattern::compile,
     },
     Kind {
         name: "required-log-pattern",
+        summary: "One finding when fewer than `min-count` log entries match `pattern`.",
         compile: required_log_pattern::compile,
     },
     Kind {
         name: "zero-byte-files",
+        summary: "One finding per empty (0-byte) file in a tree.",
         compile: zero_byte_files::compile,
     },
     Kind {
         name: "required-files",
+        summary: "One finding when fewer than `min-count` files of a tree match `include`.",
         compile: required_files::compile,
     },
     Kind {
         name: "required-update-version",
+        summary: "One finding when no update of `version` is in an allowed state in the console export.",
         compile: required_update_version::compile,
     },
     Kind {
         name: "required-endpoints",
+        summary: "One finding per endpoint neither allowed by the allowlist nor reached by a probe.",
         compile: required_endpoints::compile,
     },
 ];
@@ -197,14 +205,21 @@ impl LogTarget {
     pub fn read(f: &mut Context<'_, '_>) -> Option<LogTarget> {
         let log = f.required_string(
             "log",
-            "name a log of the snapshot, e.g. `log: ServiceConnectionTool.log`",
+            "The log to read, by its name in the snapshot, e.g. `log: ServiceConnectionTool.log`.",
         );
         let pattern = f.required_string(
             "pattern",
-            "give a regular expression, e.g. `pattern: 'ERROR:Failed to download'`",
+            "A regular expression (Rust syntax) an entry matches, e.g. `pattern: 'ERROR:Failed to download'`.",
         );
-        let scope = f.string("scope");
-        let run_start = f.string("run-start");
+        let scope = f.string(
+            "scope",
+            "`whole-log` (the default), or `last-run`: only entries after the last that matches `run-start`.",
+        );
+        f.values("scope", ["whole-log", "last-run"]);
+        let run_start = f.string(
+            "run-start",
+            "With `scope: last-run`, a regular expression matching the first entry of each run.",
+        );
         let log = f.with_params(&log?);
         let pattern = f.pattern(&pattern?);
         let scope = match scope.as_ref().map(|s| s.value.as_str()) {
@@ -265,11 +280,17 @@ pub struct TreeFilter {
     exclude_set: GlobSet,
 }
 
+const INCLUDE_DOC: &str =
+    "Globs of the files to check, relative to the tree root: `*` within one folder, `**` any depth, case-insensitive.";
+
 impl TreeFilter {
     pub fn read(f: &mut Context<'_, '_>, include_required: bool) -> Option<TreeFilter> {
-        let tree = f.required_string("tree", "name a tree of the snapshot, e.g. `tree: updatepack`");
+        let tree = f.required_string(
+            "tree",
+            "The directory tree to read, by its name in the snapshot, e.g. `tree: updatepack`.",
+        );
         let include = if include_required {
-            f.strings("include").or_else(|| {
+            f.strings("include", INCLUDE_DOC).or_else(|| {
                 f.missing(
                     "include",
                     "give one or more globs, e.g. `include: ['**/ConfigMgr.Update.Manifest.cab']`",
@@ -277,9 +298,11 @@ impl TreeFilter {
                 None
             })
         } else {
-            Some(f.strings("include").unwrap_or_default())
+            Some(f.strings("include", INCLUDE_DOC).unwrap_or_default())
         };
-        let exclude = f.strings("exclude").unwrap_or_default();
+        let exclude = f
+            .strings("exclude", "Globs of files to leave out, relative to the tree root.")
+            .unwrap_or_default();
         let tree = f.with_params(&tree?)?;
         let mut include = include?;
         if include.is_empty() && !include_required {

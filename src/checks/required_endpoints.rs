@@ -25,8 +25,16 @@ struct RequiredEndpoints {
 const HTTPS_PORT: u16 = 443;
 
 pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
-    let items = f.strings("endpoints");
-    let probe_hosts = f.map("probe-hosts").unwrap_or_default();
+    let items = f.strings(
+        "endpoints",
+        "Hosts, URLs (their host counts) or `*.` wildcards the download machine must reach, with a port if not 443.",
+    );
+    let probe_hosts = f
+        .map(
+            "probe-hosts",
+            "For a wildcard, a concrete host it stands for, which `collect --probe-endpoints` connects to.",
+        )
+        .unwrap_or_default();
     let Some(items) = items else {
         f.missing(
             "endpoints",

@@ -19,7 +19,9 @@ struct RequiredFiles {
 }
 
 pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
-    let min_count = f.count("min-count").map_or(1, |c| c.value);
+    let min_count = f
+        .count("min-count", "The fewest matching files that pass (default 1).")
+        .map_or(1, |c| c.value);
     Some(Box::new(RequiredFiles {
         filter: TreeFilter::read(f, true)?,
         min_count,

@@ -23,7 +23,9 @@ struct RequiredLogPattern {
 }
 
 pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
-    let min_count = f.count("min-count").map_or(1, |c| c.value);
+    let min_count = f
+        .count("min-count", "The fewest matching entries that pass (default 1).")
+        .map_or(1, |c| c.value);
     Some(Box::new(RequiredLogPattern {
         target: LogTarget::read(f)?,
         min_count,

@@ -33,8 +33,15 @@ struct RequiredUpdateVersion {
 }
 
 pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
-    let version = f.required_string("version", "give a release such as \"2409\" or \"{target_version}\"");
-    let states = f.strings("states");
+    let version = f.required_string(
+        "version",
+        "The release that must show in the console, e.g. \"2409\" or \"{target_version}\".",
+    );
+    let states = f.strings(
+        "states",
+        "Console states that pass, by name or numeric `State` code (default: ready to install and every later good state).",
+    );
+    f.values_or_integers("states", crate::snapshot::console::STATES.iter().map(|(name, _)| *name));
     let version = version.and_then(|v| f.with_params(&v));
     let states = match states {
         None => DEFAULT_STATES.iter().filter_map(|s| state_code(s)).collect(),

@@ -46,6 +46,11 @@ pub enum Command {
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
     },
+    /// Print the JSON Schema of rule files or of sitelint.yaml, for editors (yaml-language-server).
+    Schema {
+        #[arg(value_enum)]
+        what: SchemaOf,
+    },
     /// Print every effective setting with where it came from (default, sitelint.yaml:LINE, --set).
     Config {
         #[command(flatten)]
@@ -181,6 +186,14 @@ pub enum RulesAction {
         #[command(flatten)]
         rules: RuleArgs,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaOf {
+    /// Rule files.
+    Rules,
+    /// The site config, sitelint.yaml.
+    Config,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

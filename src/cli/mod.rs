@@ -92,6 +92,14 @@ pub fn run(cli: Cli, terminal: Terminal, stdout: &mut dyn Write, stderr: &mut dy
         Command::Rules(args) => rules::run(args, stdout),
         Command::Config { rules } => config::run(&rules, stdout),
         Command::Test { paths } => test::run(&paths, stdout, stderr),
+        Command::Schema { what } => {
+            let schema = match what {
+                SchemaOf::Rules => crate::rules::schema::rules(),
+                SchemaOf::Config => crate::rules::schema::config(),
+            };
+            let text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+            writeln!(stdout, "{text}").map(|()| EXIT_CLEAN).map_err(Failure::Io)
+        }
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "sitelint", stdout);
             Ok(EXIT_CLEAN)

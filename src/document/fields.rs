@@ -15,6 +15,37 @@ pub struct Sp<T> {
     pub span: Range<usize>,
 }
 
+/// The shape of a field's value, as its reader takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    String,
+    /// A string or a list of strings.
+    Strings,
+    /// A whole number, 0 or more.
+    Count,
+    Bool,
+    /// A mapping read by its own fields (`sources:`).
+    Map,
+    /// A mapping of names to strings or numbers (`params:`).
+    ScalarMap,
+    /// A list of mappings (`rules:`, `waivers:`).
+    List,
+}
+
+/// A field as its reader asked for it: what `sitelint schema` describes, and what an unknown
+/// field is compared with. Reading and describing are one act, so they cannot drift apart.
+#[derive(Debug, Clone)]
+pub struct FieldDoc {
+    pub name: &'static str,
+    pub shape: Shape,
+    pub required: bool,
+    pub doc: String,
+    /// The values it may take, when they are few and named.
+    pub values: Vec<String>,
+    /// Whole numbers are accepted besides `values` (console states by their numeric code).
+    pub integers_too: bool,
+}
+
 /// The fields of one mapping. `'n` is the YAML tree (values read from it live that long),
 /// `'c` the file it came from.
 pub struct Fields<'n, 'c> {
@@ -24,8 +55,8 @@ pub struct Fields<'n, 'c> {
     /// Where "missing field" problems point: the rule's first key.
     anchor: Range<usize>,
     problems: Vec<Problem>,
-    /// Every name a reader asked for: the fields this rule may have.
-    known: Vec<&'static str>,
+    /// Every field a reader asked for: the fields this mapping may have.
+    docs: Vec<FieldDoc>,
 }
 
 impl<'n, 'c> Fields<'n, 'c> {
@@ -36,7 +67,40 @@ impl<'n, 'c> Fields<'n, 'c> {
             used: vec![false; entries.len()],
             anchor,
             problems: Vec::new(),
-            known: Vec::new(),
+            docs: Vec::new(),
+        }
+    }
+
+    /// The fields asked for so far, in the order they were.
+    pub fn docs(&self) -> &[FieldDoc] {
+        &self.docs
+    }
+
+    /// Names the values a field may take (for a schema's `enum`).
+    pub fn values<S: Into<String>>(&mut self, name: &str, values: impl IntoIterator<Item = S>) {
+        if let Some(doc) = self.docs.iter_mut().find(|d| d.name == name) {
+            doc.values = values.into_iter().map(Into::into).collect();
+        }
+    }
+
+    /// Names the values a field may take, besides any whole number.
+    pub fn values_or_integers<S: Into<String>>(&mut self, name: &str, values: impl IntoIterator<Item = S>) {
+        self.values(name, values);
+        if let Some(doc) = self.docs.iter_mut().find(|d| d.name == name) {
+            doc.integers_too = true;
+        }
+    }
+
+    fn record(&mut self, name: &'static str, shape: Shape, doc: &str) {
+        if self.docs.iter().all(|d| d.name != name) {
+            self.docs.push(FieldDoc {
+                name,
+                shape,
+                required: false,
+                doc: doc.to_owned(),
+                values: Vec::new(),
+                integers_too: false,
+            });
         }
     }
 
@@ -48,8 +112,8 @@ impl<'n, 'c> Fields<'n, 'c> {
         self.problems.push(problem);
     }
 
-    fn take(&mut self, name: &'static str) -> Option<&'n Node> {
-        self.known.push(name);
+    fn take(&mut self, name: &'static str, shape: Shape, doc: &str) -> Option<&'n Node> {
+        self.record(name, shape, doc);
         let index = self
             .entries
             .iter()
@@ -90,7 +154,11 @@ impl<'n, 'c> Fields<'n, 'c> {
         );
     }
 
+    /// Reports a required field as missing (and records it as required).
     pub fn missing(&mut self, name: &str, help: &str) {
+        if let Some(doc) = self.docs.iter_mut().find(|d| d.name == name) {
+            doc.required = true;
+        }
         let anchor = self.anchor.clone();
         self.problem_with_help(
             anchor,
@@ -101,8 +169,8 @@ impl<'n, 'c> Fields<'n, 'c> {
     }
 
     /// An optional string. Numbers are taken as their text (`version: 2409`).
-    pub fn string(&mut self, name: &'static str) -> Option<Sp<String>> {
-        let node = self.take(name)?;
+    pub fn string(&mut self, name: &'static str, doc: &str) -> Option<Sp<String>> {
+        let node = self.take(name, Shape::String, doc)?;
         match scalar_text(self.file, node) {
             Some(text) => Some(Sp {
                 value: text,
@@ -115,23 +183,21 @@ impl<'n, 'c> Fields<'n, 'c> {
         }
     }
 
-    /// A required string; `help` tells the author what to write.
-    pub fn required_string(&mut self, name: &'static str, help: &str) -> Option<Sp<String>> {
-        let present = self
-            .entries
-            .iter()
-            .any(|(k, _)| matches!(&k.value, Value::Str(s) if s == name));
-        if !present {
-            self.known.push(name);
-            self.missing(name, help);
-            return None;
+    /// A required string; `doc` says what to write, and is the help when it is missing.
+    pub fn required_string(&mut self, name: &'static str, doc: &str) -> Option<Sp<String>> {
+        let value = self.string(name, doc);
+        if self.key_span(name).is_none() {
+            self.missing(name, doc);
         }
-        self.string(name)
+        if let Some(field) = self.docs.iter_mut().find(|d| d.name == name) {
+            field.required = true;
+        }
+        value
     }
 
     /// A list of strings; a single string counts as a list of one.
-    pub fn strings(&mut self, name: &'static str) -> Option<Vec<Sp<String>>> {
-        let node = self.take(name)?;
+    pub fn strings(&mut self, name: &'static str, doc: &str) -> Option<Vec<Sp<String>>> {
+        let node = self.take(name, Shape::Strings, doc)?;
         let items: Vec<&Node> = match &node.value {
             Value::Seq(items) => items.iter().collect(),
             _ => vec![node],
@@ -150,8 +216,8 @@ impl<'n, 'c> Fields<'n, 'c> {
     }
 
     /// A mapping-valued field's entries (`trees:` in a manifest); null counts as empty.
-    pub fn map(&mut self, name: &'static str) -> Option<&'n [(Node, Node)]> {
-        let node = self.take(name)?;
+    pub fn map(&mut self, name: &'static str, doc: &str) -> Option<&'n [(Node, Node)]> {
+        let node = self.take(name, Shape::Map, doc)?;
         match &node.value {
             Value::Map(entries) => Some(entries),
             Value::Null => Some(&[]),
@@ -163,8 +229,8 @@ impl<'n, 'c> Fields<'n, 'c> {
     }
 
     /// A list-valued field's items (`rules:` in a rule file); null counts as empty.
-    pub fn list(&mut self, name: &'static str) -> Option<&'n [Node]> {
-        let node = self.take(name)?;
+    pub fn list(&mut self, name: &'static str, doc: &str) -> Option<&'n [Node]> {
+        let node = self.take(name, Shape::List, doc)?;
         match &node.value {
             Value::Seq(items) => Some(items),
             Value::Null => Some(&[]),
@@ -177,9 +243,13 @@ impl<'n, 'c> Fields<'n, 'c> {
 
     /// A mapping of names to scalar values (`params:`), each name with its key's span; a value
     /// that is a list or a mapping is a problem at that value.
-    pub fn scalar_map(&mut self, name: &'static str) -> Vec<(Sp<String>, String)> {
+    pub fn scalar_map(&mut self, name: &'static str, doc: &str) -> Vec<(Sp<String>, String)> {
         let mut out = Vec::new();
-        for (key, value) in self.map(name).unwrap_or_default() {
+        let entries = self.map(name, doc).unwrap_or_default();
+        if let Some(field) = self.docs.iter_mut().find(|d| d.name == name) {
+            field.shape = Shape::ScalarMap;
+        }
+        for (key, value) in entries {
             let key_text = scalar_text(self.file, key).unwrap_or_default();
             match scalar_text(self.file, value) {
                 Some(text) => out.push((
@@ -199,8 +269,8 @@ impl<'n, 'c> Fields<'n, 'c> {
         out
     }
 
-    pub fn count(&mut self, name: &'static str) -> Option<Sp<u64>> {
-        let node = self.take(name)?;
+    pub fn count(&mut self, name: &'static str, doc: &str) -> Option<Sp<u64>> {
+        let node = self.take(name, Shape::Count, doc)?;
         match &node.value {
             Value::Int(n) if *n >= 0 => Some(Sp {
                 value: n.unsigned_abs(),
@@ -213,8 +283,8 @@ impl<'n, 'c> Fields<'n, 'c> {
         }
     }
 
-    pub fn bool(&mut self, name: &'static str) -> Option<bool> {
-        let node = self.take(name)?;
+    pub fn bool(&mut self, name: &'static str, doc: &str) -> Option<bool> {
+        let node = self.take(name, Shape::Bool, doc)?;
         match &node.value {
             Value::Bool(b) => Some(*b),
             _ => {
@@ -260,8 +330,9 @@ impl<'n, 'c> Fields<'n, 'c> {
                 format!("unknown field `{name}` in {place}"),
                 "unknown field",
             );
-            let help = suggest(name, self.known.iter().copied(), || {
-                format!("fields here: {}", self.known.join(", "))
+            let known: Vec<&str> = self.docs.iter().map(|d| d.name).collect();
+            let help = suggest(name, known.iter().copied(), || {
+                format!("fields here: {}", known.join(", "))
             });
             self.problems.push(problem.with_help(help));
         }
@@ -323,10 +394,14 @@ mod tests {
         let entries = mapping(&file, &node, "a rule", "").unwrap();
         let mut f = Fields::new(&file, entries, 0..0);
         let text = |sp: Option<Sp<String>>| sp.map(|s| s.value);
-        assert_eq!(text(f.string("id")), Some("off".to_owned()));
-        assert_eq!(text(f.string("version")), Some("2409.10".to_owned()));
-        assert_eq!(text(f.string("build")), Some("0x1F".to_owned()));
-        let flow: Vec<(String, String)> = f.scalar_map("flow").into_iter().map(|(k, v)| (k.value, v)).collect();
+        assert_eq!(text(f.string("id", "an id")), Some("off".to_owned()));
+        assert_eq!(text(f.string("version", "a version")), Some("2409.10".to_owned()));
+        assert_eq!(text(f.string("build", "a build")), Some("0x1F".to_owned()));
+        let flow: Vec<(String, String)> = f
+            .scalar_map("flow", "values")
+            .into_iter()
+            .map(|(k, v)| (k.value, v))
+            .collect();
         assert_eq!(
             flow,
             [

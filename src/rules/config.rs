@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::document::diag::{Problem, SetupError, SourceFile, suggest};
-use crate::document::fields::{Fields, Sp, mapping};
+use crate::document::fields::{FieldDoc, Fields, Sp, mapping};
 use crate::document::yaml::{self, Node};
 use crate::finding::Severity;
 use crate::rules::waivers::{self, Waiver};
@@ -65,8 +65,33 @@ pub fn load(path: &Path) -> Result<SiteConfig, SetupError> {
     parse(path, crate::document::text::decode(&bytes))
 }
 
+/// The fields of a config, of its `sources:` and of one waiver, as the loader reads them:
+/// what `sitelint schema config` describes.
+#[derive(Debug, Default)]
+pub struct ConfigDocs {
+    pub top: Vec<FieldDoc>,
+    pub sources: Vec<FieldDoc>,
+    pub waiver: Vec<FieldDoc>,
+}
+
 /// Reads a config's text; `path` names it and anchors the relative paths in it.
 pub fn parse(path: &Path, text: String) -> Result<SiteConfig, SetupError> {
+    read(path, text, &mut ConfigDocs::default())
+}
+
+/// The config's fields, found by loading a config with an empty `sources:` and an empty
+/// waiver through the loader itself.
+pub fn describe() -> ConfigDocs {
+    let mut docs = ConfigDocs::default();
+    let _ = read(
+        Path::new(CONFIG_NAME),
+        "sources: {}\nwaivers: [{}]\n".to_owned(),
+        &mut docs,
+    );
+    docs
+}
+
+fn read(path: &Path, text: String, docs: &mut ConfigDocs) -> Result<SiteConfig, SetupError> {
     let file = SourceFile::new(path.display().to_string(), text);
     let node = yaml::parse_file(&file).map_err(|p| vec![p])?;
     let entries =
@@ -75,16 +100,23 @@ pub fn parse(path: &Path, text: String) -> Result<SiteConfig, SetupError> {
     let mut f = Fields::new(&file, entries, 0..0);
     let line = |f: &Fields<'_, '_>, name: &str| f.key_span(name).map_or(1, |span| file.line_column(span.start).0);
 
-    let default_rules = f.bool("default-rules").map(|value| Set {
-        value,
-        line: line(&f, "default-rules"),
-    });
-    let rules = f.strings("rules").map(|paths| Set {
-        value: paths.iter().map(|p| base.join(&p.value)).collect(),
-        line: line(&f, "rules"),
-    });
+    let default_rules = f
+        .bool(
+            "default-rules",
+            "Load the built-in ConfigMgr offline-servicing ruleset (default true).",
+        )
+        .map(|value| Set {
+            value,
+            line: line(&f, "default-rules"),
+        });
+    let rules = f
+        .strings("rules", "Rule files or directories of them, relative to this file.")
+        .map(|paths| Set {
+            value: paths.iter().map(|p| base.join(&p.value)).collect(),
+            line: line(&f, "rules"),
+        });
     let params = f
-        .scalar_map("params")
+        .scalar_map("params", "Param values, over the rule files' defaults.")
         .into_iter()
         .map(|(name, value)| ParamOverride {
             name: name.value,
@@ -96,38 +128,58 @@ pub fn parse(path: &Path, text: String) -> Result<SiteConfig, SetupError> {
         })
         .collect();
     let severity = read_severities(&mut f);
-    let disable = f.strings("disable").unwrap_or_default();
-    let fail_on = f.string("fail-on").and_then(|s| match s.value.as_str() {
-        "never" => Some(None),
-        name => match Severity::parse(name) {
-            Some(severity) => Some(Some(severity)),
-            None => {
-                let help = suggest(name, ["error", "warning", "note", "never"], || {
-                    "use `error`, `warning`, `note` or `never`".to_owned()
-                });
-                f.problem_with_help(
-                    s.span,
-                    format!("unknown `fail-on` value `{name}`"),
-                    "not a severity",
-                    help,
-                );
-                None
-            }
-        },
-    });
+    let disable = f
+        .strings("disable", "Rule ids or `tag:NAME` not to run.")
+        .unwrap_or_default();
+    let fail_on = f
+        .string(
+            "fail-on",
+            "The lowest severity that makes the exit code 1: error (default), warning, note or never.",
+        )
+        .and_then(|s| match s.value.as_str() {
+            "never" => Some(None),
+            name => match Severity::parse(name) {
+                Some(severity) => Some(Some(severity)),
+                None => {
+                    let help = suggest(name, ["error", "warning", "note", "never"], || {
+                        "use `error`, `warning`, `note` or `never`".to_owned()
+                    });
+                    f.problem_with_help(
+                        s.span,
+                        format!("unknown `fail-on` value `{name}`"),
+                        "not a severity",
+                        help,
+                    );
+                    None
+                }
+            },
+        });
+    f.values("fail-on", ["error", "warning", "note", "never"]);
     let fail_on = fail_on.map(|value| Set {
         value,
         line: line(&f, "fail-on"),
     });
-    let strict = f.bool("strict").map(|value| Set {
-        value,
-        line: line(&f, "strict"),
-    });
-    let sources = f.map("sources").map(|entries| Set {
-        line: line(&f, "sources"),
-        value: read_sources(&file, entries, base, &mut f),
-    });
-    let waiver_nodes = f.list("waivers").unwrap_or_default();
+    let strict = f
+        .bool("strict", "Count a rule that could not be evaluated as a failure.")
+        .map(|value| Set {
+            value,
+            line: line(&f, "strict"),
+        });
+    let sources = f
+        .map(
+            "sources",
+            "The live sources a bare `sitelint check` reads, as the source flags name them.",
+        )
+        .map(|entries| Set {
+            line: line(&f, "sources"),
+            value: read_sources(&file, entries, base, &mut f, &mut docs.sources),
+        });
+    let waiver_nodes = f
+        .list(
+            "waivers",
+            "Findings the site accepts, each with a reason, an owner and an expiry.",
+        )
+        .unwrap_or_default();
     let mut problems = Vec::new();
     // Findings name snapshot files relative to the snapshot; the config is elsewhere, so its
     // lines are named by an absolute path that every report resolves the same way.
@@ -135,8 +187,9 @@ pub fn parse(path: &Path, text: String) -> Result<SiteConfig, SetupError> {
     let absolute = absolute.display().to_string();
     let waivers = waiver_nodes
         .iter()
-        .filter_map(|node| waivers::read(&file, &absolute, node, &mut problems))
+        .filter_map(|node| waivers::read(&file, &absolute, node, &mut problems, &mut docs.waiver))
         .collect();
+    docs.top = f.docs().to_vec();
     problems.extend(f.finish("a config file"));
     if !problems.is_empty() {
         problems.sort_by_key(|p| p.span.start);
@@ -158,7 +211,9 @@ pub fn parse(path: &Path, text: String) -> Result<SiteConfig, SetupError> {
 
 fn read_severities(f: &mut Fields<'_, '_>) -> Vec<(Sp<String>, Severity)> {
     let mut out = Vec::new();
-    for (id, value) in f.scalar_map("severity") {
+    let entries = f.scalar_map("severity", "Per-rule severities: `rule-id: error|warning|note`.");
+    f.values("severity", Severity::NAMES.iter().copied());
+    for (id, value) in entries {
         match Severity::parse(&value) {
             Some(severity) => out.push((id, severity)),
             None => {
@@ -184,24 +239,39 @@ fn read_sources(
     entries: &[(Node, Node)],
     base: &Path,
     outer: &mut Fields<'_, '_>,
+    docs: &mut Vec<FieldDoc>,
 ) -> LiveSources {
     let anchor = outer.key_span("sources").unwrap_or(0..0);
     let mut f = Fields::new(file, entries, anchor);
     let path = |p: &Sp<String>| base.join(&p.value);
     let mut live = LiveSources::default();
-    if let Some(dir) = f.string("updatepack") {
+    if let Some(dir) = f.string(
+        "updatepack",
+        "The Service Connection Tool's -updatepackdest folder (the tree `updatepack`).",
+    ) {
         live.trees.push(("updatepack".to_owned(), path(&dir)));
     }
-    for (name, dir) in f.scalar_map("trees") {
+    for (name, dir) in f.scalar_map("trees", "Other directory trees, by name.") {
         live.trees.push((name.value, base.join(dir)));
     }
-    for log in f.strings("logs").unwrap_or_default() {
+    for log in f
+        .strings("logs", "Log files, each named by its file name.")
+        .unwrap_or_default()
+    {
         // Named by its file name, as `--log PATH` names it; either separator.
         let name = log.value.rsplit(['/', '\\']).next().unwrap_or(&log.value).to_owned();
         live.logs.push((name, path(&log)));
     }
-    live.console = f.string("console-updates").map(|p| path(&p));
-    live.allowlist = f.string("endpoints-allowlist").map(|p| path(&p));
+    live.console = f
+        .string("console-updates", "A `Get-CMSiteUpdate -Fast | ConvertTo-Json` export.")
+        .map(|p| path(&p));
+    live.allowlist = f
+        .string(
+            "endpoints-allowlist",
+            "The hosts the proxy or firewall allows, one per line.",
+        )
+        .map(|p| path(&p));
+    *docs = f.docs().to_vec();
     for problem in f.finish("`sources`") {
         outer.push(problem);
     }

@@ -2,7 +2,9 @@
 //! is collected (with its file, line and column) before the run gives up, so an author fixes
 //! a file in one pass instead of one error per run.
 
+mod compile;
 pub mod config;
+pub mod schema;
 pub mod waivers;
 
 use std::collections::BTreeMap;
@@ -11,11 +13,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::checks::template::Template;
-use crate::checks::{Check, Context, KINDS, Params};
-use crate::document::diag::{Problem, SetupError, SourceFile, did_you_mean, suggest};
-use crate::document::fields::{Fields, Sp, mapping, scalar_text};
+use crate::checks::{Check, KINDS, Kind, Params};
+use crate::document::diag::{Problem, SetupError, SourceFile, suggest};
+use crate::document::fields::{FieldDoc, Fields, Sp, mapping, scalar_text};
 use crate::document::yaml::{self, Node, Value};
 use crate::finding::Severity;
+use compile::compile_rule;
 
 /// The default ruleset, embedded so that `sitelint check SNAPSHOT` works anywhere.
 const DEFAULT_RULESET: (&str, &str) = (
@@ -146,6 +149,7 @@ pub fn load(sources: &[RuleSource], overrides: &[ParamOverride]) -> Result<RuleS
             params: declared,
             rules,
             top_level_keys,
+            ..
         }) = read_file(file, node, &mut problems)
         {
             for (name, value) in declared {
@@ -214,13 +218,13 @@ pub fn load(sources: &[RuleSource], overrides: &[ParamOverride]) -> Result<RuleS
                     ),
                 );
                 // Still compiled, for the rule's other problems; the rule itself is dropped.
-                let _ = compile_rule(file, node, &ends, &params, &mut problems);
+                let _ = compile_rule(file, node, &ends, &params, &mut problems, &mut Vec::new());
                 continue;
             }
             let (line, column) = file.line_column(span.start);
             seen.insert(id, format!("{}:{line}:{column}", file.name));
         }
-        rules.extend(compile_rule(file, node, &ends, &params, &mut problems));
+        rules.extend(compile_rule(file, node, &ends, &params, &mut problems, &mut Vec::new()));
     }
     if problems.is_empty() {
         Ok(RuleSet {
@@ -241,9 +245,11 @@ struct RuleFile<'n> {
     rules: &'n [Node],
     /// Offsets where top-level keys start, to cut each rule's text out of the file.
     top_level_keys: Vec<usize>,
+    /// The header's fields, as read.
+    docs: Vec<FieldDoc>,
 }
 
-/// Reads a rule file's header: its params, and its rules left for [`compile_rule`].
+/// Reads a rule file's header: its params, and its rules left for `compile_rule`.
 fn read_file<'n>(file: &Arc<SourceFile>, node: &'n Node, problems: &mut Vec<Problem>) -> Option<RuleFile<'n>> {
     let entries = match mapping(file, node, "a rule file", "start with `ruleset: NAME` and `rules:`") {
         Ok(entries) => entries,
@@ -253,15 +259,20 @@ fn read_file<'n>(file: &Arc<SourceFile>, node: &'n Node, problems: &mut Vec<Prob
         }
     };
     let mut f = Fields::new(file, entries, node.span.start..node.span.start);
-    f.required_string("ruleset", "name the ruleset, e.g. `ruleset: my-site`");
-    f.string("description");
-    let params = f.scalar_map("params");
-    let rules = f.list("rules");
+    f.required_string("ruleset", "The ruleset's name, e.g. `ruleset: my-site`.");
+    f.string("description", "What the ruleset is for.");
+    let params = f.scalar_map(
+        "params",
+        "Values rules use as `{name}`; a site overrides them with `--set` or sitelint.yaml.",
+    );
+    let rules = f.list("rules", "The rules, each with `id`, `title`, `severity` and `kind`.");
     if rules.is_none() {
         f.missing("rules", "add `rules:` with a list of rules");
     }
+    let docs = f.docs().to_vec();
     problems.extend(f.finish("a rule file"));
     Some(RuleFile {
+        docs,
         params,
         rules: rules.unwrap_or_default(),
         top_level_keys: entries.iter().map(|(k, _)| k.span.start).collect(),
@@ -276,160 +287,30 @@ fn id_of(file: &SourceFile, node: &Node) -> Option<(String, Range<usize>)> {
     Some((scalar_text(file, value)?, value.span.clone()))
 }
 
-fn compile_rule(
-    file: &Arc<SourceFile>,
-    node: &Node,
-    top_level_keys: &[usize],
-    params: &Params,
-    problems: &mut Vec<Problem>,
-) -> Option<Rule> {
-    let entries = match mapping(file, node, "a rule", "start a rule with `- id: NAME`") {
-        Ok(entries) => entries,
-        Err(problem) => {
-            problems.push(problem);
-            return None;
-        }
+/// The fields of a rule file's header, and of a rule of each kind, as the loader reads them:
+/// what `sitelint schema rules` describes. Each kind's fields are found by loading a rule of
+/// that kind and nothing else, through the loader itself.
+pub fn describe() -> (Vec<FieldDoc>, Vec<(&'static Kind, Vec<FieldDoc>)>) {
+    let file = SourceFile::new("(schema)", "{}");
+    let empty = Node {
+        value: Value::Map(Vec::new()),
+        span: 0..0,
     };
-    let anchor = entries.first().map_or(node.span.clone(), |(k, _)| k.span.clone());
-    let mut f = Context::new(Fields::new(file, entries, anchor.clone()), params);
-    let id = f.required_string(
-        "id",
-        "give the rule a kebab-case id, e.g. `id: sct-redist-download-failed`",
-    );
-    let title = f.required_string("title", "give the rule a one-line title");
-    let severity = f.required_string("severity", "use `error`, `warning` or `note`");
-    let kind = f.required_string("kind", &format!("use one of: {}", kind_names().join(", ")));
-    let message = f.string("message");
-    let help = f.string("help");
-    let url = f.string("url");
-    let tags = f.strings("tags").unwrap_or_default();
-    let enabled = f.bool("enabled").unwrap_or(true);
-
-    if let Some(id) = &id {
-        let kebab = !id.value.is_empty()
-            && id
-                .value
-                .split('-')
-                .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
-        if !kebab {
-            f.problem_with_help(id.span.clone(), format!("rule id `{}` is not kebab-case", id.value), "not kebab-case", "ids use lower-case letters, digits and single dashes, e.g. `sct-redist-download-failed`; they are stable forever");
-        }
-    }
-    let severity = severity.and_then(|s| match Severity::parse(&s.value) {
-        Some(sev) => Some(sev),
-        None => {
-            let help = suggest(&s.value, Severity::NAMES.iter().copied(), || {
-                "use `error`, `warning` or `note`".to_owned()
-            });
-            f.problem_with_help(
-                s.span.clone(),
-                format!("unknown severity `{}`", s.value),
-                "not a severity",
-                help,
-            );
-            None
-        }
-    });
-    // A misspelt kind with a close match is judged as that kind, so the author sees every
-    // other mistake of the rule in the same run; the rule itself is not loaded.
-    let mut misspelt = false;
-    let kind = kind.and_then(|k| match KINDS.iter().find(|kind| kind.name == k.value) {
-        Some(kind) => Some(kind),
-        None => {
-            let help = suggest(&k.value, kind_names(), || format!("kinds: {}", kind_names().join(", ")));
-            let close = did_you_mean(&k.value, kind_names());
-            f.problem_with_help(
-                k.span.clone(),
-                format!("unknown rule kind `{}`", k.value),
-                "not a kind",
-                help,
-            );
-            misspelt = true;
-            close.and_then(|close| KINDS.iter().find(|kind| kind.name == close))
-        }
-    });
-    // Without a kind at all the other fields cannot be judged, so they are left alone rather
-    // than all reported as unknown.
-    let Some(kind) = kind else {
-        problems.extend(f.into_fields().abandon());
-        return None;
-    };
-    let check = (kind.compile)(&mut f);
-    let title = title.and_then(|t| f.with_params(&t));
-    let help = help.and_then(|h| f.with_params(&h));
-    let url = url.and_then(|u| f.with_params(&u));
-    let message = match (&message, &check) {
-        (Some(m), Some(check)) => f.template(m, &check.placeholders()).map(Some),
-        (None, _) => Some(None),
-        (Some(_), None) => None,
-    };
-    problems.extend(f.into_fields().finish(&format!("a `{}` rule", kind.name)));
-    if misspelt {
-        return None;
-    }
-
-    let id = id?.value;
-    let (line, _) = file.line_column(anchor.start);
-    Some(Rule {
-        disabled: (!enabled).then(|| "disabled in its rule file (`enabled: false`)".to_owned()),
-        id,
-        kind: kind.name,
-        severity: severity?,
-        title: title?,
-        message: message?,
-        help: help.filter(|h| !h.trim().is_empty()).map(|h| h.trim_end().to_owned()),
-        url,
-        tags: tags.into_iter().map(|t| t.value).collect(),
-        origin: format!("{}:{line}", file.name),
-        definition: definition_text(file, anchor.start, top_level_keys),
-        check: check?,
-    })
-}
-
-fn kind_names() -> Vec<&'static str> {
-    KINDS.iter().map(|k| k.name).collect()
-}
-
-/// The rule's own lines: from its first key to the next rule (or the next top-level key),
-/// without the common indentation.
-fn definition_text(file: &SourceFile, start: usize, top_level_keys: &[usize]) -> String {
-    let text = &file.text;
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let after = &text[start..];
-    // The next rule begins at a line whose first non-space character is `-` at the same
-    // indentation as this rule's dash.
-    let dash_indent = text[line_start..start].find('-').unwrap_or(0);
-    let mut end = text.len();
-    let mut offset = start + after.find('\n').map_or(after.len(), |i| i + 1);
-    while offset < text.len() {
-        let line = &text[offset..];
-        let indent = line.len() - line.trim_start_matches(' ').len();
-        let trimmed = line.trim_start_matches(' ');
-        let next_rule = indent == dash_indent && trimmed.starts_with('-');
-        if next_rule || top_level_keys.contains(&offset) {
-            end = offset;
-            break;
-        }
-        offset += line.find('\n').map_or(line.len(), |i| i + 1);
-    }
-    let block = text[line_start..end].trim_end();
-    let indent = block
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| l.len() - l.trim_start_matches([' ', '-']).len())
-        .min()
-        .unwrap_or(0);
-    block
-        .lines()
-        .map(|l| {
-            if l.len() >= indent {
-                &l[indent..]
-            } else {
-                l.trim_start()
+    let header = read_file(&file, &empty, &mut Vec::new())
+        .map(|f| f.docs)
+        .unwrap_or_default();
+    let kinds = KINDS
+        .iter()
+        .map(|kind| {
+            let file = SourceFile::new("(schema)", format!("kind: {}\n", kind.name));
+            let mut docs = Vec::new();
+            if let Ok(node) = yaml::parse_file(&file) {
+                compile_rule(&file, &node, &[], &Params::new(), &mut Vec::new(), &mut docs);
             }
+            (kind, docs)
         })
-        .collect::<Vec<_>>()
-        .join("\n")
+        .collect();
+    (header, kinds)
 }
 
 impl RuleSet {

@@ -10,7 +10,7 @@ use std::time::SystemTime;
 use globset::{GlobBuilder, GlobMatcher};
 
 use crate::document::diag::{Problem, SourceFile};
-use crate::document::fields::{Fields, Sp, mapping};
+use crate::document::fields::{FieldDoc, Fields, Sp, mapping};
 use crate::document::yaml::Node;
 use crate::finding::{Finding, Location, Outcome, Report, RuleResult, RuleStatus, Severity, Suppression};
 
@@ -113,7 +113,13 @@ impl std::fmt::Display for Date {
 
 /// Reads one entry of `waivers:`; problems go to `problems`, each at its place. `path` is the
 /// config's absolute path, which the waiver's location names.
-pub fn read(file: &Arc<SourceFile>, path: &str, node: &Node, problems: &mut Vec<Problem>) -> Option<Waiver> {
+pub fn read(
+    file: &Arc<SourceFile>,
+    path: &str,
+    node: &Node,
+    problems: &mut Vec<Problem>,
+    docs: &mut Vec<FieldDoc>,
+) -> Option<Waiver> {
     let entries = match mapping(
         file,
         node,
@@ -130,20 +136,26 @@ pub fn read(file: &Arc<SourceFile>, path: &str, node: &Node, problems: &mut Vec<
     let mut f = Fields::new(file, entries, anchor.clone());
     let rule = f.required_string(
         "rule",
-        "name the rule the waiver is for, e.g. `rule: updates-and-servicing-endpoints`",
+        "The id of the rule whose findings the waiver accepts, e.g. `rule: updates-and-servicing-endpoints`.",
     );
-    let subject = f.string("subject");
-    let fingerprint = f.string("fingerprint");
+    let subject = f.string(
+        "subject",
+        "A case-insensitive glob on the finding's subject (`*` any run of characters); without it the waiver covers every finding of the rule.",
+    );
+    let fingerprint = f.string(
+        "fingerprint",
+        "The `fingerprint` of one finding in the JSON report (SARIF's `partialFingerprints`), instead of `subject`.",
+    );
     let reason = f.required_string(
         "reason",
-        "say why the site accepts this, e.g. `reason: Watson telemetry is blocked by policy SEC-112`",
+        "Why the site accepts these findings, e.g. `reason: Watson telemetry is blocked by policy SEC-112`.",
     );
-    let owner = f.required_string("owner", "name who answers for it, e.g. `owner: ops@contoso.com`");
+    let owner = f.required_string("owner", "Who answers for the waiver, e.g. `owner: ops@contoso.com`.");
     let expires = f.required_string(
         "expires",
-        "give the last day it is in force, e.g. `expires: 2027-03-31`",
+        "The last day the waiver is in force (UTC), as YYYY-MM-DD, e.g. `expires: 2027-03-31`.",
     );
-    let ticket = f.string("ticket");
+    let ticket = f.string("ticket", "The change or ticket that records the decision.");
     let expires = expires.and_then(|e| match Date::parse(&e.value) {
         Some(date) => Some(date),
         None => {
@@ -178,6 +190,7 @@ pub fn read(file: &Arc<SourceFile>, path: &str, node: &Node, problems: &mut Vec<
             }
         }
     });
+    *docs = f.docs().to_vec();
     problems.extend(f.finish("a waiver"));
     let (line, column) = file.line_column(anchor.start);
     Some(Waiver {

@@ -91,16 +91,29 @@ impl ManifestReader<'_> {
             }
         };
         let mut f = Fields::new(self.file, entries, node.span.start..node.span.start);
-        let version = f.count("sitelint_snapshot");
-        let collected_at = f.string("collected_at").map(|s| s.value);
-        let host = f.string("host").map(|s| s.value);
-        let trees = f.map("trees").unwrap_or_default();
-        let logs = f.map("logs").unwrap_or_default();
-        let console = f.map("console").unwrap_or_default();
-        let endpoints = f.map("endpoints").unwrap_or_default();
+        let version = f.count("sitelint_snapshot", "The snapshot format: 1.");
+        let collected_at = f
+            .string("collected_at", "When `collect` ran, in UTC (RFC 3339).")
+            .map(|s| s.value);
+        let host = f.string("host", "The machine `collect` ran on.").map(|s| s.value);
+        let trees = f
+            .map("trees", "Directory trees by name, each `{listing: FILE}`.")
+            .unwrap_or_default();
+        let logs = f
+            .map("logs", "Log files by name, each a path in the snapshot.")
+            .unwrap_or_default();
+        let console = f
+            .map("console", "`updates`: the console's Updates and Servicing export.")
+            .unwrap_or_default();
+        let endpoints = f
+            .map(
+                "endpoints",
+                "`allowlist` and `probes`: what the proxy allows and what probes reached.",
+            )
+            .unwrap_or_default();
         // Written by `collect` for the people who read the snapshot; a check does not need them.
-        let _ = f.string("sitelint_version");
-        let _ = f.map("collected_from");
+        let _ = f.string("sitelint_version", "The sitelint that wrote the snapshot.");
+        let _ = f.map("collected_from", "Where each part was read from.");
         if version.is_none() {
             f.missing("sitelint_snapshot", "a manifest starts with `sitelint_snapshot: 1`");
         }
@@ -161,9 +174,20 @@ impl ManifestReader<'_> {
                 snapshot.logs.push((name.value, artifact));
             }
         }
-        let mut console = self.paths(console, "`console`", &["updates"]);
+        let mut console = self.paths(
+            console,
+            "`console`",
+            &[("updates", "The `Get-CMSiteUpdate -Fast | ConvertTo-Json` export.")],
+        );
         snapshot.console = console.pop().flatten();
-        let mut endpoints = self.paths(endpoints, "`endpoints`", &["allowlist", "probes"]);
+        let mut endpoints = self.paths(
+            endpoints,
+            "`endpoints`",
+            &[
+                ("allowlist", "The hosts the proxy or firewall allows, one per line."),
+                ("probes", "What `collect --probe-endpoints` reached, as JSON."),
+            ],
+        );
         snapshot.probes = endpoints.pop().flatten();
         snapshot.allowlist = endpoints.pop().flatten();
         Some(snapshot)
@@ -222,7 +246,7 @@ impl ManifestReader<'_> {
             return None;
         }
         let mut f = Fields::new(self.file, entries, name.span.clone());
-        let listing = f.string("listing");
+        let listing = f.string("listing", "The tree's listing: one JSON line per file.");
         self.problems.extend(f.finish(&format!("tree `{}`", name.value)));
         match listing {
             Some(listing) => self.resolve_inside(&listing).map(TreeSource::Listing),
@@ -238,10 +262,11 @@ impl ManifestReader<'_> {
         }
     }
 
-    /// A section of fixed keys that each name a file inside the snapshot, in `keys` order.
-    fn paths(&mut self, entries: &[(Node, Node)], place: &str, keys: &[&'static str]) -> Vec<Option<Artifact>> {
+    /// A section of fixed keys (each with what it holds) that each name a file inside the
+    /// snapshot, in `keys` order.
+    fn paths(&mut self, entries: &[(Node, Node)], place: &str, keys: &[(&'static str, &str)]) -> Vec<Option<Artifact>> {
         let mut f = Fields::new(self.file, entries, 0..0);
-        let values: Vec<Option<Sp<String>>> = keys.iter().map(|k| f.string(k)).collect();
+        let values: Vec<Option<Sp<String>>> = keys.iter().map(|(k, doc)| f.string(k, doc)).collect();
         self.problems.extend(f.finish(place));
         values
             .into_iter()

@@ -9,6 +9,7 @@ mod kinds;
 mod rule_files;
 mod rule_tests;
 mod sarif;
+mod schema;
 mod site_policy;
 #[cfg(windows)]
 mod windows;
