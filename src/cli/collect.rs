@@ -30,7 +30,11 @@ pub(super) fn run(
         let (rules, config) = load_rules(&args.rules)?;
         (Some(rules), config)
     } else {
-        (None, site_config(&args.rules)?)
+        let config = site_config(&args.rules)?;
+        if let Some(config) = &config {
+            config.check()?;
+        }
+        (None, config)
     };
     let mut live = args.sources.live()?;
     if let (true, Some(configured)) = (live.is_empty(), config.as_ref().and_then(|c| c.sources.as_ref())) {

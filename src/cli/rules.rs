@@ -63,7 +63,14 @@ pub(super) fn load_rules(args: &RuleArgs) -> Result<(RuleSet, Option<SiteConfig>
             origin: ParamOrigin::Flag,
         });
     }
-    let mut rule_set = rules::load(&sources, &overrides)?;
+    let mut rule_set = match (rules::load(&sources, &overrides), &config) {
+        // The config's own mistakes are shown with the rule files', in one run.
+        (Err(SetupError::Problems(mut problems)), Some(config)) => {
+            problems.splice(0..0, config.problems.iter().cloned());
+            return Err(problems.into());
+        }
+        (loaded, _) => loaded?,
+    };
     if let Some(config) = &config {
         config::apply(config, &mut rule_set)?;
     }

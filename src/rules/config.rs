@@ -41,9 +41,23 @@ pub struct SiteConfig {
     pub strict: Option<Set<bool>>,
     pub sources: Option<Set<LiveSources>>,
     pub waivers: Vec<Waiver>,
+    /// The rule id of every waiver, those with other mistakes included.
+    pub waiver_rules: Vec<Sp<String>>,
+    /// Mistakes found while reading, kept until the rule ids can be judged too, so that
+    /// [`apply`] reports every mistake of the file in one run.
+    pub problems: Vec<Problem>,
 }
 
 impl SiteConfig {
+    /// The mistakes found while reading, for a command that loads no rules.
+    pub fn check(&self) -> Result<(), SetupError> {
+        if self.problems.is_empty() {
+            Ok(())
+        } else {
+            Err(self.problems.clone().into())
+        }
+    }
+
     /// `sitelint.yaml:7`: where a value came from.
     pub fn origin(&self, line: usize) -> String {
         format!("{}:{line}", self.file.name)
@@ -181,21 +195,30 @@ fn read(path: &Path, text: String, docs: &mut ConfigDocs) -> Result<SiteConfig, 
         )
         .unwrap_or_default();
     let mut problems = Vec::new();
+    let mut waiver_rules = Vec::new();
     // Findings name snapshot files relative to the snapshot; the config is elsewhere, so its
     // lines are named by an absolute path that every report resolves the same way.
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
     let absolute = absolute.display().to_string();
     let waivers = waiver_nodes
         .iter()
-        .filter_map(|node| waivers::read(&file, &absolute, node, &mut problems, &mut docs.waiver))
+        .filter_map(|node| {
+            waivers::read(
+                &file,
+                &absolute,
+                node,
+                &mut problems,
+                &mut docs.waiver,
+                &mut waiver_rules,
+            )
+        })
         .collect();
     docs.top = f.docs().to_vec();
     problems.extend(f.finish("a config file"));
-    if !problems.is_empty() {
-        problems.sort_by_key(|p| p.span.start);
-        return Err(problems.into());
-    }
+    problems.sort_by_key(|p| p.span.start);
     Ok(SiteConfig {
+        problems,
+        waiver_rules,
         file: file.clone(),
         default_rules,
         rules,
@@ -282,7 +305,7 @@ fn read_sources(
 /// and waivers), then applies severities and disables. Every unknown id is reported at its
 /// place, with the closest loaded id.
 pub fn apply(config: &SiteConfig, rules: &mut RuleSet) -> Result<(), SetupError> {
-    let mut problems = Vec::new();
+    let mut problems = config.problems.clone();
     let ids: Vec<String> = rules.rules.iter().map(|r| r.id.clone()).collect();
     let known = |id: &Sp<String>, what: &str, problems: &mut Vec<Problem>| {
         let found = ids.contains(&id.value)
@@ -312,10 +335,11 @@ pub fn apply(config: &SiteConfig, rules: &mut RuleSet) -> Result<(), SetupError>
     for id in &config.disable {
         known(id, "not a loaded rule", &mut problems);
     }
-    for waiver in &config.waivers {
-        known(&waiver.rule, "waiver for an unknown rule", &mut problems);
+    for rule in &config.waiver_rules {
+        known(rule, "waiver for an unknown rule", &mut problems);
     }
     if !problems.is_empty() {
+        problems.sort_by_key(|p| p.span.start);
         return Err(problems.into());
     }
     for rule in &mut rules.rules {

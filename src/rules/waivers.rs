@@ -112,13 +112,15 @@ impl std::fmt::Display for Date {
 }
 
 /// Reads one entry of `waivers:`; problems go to `problems`, each at its place. `path` is the
-/// config's absolute path, which the waiver's location names.
+/// config's absolute path, which the waiver's location names. The rule id it names goes to
+/// `rule_ids` even when the waiver has other mistakes, so that id is judged in the same run.
 pub fn read(
     file: &Arc<SourceFile>,
     path: &str,
     node: &Node,
     problems: &mut Vec<Problem>,
     docs: &mut Vec<FieldDoc>,
+    rule_ids: &mut Vec<Sp<String>>,
 ) -> Option<Waiver> {
     let entries = match mapping(
         file,
@@ -192,6 +194,7 @@ pub fn read(
     });
     *docs = f.docs().to_vec();
     problems.extend(f.finish("a waiver"));
+    rule_ids.extend(rule.clone());
     let (line, column) = file.line_column(anchor.start);
     Some(Waiver {
         rule: rule?,

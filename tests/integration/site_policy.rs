@@ -229,27 +229,12 @@ waivers:
         "`2027-02-30` is not a date",
         "sitelint.yaml:1:1",
         "sitelint.yaml:7:14",
-    ] {
-        assert!(err.contains(expected), "{expected:?} missing in:\n{err}");
-    }
-    // Ids are judged once the file reads cleanly, against the rules it loads.
-    let ids = "severity: {sct-redist-download-faild: warning}
-waivers:
-  - rule: updates-and-servicing-endpoint
-    reason: blocked
-    owner: ops@contoso.com
-    expires: 2027-03-31
-";
-    fs::write(dir.path().join("sitelint.yaml"), ids).unwrap();
-    let out = sitelint_in(dir.path(), &["check", "snap"]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = stderr(&out);
-    for expected in [
+        // Rule ids are judged in the same run, against the rules the file loads.
         "no loaded rule is `sct-redist-download-faild`",
         "did you mean `sct-redist-download-failed`?",
         "no loaded rule is `updates-and-servicing-endpoint`",
         "did you mean `updates-and-servicing-endpoints`?",
-        "error: 2 problems in sitelint.yaml",
+        "error: 6 problems in sitelint.yaml",
     ] {
         assert!(err.contains(expected), "{expected:?} missing in:\n{err}");
     }
