@@ -129,6 +129,7 @@ impl Check for RequiredEndpoints {
         for required in self.endpoints.iter().map(|e| &e.pattern) {
             let (outcome, message, why) = match endpoints.coverage(required) {
                 Coverage::Allowed { .. } | Coverage::Reachable => continue,
+                Coverage::TlsFailed(why) => (Outcome::Fail, format!("{required} is not reachable: {why}"), why),
                 Coverage::NotProbed(why) => (Outcome::NotEvaluated, format!("{required} was not probed: {why}"), why),
                 Coverage::Missing { probe_failure } => {
                     let probe = match (probe_failure, &endpoints.probes) {

@@ -116,7 +116,13 @@ pub struct CollectArgs {
     /// Proxy user; the password is read from the SITELINT_PROXY_PASSWORD environment variable.
     #[arg(long, value_name = "USER", requires = "proxy")]
     pub proxy_user: Option<String>,
-    /// Seconds each probe may take.
+    /// Trust these roots (PEM) in the probes' TLS handshakes instead of Mozilla's public ones.
+    #[arg(long, value_name = "FILE", requires = "probe_endpoints", conflicts_with = "no_tls")]
+    pub tls_roots: Option<PathBuf>,
+    /// Stop each probe once TCP (or the proxy's tunnel) is open: no TLS handshake.
+    #[arg(long, requires = "probe_endpoints")]
+    pub no_tls: bool,
+    /// Seconds each probe may take, its TLS handshake included.
     #[arg(long, value_name = "SECS", default_value_t = 5.0, requires = "probe_endpoints")]
     pub timeout: f64,
     #[command(flatten)]

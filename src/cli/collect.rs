@@ -10,6 +10,7 @@ use super::{
     CollectArgs, EXIT_CLEAN, EXIT_INTERRUPTED, Failure, Terminal, progress, stop_on_interrupt, write_loaded,
     write_setup_error,
 };
+use crate::collect::tls::Roots;
 use crate::collect::{self, probe};
 use crate::document::diag::SetupError;
 use crate::document::text::{plural, visible};
@@ -64,7 +65,17 @@ pub(super) fn run(
                 SetupError::message(format!("--timeout {}: give seconds between 0 and 600", args.timeout)).into(),
             );
         }
+        let tls = match (&args.tls_roots, args.no_tls) {
+            (_, true) => None,
+            (None, false) => Some(Roots::public()),
+            (Some(path), false) => {
+                let pem = crate::files::read_limited(path, crate::files::WHOLE_FILE_LIMIT)
+                    .map_err(|e| SetupError::message(format!("cannot read --tls-roots {}: {e}", path.display())))?;
+                Some(Roots::from_pem(&pem, &path.display().to_string()).map_err(SetupError::message)?)
+            }
+        };
         let settings = probe::Settings {
+            tls,
             proxy,
             timeout: std::time::Duration::from_secs_f64(args.timeout),
         };

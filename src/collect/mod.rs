@@ -7,6 +7,7 @@
 mod manifest;
 pub mod probe;
 mod staging;
+pub mod tls;
 
 pub use manifest::rfc3339;
 use manifest::{Manifest, origin};

@@ -1,6 +1,7 @@
 //! Endpoint probes for `collect --probe-endpoints`: a TCP connection to each required host,
-//! directly or through an HTTP proxy's `CONNECT`, each bounded by a timeout, all at once.
-//! A probe says whether the host was reached and, when it was not, why in plain words.
+//! directly or through an HTTP proxy's `CONNECT`, then a TLS handshake as the download would
+//! make it, each probe bounded by one timeout, all at once. A probe says whether the host was
+//! reached and, when it was not, why in plain words, and what its TLS presented.
 
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -9,6 +10,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::tls::{self, Roots};
 use crate::snapshot::endpoints::{Probe, Required};
 
 /// The environment variable that holds the proxy password: never a flag, so it stays out of
@@ -93,6 +95,8 @@ impl Proxy {
 pub struct Settings {
     pub proxy: Option<Proxy>,
     pub timeout: Duration,
+    /// The roots a TLS handshake is judged against; `None` (`--no-tls`) stops at TCP.
+    pub tls: Option<Roots>,
 }
 
 /// Probes every endpoint once, concurrently, and returns the results in the order given.
@@ -128,12 +132,23 @@ fn probe(required: &Required, settings: &Settings) -> Probe {
             reachable: None,
             route: None,
             detail: Some("the rule names no host to probe for this wildcard (see `probe-hosts`)".to_owned()),
+            tls: None,
         };
     };
     let deadline = Instant::now() + settings.timeout;
-    let (reachable, detail) = match &settings.proxy {
+    let opened = match &settings.proxy {
         None => direct(host, required.port, deadline),
         Some(proxy) => through_proxy(proxy, host, required.port, deadline),
+    };
+    let (reachable, detail, tls) = match opened {
+        Ok((mut stream, detail)) => {
+            let tls = settings
+                .tls
+                .as_ref()
+                .map(|roots| tls::handshake(&mut stream, host, roots, deadline));
+            (true, detail, tls)
+        }
+        Err(why) => (false, why, None),
     };
     Probe {
         endpoint: (endpoint != host).then_some(endpoint),
@@ -145,20 +160,21 @@ fn probe(required: &Required, settings: &Settings) -> Probe {
             Some(proxy) => proxy.to_string(),
         }),
         detail: Some(detail),
+        tls,
     }
 }
 
-fn direct(host: &str, port: u16, deadline: Instant) -> (bool, String) {
-    match connect(host, port, deadline) {
-        Ok((_, address)) => (true, format!("connected to {address}")),
-        Err(why) => (false, why),
-    }
+/// An open connection to the host, and what opened it; or why there is none.
+type Opened = Result<(TcpStream, String), String>;
+
+fn direct(host: &str, port: u16, deadline: Instant) -> Opened {
+    connect(host, port, deadline).map(|(stream, address)| (stream, format!("connected to {address}")))
 }
 
-fn through_proxy(proxy: &Proxy, host: &str, port: u16, deadline: Instant) -> (bool, String) {
+fn through_proxy(proxy: &Proxy, host: &str, port: u16, deadline: Instant) -> Opened {
     let mut stream = match connect(&proxy.host, proxy.port, deadline) {
         Ok((stream, _)) => stream,
-        Err(why) => return (false, format!("cannot reach the proxy: {why}")),
+        Err(why) => return Err(format!("cannot reach the proxy: {why}")),
     };
     let mut request = format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n");
     if let Some((user, password)) = &proxy.credentials {
@@ -176,33 +192,23 @@ fn through_proxy(proxy: &Proxy, host: &str, port: u16, deadline: Instant) -> (bo
         })
         .map_err(|e| describe_io(&e, "waiting for the proxy's answer"));
     match answer {
-        Err(why) => (false, why),
-        Ok(None) => (false, "the proxy closed the connection without answering".to_owned()),
-        Ok(Some(line)) if !is_http_status_line(&line) => (
-            false,
-            format!("the proxy did not answer in HTTP: `{}`", line.trim_end()),
-        ),
+        Err(why) => Err(why),
+        Ok(None) => Err("the proxy closed the connection without answering".to_owned()),
+        Ok(Some(line)) if !is_http_status_line(&line) => {
+            Err(format!("the proxy did not answer in HTTP: `{}`", line.trim_end()))
+        }
         Ok(Some(line)) => {
             let mut parts = line.splitn(3, ' ');
             let code = parts.nth(1).unwrap_or("");
             let reason = parts.next().unwrap_or("").trim();
             match code {
-                "200" => (true, "the proxy opened a tunnel (200)".to_owned()),
-                "403" => (
-                    false,
-                    "proxy answered 403 Forbidden: it does not allow this host".to_owned(),
-                ),
-                "407" => (
-                    false,
-                    format!(
-                        "proxy answered 407 Proxy Authentication Required: give --proxy-user and the password in {PASSWORD_VARIABLE}"
-                    ),
-                ),
-                "502" => (
-                    false,
-                    "proxy answered 502 Bad Gateway: the proxy could not reach the host".to_owned(),
-                ),
-                _ => (false, format!("proxy answered `{}`", format!("{code} {reason}").trim())),
+                "200" => Ok((stream, "the proxy opened a tunnel (200)".to_owned())),
+                "403" => Err("proxy answered 403 Forbidden: it does not allow this host".to_owned()),
+                "407" => Err(format!(
+                    "proxy answered 407 Proxy Authentication Required: give --proxy-user and the password in {PASSWORD_VARIABLE}"
+                )),
+                "502" => Err("proxy answered 502 Bad Gateway: the proxy could not reach the host".to_owned()),
+                _ => Err(format!("proxy answered `{}`", format!("{code} {reason}").trim())),
             }
         }
     }
@@ -243,16 +249,20 @@ fn is_http_status_line(line: &str) -> bool {
     version.starts_with("HTTP/1.") && code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// The whole header block is read, a byte at a time, so that nothing of it is left for the
+/// TLS handshake to mistake for a record, and nothing after it is taken from the tunnel.
 fn read_status_line(stream: &mut TcpStream, deadline: Instant) -> io::Result<Option<String>> {
     let mut answer = Vec::new();
-    let mut buffer = [0u8; 512];
-    while !answer.contains(&b'\n') && answer.len() < 8192 {
+    let mut byte = [0u8; 1];
+    while !(answer.ends_with(b"\r\n\r\n") || answer.ends_with(b"\n\n")) && answer.len() < 8192 {
         stream.set_read_timeout(Some(remaining(deadline)?))?;
-        let read = stream.read(&mut buffer)?;
-        if read == 0 {
-            return Ok(None);
+        if stream.read(&mut byte)? == 0 {
+            if answer.is_empty() {
+                return Ok(None);
+            }
+            break;
         }
-        answer.extend_from_slice(&buffer[..read]);
+        answer.push(byte[0]);
     }
     let line = answer.split(|&b| b == b'\n').next().unwrap_or_default();
     Ok(Some(String::from_utf8_lossy(line).trim().to_owned()))

@@ -185,6 +185,89 @@ pub struct Probe {
     /// Why it failed: refused, timed out, name not resolved, proxy answered 403...
     #[serde(default)]
     pub detail: Option<String>,
+    /// The TLS handshake made once the host was reached; absent in results from before
+    /// sitelint made one, or from `collect --no-tls`, which are judged by TCP alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<Tls>,
+}
+
+/// What the TLS handshake of a probe saw.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct Tls {
+    /// `TLS 1.3`, `TLS 1.2`; absent when the handshake failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cipher_suite: Option<String>,
+    /// The certificates presented, the server's first.
+    #[serde(default)]
+    pub chain: Vec<Certificate>,
+    /// The chain verifies against the trusted roots for the host's name.
+    pub trusted: bool,
+    /// Why it does not: `unknown-issuer`, `expired`, `not-yet-valid`, `name-mismatch`, or the
+    /// verifier's own words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify_error: Option<String>,
+    /// Why the handshake did not complete: the alert received, or the connection closed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handshake_error: Option<String>,
+}
+
+/// One certificate as a person reads it.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+pub struct Certificate {
+    pub subject: String,
+    pub issuer: String,
+    pub not_before: String,
+    pub not_after: String,
+    pub sha256: String,
+}
+
+impl Tls {
+    /// What is wrong with it, in words, or `None` when it held. `route` is `direct` or the
+    /// proxy the probe went through: whoever inspects TLS is named after it.
+    pub fn problem(&self, route: &str) -> Option<String> {
+        if let Some(error) = &self.handshake_error {
+            return Some(format!("the TLS handshake failed: {error}"));
+        }
+        if self.trusted {
+            return None;
+        }
+        let leaf = self.chain.first();
+        // A name is shown as people know it: the common name, when the DN has one.
+        let field = |pick: fn(&Certificate) -> &str| common_name(leaf.map_or("?", pick)).to_owned();
+        Some(match self.verify_error.as_deref() {
+            Some("expired") => format!("the certificate presented expired on {}", field(|c| &c.not_after)),
+            Some("not-yet-valid") => {
+                format!(
+                    "the certificate presented is not valid before {}",
+                    field(|c| &c.not_before)
+                )
+            }
+            Some("name-mismatch") => format!(
+                "the certificate presented is for `{}`, not for this host",
+                field(|c| &c.subject)
+            ),
+            Some("unknown-issuer") | None => {
+                let inspector = if route == "direct" {
+                    "a firewall or proxy on the way"
+                } else {
+                    "the proxy"
+                };
+                format!(
+                    "the certificate presented is issued by `{}`, not by a public CA: {inspector} inspects TLS, which Microsoft does not support for these downloads",
+                    field(|c| &c.issuer)
+                )
+            }
+            Some(other) => format!("the certificate presented does not verify: {other}"),
+        })
+    }
+}
+
+/// `Contoso Inspection CA` of `C=US, O=Contoso, CN=Contoso Inspection CA`; the whole name
+/// when it has no common name.
+fn common_name(dn: &str) -> &str {
+    dn.split(", ").find_map(|part| part.strip_prefix("CN=")).unwrap_or(dn)
 }
 
 impl Probe {
@@ -225,20 +308,30 @@ pub enum Coverage {
     },
     /// No allowlist, and the probe could not be made (why).
     NotProbed(String),
+    /// The host was reached, but its TLS did not hold (why, in words).
+    TlsFailed(String),
 }
 
 impl Endpoints {
     pub fn coverage(&self, required: &HostPattern) -> Coverage {
+        let name = required.to_string();
+        let probes = self.probes.as_ref().map(|(_, p)| p.as_slice()).unwrap_or_default();
+        let mut failure = None;
+        let mut not_probed = None;
+        let matching = || probes.iter().filter(|p| p.endpoint().eq_ignore_ascii_case(&name));
+        // A host reached whose TLS did not hold fails the download, whatever the allowlist says.
+        for probe in matching().filter(|p| p.reachable == Some(true)) {
+            let route = probe.route.as_deref().unwrap_or("direct");
+            if let Some(problem) = probe.tls.as_ref().and_then(|tls| tls.problem(route)) {
+                return Coverage::TlsFailed(format!("{problem} ({route})"));
+            }
+        }
         if let Some((_, entries)) = &self.allowlist
             && let Some(entry) = entries.iter().find(|e| e.pattern.covers(required))
         {
             return Coverage::Allowed { line: entry.line };
         }
-        let name = required.to_string();
-        let probes = self.probes.as_ref().map(|(_, p)| p.as_slice()).unwrap_or_default();
-        let mut failure = None;
-        let mut not_probed = None;
-        for probe in probes.iter().filter(|p| p.endpoint().eq_ignore_ascii_case(&name)) {
+        for probe in matching() {
             let detail = probe.detail.as_deref();
             match probe.reachable {
                 Some(true) => return Coverage::Reachable,
@@ -358,5 +451,39 @@ mod tests {
             HostPattern::parse_with_port("https://localhost:8443/x"),
             Ok((p("localhost"), Some(8443)))
         );
+    }
+
+    #[test]
+    fn a_tls_problem_is_said_in_words_with_the_names_people_know() {
+        let certificate = Certificate {
+            subject: "CN=download.windowsupdate.com".to_owned(),
+            issuer: "C=US, O=Contoso, CN=Contoso Inspection CA".to_owned(),
+            not_before: "2026-01-01T00:00:00Z".to_owned(),
+            not_after: "2026-06-30T00:00:00Z".to_owned(),
+            sha256: "0".repeat(64),
+        };
+        let tls = |verify_error: &str| Tls {
+            chain: vec![certificate.clone()],
+            verify_error: Some(verify_error.to_owned()),
+            ..Tls::default()
+        };
+        assert_eq!(
+            tls("unknown-issuer").problem("proxy itproxy:8080").unwrap(),
+            "the certificate presented is issued by `Contoso Inspection CA`, not by a public CA: the proxy inspects TLS, which Microsoft does not support for these downloads"
+        );
+        assert!(tls("unknown-issuer").problem("direct").unwrap().contains("a firewall or proxy on the way"));
+        assert_eq!(
+            tls("expired").problem("direct").unwrap(),
+            "the certificate presented expired on 2026-06-30T00:00:00Z"
+        );
+        assert_eq!(
+            tls("name-mismatch").problem("direct").unwrap(),
+            "the certificate presented is for `download.windowsupdate.com`, not for this host"
+        );
+        let held = Tls {
+            trusted: true,
+            ..tls("unknown-issuer")
+        };
+        assert_eq!(held.problem("direct"), None);
     }
 }

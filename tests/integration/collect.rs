@@ -483,6 +483,8 @@ fn direct_probes_tell_reached_refused_unresolved_and_unprobed_wildcards_apart() 
         &sources,
         &[
             "--probe-endpoints",
+            // TCP-level outcomes: these listeners speak no TLS (tests/integration/tls.rs does).
+            "--no-tls",
             "--timeout",
             "3",
             "--no-default-rules",
@@ -611,6 +613,8 @@ fn probes_through_a_proxy_report_what_it_answered_and_never_write_the_password()
     ];
     let common = [
         "--probe-endpoints",
+        // TCP-level outcomes: these listeners speak no TLS (tests/integration/tls.rs does).
+        "--no-tls",
         "--proxy",
         &proxy,
         "--timeout",
@@ -692,6 +696,8 @@ fn probing_alone_is_a_snapshot_of_its_own() {
         &[],
         &[
             "--probe-endpoints",
+            // TCP-level outcomes: these listeners speak no TLS (tests/integration/tls.rs does).
+            "--no-tls",
             "--timeout",
             "3",
             "--no-default-rules",

@@ -11,6 +11,7 @@ mod rule_tests;
 mod sarif;
 mod schema;
 mod site_policy;
+mod tls;
 #[cfg(windows)]
 mod windows;
 
