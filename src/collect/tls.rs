@@ -235,6 +235,8 @@ fn verify_error(error: &rustls::Error) -> String {
             CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
                 "name-mismatch".to_owned()
             }
+            // webpki's own word for it (`CaUsedAsEndEntity`), not a nest of wrappers.
+            CertificateError::Other(other) => other.to_string(),
             other => format!("{other:?}"),
         },
         other => other.to_string(),
