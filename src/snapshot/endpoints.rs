@@ -471,7 +471,12 @@ mod tests {
             tls("unknown-issuer").problem("proxy itproxy:8080").unwrap(),
             "the certificate presented is issued by `Contoso Inspection CA`, not by a public CA: the proxy inspects TLS, which Microsoft does not support for these downloads"
         );
-        assert!(tls("unknown-issuer").problem("direct").unwrap().contains("a firewall or proxy on the way"));
+        assert!(
+            tls("unknown-issuer")
+                .problem("direct")
+                .unwrap()
+                .contains("a firewall or proxy on the way")
+        );
         assert_eq!(
             tls("expired").problem("direct").unwrap(),
             "the certificate presented expired on 2026-06-30T00:00:00Z"
