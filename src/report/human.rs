@@ -78,10 +78,8 @@ fn render(report: &Report, style: Style, context: &RenderContext<'_>) -> String 
             Outcome::NotEvaluated => false,
         };
         for finding in report.findings.iter().filter(shown) {
-            out.push_str(&render_diagnostic(
-                &FindingDiagnostic::new(finding, context.working_dir),
-                style,
-            ));
+            let diagnostic = FindingDiagnostic::new(finding, context.working_dir, style.ascii);
+            out.push_str(&render_diagnostic(&diagnostic, style));
             out.push('\n');
         }
         out.push_str(&not_evaluated_block(report));
@@ -154,7 +152,10 @@ struct FindingDiagnostic<'a> {
 }
 
 impl<'a> FindingDiagnostic<'a> {
-    fn new(finding: &'a Finding, working_dir: &Path) -> Self {
+    /// With `ascii`, sitelint's own marks are drawn in ASCII too (`...` for a clipped text,
+    /// `-` between an entry's component and time), as the frames are.
+    fn new(finding: &'a Finding, working_dir: &Path, ascii: bool) -> Self {
+        let marks = |text: String| if ascii { ascii_marks(&text) } else { text };
         // The waiver's config is named absolutely in the model; a person reads it from here.
         let waiver = finding.suppression.as_ref().map(|waiver| {
             let config = Path::new(&waiver.location.path);
@@ -178,18 +179,30 @@ impl<'a> FindingDiagnostic<'a> {
                     .as_ref()
                     .map_or_else(String::new, |l| visible(&native_path(&l.path)).into_owned()),
                 highlight: shown.range(excerpt.highlight.clone()),
-                text: shown.text,
-                label: visible(&excerpt.label).into_owned(),
+                // `…` and `...` are both three bytes: the highlight stays where it was.
+                text: marks(shown.text),
+                label: marks(visible(&excerpt.label).into_owned()),
                 first_line: excerpt.first_line,
             }
         });
+        let message = visible(&finding.message);
         FindingDiagnostic {
             finding,
-            message: visible(&finding.message),
+            message: if ascii {
+                Cow::Owned(ascii_marks(&message))
+            } else {
+                message
+            },
             source,
             waiver,
         }
     }
+}
+
+/// sitelint's own non-ASCII marks, in ASCII of the same byte length where offsets depend on
+/// it. Text from the inputs keeps whatever it holds.
+fn ascii_marks(text: &str) -> String {
+    text.replace('…', "...").replace(" · ", " - ")
 }
 
 impl fmt::Debug for FindingDiagnostic<'_> {
@@ -317,6 +330,46 @@ mod tests {
         assert_eq!(
             summary(capped),
             "33401 errors, 1 warning, 1 rule not evaluated, 31 rules passed (1002 of 33402 problems shown)"
+        );
+    }
+
+    #[test]
+    fn the_ascii_style_draws_clipped_text_and_labels_in_ascii() {
+        let excerpt_text = "…ERROR: Download() failed with 0x80072ee2 $$<Setup>…";
+        let finding = Finding {
+            rule_id: "setup-download-failed".to_owned(),
+            severity: Severity::Error,
+            message: "a download failed: Download() fa…".to_owned(),
+            subject: "ConfigMgrSetup.log: code=0x80072ee2".to_owned(),
+            location: Some(crate::finding::Location::at_line("logs/ConfigMgrSetup.log", 15)),
+            excerpt: Some(crate::finding::Excerpt {
+                text: excerpt_text.to_owned(),
+                first_line: 15,
+                highlight: excerpt_text.find("Download").unwrap()..excerpt_text.find(" with").unwrap(),
+                label: "Configuration Manager Setup · 12-17-2024 15:04:00".to_owned(),
+            }),
+            help: None,
+            url: None,
+            gap: None,
+            suppression: None,
+            fingerprint: String::new(),
+        };
+        let style = Style {
+            color: false,
+            width: 100,
+            ascii: true,
+        };
+        let shown = render_diagnostic(&FindingDiagnostic::new(&finding, Path::new("/"), true), style);
+        assert!(shown.is_ascii(), "{shown}");
+        assert!(shown.contains("...ERROR: Download() failed"), "{shown}");
+        assert!(shown.contains("Configuration Manager Setup - 12-17-2024"), "{shown}");
+        // The underline is still under the match.
+        let line = shown.lines().find(|l| l.contains("...ERROR")).unwrap();
+        let marks = shown.lines().skip_while(|l| !l.contains("...ERROR")).nth(1).unwrap();
+        assert_eq!(
+            line.find("Download"),
+            marks.find(|c: char| c != ' ' && c != ':' && c != '|'),
+            "{shown}"
         );
     }
 }
