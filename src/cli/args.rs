@@ -87,8 +87,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "ID")]
     pub ignore: Vec<String>,
     /// Count a rule that could not be evaluated as a failure.
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_strict")]
     pub strict: bool,
+    /// Do not, whatever sitelint.yaml's `strict` says.
+    #[arg(long, overrides_with = "strict")]
+    pub no_strict: bool,
     /// Show the findings a waiver suppressed, with its reason (they never fail the run).
     #[arg(long)]
     pub show_suppressed: bool,

@@ -72,7 +72,11 @@ pub(super) fn run(
             .and_then(|c| c.fail_on.as_ref())
             .map_or(Some(Severity::Error), |f| f.value),
     };
-    let strict = args.strict || config.as_ref().and_then(|c| c.strict.as_ref()).is_some_and(|s| s.value);
+    let strict = match (args.strict, args.no_strict) {
+        (true, _) => true,
+        (_, true) => false,
+        _ => config.as_ref().and_then(|c| c.strict.as_ref()).is_some_and(|s| s.value),
+    };
     Ok(exit_code(&report, threshold, strict))
 }
 

@@ -254,6 +254,18 @@ fn the_config_is_found_in_a_parent_and_the_command_line_wins() {
     assert_eq!(flag.status.code(), Some(1));
     let skipped = sitelint_in(&below, &["check", "..", "--no-config"]);
     assert_eq!(skipped.status.code(), Some(1));
+
+    // `strict: true` in the file, and --no-strict on the command line for one run.
+    fs::write(dir.path().join("sitelint.yaml"), "strict: true\nfail-on: never\n").unwrap();
+    let partial = ["check", "--log", "logs/ServiceConnectionTool.log"];
+    assert_eq!(
+        sitelint_in(&below.join(".."), &partial).status.code(),
+        Some(1),
+        "not evaluated fails"
+    );
+    let mut relaxed = partial.to_vec();
+    relaxed.push("--no-strict");
+    assert_eq!(sitelint_in(&below.join(".."), &relaxed).status.code(), Some(0));
 }
 
 #[test]
