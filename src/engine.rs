@@ -143,6 +143,7 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
             status,
             reason,
             omitted,
+            omitted_suppressed: false,
         });
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

@@ -232,6 +232,8 @@ pub struct RuleResult {
     pub reason: Option<String>,
     /// Findings beyond the per-rule cap, counted but not kept.
     pub omitted: u64,
+    /// A waiver of the whole rule accepts the findings beyond the cap too.
+    pub omitted_suppressed: bool,
 }
 
 /// A source that was named but could not be read: the run goes on, and ends with exit 2.
@@ -295,13 +297,16 @@ impl Report {
         }
         for rule in &self.rules {
             let omitted = usize::try_from(rule.omitted).unwrap_or(usize::MAX);
-            totals.omitted = totals.omitted.saturating_add(omitted);
-            let count = match rule.severity {
-                Severity::Error => &mut totals.errors,
-                Severity::Warning => &mut totals.warnings,
-                Severity::Note => &mut totals.notes,
+            let count = match (rule.omitted_suppressed, rule.severity) {
+                (true, _) => &mut totals.suppressed,
+                (false, Severity::Error) => &mut totals.errors,
+                (false, Severity::Warning) => &mut totals.warnings,
+                (false, Severity::Note) => &mut totals.notes,
             };
             *count = count.saturating_add(omitted);
+            if !rule.omitted_suppressed {
+                totals.omitted = totals.omitted.saturating_add(omitted);
+            }
             match rule.status {
                 RuleStatus::NotEvaluated => totals.not_evaluated += 1,
                 RuleStatus::Passed => totals.passed += 1,

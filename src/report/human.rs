@@ -83,7 +83,7 @@ fn render(report: &Report, style: Style, context: &RenderContext<'_>) -> String 
             out.push('\n');
         }
         out.push_str(&not_evaluated_block(report));
-        for rule in report.rules.iter().filter(|r| r.omitted > 0) {
+        for rule in report.rules.iter().filter(|r| r.omitted > 0 && !r.omitted_suppressed) {
             let _ = writeln!(
                 out,
                 "note: {} found {} more than the {} shown; the JSON report counts them as omitted_findings\n",

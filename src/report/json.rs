@@ -51,6 +51,9 @@ struct JsonRule<'a> {
     reason: Option<&'a str>,
     /// Findings found beyond the per-rule cap and left out of `findings`.
     omitted_findings: u64,
+    /// A waiver of the whole rule accepts those too.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    omitted_suppressed: bool,
 }
 
 #[derive(Serialize)]
@@ -129,6 +132,7 @@ fn render(report: &Report) -> String {
                 status: r.status,
                 reason: r.reason.as_deref(),
                 omitted_findings: r.omitted,
+                omitted_suppressed: r.omitted_suppressed,
             })
             .collect(),
         errors: report

@@ -260,11 +260,21 @@ pub fn apply(report: &mut Report, waivers: &[Waiver], today: Date) {
         }
     }
     for rule in &mut report.rules {
+        // Findings past the cap were never seen one by one: only a waiver of the whole rule
+        // (no subject, no fingerprint) can be said to accept them.
+        if rule.omitted > 0
+            && let Some((index, _)) = waivers.iter().enumerate().find(|(_, w)| {
+                w.rule.value == rule.id && w.expires >= today && w.subject.is_none() && w.fingerprint.is_none()
+            })
+        {
+            used[index] = true;
+            rule.omitted_suppressed = true;
+        }
         let failing = report
             .findings
             .iter()
             .any(|f| f.rule_id == rule.id && f.outcome() == Outcome::Fail);
-        if rule.status == RuleStatus::Failed && !failing && rule.omitted == 0 {
+        if rule.status == RuleStatus::Failed && !failing && (rule.omitted == 0 || rule.omitted_suppressed) {
             rule.status = RuleStatus::Passed;
         }
     }
@@ -313,6 +323,7 @@ pub fn apply(report: &mut Report, waivers: &[Waiver], today: Date) {
             },
             reason: None,
             omitted: 0,
+            omitted_suppressed: false,
         });
     }
     report.findings.extend(expired.into_iter().chain(unused));

@@ -326,3 +326,47 @@ fn config_prints_each_value_with_where_it_came_from() {
     );
     assert!(stdout(&given).contains("(--config)"), "{}", stdout(&given));
 }
+
+#[test]
+fn a_waiver_of_the_whole_rule_accepts_the_findings_past_the_cap_too() {
+    let dir = site(
+        "waivers:
+  - rule: sct-redist-download-failed
+    reason: this test log fails on purpose
+    owner: ops@contoso.com
+    expires: 2099-12-31
+",
+    );
+    let lines: String = (0..1200)
+        .map(|i| format!("ERROR:Failed to download redist for 3B7D84FA-ECCC-4EA0-B8AB-{i:012X}\r\n"))
+        .collect();
+    fs::write(dir.path().join("ServiceConnectionTool.log"), lines).unwrap();
+    let args = [
+        "check",
+        "--log",
+        "ServiceConnectionTool.log",
+        "--select",
+        "sct-redist-download-failed",
+    ];
+    let out = sitelint_in(dir.path(), &args);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(
+        stdout(&out).lines().last().unwrap(),
+        "0 errors, 0 warnings, 0 rules not evaluated, 3 rules passed, 1200 suppressed"
+    );
+    let mut json_args = args.to_vec();
+    json_args.extend(["--format", "json"]);
+    let report = json(&sitelint_in(dir.path(), &json_args));
+    let rule = report["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "sct-redist-download-failed")
+        .unwrap();
+    assert_eq!(
+        (rule["status"].as_str(), rule["omitted_findings"].as_u64()),
+        (Some("passed"), Some(200))
+    );
+    assert_eq!(rule["omitted_suppressed"], true);
+    assert_eq!(crate::status(&report, "waiver-unused"), "passed");
+}
