@@ -162,7 +162,12 @@ fn a_log_of_one_40_mb_line_and_multi_line_cmtrace_records() {
     );
     assert!(text.contains("the redistributables of update 3B7D84FA-ECCC-4EA0-B8AB-ABBDA1E88E0E did not download"));
     assert!(text.contains("0x80072EE7 (ERROR_WINHTTP_NAME_NOT_RESOLVED"), "{text}");
-    assert!(text.contains("setupdl · 12-17-2024 15:10:23.450+300"), "{text}");
+    // Redirected on Windows the report is drawn in ASCII, its own marks included.
+    let separator = if cfg!(windows) { "-" } else { "·" };
+    assert!(
+        text.contains(&format!("setupdl {separator} 12-17-2024 15:10:23.450+300")),
+        "{text}"
+    );
     assert!(text.contains("setup.log:3:1]"), "{text}");
 }
 
