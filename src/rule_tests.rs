@@ -12,7 +12,7 @@ use crate::document::fields::{Fields, mapping};
 use crate::document::text::{decode, plural};
 use crate::document::yaml;
 use crate::finding::{Finding, Outcome, RuleStatus};
-use crate::rules::{self, ParamOrigin, ParamOverride, RuleSet, RuleSource};
+use crate::rules::{self, ParamOverride, RuleSet, RuleSource};
 use crate::snapshot::manifest;
 
 const EXPECT_NAME: &str = "expect.yaml";
@@ -206,17 +206,7 @@ pub fn read_expect(path: &Path) -> Result<Expect, SetupError> {
             status,
             count,
             messages: messages.into_iter().map(|m| m.value).collect(),
-            params: params
-                .into_iter()
-                .map(|(name, value)| ParamOverride {
-                    name: name.value,
-                    value,
-                    origin: ParamOrigin::File {
-                        file: file.clone(),
-                        span: name.span,
-                    },
-                })
-                .collect(),
+            params: ParamOverride::from_file(&file, params),
         }),
         _ => Err(problems.into()),
     }

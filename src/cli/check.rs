@@ -7,12 +7,13 @@ use clap::ValueEnum;
 
 use super::rules::load_rules;
 use super::{CheckArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, FailOn, Failure, snapshot_from, write_loaded};
+use crate::document::date::Date;
 use crate::document::diag::{SetupError, did_you_mean};
 use crate::document::text::visible;
 use crate::finding::{Outcome, Report, Severity};
 use crate::report::{FORMATS, Format, RenderContext, human};
 use crate::rules::RuleSet;
-use crate::rules::waivers::{self, Date};
+use crate::rules::waivers;
 use crate::snapshot::Snapshot;
 
 pub(super) fn run(

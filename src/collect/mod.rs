@@ -9,7 +9,7 @@ pub mod probe;
 mod staging;
 pub mod tls;
 
-pub use manifest::rfc3339;
+pub use crate::document::date::rfc3339;
 use manifest::{Manifest, origin};
 use staging::Staging;
 pub use staging::recover;

@@ -268,7 +268,8 @@ fn read_status_line(stream: &mut TcpStream, deadline: Instant) -> io::Result<Opt
     Ok(Some(String::from_utf8_lossy(line).trim().to_owned()))
 }
 
-fn remaining(deadline: Instant) -> io::Result<Duration> {
+/// The time left before `deadline`, or a timeout once it has passed.
+pub(super) fn remaining(deadline: Instant) -> io::Result<Duration> {
     let left = deadline.saturating_duration_since(Instant::now());
     if left.is_zero() {
         return Err(io::ErrorKind::TimedOut.into());

@@ -16,6 +16,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use sha2::{Digest, Sha256};
 
+use super::probe::remaining;
 use crate::collect::rfc3339;
 use crate::snapshot::endpoints::{Certificate, Tls};
 
@@ -189,14 +190,6 @@ fn failed(why: String) -> Tls {
         handshake_error: Some(why),
         ..Tls::default()
     }
-}
-
-fn remaining(deadline: Instant) -> io::Result<Duration> {
-    let left = deadline.saturating_duration_since(Instant::now());
-    if left.is_zero() {
-        return Err(io::ErrorKind::TimedOut.into());
-    }
-    Ok(left)
 }
 
 /// Why a handshake did not complete, in words: an alert says what the server refused.

@@ -13,7 +13,7 @@ use crate::document::fields::{FieldDoc, Fields, Sp, mapping};
 use crate::document::yaml::{self, Node};
 use crate::finding::Severity;
 use crate::rules::waivers::{self, Waiver};
-use crate::rules::{ParamOrigin, ParamOverride, RuleSet};
+use crate::rules::{ParamOverride, RuleSet};
 use crate::snapshot::live::LiveSources;
 
 /// The name discovery looks for.
@@ -129,18 +129,10 @@ fn read(path: &Path, text: String, docs: &mut ConfigDocs) -> Result<SiteConfig, 
             value: paths.iter().map(|p| base.join(&p.value)).collect(),
             line: line(&f, "rules"),
         });
-    let params = f
-        .scalar_map("params", "Param values, over the rule files' defaults.")
-        .into_iter()
-        .map(|(name, value)| ParamOverride {
-            name: name.value,
-            value,
-            origin: ParamOrigin::File {
-                file: file.clone(),
-                span: name.span,
-            },
-        })
-        .collect();
+    let params = ParamOverride::from_file(
+        &file,
+        f.scalar_map("params", "Param values, over the rule files' defaults."),
+    );
     let severity = read_severities(&mut f);
     let disable = f
         .strings("disable", "Rule ids or `tag:NAME` not to run.")
@@ -365,6 +357,7 @@ pub fn apply(config: &SiteConfig, rules: &mut RuleSet) -> Result<(), SetupError>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::ParamOrigin;
 
     #[test]
     fn paths_are_relative_to_the_config_and_values_keep_their_line() {

@@ -90,6 +90,24 @@ pub struct ParamOverride {
     pub origin: ParamOrigin,
 }
 
+impl ParamOverride {
+    /// The `params:` entries of a file someone wrote (a config, a test case), each pointing at
+    /// its key, to be reported there if it names no param.
+    pub fn from_file(file: &Arc<SourceFile>, entries: Vec<(Sp<String>, String)>) -> Vec<ParamOverride> {
+        entries
+            .into_iter()
+            .map(|(name, value)| ParamOverride {
+                name: name.value,
+                value,
+                origin: ParamOrigin::File {
+                    file: file.clone(),
+                    span: name.span,
+                },
+            })
+            .collect()
+    }
+}
+
 /// A compiled rule.
 #[derive(Debug)]
 pub struct Rule {

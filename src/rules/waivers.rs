@@ -5,10 +5,10 @@
 //! `waiver-unused`, so a waiver does not outlive the problem it was written for.
 
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use globset::{GlobBuilder, GlobMatcher};
 
+use crate::document::date::Date;
 use crate::document::diag::{Problem, SourceFile};
 use crate::document::fields::{FieldDoc, Fields, Sp, mapping};
 use crate::document::yaml::Node;
@@ -45,70 +45,6 @@ pub struct Waiver {
     pub ticket: Option<String>,
     /// The waiver's first line in the config.
     pub location: Location,
-}
-
-/// A day of the Gregorian calendar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Date {
-    pub year: i64,
-    pub month: u32,
-    pub day: u32,
-}
-
-impl Date {
-    /// `YYYY-MM-DD`, a day that exists.
-    pub fn parse(text: &str) -> Option<Date> {
-        let mut parts = text.split('-');
-        let (year, month, day) = (parts.next()?, parts.next()?, parts.next()?);
-        if parts.next().is_some() || year.len() != 4 || month.len() != 2 || day.len() != 2 {
-            return None;
-        }
-        let date = Date {
-            year: year.parse().ok()?,
-            month: month.parse().ok()?,
-            day: day.parse().ok()?,
-        };
-        let leap = date.year % 4 == 0 && (date.year % 100 != 0 || date.year % 400 == 0);
-        let days_in_month = match date.month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => return None,
-        };
-        (1..=days_in_month).contains(&date.day).then_some(date)
-    }
-
-    /// The day it is now, in UTC.
-    pub fn today() -> Date {
-        let seconds = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        Date::from_days(i64::try_from(seconds / 86_400).unwrap_or(0))
-    }
-
-    /// The day `days` after 1970-01-01 (Howard Hinnant's days-to-civil).
-    fn from_days(days: i64) -> Date {
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = doy - (153 * mp + 2) / 5 + 1;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        Date {
-            year: yoe + era * 400 + i64::from(month <= 2),
-            month: u32::try_from(month).unwrap_or(1),
-            day: u32::try_from(day).unwrap_or(1),
-        }
-    }
-}
-
-impl std::fmt::Display for Date {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
-    }
 }
 
 /// Reads one entry of `waivers:`; problems go to `problems`, each at its place. `path` is the
@@ -326,6 +262,9 @@ pub fn apply(report: &mut Report, waivers: &[Waiver], today: Date) {
             omitted_suppressed: false,
         });
     }
+    // Numbered among themselves: the findings already in the report keep their fingerprints.
+    Finding::assign_fingerprints(&mut expired);
+    Finding::assign_fingerprints(&mut unused);
     report.findings.extend(expired.into_iter().chain(unused));
     report.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     report.rules.sort_by(|a, b| a.id.cmp(&b.id));
@@ -336,7 +275,7 @@ fn built_in_finding(rule_id: &str, waiver: &Waiver, message: String, help: &str)
     Finding {
         rule_id: rule_id.to_owned(),
         severity: Severity::Warning,
-        fingerprint: format!("{}:1", crate::finding::identity(rule_id, &subject)),
+        fingerprint: String::new(),
         message,
         subject,
         location: Some(waiver.location.clone()),
@@ -345,29 +284,5 @@ fn built_in_finding(rule_id: &str, waiver: &Waiver, message: String, help: &str)
         url: None,
         gap: None,
         suppression: None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_must_exist() {
-        assert_eq!(
-            Date::parse("2028-02-29").map(|d| d.to_string()),
-            Some("2028-02-29".to_owned())
-        );
-        for bad in [
-            "2027-02-29",
-            "2027-13-01",
-            "2027-3-31",
-            "31.03.2027",
-            "2027-03-31T00:00",
-        ] {
-            assert_eq!(Date::parse(bad), None, "{bad}");
-        }
-        assert_eq!(Date::from_days(0).to_string(), "1970-01-01");
-        assert_eq!(Date::from_days(20_074).to_string(), "2024-12-17");
     }
 }

@@ -3,9 +3,9 @@
 //! regression test for something that once went wrong.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use crate::{json, path_str, root, sitelint, stderr, stdout};
+use crate::{copy_dir, json, path_str, root, sitelint, stderr, stdout};
 
 fn utf16le_bom(text: &str) -> Vec<u8> {
     let mut bytes = vec![0xFF, 0xFE];
@@ -19,19 +19,6 @@ fn example_copy() -> (tempfile::TempDir, PathBuf) {
     let snap = dir.path().join("snap");
     copy_dir(&root().join("examples/snapshots/failed-download"), &snap);
     (dir, snap)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -2,9 +2,8 @@
 //! says what a user needs when one does not.
 
 use std::fs;
-use std::path::Path;
 
-use crate::{path_str, root, sitelint, stderr, stdout};
+use crate::{copy_dir, path_str, root, sitelint, stderr, stdout};
 
 #[test]
 fn the_built_in_rules_pass_their_own_cases_and_none_is_untested() {
@@ -38,18 +37,6 @@ fn site_rules() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&root().join("examples/site-rules"), dir.path());
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &to.join(entry.file_name()));
-        } else {
-            fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -2,11 +2,10 @@
 //! fingerprints that survive a moved snapshot and a longer log, honest notifications.
 
 use std::fs;
-use std::path::Path;
 
 use serde_json::Value;
 
-use crate::{path_str, root, sitelint, stdout};
+use crate::{copy_dir, path_str, root, sitelint, stdout};
 
 fn sarif(args: &[&str]) -> (Option<i32>, Value) {
     let mut all = args.to_vec();
@@ -262,19 +261,6 @@ fn moved_example(extra: usize) -> tempfile::TempDir {
     let before = "INFO: Preparing the download  $$<Configuration Manager Setup><12-17-2024 19:40:00.000+300><thread=4580 (0x11E4)>\r\n";
     fs::write(&log, before.repeat(extra) + &text).unwrap();
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            fs::create_dir_all(&target).unwrap();
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -2,9 +2,8 @@
 //! `sitelint config` saying where every value came from.
 
 use std::fs;
-use std::path::Path;
 
-use crate::{json, path_str, root, sitelint_in, stderr, stdout};
+use crate::{copy_dir, json, path_str, root, sitelint_in, stderr, stdout};
 
 /// The Watson endpoints, blocked on purpose at many sites, waived until 2099.
 const WATSON_WAIVER: &str = "waivers:
@@ -25,18 +24,6 @@ fn site(config: &str) -> tempfile::TempDir {
         &dir.path().join("snap"),
     );
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &to.join(entry.file_name()));
-        } else {
-            fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-        }
-    }
 }
 
 fn findings_of<'r>(report: &'r serde_json::Value, rule: &str) -> Vec<&'r serde_json::Value> {
