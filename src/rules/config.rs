@@ -13,7 +13,7 @@ use crate::document::fields::{FieldDoc, Fields, Sp, mapping};
 use crate::document::yaml::{self, Node};
 use crate::finding::Severity;
 use crate::rules::waivers::{self, Waiver};
-use crate::rules::{ParamOverride, RuleSet};
+use crate::rules::{ParamOverride, RuleSet, matches_selector};
 use crate::snapshot::live::LiveSources;
 
 /// The name discovery looks for.
@@ -299,12 +299,13 @@ fn read_sources(
 pub fn apply(config: &SiteConfig, rules: &mut RuleSet) -> Result<(), SetupError> {
     let mut problems = config.problems.clone();
     let ids: Vec<String> = rules.rules.iter().map(|r| r.id.clone()).collect();
-    let known = |id: &Sp<String>, what: &str, problems: &mut Vec<Problem>| {
-        let found = ids.contains(&id.value)
-            || id
-                .value
-                .strip_prefix("tag:")
-                .is_some_and(|tag| rules.rules.iter().any(|r| r.tags.iter().any(|t| t == tag)));
+    // `disable` takes selectors (ids or `tag:NAME`); `severity` and waivers name one rule.
+    let known = |id: &Sp<String>, what: &str, selector: bool, problems: &mut Vec<Problem>| {
+        let found = if selector {
+            rules.rules.iter().any(|r| matches_selector(r, &id.value))
+        } else {
+            ids.contains(&id.value)
+        };
         if !found {
             let help = suggest(&id.value, ids.iter().map(String::as_str), || {
                 "`sitelint rules list` shows the loaded rules".to_owned()
@@ -322,13 +323,13 @@ pub fn apply(config: &SiteConfig, rules: &mut RuleSet) -> Result<(), SetupError>
         found
     };
     for (id, _) in &config.severity {
-        known(id, "severity for an unknown rule", &mut problems);
+        known(id, "severity for an unknown rule", false, &mut problems);
     }
     for id in &config.disable {
-        known(id, "not a loaded rule", &mut problems);
+        known(id, "not a loaded rule", true, &mut problems);
     }
     for rule in &config.waiver_rules {
-        known(rule, "waiver for an unknown rule", &mut problems);
+        known(rule, "waiver for an unknown rule", false, &mut problems);
     }
     if !problems.is_empty() {
         problems.sort_by_key(|p| p.span.start);
@@ -338,12 +339,7 @@ pub fn apply(config: &SiteConfig, rules: &mut RuleSet) -> Result<(), SetupError>
         if let Some((_, severity)) = config.severity.iter().find(|(id, _)| id.value == rule.id) {
             rule.severity = *severity;
         }
-        let disabled_here = config.disable.iter().find(|d| {
-            d.value == rule.id
-                || d.value
-                    .strip_prefix("tag:")
-                    .is_some_and(|tag| rule.tags.iter().any(|t| t == tag))
-        });
+        let disabled_here = config.disable.iter().find(|d| matches_selector(rule, &d.value));
         if let Some(entry) = disabled_here
             && rule.disabled.is_none()
         {
@@ -416,5 +412,28 @@ sources:
         assert_eq!(discover(&below), Some(Path::new("../..").join(CONFIG_NAME)));
         std::fs::write(below.join(CONFIG_NAME), "").unwrap();
         assert_eq!(discover(&below), Some(PathBuf::from(CONFIG_NAME)));
+    }
+
+    #[test]
+    fn disable_takes_a_tag_and_severity_names_one_rule() {
+        let source = crate::rules::RuleSource {
+            name: "site.yaml".to_owned(),
+            text: "ruleset: site\nrules:\n  - {id: proxy-open, title: t, severity: error, kind: required-endpoints, endpoints: [go.microsoft.com], tags: [network]}\n".to_owned(),
+        };
+        let load = || crate::rules::load(std::slice::from_ref(&source), &[]).unwrap();
+        let config = parse(Path::new("sitelint.yaml"), "disable: ['tag:network']\n".to_owned()).unwrap();
+        let mut rules = load();
+        apply(&config, &mut rules).unwrap();
+        assert_eq!(rules.rules[0].disabled.as_deref(), Some("disabled in sitelint.yaml:1"));
+        // A tag in `severity` would change nothing: it is a mistake, not a silent no-op.
+        let config = parse(
+            Path::new("sitelint.yaml"),
+            "severity: {'tag:network': warning}\n".to_owned(),
+        )
+        .unwrap();
+        let Err(SetupError::Problems(problems)) = apply(&config, &mut load()) else {
+            panic!("a tag in severity is refused");
+        };
+        assert_eq!(problems[0].message, "no loaded rule is `tag:network`");
     }
 }

@@ -390,7 +390,9 @@ impl RuleSet {
     }
 }
 
-fn matches_selector(rule: &Rule, selector: &str) -> bool {
+/// Whether a rule id or `tag:NAME` (as `--select`, `--ignore` and `disable:` take them) names
+/// this rule.
+pub(crate) fn matches_selector(rule: &Rule, selector: &str) -> bool {
     match selector.strip_prefix("tag:") {
         Some(tag) => rule.tags.iter().any(|t| t == tag),
         None => rule.id == selector,
