@@ -14,6 +14,7 @@ pub mod document;
 pub mod engine;
 pub mod files;
 pub mod finding;
+mod parallel;
 pub mod report;
 pub mod rule_tests;
 pub mod rules;

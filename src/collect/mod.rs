@@ -4,6 +4,7 @@
 //! snapshot is built in a temporary directory beside the target and renamed into place, so an
 //! interrupted run never leaves a half snapshot where a whole one is expected.
 
+mod hash;
 mod manifest;
 pub mod probe;
 mod staging;
@@ -20,7 +21,6 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::document::diag::SetupError;
 use crate::files;
@@ -219,16 +219,24 @@ fn write_listing(
     to: &Path,
     progress: &dyn Progress,
 ) -> io::Result<u64> {
-    let hash = options.hash;
     let mut entries: Vec<ListingLine<'_>> = Vec::with_capacity(tree.files.len() + tree.unreadable.len());
-    // One read buffer for the whole tree: a fresh megabyte per file costs more than hashing.
-    let mut buffer = vec![0u8; if hash { 1 << 20 } else { 0 }];
-    if hash {
+    let mut digests = if options.hash {
         progress.begin(
             &format!("hashing tree {}", tree.name),
             tree.files.iter().map(|f| f.size).sum(),
         );
-    }
+        let digests = hash::hash_files(
+            &root.path,
+            &tree.files,
+            crate::parallel::workers(),
+            options.interrupted,
+            progress,
+        )?;
+        progress.end();
+        Some(digests.into_iter())
+    } else {
+        None
+    };
     for file in &tree.files {
         let mut line = ListingLine {
             path: &file.path,
@@ -237,20 +245,15 @@ fn write_listing(
             sha256: None,
             error: None,
         };
-        if hash {
-            match sha256(&root.path.join(&file.path), &mut buffer, options, progress) {
-                Ok(digest) => line.sha256 = Some(digest),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => return Err(e),
-                Err(e) => {
-                    line.size = None;
-                    line.error = Some(format!("cannot hash: {e}"));
-                }
+        match digests.as_mut().and_then(Iterator::next) {
+            Some(Ok(digest)) => line.sha256 = Some(digest),
+            Some(Err(e)) => {
+                line.size = None;
+                line.error = Some(format!("cannot hash: {e}"));
             }
+            None => {}
         }
         entries.push(line);
-    }
-    if hash {
-        progress.end();
     }
     entries.extend(tree.unreadable.iter().map(|u| ListingLine {
         path: &u.path,
@@ -281,21 +284,6 @@ struct ListingLine<'a> {
     sha256: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
-}
-
-fn sha256(path: &Path, buffer: &mut [u8], options: &Options<'_>, progress: &dyn Progress) -> io::Result<String> {
-    let (mut file, _) = files::open_regular(path)?;
-    let mut hasher = Sha256::new();
-    loop {
-        check_interrupted(options)?;
-        let read = file.read(buffer)?;
-        if read == 0 {
-            break;
-        }
-        hasher.update(&buffer[..read]);
-        progress.advance(read as u64);
-    }
-    Ok(crate::document::text::hex(&hasher.finalize()))
 }
 
 /// Copies a source as it was when the copy began: a log that keeps growing (the tool is still
