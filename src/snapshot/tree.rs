@@ -3,7 +3,8 @@
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
 use serde::Deserialize;
@@ -84,17 +85,24 @@ impl Tree {
 
 /// Loads a tree; an error names the file or directory that could not be read.
 pub fn load(name: &str, source: &TreeSource) -> Result<Tree, String> {
+    load_on(name, source, crate::parallel::workers())
+}
+
+/// [`load`], walking a live tree on `workers` threads.
+fn load_on(name: &str, source: &TreeSource, workers: usize) -> Result<Tree, String> {
     let ((mut files, mut unreadable), location, listing) = match source {
         // A directory has no bytes of its own: its location is an empty span.
-        TreeSource::Live(root) => (walk(root)?, Location::whole(&root.display, 0), false),
+        TreeSource::Live(root) => (walk(root, workers)?, Location::whole(&root.display, 0), false),
         TreeSource::Listing(listing) => {
             let entries = read_listing(listing)?;
             let size = fs::metadata(&listing.path).map_or(0, |m| m.len());
             (entries, Location::whole(&listing.display, size), true)
         }
     };
-    files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
-    unreadable.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    // Whole orders, not just by path: a walk's threads find entries in any order, and two
+    // names that are not Unicode can read the same once made readable.
+    files.sort_unstable_by(|a, b| (&a.path, a.line, a.size, a.modified).cmp(&(&b.path, b.line, b.size, b.modified)));
+    unreadable.sort_unstable_by(|a, b| (&a.path, a.line, &a.why).cmp(&(&b.path, b.line, &b.why)));
     Ok(Tree {
         name: name.to_owned(),
         files,
@@ -104,93 +112,197 @@ pub fn load(name: &str, source: &TreeSource) -> Result<Tree, String> {
     })
 }
 
-/// Walks a directory without following symbolic links out of it (or round in a loop). An
-/// entry that cannot be read is recorded with the reason, never skipped silently; only a
-/// root that cannot be read at all is an error.
-fn walk(root: &Artifact) -> Result<(Vec<TreeFile>, Vec<Unreadable>), String> {
+/// Walks a directory without following symbolic links out of it (or round in a loop), on as
+/// many threads as there are cores. An entry that cannot be read is recorded with the reason,
+/// never skipped silently; only a root that cannot be read at all is an error.
+fn walk(root: &Artifact, workers: usize) -> Result<(Vec<TreeFile>, Vec<Unreadable>), String> {
     let meta = fs::metadata(&root.path).map_err(|e| format!("cannot read tree {}: {e}", root.display))?;
     if !meta.is_dir() {
         return Err(format!("tree {} is not a directory", root.display));
     }
     let canonical_root = fs::canonicalize(&root.path).map_err(|e| format!("cannot read tree {}: {e}", root.display))?;
-    let mut files = Vec::new();
-    let mut unreadable = Vec::new();
-    let mut skip = |path: String, why: String| unreadable.push(Unreadable { path, why, line: 0 });
-    let mut pending = vec![(root.path.clone(), String::new())];
-    while let Some((dir, prefix)) = pending.pop() {
-        let join = |name: &str| {
-            if prefix.is_empty() {
-                name.to_owned()
-            } else {
-                format!("{prefix}/{name}")
-            }
-        };
-        let entries = match fs::read_dir(&dir) {
-            Ok(entries) => entries,
-            Err(e) => {
-                skip(prefix.clone(), format!("cannot list the directory: {e}"));
-                continue;
-            }
-        };
-        for entry in entries {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(e) => {
-                    skip(prefix.clone(), format!("cannot list the directory: {e}"));
-                    break;
-                }
+    let walk = Walk {
+        state: Mutex::new(WalkState {
+            pending: vec![Directory {
+                path: root.path.clone(),
+                relative: String::new(),
+            }],
+            ..WalkState::default()
+        }),
+        changed: Condvar::new(),
+        canonical_root,
+    };
+    // The threads share one stack of directories still to list, as `fd` and the `ignore`
+    // crate's parallel walker do; this one lists directories too, so one core walks alone.
+    std::thread::scope(|scope| {
+        for _ in 1..workers {
+            scope.spawn(|| walk.work());
+        }
+        walk.work();
+    });
+    let state = walk.state.into_inner().unwrap_or_else(PoisonError::into_inner);
+    // `load` sorts them: the order the threads found them in is not the order they are shown.
+    Ok((state.files, state.unreadable))
+}
+
+/// A directory still to list, and its path relative to the root.
+struct Directory {
+    path: PathBuf,
+    relative: String,
+}
+
+struct Walk {
+    state: Mutex<WalkState>,
+    /// Signalled when directories are added or the last listing ends.
+    changed: Condvar,
+    canonical_root: PathBuf,
+}
+
+#[derive(Default)]
+struct WalkState {
+    pending: Vec<Directory>,
+    /// Directories being listed now: while there are any, more may come.
+    listing: usize,
+    files: Vec<TreeFile>,
+    unreadable: Vec<Unreadable>,
+}
+
+/// What the listing of one directory found; handed over whole, so the lock is taken once per
+/// directory, and kept by its thread for the next directory (no allocation per directory).
+#[derive(Default)]
+struct Listed {
+    directories: Vec<Directory>,
+    files: Vec<TreeFile>,
+    unreadable: Vec<Unreadable>,
+}
+
+impl Walk {
+    fn lock(&self) -> MutexGuard<'_, WalkState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn work(&self) {
+        let mut listed = Listed::default();
+        while let Some(directory) = self.take() {
+            // Handed back when dropped, even if the listing panics, so the other threads never
+            // wait for a listing that will not end.
+            let handing = HandBack {
+                walk: self,
+                listed: &mut listed,
             };
-            let relative = join(&entry.file_name().to_string_lossy());
-            let file_type = match entry.file_type() {
-                Ok(file_type) => file_type,
-                Err(e) => {
-                    skip(relative, e.to_string());
-                    continue;
-                }
-            };
-            if file_type.is_dir() {
-                pending.push((entry.path(), relative));
-                continue;
-            }
-            // `DirEntry::metadata` stats relative to the open directory, which is what keeps
-            // a walk of a large pack close to `find`. A link is followed only to a file inside
-            // the tree; a link to a directory inside it is skipped, as its target is walked.
-            let meta = if file_type.is_symlink() {
-                match fs::canonicalize(entry.path()) {
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err("a broken symbolic link".to_owned()),
-                    // A loop of links, or one the system will not resolve: say what it said.
-                    Err(e) => Err(format!("a symbolic link that cannot be followed: {e}")),
-                    Ok(target) if !target.starts_with(&canonical_root) => Err(format!(
-                        "a symbolic link to {}, outside the tree: not followed",
-                        target.display()
-                    )),
-                    Ok(target) => fs::metadata(target).map_err(|e| e.to_string()),
-                }
-            } else {
-                entry.metadata().map_err(|e| e.to_string())
-            };
-            match meta {
-                Ok(meta) if meta.is_file() => files.push(TreeFile {
-                    path: relative,
-                    size: meta.len(),
-                    modified: meta.modified().ok(),
-                    line: 0,
-                }),
-                // A directory reached through a link inside the tree is walked as its target.
-                Ok(meta) if meta.is_dir() => {}
-                // A FIFO or device in an update pack is not a file a check can vouch for.
-                Ok(meta) => skip(
-                    relative,
-                    format!(
-                        "it is {}, not a regular file: not checked",
-                        crate::files::kind_of(&meta)
-                    ),
-                ),
-                Err(why) => skip(relative, why),
-            }
+            list(&directory, &self.canonical_root, handing.listed);
         }
     }
-    Ok((files, unreadable))
+
+    /// The next directory to list; waits while others are listed, as they may find more.
+    /// `None` once every directory has been listed.
+    fn take(&self) -> Option<Directory> {
+        let mut state = self.lock();
+        loop {
+            if let Some(directory) = state.pending.pop() {
+                state.listing += 1;
+                return Some(directory);
+            }
+            if state.listing == 0 {
+                return None;
+            }
+            state = self.changed.wait(state).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+}
+
+struct HandBack<'a> {
+    walk: &'a Walk,
+    listed: &'a mut Listed,
+}
+
+impl Drop for HandBack<'_> {
+    fn drop(&mut self) {
+        let mut state = self.walk.lock();
+        state.listing -= 1;
+        let wake = !self.listed.directories.is_empty() || state.listing == 0;
+        state.pending.append(&mut self.listed.directories);
+        state.files.append(&mut self.listed.files);
+        state.unreadable.append(&mut self.listed.unreadable);
+        drop(state);
+        if wake {
+            self.walk.changed.notify_all();
+        }
+    }
+}
+
+/// Lists one directory into `listed`: its files with their sizes, its subdirectories to list
+/// next, and what could not be read, with why.
+fn list(directory: &Directory, canonical_root: &Path, listed: &mut Listed) {
+    let prefix = &directory.relative;
+    let mut skip = |path: String, why: String| listed.unreadable.push(Unreadable { path, why, line: 0 });
+    let entries = match fs::read_dir(&directory.path) {
+        Ok(entries) => entries,
+        Err(e) => return skip(prefix.clone(), format!("cannot list the directory: {e}")),
+    };
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => return skip(prefix.clone(), format!("cannot list the directory: {e}")),
+        };
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let relative = if prefix.is_empty() {
+            name.into_owned()
+        } else {
+            format!("{prefix}/{name}")
+        };
+        let file_type = match entry.file_type() {
+            Ok(file_type) => file_type,
+            Err(e) => {
+                skip(relative, e.to_string());
+                continue;
+            }
+        };
+        if file_type.is_dir() {
+            listed.directories.push(Directory {
+                path: entry.path(),
+                relative,
+            });
+            continue;
+        }
+        // `DirEntry::metadata` stats relative to the open directory, which is what keeps
+        // a walk of a large pack close to `find`. A link is followed only to a file inside
+        // the tree; a link to a directory inside it is skipped, as its target is walked.
+        let meta = if file_type.is_symlink() {
+            match fs::canonicalize(entry.path()) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err("a broken symbolic link".to_owned()),
+                // A loop of links, or one the system will not resolve: say what it said.
+                Err(e) => Err(format!("a symbolic link that cannot be followed: {e}")),
+                Ok(target) if !target.starts_with(canonical_root) => Err(format!(
+                    "a symbolic link to {}, outside the tree: not followed",
+                    target.display()
+                )),
+                Ok(target) => fs::metadata(target).map_err(|e| e.to_string()),
+            }
+        } else {
+            entry.metadata().map_err(|e| e.to_string())
+        };
+        match meta {
+            Ok(meta) if meta.is_file() => listed.files.push(TreeFile {
+                path: relative,
+                size: meta.len(),
+                modified: meta.modified().ok(),
+                line: 0,
+            }),
+            // A directory reached through a link inside the tree is walked as its target.
+            Ok(meta) if meta.is_dir() => {}
+            // A FIFO or device in an update pack is not a file a check can vouch for.
+            Ok(meta) => skip(
+                relative,
+                format!(
+                    "it is {}, not a regular file: not checked",
+                    crate::files::kind_of(&meta)
+                ),
+            ),
+            Err(why) => skip(relative, why),
+        }
+    }
 }
 
 /// The longest listing line read: a path of Windows' longest (32,767 characters) and its
@@ -373,7 +485,11 @@ mod tests {
                 .success()
         );
         let root = Artifact::given(dir.path());
-        let tree = load("updatepack", &TreeSource::Live(root)).unwrap();
+        let tree = load_on("updatepack", &TreeSource::Live(root.clone()), 1).unwrap();
+        for workers in [2, 4] {
+            let parallel = load_on("updatepack", &TreeSource::Live(root.clone()), workers).unwrap();
+            assert_eq!(format!("{parallel:?}"), format!("{tree:?}"), "{workers} threads");
+        }
         let files: Vec<(&str, u64)> = tree.files.iter().map(|f| (f.path.as_str(), f.size)).collect();
         assert_eq!(files, [("pack/Redist/a.cab", 4), ("pack/inside.cab", 4)]);
         let skipped: Vec<(&str, &str)> = tree
@@ -390,6 +506,30 @@ mod tests {
         assert!(skipped[3].0 == "pack/loop-a" && skipped[3].1.starts_with("a symbolic link that cannot be followed: "));
         assert_eq!(skipped[5].0, "pack/out.txt");
         assert!(skipped[5].1.contains("outside the tree: not followed"));
+    }
+
+    /// Deep and wide at once, with empty directories, so the threads both wait for work and
+    /// take each other's.
+    #[test]
+    fn several_threads_walk_to_the_same_tree_as_one() {
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..300 {
+            let sub = dir.path().join(format!("{:02}/{}/Redist", i % 23, i % 5));
+            fs::create_dir_all(&sub).unwrap();
+            fs::create_dir_all(dir.path().join(format!("empty/{i}"))).unwrap();
+            fs::write(sub.join(format!("file{i}.msi")), vec![b'x'; i % 3]).unwrap();
+        }
+        let root = Artifact {
+            path: dir.path().to_owned(),
+            display: r"D:\USB\UpdatePacks".to_owned(),
+        };
+        let one = load_on("updatepack", &TreeSource::Live(root.clone()), 1).unwrap();
+        assert_eq!(one.files.len(), 300);
+        assert!(one.files.windows(2).all(|w| w[0].path < w[1].path));
+        for workers in [2, 3, 8, 32] {
+            let parallel = load_on("updatepack", &TreeSource::Live(root.clone()), workers).unwrap();
+            assert_eq!(format!("{parallel:?}"), format!("{one:?}"), "{workers} threads");
+        }
     }
 
     #[test]
