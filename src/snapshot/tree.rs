@@ -133,7 +133,7 @@ fn walk(root: &Artifact, workers: usize) -> Result<(Vec<TreeFile>, Vec<Unreadabl
         canonical_root,
     };
     // The threads share one stack of directories still to list, as `fd` and the `ignore`
-    // crate's parallel walker do; this one lists directories too, so one core walks alone.
+    // crate's parallel walker do. The calling thread is one of them: on one core, no other.
     std::thread::scope(|scope| {
         for _ in 1..workers {
             scope.spawn(|| walk.work());
