@@ -10,7 +10,8 @@ use crate::checks::{Emission, Emissions, Input, Params, SourceRef};
 use crate::document::text::decode;
 use crate::files;
 use crate::finding::{
-    Finding, Gap, Location, MAX_FINDINGS_PER_RULE, Outcome, Report, RuleResult, RuleStatus, SourceError,
+    Finding, Gap, Location, MAX_FINDINGS_PER_RULE, Outcome, ParamInfo, Report, RuleResult, RuleStatus, RulesetInfo,
+    SourceError,
 };
 use crate::rules::{Rule, RuleSet};
 use crate::snapshot::console::{self, ConsoleExport};
@@ -151,9 +152,27 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
     results.sort_by(|a, b| a.id.cmp(&b.id));
     Report {
         snapshot: snapshot.info.clone(),
+        ruleset: ruleset_info(rules),
         findings,
         rules: results,
         errors,
+    }
+}
+
+/// The rule files and the params as this run used them.
+fn ruleset_info(rules: &RuleSet) -> RulesetInfo {
+    let params = rules
+        .params
+        .iter()
+        .map(|(name, value)| ParamInfo {
+            name: name.clone(),
+            value: value.clone(),
+            origin: rules.param_origins.get(name).cloned().unwrap_or_default(),
+        })
+        .collect();
+    RulesetInfo {
+        files: rules.files.clone(),
+        params,
     }
 }
 

@@ -253,10 +253,36 @@ pub struct SnapshotInfo {
     pub collected_at: Option<String>,
 }
 
+/// A rule file a run loaded: its path as reports show it, the ruleset it declares, and how
+/// many rules it defines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleFileInfo {
+    pub path: String,
+    pub ruleset: String,
+    pub rules: usize,
+}
+
+/// A ruleset param as the run used it, with where its value came from (`the default in
+/// FILE:LINE`, a config's `FILE:LINE`, `--set`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamInfo {
+    pub name: String,
+    pub value: String,
+    pub origin: String,
+}
+
+/// The rules behind a report, for its provenance.
+#[derive(Debug, Clone, Default)]
+pub struct RulesetInfo {
+    pub files: Vec<RuleFileInfo>,
+    pub params: Vec<ParamInfo>,
+}
+
 /// Everything a renderer needs.
 #[derive(Debug, Clone)]
 pub struct Report {
     pub snapshot: SnapshotInfo,
+    pub ruleset: RulesetInfo,
     pub findings: Vec<Finding>,
     pub rules: Vec<RuleResult>,
     pub errors: Vec<SourceError>,

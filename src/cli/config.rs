@@ -52,7 +52,8 @@ fn settings(args: &RuleArgs, rule_set: &RuleSet, config: Option<&SiteConfig>) ->
         (false, None) => ("default-rules".into(), "true".into(), default()),
     });
     let config_rules = config.and_then(|c| c.rules.as_ref());
-    for (file, rules) in &rule_set.files {
+    for file in &rule_set.files {
+        let (file, rules) = (&file.path, file.rules);
         let origin = if file.starts_with("(built in)") {
             default()
         } else if args.rules.iter().any(|r| file.starts_with(&r.display().to_string())) {
@@ -62,7 +63,7 @@ fn settings(args: &RuleArgs, rule_set: &RuleSet, config: Option<&SiteConfig>) ->
         };
         out.push((
             "rules".into(),
-            format!("{file} ({})", plural(*rules, "rule", "rules")),
+            format!("{file} ({})", plural(rules, "rule", "rules")),
             origin,
         ));
     }

@@ -195,8 +195,12 @@ fn write_loaded(
         ));
     }
     if let Some(rule_set) = rule_set {
-        for (file, rules) in &rule_set.files {
-            lines.push(format!("rules: {file} ({})", plural(*rules, "rule", "rules")));
+        for file in &rule_set.files {
+            lines.push(format!(
+                "rules: {} ({})",
+                file.path,
+                plural(file.rules, "rule", "rules")
+            ));
         }
         for (name, value) in &rule_set.params {
             let origin = rule_set.param_origins.get(name).map_or("", String::as_str);

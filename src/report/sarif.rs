@@ -312,6 +312,7 @@ mod tests {
         let errors = (0..10).map(|n| failure("few-errors", Severity::Error, n));
         let report = Report {
             snapshot: Default::default(),
+            ruleset: Default::default(),
             findings: notes.chain(errors).collect(),
             rules: Vec::new(),
             errors: Vec::new(),

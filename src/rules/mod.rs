@@ -17,7 +17,7 @@ use crate::checks::{Check, KINDS, Kind, Params};
 use crate::document::diag::{Problem, SetupError, SourceFile, suggest};
 use crate::document::fields::{FieldDoc, Fields, Sp, mapping, scalar_text};
 use crate::document::yaml::{self, Node, Value};
-use crate::finding::Severity;
+use crate::finding::{RuleFileInfo, Severity};
 use compile::compile_rule;
 
 /// The default ruleset, embedded so that `sitelint check SNAPSHOT` works anywhere.
@@ -135,8 +135,8 @@ pub struct RuleSet {
     /// Where each param's value came from: `the default in FILE:LINE`, `FILE:LINE` of a
     /// config, or `--set`.
     pub param_origins: BTreeMap<String, String>,
-    /// Each rule file loaded, in order, with how many rules it defines.
-    pub files: Vec<(String, usize)>,
+    /// Each rule file loaded, in order, with its ruleset and how many rules it defines.
+    pub files: Vec<RuleFileInfo>,
 }
 
 /// Loads and compiles rule files, applying param overrides in order (config, then `--set`).
@@ -164,6 +164,7 @@ pub fn load(sources: &[RuleSource], overrides: &[ParamOverride]) -> Result<RuleS
     let mut rule_nodes = Vec::new();
     for (file, node) in &files {
         if let Some(RuleFile {
+            ruleset,
             params: declared,
             rules,
             top_level_keys,
@@ -175,7 +176,11 @@ pub fn load(sources: &[RuleSource], overrides: &[ParamOverride]) -> Result<RuleS
                 param_origins.insert(name.value.clone(), format!("the default in {}:{line}", file.name));
                 params.insert(name.value, value);
             }
-            loaded_files.push((file.name.clone(), rules.len()));
+            loaded_files.push(RuleFileInfo {
+                path: file.name.clone(),
+                ruleset,
+                rules: rules.len(),
+            });
             rule_nodes.extend(rules.iter().map(|r| (file, r, top_level_keys.clone())));
         }
     }
@@ -258,6 +263,8 @@ pub fn load(sources: &[RuleSource], overrides: &[ParamOverride]) -> Result<RuleS
 
 /// A rule file read down to its rules.
 struct RuleFile<'n> {
+    /// The ruleset's name, as `ruleset:` declares it.
+    ruleset: String,
     /// Declared params with their defaults, each name with its span.
     params: Vec<(Sp<String>, String)>,
     rules: &'n [Node],
@@ -277,7 +284,7 @@ fn read_file<'n>(file: &Arc<SourceFile>, node: &'n Node, problems: &mut Vec<Prob
         }
     };
     let mut f = Fields::new(file, entries, node.span.start..node.span.start);
-    f.required_string("ruleset", "The ruleset's name, e.g. `ruleset: my-site`.");
+    let ruleset = f.required_string("ruleset", "The ruleset's name, e.g. `ruleset: my-site`.");
     f.string("description", "What the ruleset is for.");
     let params = f.scalar_map(
         "params",
@@ -290,6 +297,7 @@ fn read_file<'n>(file: &Arc<SourceFile>, node: &'n Node, problems: &mut Vec<Prob
     let docs = f.docs().to_vec();
     problems.extend(f.finish("a rule file"));
     Some(RuleFile {
+        ruleset: ruleset.map(|name| name.value).unwrap_or_default(),
         docs,
         params,
         rules: rules.unwrap_or_default(),
