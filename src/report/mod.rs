@@ -1,10 +1,15 @@
-//! Renderers: the same [`Report`] for a person (miette diagnostics), for a script (JSON) or
-//! for review tooling (SARIF). Each format is one module implementing [`Render`] and one line
-//! in [`FORMATS`]; renderers read only the neutral finding model.
+//! Renderers: the same [`Report`] for a person (miette diagnostics), for a script (JSON), for
+//! review tooling (SARIF), for the change record (HTML), for a pull request (Markdown) or for
+//! a CI dashboard (JUnit). Each format is one module implementing [`Render`] and one line in
+//! [`FORMATS`]; renderers read only the neutral finding model.
 
+pub mod html;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod sarif;
+pub mod steps;
 pub mod uri;
 
 use std::fmt;
@@ -13,7 +18,8 @@ use std::path::Path;
 use clap::ValueEnum;
 use clap::builder::PossibleValue;
 
-use crate::finding::Report;
+use crate::files::slash_path;
+use crate::finding::{Location, Report, Suppression};
 
 /// What a renderer may need besides the report.
 #[derive(Debug, Clone, Copy)]
@@ -56,7 +62,43 @@ pub static FORMATS: &[Format] = &[
         name: "sarif",
         renderer: &sarif::Sarif,
     },
+    Format {
+        name: "html",
+        renderer: &html::Html,
+    },
+    Format {
+        name: "markdown",
+        renderer: &markdown::Markdown,
+    },
+    Format {
+        name: "junit",
+        renderer: &junit::Junit,
+    },
 ];
+
+/// `logs/ConfigMgrSetup.log:15:8`: a place as the files for people and dashboards write it,
+/// with `/` on every platform (the file is read on other machines than the one that wrote it).
+pub fn place(location: &Location) -> String {
+    let mut text = slash_path(&location.path).into_owned();
+    if let Some(line) = location.line {
+        text.push_str(&format!(":{line}"));
+        if let Some(column) = location.column {
+            text.push_str(&format!(":{column}"));
+        }
+    }
+    text
+}
+
+/// A waiver's line, its config named from the directory sitelint ran in.
+pub fn waiver_place(waiver: &Suppression, working_dir: &Path) -> String {
+    let config = Path::new(&waiver.location.path);
+    let config = config.strip_prefix(working_dir).unwrap_or(config);
+    format!(
+        "{}:{}",
+        slash_path(&config.display().to_string()),
+        waiver.location.line.unwrap_or(1)
+    )
+}
 
 impl Format {
     pub fn default_format() -> Format {

@@ -6,6 +6,7 @@ mod collect;
 mod hostile;
 mod inputs;
 mod kinds;
+mod reports;
 mod rule_files;
 mod rule_tests;
 mod sarif;

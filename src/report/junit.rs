@@ -1,0 +1,204 @@
+//! The JUnit XML report, as CI dashboards read it (Jenkins, Azure DevOps, GitLab): one
+//! `testsuite` per step of the procedure, one `testcase` per evaluated rule with no finding
+//! (a pass) and one per finding: a failure with its message and place, or `<skipped>` with
+//! the reason when a waiver accepted it or it could not be evaluated. Names are built from
+//! rule ids and subjects, never from lines or times, so a dashboard tracks the same case
+//! across runs; the counts are those of the JSON report's findings. `ci/junit/junit-10.xsd`
+//! is the shape it keeps to (Jenkins' junit-10.xsd), and CI validates it against that.
+
+use std::fmt::Write as _;
+
+use super::html::escape;
+use super::steps::{self, StepGroup};
+use super::{Render, RenderContext, place, waiver_place};
+use crate::document::text::plural;
+use crate::finding::{Finding, Outcome, Report, RuleStatus};
+
+/// The JUnit report.
+pub struct Junit;
+
+/// One test case: its name and how it ended.
+struct Case<'r> {
+    classname: String,
+    name: String,
+    result: CaseResult<'r>,
+}
+
+enum CaseResult<'r> {
+    Passed,
+    Failed(&'r Finding),
+    Skipped(String),
+}
+
+impl Render for Junit {
+    fn render(&self, report: &Report, context: &RenderContext<'_>) -> String {
+        let groups = steps::group(report);
+        let suites: Vec<(&StepGroup<'_>, Vec<Case<'_>>)> =
+            groups.iter().map(|group| (group, cases(group, context))).collect();
+        let count =
+            |cases: &[Case<'_>], pick: fn(&CaseResult<'_>) -> bool| cases.iter().filter(|c| pick(&c.result)).count();
+        let failed = |r: &CaseResult<'_>| matches!(r, CaseResult::Failed(_));
+        let skipped = |r: &CaseResult<'_>| matches!(r, CaseResult::Skipped(_));
+        let tests: usize = suites.iter().map(|(_, c)| c.len()).sum();
+        let failures: usize = suites.iter().map(|(_, c)| count(c, failed)).sum();
+
+        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        let _ = writeln!(
+            out,
+            "<testsuites name=\"sitelint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" time=\"0\">"
+        );
+        let snapshot = &report.snapshot;
+        let optional =
+            |name: &str, value: Option<&str>| value.map_or_else(String::new, |v| format!(" {name}=\"{}\"", escape(v)));
+        for (group, cases) in &suites {
+            let _ = writeln!(
+                out,
+                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"0\"{}{}>",
+                group.step.tag,
+                cases.len(),
+                count(cases, failed),
+                count(cases, skipped),
+                optional("hostname", snapshot.host.as_deref()),
+                optional("timestamp", snapshot.collected_at.as_deref()),
+            );
+            properties(&mut out, report, group);
+            for case in cases {
+                write_case(&mut out, case);
+            }
+            let omitted: Vec<String> = group
+                .rules
+                .iter()
+                .filter(|r| r.omitted > 0 && !r.omitted_suppressed)
+                .map(|r| {
+                    format!(
+                        "{} found {} more than the {} listed here; the JSON report counts them as omitted_findings",
+                        r.id,
+                        plural(r.omitted, "failure", "failures"),
+                        crate::finding::MAX_FINDINGS_PER_RULE
+                    )
+                })
+                .collect();
+            if !omitted.is_empty() {
+                let _ = writeln!(out, "    <system-out>{}</system-out>", escape(&omitted.join("\n")));
+            }
+            out.push_str("  </testsuite>\n");
+        }
+        out.push_str("</testsuites>\n");
+        out
+    }
+}
+
+/// The step's cases: a pass for each evaluated rule without a finding, then one per finding
+/// in report order.
+fn cases<'r>(group: &StepGroup<'r>, context: &RenderContext<'_>) -> Vec<Case<'r>> {
+    let classname = |rule_id: &str| format!("sitelint.{}.{rule_id}", group.step.tag);
+    let mut cases: Vec<Case<'r>> = group
+        .rules
+        .iter()
+        .filter(|r| r.status == RuleStatus::Passed && !group.findings.iter().any(|f| f.rule_id == r.id))
+        .map(|r| Case {
+            classname: classname(&r.id),
+            name: r.id.clone(),
+            result: CaseResult::Passed,
+        })
+        .collect();
+    for &finding in &group.findings {
+        let result = match (finding.outcome(), &finding.gap, &finding.suppression) {
+            (Outcome::NotEvaluated, Some(gap), _) => CaseResult::Skipped(format!("not evaluated: {}", gap.reason)),
+            (Outcome::Suppressed, _, Some(waiver)) => {
+                let ticket = waiver.ticket.as_deref().map_or_else(String::new, |t| format!(", {t}"));
+                CaseResult::Skipped(format!(
+                    "suppressed by the waiver at {}: {} (owner {}, until {}{ticket})",
+                    waiver_place(waiver, context.working_dir),
+                    waiver.reason,
+                    waiver.owner,
+                    waiver.expires
+                ))
+            }
+            _ => CaseResult::Failed(finding),
+        };
+        cases.push(Case {
+            classname: classname(&finding.rule_id),
+            name: case_name(finding),
+            result,
+        });
+    }
+    cases
+}
+
+/// `rule-id: subject`, and ` #N` for the N-th finding with the same rule and subject (the
+/// occurrence its fingerprint ends with). A whole rule not evaluated is named by its id.
+fn case_name(finding: &Finding) -> String {
+    if finding.gap.as_ref().is_some_and(|g| g.whole_rule) {
+        return finding.rule_id.clone();
+    }
+    let mut name = format!("{}: {}", finding.rule_id, finding.subject);
+    if let Some((_, n)) = finding.fingerprint.rsplit_once(':')
+        && n != "1"
+    {
+        let _ = write!(name, " #{n}");
+    }
+    name
+}
+
+/// The step's tag and place, and the snapshot, for a dashboard that shows suite properties.
+fn properties(out: &mut String, report: &Report, group: &StepGroup<'_>) {
+    let mut properties = vec![
+        ("step", group.step.title.to_owned()),
+        ("where", group.step.place.to_owned()),
+    ];
+    if let Some(path) = &report.snapshot.path {
+        properties.push(("snapshot", crate::files::slash_path(path).into_owned()));
+    }
+    properties.push(("sitelint", env!("CARGO_PKG_VERSION").to_owned()));
+    out.push_str("    <properties>\n");
+    for (name, value) in properties {
+        let _ = writeln!(out, "      <property name=\"{name}\" value=\"{}\"/>", escape(&value));
+    }
+    out.push_str("    </properties>\n");
+}
+
+fn write_case(out: &mut String, case: &Case<'_>) {
+    let _ = write!(
+        out,
+        "    <testcase classname=\"{}\" name=\"{}\" time=\"0\"",
+        escape(&case.classname),
+        escape(&case.name)
+    );
+    match &case.result {
+        CaseResult::Passed => out.push_str("/>\n"),
+        CaseResult::Skipped(reason) => {
+            let _ = writeln!(
+                out,
+                ">\n      <skipped message=\"{}\"/>\n    </testcase>",
+                escape(reason)
+            );
+        }
+        CaseResult::Failed(finding) => {
+            let mut body = String::new();
+            if let Some(location) = &finding.location {
+                let _ = writeln!(body, "at {}", place(location));
+            }
+            if let Some(excerpt) = &finding.excerpt {
+                let _ = writeln!(body, "{}", excerpt.text.trim_end());
+            }
+            if let Some(help) = &finding.help {
+                let _ = writeln!(body, "help: {help}");
+            }
+            if let Some(url) = &finding.url {
+                let _ = writeln!(body, "see: {url}");
+            }
+            let message = match &finding.location {
+                Some(location) => format!("{} (at {})", finding.message, place(location)),
+                None => finding.message.clone(),
+            };
+            let _ = writeln!(
+                out,
+                ">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>",
+                finding.severity,
+                escape(&message),
+                escape(&body)
+            );
+        }
+    }
+}
