@@ -18,7 +18,7 @@ use crate::snapshot::live::LiveSources;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
-    /// Colour: auto (on a terminal, as NO_COLOR, CLICOLOR, CLICOLOR_FORCE, FORCE_COLOR and
+    /// Color: auto (on a terminal, as NO_COLOR, CLICOLOR, CLICOLOR_FORCE, FORCE_COLOR and
     /// TERM say), always, never.
     #[arg(long, value_enum, global = true, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

@@ -6,13 +6,14 @@ use std::io::Write;
 use super::rules::load_rules;
 use super::{EXIT_CLEAN, Failure, RuleArgs};
 use crate::document::text::{plural, visible};
+use crate::report::human;
 use crate::rules::RuleSet;
 use crate::rules::config::SiteConfig;
 
 /// One setting: its key, value and origin.
 type Setting = (String, String, String);
 
-pub(super) fn run(args: &RuleArgs, stdout: &mut dyn Write) -> Result<u8, Failure> {
+pub(super) fn run(args: &RuleArgs, terminal_width: usize, stdout: &mut dyn Write) -> Result<u8, Failure> {
     let (rule_set, config) = load_rules(args)?;
     let settings = settings(args, &rule_set, config.as_ref());
     // Origins line up, except after the odd long value (a waiver), which would push them all.
@@ -24,7 +25,26 @@ pub(super) fn run(args: &RuleArgs, stdout: &mut dyn Write) -> Result<u8, Failure
         .unwrap_or(0);
     for (key, value, origin) in settings {
         let assignment = format!("{key} = {value}");
-        writeln!(stdout, "{}", visible(&format!("{assignment:width$}  ({origin})")))?;
+        let aligned = visible(&format!("{assignment:width$}  ({origin})")).into_owned();
+        let plain = visible(&format!("{assignment}  ({origin})")).into_owned();
+        let fits = |row: &str| row.chars().count() <= terminal_width;
+        if fits(&aligned) {
+            writeln!(stdout, "{aligned}")?;
+        } else if fits(&plain) {
+            writeln!(stdout, "{plain}")?;
+        } else {
+            // Wider than the terminal: the value wraps under itself, the origin stays whole.
+            let indent = " ".repeat(key.chars().count() + 3);
+            let mut row = human::wrap(&visible(&value), terminal_width, &format!("{key} = "), &indent);
+            let origin = visible(&format!("({origin})")).into_owned();
+            let last = row.lines().last().map_or(0, |l| l.chars().count());
+            if fits(&format!("{:last$}  {origin}", "")) {
+                row = format!("{row}  {origin}");
+            } else {
+                row = format!("{row}\n{indent}{origin}");
+            }
+            writeln!(stdout, "{row}")?;
+        }
     }
     Ok(EXIT_CLEAN)
 }

@@ -8,6 +8,7 @@ use super::{EXIT_CLEAN, Failure, ListFormat, RuleArgs, RulesAction, RulesArgs};
 use crate::document::diag::{SetupError, suggest};
 use crate::document::text::visible;
 use crate::report;
+use crate::report::human;
 use crate::rules::config::{self, SiteConfig};
 use crate::rules::waivers::BUILT_IN_RULES;
 use crate::rules::{self, ParamOrigin, ParamOverride, RuleSet};
@@ -77,7 +78,7 @@ pub(super) fn load_rules(args: &RuleArgs) -> Result<(RuleSet, Option<SiteConfig>
     Ok((rule_set, config))
 }
 
-pub(super) fn run(args: RulesArgs, stdout: &mut dyn Write) -> Result<u8, Failure> {
+pub(super) fn run(args: RulesArgs, width: usize, stdout: &mut dyn Write) -> Result<u8, Failure> {
     let (RulesAction::List { rules, .. } | RulesAction::Show { rules, .. }) = &args.action;
     let (rule_set, _) = load_rules(rules)?;
     match args.action {
@@ -86,27 +87,50 @@ pub(super) fn run(args: RulesArgs, stdout: &mut dyn Write) -> Result<u8, Failure
             ..
         } => stdout.write_all(report::json::render_rule_list(&rule_set).as_bytes())?,
         RulesAction::List { .. } => {
-            let id_width = rule_set.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
-            let kind_width = rule_set.rules.iter().map(|r| r.kind.len()).max().unwrap_or(0);
-            let mut rules: Vec<_> = rule_set.rules.iter().collect();
-            rules.sort_by(|a, b| a.id.cmp(&b.id));
-            for rule in rules {
-                let disabled = if rule.disabled.is_some() { " (disabled)" } else { "" };
-                writeln!(
-                    stdout,
-                    "{:id_width$}  {:7}  {:kind_width$}  {}{disabled}",
-                    rule.id,
-                    rule.severity.as_str(),
-                    rule.kind,
-                    visible(&rule.title)
-                )?;
-            }
-            for (id, title, _) in BUILT_IN_RULES {
-                writeln!(
-                    stdout,
-                    "{id:id_width$}  {:7}  {:kind_width$}  {title}",
-                    "warning", "built-in"
-                )?;
+            let mut rows: Vec<[&str; 4]> = rule_set
+                .rules
+                .iter()
+                .map(|r| [r.id.as_str(), r.severity.as_str(), r.kind, r.title.as_str()])
+                .collect();
+            rows.sort_by(|a, b| a[0].cmp(b[0]));
+            rows.extend(
+                BUILT_IN_RULES
+                    .iter()
+                    .map(|(id, title, _)| [*id, "warning", "built-in", *title]),
+            );
+            let disabled: Vec<&str> = rule_set
+                .rules
+                .iter()
+                .filter(|r| r.disabled.is_some())
+                .map(|r| r.id.as_str())
+                .collect();
+            // The built-in rules are measured too, or their columns go out of line.
+            let id_width = rows.iter().map(|r| r[0].len()).max().unwrap_or(0);
+            let kind_width = rows.iter().map(|r| r[2].len()).max().unwrap_or(0);
+            let lines: Vec<(String, String)> = rows
+                .iter()
+                .map(|[id, severity, kind, title]| {
+                    let mark = if disabled.contains(id) { " (disabled)" } else { "" };
+                    let head = format!("{id:id_width$}  {severity:7}  {kind:kind_width$}  ");
+                    (head, format!("{}{mark}", visible(title)))
+                })
+                .collect();
+            // One row a rule when every row fits; else every title under its rule, so the
+            // columns stay a table either way.
+            let one_row = lines
+                .iter()
+                .all(|(head, title)| head.len() + title.chars().count() <= width);
+            for (head, title) in lines {
+                if one_row {
+                    writeln!(stdout, "{head}{title}")?;
+                } else {
+                    writeln!(
+                        stdout,
+                        "{}\n{}",
+                        head.trim_end(),
+                        human::wrap(&title, width, "    ", "    ")
+                    )?;
+                }
             }
         }
         RulesAction::Show { id, .. } => {

@@ -37,6 +37,66 @@ pub fn handler(style: Style) -> GraphicalReportHandler {
     GraphicalReportHandler::new_themed(theme)
         .with_width(style.width)
         .with_links(false)
+        .with_break_words(false)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .with_word_separator(textwrap::WordSeparator::Custom(words_keeping_code_spans))
+}
+
+/// A code span longer than this is wrapped at its spaces after all: kept whole, it would run
+/// past the edge of any terminal narrower than about 70 columns.
+const LONGEST_UNBROKEN_CODE_SPAN: usize = 60;
+
+/// Words for wrapping, as textwrap wants them: split at spaces, except inside a `code span`
+/// (a command or a state name a user copies). With hyphenation off and long words never
+/// broken, identifiers (`prerequisite-check-warning`) and URLs stay whole too.
+fn words_keeping_code_spans(line: &str) -> Box<dyn Iterator<Item = textwrap::core::Word<'_>> + '_> {
+    let mut words = Vec::new();
+    let mut start = 0;
+    let mut in_code = false;
+    let mut code_start = 0;
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'`' if !in_code => {
+                // Only a span that closes, and is short enough, is kept whole.
+                let close = line[i + 1..].find('`').map(|n| i + 1 + n);
+                if close.is_some_and(|c| c - i <= LONGEST_UNBROKEN_CODE_SPAN) {
+                    in_code = true;
+                    code_start = i;
+                }
+            }
+            b'`' if in_code && i > code_start => in_code = false,
+            b' ' if !in_code => {
+                let mut end = i;
+                while end < bytes.len() && bytes[end] == b' ' {
+                    end += 1;
+                }
+                words.push(textwrap::core::Word::from(&line[start..end]));
+                start = end;
+                i = end;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if start < line.len() {
+        words.push(textwrap::core::Word::from(&line[start..]));
+    }
+    Box::new(words.into_iter())
+}
+
+/// `text` wrapped to `width` by the rules of the diagnostics (code spans, identifiers and URLs
+/// whole), the first line after `initial`, the others after `subsequent`.
+pub fn wrap(text: &str, width: usize, initial: &str, subsequent: &str) -> String {
+    let options = textwrap::Options::new(width)
+        .initial_indent(initial)
+        .subsequent_indent(subsequent)
+        .break_words(false)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .word_separator(textwrap::WordSeparator::Custom(words_keeping_code_spans));
+    textwrap::fill(text, options)
 }
 
 /// Renders any miette diagnostic (rule-file problems use this too).
@@ -78,19 +138,19 @@ fn render(report: &Report, style: Style, context: &RenderContext<'_>) -> String 
             Outcome::NotEvaluated => false,
         };
         for finding in report.findings.iter().filter(shown) {
-            let diagnostic = FindingDiagnostic::new(finding, context.working_dir, style.ascii);
+            let diagnostic = FindingDiagnostic::new(finding, context.working_dir, style);
             out.push_str(&render_diagnostic(&diagnostic, style));
             out.push('\n');
         }
-        out.push_str(&not_evaluated_block(report));
+        out.push_str(&not_evaluated_block(report, style.width));
         for rule in report.rules.iter().filter(|r| r.omitted > 0 && !r.omitted_suppressed) {
-            let _ = writeln!(
-                out,
-                "note: {} found {} more than the {} shown; the JSON report counts them as omitted_findings\n",
+            let note = format!(
+                "note: {} found {} more than the {} shown; the JSON report counts them as omitted_findings",
                 rule.id,
                 plural(rule.omitted, "finding", "findings"),
                 crate::finding::MAX_FINDINGS_PER_RULE
             );
+            let _ = writeln!(out, "{}\n", wrap(&note, style.width, "", "  "));
         }
     }
     out.push_str(&summary(report.totals()));
@@ -98,9 +158,12 @@ fn render(report: &Report, style: Style, context: &RenderContext<'_>) -> String 
     out
 }
 
+/// Narrowest column the reasons of the not-evaluated block are wrapped into beside the ids.
+const MIN_REASON_COLUMN: usize = 30;
+
 /// One line per rule, or part of a rule, that was not evaluated, with the reason (which names
-/// the source it lacks), ids aligned.
-fn not_evaluated_block(report: &Report) -> String {
+/// the source it lacks), ids aligned, reasons wrapped to `width`.
+fn not_evaluated_block(report: &Report, width: usize) -> String {
     let gaps: Vec<(&str, &str)> = report
         .findings
         .iter()
@@ -109,10 +172,19 @@ fn not_evaluated_block(report: &Report) -> String {
     if gaps.is_empty() {
         return String::new();
     }
-    let width = gaps.iter().map(|(id, _)| id.chars().count()).max().unwrap_or(0);
+    let id_width = gaps.iter().map(|(id, _)| id.chars().count()).max().unwrap_or(0);
+    // Reasons wrap beside the ids; when that leaves too narrow a column, below them.
+    let beside = id_width + 4 + MIN_REASON_COLUMN <= width;
     let mut block = String::from("not evaluated:\n");
     for (id, reason) in gaps {
-        let _ = writeln!(block, "  {id:<width$}  {}", visible(reason));
+        let reason = visible(reason);
+        if beside {
+            let indent = " ".repeat(id_width + 4);
+            let initial = format!("  {id:<id_width$}  ");
+            let _ = writeln!(block, "{}", wrap(&reason, width, &initial, &indent));
+        } else {
+            let _ = writeln!(block, "  {id}\n{}", wrap(&reason, width, "      ", "      "));
+        }
     }
     block.push('\n');
     block
@@ -149,12 +221,16 @@ struct FindingDiagnostic<'a> {
     source: Option<ExcerptSource>,
     /// For a suppressed finding: the waiver, its reason and who owns it.
     waiver: Option<String>,
+    /// The header `rule-id (url)` is wider than the terminal: the URL goes on a line of its
+    /// own under the id, where it can overflow without pushing the id out of sight.
+    url_below_id: bool,
 }
 
 impl<'a> FindingDiagnostic<'a> {
     /// With `ascii`, sitelint's own marks are drawn in ASCII too (`...` for a clipped text,
     /// `-` between an entry's component and time), as the frames are.
-    fn new(finding: &'a Finding, working_dir: &Path, ascii: bool) -> Self {
+    fn new(finding: &'a Finding, working_dir: &Path, style: Style) -> Self {
+        let ascii = style.ascii;
         let marks = |text: String| if ascii { ascii_marks(&text) } else { text };
         // The waiver's config is named absolutely in the model; a person reads it from here.
         let waiver = finding.suppression.as_ref().map(|waiver| {
@@ -173,7 +249,7 @@ impl<'a> FindingDiagnostic<'a> {
         });
         let source = finding.excerpt.as_ref().map(|excerpt| {
             let shown = VisibleText::new(&excerpt.text);
-            ExcerptSource {
+            let source = ExcerptSource {
                 name: finding
                     .location
                     .as_ref()
@@ -183,10 +259,16 @@ impl<'a> FindingDiagnostic<'a> {
                 text: marks(shown.text),
                 label: marks(visible(&excerpt.label).into_owned()),
                 first_line: excerpt.first_line,
-            }
+            };
+            source.fit(style.width, ascii)
         });
+        let url_below_id = finding
+            .url
+            .as_ref()
+            .is_some_and(|url| finding.rule_id.chars().count() + url.chars().count() + 3 > style.width);
         let message = visible(&finding.message);
         FindingDiagnostic {
+            url_below_id,
             finding,
             message: if ascii {
                 Cow::Owned(ascii_marks(&message))
@@ -232,7 +314,10 @@ impl std::error::Error for FindingDiagnostic<'_> {}
 
 impl Diagnostic for FindingDiagnostic<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(&self.finding.rule_id))
+        match (&self.finding.url, self.url_below_id) {
+            (Some(url), true) => Some(Box::new(format!("{}\n{}", self.finding.rule_id, visible(url)))),
+            _ => Some(Box::new(&self.finding.rule_id)),
+        }
     }
 
     fn severity(&self) -> Option<miette::Severity> {
@@ -261,6 +346,7 @@ impl Diagnostic for FindingDiagnostic<'_> {
         self.finding
             .url
             .as_deref()
+            .filter(|_| !self.url_below_id)
             .map(|u| Box::new(visible(u)) as Box<dyn fmt::Display>)
     }
 
@@ -285,6 +371,174 @@ struct ExcerptSource {
     highlight: Range<usize>,
     label: String,
     first_line: u64,
+}
+
+/// Fewest columns an excerpt line is given, however narrow the terminal.
+const MIN_EXCERPT_COLUMNS: usize = 20;
+/// Fewest columns of the match kept in view when a long label needs the room.
+const MIN_MATCH_COLUMNS: usize = 10;
+/// Context before the match that is worth splitting the label over two lines for.
+const MIN_CONTEXT_COLUMNS: usize = 10;
+
+/// Columns a terminal gives `text`; a tab counts as the widest miette draws it (4).
+fn columns(text: &str) -> usize {
+    text.chars().map(char_columns).sum()
+}
+
+fn char_columns(c: char) -> usize {
+    match c {
+        '\t' => 4,
+        c => textwrap::core::display_width(c.encode_utf8(&mut [0; 4])),
+    }
+}
+
+/// Where the longest start of `text` at most `max` columns wide ends.
+fn prefix_within(text: &str, max: usize) -> usize {
+    let mut used = 0;
+    for (i, c) in text.char_indices() {
+        used += char_columns(c);
+        if used > max {
+            return i;
+        }
+    }
+    text.len()
+}
+
+/// Where the longest end of `text` at most `max` columns wide starts.
+fn suffix_within(text: &str, max: usize) -> usize {
+    let mut used = 0;
+    for (i, c) in text.char_indices().rev() {
+        used += char_columns(c);
+        if used > max {
+            return i + c.len_utf8();
+        }
+    }
+    0
+}
+
+/// What of one excerpt line is drawn: `line[keep]`, after an ellipsis when `lead`, before
+/// one when `trail`.
+struct Kept {
+    keep: Range<usize>,
+    lead: bool,
+    trail: bool,
+}
+
+impl ExcerptSource {
+    /// The excerpt clipped so that no row of its drawing (the line, the underline, the label)
+    /// runs past `width`: the match stays in view with what comes just before it, a match
+    /// too long for the row is cut with an ellipsis inside the highlight, and a label that
+    /// does not fit beside the underline goes on two rows (component, then time).
+    fn fit(mut self, width: usize, ascii: bool) -> Self {
+        let (ellipsis, separator) = if ascii { ("...", " - ") } else { ("…", " · ") };
+        let dots = columns(ellipsis);
+        let lines = self.text.split('\n').count() as u64;
+        let multi_line = self.text[self.highlight.clone()].contains('\n');
+        // ` 15 │ ` before each line, and the arrows of a span over several lines.
+        let gutter = (self.first_line + lines - 1).to_string().len() + 4 + if multi_line { 4 } else { 0 };
+        let room = width.saturating_sub(gutter).max(MIN_EXCERPT_COLUMNS);
+        let mut text = String::new();
+        let mut highlight = self.highlight.clone();
+        let mut line_start = 0;
+        for line in self.text.split('\n') {
+            let line_end = line_start + line.len();
+            let holds_match = (line_start..=line_end).contains(&self.highlight.start);
+            let kept = if holds_match && !multi_line {
+                let (kept, label) = self.fit_match_line(line, self.highlight.start - line_start, room, dots, separator);
+                self.label = label;
+                kept
+            } else if columns(line) > room {
+                Kept {
+                    keep: 0..prefix_within(line, room.saturating_sub(dots)),
+                    lead: false,
+                    trail: true,
+                }
+            } else {
+                Kept {
+                    keep: 0..line.len(),
+                    lead: false,
+                    trail: false,
+                }
+            };
+            if line_start > 0 {
+                text.push('\n');
+            }
+            let new_start = text.len();
+            let lead = if kept.lead { ellipsis.len() } else { 0 };
+            let trail = if kept.trail { ellipsis.len() } else { 0 };
+            // An offset in this line, moved to where it is drawn; one past what is kept lands
+            // after the trailing ellipsis, so a clipped match keeps it inside its highlight.
+            let moved = |old: usize| {
+                let at = (old - line_start).clamp(kept.keep.start, kept.keep.end) - kept.keep.start;
+                let past_end = old - line_start > kept.keep.end;
+                new_start + lead + at + if past_end { trail } else { 0 }
+            };
+            if (line_start..=line_end).contains(&self.highlight.start) {
+                highlight.start = moved(self.highlight.start);
+            }
+            if (line_start..=line_end).contains(&self.highlight.end) {
+                highlight.end = moved(self.highlight.end);
+            }
+            if kept.lead {
+                text.push_str(ellipsis);
+            }
+            text.push_str(&line[kept.keep.clone()]);
+            if kept.trail {
+                text.push_str(ellipsis);
+            }
+            line_start = line_end + 1;
+        }
+        self.text = text;
+        self.highlight = highlight;
+        self
+    }
+
+    /// The part of the match's line that fits `room`, and the label as it is then drawn.
+    fn fit_match_line(&self, line: &str, start: usize, room: usize, dots: usize, separator: &str) -> (Kept, String) {
+        let end = (start + self.highlight.len()).min(line.len());
+        let (before, matched, after) = (&line[..start], &line[start..end], &line[end..]);
+        let before_columns = columns(before);
+        let mut label = self.label.clone();
+        let label_columns = |label: &str| label.lines().map(columns).max().unwrap_or(0);
+        // miette writes the label after `╰── `, from the middle of the underline.
+        let fits = |left: usize, matched: usize, label: &str| left + matched / 2 + 4 + label_columns(label) <= room;
+        let mut match_limit = room.saturating_sub(2 * dots);
+        let context = before_columns.min(MIN_CONTEXT_COLUMNS);
+        if !fits(context, columns(matched).min(match_limit), &label) && label.contains(separator) {
+            label = label.replacen(separator, "\n", 1);
+        }
+        let for_label = 2 * room.saturating_sub(4 + label_columns(&label) + dots);
+        match_limit = match_limit.min(for_label.max(MIN_MATCH_COLUMNS));
+        let clipped_match = columns(matched) > match_limit;
+        let match_end = if clipped_match {
+            start + prefix_within(matched, match_limit.saturating_sub(dots))
+        } else {
+            end
+        };
+        let match_columns = columns(&line[start..match_end]) + if clipped_match { dots } else { 0 };
+        let left = before_columns
+            .min(room.saturating_sub(match_columns))
+            .min(room.saturating_sub(match_columns / 2 + 4 + label_columns(&label)));
+        let (keep_start, lead) = if before_columns <= left {
+            (0, false)
+        } else {
+            (suffix_within(before, left.saturating_sub(dots)), true)
+        };
+        let used = if lead { dots } else { 0 } + columns(&before[keep_start..]) + match_columns;
+        let (keep_end, trail) = if clipped_match {
+            (match_end, true)
+        } else if columns(after) > room.saturating_sub(used) {
+            (end + prefix_within(after, room.saturating_sub(used + dots)), true)
+        } else {
+            (line.len(), false)
+        };
+        let kept = Kept {
+            keep: keep_start..keep_end,
+            lead,
+            trail,
+        };
+        (kept, label)
+    }
 }
 
 impl SourceCode for ExcerptSource {
@@ -334,6 +588,82 @@ mod tests {
     }
 
     #[test]
+    fn wrapping_keeps_code_spans_identifiers_and_urls_whole() {
+        let text = "Export the view with `Get-CMSiteUpdate -Fast | ConvertTo-Json > updates.json`: \
+                    the state prerequisite-check-warning, see https://learn.microsoft.com/intune/configmgr/core/x";
+        let wrapped = wrap(text, 60, "", "");
+        let lines: Vec<&str> = wrapped.lines().collect();
+        assert!(
+            lines.contains(&"`Get-CMSiteUpdate -Fast | ConvertTo-Json > updates.json`:"),
+            "{wrapped}"
+        );
+        assert!(wrapped.contains("prerequisite-check-warning"), "{wrapped}");
+        assert!(
+            lines.contains(&"https://learn.microsoft.com/intune/configmgr/core/x"),
+            "{wrapped}"
+        );
+        // A span too long for any line is wrapped at its spaces after all.
+        let long = format!("`{}`", ["word"; 20].join(" "));
+        assert!(wrap(&long, 40, "", "").lines().all(|l| l.len() <= 40));
+    }
+
+    fn long_entry_finding() -> Finding {
+        let text = "ERROR: Download() failed with 0x80072ee2  $$<Configuration Manager Setup><12-17-2024 \
+                    19:42:32.128+300><thread=4580 (0x11E4)> and a long tail that goes on and on";
+        let start = 7 + 200;
+        let text = format!("{}{text}", "x".repeat(200));
+        Finding {
+            rule_id: "setup-download-failed".to_owned(),
+            severity: Severity::Error,
+            message: "a download failed".to_owned(),
+            subject: String::new(),
+            location: Some(crate::finding::Location::at_line("logs/ConfigMgrSetup.log", 15)),
+            excerpt: Some(crate::finding::Excerpt {
+                highlight: start..start + "Download() failed with 0x80072ee2".len(),
+                text,
+                first_line: 15,
+                label: "Configuration Manager Setup · 12-17-2024 19:42:32.128+300".to_owned(),
+            }),
+            help: None,
+            url: Some(
+                "https://learn.microsoft.com/troubleshoot/mem/configmgr/setup-migrate-backup-recovery/x".to_owned(),
+            ),
+            gap: None,
+            suppression: None,
+            fingerprint: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_long_excerpt_is_clipped_to_the_width_with_the_match_in_view() {
+        for (width, ascii) in [(80, false), (80, true), (60, false), (120, false)] {
+            let style = Style {
+                color: false,
+                width,
+                ascii,
+            };
+            let finding = long_entry_finding();
+            let shown = render_diagnostic(&FindingDiagnostic::new(&finding, Path::new("/"), style), style);
+            for line in shown.lines().filter(|l| !l.starts_with("https://")) {
+                assert!(line.chars().count() <= width, "{width}: {line}\n{shown}");
+            }
+            let line = shown
+                .lines()
+                .find(|l| l.contains("Download()"))
+                .expect("the match is shown");
+            let marks = shown.lines().skip_while(|l| !l.contains("Download()")).nth(1).unwrap();
+            let underline = marks.find(['─', '^']).unwrap_or(0);
+            assert_eq!(
+                line[..line.find("Download()").unwrap()].chars().count(),
+                marks[..underline].chars().count(),
+                "the underline starts under the match: {shown}"
+            );
+            assert!(shown.contains("Configuration Manager Setup"), "{shown}");
+            assert!(shown.contains("12-17-2024 19:42:32.128+300"), "{shown}");
+        }
+    }
+
+    #[test]
     fn the_ascii_style_draws_clipped_text_and_labels_in_ascii() {
         let excerpt_text = "…ERROR: Download() failed with 0x80072ee2 $$<Setup>…";
         let finding = Finding {
@@ -359,7 +689,7 @@ mod tests {
             width: 100,
             ascii: true,
         };
-        let shown = render_diagnostic(&FindingDiagnostic::new(&finding, Path::new("/"), true), style);
+        let shown = render_diagnostic(&FindingDiagnostic::new(&finding, Path::new("/"), style), style);
         assert!(shown.is_ascii(), "{shown}");
         assert!(shown.contains("...ERROR: Download() failed"), "{shown}");
         assert!(shown.contains("Configuration Manager Setup - 12-17-2024"), "{shown}");

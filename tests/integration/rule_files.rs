@@ -61,7 +61,7 @@ fn a_utf16_rule_file_with_crlf_loads() {
     std::fs::write(&path, bytes).unwrap();
     let out = sitelint(&["rules", "list", "--no-default-rules", "--rules", path_str(&path)]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(crate::stdout(&out).contains("site-rule  note     zero-byte-files  Größe"));
+    assert!(crate::stdout(&out).contains("site-rule       note     zero-byte-files  Größe"));
 }
 
 #[test]

@@ -288,10 +288,16 @@ fn config_prints_each_value_with_where_it_came_from() {
     let out = sitelint_in(dir.path(), &["config", "--set", "target_version=2509"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
+    // A row with the lines it wraps onto, which start with spaces.
     let line = |key: &str| {
-        text.lines()
-            .find(|l| l.starts_with(&format!("{key} = ")))
-            .unwrap_or_else(|| panic!("no {key} in:\n{text}"))
+        let lines: Vec<&str> = text.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.starts_with(&format!("{key} = ")))
+            .unwrap_or_else(|| panic!("no {key} in:\n{text}"));
+        let wrapped = lines[at + 1..].iter().take_while(|l| l.starts_with(' ')).count();
+        lines[at..=at + wrapped]
+            .join(" ")
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ")
