@@ -56,14 +56,24 @@ pub enum Command {
         #[command(flatten)]
         rules: RuleArgs,
     },
-    /// Print a shell completion script (PowerShell: add
-    /// `sitelint completions powershell | Out-String | Invoke-Expression` to $PROFILE).
+    /// Print a shell completion script.
+    ///
+    /// In PowerShell, add this line to $PROFILE:
+    ///
+    /// `sitelint completions powershell | Out-String | Invoke-Expression`
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff), e.g. `sitelint man > sitelint.1`.
-    Man,
+    /// Print the manual page, or write every page with --dir.
+    ///
+    /// `sitelint man > sitelint.1` prints sitelint(1); `sitelint man --dir man` writes it and
+    /// one page for each command (sitelint-check.1 ...), with their exit codes and environment.
+    Man {
+        /// Write sitelint.1 and a page for each command into this directory.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ mod args;
 mod check;
 mod collect;
 mod config;
+mod man;
 mod progress;
 mod rules;
 mod test;
@@ -104,10 +105,7 @@ pub fn run(cli: Cli, terminal: Terminal, stdout: &mut dyn Write, stderr: &mut dy
             clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "sitelint", stdout);
             Ok(EXIT_CLEAN)
         }
-        Command::Man => clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
-            .render(stdout)
-            .map(|()| EXIT_CLEAN)
-            .map_err(Failure::Io),
+        Command::Man { dir } => man::run(dir.as_deref(), stdout),
     };
     match result {
         Ok(code) => Ok(code),

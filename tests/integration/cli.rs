@@ -510,3 +510,42 @@ fn verbose_says_which_rule_files_params_and_sources_were_loaded() {
         "{said:#?}"
     );
 }
+
+/// sitelint(1) names a page for each command: every one is generated, with its options, exit
+/// codes and environment.
+#[test]
+fn man_writes_a_page_for_every_command_with_exit_codes_and_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = sitelint(&["man", "--dir", crate::path_str(dir.path())]);
+    assert_eq!(out.status.code(), Some(0), "{}", crate::stderr(&out));
+    let read = |page: &str| {
+        std::fs::read_to_string(dir.path().join(page)).unwrap_or_else(|_| panic!("{page} was not written"))
+    };
+    let main = read("sitelint.1");
+    let see_also = main.split(".SH \"SEE ALSO\"").nth(1).expect("a SEE ALSO section");
+    let named: Vec<&str> = see_also
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(", ")
+        .map(|p| p.trim_end_matches("(1)"))
+        .collect();
+    assert!(named.len() >= 8, "{see_also}");
+    for page in named {
+        let page = page.replace("\\-", "-");
+        let text = read(&format!("{page}.1"));
+        assert!(text.contains(".SH OPTIONS"), "{page}: {text}");
+        assert!(text.contains(".SH \"EXIT STATUS\""), "{page}");
+        assert!(text.contains("NO_COLOR") && text.contains("COLUMNS"), "{page}");
+    }
+    for (page, says) in [
+        ("sitelint-collect.1", "SITELINT_PROXY_PASSWORD"),
+        ("sitelint-collect.1", "130"),
+        ("sitelint-check.1", "\\-\\-fail\\-on"),
+        ("sitelint-rules-list.1", "\\-\\-no\\-default\\-rules"),
+        ("sitelint-test.1", "A case failed."),
+    ] {
+        assert!(read(page).contains(says), "{page} should say {says}");
+    }
+    assert_eq!(stdout(&sitelint(&["man"])), main, "`sitelint man` prints sitelint(1)");
+}
