@@ -4,7 +4,6 @@
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
 use sitelint::cli::{self, Cli, ColorChoice, Terminal};
 
 /// A Windows console acts on escape sequences only once virtual-terminal mode is on (Windows
@@ -50,7 +49,7 @@ fn terminal_width() -> usize {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_args();
     let terminal = Terminal {
         stdout_is_tty: io::stdout().is_terminal(),
         stderr_is_tty: io::stderr().is_terminal(),

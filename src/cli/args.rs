@@ -22,13 +22,32 @@ pub struct Cli {
     /// TERM say), always, never.
     #[arg(long, value_enum, global = true, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// Print less: the summary line of a check, nothing for a collect that went well.
+    /// Print less: the summary line of a check or a test (and the cases that failed), nothing
+    /// for a collect that went well.
     #[arg(long, short, global = true)]
     pub quiet: bool,
     /// Say what was loaded, on standard error: rule files, params with where each value came
     /// from, and sources.
     #[arg(long, short, global = true, conflicts_with = "quiet")]
     pub verbose: bool,
+}
+
+impl Cli {
+    /// The command line, as `Cli::parse` reads it, except that similar commands and values are
+    /// suggested most similar first: clap lists them the other way round (`sitelint chek`
+    /// suggested `schema` before `check`).
+    pub fn parse_args() -> Cli {
+        use clap::error::{ContextKind, ContextValue};
+        Cli::try_parse().unwrap_or_else(|mut error| {
+            for kind in [ContextKind::SuggestedSubcommand, ContextKind::SuggestedValue] {
+                if let Some(ContextValue::Strings(names)) = error.get(kind) {
+                    let most_similar_first = names.iter().rev().cloned().collect();
+                    error.insert(kind, ContextValue::Strings(most_similar_first));
+                }
+            }
+            error.exit()
+        })
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -47,6 +66,7 @@ pub enum Command {
         paths: Vec<PathBuf>,
     },
     /// Print the JSON Schema of rule files or of sitelint.yaml, for editors (yaml-language-server).
+    #[command(arg_required_else_help = true)]
     Schema {
         #[arg(value_enum)]
         what: SchemaOf,
@@ -61,6 +81,7 @@ pub enum Command {
     /// In PowerShell, add this line to $PROFILE:
     ///
     /// `sitelint completions powershell | Out-String | Invoke-Expression`
+    #[command(arg_required_else_help = true)]
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,

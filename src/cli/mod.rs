@@ -92,7 +92,7 @@ pub fn run(cli: Cli, terminal: Terminal, stdout: &mut dyn Write, stderr: &mut dy
         Command::Collect(args) => collect::run(args, terminal, quiet, cli.verbose, stdout, stderr),
         Command::Rules(args) => rules::run(args, terminal.width, stdout),
         Command::Config { rules } => config::run(&rules, terminal.width, stdout),
-        Command::Test { paths } => test::run(&paths, stdout, stderr),
+        Command::Test { paths } => test::run(&paths, quiet, stdout, stderr),
         Command::Schema { what } => {
             let schema = match what {
                 SchemaOf::Rules => crate::rules::schema::rules(),

@@ -10,7 +10,13 @@ use crate::document::text::{plural, visible};
 use crate::files::native_path;
 use crate::rule_tests::{self, CaseResult, status_word};
 
-pub(super) fn run(paths: &[PathBuf], stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<u8, Failure> {
+/// With `quiet`, only the cases that failed and the summary line are printed.
+pub(super) fn run(
+    paths: &[PathBuf],
+    quiet: bool,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<u8, Failure> {
     let suite = rule_tests::discover(paths)?;
     if suite.cases.is_empty() {
         let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
@@ -21,7 +27,7 @@ pub(super) fn run(paths: &[PathBuf], stdout: &mut dyn Write, stderr: &mut dyn Wr
         .into());
     }
     let results = rule_tests::run(&suite)?;
-    for result in &results {
+    for result in results.iter().filter(|r| !(quiet && r.passed())) {
         let verdict = if result.passed() { "ok  " } else { "FAIL" };
         writeln!(
             stdout,

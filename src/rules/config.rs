@@ -306,7 +306,30 @@ pub fn apply(config: &SiteConfig, rules: &mut RuleSet) -> Result<(), SetupError>
         } else {
             ids.contains(&id.value)
         };
-        if !found {
+        let tag = id.value.strip_prefix("tag:").filter(|_| !selector);
+        if let Some(tag) = tag {
+            // A severity or a waiver is for one rule: say so, and which rules the tag holds.
+            let tagged: Vec<&str> = rules
+                .rules
+                .iter()
+                .filter(|r| r.tags.iter().any(|t| t == tag))
+                .map(|r| r.id.as_str())
+                .collect();
+            let help = if tagged.is_empty() {
+                format!("no loaded rule has the tag `{tag}`; name a rule by its id")
+            } else {
+                format!("name each rule by its id; `{tag}` holds {}", tagged.join(", "))
+            };
+            problems.push(
+                Problem::new(
+                    &config.file,
+                    id.span.clone(),
+                    format!("`{}` is a tag; tags are not allowed here, only rule ids", id.value),
+                    "a tag, not a rule id",
+                )
+                .with_help(help),
+            );
+        } else if !found {
             let help = suggest(&id.value, ids.iter().map(String::as_str), || {
                 "`sitelint rules list` shows the loaded rules".to_owned()
             });

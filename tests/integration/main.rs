@@ -2,6 +2,7 @@
 
 mod cli;
 mod collect;
+mod first_steps;
 
 mod hostile;
 mod inputs;
@@ -13,6 +14,7 @@ mod sarif;
 mod schema;
 mod site_policy;
 mod tls;
+mod width;
 #[cfg(windows)]
 mod windows;
 
