@@ -275,17 +275,24 @@ fn completions_for_every_shell_and_a_manual_page() {
     assert!(stdout(&man).contains(".TH sitelint 1"));
 }
 
-/// The README's two commands are pasted into cmd.exe, PowerShell and zsh: no `# comment` may
-/// ride on them (cmd.exe passes `#` to sitelint as an argument).
+/// The README's first commands are pasted into cmd.exe, PowerShell and zsh: no `# comment`
+/// may ride on them (cmd.exe passes `#` to sitelint as an argument).
 #[test]
 fn the_readme_commands_paste_into_any_shell() {
     let readme = std::fs::read_to_string(crate::root().join("README.md")).unwrap();
     let section = readme.split("## First two commands").nth(1).expect("the section");
-    let block = section.split("```").nth(1).expect("a code block");
-    let commands: Vec<&str> = block.lines().skip(1).filter(|l| !l.trim().is_empty()).collect();
+    let section = section.split("\n## ").next().unwrap();
+    let blocks: Vec<&str> = section.split("```").skip(1).step_by(2).collect();
+    let commands: Vec<&str> = blocks
+        .iter()
+        .filter(|b| b.starts_with("bat\n") || b.starts_with("sh\n"))
+        .flat_map(|b| b.lines().skip(1).filter(|l| !l.trim().is_empty()))
+        .collect();
     assert_eq!(
         commands,
         [
+            r"sitelint.exe check examples\snapshots\failed-download",
+            r"sitelint.exe check examples\snapshots\clean",
             "cargo run --release -- check examples/snapshots/failed-download",
             "cargo test"
         ]

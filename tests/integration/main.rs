@@ -7,6 +7,7 @@ mod first_steps;
 mod hostile;
 mod inputs;
 mod kinds;
+mod readme;
 mod reports;
 mod rule_files;
 mod rule_tests;
