@@ -457,6 +457,13 @@ sources:
         let Err(SetupError::Problems(problems)) = apply(&config, &mut load()) else {
             panic!("a tag in severity is refused");
         };
-        assert_eq!(problems[0].message, "no loaded rule is `tag:network`");
+        assert_eq!(
+            problems[0].message,
+            "`tag:network` is a tag; tags are not allowed here, only rule ids"
+        );
+        assert_eq!(
+            problems[0].help.as_deref(),
+            Some("name each rule by its id; `network` holds proxy-open")
+        );
     }
 }

@@ -361,7 +361,7 @@ fn the_summary_counts_every_problem_and_says_how_many_are_shown() {
 fn every_argument_has_help_text() {
     let color = stdout(&sitelint(&["check", "--help"]));
     let line = color.lines().find(|l| l.trim_start().starts_with("--color")).unwrap();
-    assert!(line.contains("Colour: auto (on a terminal"), "{color}");
+    assert!(line.contains("Color: auto (on a terminal"), "{color}");
     let show = stdout(&sitelint(&["rules", "show", "--help"]));
     let line = show.lines().find(|l| l.trim_start().starts_with("<ID>")).unwrap();
     assert!(line.contains("The rule's id"), "{show}");

@@ -140,7 +140,12 @@ fn every_runnable_snippet_of_the_readme_does_what_the_readme_says() {
             }
             Step::Run { args, dir, exit, shown } => {
                 let out = run(&scratch.path().join(dir), &args);
-                let (got, err) = (stdout(&out), stderr(&out));
+                let (mut got, err) = (stdout(&out), stderr(&out));
+                // Windows writes the paths of the human report with `\`; the README shows `/`.
+                let shown = shown.map(|s| if cfg!(windows) { s.replace('\\', "/") } else { s });
+                if cfg!(windows) {
+                    got = got.replace('\\', "/");
+                }
                 if out.status.code() != Some(exit) {
                     failures.push(format!(
                         "README.md:{line}: `sitelint {}` exited {:?}, the README says {exit}\n{got}{err}",

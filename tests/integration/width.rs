@@ -85,7 +85,10 @@ fn help_wraps_at_80_columns() {
         assert_eq!(out.status.code(), Some(0), "{args:?}");
         assert_fits(&format!("{args:?}"), &stdout(&out));
     }
-    insta::assert_snapshot!("check_help_80", stdout(&at_80_columns(&["check", "--help"])));
+    // Windows names the program sitelint.exe in the usage line.
+    if !cfg!(windows) {
+        insta::assert_snapshot!("check_help_80", stdout(&at_80_columns(&["check", "--help"])));
+    }
 }
 
 #[test]
