@@ -238,12 +238,14 @@ fn text_from_inputs_reaches_the_terminal_with_control_characters_made_visible() 
         assert_no_raw_controls(&format!("{what} stderr"), &stderr(out));
     }
     let shown = stdout(&live);
-    assert!(shown.contains(r"\x1b[2J\x1b[31mPWNED\x1b]0;title\x07"), "{shown}");
+    // The log excerpt is clipped to the width: its start is enough to see the escapes shown.
+    assert!(shown.contains(r"\x1b[2J\x1b[31m"), "{shown}");
     assert!(shown.contains(r"\u{202e}gpj.exe"), "{shown}");
-    // The proxy's answer is longer than a line: wrapped at its spaces, it is still all there.
+    // The proxy's answer is longer than a line: wrapped at its spaces (the gutter, `|` in
+    // ASCII, between), it is still all there.
     let answer = stdout(&probed)
         .split_whitespace()
-        .filter(|w| *w != "│")
+        .filter(|w| *w != "│" && *w != "|")
         .collect::<Vec<_>>()
         .join(" ");
     assert!(answer.contains(r"proxy answered `418 \x1b[2J"), "{answer}");

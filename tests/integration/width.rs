@@ -25,10 +25,17 @@ fn assert_fits(what: &str, text: &str) {
             width <= 80 || line.starts_with("https://"),
             "{what}: {width} columns: {line}\n{text}"
         );
+        // Prose only: an excerpt holds log text, and ASCII frames (Windows) draw with `.
+        let frame_or_excerpt = line
+            .trim_start()
+            .starts_with(|c: char| "`|:,·│╭╰".contains(c) || c.is_ascii_digit());
         let code_marks = line.matches('`').count();
-        assert!(code_marks % 2 == 0, "{what}: a code span is broken at: {line}");
         assert!(
-            !line.trim_end().ends_with('-') || line.trim().starts_with('-'),
+            frame_or_excerpt || code_marks % 2 == 0,
+            "{what}: a code span is broken at: {line}"
+        );
+        assert!(
+            frame_or_excerpt || !line.trim_end().ends_with('-') || line.trim().starts_with('-'),
             "{what}: a word is broken at its hyphen: {line}"
         );
     }
