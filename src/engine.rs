@@ -7,11 +7,11 @@
 use std::collections::BTreeMap;
 
 use crate::checks::{Emission, Emissions, Input, Params, SourceRef};
-use crate::document::text::decode;
+use crate::document::text::{Encoding, decode};
 use crate::files;
 use crate::finding::{
-    Finding, Gap, Location, MAX_FINDINGS_PER_RULE, Outcome, ParamInfo, Report, RuleResult, RuleStatus, RulesetInfo,
-    SourceError,
+    Finding, Gap, Location, MAX_FINDINGS_PER_RULE, Outcome, ParamInfo, ReadAs, Report, RuleResult, RuleStatus,
+    RulesetInfo, SourceError,
 };
 use crate::rules::{Rule, RuleSet};
 use crate::snapshot::console::{self, ConsoleExport};
@@ -78,6 +78,7 @@ impl Loaded<'_> {
 
 pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
     let mut errors = Vec::new();
+    let mut read_as = Vec::new();
     let mut groups: BTreeMap<SourceKey, Vec<(usize, &Rule)>> = BTreeMap::new();
     for (index, rule) in rules.rules.iter().enumerate().filter(|(_, r)| r.disabled.is_none()) {
         groups
@@ -87,7 +88,14 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
     }
     let mut outcomes: BTreeMap<usize, Evaluated> = BTreeMap::new();
     for group in groups.values() {
-        match load(group, snapshot, &mut errors) {
+        match load(
+            group,
+            snapshot,
+            &mut Reading {
+                errors: &mut errors,
+                read_as: &mut read_as,
+            },
+        ) {
             Ok(loaded) => {
                 for (position, &(index, rule)) in group.iter().enumerate() {
                     outcomes.insert(index, run(rule, &loaded.input(position), &mut errors));
@@ -156,6 +164,7 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
         findings,
         rules: results,
         errors,
+        read_as,
     }
 }
 
@@ -198,12 +207,26 @@ fn run(rule: &Rule, input: &Input<'_>, errors: &mut Vec<SourceError>) -> Evaluat
     }
 }
 
+/// What loading sources records besides the sources: what could not be read, and how each
+/// text input was decoded.
+struct Reading<'r> {
+    errors: &'r mut Vec<SourceError>,
+    read_as: &'r mut Vec<ReadAs>,
+}
+
+impl Reading<'_> {
+    fn read_as(&mut self, artifact: &Artifact, encoding: Encoding, clean: bool) {
+        self.read_as.push(ReadAs {
+            path: artifact.display.clone(),
+            encoding: encoding.to_string(),
+            clean,
+        });
+    }
+}
+
 /// Loads the source a group of rules reads, or says why it cannot be.
-fn load<'a>(
-    group: &[(usize, &'a Rule)],
-    snapshot: &Snapshot,
-    errors: &mut Vec<SourceError>,
-) -> Result<Loaded<'a>, String> {
+fn load<'a>(group: &[(usize, &'a Rule)], snapshot: &Snapshot, reading: &mut Reading<'_>) -> Result<Loaded<'a>, String> {
+    let errors = &mut *reading.errors;
     match group[0].1.check.source() {
         SourceRef::Log { name, .. } => {
             let queries: Vec<&LogQuery> = group
@@ -218,8 +241,10 @@ fn load<'a>(
                 .ok_or_else(|| snapshot.absence(&format!("log `{name}`"), "--log"))?;
             let (file, size) =
                 files::open_regular(&artifact.path).map_err(|e| unreadable(errors, artifact, &e.to_string()))?;
-            let results = log::scan(file, &queries, MAX_FINDINGS_PER_RULE)
+            let scanned = log::scan(file, &queries, MAX_FINDINGS_PER_RULE, snapshot.encoding)
                 .map_err(|e| unreadable(errors, artifact, &e.to_string()))?;
+            reading.read_as(artifact, scanned.encoding, scanned.clean);
+            let results = scanned.results;
             Ok(Loaded::Log {
                 name,
                 whole: Location::whole(&artifact.display, size),
@@ -227,8 +252,8 @@ fn load<'a>(
             })
         }
         SourceRef::Tree(name) => load_tree(name, snapshot, errors).map(Loaded::Tree),
-        SourceRef::Console => load_console(snapshot, errors).map(Loaded::Console),
-        SourceRef::Endpoints(_) => load_endpoints(snapshot, errors).map(Loaded::Endpoints),
+        SourceRef::Console => load_console(snapshot, reading).map(Loaded::Console),
+        SourceRef::Endpoints(_) => load_endpoints(snapshot, reading).map(Loaded::Endpoints),
     }
 }
 
@@ -252,26 +277,26 @@ fn load_tree(name: &str, snapshot: &Snapshot, errors: &mut Vec<SourceError>) -> 
     Ok(tree)
 }
 
-fn load_console(snapshot: &Snapshot, errors: &mut Vec<SourceError>) -> Result<ConsoleExport, String> {
+fn load_console(snapshot: &Snapshot, reading: &mut Reading<'_>) -> Result<ConsoleExport, String> {
     let Some(artifact) = &snapshot.console else {
         return Err(snapshot.absence("console export", "--console-updates"));
     };
-    let (text, location) = read_text(artifact, errors)?;
+    let (text, location) = read_text(artifact, snapshot, reading)?;
     console::parse(&text)
         .map(|updates| ConsoleExport { location, updates })
-        .map_err(|e| unreadable(errors, artifact, &e))
+        .map_err(|e| unreadable(reading.errors, artifact, &e))
 }
 
-fn load_endpoints(snapshot: &Snapshot, errors: &mut Vec<SourceError>) -> Result<Endpoints, String> {
+fn load_endpoints(snapshot: &Snapshot, reading: &mut Reading<'_>) -> Result<Endpoints, String> {
     if snapshot.allowlist.is_none() && snapshot.probes.is_none() {
         return Err(snapshot.absence("endpoint allowlist or probe results", "--endpoints-allowlist"));
     }
     let mut endpoints = Endpoints::default();
     if let Some(artifact) = &snapshot.allowlist {
-        let (text, location) = read_text(artifact, errors)?;
+        let (text, location) = read_text(artifact, snapshot, reading)?;
         let (entries, bad_lines) = endpoints::parse_allowlist(&text);
         for message in bad_lines {
-            errors.push(SourceError {
+            reading.errors.push(SourceError {
                 path: artifact.display.clone(),
                 message: format!("{}: {message}", artifact.display),
             });
@@ -279,18 +304,24 @@ fn load_endpoints(snapshot: &Snapshot, errors: &mut Vec<SourceError>) -> Result<
         endpoints.allowlist = Some((location, entries));
     }
     if let Some(artifact) = &snapshot.probes {
-        let (text, location) = read_text(artifact, errors)?;
-        let probes = endpoints::parse_probes(&text).map_err(|e| unreadable(errors, artifact, &e))?;
+        let (text, location) = read_text(artifact, snapshot, reading)?;
+        let probes = endpoints::parse_probes(&text).map_err(|e| unreadable(reading.errors, artifact, &e))?;
         endpoints.probes = Some((location, probes));
     }
     Ok(endpoints)
 }
 
 /// A small file's text, and its location as a whole.
-fn read_text(artifact: &Artifact, errors: &mut Vec<SourceError>) -> Result<(String, Location), String> {
-    files::read_limited(&artifact.path, files::WHOLE_FILE_LIMIT)
-        .map(|bytes| (decode(&bytes), Location::whole(&artifact.display, bytes.len() as u64)))
-        .map_err(|e| unreadable(errors, artifact, &e.to_string()))
+fn read_text(
+    artifact: &Artifact,
+    snapshot: &Snapshot,
+    reading: &mut Reading<'_>,
+) -> Result<(String, Location), String> {
+    let bytes = files::read_limited(&artifact.path, files::WHOLE_FILE_LIMIT)
+        .map_err(|e| unreadable(reading.errors, artifact, &e.to_string()))?;
+    let decoded = decode(&bytes, snapshot.encoding);
+    reading.read_as(artifact, decoded.encoding, decoded.clean);
+    Ok((decoded.text, Location::whole(&artifact.display, bytes.len() as u64)))
 }
 
 /// Records a named source that could not be read or understood, and returns the reason its

@@ -243,6 +243,16 @@ pub struct SourceError {
     pub message: String,
 }
 
+/// How a text input was read: for `-v`, and for the one warning about a file whose bytes did
+/// not all decode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadAs {
+    pub path: String,
+    pub encoding: String,
+    /// Every byte decoded; otherwise the text holds U+FFFD where one did not.
+    pub clean: bool,
+}
+
 /// What the snapshot was, for the report header.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SnapshotInfo {
@@ -286,6 +296,8 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub rules: Vec<RuleResult>,
     pub errors: Vec<SourceError>,
+    /// Every text input read, in the order read.
+    pub read_as: Vec<ReadAs>,
 }
 
 /// Counts for the summary line and the exit code.

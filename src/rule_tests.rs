@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::document::diag::{Problem, SetupError, SourceFile, suggest};
 use crate::document::fields::{Fields, mapping};
-use crate::document::text::{decode, plural};
+use crate::document::text::{decode_yaml, plural};
 use crate::document::yaml;
 use crate::finding::{Finding, Outcome, RuleStatus};
 use crate::rules::{self, ParamOverride, RuleSet, RuleSource};
@@ -164,7 +164,8 @@ pub fn read_expect(path: &Path) -> Result<Expect, SetupError> {
             path.display()
         ))
     })?;
-    let file = SourceFile::new(path.display().to_string(), decode(&bytes));
+    let text = decode_yaml(&bytes).map_err(|e| SetupError::message(format!("cannot read {}: {e}", path.display())))?;
+    let file = SourceFile::new(path.display().to_string(), text);
     let node = yaml::parse_file(&file).map_err(|p| vec![p])?;
     let entries = mapping(&file, &node, "an expect.yaml", "start with `outcome: fail`").map_err(|p| vec![p])?;
     let mut f = Fields::new(&file, entries, 0..0);

@@ -126,6 +126,15 @@ pub struct CheckArgs {
     /// Show the findings a waiver suppressed, with its reason (they never fail the run).
     #[arg(long)]
     pub show_suppressed: bool,
+    /// The code page of inputs that have no BOM and are not UTF-8, e.g. cp932, windows-1252
+    /// [default: detected, or sitelint.yaml's `encoding`].
+    #[arg(long, value_name = "NAME", value_parser = parse_encoding)]
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+}
+
+fn parse_encoding(name: &str) -> Result<&'static encoding_rs::Encoding, String> {
+    crate::document::text::encoding_named(name)
+        .ok_or_else(|| format!("unknown encoding `{name}`: use a code page such as cp932 or windows-1252"))
 }
 
 #[derive(Debug, Args)]

@@ -28,7 +28,10 @@ pub(super) fn run(
     let (mut rule_set, config) = load_rules(&args.rules)?;
     rule_set.select(&args.select, &args.ignore)?;
     let config_sources = config.as_ref().and_then(|c| c.sources.as_ref()).map(|s| &s.value);
-    let snapshot = snapshot_from(args.snapshot.as_deref(), &args.sources, config_sources)?;
+    let mut snapshot = snapshot_from(args.snapshot.as_deref(), &args.sources, config_sources)?;
+    snapshot.encoding = args
+        .encoding
+        .or_else(|| config.as_ref().and_then(|c| c.encoding.as_ref()).map(|e| e.value));
     if verbose {
         write_loaded(Some(&rule_set), config.as_ref(), &snapshot, stderr)?;
     }
@@ -38,6 +41,19 @@ pub(super) fn run(
         }
     }
     let mut report = crate::engine::evaluate(&rule_set, &snapshot);
+    for read in &report.read_as {
+        if verbose {
+            writeln!(stderr, "read {} as {}", visible(&read.path), read.encoding)?;
+        }
+        if !read.clean {
+            writeln!(
+                stderr,
+                "warning: {}: some bytes are not {}; they show as U+FFFD (--encoding names another code page)",
+                visible(&read.path),
+                read.encoding
+            )?;
+        }
+    }
     if let Some(config) = &config {
         waivers::apply(&mut report, &config.waivers, Date::today());
     }

@@ -316,6 +316,7 @@ mod tests {
             findings: notes.chain(errors).collect(),
             rules: Vec::new(),
             errors: Vec::new(),
+            read_as: Vec::new(),
         };
         let (kept, capped) = cap_results(&report);
         assert_eq!(kept.len(), MAX_RESULTS_PER_RUN);

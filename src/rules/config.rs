@@ -40,6 +40,8 @@ pub struct SiteConfig {
     pub fail_on: Option<Set<Option<Severity>>>,
     pub strict: Option<Set<bool>>,
     pub sources: Option<Set<LiveSources>>,
+    /// The code page of inputs that have no BOM and are not UTF-8.
+    pub encoding: Option<Set<&'static encoding_rs::Encoding>>,
     pub waivers: Vec<Waiver>,
     /// The rule id of every waiver, those with other mistakes included.
     pub waiver_rules: Vec<Sp<String>>,
@@ -76,7 +78,9 @@ pub fn discover(cwd: &Path) -> Option<PathBuf> {
 pub fn load(path: &Path) -> Result<SiteConfig, SetupError> {
     let bytes = crate::files::read_limited(path, crate::files::WHOLE_FILE_LIMIT)
         .map_err(|e| SetupError::message(format!("cannot read config {}: {e}", path.display())))?;
-    parse(path, crate::document::text::decode(&bytes))
+    let text = crate::document::text::decode_yaml(&bytes)
+        .map_err(|e| SetupError::message(format!("cannot read config {}: {e}", path.display())))?;
+    parse(path, text)
 }
 
 /// The fields of a config, of its `sources:` and of one waiver, as the loader reads them:
@@ -180,6 +184,27 @@ fn read(path: &Path, text: String, docs: &mut ConfigDocs) -> Result<SiteConfig, 
             line: line(&f, "sources"),
             value: read_sources(&file, entries, base, &mut f, &mut docs.sources),
         });
+    let encoding = f
+        .string(
+            "encoding",
+            "The code page of inputs that have no BOM and are not UTF-8 (cp932, windows-1252); detected when absent.",
+        )
+        .and_then(|name| match crate::document::text::encoding_named(&name.value) {
+            Some(encoding) => Some(encoding),
+            None => {
+                f.problem_with_help(
+                    name.span,
+                    format!("unknown `encoding` value `{}`", name.value),
+                    "not an encoding",
+                    "use a code page such as `cp932` or `windows-1252`".to_owned(),
+                );
+                None
+            }
+        })
+        .map(|value| Set {
+            value,
+            line: line(&f, "encoding"),
+        });
     let waiver_nodes = f
         .list(
             "waivers",
@@ -220,6 +245,7 @@ fn read(path: &Path, text: String, docs: &mut ConfigDocs) -> Result<SiteConfig, 
         fail_on,
         strict,
         sources,
+        encoding,
         waivers,
     })
 }

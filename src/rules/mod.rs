@@ -43,12 +43,13 @@ pub fn default_sources() -> Vec<RuleSource> {
 /// Reads a rule file, or every `*.yaml`/`*.yml` file of a directory in name order.
 pub fn read_sources(path: &Path) -> Result<Vec<RuleSource>, SetupError> {
     let read = |file: &Path| {
-        crate::files::read_limited(file, crate::files::WHOLE_FILE_LIMIT)
-            .map(|bytes| RuleSource {
-                name: file.display().to_string(),
-                text: crate::document::text::decode(&bytes),
-            })
-            .map_err(|e| SetupError::message(format!("cannot read rule file {}: {e}", file.display())))
+        let refused =
+            |e: &dyn std::fmt::Display| SetupError::message(format!("cannot read rule file {}: {e}", file.display()));
+        let bytes = crate::files::read_limited(file, crate::files::WHOLE_FILE_LIMIT).map_err(|e| refused(&e))?;
+        Ok(RuleSource {
+            name: file.display().to_string(),
+            text: crate::document::text::decode_yaml(&bytes).map_err(|e| refused(&e))?,
+        })
     };
     if !path.is_dir() {
         return read(path).map(|s| vec![s]);

@@ -50,7 +50,7 @@ pub fn load(given: &Path) -> Result<Snapshot, SetupError> {
     parse(
         &root,
         &manifest_path.display().to_string(),
-        crate::document::text::decode(&bytes),
+        crate::document::text::decode(&bytes, None).text,
     )
 }
 

@@ -49,6 +49,9 @@ pub struct Snapshot {
     pub probes: Option<Artifact>,
     /// What makes an absent part visible: the manifest, or nothing for live sources.
     pub manifest: Option<Artifact>,
+    /// The legacy code page of inputs that are not UTF-8 (`--encoding`, `encoding:`);
+    /// detected when `None`.
+    pub encoding: Option<&'static encoding_rs::Encoding>,
 }
 
 impl Snapshot {

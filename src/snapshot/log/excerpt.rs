@@ -14,7 +14,6 @@ const EXCERPT_WIDTH: usize = 160;
 pub(super) fn describe_match(
     entry: &[u8],
     entry_line: u64,
-    entry_offset: Option<u64>,
     regex: &Regex,
     captures: &regex::bytes::Captures<'_>,
 ) -> LogMatch {
@@ -33,7 +32,8 @@ pub(super) fn describe_match(
         line,
         column,
         end_column,
-        byte_range: entry_offset.map(|o| o + whole.start as u64..o + whole.end as u64),
+        // Set by the scanner, which knows how the text was decoded.
+        byte_range: None,
         captures: named,
         matched: clip_text(&entry[whole.clone()]),
         excerpt: excerpt(entry, line_start, whole, line),
