@@ -160,17 +160,18 @@ fn looks_like_damaged_utf8(mut bytes: &[u8]) -> bool {
     well_formed > malformed
 }
 
-/// The encoding of bytes that are not valid UTF-8 (`window` is where that shows, `last` when
-/// it runs to the end of the file): UTF-8 still if they look like damaged UTF-8, else the code
-/// page named by `--encoding`/`encoding:`, else the one chardetng (the detector by the author
-/// of encoding_rs, made for unlabelled legacy text) finds likeliest.
-fn legacy_encoding(window: &[u8], last: bool, named: Option<&'static encoding_rs::Encoding>) -> Encoding {
+/// The encoding of bytes that are not valid UTF-8 (`window` is where that shows): UTF-8 still
+/// if they look like damaged UTF-8, else the code page named by `--encoding`/`encoding:`, else
+/// the one chardetng (the detector by the author of encoding_rs, made for unlabelled legacy
+/// text) finds likeliest. The window is never given as the end of the text: a file copied
+/// while it was written ends inside a character, which must not rule its code page out.
+fn legacy_encoding(window: &[u8], named: Option<&'static encoding_rs::Encoding>) -> Encoding {
     if looks_like_damaged_utf8(window) {
         return Encoding::UTF8;
     }
     let charset = named.unwrap_or_else(|| {
         let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
-        detector.feed(window, last);
+        detector.feed(window, false);
         detector.guess(None, Utf8Detection::Deny)
     });
     Encoding { charset, bom: false }
@@ -268,7 +269,7 @@ pub struct Decoded {
 pub fn decode(bytes: &[u8], named: Option<&'static encoding_rs::Encoding>) -> Decoded {
     let encoding = Encoding::sniff(bytes).unwrap_or_else(|| match std::str::from_utf8(bytes) {
         Ok(_) => Encoding::UTF8,
-        Err(_) => legacy_encoding(bytes, true, named),
+        Err(_) => legacy_encoding(bytes, named),
     });
     let (text, had_errors) = encoding
         .charset
@@ -312,7 +313,7 @@ pub fn decode_yaml(bytes: &[u8]) -> Result<String, NotUtf8> {
     }
     std::str::from_utf8(bytes).map(str::to_owned).map_err(|e| {
         let at = e.valid_up_to();
-        let looks_like = legacy_encoding(bytes, true, None);
+        let looks_like = legacy_encoding(bytes, None);
         NotUtf8 {
             line: bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1,
             byte: bytes[at],
@@ -479,7 +480,7 @@ impl<R: Read> Utf8Reader<R> {
         if !self.eof {
             self.eof = fill_to(&mut self.inner, &mut self.raw, PREFIX)?;
         }
-        self.encoding = legacy_encoding(&self.raw, self.eof, self.named);
+        self.encoding = legacy_encoding(&self.raw, self.named);
         if self.encoding.is_utf8() {
             self.damaged = true;
         } else {

@@ -2,6 +2,7 @@
 
 mod cli;
 mod collect;
+mod encodings;
 mod first_steps;
 
 mod hostile;
