@@ -327,7 +327,10 @@ fn read_text(
 /// Records a named source that could not be read or understood, and returns the reason its
 /// rules were not evaluated.
 fn unreadable(errors: &mut Vec<SourceError>, artifact: &Artifact, why: &str) -> String {
-    let message = format!("cannot read {}: {why}", artifact.display);
+    let mut message = format!("cannot read {}: {why}", artifact.display);
+    if let Some(hint) = files::yen_for_separator(&artifact.path.display().to_string()) {
+        message = format!("{message}; {hint}");
+    }
     errors.push(SourceError {
         path: artifact.display.clone(),
         message: message.clone(),

@@ -113,6 +113,19 @@ pub fn serialize_slash_path_opt<S: serde::Serializer>(path: &Option<String>, ser
     }
 }
 
+/// For a path that cannot be opened and holds `¥` (U+00A5) or `￥` (U+FFE5) where a separator
+/// belongs: the path with the separator, when that one exists. Japanese fonts draw `\` as `¥`,
+/// so a path copied from a document or typed on another keyboard holds the real yen sign.
+pub fn yen_for_separator(path: &str) -> Option<String> {
+    if !path.contains(['¥', '￥']) {
+        return None;
+    }
+    let meant = path.replace(['¥', '￥'], std::path::MAIN_SEPARATOR_STR);
+    Path::new(&meant).exists().then(|| {
+        format!("did you mean `{meant}`? A yen sign is not a path separator, though Japanese fonts draw `\\` as `¥`")
+    })
+}
+
 /// A byte count for people: `812 bytes`, `41.3 KiB`, `2.0 GiB`.
 #[derive(Debug, Clone, Copy)]
 pub struct Bytes(pub u64);
@@ -180,6 +193,21 @@ mod tests {
                 .to_string(),
             "it is a device, not a regular file"
         );
+    }
+
+    #[test]
+    fn a_yen_sign_where_a_separator_belongs_gets_a_did_you_mean() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("ソフト")).unwrap();
+        let root = dir.path().display().to_string();
+        for yen in ['¥', '￥'] {
+            let typed = format!("{root}{yen}ソフト");
+            let hint = yen_for_separator(&typed).unwrap();
+            let meant = format!("{root}{}ソフト", std::path::MAIN_SEPARATOR);
+            assert!(hint.starts_with(&format!("did you mean `{meant}`?")), "{hint}");
+        }
+        assert_eq!(yen_for_separator(&format!("{root}¥nothing")), None);
+        assert_eq!(yen_for_separator(&root), None);
     }
 
     #[test]

@@ -382,3 +382,34 @@ fn a_cp932_rule_file_or_config_is_refused_with_how_to_convert_it() {
         "{err}"
     );
 }
+
+/// A yen sign where a Windows path separator belongs (on the command line, in `sources:`) gets
+/// a did-you-mean for the separator.
+#[test]
+fn a_yen_sign_in_a_path_gets_a_did_you_mean_for_the_separator() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("ソフト")).unwrap();
+    fs::write(dir.path().join("ソフト/ServiceConnectionTool.log"), "INFO:ok\r\n").unwrap();
+    let sep = std::path::MAIN_SEPARATOR;
+    let out = sitelint_in(dir.path(), &["check", "--log", "ソフト¥ServiceConnectionTool.log"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "did you mean `ソフト{sep}ServiceConnectionTool.log`? A yen sign is not a path separator"
+        )),
+        "{err}"
+    );
+    fs::write(
+        dir.path().join("sitelint.yaml"),
+        "sources:\n  logs: ['ソフト￥ServiceConnectionTool.log']\n",
+    )
+    .unwrap();
+    let out = sitelint_in(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(&format!("did you mean `ソフト{sep}ServiceConnectionTool.log`?")),
+        "{}",
+        stderr(&out)
+    );
+}

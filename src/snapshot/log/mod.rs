@@ -656,4 +656,38 @@ mod tests {
         assert_eq!(results[0].count, 1);
         assert_eq!(results[0].matches[0].line, 2);
     }
+
+    /// Regression (issue 17 item 14): the multi-pattern search was sized by states times the
+    /// capture slots of every pattern: 10,000 rules on a one-line log asked for 131 GB.
+    #[test]
+    fn ten_thousand_patterns_on_one_log_cost_memory_in_proportion() {
+        let queries: Vec<LogQuery> = (0..10_000)
+            .map(|i| {
+                query(&format!(
+                    r"ERROR:Failed with (?P<code>0x{i:08x}) in (?P<step>[A-Za-z]+)"
+                ))
+            })
+            .collect();
+        let all: Vec<&LogQuery> = queries.iter().collect();
+        let log =
+            b"INFO: start\r\nERROR:Failed with 0x00000007 in Download\r\nERROR:Failed with 0x0000270f in Import\r\n";
+        let results = run(log, &all);
+        let found: Vec<(usize, u64, &str)> = results
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.count > 0)
+            .map(|(i, r)| (i, r.matches[0].line, r.matches[0].captures[1].1.as_str()))
+            .collect();
+        assert_eq!(found, [(7, 2, "Download"), (9_999, 3, "Import")]);
+    }
+
+    /// A pattern with a Unicode word boundary makes the chunk search give up at a byte that is
+    /// not ASCII; the entries there are still checked.
+    #[test]
+    fn a_unicode_word_boundary_on_japanese_text_still_finds_its_entry() {
+        let q = query(r"\b接続\b");
+        let results = run("INFO: 前\nERROR: 接続 失敗\n".as_bytes(), &[&q, &query("x{0}nothing")]);
+        assert_eq!(results[0].count, 1);
+        assert_eq!(results[0].matches[0].line, 2);
+    }
 }
