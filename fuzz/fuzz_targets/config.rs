@@ -4,8 +4,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = sitelint::rules::config::parse(
-        std::path::Path::new("sitelint.yaml"),
-        sitelint::document::text::decode(data),
-    );
+    if let Ok(text) = sitelint::document::text::decode_yaml(data) {
+        let _ = sitelint::rules::config::parse(std::path::Path::new("sitelint.yaml"), text);
+    }
 });

@@ -1,4 +1,5 @@
-//! The log scanner: UTF-8, UTF-16 with and without BOM, CMTrace records, `$$<` lines, cut
+//! The log scanner: UTF-8, UTF-16 with and without BOM, legacy code pages, CMTrace records,
+//! `$$<` lines, CRLF, LF and lone CR, cut
 //! anywhere, read in chunks of random sizes. What it reports must point into the excerpt,
 //! and the excerpt must be drawable with its control characters made visible.
 #![no_main]
@@ -66,10 +67,10 @@ fuzz_target!(|data: &[u8]| {
             sizes,
             turn: 0,
         };
-        let Ok(results) = log::scan(reader, queries, 1000) else {
+        let Ok(scanned) = log::scan(reader, queries, 1000, None) else {
             return;
         };
-        for result in &results {
+        for result in &scanned.results {
             assert!(result.count >= result.matches.len() as u64);
             for found in &result.matches {
                 let excerpt = &found.excerpt;

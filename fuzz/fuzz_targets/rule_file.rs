@@ -5,9 +5,12 @@ use libfuzzer_sys::fuzz_target;
 use sitelint::rules::{self, RuleSource};
 
 fuzz_target!(|data: &[u8]| {
+    let Ok(text) = sitelint::document::text::decode_yaml(data) else {
+        return;
+    };
     let source = RuleSource {
         name: "fuzz.yaml".to_owned(),
-        text: sitelint::document::text::decode(data),
+        text,
     };
     let _ = rules::load(&[source], &[]);
 });
