@@ -1,6 +1,8 @@
-//! Text as Windows writes it: UTF-8 with or without BOM, UTF-16LE/BE (PowerShell 5.1's `>`),
-//! and bytes that are valid in neither. Everything leaves this module as UTF-8, and goes back
-//! to a terminal only through [`visible`]; [`plural`] words the counts messages give.
+//! Text as Windows writes it, decoded once before anything splits it: the encoding a BOM
+//! names, else UTF-8 when the bytes are valid UTF-8, else the legacy code page of the Windows
+//! that wrote it (CP932 on Japanese Windows, 1252 on Western), detected or named. Everything
+//! leaves this module as UTF-8, and goes back to a terminal only through [`visible`];
+//! [`plural`] words the counts messages give.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;

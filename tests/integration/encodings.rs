@@ -413,3 +413,37 @@ fn a_yen_sign_in_a_path_gets_a_did_you_mean_for_the_separator() {
         stderr(&out)
     );
 }
+
+/// A manifest written by hand in Notepad's ANSI on a Japanese site server: its CP932 path
+/// holds `ソ` (0x83 0x5C) and is read as one path, not split at the 0x5C.
+#[test]
+fn a_cp932_manifest_names_a_japanese_folder_as_one_path() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("logs/ソフト")).unwrap();
+    let log = format!("ERROR:Failed to download redist for {GUID} into D:\\x\r\n");
+    fs::write(dir.path().join("logs/ソフト/ServiceConnectionTool.log"), log).unwrap();
+    let manifest = "sitelint_snapshot: 1\r\nhost: 配布ポイント01\r\nlogs:\r\n  ServiceConnectionTool.log: logs\\ソフト\\ServiceConnectionTool.log\r\n";
+    let bytes = encoding_rs::SHIFT_JIS.encode(manifest).0;
+    assert!(bytes.windows(2).any(|w| w == [0x83, 0x5C]));
+    fs::write(dir.path().join("snapshot.yaml"), &bytes).unwrap();
+    fs::write(dir.path().join("rules.yaml"), RULES).unwrap();
+    let out = sitelint_in(
+        dir.path(),
+        &[
+            "check",
+            ".",
+            "--no-default-rules",
+            "--rules",
+            "rules.yaml",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(report["snapshot"]["host"], "配布ポイント01");
+    assert_eq!(
+        finding(&report, "redist")["location"]["path"],
+        "logs/ソフト/ServiceConnectionTool.log"
+    );
+}
