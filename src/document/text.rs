@@ -346,13 +346,13 @@ pub struct Utf8Reader<R> {
     spill: [u8; 4],
     spill_start: usize,
     spill_len: usize,
-    /// While UTF-8 passes through and is still checked: whether all of it was ASCII so far (a
-    /// legacy code page can then still take over), and the start of a character cut by the
-    /// end of the last read.
+    /// Bytes of `raw` before this are handed out as they are (UTF-8, or the ASCII before a
+    /// legacy code page took over).
+    checked_to: usize,
+    /// While UTF-8 passes through and is still checked, and whether all of it was ASCII so far
+    /// (a legacy code page can then still take over).
     checking: bool,
     ascii_so_far: bool,
-    carry: [u8; 4],
-    carry_len: usize,
     pub encoding: Encoding,
     /// Some bytes did not decode: U+FFFD in the text, or invalid UTF-8 passed through.
     pub damaged: bool,
@@ -382,8 +382,7 @@ impl<R: Read> Utf8Reader<R> {
             spill_start: 0,
             spill_len: 0,
             ascii_so_far: true,
-            carry: [0; 4],
-            carry_len: 0,
+            checked_to: 0,
             encoding,
             damaged: false,
         })
@@ -416,7 +415,7 @@ fn fill_to(inner: &mut impl Read, raw: &mut Vec<u8>, len: usize) -> io::Result<b
 
 impl<R: Read> Read for Utf8Reader<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        if self.decoder.is_none() {
+        if self.decoder.is_none() || self.raw_start < self.checked_to {
             return self.pass_through(out);
         }
         if self.spill_start < self.spill_len {
@@ -437,93 +436,72 @@ impl<R: Read> Read for Utf8Reader<R> {
 }
 
 impl<R: Read> Utf8Reader<R> {
-    /// UTF-8: first what the sniffing read, then straight from the file, checked on the way.
+    /// UTF-8: handed out from `raw` once checked, so that where the first bad byte lies does
+    /// not depend on the sizes of the reads.
     fn pass_through(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let from_raw = self.raw_start < self.raw.len();
-        let n = if from_raw {
-            let n = out.len().min(self.raw.len() - self.raw_start);
-            out[..n].copy_from_slice(&self.raw[self.raw_start..self.raw_start + n]);
-            self.raw_start += n;
-            n
-        } else if self.eof {
-            0
-        } else {
-            let n = self.inner.read(out)?;
-            self.eof = n == 0;
-            n
-        };
-        if !self.checking {
-            return Ok(n);
-        }
-        if n == 0 {
-            // The file ends inside a character.
-            self.damaged |= self.carry_len > 0;
-            self.checking = false;
-            return Ok(0);
-        }
-        let Err(bad) = self.check_utf8(&out[..n]) else {
-            return Ok(n);
-        };
-        self.checking = false;
-        if self.encoding.bom || !(self.ascii_so_far && out[..bad].is_ascii()) {
-            // The BOM said UTF-8, or real UTF-8 came before: it is UTF-8 with damaged bytes.
-            self.damaged = true;
-            return Ok(n);
-        }
-        // Give back what follows the first bad byte, look ahead, and decide.
-        if from_raw {
-            self.raw_start -= n - bad;
-        } else {
-            self.raw = out[bad..n].to_vec();
+        loop {
+            if self.raw_start < self.checked_to {
+                let n = out.len().min(self.checked_to - self.raw_start);
+                out[..n].copy_from_slice(&self.raw[self.raw_start..self.raw_start + n]);
+                self.raw_start += n;
+                return Ok(n);
+            }
+            if self.decoder.is_some() {
+                return self.read(out);
+            }
+            // Keep what is not handed out yet (a character cut by the end of the buffer).
+            self.raw.drain(..self.raw_start);
             self.raw_start = 0;
+            if !self.eof {
+                self.eof = fill_to(&mut self.inner, &mut self.raw, PREFIX)?;
+            }
+            if self.raw.is_empty() {
+                return Ok(0);
+            }
+            if !self.checking {
+                self.checked_to = self.raw.len();
+                continue;
+            }
+            self.check_utf8()?;
         }
-        self.raw.drain(..self.raw_start);
-        self.raw_start = 0;
-        if !self.eof {
-            self.eof = fill_to(&mut self.inner, &mut self.raw, PREFIX)?;
-        }
-        self.encoding = legacy_encoding(&self.raw, self.named);
-        if self.encoding.is_utf8() {
-            self.damaged = true;
-        } else {
-            self.decoder = Some(self.encoding.charset.new_decoder_without_bom_handling());
-        }
-        if bad > 0 { Ok(bad) } else { self.read(out) }
     }
 
-    /// Checks the next bytes of a UTF-8 stream; `Err` holds the index of the first bad one
-    /// (0 when the character cut by the last read does not go on right).
-    fn check_utf8(&mut self, bytes: &[u8]) -> Result<(), usize> {
-        let mut start = 0;
-        if self.carry_len > 0 {
-            let want = match self.carry[0] {
-                0xF0.. => 4,
-                0xE0.. => 3,
-                _ => 2,
-            };
-            let take = (want - self.carry_len).min(bytes.len());
-            self.carry[self.carry_len..self.carry_len + take].copy_from_slice(&bytes[..take]);
-            match std::str::from_utf8(&self.carry[..self.carry_len + take]) {
-                Ok(_) => self.carry_len = 0,
-                Err(e) if e.error_len().is_none() => {
-                    self.carry_len += take;
-                    return Ok(());
-                }
-                Err(_) => return Err(0),
+    /// Checks the bytes in `raw` as UTF-8 and moves `checked_to` past what may be handed out.
+    /// At the first bad byte it decides: UTF-8 with damage (a BOM said UTF-8, or real UTF-8
+    /// came before), or the legacy code page from there on.
+    fn check_utf8(&mut self) -> io::Result<()> {
+        let bad = match std::str::from_utf8(&self.raw) {
+            Ok(_) => {
+                self.ascii_so_far &= self.raw.is_ascii();
+                self.checked_to = self.raw.len();
+                return Ok(());
             }
-            start = take;
-        }
-        let rest = &bytes[start..];
-        match std::str::from_utf8(rest) {
-            Ok(_) => {}
-            Err(e) if e.error_len().is_none() => {
-                let cut = &rest[e.valid_up_to()..];
-                self.carry[..cut.len()].copy_from_slice(cut);
-                self.carry_len = cut.len();
+            Err(e) if e.error_len().is_none() && !self.eof => {
+                // A character cut by the end of the buffer: the rest comes with the next fill.
+                self.ascii_so_far &= self.raw[..e.valid_up_to()].is_ascii();
+                self.checked_to = e.valid_up_to();
+                return Ok(());
             }
-            Err(e) => return Err(start + e.valid_up_to()),
+            Err(e) => e.valid_up_to(),
+        };
+        self.checking = false;
+        self.checked_to = self.raw.len();
+        if self.encoding.bom || !(self.ascii_so_far && self.raw[..bad].is_ascii()) {
+            self.damaged = true;
+            return Ok(());
         }
-        self.ascii_so_far &= bytes.is_ascii();
+        if !self.eof {
+            self.eof = fill_to(&mut self.inner, &mut self.raw, bad + PREFIX)?;
+        }
+        self.encoding = legacy_encoding(&self.raw[bad..], self.named);
+        if self.encoding.is_utf8() {
+            self.damaged = true;
+            self.checked_to = self.raw.len();
+        } else {
+            // What came before the bad byte is ASCII, the same in either; decoding starts there.
+            self.checked_to = bad;
+            self.decoder = Some(self.encoding.charset.new_decoder_without_bom_handling());
+        }
         Ok(())
     }
 
@@ -546,6 +524,7 @@ impl<R: Read> Utf8Reader<R> {
             if self.raw_start == self.raw.len() && !self.eof {
                 self.raw.clear();
                 self.raw_start = 0;
+                self.checked_to = 0;
                 self.eof = fill_to(&mut self.inner, &mut self.raw, PREFIX)?;
             }
             // A file cut in the middle of a character (copied while being written) ends in half
@@ -685,6 +664,34 @@ mod tests {
             reader.encoding.original_len(tail.as_bytes()),
             Some(cp932(tail).len() as u64)
         );
+    }
+
+    /// Found by the text_decode fuzz target's invariant: one-byte reads carried a cut lead byte
+    /// out before it was judged (CP932's `錢` starts E8, a UTF-8 lead byte), so the same file
+    /// was CP932 read in big reads and damaged UTF-8 read byte by byte.
+    #[test]
+    fn the_sizes_of_the_reads_do_not_change_the_text() {
+        let bytes = cp932("INFO: ok\r\nERROR: 錢 接続が切断されました\r\n");
+        let mut texts = Vec::new();
+        for size in [1, 2, 3, 4096] {
+            let mut reader = Utf8Reader::new(bytes.as_slice(), None).unwrap();
+            let mut out = Vec::new();
+            let mut buf = vec![0; size];
+            loop {
+                let n = reader.read(&mut buf).unwrap();
+                if n == 0 {
+                    break;
+                }
+                out.extend_from_slice(&buf[..n]);
+            }
+            texts.push((String::from_utf8(out).unwrap(), reader.encoding.charset.name()));
+        }
+        for text in &texts {
+            assert_eq!(
+                text,
+                &("INFO: ok\r\nERROR: 錢 接続が切断されました\r\n".to_owned(), "Shift_JIS")
+            );
+        }
     }
 
     /// After real UTF-8, a bad byte is damage, not a code page: nothing already read changes.
