@@ -7,6 +7,7 @@ pub mod endpoints;
 pub mod live;
 pub mod log;
 pub mod manifest;
+pub mod registry;
 pub mod tree;
 
 use std::path::{Path, PathBuf};
