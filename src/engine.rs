@@ -17,6 +17,7 @@ use crate::rules::{Rule, RuleSet};
 use crate::snapshot::console::{self, ConsoleExport};
 use crate::snapshot::endpoints::{self, Endpoints};
 use crate::snapshot::log::{self, LogQuery, QueryResult};
+use crate::snapshot::registry::Registry;
 use crate::snapshot::tree::{self, Tree};
 use crate::snapshot::{Artifact, Snapshot, TreeSource};
 
@@ -34,6 +35,7 @@ enum SourceKey {
     Tree(String),
     Console,
     Endpoints,
+    Registry,
 }
 
 impl SourceKey {
@@ -43,6 +45,7 @@ impl SourceKey {
             SourceRef::Tree(name) => SourceKey::Tree(name.to_ascii_lowercase()),
             SourceRef::Console => SourceKey::Console,
             SourceRef::Endpoints(_) => SourceKey::Endpoints,
+            SourceRef::Registry => SourceKey::Registry,
         }
     }
 }
@@ -58,6 +61,7 @@ enum Loaded<'a> {
     Tree(Tree),
     Console(ConsoleExport),
     Endpoints(Endpoints),
+    Registry(Registry),
 }
 
 impl Loaded<'_> {
@@ -72,6 +76,7 @@ impl Loaded<'_> {
             Loaded::Tree(tree) => Input::Tree(tree),
             Loaded::Console(export) => Input::Console(export),
             Loaded::Endpoints(endpoints) => Input::Endpoints(endpoints),
+            Loaded::Registry(registry) => Input::Registry(registry),
         }
     }
 }
@@ -254,6 +259,7 @@ fn load<'a>(group: &[(usize, &'a Rule)], snapshot: &Snapshot, reading: &mut Read
         SourceRef::Tree(name) => load_tree(name, snapshot, errors).map(Loaded::Tree),
         SourceRef::Console => load_console(snapshot, reading).map(Loaded::Console),
         SourceRef::Endpoints(_) => load_endpoints(snapshot, reading).map(Loaded::Endpoints),
+        SourceRef::Registry => load_registry(snapshot, reading).map(Loaded::Registry),
     }
 }
 
@@ -309,6 +315,31 @@ fn load_endpoints(snapshot: &Snapshot, reading: &mut Reading<'_>) -> Result<Endp
         endpoints.probes = Some((location, probes));
     }
     Ok(endpoints)
+}
+
+/// Every registry export given, merged; one that is not an export leaves the rules not
+/// evaluated, since a check on part of the exports could pass on a missing value.
+fn load_registry(snapshot: &Snapshot, reading: &mut Reading<'_>) -> Result<Registry, String> {
+    if snapshot.registry.is_empty() {
+        return Err(snapshot.absence("registry export", "--registry"));
+    }
+    let mut registry = Registry::default();
+    for artifact in &snapshot.registry {
+        let bytes = files::read_limited(&artifact.path, files::WHOLE_FILE_LIMIT)
+            .map_err(|e| unreadable(reading.errors, artifact, &e.to_string()))?;
+        let decoded = registry
+            .add(&artifact.display, &bytes, snapshot.encoding)
+            .map_err(|e| {
+                let message = e.to_string();
+                reading.errors.push(SourceError {
+                    path: artifact.display.clone(),
+                    message: message.clone(),
+                });
+                message
+            })?;
+        reading.read_as(artifact, decoded.0, decoded.1);
+    }
+    Ok(registry)
 }
 
 /// A small file's text, and its location as a whole.

@@ -4,5 +4,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = sitelint::snapshot::registry::parse("fuzz.reg", data);
+    let _ = sitelint::snapshot::registry::parse("fuzz.reg", data, None);
 });

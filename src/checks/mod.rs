@@ -6,7 +6,9 @@
 mod forbidden_log_pattern;
 mod required_endpoints;
 mod required_files;
+mod required_installed_program;
 mod required_log_pattern;
+mod required_registry_value;
 mod required_update_version;
 mod zero_byte_files;
 
@@ -25,6 +27,7 @@ use crate::finding::{Excerpt, Location, MAX_FINDINGS_PER_RULE, Outcome};
 use crate::snapshot::console::ConsoleExport;
 use crate::snapshot::endpoints::{Endpoints, Required};
 use crate::snapshot::log::{LogQuery, QueryResult, Scope};
+use crate::snapshot::registry::Registry;
 use crate::snapshot::tree::Tree;
 
 /// A rule kind: its name in rule files and how to compile a rule of that kind.
@@ -67,6 +70,16 @@ pub const KINDS: &[Kind] = &[
         name: "required-endpoints",
         summary: "One finding per endpoint neither allowed by the allowlist nor reached by a probe.",
         compile: required_endpoints::compile,
+    },
+    Kind {
+        name: "required-registry-value",
+        summary: "One finding when a registry value is missing or not the value required.",
+        compile: required_registry_value::compile,
+    },
+    Kind {
+        name: "required-installed-program",
+        summary: "One finding when no program in the Uninstall keys matches `name` at an acceptable version.",
+        compile: required_installed_program::compile,
     },
 ];
 
@@ -141,6 +154,7 @@ pub enum SourceRef<'a> {
     Tree(&'a str),
     Console,
     Endpoints(&'a [Required]),
+    Registry,
 }
 
 /// The loaded source handed to [`Check::evaluate`].
@@ -154,6 +168,7 @@ pub enum Input<'a> {
     Tree(&'a Tree),
     Console(&'a ConsoleExport),
     Endpoints(&'a Endpoints),
+    Registry(&'a Registry),
 }
 
 impl Input<'_> {
@@ -164,6 +179,7 @@ impl Input<'_> {
             Input::Tree(_) => "a tree",
             Input::Console(_) => "a console export",
             Input::Endpoints(_) => "endpoint lists",
+            Input::Registry(_) => "a registry export",
         }
     }
 }
@@ -350,6 +366,8 @@ rules:
   - {id: d, title: t, severity: error, kind: required-files, tree: pack, include: '**/*.cab'}
   - {id: e, title: t, severity: error, kind: required-update-version, version: '2409'}
   - {id: f, title: t, severity: error, kind: required-endpoints, endpoints: [go.microsoft.com]}
+  - {id: g, title: t, severity: error, kind: required-registry-value, key: 'HKLM\\SOFTWARE\\A', value: B, equals: 1}
+  - {id: h, title: t, severity: error, kind: required-installed-program, name: '^ODBC'}
 ";
 
     #[test]

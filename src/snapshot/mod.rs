@@ -48,6 +48,8 @@ pub struct Snapshot {
     pub console: Option<Artifact>,
     pub allowlist: Option<Artifact>,
     pub probes: Option<Artifact>,
+    /// `.reg` exports, merged when there are several.
+    pub registry: Vec<Artifact>,
     /// What makes an absent part visible: the manifest, or nothing for live sources.
     pub manifest: Option<Artifact>,
     /// The legacy code page of inputs that are not UTF-8 (`--encoding`, `encoding:`);
@@ -81,6 +83,7 @@ impl Snapshot {
             .chain(&self.console)
             .chain(&self.allowlist)
             .chain(&self.probes)
+            .chain(&self.registry)
     }
 
     /// The named sources that cannot be found or are not what they should be (a directory

@@ -6,7 +6,10 @@
 use std::cmp::Ordering;
 use std::fmt;
 
-use crate::document::text::decode;
+use crate::document::text::{Encoding, decode};
+
+/// The code page `--encoding` names for exports without a BOM (REGEDIT4), or none to detect it.
+pub type Named = Option<&'static encoding_rs::Encoding>;
 use crate::finding::Location;
 
 /// The comment `collect --read-registry` writes for a key it looked for and did not find:
@@ -137,12 +140,13 @@ impl Registry {
         })
     }
 
-    /// Adds one export's keys; `display` is the name findings use for the file.
-    pub fn add(&mut self, display: &str, bytes: &[u8]) -> Result<(), ParseError> {
-        let keys = parse(display, bytes)?;
+    /// Adds one export's keys; `display` is the name findings use for the file. Returns how
+    /// it was decoded, and whether every byte decoded.
+    pub fn add(&mut self, display: &str, bytes: &[u8], named: Named) -> Result<(Encoding, bool), ParseError> {
+        let (keys, read_as) = parse(display, bytes, named)?;
         self.keys.extend(keys);
         self.files.push(Location::whole(display, bytes.len() as u64));
-        Ok(())
+        Ok(read_as)
     }
 }
 
@@ -231,10 +235,12 @@ fn lines(text: &str) -> Vec<Line<'_>> {
     out
 }
 
-/// Reads one export. Decoding is one call so that a better guess of the ANSI code page can
-/// replace it in one place.
-pub fn parse(display: &str, bytes: &[u8]) -> Result<Vec<Key>, ParseError> {
-    let text = decode(bytes);
+/// Reads one export: UTF-16 by its BOM, else UTF-8, else the ANSI code page (`named`, or
+/// detected), as every small file is decoded.
+pub fn parse(display: &str, bytes: &[u8], named: Named) -> Result<(Vec<Key>, (Encoding, bool)), ParseError> {
+    let decoded = decode(bytes, named);
+    let read_as = (decoded.encoding, decoded.clean);
+    let text = decoded.text;
     // Byte offsets in locations are only byte offsets in the file when decoding kept them.
     let same_bytes = text.as_bytes() == bytes;
     let error = |line: u64, message: String| ParseError {
@@ -307,7 +313,7 @@ pub fn parse(display: &str, bytes: &[u8]) -> Result<Vec<Key>, ParseError> {
                     ),
                 ));
             };
-            let (name, data) = value_line(text.trim_start(), format).map_err(|m| error(line.number, m))?;
+            let (name, data) = value_line(text.trim_start(), format, named).map_err(|m| error(line.number, m))?;
             key.values.push(Value {
                 name,
                 data,
@@ -315,7 +321,7 @@ pub fn parse(display: &str, bytes: &[u8]) -> Result<Vec<Key>, ParseError> {
             });
         }
     }
-    Ok(keys)
+    Ok((keys, read_as))
 }
 
 /// The first 80 characters of a line, for a message.
@@ -328,7 +334,7 @@ fn clip(text: &str) -> String {
 }
 
 /// `"name"=data` or `@=data`.
-fn value_line(text: &str, format: Format) -> Result<(String, Data), String> {
+fn value_line(text: &str, format: Format, named: Named) -> Result<(String, Data), String> {
     let (name, rest) = if let Some(rest) = text.strip_prefix('@') {
         (String::new(), rest)
     } else if let Some(quoted) = text.strip_prefix('"') {
@@ -346,7 +352,7 @@ fn value_line(text: &str, format: Format) -> Result<(String, Data), String> {
         .trim();
     Ok((
         name.clone(),
-        data_of(data, format).map_err(|m| format!("value `{name}`: {m}"))?,
+        data_of(data, format, named).map_err(|m| format!("value `{name}`: {m}"))?,
     ))
 }
 
@@ -368,7 +374,7 @@ fn quoted_text(text: &str) -> Option<(String, &str)> {
     None
 }
 
-fn data_of(data: &str, format: Format) -> Result<Data, String> {
+fn data_of(data: &str, format: Format, named: Named) -> Result<Data, String> {
     if data == "-" {
         return Ok(Data::Deleted);
     }
@@ -403,9 +409,9 @@ fn data_of(data: &str, format: Format) -> Result<Data, String> {
     };
     let bytes = hex_bytes(bytes)?;
     Ok(match kind {
-        1 => Data::String(strings(&bytes, format).into_iter().next().unwrap_or_default()),
-        2 => Data::Expandable(strings(&bytes, format).into_iter().next().unwrap_or_default()),
-        7 => Data::Multi(strings(&bytes, format)),
+        1 => Data::String(strings(&bytes, format, named).into_iter().next().unwrap_or_default()),
+        2 => Data::Expandable(strings(&bytes, format, named).into_iter().next().unwrap_or_default()),
+        7 => Data::Multi(strings(&bytes, format, named)),
         4 if bytes.len() == 4 => Data::Dword(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])),
         0xb if bytes.len() == 8 => {
             let mut le = [0; 8];
@@ -436,7 +442,7 @@ fn hex_bytes(text: &str) -> Result<Vec<u8>, String> {
 
 /// The NUL-separated strings of a string value's bytes, without the empty ones the
 /// terminators leave.
-fn strings(bytes: &[u8], format: Format) -> Vec<String> {
+fn strings(bytes: &[u8], format: Format, named: Named) -> Vec<String> {
     let text = match format {
         Format::Version5 => {
             let units: Vec<u16> = bytes
@@ -445,7 +451,7 @@ fn strings(bytes: &[u8], format: Format) -> Vec<String> {
                 .collect();
             String::from_utf16_lossy(&units)
         }
-        Format::Regedit4 => decode(bytes),
+        Format::Regedit4 => decode(bytes, named).text,
     };
     text.split('\0').filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
@@ -536,7 +542,9 @@ mod tests {
 
     #[test]
     fn every_value_type_reg_export_writes_is_read_at_its_line() {
-        let keys = parse("vc.reg", &utf16(EXPORT)).expect("an export");
+        let keys = parse("vc.reg", &utf16(EXPORT), None)
+            .map(|(keys, _)| keys)
+            .expect("an export");
         assert_eq!(keys.len(), 2);
         let key = &keys[0];
         assert_eq!(key.location.line, Some(3));
@@ -573,7 +581,7 @@ mod tests {
     fn regedit4_in_ansi_with_abbreviated_keys_in_any_case_is_looked_up() {
         let text = "REGEDIT4\r\n\r\n[hklm\\Software\\Microsoft\\NET Framework Setup\\NDP\\v4\\Full]\r\n\"Release\"=dword:00060636\r\n\"Name\"=hex(2):41,42,00\r\n";
         let mut registry = Registry::default();
-        registry.add("site.reg", text.as_bytes()).expect("an export");
+        registry.add("site.reg", text.as_bytes(), None).expect("an export");
         let found: Vec<_> = registry
             .values(
                 "HKEY_LOCAL_MACHINE\\SOFTWARE\\MICROSOFT\\NET Framework Setup\\NDP\\v4\\Full",
@@ -595,15 +603,15 @@ mod tests {
 
     #[test]
     fn a_file_that_is_not_an_export_names_its_first_bad_line() {
-        let err = parse("notes.txt", b"\r\nhello\r\n").unwrap_err();
+        let err = parse("notes.txt", b"\r\nhello\r\n", None).unwrap_err();
         assert_eq!(
             err.to_string(),
             "notes.txt:2: not a registry export: the first line is `hello`, not `Windows Registry Editor Version 5.00` or `REGEDIT4`"
         );
-        let err = parse("x.reg", b"REGEDIT4\n\n[HKLM\\A]\n\"A\"=dword:1\n\"B\"=word:1\n").unwrap_err();
+        let err = parse("x.reg", b"REGEDIT4\n\n[HKLM\\A]\n\"A\"=dword:1\n\"B\"=word:1\n", None).unwrap_err();
         assert_eq!(err.line, 5);
         assert!(err.message.contains("value `B`"), "{err}");
-        let err = parse("x.reg", b"REGEDIT4\n\"A\"=dword:1\n").unwrap_err();
+        let err = parse("x.reg", b"REGEDIT4\n\"A\"=dword:1\n", None).unwrap_err();
         assert_eq!((err.line, err.message.contains("not under a `[KEY]`")), (2, true));
         for bad in [
             "\"A\"=hex(b):01",
@@ -614,19 +622,22 @@ mod tests {
             "[HKLM\\A",
         ] {
             let text = format!("REGEDIT4\n[HKLM\\A]\n{bad}\n");
-            assert!(parse("x.reg", text.as_bytes()).is_err(), "{bad}");
+            assert!(parse("x.reg", text.as_bytes(), None).is_err(), "{bad}");
         }
-        assert_eq!(parse("x.reg", b"").unwrap_err().line, 1);
+        assert_eq!(parse("x.reg", b"", None).unwrap_err().line, 1);
     }
 
     #[test]
     fn files_merge_and_a_value_given_twice_is_kept_twice() {
         let mut registry = Registry::default();
-        registry.add("a.reg", b"REGEDIT4\n[HKLM\\A]\n\"X\"=dword:1\n").unwrap();
+        registry
+            .add("a.reg", b"REGEDIT4\n[HKLM\\A]\n\"X\"=dword:1\n", None)
+            .unwrap();
         registry
             .add(
                 "b.reg",
                 &utf16("Windows Registry Editor Version 5.00\n[HKEY_LOCAL_MACHINE\\a]\n\"x\"=dword:0\n"),
+                None,
             )
             .unwrap();
         let found: Vec<(&str, &Data)> = registry
@@ -642,7 +653,7 @@ mod tests {
             "REGEDIT4\n[HKLM\\U]\n[HKLM\\U\\one]\n\"DisplayName\"=\"One\"\n[HKLM\\U\\one\\deeper]\n{ABSENT_MARK}HKLM\\Gone\n"
         );
         let mut registry = Registry::default();
-        registry.add("u.reg", text.as_bytes()).unwrap();
+        registry.add("u.reg", text.as_bytes(), None).unwrap();
         let children: Vec<&str> = registry
             .subkeys("HKEY_LOCAL_MACHINE\\u")
             .map(|k| k.path.as_str())

@@ -1,0 +1,302 @@
+//! `required-registry-value`: one finding when a registry value is missing or wrong.
+//!
+//! - **What it checks**: that `value` under `key` in the registry export equals a number or
+//!   text, is at least a number or dotted version, or is one of a list.
+//! - **Why**: the Connect machine needs TLS 1.2 for .NET (`SchUseStrongCrypto`), .NET 4.6.2 and
+//!   the Visual C++ runtime; without them a two-hour download ends in a closed connection.
+//! - **Example rule**: `key: 'HKLM\SOFTWARE\Microsoft\.NETFramework\v4.0.30319'`,
+//!   `value: SchUseStrongCrypto`, `equals: 1`.
+//! - **Options**: exactly one of `equals`, `at-least`, `one-of`; `value: "@"` is the default
+//!   value. Built-in values: `{key}`, `{value}`, `{found}`, `{expected}`.
+
+use super::{Check, Context, Emission, Emissions, Input, Mismatch, SourceRef, values};
+use crate::finding::{Location, Outcome};
+use crate::snapshot::registry::{Data, Registry, Value, Version, spelled_out};
+
+const VALUES: [&str; 4] = ["key", "value", "found", "expected"];
+
+/// Hives a key may start with, spelled out or abbreviated.
+const HIVES: &[&str] = &[
+    "HKLM",
+    "HKEY_LOCAL_MACHINE",
+    "HKCU",
+    "HKEY_CURRENT_USER",
+    "HKCR",
+    "HKEY_CLASSES_ROOT",
+    "HKU",
+    "HKEY_USERS",
+    "HKCC",
+    "HKEY_CURRENT_CONFIG",
+];
+
+#[derive(Debug)]
+enum Expected {
+    Equals(String),
+    AtLeast(Version),
+    OneOf(Vec<String>),
+}
+
+impl Expected {
+    fn accepts(&self, data: &Data) -> bool {
+        match self {
+            Expected::Equals(text) => equals(data, text),
+            Expected::AtLeast(min) => Version::of(data).is_some_and(|v| v >= *min),
+            Expected::OneOf(items) => items.iter().any(|t| equals(data, t)),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Expected::Equals(text) => text.clone(),
+            Expected::AtLeast(min) => format!("at least {min}"),
+            Expected::OneOf(items) => format!("one of {}", items.join(", ")),
+        }
+    }
+}
+
+/// A number compares as a number (`1`, `0x1`), text without regard to case, a multi-string
+/// when any of its strings does.
+fn equals(data: &Data, expected: &str) -> bool {
+    let expected = expected.trim();
+    match data {
+        Data::Dword(_) | Data::Qword(_) => number(expected) == data.number(),
+        Data::String(s) | Data::Expandable(s) => s.trim().eq_ignore_ascii_case(expected),
+        Data::Multi(items) => items.iter().any(|s| s.trim().eq_ignore_ascii_case(expected)),
+        Data::Binary { .. } | Data::Deleted => false,
+    }
+}
+
+fn number(text: &str) -> Option<u64> {
+    match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16).ok(),
+        None => text.parse().ok(),
+    }
+}
+
+#[derive(Debug)]
+struct RequiredRegistryValue {
+    key: String,
+    /// As the rule names it; `@` for the default value.
+    value: String,
+    expected: Expected,
+}
+
+pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
+    let key = f.required_string(
+        "key",
+        "The registry key, `HKLM\\...` or `HKEY_LOCAL_MACHINE\\...` (any case), e.g. 'HKLM\\SOFTWARE\\Microsoft\\.NETFramework\\v4.0.30319'.",
+    );
+    let value = f.required_string(
+        "value",
+        "The value's name under the key, e.g. `SchUseStrongCrypto`; \"@\" for the key's default value.",
+    );
+    let equals = f.string("equals", "The number or text the value must be, e.g. `equals: 1`.");
+    let at_least = f.string(
+        "at-least",
+        "The smallest number, or dotted version compared part by part, the value may be, e.g. `at-least: 394802` or '14.28.29914'.",
+    );
+    let one_of = f.strings(
+        "one-of",
+        "The numbers or texts the value may be, e.g. `one-of: [1, 2]`.",
+    );
+    let key = key.and_then(|k| {
+        let text = f.with_params(&k)?;
+        let hive = text.trim().split('\\').next().unwrap_or("");
+        if HIVES.iter().any(|h| h.eq_ignore_ascii_case(hive)) {
+            Some(spelled_out(&text))
+        } else {
+            f.problem_with_help(
+                k.span,
+                format!("`{hive}` is not a registry hive"),
+                "not a hive",
+                "start the key with HKLM\\ or HKEY_LOCAL_MACHINE\\ (or another hive: HKCU, HKCR, HKU, HKCC)",
+            );
+            None
+        }
+    });
+    let value = value.and_then(|v| f.with_params(&v));
+    let given = [&equals, &at_least].iter().filter(|e| e.is_some()).count() + usize::from(one_of.is_some());
+    let expected = match (equals, at_least, one_of) {
+        _ if given > 1 => {
+            let span = ["equals", "at-least", "one-of"]
+                .iter()
+                .filter_map(|n| f.key_span(n))
+                .nth(1)
+                .unwrap_or(0..0);
+            f.problem_with_help(
+                span,
+                "give only one of `equals`, `at-least` and `one-of`",
+                "a second condition",
+                "keep one condition per rule; write another rule for the other",
+            );
+            None
+        }
+        (Some(text), None, None) => f.with_params(&text).map(Expected::Equals),
+        (None, Some(text), None) => {
+            let version = f.with_params(&text)?;
+            match Version::parse(&version) {
+                Some(v) => Some(Expected::AtLeast(v)),
+                None => {
+                    f.problem_with_help(
+                        text.span,
+                        format!("`{version}` is not a number or dotted version"),
+                        "not a version",
+                        "write a number (394802) or a version (14.28.29914)",
+                    );
+                    None
+                }
+            }
+        }
+        (None, None, Some(items)) => {
+            let items: Option<Vec<String>> = items.iter().map(|i| f.with_params(i)).collect();
+            items.map(Expected::OneOf)
+        }
+        _ => {
+            f.missing(
+                "equals",
+                "give one of `equals: 1`, `at-least: 394802` or `one-of: [1, 2]`",
+            );
+            None
+        }
+    };
+    Some(Box::new(RequiredRegistryValue {
+        key: key?,
+        value: value?,
+        expected: expected?,
+    }))
+}
+
+impl RequiredRegistryValue {
+    /// The value's name as messages show it.
+    fn value_name(&self) -> &str {
+        if self.value.is_empty() { "@" } else { &self.value }
+    }
+
+    fn emission(&self, message: String, found: String, location: Location) -> Emission {
+        Emission {
+            outcome: Outcome::Fail,
+            subject: format!("{}\\{}", self.key, self.value_name()),
+            message,
+            values: values(
+                &VALUES,
+                [
+                    self.key.clone(),
+                    self.value_name().to_owned(),
+                    found,
+                    self.expected.describe(),
+                ],
+            ),
+            location,
+            excerpt: None,
+        }
+    }
+}
+
+/// Where a value was given: `file:line`.
+fn place(value: &Value) -> String {
+    match value.location.line {
+        Some(line) => format!("{}:{line}", value.location.path),
+        None => value.location.path.clone(),
+    }
+}
+
+fn missing_key_location(registry: &Registry, key: &str) -> Location {
+    registry
+        .keys(key)
+        .next()
+        .map(|k| k.location.clone())
+        .or_else(|| registry.files.first().cloned())
+        .unwrap_or_else(|| Location::artifact("registry"))
+}
+
+impl Check for RequiredRegistryValue {
+    fn source(&self) -> SourceRef<'_> {
+        SourceRef::Registry
+    }
+
+    fn placeholders(&self) -> Vec<String> {
+        VALUES.map(str::to_owned).to_vec()
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "Fails unless registry value {} under {} is {}.",
+            self.value_name(),
+            self.key,
+            self.expected.describe()
+        )
+    }
+
+    fn evaluate(&self, input: &Input<'_>, out: &mut Emissions) -> Result<(), Mismatch> {
+        let Input::Registry(registry) = input else {
+            return Err(Mismatch::new("a registry export", input));
+        };
+        let expected = self.expected.describe();
+        let present = registry.keys(&self.key).find(|k| !k.absent);
+        let Some(key) = present else {
+            let absent = registry.keys(&self.key).next().is_some();
+            let why = if absent {
+                "is absent"
+            } else {
+                "is not in the registry export"
+            };
+            out.push(self.emission(
+                format!("key {} {why}; value {} must be {expected}", self.key, self.value_name()),
+                "no key".to_owned(),
+                missing_key_location(registry, &self.key),
+            ));
+            return Ok(());
+        };
+        let given: Vec<&Value> = registry.values(&self.key, &self.value).map(|(_, v)| v).collect();
+        let Some(first) = given.first() else {
+            out.push(self.emission(
+                format!("{} has no value {}; it must be {expected}", self.key, self.value_name()),
+                "no value".to_owned(),
+                key.location.clone(),
+            ));
+            return Ok(());
+        };
+        let Some(wrong) = given.iter().find(|v| !self.expected.accepts(&v.data)) else {
+            return Ok(());
+        };
+        let differ = given.iter().any(|v| v.data != first.data);
+        let (found, message) = if differ {
+            let all: Vec<String> = given.iter().map(|v| format!("{} ({})", v.data, place(v))).collect();
+            let found = all.join(", ");
+            let message = format!(
+                "{}: {} is given differently in the exports: {found}; it must be {expected}",
+                self.key,
+                self.value_name()
+            );
+            (found, message)
+        } else {
+            let found = wrong.data.to_string();
+            let message = format!("{}: {} is {found}; it must be {expected}", self.key, self.value_name());
+            (found, message)
+        };
+        out.push(self.emission(message, found, wrong.location.clone()));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_text_and_versions_compare_as_their_kind() {
+        assert!(equals(&Data::Dword(1), "1"));
+        assert!(equals(&Data::Dword(42), "0x2A"));
+        assert!(!equals(&Data::Dword(0), "1"));
+        assert!(!equals(&Data::String("1".into()), "01"));
+        assert!(equals(&Data::String("Yes".into()), "yes"));
+        let min = Expected::AtLeast(Version::parse("14.28.29914").unwrap());
+        assert!(min.accepts(&Data::String("v14.40.33810.00".into())));
+        assert!(!min.accepts(&Data::String("v14.16.27012.00".into())));
+        assert!(!min.accepts(&Data::String("not a version".into())));
+        let release = Expected::AtLeast(Version::parse("394802").unwrap());
+        assert!(release.accepts(&Data::Dword(528_040)));
+        assert!(!release.accepts(&Data::Dword(394_254)));
+        assert!(Expected::OneOf(vec!["1".into(), "2".into()]).accepts(&Data::Dword(2)));
+    }
+}
