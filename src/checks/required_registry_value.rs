@@ -242,7 +242,7 @@ impl Check for RequiredRegistryValue {
             };
             out.push(self.emission(
                 format!("key {} {why}; value {} must be {expected}", self.key, self.value_name()),
-                "no key".to_owned(),
+                "missing (no key)".to_owned(),
                 missing_key_location(registry, &self.key),
             ));
             return Ok(());
@@ -251,7 +251,7 @@ impl Check for RequiredRegistryValue {
         let Some(first) = given.first() else {
             out.push(self.emission(
                 format!("{} has no value {}; it must be {expected}", self.key, self.value_name()),
-                "no value".to_owned(),
+                "missing".to_owned(),
                 key.location.clone(),
             ));
             return Ok(());
