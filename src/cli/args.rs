@@ -190,6 +190,9 @@ pub struct SourceArgs {
     /// Hosts the proxy or firewall allows, one per line.
     #[arg(long, value_name = "FILE")]
     pub endpoints_allowlist: Option<PathBuf>,
+    /// A `.reg` export (`reg export KEY FILE`, or REGEDIT4) (repeatable; the files merge).
+    #[arg(long = "registry", value_name = "FILE")]
+    pub registry: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -293,6 +296,7 @@ impl SourceArgs {
         }
         live.console = self.console_updates.clone();
         live.allowlist = self.endpoints_allowlist.clone();
+        live.registry.extend(self.registry.iter().cloned());
         Ok(live)
     }
 }

@@ -162,6 +162,9 @@ fn describe_collected(summary: &collect::Summary, out: &Path, took: std::time::D
     if summary.allowlist {
         parts.push("the allowlist".to_owned());
     }
+    if summary.registry > 0 {
+        parts.push(plural(summary.registry, "registry export", "registry exports"));
+    }
     if !summary.probes.is_empty() {
         let count = |v: Option<bool>| summary.probes.iter().filter(|p| p.reachable == v).count();
         parts.push(format!(

@@ -141,6 +141,13 @@ fn settings(args: &RuleArgs, rule_set: &RuleSet, config: Option<&SiteConfig>) ->
                 out.push((format!("sources.{key}"), path.display().to_string(), origin.clone()));
             }
         }
+        for path in &live.registry {
+            out.push((
+                "sources.registry".to_owned(),
+                path.display().to_string(),
+                origin.clone(),
+            ));
+        }
     }
     for waiver in config.iter().flat_map(|c| &c.waivers) {
         let narrowed = match (&waiver.subject, &waiver.fingerprint) {

@@ -23,6 +23,8 @@ pub(super) struct Manifest {
     pub(super) logs: Vec<(String, String, String)>,
     pub(super) console: Option<String>,
     pub(super) allowlist: Option<String>,
+    /// Each registry export: its copy, and where it came from.
+    pub(super) registry: Vec<(String, String)>,
     /// How the probes were made.
     pub(super) probes: Option<String>,
     pub(super) hashed: bool,
@@ -70,6 +72,12 @@ impl Manifest {
                 let _ = writeln!(y, "  probes: \"network/probes.json\"");
             }
         }
+        if !self.registry.is_empty() {
+            let _ = writeln!(y, "registry:");
+            for (copy, _) in &self.registry {
+                let _ = writeln!(y, "  - {}", q(copy));
+            }
+        }
         let _ = writeln!(y, "collected_from:");
         for (name, _, from) in &self.trees {
             let _ = writeln!(y, "  {}: {}", q(&format!("tree {name}")), q(from));
@@ -85,6 +93,9 @@ impl Manifest {
         }
         if let Some(from) = &self.allowlist {
             let _ = writeln!(y, "  allowlist: {}", q(from));
+        }
+        for (copy, from) in &self.registry {
+            let _ = writeln!(y, "  {}: {}", q(copy), q(from));
         }
         if let Some(how) = &self.probes {
             let _ = writeln!(y, "  probes: {}", q(how));

@@ -63,6 +63,7 @@ pub struct Summary {
     pub logs: usize,
     pub console: bool,
     pub allowlist: bool,
+    pub registry: usize,
     pub probes: Vec<Probe>,
     /// Things the user should know that did not stop the run.
     pub warnings: Vec<String>,
@@ -190,6 +191,17 @@ fn write_parts(snapshot: &Snapshot, options: &Options<'_>, dir: &Path, progress:
         copy(allowlist, &dir.join("network/allowlist.txt"), options)?;
         manifest.allowlist = Some(origin(allowlist));
         summary.allowlist = true;
+    }
+    for (index, export) in snapshot.registry.iter().enumerate() {
+        // Numbered: exports from different folders are often all called `export.reg`.
+        let name = export
+            .path
+            .file_name()
+            .map_or_else(|| "export.reg".into(), |n| n.to_string_lossy());
+        let relative = format!("registry/{}-{name}", index + 1);
+        copy(export, &dir.join(&relative), options)?;
+        manifest.registry.push((relative, origin(export)));
+        summary.registry += 1;
     }
     if let Some((endpoints, settings)) = &options.probes {
         progress.begin("probing endpoints", endpoints.len() as u64);

@@ -274,7 +274,7 @@ fn read_severities(f: &mut Fields<'_, '_>) -> Vec<(Sp<String>, Severity)> {
 }
 
 /// `sources:` as the source flags name them: `updatepack`, `trees`, `logs`,
-/// `console-updates`, `endpoints-allowlist`.
+/// `console-updates`, `endpoints-allowlist`, `registry`.
 fn read_sources(
     file: &Arc<SourceFile>,
     entries: &[(Node, Node)],
@@ -312,6 +312,12 @@ fn read_sources(
             "The hosts the proxy or firewall allows, one per line.",
         )
         .map(|p| path(&p));
+    live.registry = f
+        .strings("registry", "Registry exports (`reg export KEY FILE`), merged.")
+        .unwrap_or_default()
+        .iter()
+        .map(path)
+        .collect();
     *docs = f.docs().to_vec();
     for problem in f.finish("`sources`") {
         outer.push(problem);

@@ -13,11 +13,16 @@ pub struct LiveSources {
     pub logs: Vec<(String, PathBuf)>,
     pub console: Option<PathBuf>,
     pub allowlist: Option<PathBuf>,
+    pub registry: Vec<PathBuf>,
 }
 
 impl LiveSources {
     pub fn is_empty(&self) -> bool {
-        self.trees.is_empty() && self.logs.is_empty() && self.console.is_none() && self.allowlist.is_none()
+        self.trees.is_empty()
+            && self.logs.is_empty()
+            && self.console.is_none()
+            && self.allowlist.is_none()
+            && self.registry.is_empty()
     }
 
     pub fn snapshot(&self) -> Snapshot {
@@ -34,6 +39,7 @@ impl LiveSources {
                 .collect(),
             console: self.console.as_deref().map(Artifact::given),
             allowlist: self.allowlist.as_deref().map(Artifact::given),
+            registry: self.registry.iter().map(|p| Artifact::given(p)).collect(),
             ..Snapshot::default()
         }
     }

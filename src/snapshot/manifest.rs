@@ -111,6 +111,9 @@ impl ManifestReader<'_> {
                 "`allowlist` and `probes`: what the proxy allows and what probes reached.",
             )
             .unwrap_or_default();
+        let registry = f
+            .strings("registry", "Registry exports (`.reg`), paths in the snapshot, merged.")
+            .unwrap_or_default();
         // Written by `collect` for the people who read the snapshot; a check does not need them.
         let _ = f.string("sitelint_version", "The sitelint that wrote the snapshot.");
         let _ = f.map("collected_from", "Where each part was read from.");
@@ -190,6 +193,7 @@ impl ManifestReader<'_> {
         );
         snapshot.probes = endpoints.pop().flatten();
         snapshot.allowlist = endpoints.pop().flatten();
+        snapshot.registry = registry.iter().filter_map(|p| self.resolve_inside(p)).collect();
         Some(snapshot)
     }
 
