@@ -20,11 +20,17 @@ use crate::document::yaml::{self, Node, Value};
 use crate::finding::{RuleFileInfo, Severity};
 use compile::compile_rule;
 
-/// The default ruleset, embedded so that `sitelint check SNAPSHOT` works anywhere.
-const DEFAULT_RULESET: (&str, &str) = (
-    "rules/configmgr-offline-servicing.yaml",
-    include_str!("../../rules/configmgr-offline-servicing.yaml"),
-);
+/// The default rule files, embedded so that `sitelint check SNAPSHOT` works anywhere.
+const DEFAULT_RULESETS: &[(&str, &str)] = &[
+    (
+        "rules/configmgr-offline-servicing.yaml",
+        include_str!("../../rules/configmgr-offline-servicing.yaml"),
+    ),
+    (
+        "rules/connect-machine-prerequisites.yaml",
+        include_str!("../../rules/connect-machine-prerequisites.yaml"),
+    ),
+];
 
 /// A rule file's name (as reports show it) and text.
 #[derive(Debug, Clone)]
@@ -34,10 +40,13 @@ pub struct RuleSource {
 }
 
 pub fn default_sources() -> Vec<RuleSource> {
-    vec![RuleSource {
-        name: format!("(built in) {}", DEFAULT_RULESET.0),
-        text: DEFAULT_RULESET.1.to_owned(),
-    }]
+    DEFAULT_RULESETS
+        .iter()
+        .map(|(name, text)| RuleSource {
+            name: format!("(built in) {name}"),
+            text: (*text).to_owned(),
+        })
+        .collect()
 }
 
 /// Reads a rule file, or every `*.yaml`/`*.yml` file of a directory in name order.
