@@ -152,8 +152,12 @@ pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
             items.map(Expected::OneOf)
         }
         _ => {
-            f.missing(
-                "equals",
+            // Not `missing`: that would make `equals` itself required in the schema.
+            let span = f.key_span("value").or_else(|| f.key_span("key")).unwrap_or(0..0);
+            f.problem_with_help(
+                span,
+                "missing condition: `equals`, `at-least` or `one-of`",
+                "no condition on this value",
                 "give one of `equals: 1`, `at-least: 394802` or `one-of: [1, 2]`",
             );
             None

@@ -34,7 +34,7 @@ fn clean_example_passes_with_site_rules_too() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert_eq!(
         stdout(&out),
-        "0 errors, 0 warnings, 0 rules not evaluated, 14 rules passed\n"
+        "0 errors, 0 warnings, 0 rules not evaluated, 26 rules passed\n"
     );
 }
 
@@ -72,7 +72,7 @@ fn one_run_writes_human_to_stdout_and_json_to_a_file() {
         &target,
     ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).ends_with("8 errors, 1 warning, 0 rules not evaluated, 6 rules passed\n"));
+    assert!(stdout(&out).ends_with("8 errors, 1 warning, 0 rules not evaluated, 18 rules passed\n"));
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     assert_eq!(report["findings"].as_array().unwrap().len(), 9);
 }
@@ -373,7 +373,7 @@ fn rules_list_has_a_json_form_for_scripts() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let rules = json(&out);
     let rules = rules.as_array().unwrap();
-    assert_eq!(rules.len(), 14);
+    assert_eq!(rules.len(), 26);
     let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
     let mut sorted = ids.clone();
     sorted.sort_unstable();

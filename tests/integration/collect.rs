@@ -37,6 +37,7 @@ fn live_example(dir: &Path) -> Vec<String> {
         "logs/ConfigMgrSetup.log",
         "console/updates.json",
         "network/allowlist.txt",
+        "registry/connect-machine.reg",
     ] {
         fs::copy(example.join(file), dir.join(Path::new(file).file_name().unwrap())).unwrap();
     }
@@ -52,6 +53,8 @@ fn live_example(dir: &Path) -> Vec<String> {
         at("updates.json"),
         "--endpoints-allowlist".into(),
         at("allowlist.txt"),
+        "--registry".into(),
+        at("connect-machine.reg"),
     ]
 }
 
