@@ -45,7 +45,7 @@ impl SourceKey {
             SourceRef::Tree(name) => SourceKey::Tree(name.to_ascii_lowercase()),
             SourceRef::Console => SourceKey::Console,
             SourceRef::Endpoints(_) => SourceKey::Endpoints,
-            SourceRef::Registry => SourceKey::Registry,
+            SourceRef::Registry(_) => SourceKey::Registry,
         }
     }
 }
@@ -259,7 +259,7 @@ fn load<'a>(group: &[(usize, &'a Rule)], snapshot: &Snapshot, reading: &mut Read
         SourceRef::Tree(name) => load_tree(name, snapshot, errors).map(Loaded::Tree),
         SourceRef::Console => load_console(snapshot, reading).map(Loaded::Console),
         SourceRef::Endpoints(_) => load_endpoints(snapshot, reading).map(Loaded::Endpoints),
-        SourceRef::Registry => load_registry(snapshot, reading).map(Loaded::Registry),
+        SourceRef::Registry(_) => load_registry(snapshot, reading).map(Loaded::Registry),
     }
 }
 

@@ -154,7 +154,7 @@ pub enum SourceRef<'a> {
     Tree(&'a str),
     Console,
     Endpoints(&'a [Required]),
-    Registry,
+    Registry(&'a [crate::snapshot::registry::Read]),
 }
 
 /// The loaded source handed to [`Check::evaluate`].

@@ -15,7 +15,7 @@
 use super::{Check, Context, Emission, Emissions, Input, Mismatch, SourceRef, values};
 use crate::finding::{Location, Outcome};
 use crate::snapshot::log::Pattern;
-use crate::snapshot::registry::{Key, Registry, Value, Version, spelled_out};
+use crate::snapshot::registry::{Key, Read, Registry, Value, Version, spelled_out};
 
 const VALUES: [&str; 5] = ["name", "version", "key", "found", "expected"];
 
@@ -31,6 +31,8 @@ struct RequiredInstalledProgram {
     min: Option<Version>,
     max: Option<Version>,
     exclude: Vec<Version>,
+    /// Both Uninstall keys, for `collect --read-registry`.
+    reads: Vec<Read>,
 }
 
 pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
@@ -71,6 +73,15 @@ pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
         min: min.map_or(Some(None), |m| m.map(Some))?,
         max: max.map_or(Some(None), |m| m.map(Some))?,
         exclude: exclude.into_iter().collect::<Option<Vec<_>>>()?,
+        reads: UNINSTALL_KEYS
+            .iter()
+            .map(|parent| Read::Subkeys {
+                parent: spelled_out(parent),
+                values: ["DisplayName", "DisplayVersion", "Publisher"]
+                    .map(str::to_owned)
+                    .to_vec(),
+            })
+            .collect(),
     }))
 }
 
@@ -142,7 +153,7 @@ impl RequiredInstalledProgram {
 
 impl Check for RequiredInstalledProgram {
     fn source(&self) -> SourceRef<'_> {
-        SourceRef::Registry
+        SourceRef::Registry(&self.reads)
     }
 
     fn placeholders(&self) -> Vec<String> {

@@ -11,7 +11,7 @@
 
 use super::{Check, Context, Emission, Emissions, Input, Mismatch, SourceRef, values};
 use crate::finding::{Location, Outcome};
-use crate::snapshot::registry::{Data, Registry, Value, Version, spelled_out};
+use crate::snapshot::registry::{Data, Read, Registry, Value, Version, spelled_out};
 
 const VALUES: [&str; 4] = ["key", "value", "found", "expected"];
 
@@ -79,6 +79,8 @@ struct RequiredRegistryValue {
     /// As the rule names it; `@` for the default value.
     value: String,
     expected: Expected,
+    /// The one read, for `collect --read-registry`.
+    read: [Read; 1],
 }
 
 pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
@@ -163,10 +165,16 @@ pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
             None
         }
     };
+    let (key, value) = (key?, value?);
+    let read = [Read::Value {
+        key: key.clone(),
+        value: if value == "@" { String::new() } else { value.clone() },
+    }];
     Some(Box::new(RequiredRegistryValue {
-        key: key?,
-        value: value?,
+        key,
+        value,
         expected: expected?,
+        read,
     }))
 }
 
@@ -215,7 +223,7 @@ fn missing_key_location(registry: &Registry, key: &str) -> Location {
 
 impl Check for RequiredRegistryValue {
     fn source(&self) -> SourceRef<'_> {
-        SourceRef::Registry
+        SourceRef::Registry(&self.read)
     }
 
     fn placeholders(&self) -> Vec<String> {

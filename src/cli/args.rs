@@ -165,6 +165,9 @@ pub struct CollectArgs {
     /// Stop each probe once TCP (or the proxy's tunnel) is open: no TLS handshake.
     #[arg(long, requires = "probe_endpoints")]
     pub no_tls: bool,
+    /// Read the registry values the loaded rules name from this machine (Windows only).
+    #[arg(long)]
+    pub read_registry: bool,
     /// Seconds each probe may take, its TLS handshake included.
     #[arg(long, value_name = "SECS", default_value_t = 5.0, requires = "probe_endpoints")]
     pub timeout: f64,

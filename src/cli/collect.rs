@@ -27,7 +27,14 @@ pub(super) fn run(
 ) -> Result<u8, Failure> {
     // Probing alone is the first thing to know on the internet machine, before the Connect step.
     // The rules only say which endpoints to probe.
-    let (rule_set, config) = if args.probe_endpoints {
+    if args.read_registry && !cfg!(windows) {
+        return Err(SetupError::with_help(
+            "--read-registry reads the live Windows registry, so it needs Windows",
+            "on Windows run `sitelint collect --read-registry ...`; elsewhere give `reg export` files with --registry FILE",
+        )
+        .into());
+    }
+    let (rule_set, config) = if args.probe_endpoints || args.read_registry {
         let (rules, config) = load_rules(&args.rules)?;
         (Some(rules), config)
     } else {
@@ -41,7 +48,7 @@ pub(super) fn run(
     if let (true, Some(configured)) = (live.is_empty(), config.as_ref().and_then(|c| c.sources.as_ref())) {
         live = configured.value.clone();
     }
-    if live.is_empty() && !args.probe_endpoints {
+    if live.is_empty() && !args.probe_endpoints && !args.read_registry {
         return Err(SetupError::with_help(
             "nothing to collect",
             "name the sources, e.g. --updatepack D:\\USB\\UpdatePacks --log ServiceConnectionTool.log --endpoints-allowlist allowlist.txt, or probe the endpoints with --probe-endpoints",
@@ -52,7 +59,11 @@ pub(super) fn run(
     if verbose {
         write_loaded(rule_set.as_ref(), config.as_ref(), &snapshot, stderr)?;
     }
-    let probes = if let Some(rule_set) = &rule_set {
+    let read_registry = match (&rule_set, args.read_registry) {
+        (Some(rule_set), true) => Some(rule_set.registry_reads()),
+        _ => None,
+    };
+    let probes = if let (Some(rule_set), true) = (&rule_set, args.probe_endpoints) {
         let password = std::env::var(probe::PASSWORD_VARIABLE).ok();
         let proxy = args
             .proxy
@@ -89,6 +100,7 @@ pub(super) fn run(
         force: args.force,
         hash: args.hash,
         probes,
+        read_registry,
         interrupted,
     };
     for note in collect::recover(&args.out) {

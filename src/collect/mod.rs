@@ -7,6 +7,8 @@
 mod hash;
 mod manifest;
 pub mod probe;
+#[cfg(any(windows, test))]
+mod registry;
 mod staging;
 pub mod tls;
 
@@ -52,6 +54,9 @@ pub struct Options<'a> {
     pub hash: bool,
     /// Endpoints to probe, and how, for `--probe-endpoints`.
     pub probes: Option<(Vec<Required>, probe::Settings)>,
+    /// The registry keys and values to read live, for `--read-registry` (Windows only: the
+    /// command line refuses it elsewhere).
+    pub read_registry: Option<Vec<crate::snapshot::registry::Read>>,
     /// Set from elsewhere (Ctrl-C, SIGTERM) to stop soon; the partial snapshot is removed.
     pub interrupted: &'a AtomicBool,
 }
@@ -202,6 +207,25 @@ fn write_parts(snapshot: &Snapshot, options: &Options<'_>, dir: &Path, progress:
         copy(export, &dir.join(&relative), options)?;
         manifest.registry.push((relative, origin(export)));
         summary.registry += 1;
+    }
+    if let Some(reads) = &options.read_registry {
+        #[cfg(windows)]
+        {
+            write_new(&dir.join(registry::LIVE_EXPORT), &registry::read(reads))?;
+            let from = format!(
+                "the live registry ({})",
+                crate::document::text::plural(reads.len(), "value or key", "values or keys")
+            );
+            manifest.registry.push((registry::LIVE_EXPORT.to_owned(), from));
+            summary.registry += 1;
+        }
+        #[cfg(not(windows))]
+        {
+            let _ = reads;
+            return Err(io::Error::other(
+                "--read-registry reads the Windows registry: it needs Windows",
+            ));
+        }
     }
     if let Some((endpoints, settings)) = &options.probes {
         progress.begin("probing endpoints", endpoints.len() as u64);
@@ -369,6 +393,7 @@ mod tests {
             force: false,
             hash: false,
             probes: None,
+            read_registry: None,
             interrupted: &interrupted,
         };
         let copied = copy(&Artifact::given(&log), &copy_path, &options).unwrap();

@@ -378,6 +378,22 @@ impl RuleSet {
         Ok(())
     }
 
+    /// Every registry value and key the enabled rules read, once each, for
+    /// `collect --read-registry`.
+    pub fn registry_reads(&self) -> Vec<crate::snapshot::registry::Read> {
+        let mut all = Vec::new();
+        for rule in self.rules.iter().filter(|r| r.disabled.is_none()) {
+            if let crate::checks::SourceRef::Registry(reads) = rule.check.source() {
+                for read in reads {
+                    if !all.contains(read) {
+                        all.push(read.clone());
+                    }
+                }
+            }
+        }
+        all
+    }
+
     /// Every endpoint the enabled rules require, once each (by host pattern and port), for
     /// `collect --probe-endpoints`.
     pub fn required_endpoints(&self) -> Vec<crate::snapshot::endpoints::Required> {

@@ -183,6 +183,15 @@ pub fn spelled_out(path: &str) -> String {
     }
 }
 
+/// What a rule reads, so that `collect --read-registry` reads exactly that.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Read {
+    /// One value of one key; "" is the default value.
+    Value { key: String, value: String },
+    /// These values of every key directly under `parent` (the programs of an Uninstall key).
+    Subkeys { parent: String, values: Vec<String> },
+}
+
 /// A file that is not a registry export, or a line of it that is not one of its forms.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {

@@ -127,3 +127,101 @@ fn collect_uris(value: &serde_json::Value, uris: &mut Vec<String>) {
         _ => {}
     }
 }
+
+/// Sets a value with `reg add`, as an administrator would.
+fn reg_add(key: &str, name: &str, data: u32) {
+    let out = std::process::Command::new("reg")
+        .args(["add", key, "/v", name, "/t", "REG_DWORD", "/d", &data.to_string(), "/f"])
+        .output()
+        .expect("reg.exe runs");
+    assert!(
+        out.status.success(),
+        "reg add {key}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `collect --read-registry` reads what the rules name from the live registry (both views),
+/// writes it as an export with the absent key recorded, and `check` on the snapshot passes
+/// when the values are right and fails when one is wrong.
+#[test]
+fn read_registry_reads_what_the_rules_name_and_check_judges_the_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.yaml");
+    fs::write(
+        &rules,
+        r"ruleset: live-registry
+rules:
+  - {id: native, title: t, severity: error, kind: required-registry-value, key: 'HKLM\SOFTWARE\SitelintTest\Native', value: Strong, equals: 1}
+  - {id: wow64, title: t, severity: error, kind: required-registry-value, key: 'HKLM\SOFTWARE\WOW6432Node\SitelintTest\Wow', value: Strong, equals: 1}
+  - {id: absent, title: t, severity: warning, kind: required-registry-value, key: 'HKLM\SOFTWARE\SitelintTest\Absent', value: X, equals: 1}
+",
+    )
+    .unwrap();
+    reg_add(r"HKLM\SOFTWARE\SitelintTest\Native", "Strong", 1);
+    reg_add(r"HKLM\SOFTWARE\WOW6432Node\SitelintTest\Wow", "Strong", 1);
+    let collect = |out: &std::path::Path| {
+        let args = [
+            "collect",
+            "--out",
+            path_str(out),
+            "--read-registry",
+            "--no-default-rules",
+            "--rules",
+            path_str(&rules),
+            "--force",
+        ];
+        let run = sitelint(&args);
+        assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    };
+    let check = |snapshot: &std::path::Path| {
+        let run = sitelint(&[
+            "check",
+            path_str(snapshot),
+            "--no-default-rules",
+            "--rules",
+            path_str(&rules),
+            "--format",
+            "json",
+        ]);
+        (run.status.code(), json(&run))
+    };
+    let right = dir.path().join("right");
+    collect(&right);
+    let (code, report) = check(&right);
+    assert_eq!(code, Some(0), "{report}");
+    let statuses: Vec<(String, String)> = report["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_owned(),
+                r["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [("absent", "failed"), ("native", "passed"), ("wow64", "passed")].map(|(a, b)| (a.to_owned(), b.to_owned()))
+    );
+    let absent = &report["findings"][0];
+    assert!(absent["message"].as_str().unwrap().contains("is absent"), "{absent}");
+
+    reg_add(r"HKLM\SOFTWARE\WOW6432Node\SitelintTest\Wow", "Strong", 0);
+    let wrong = dir.path().join("wrong");
+    collect(&wrong);
+    let (code, report) = check(&wrong);
+    assert_eq!(code, Some(1), "{report}");
+    let failed: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        failed,
+        [r"HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\SitelintTest\Wow: Strong is 0; it must be 1"]
+    );
+}
