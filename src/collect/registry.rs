@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use crate::snapshot::registry::{ABSENT_MARK, Format, Read, spelled_out};
 
 /// Where the export goes in the snapshot.
-pub const LIVE_EXPORT: &str = "registry/read-registry.reg";
+pub(super) const LIVE_EXPORT: &str = "registry/read-registry.reg";
 
 /// One key as read: its values by name, or absent.
 pub(super) enum Found {
@@ -87,7 +87,7 @@ pub(super) fn plan(reads: &[Read]) -> Vec<(String, Vec<String>, bool)> {
 /// Reads the plan from the live registry: 64-bit view for a path as it is, the 32-bit view
 /// for a path through `WOW6432Node` (opened without it, as a 32-bit process sees it).
 #[cfg(windows)]
-pub fn read(reads: &[Read]) -> Vec<u8> {
+pub(super) fn read(reads: &[Read]) -> Vec<u8> {
     use windows_registry::{Key, LOCAL_MACHINE, Type};
     const KEY_WOW64_64KEY: u32 = 0x0100;
     const KEY_WOW64_32KEY: u32 = 0x0200;
