@@ -259,6 +259,7 @@ fn the_readme_synopses_name_exactly_the_flags_of_each_command() {
         "--log",
         "--console-updates",
         "--endpoints-allowlist",
+        "--registry",
     ];
     for synopsis in synopses {
         let words: Vec<&str> = synopsis.split_whitespace().collect();
