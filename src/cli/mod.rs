@@ -102,8 +102,11 @@ pub fn run(cli: Cli, terminal: Terminal, stdout: &mut dyn Write, stderr: &mut dy
             writeln!(stdout, "{text}").map(|()| EXIT_CLEAN).map_err(Failure::Io)
         }
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "sitelint", stdout);
-            Ok(EXIT_CLEAN)
+            // clap_complete panics when its writer fails (a closed pipe): it writes to memory,
+            // and the script goes out through a writer that reports the failure.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "sitelint", &mut script);
+            stdout.write_all(&script).map(|()| EXIT_CLEAN).map_err(Failure::Io)
         }
         Command::Man { dir } => man::run(dir.as_deref(), stdout),
     };
