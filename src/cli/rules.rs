@@ -105,7 +105,12 @@ pub(super) fn run(args: RulesArgs, width: usize, stdout: &mut dyn Write) -> Resu
                 .map(|r| r.id.as_str())
                 .collect();
             // The built-in rules are measured too, or their columns go out of line.
-            let id_width = rows.iter().map(|r| r[0].len()).max().unwrap_or(0);
+            let id_width = rows
+                .iter()
+                .map(|r| r[0].len())
+                .max()
+                .unwrap_or(0)
+                .min(rules::MAX_ID_LEN);
             let kind_width = rows.iter().map(|r| r[2].len()).max().unwrap_or(0);
             let lines: Vec<(String, String)> = rows
                 .iter()

@@ -172,7 +172,12 @@ fn not_evaluated_block(report: &Report, width: usize) -> String {
     if gaps.is_empty() {
         return String::new();
     }
-    let id_width = gaps.iter().map(|(id, _)| id.chars().count()).max().unwrap_or(0);
+    let id_width = gaps
+        .iter()
+        .map(|(id, _)| id.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(crate::rules::MAX_ID_LEN);
     // Reasons wrap beside the ids; when that leaves too narrow a column, below them.
     let beside = id_width + 4 + MIN_REASON_COLUMN <= width;
     let mut block = String::from("not evaluated:\n");

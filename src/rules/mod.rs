@@ -26,6 +26,11 @@ const DEFAULT_RULESET: (&str, &str) = (
     include_str!("../../rules/configmgr-offline-servicing.yaml"),
 );
 
+/// The longest rule id accepted. Ids are typed by hand (`--select`, waivers) and laid out in
+/// columns (`rules list`, the human report); a longer one is a mistake, or an attack on the
+/// layout (a width past 65,535 panics Rust's formatting).
+pub const MAX_ID_LEN: usize = 128;
+
 /// A rule file's name (as reports show it) and text.
 #[derive(Debug, Clone)]
 pub struct RuleSource {

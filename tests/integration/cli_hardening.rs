@@ -89,3 +89,42 @@ fn completions_into_a_closed_pipe_do_not_panic() {
         assert!(!err.contains("panicked"), "{err}");
     }
 }
+
+/// One site rule of `id`, with the snapshot it runs on.
+fn site_rule(dir: &Path, id: &str) -> PathBuf {
+    let path = dir.join("site.yaml");
+    fs::write(
+        &path,
+        format!("ruleset: site\nrules:\n  - id: {id}\n    title: t\n    severity: error\n    kind: zero-byte-files\n    tree: updatepack\n"),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn a_built_in_rule_id_is_reserved() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = site_rule(dir.path(), "waiver-unused");
+    let out = sitelint_in(dir.path(), &["rules", "list", "--no-config", "--rules", path_str(&rules)]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(err.contains("rule id `waiver-unused` is reserved"), "{err}");
+    assert!(err.contains("site.yaml:3:9"), "at its place: {err}");
+}
+
+#[test]
+fn a_rule_id_past_the_limit_is_a_rule_file_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = site_rule(dir.path(), &"a".repeat(65_536));
+    for args in [
+        &["rules", "list", "--no-config", "--rules", path_str(&rules)][..],
+        &["check", "--no-config", "--rules", path_str(&rules), "--updatepack", "."][..],
+    ] {
+        let out = sitelint_in(dir.path(), args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(err.contains("rule id is 65536 bytes long"), "{err}");
+        assert!(err.contains("at most 128 bytes"), "{err}");
+    }
+}
