@@ -128,3 +128,33 @@ fn a_rule_id_past_the_limit_is_a_rule_file_error_not_a_panic() {
         assert!(err.contains("at most 128 bytes"), "{err}");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_rule_file_in_a_directory_that_cannot_be_read_is_an_error_as_when_named() {
+    let cases: [(&str, fn(&Path)); 3] = [
+        ("dangling.yaml", |p| std::os::unix::fs::symlink("/nonexistent/site.yaml", p).unwrap()),
+        ("loop.yaml", |p| std::os::unix::fs::symlink(p, p).unwrap()),
+        ("fifo.yaml", |p| {
+            let made = Command::new("mkfifo").arg(p).status().unwrap();
+            assert!(made.success());
+        }),
+    ];
+    for (name, make) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let rules = dir.path().join("rules");
+        fs::create_dir(&rules).unwrap();
+        site_rule(&rules, "site-rule");
+        make(&rules.join(name));
+        let out = sitelint_in(dir.path(), &["rules", "list", "--no-config", "--rules", "rules"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", stdout(&out));
+        assert!(err.contains(&format!("cannot read rule file rules/{name}")), "{err}");
+    }
+    // A device, by a link to one.
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("/dev/null", dir.path().join("null.yaml")).unwrap();
+    let out = sitelint_in(dir.path(), &["rules", "list", "--no-config", "--rules", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("null.yaml: it is a device"), "{}", stderr(&out));
+}
