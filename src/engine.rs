@@ -358,7 +358,7 @@ fn finding(rule: &Rule, emission: Emission, params: &Params) -> Finding {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .chain(emission.values)
                 .collect();
-            template.render_map(&values)
+            template.render_message(&values)
         }
         _ => emission.message,
     };

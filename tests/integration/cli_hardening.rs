@@ -158,3 +158,21 @@ fn a_rule_file_in_a_directory_that_cannot_be_read_is_an_error_as_when_named() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("null.yaml: it is a device"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_message_that_would_repeat_a_whole_log_line_is_cut_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = failing_snapshot(dir.path(), 0);
+    let line = format!("ERROR:Failed to download {}\n", "x".repeat(300_000));
+    fs::write(snap.join("logs/ServiceConnectionTool.log"), line).unwrap();
+    let rule = FORBIDDEN_RULE.replace("(?P<package>\\w+)'", "(?P<package>\\w+)'\n    message: '{}'\n");
+    fs::write(dir.path().join("rules.yaml"), rule.replace("{}", &"{package}".repeat(100))).unwrap();
+    let out = sitelint_in(
+        dir.path(),
+        &["check", "snap", "--no-default-rules", "--no-config", "--rules", "rules.yaml", "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let message = json(&out)["findings"][0]["message"].as_str().unwrap().to_owned();
+    assert!(message.len() < 9 * 1024, "{} bytes", message.len());
+    assert!(message.ends_with("xxx [message cut at 8 KiB]"), "{}", &message[message.len() - 40..]);
+}
