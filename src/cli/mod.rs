@@ -105,7 +105,12 @@ pub fn run(cli: Cli, terminal: Terminal, stdout: &mut dyn Write, stderr: &mut dy
             // clap_complete panics when its writer fails (a closed pipe): it writes to memory,
             // and the script goes out through a writer that reports the failure.
             let mut script = Vec::new();
-            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "sitelint", &mut script);
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "sitelint",
+                &mut script,
+            );
             stdout.write_all(&script).map(|()| EXIT_CLEAN).map_err(Failure::Io)
         }
         Command::Man { dir } => man::run(dir.as_deref(), stdout),

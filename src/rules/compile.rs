@@ -68,7 +68,11 @@ pub(super) fn compile_rule(
                 "a built-in rule's id",
                 format!(
                     "the built-in rules {} report on waivers; give the rule another id",
-                    BUILT_IN_RULES.iter().map(|(id, _, _)| format!("`{id}`")).collect::<Vec<_>>().join(" and ")
+                    BUILT_IN_RULES
+                        .iter()
+                        .map(|(id, _, _)| format!("`{id}`"))
+                        .collect::<Vec<_>>()
+                        .join(" and ")
                 ),
             );
         }

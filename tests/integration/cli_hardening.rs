@@ -67,7 +67,12 @@ fn a_closed_stdout_still_writes_every_report_file_and_keeps_the_exit_code() {
     stdout.read_exact(&mut first).unwrap();
     drop(stdout);
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "the run's findings decide: {}", stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the run's findings decide: {}",
+        stderr(&out)
+    );
     let report: serde_json::Value = serde_json::from_slice(&fs::read(dir.path().join("x.json")).unwrap()).unwrap();
     assert_eq!(report["findings"].as_array().unwrap().len(), 1000);
     let sarif: serde_json::Value = serde_json::from_slice(&fs::read(dir.path().join("x.sarif")).unwrap()).unwrap();
@@ -105,7 +110,10 @@ fn site_rule(dir: &Path, id: &str) -> PathBuf {
 fn a_built_in_rule_id_is_reserved() {
     let dir = tempfile::tempdir().unwrap();
     let rules = site_rule(dir.path(), "waiver-unused");
-    let out = sitelint_in(dir.path(), &["rules", "list", "--no-config", "--rules", path_str(&rules)]);
+    let out = sitelint_in(
+        dir.path(),
+        &["rules", "list", "--no-config", "--rules", path_str(&rules)],
+    );
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
     let err = stderr(&out);
     assert!(err.contains("rule id `waiver-unused` is reserved"), "{err}");
@@ -133,7 +141,9 @@ fn a_rule_id_past_the_limit_is_a_rule_file_error_not_a_panic() {
 #[test]
 fn a_rule_file_in_a_directory_that_cannot_be_read_is_an_error_as_when_named() {
     let cases: [(&str, fn(&Path)); 3] = [
-        ("dangling.yaml", |p| std::os::unix::fs::symlink("/nonexistent/site.yaml", p).unwrap()),
+        ("dangling.yaml", |p| {
+            std::os::unix::fs::symlink("/nonexistent/site.yaml", p).unwrap()
+        }),
         ("loop.yaml", |p| std::os::unix::fs::symlink(p, p).unwrap()),
         ("fifo.yaml", |p| {
             let made = Command::new("mkfifo").arg(p).status().unwrap();
@@ -166,13 +176,53 @@ fn a_message_that_would_repeat_a_whole_log_line_is_cut_and_says_so() {
     let line = format!("ERROR:Failed to download {}\n", "x".repeat(300_000));
     fs::write(snap.join("logs/ServiceConnectionTool.log"), line).unwrap();
     let rule = FORBIDDEN_RULE.replace("(?P<package>\\w+)'", "(?P<package>\\w+)'\n    message: '{}'\n");
-    fs::write(dir.path().join("rules.yaml"), rule.replace("{}", &"{package}".repeat(100))).unwrap();
+    fs::write(
+        dir.path().join("rules.yaml"),
+        rule.replace("{}", &"{package}".repeat(100)),
+    )
+    .unwrap();
     let out = sitelint_in(
         dir.path(),
-        &["check", "snap", "--no-default-rules", "--no-config", "--rules", "rules.yaml", "--format", "json"],
+        &[
+            "check",
+            "snap",
+            "--no-default-rules",
+            "--no-config",
+            "--rules",
+            "rules.yaml",
+            "--format",
+            "json",
+        ],
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let message = json(&out)["findings"][0]["message"].as_str().unwrap().to_owned();
     assert!(message.len() < 9 * 1024, "{} bytes", message.len());
-    assert!(message.ends_with("xxx [message cut at 8 KiB]"), "{}", &message[message.len() - 40..]);
+    assert!(
+        message.ends_with("xxx [message cut at 8 KiB]"),
+        "{}",
+        &message[message.len() - 40..]
+    );
+}
+
+#[test]
+fn a_case_directory_named_with_a_newline_cannot_forge_an_ok_line() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::copy_dir(&crate::root().join("examples/site-rules"), dir.path());
+    let cases = dir.path().join("tests/contoso-odbc-redist-present");
+    // The case fails (it expects a pass); its name tries to print an `ok` line after its own.
+    fs::write(cases.join("missing/expect.yaml"), "outcome: pass\n").unwrap();
+    let forged = "missing\nok    every-rule-passed";
+    fs::rename(cases.join("missing"), cases.join(forged)).unwrap();
+    let out = sitelint_in(dir.path(), &["test", "."]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains("FAIL  contoso-odbc-redist-present/missing\\nok    every-rule-passed\n"),
+        "{text}"
+    );
+    assert!(
+        !text.lines().any(|l| l.starts_with("ok    every-rule-passed")),
+        "{text}"
+    );
+    assert!(text.ends_with("5 passed, 1 failed\n"), "{text}");
 }
