@@ -226,3 +226,73 @@ fn a_case_directory_named_with_a_newline_cannot_forge_an_ok_line() {
     );
     assert!(text.ends_with("5 passed, 1 failed\n"), "{text}");
 }
+
+/// `count` waivers in force of the clean example's zero-byte rule, none of which can match.
+fn unused_waivers(count: usize) -> String {
+    let mut config = String::from("waivers:\n");
+    for i in 0..count {
+        config.push_str(&format!(
+            "  - {{rule: redist-zero-byte-file, subject: 'nothing-{i}', reason: r, owner: o, expires: 2099-12-31}}\n"
+        ));
+    }
+    config
+}
+
+#[test]
+fn unused_waivers_obey_the_per_rule_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("sitelint.yaml"), unused_waivers(1500)).unwrap();
+    crate::copy_dir(
+        &crate::root().join("examples/snapshots/clean"),
+        &dir.path().join("snap"),
+    );
+    let out = sitelint_in(dir.path(), &["check", "snap", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = json(&out);
+    let unused = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "waiver-unused");
+    assert_eq!(unused.count(), 1000);
+    let rule = report["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "waiver-unused")
+        .unwrap();
+    assert_eq!(rule["omitted_findings"], 500, "{rule:#}");
+    let out = sitelint_in(dir.path(), &["check", "snap", "-q"]);
+    assert_eq!(
+        stdout(&out),
+        "0 errors, 1500 warnings, 0 rules not evaluated, 13 rules passed (1000 of 1500 problems shown)\n"
+    );
+}
+
+#[test]
+fn a_waiver_finding_names_no_absolute_path_and_keeps_its_fingerprint_wherever_sitelint_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    fs::create_dir_all(site.join("below")).unwrap();
+    fs::write(site.join("sitelint.yaml"), unused_waivers(1)).unwrap();
+    crate::copy_dir(&crate::root().join("examples/snapshots/clean"), &site.join("snap"));
+    let finding = |cwd: &Path, snap: &str| {
+        let out = sitelint_in(cwd, &["check", snap, "--format", "json"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let report = json(&out);
+        let finding = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule_id"] == "waiver-unused")
+            .cloned();
+        finding.unwrap_or_else(|| panic!("{report:#}"))
+    };
+    let here = finding(&site, "snap");
+    let below = finding(&site.join("below"), "../snap");
+    let subject = here["subject"].as_str().unwrap();
+    assert!(!subject.contains(path_str(dir.path())), "{subject}");
+    assert!(subject.starts_with("sitelint.yaml: "), "{subject}");
+    assert_eq!(here["subject"], below["subject"]);
+    assert_eq!(here["fingerprint"], below["fingerprint"]);
+}
