@@ -266,7 +266,7 @@ pub fn run(suite: &mut Suite) -> impl Iterator<Item = Result<CaseResult, SetupEr
 
 fn run_case(rule_set: &RuleSet, case: &Case) -> Result<CaseResult, SetupError> {
     let snapshot = manifest::load(&case.dir)?;
-    let report = crate::engine::evaluate(&rule_set, &snapshot);
+    let report = crate::engine::evaluate(rule_set, &snapshot);
     let status = report
         .rules
         .iter()

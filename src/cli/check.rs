@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 
+use super::output::{Inputs, entry, write_replacing};
 use super::rules::load_rules;
 use super::{CheckArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, FailOn, Failure, snapshot_from, write_loaded};
 use crate::document::date::Date;
@@ -40,6 +41,26 @@ pub(super) fn run(
             writeln!(stderr, "warning: {}", visible(&warning))?;
         }
     }
+    let inputs = Inputs::of_run(
+        rule_set
+            .files
+            .iter()
+            .map(|(file, _)| file.as_str())
+            .filter(|f| !f.starts_with("(built in)")),
+        config.as_ref().map(|c| Path::new(&c.file.name)),
+        &snapshot,
+    );
+    for (format, path) in &outputs {
+        if let Some(path) = path
+            && let Some(why) = inputs.refuse(path)
+        {
+            return Err(SetupError::with_help(
+                format!("--format {format}={}: {why}", path.display()),
+                "write the report somewhere else, e.g. --format sarif=sitelint.sarif beside the snapshot",
+            )
+            .into());
+        }
+    }
     let mut report = crate::engine::evaluate(&rule_set, &snapshot);
     for read in &report.read_as {
         if verbose {
@@ -70,7 +91,7 @@ pub(super) fn run(
         let text = format.renderer.render(&report, &context);
         match path {
             None => stdout.write_all(text.as_bytes())?,
-            Some(path) => std::fs::write(path, text).map_err(|e| {
+            Some(path) => write_replacing(path, text.as_bytes()).map_err(|e| {
                 SetupError::message(format!("cannot write the {format} report to {}: {e}", path.display()))
             })?,
         }
@@ -198,13 +219,13 @@ fn unread_sources(rule_set: &RuleSet, snapshot: &Snapshot) -> Vec<String> {
     logs.chain(trees).collect()
 }
 
-/// Whether two paths name one file, as the platform compares names (Windows ignores case).
+/// Whether two paths name one directory entry.
 fn same_file(a: &Path, b: &Path) -> bool {
-    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
-    let (a, b) = (absolute(a), absolute(b));
-    if cfg!(windows) {
-        a.to_string_lossy().to_lowercase() == b.to_string_lossy().to_lowercase()
-    } else {
-        a == b
+    match (entry(a), entry(b)) {
+        (Some(a), Some(b)) => a == b,
+        _ => {
+            let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
+            absolute(a) == absolute(b)
+        }
     }
 }

@@ -8,6 +8,7 @@ mod check;
 mod collect;
 mod config;
 mod man;
+mod output;
 mod progress;
 mod rules;
 mod test;

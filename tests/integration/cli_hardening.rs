@@ -140,7 +140,8 @@ fn a_rule_id_past_the_limit_is_a_rule_file_error_not_a_panic() {
 #[cfg(unix)]
 #[test]
 fn a_rule_file_in_a_directory_that_cannot_be_read_is_an_error_as_when_named() {
-    let cases: [(&str, fn(&Path)); 3] = [
+    type Make = fn(&Path);
+    let cases: [(&str, Make); 3] = [
         ("dangling.yaml", |p| {
             std::os::unix::fs::symlink("/nonexistent/site.yaml", p).unwrap()
         }),
@@ -295,4 +296,99 @@ fn a_waiver_finding_names_no_absolute_path_and_keeps_its_fingerprint_wherever_si
     assert!(subject.starts_with("sitelint.yaml: "), "{subject}");
     assert_eq!(here["subject"], below["subject"]);
     assert_eq!(here["fingerprint"], below["fingerprint"]);
+}
+
+#[test]
+fn a_report_is_never_written_over_a_file_the_run_reads_or_into_the_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    failing_snapshot(dir.path(), 3);
+    fs::write(dir.path().join("sitelint.yaml"), "fail-on: never\n").unwrap();
+    let log = "snap/logs/ServiceConnectionTool.log";
+    let check = |source: &[&str], format: &str| -> Vec<String> {
+        let mut args = vec![
+            "check",
+            "--no-default-rules",
+            "--rules",
+            "rules.yaml",
+            "--format",
+            format,
+        ];
+        args.extend(source);
+        args.into_iter().map(str::to_owned).collect()
+    };
+    let cases = [
+        (
+            check(&["--log", log], &format!("sarif={log}")),
+            log,
+            "it is the log ServiceConnectionTool.log this run reads",
+        ),
+        (
+            check(&["snap"], "json=snap/snapshot.yaml"),
+            "snap/snapshot.yaml",
+            "it is the snapshot manifest this run reads",
+        ),
+        (
+            check(&["snap"], "json=snap/logs/../report.json"),
+            "snap/report.json",
+            "inside the snapshot directory",
+        ),
+        (
+            check(&["snap"], "json=rules.yaml"),
+            "rules.yaml",
+            "it is a rule file this run reads",
+        ),
+        (
+            check(&["snap"], "json=./sitelint.yaml"),
+            "sitelint.yaml",
+            "it is the site config this run reads",
+        ),
+    ];
+    for (args, file, why) in cases {
+        let before = fs::read(dir.path().join(file)).ok();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = sitelint_in(dir.path(), &args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(why), "{args:?}: {err}");
+        assert_eq!(fs::read(dir.path().join(file)).ok(), before, "{file} is as it was");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_report_replaces_a_link_at_its_path_not_what_the_link_points_to() {
+    let dir = tempfile::tempdir().unwrap();
+    failing_snapshot(dir.path(), 3);
+    fs::write(dir.path().join("precious.txt"), "keep me").unwrap();
+    std::os::unix::fs::symlink("precious.txt", dir.path().join("report.json")).unwrap();
+    let args = [
+        "check",
+        "snap",
+        "--no-config",
+        "--no-default-rules",
+        "--rules",
+        "rules.yaml",
+        "--format",
+        "json=report.json",
+    ];
+    let out = sitelint_in(dir.path(), &args);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(fs::read_to_string(dir.path().join("precious.txt")).unwrap(), "keep me");
+    let report = dir.path().join("report.json");
+    assert!(
+        fs::symlink_metadata(&report).unwrap().is_file(),
+        "the link itself is replaced"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&fs::read(report).unwrap()).unwrap();
+    assert_eq!(report["findings"].as_array().unwrap().len(), 3);
+    let mut names: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["precious.txt", "report.json", "rules.yaml", "snap"],
+        "no temporary file is left"
+    );
 }
