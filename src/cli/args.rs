@@ -71,10 +71,13 @@ pub enum Command {
         #[arg(value_enum)]
         what: SchemaOf,
     },
-    /// Print every effective setting with where it came from (default, sitelint.yaml:LINE, --set).
+    /// Print every effective setting with where it came from (default, sitelint.yaml:LINE, --set),
+    /// the live sources a bare `check` reads included, with the source flags given merged in.
     Config {
         #[command(flatten)]
         rules: RuleArgs,
+        #[command(flatten)]
+        sources: SourceArgs,
     },
     /// Print a shell completion script.
     ///

@@ -28,13 +28,12 @@ pub(super) fn run(
     let outputs = parse_formats(&args.formats)?;
     let (mut rule_set, config) = load_rules(&args.rules)?;
     rule_set.select(&args.select, &args.ignore)?;
-    let config_sources = config.as_ref().and_then(|c| c.sources.as_ref()).map(|s| &s.value);
-    let mut snapshot = snapshot_from(args.snapshot.as_deref(), &args.sources, config_sources)?;
+    let (mut snapshot, sources) = snapshot_from(args.snapshot.as_deref(), &args.sources, config.as_ref())?;
     snapshot.encoding = args
         .encoding
         .or_else(|| config.as_ref().and_then(|c| c.encoding.as_ref()).map(|e| e.value));
     if verbose {
-        write_loaded(Some(&rule_set), config.as_ref(), &snapshot, stderr)?;
+        write_loaded(Some(&rule_set), config.as_ref(), &snapshot, sources.as_ref(), stderr)?;
     }
     if args.snapshot.is_none() {
         for warning in unread_sources(&rule_set, &snapshot) {

@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 
 use super::rules::{load_rules, site_config};
 use super::{
-    CollectArgs, EXIT_CLEAN, EXIT_INTERRUPTED, Failure, Terminal, progress, stop_on_interrupt, write_loaded,
+    CollectArgs, EXIT_CLEAN, EXIT_INTERRUPTED, Failure, Sources, Terminal, progress, stop_on_interrupt, write_loaded,
     write_setup_error,
 };
 use crate::collect::tls::Roots;
@@ -37,10 +37,8 @@ pub(super) fn run(
         }
         (None, config)
     };
-    let mut live = args.sources.live()?;
-    if let (true, Some(configured)) = (live.is_empty(), config.as_ref().and_then(|c| c.sources.as_ref())) {
-        live = configured.value.clone();
-    }
+    let sources = Sources::merge(&args.sources, config.as_ref())?;
+    let live = &sources.live;
     if live.is_empty() && !args.probe_endpoints {
         return Err(SetupError::with_help(
             "nothing to collect",
@@ -50,7 +48,7 @@ pub(super) fn run(
     }
     let snapshot = live.snapshot();
     if verbose {
-        write_loaded(rule_set.as_ref(), config.as_ref(), &snapshot, stderr)?;
+        write_loaded(rule_set.as_ref(), config.as_ref(), &snapshot, Some(&sources), stderr)?;
     }
     let probes = if let Some(rule_set) = &rule_set {
         let password = std::env::var(probe::PASSWORD_VARIABLE).ok();

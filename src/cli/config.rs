@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use super::rules::load_rules;
-use super::{EXIT_CLEAN, Failure, RuleArgs};
+use super::{EXIT_CLEAN, Failure, RuleArgs, SourceArgs, Sources};
 use crate::document::text::{plural, visible};
 use crate::report::human;
 use crate::rules::RuleSet;
@@ -13,9 +13,15 @@ use crate::rules::config::SiteConfig;
 /// One setting: its key, value and origin.
 type Setting = (String, String, String);
 
-pub(super) fn run(args: &RuleArgs, terminal_width: usize, stdout: &mut dyn Write) -> Result<u8, Failure> {
+pub(super) fn run(
+    args: &RuleArgs,
+    flags: &SourceArgs,
+    terminal_width: usize,
+    stdout: &mut dyn Write,
+) -> Result<u8, Failure> {
     let (rule_set, config) = load_rules(args)?;
-    let settings = settings(args, &rule_set, config.as_ref());
+    let sources = Sources::merge(flags, config.as_ref())?;
+    let settings = settings(args, &rule_set, config.as_ref(), &sources);
     // Origins line up, except after the odd long value (a waiver), which would push them all.
     let width = settings
         .iter()
@@ -49,7 +55,7 @@ pub(super) fn run(args: &RuleArgs, terminal_width: usize, stdout: &mut dyn Write
     Ok(EXIT_CLEAN)
 }
 
-fn settings(args: &RuleArgs, rule_set: &RuleSet, config: Option<&SiteConfig>) -> Vec<Setting> {
+fn settings(args: &RuleArgs, rule_set: &RuleSet, config: Option<&SiteConfig>, sources: &Sources) -> Vec<Setting> {
     let default = || "default".to_owned();
     let from = |line: usize| config.map_or_else(default, |c| c.origin(line));
     let mut out: Vec<Setting> = Vec::new();
@@ -116,30 +122,22 @@ fn settings(args: &RuleArgs, rule_set: &RuleSet, config: Option<&SiteConfig>) ->
         Some(set) => ("strict".into(), set.value.to_string(), from(set.line)),
         None => ("strict".into(), "false".into(), default()),
     });
-    if let Some(sources) = config.and_then(|c| c.sources.as_ref()) {
-        let origin = from(sources.line);
-        let live = &sources.value;
-        for (name, dir) in &live.trees {
-            out.push((
-                format!("sources.trees.{name}"),
-                dir.display().to_string(),
-                origin.clone(),
-            ));
-        }
-        for (name, path) in &live.logs {
-            out.push((
-                format!("sources.logs.{name}"),
-                path.display().to_string(),
-                origin.clone(),
-            ));
-        }
-        for (key, path) in [
-            ("console-updates", &live.console),
-            ("endpoints-allowlist", &live.allowlist),
-        ] {
-            if let Some(path) = path {
-                out.push((format!("sources.{key}"), path.display().to_string(), origin.clone()));
-            }
+    let origin = |key: &str| sources.origin(key).unwrap_or_default().to_owned();
+    let live = &sources.live;
+    for (name, dir) in &live.trees {
+        let key = format!("sources.trees.{name}");
+        out.push((key.clone(), dir.display().to_string(), origin(&key)));
+    }
+    for (name, path) in &live.logs {
+        let key = format!("sources.logs.{name}");
+        out.push((key.clone(), path.display().to_string(), origin(&key)));
+    }
+    for (key, path) in [
+        ("sources.console-updates", &live.console),
+        ("sources.endpoints-allowlist", &live.allowlist),
+    ] {
+        if let Some(path) = path {
+            out.push((key.to_owned(), path.display().to_string(), origin(key)));
         }
     }
     for waiver in config.iter().flat_map(|c| &c.waivers) {

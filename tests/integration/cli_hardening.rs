@@ -392,3 +392,70 @@ fn a_report_replaces_a_link_at_its_path_not_what_the_link_points_to() {
         "no temporary file is left"
     );
 }
+
+/// A site whose sitelint.yaml names the failed-download example's logs, console export and
+/// allowlist as its live sources.
+fn site_with_sources() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    crate::copy_dir(
+        &crate::root().join("examples/snapshots/failed-download"),
+        &dir.path().join("snap"),
+    );
+    fs::write(
+        dir.path().join("sitelint.yaml"),
+        "sources:
+  logs: [snap/logs/ServiceConnectionTool.log, snap/logs/ConfigMgrSetup.log]
+  console-updates: snap/console/updates.json
+  endpoints-allowlist: snap/network/allowlist.txt
+",
+    )
+    .unwrap();
+    fs::create_dir(dir.path().join("fixed")).unwrap();
+    fs::write(dir.path().join("fixed/ConfigMgrSetup.log"), "all downloads done\n").unwrap();
+    dir
+}
+
+#[test]
+fn a_source_flag_replaces_only_the_source_it_names() {
+    let dir = site_with_sources();
+    let statuses = |extra: &[&str]| {
+        let out = sitelint_in(dir.path(), &[&["check", "--format", "json"][..], extra].concat());
+        let report = json(&out);
+        let status = |id: &str| crate::status(&report, id);
+        (
+            status("sct-redist-download-failed"),
+            status("setup-download-failed"),
+            status("target-version-not-ready"),
+        )
+    };
+    let failed = "failed".to_owned();
+    assert_eq!(statuses(&[]), (failed.clone(), failed.clone(), failed.clone()));
+    // Only ConfigMgrSetup.log is replaced: the other log and the console export still count.
+    let replaced = statuses(&["--log", "fixed/ConfigMgrSetup.log"]);
+    assert_eq!(replaced, (failed.clone(), "passed".to_owned(), failed));
+
+    let out = sitelint_in(dir.path(), &["config", "--log", "fixed/ConfigMgrSetup.log"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let settings: Vec<String> = stdout(&out)
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    for expected in [
+        "sources.logs.ServiceConnectionTool.log = snap/logs/ServiceConnectionTool.log (sitelint.yaml:1)",
+        "sources.logs.ConfigMgrSetup.log = fixed/ConfigMgrSetup.log (--log)",
+        "sources.console-updates = snap/console/updates.json (sitelint.yaml:1)",
+    ] {
+        assert!(settings.iter().any(|s| s == expected), "{expected:?} in {settings:#?}");
+    }
+
+    let out = sitelint_in(dir.path(), &["check", "-v", "--log", "fixed/ConfigMgrSetup.log"]);
+    let said = stderr(&out);
+    assert!(
+        said.contains("loaded log ConfigMgrSetup.log: fixed/ConfigMgrSetup.log from --log\n"),
+        "{said}"
+    );
+    assert!(
+        said.contains("ServiceConnectionTool.log from sitelint.yaml:1\n"),
+        "{said}"
+    );
+}
