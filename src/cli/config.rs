@@ -8,7 +8,7 @@ use super::{EXIT_CLEAN, Failure, RuleArgs, SourceArgs, Sources};
 use crate::document::text::{plural, visible};
 use crate::report::human;
 use crate::rules::RuleSet;
-use crate::rules::config::SiteConfig;
+use crate::rules::config::{Discovery, SiteConfig, discover};
 
 /// One setting: its key, value and origin.
 type Setting = (String, String, String);
@@ -69,7 +69,20 @@ fn settings(args: &RuleArgs, rule_set: &RuleSet, config: Option<&SiteConfig>, so
             out.push(("config".into(), config.file.name.clone(), how.into()));
         }
         None if args.no_config => out.push(("config".into(), "none".into(), "--no-config".into())),
-        None => out.push(("config".into(), "none".into(), "no sitelint.yaml here or above".into())),
+        None => {
+            let stopped = std::env::current_dir().ok().and_then(|cwd| match discover(&cwd) {
+                Discovery::None { stopped } => stopped,
+                Discovery::Found(_) => None,
+            });
+            let why = match stopped {
+                Some((dir, why)) => format!(
+                    "no sitelint.yaml here or above; the search stopped at {}: {why} (--config FILE reads one there)",
+                    dir.display()
+                ),
+                None => "no sitelint.yaml here or above".to_owned(),
+            };
+            out.push(("config".into(), "none".into(), why));
+        }
     }
     let default_rules = config.and_then(|c| c.default_rules.as_ref());
     out.push(match (args.no_default_rules, default_rules) {

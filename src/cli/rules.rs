@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 use std::io::Write;
+use std::path::Path;
 
 use super::{EXIT_CLEAN, Failure, ListFormat, RuleArgs, RulesAction, RulesArgs};
 use crate::document::diag::{SetupError, suggest};
@@ -21,7 +22,9 @@ pub(super) fn site_config(args: &RuleArgs) -> Result<Option<SiteConfig>, SetupEr
     }
     let path = match &args.config {
         Some(path) => Some(path.clone()),
-        None => std::env::current_dir().ok().and_then(|dir| config::discover(&dir)),
+        None => std::env::current_dir()
+            .ok()
+            .and_then(|dir| config::discover(&dir).path().map(Path::to_owned)),
     };
     path.as_deref().map(config::load).transpose()
 }

@@ -459,3 +459,56 @@ fn a_source_flag_replaces_only_the_source_it_names() {
         "{said}"
     );
 }
+
+/// The failed-download example in `site/`, under a folder that holds a sitelint.yaml turning
+/// every error off.
+#[cfg(unix)]
+fn site_under_a_lenient_config() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    crate::copy_dir(
+        &crate::root().join("examples/snapshots/failed-download"),
+        &site.join("snap"),
+    );
+    fs::write(
+        dir.path().join("sitelint.yaml"),
+        "fail-on: never\ndefault-rules: false\nrules: [/etc/hostname]\n",
+    )
+    .unwrap();
+    (dir, site)
+}
+
+#[cfg(unix)]
+#[test]
+fn a_sitelint_yaml_above_a_directory_owned_by_another_user_is_not_used() {
+    let (dir, site) = site_under_a_lenient_config();
+    // Only root can give a directory away; elsewhere this cannot be set up.
+    if std::os::unix::fs::chown(dir.path(), Some(65534), Some(65534)).is_err() {
+        return;
+    }
+    let out = sitelint_in(&site, &["check", "snap", "-q"]);
+    assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).starts_with("8 errors"), "{}", stdout(&out));
+    let out = sitelint_in(&site, &["config"]);
+    let config = stdout(&out);
+    let expected = format!(
+        "the search stopped at {}: it is owned by another user (--config FILE reads one there)",
+        dir.path().display()
+    );
+    assert!(config.lines().next().unwrap().contains(&expected), "{config}");
+    // Named, it is read.
+    let named = dir.path().join("sitelint.yaml");
+    let out = sitelint_in(&site, &["check", "snap", "-q", "--config", path_str(&named)]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_sitelint_yaml_in_a_directory_anyone_may_write_to_is_not_used() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, site) = site_under_a_lenient_config();
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o1777)).unwrap();
+    let out = sitelint_in(&site, &["check", "snap", "-q"]);
+    assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).starts_with("8 errors"), "{}", stdout(&out));
+}
