@@ -204,7 +204,8 @@ pub struct RuleArgs {
     #[arg(long)]
     pub no_default_rules: bool,
     /// The site config [default: sitelint.yaml in the working directory or its nearest parent
-    /// that has one].
+    /// that has one, searched no further than git would: not past a directory another user
+    /// owns, anyone may write to, or on another filesystem; on Windows, not the drive's root].
     #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
     pub config: Option<PathBuf>,
     /// Do not read a sitelint.yaml.

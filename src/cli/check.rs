@@ -86,6 +86,7 @@ pub(super) fn run(
             to_file: path.is_some(),
             show_suppressed: args.show_suppressed,
             working_dir: &working_dir,
+            config: config.as_ref().map(|c| c.file.name.as_str()),
         };
         let text = format.renderer.render(&report, &context);
         match path {

@@ -12,6 +12,12 @@ struct JsonReport<'a> {
     sitelint_report: u32,
     tool: Tool,
     snapshot: &'a SnapshotInfo,
+    /// The site config the run used, as named; absent when it used none.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::files::serialize_slash_path_opt"
+    )]
+    config: Option<String>,
     findings: Vec<JsonFinding<'a>>,
     rules: Vec<JsonRule<'a>>,
     errors: Vec<JsonError<'a>>,
@@ -106,12 +112,12 @@ pub fn render_rule_list(rule_set: &RuleSet) -> String {
 pub struct Json;
 
 impl Render for Json {
-    fn render(&self, report: &Report, _: &RenderContext<'_>) -> String {
-        render(report)
+    fn render(&self, report: &Report, context: &RenderContext<'_>) -> String {
+        render(report, context.config)
     }
 }
 
-fn render(report: &Report) -> String {
+fn render(report: &Report, config: Option<&str>) -> String {
     let json = JsonReport {
         sitelint_report: 1,
         tool: Tool {
@@ -119,6 +125,7 @@ fn render(report: &Report) -> String {
             version: env!("CARGO_PKG_VERSION"),
         },
         snapshot: &report.snapshot,
+        config: config.map(str::to_owned),
         findings: report.findings.iter().map(json_finding).collect(),
         rules: report
             .rules

@@ -266,7 +266,7 @@ fn unused_waivers_obey_the_per_rule_cap() {
     let out = sitelint_in(dir.path(), &["check", "snap", "-q"]);
     assert_eq!(
         stdout(&out),
-        "0 errors, 1500 warnings, 0 rules not evaluated, 13 rules passed (1000 of 1500 problems shown)\n"
+        "0 errors, 1500 warnings, 0 rules not evaluated, 13 rules passed (1000 of 1500 problems shown); config sitelint.yaml\n"
     );
 }
 
@@ -511,4 +511,46 @@ fn a_sitelint_yaml_in_a_directory_anyone_may_write_to_is_not_used() {
     let out = sitelint_in(&site, &["check", "snap", "-q"]);
     assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), stderr(&out));
     assert!(stdout(&out).starts_with("8 errors"), "{}", stdout(&out));
+}
+
+#[test]
+fn every_report_names_the_config_it_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    crate::copy_dir(
+        &crate::root().join("examples/snapshots/failed-download"),
+        &site.join("snap"),
+    );
+    fs::write(dir.path().join("sitelint.yaml"), "fail-on: never\n").unwrap();
+    let out = sitelint_in(
+        &site,
+        &[
+            "check",
+            "snap",
+            "-q",
+            "--format",
+            "human",
+            "--format",
+            "json=r.json",
+            "--format",
+            "sarif=r.sarif",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let config = Path::new("..").join("sitelint.yaml");
+    assert!(
+        stdout(&out).ends_with(&format!("; config {}\n", config.display())),
+        "{}",
+        stdout(&out)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&fs::read(site.join("r.json")).unwrap()).unwrap();
+    assert_eq!(report["config"], "../sitelint.yaml");
+    let sarif: serde_json::Value = serde_json::from_slice(&fs::read(site.join("r.sarif")).unwrap()).unwrap();
+    let named = &sarif["runs"][0]["invocations"][0]["properties"]["config"];
+    let uri = crate::directory_uri(dir.path()) + "sitelint.yaml";
+    assert_eq!(named["uri"], uri.as_str(), "{named:#}");
+
+    // Without one, the reports say nothing of it.
+    let out = sitelint_in(&site, &["check", "snap", "-q", "--no-config", "--format", "json"]);
+    assert!(json(&out).get("config").is_none());
 }
