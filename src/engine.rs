@@ -179,7 +179,9 @@ fn ruleset_info(rules: &RuleSet) -> RulesetInfo {
             origin: rules.param_origins.get(name).cloned().unwrap_or_default(),
         })
         .collect();
+    // The rule set knows no config: the command that read one names it.
     RulesetInfo {
+        config: None,
         files: rules.files.clone(),
         params,
     }

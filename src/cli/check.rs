@@ -44,7 +44,7 @@ pub(super) fn run(
         rule_set
             .files
             .iter()
-            .map(|(file, _)| file.as_str())
+            .map(|file| file.path.as_str())
             .filter(|f| !f.starts_with("(built in)")),
         config.as_ref().map(|c| Path::new(&c.file.name)),
         &snapshot,
@@ -74,6 +74,7 @@ pub(super) fn run(
             )?;
         }
     }
+    report.ruleset.config = config.as_ref().map(|c| c.file.name.clone());
     if let Some(config) = &config {
         waivers::apply(&mut report, &config.waivers, Date::today());
     }
@@ -86,7 +87,6 @@ pub(super) fn run(
             to_file: path.is_some(),
             show_suppressed: args.show_suppressed,
             working_dir: &working_dir,
-            config: config.as_ref().map(|c| c.file.name.as_str()),
         };
         let text = format.renderer.render(&report, &context);
         match path {

@@ -5,7 +5,8 @@
 //! PATH names a directory entry, and that entry is what gets replaced: when PATH is a symbolic
 //! link, the link is replaced by the report and the file it pointed to is left alone (so a link
 //! planted where a report goes cannot redirect the write), and a file with other hard links
-//! keeps its content under those.
+//! keeps its content under those. A PATH that is no file at all (a FIFO, `/dev/stdout`) is
+//! written to directly.
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
@@ -123,8 +124,13 @@ pub(super) fn entry(path: &Path) -> Option<PathBuf> {
     }
 }
 
-/// Writes `text` to a temporary file beside `path`, then renames it over `path`.
+/// Writes `text` to a temporary file beside `path`, then renames it over `path`; a `path` that
+/// is no file (a FIFO, `/dev/stdout`, `/dev/null`) is written to as it is, since renaming over
+/// it would replace the device or pipe itself.
 pub(super) fn write_replacing(path: &Path, text: &[u8]) -> io::Result<()> {
+    if fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        return OpenOptions::new().write(true).open(path)?.write_all(text);
+    }
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),

@@ -154,7 +154,7 @@ fn render(report: &Report, style: Style, context: &RenderContext<'_>) -> String 
         }
     }
     out.push_str(&summary(report.totals()));
-    if let Some(config) = context.config {
+    if let Some(config) = &report.ruleset.config {
         let _ = write!(out, "; config {}", visible(&native_path(config)));
     }
     out.push('\n');

@@ -112,12 +112,12 @@ pub fn render_rule_list(rule_set: &RuleSet) -> String {
 pub struct Json;
 
 impl Render for Json {
-    fn render(&self, report: &Report, context: &RenderContext<'_>) -> String {
-        render(report, context.config)
+    fn render(&self, report: &Report, _: &RenderContext<'_>) -> String {
+        render(report)
     }
 }
 
-fn render(report: &Report, config: Option<&str>) -> String {
+fn render(report: &Report) -> String {
     let json = JsonReport {
         sitelint_report: 1,
         tool: Tool {
@@ -125,7 +125,7 @@ fn render(report: &Report, config: Option<&str>) -> String {
             version: env!("CARGO_PKG_VERSION"),
         },
         snapshot: &report.snapshot,
-        config: config.map(str::to_owned),
+        config: report.ruleset.config.clone(),
         findings: report.findings.iter().map(json_finding).collect(),
         rules: report
             .rules

@@ -34,9 +34,6 @@ pub struct RenderContext<'a> {
     pub show_suppressed: bool,
     /// The absolute directory sitelint ran in: relative paths resolve against it.
     pub working_dir: &'a Path,
-    /// The site config the run used, as it was named (`../sitelint.yaml`, or as `--config`
-    /// gave it): a config decides what a run reports, so every report says which one.
-    pub config: Option<&'a str>,
 }
 
 /// A report format.

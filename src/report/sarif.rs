@@ -25,13 +25,13 @@ pub struct Sarif;
 
 impl Render for Sarif {
     fn render(&self, report: &Report, context: &RenderContext<'_>) -> String {
-        render(report, context.working_dir, context.config)
+        render(report, context.working_dir)
     }
 }
 
 /// Renders the report. `working_dir` is the absolute directory sitelint ran in: relative
 /// paths in the report, and the site config's path, are resolved against it.
-fn render(report: &Report, working_dir: &Path, config: Option<&str>) -> String {
+fn render(report: &Report, working_dir: &Path) -> String {
     let uris = Uris::new(report, working_dir);
     let rule_index: BTreeMap<&str, usize> = report
         .rules
@@ -95,7 +95,7 @@ fn render(report: &Report, working_dir: &Path, config: Option<&str>) -> String {
         "columnKind": "unicodeCodePoints",
         "results": results,
     });
-    if let Some(config) = config {
+    if let Some(config) = &report.ruleset.config {
         // SARIF has no place of its own for a tool's configuration file: the invocation's
         // property bag holds it, as an artifact location a viewer can resolve.
         let path = working_dir.join(config).display().to_string();

@@ -383,6 +383,18 @@ fn a_report_replaces_a_link_at_its_path_not_what_the_link_points_to() {
     );
     let report: serde_json::Value = serde_json::from_slice(&fs::read(report).unwrap()).unwrap();
     assert_eq!(report["findings"].as_array().unwrap().len(), 3);
+    // No file at all (a FIFO here; `/dev/stdout` alike): written to as it is, not renamed over.
+    let fifo = dir.path().join("report.fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let reader = std::thread::spawn({
+        let fifo = fifo.clone();
+        move || fs::read(fifo).unwrap()
+    });
+    let out = sitelint_in(dir.path(), &[&args[..7], &["json=report.fifo"]].concat());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&reader.join().unwrap()).unwrap();
+    assert_eq!(report["findings"].as_array().unwrap().len(), 3);
+    fs::remove_file(&fifo).unwrap();
     let mut names: Vec<String> = fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -551,6 +563,15 @@ fn every_report_names_the_config_it_used() {
     let named = &sarif["runs"][0]["invocations"][0]["properties"]["config"];
     let uri = crate::directory_uri(dir.path()) + "sitelint.yaml";
     assert_eq!(named["uri"], uri.as_str(), "{named:#}");
+
+    for (format, says) in [
+        ("markdown", "config ../sitelint.yaml"),
+        ("junit", "<property name=\"config\" value=\"../sitelint.yaml\"/>"),
+        ("html", "<dt>Site config</dt><dd><code>../sitelint.yaml</code></dd>"),
+    ] {
+        let out = sitelint_in(&site, &["check", "snap", "--format", format]);
+        assert!(stdout(&out).contains(says), "{format}: {}", stdout(&out));
+    }
 
     // Without one, the reports say nothing of it.
     let out = sitelint_in(&site, &["check", "snap", "-q", "--no-config", "--format", "json"]);
