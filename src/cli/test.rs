@@ -39,7 +39,12 @@ pub(super) fn run(
             continue;
         }
         let verdict = if result.passed() { "ok  " } else { "FAIL" };
-        writeln!(stdout, "{verdict}  {}/{}", result.case.rule_id, one_line(&result.case.name))?;
+        writeln!(
+            stdout,
+            "{verdict}  {}/{}",
+            result.case.rule_id,
+            one_line(&result.case.name)
+        )?;
         if !result.passed() {
             stdout.write_all(visible(&describe_failure(&result)).as_bytes())?;
         }
