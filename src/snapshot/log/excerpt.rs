@@ -170,7 +170,8 @@ fn copied_columns(line: &str) -> Option<String> {
     let [.., component, date] = columns[..] else {
         return None;
     };
-    (columns.len() >= 3 && starts_with_date(date)).then(|| join_context(Some(component.to_owned()), Some(date.to_owned())))
+    (columns.len() >= 3 && starts_with_date(date))
+        .then(|| join_context(Some(component.to_owned()), Some(date.to_owned())))
 }
 
 /// `4580 (0x11E4)`: CMTrace's thread column.
@@ -180,7 +181,9 @@ fn is_thread_column(column: &str) -> bool {
     };
     !id.is_empty()
         && id.bytes().all(|b| b.is_ascii_digit())
-        && hex.strip_suffix(')').is_some_and(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()))
+        && hex
+            .strip_suffix(')')
+            .is_some_and(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// A date in any order and separator (`3/13/2019`, `28/06/2021`, `2024-11-19`,
@@ -191,7 +194,9 @@ fn starts_with_date(text: &str) -> bool {
     };
     let parts: Vec<&str> = date.split(['/', '-', '.']).collect();
     parts.len() == 3
-        && parts.iter().all(|p| (1..=4).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
+        && parts
+            .iter()
+            .all(|p| (1..=4).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
         && time.split(':').count() >= 2
         && time.starts_with(|c: char| c.is_ascii_digit())
 }
