@@ -32,9 +32,11 @@ fn failed_download_example_fails_with_a_readable_report() {
 fn clean_example_passes_with_site_rules_too() {
     let out = sitelint(&["check", "examples/snapshots/clean", "--rules", "examples/site-rules"]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
-    assert_eq!(
-        stdout(&out),
-        "0 errors, 0 warnings, 0 rules not evaluated, 14 rules passed\n"
+    // The site server's steps need its logs, which an internet machine's snapshot lacks.
+    assert!(
+        stdout(&out).ends_with("0 errors, 0 warnings, 14 rules not evaluated, 20 rules passed\n"),
+        "{}",
+        stdout(&out)
     );
 }
 
@@ -54,7 +56,7 @@ fn output_is_byte_identical_across_runs() {
     assert_eq!(a.status.code(), Some(1));
     assert_eq!(b.status.code(), Some(1));
     // Two empty reports would be identical too: this one has its findings.
-    assert_eq!(json(&a)["findings"].as_array().map(Vec::len), Some(9));
+    assert_eq!(json(&a)["findings"].as_array().map(Vec::len), Some(23));
     assert_eq!(a.stdout, b.stdout);
 }
 
@@ -72,9 +74,9 @@ fn one_run_writes_human_to_stdout_and_json_to_a_file() {
         &target,
     ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).ends_with("8 errors, 1 warning, 0 rules not evaluated, 6 rules passed\n"));
+    assert!(stdout(&out).ends_with("8 errors, 1 warning, 14 rules not evaluated, 12 rules passed\n"));
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    assert_eq!(report["findings"].as_array().unwrap().len(), 9);
+    assert_eq!(report["findings"].as_array().unwrap().len(), 23);
 }
 
 #[test]
@@ -373,7 +375,7 @@ fn rules_list_has_a_json_form_for_scripts() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let rules = json(&out);
     let rules = rules.as_array().unwrap();
-    assert_eq!(rules.len(), 14);
+    assert_eq!(rules.len(), 34);
     let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
     let mut sorted = ids.clone();
     sorted.sort_unstable();
@@ -501,7 +503,7 @@ fn verbose_says_which_rule_files_params_and_sources_were_loaded() {
             .display()
     );
     let expected = [
-        "loaded rules: (built in) rules/configmgr-offline-servicing.yaml (12 rules)",
+        "loaded rules: (built in) rules/configmgr-offline-servicing.yaml (32 rules)",
         &site_rules,
         &config_line,
         "loaded param: target_version = \"2409\" from --set",
