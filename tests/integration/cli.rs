@@ -558,3 +558,53 @@ fn man_writes_a_page_for_every_command_with_exit_codes_and_environment() {
     }
     assert_eq!(stdout(&sitelint(&["man"])), main, "`sitelint man` prints sitelint(1)");
 }
+
+/// Forty failed prerequisite lines need forty messages, not forty copies of one paragraph:
+/// the terminal shows a rule's help once, and JSON and SARIF keep it on every finding.
+#[test]
+fn a_rules_help_is_shown_once_in_the_terminal_and_kept_per_finding_in_json_and_sarif() {
+    let dir = tempfile::tempdir().unwrap();
+    let (json_path, sarif_path) = (dir.path().join("r.json"), dir.path().join("r.sarif"));
+    let out = sitelint(&[
+        "check",
+        "--log",
+        "rules/tests/prereq-rule-failed/fail/ConfigMgrPrereq.log",
+        "--select",
+        "prereq-rule-failed",
+        "--format",
+        "human",
+        "--format",
+        &format!("json={}", json_path.display()),
+        "--format",
+        &format!("sarif={}", sarif_path.display()),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert_eq!(
+        text.matches("The upgrade cannot start until this rule passes").count(),
+        1,
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("help: see the help of the first `prereq-rule-failed` finding above")
+            .count(),
+        1,
+        "{text}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
+    let helps: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["outcome"] == "fail")
+        .map(|f| f["help"].as_str().unwrap())
+        .collect();
+    assert_eq!(helps.len(), 2);
+    assert!(
+        helps.iter().all(|h| h.starts_with("The upgrade cannot start")),
+        "{helps:?}"
+    );
+    let sarif = std::fs::read_to_string(&sarif_path).unwrap();
+    assert!(sarif.contains("The upgrade cannot start until this rule passes"));
+    assert!(!sarif.contains("see the help of the first"));
+}

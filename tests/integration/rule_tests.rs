@@ -115,3 +115,66 @@ fn a_mistake_in_expect_yaml_is_reported_at_its_place() {
         assert!(err.contains(expected), "{expected:?} missing in:\n{err}");
     }
 }
+
+/// Every default rule carries the tag of exactly one step of the procedure, so
+/// `--select tag:STEP` checks one step, and `rules list` groups the rules by step, in the
+/// procedure's order.
+#[test]
+fn every_built_in_rule_has_one_step_and_rules_list_groups_by_step() {
+    const STEPS: [&str; 7] = [
+        "connect-machine",
+        "network",
+        "download",
+        "import",
+        "console",
+        "prerequisites",
+        "upgrade",
+    ];
+    let out = sitelint(&["rules", "list", "--format", "json", "--no-config"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let rules: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let mut per_step = [0; STEPS.len()];
+    for rule in rules.as_array().unwrap() {
+        let tags: Vec<&str> = rule["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        let steps: Vec<usize> = (0..STEPS.len()).filter(|&i| tags.contains(&STEPS[i])).collect();
+        assert_eq!(steps.len(), 1, "{}: {tags:?}", rule["id"]);
+        per_step[steps[0]] += 1;
+    }
+    // connect-machine comes with the registry; every other step has its rules.
+    assert_eq!(per_step, [0, 1, 15, 6, 2, 3, 5]);
+
+    let listed = stdout(&sitelint(&["rules", "list", "--no-config"]));
+    let headings: Vec<&str> = listed.lines().filter(|l| !l.starts_with(' ')).collect();
+    assert_eq!(
+        headings,
+        [
+            "network",
+            "download",
+            "import",
+            "console",
+            "prerequisites",
+            "upgrade",
+            "built-in"
+        ],
+        "{listed}"
+    );
+    let under = |step: &str| {
+        listed
+            .lines()
+            .skip_while(|l| *l != step)
+            .skip(1)
+            .take_while(|l| l.starts_with(' '))
+            .map(|l| l.split_whitespace().next().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        under("console"),
+        ["target-version-download-pending", "target-version-not-ready"]
+    );
+    assert!(under("upgrade").contains(&"cmupdate-empty-file".to_owned()), "{listed}");
+}
