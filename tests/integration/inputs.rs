@@ -171,7 +171,7 @@ fn a_log_of_one_40_mb_line_and_multi_line_cmtrace_records() {
     assert!(text.contains("setup.log:3:1]"), "{text}");
 }
 
-/// README step 4: a check of the console export alone shows its one result first and the
+/// README step 5: a check of the console export alone shows its one result first and the
 /// rules it could not run in one block, not as a diagnostic each.
 #[test]
 fn rules_not_evaluated_are_listed_in_one_block_after_the_findings() {
