@@ -534,10 +534,11 @@ fn direct_probes_tell_reached_refused_unresolved_and_unprobed_wildcards_apart() 
         .iter()
         .map(|f| (f["subject"].as_str().unwrap(), f["outcome"].as_str().unwrap()))
         .collect();
+    let refused = format!("localhost:{closed}");
     assert_eq!(
         outcomes,
         [
-            ("localhost", "fail"),
+            (refused.as_str(), "fail"),
             ("no-such-host.invalid", "fail"),
             ("*.example.test", "not-evaluated")
         ]
@@ -733,4 +734,117 @@ fn walk(dir: &Path) -> Vec<String> {
         }
     }
     found
+}
+
+/// `check --format json` on a snapshot with the rules of `rules` alone: exit code and report.
+fn check_with(out: &Path, rules: &Path) -> (Option<i32>, Value) {
+    let checked = sitelint(&[
+        "check",
+        path_str(out),
+        "--no-default-rules",
+        "--rules",
+        path_str(rules),
+        "--format",
+        "json",
+    ]);
+    (checked.status.code(), json(&checked))
+}
+
+/// `(subject, outcome, message)` of each finding.
+fn endpoint_findings(report: &Value) -> Vec<(String, String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let text = |k: &str| f[k].as_str().unwrap().to_owned();
+            (text("subject"), text("outcome"), text("message"))
+        })
+        .collect()
+}
+
+#[test]
+fn a_failed_probe_fails_an_endpoint_that_the_allowlist_allows_and_says_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, closed) = open_and_closed_ports();
+    let allowlist = dir.path().join("allowlist.txt");
+    fs::write(
+        &allowlist,
+        "# the proxy's list\ngo.microsoft.com\n*.manage.microsoft.com\n",
+    )
+    .unwrap();
+    let rules = rules_file(
+        dir.path(),
+        &["go.microsoft.com".to_owned(), "*.manage.microsoft.com".to_owned()],
+        "",
+    );
+    let out = dir.path().join("snap");
+    // A proxy that is not there: nothing was reached, whatever the list claims.
+    let proxy = format!("http://127.0.0.1:{closed}");
+    let collected = collect(
+        &out,
+        &["--endpoints-allowlist".to_owned(), path_str(&allowlist).to_owned()],
+        &[
+            "--probe-endpoints",
+            "--no-tls",
+            "--proxy",
+            &proxy,
+            "--timeout",
+            "3",
+            "--no-default-rules",
+            "--rules",
+            path_str(&rules),
+        ],
+    );
+    assert_eq!(collected.status.code(), Some(0), "{}", stderr(&collected));
+    let (code, report) = check_with(&out, &rules);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(
+        endpoint_findings(&report),
+        [(
+            "go.microsoft.com".to_owned(),
+            "fail".to_owned(),
+            format!(
+                "go.microsoft.com is not reachable: the allowlist allows it (line 2), but its probe failed: cannot reach the proxy: connection refused (127.0.0.1:{closed}) (proxy 127.0.0.1:{closed})"
+            )
+        )],
+        "the wildcard had no host to probe, so the allowlist's claim stands for it"
+    );
+}
+
+#[test]
+fn a_probe_counts_for_the_port_it_probed_and_messages_keep_the_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let (open, closed) = open_and_closed_ports();
+    let open_port = open.local_addr().unwrap().port();
+    let endpoints = [format!("localhost:{open_port}"), format!("localhost:{closed}")];
+    let rules = rules_file(dir.path(), &endpoints, "");
+    let out = dir.path().join("snap");
+    let collected = collect(
+        &out,
+        &[],
+        &[
+            "--probe-endpoints",
+            "--no-tls",
+            "--timeout",
+            "3",
+            "--no-default-rules",
+            "--rules",
+            path_str(&rules),
+        ],
+    );
+    assert_eq!(collected.status.code(), Some(0), "{}", stderr(&collected));
+    let (code, report) = check_with(&out, &rules);
+    assert_eq!(code, Some(1), "{report}");
+    let findings = endpoint_findings(&report);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].0, format!("localhost:{closed}"));
+    assert!(
+        findings[0].2.starts_with(&format!(
+            "localhost:{closed} is not reachable: its probe failed: connection refused"
+        )),
+        "{}",
+        findings[0].2
+    );
+    drop(open);
 }
