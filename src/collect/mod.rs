@@ -4,6 +4,7 @@
 //! snapshot is built in a temporary directory beside the target and renamed into place, so an
 //! interrupted run never leaves a half snapshot where a whole one is expected.
 
+mod deadline;
 mod hash;
 mod manifest;
 pub mod probe;
@@ -193,8 +194,20 @@ fn write_parts(snapshot: &Snapshot, options: &Options<'_>, dir: &Path, progress:
     }
     if let Some((endpoints, settings)) = &options.probes {
         progress.begin("probing endpoints", endpoints.len() as u64);
-        summary.probes = probe::probe_all(endpoints, settings, &mut || progress.advance(1));
+        let probed = probe::probe_all(endpoints, settings, options.interrupted, &mut || progress.advance(1));
         progress.end();
+        let probed = probed.map_err(|stopped| match stopped {
+            probe::Stopped::Interrupted => io::Error::new(io::ErrorKind::Interrupted, "interrupted"),
+            local => io::Error::other(local.to_string()),
+        })?;
+        if let Some(why) = &probed.local_reason {
+            summary.warnings.push(format!(
+                "{} failed on this machine ({why}) and {} made again, fewer at a time",
+                crate::document::text::plural(probed.retried, "probe", "probes"),
+                if probed.retried == 1 { "was" } else { "were" }
+            ));
+        }
+        summary.probes = probed.probes;
         check_interrupted(options)?;
         let mut text = serde_json::to_string_pretty(&summary.probes).map_err(io::Error::other)?;
         text.push('\n');

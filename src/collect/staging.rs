@@ -182,11 +182,12 @@ impl Staging {
 
 impl Drop for Staging {
     fn drop(&mut self) {
+        // Closed first: Windows does not delete an open file, and a run out of file
+        // descriptors needs this one to walk the directory it removes.
+        drop(self.lock.take());
         if !self.committed {
             let _ = fs::remove_dir_all(&self.dir);
         }
-        // Closed before it is removed: Windows does not delete an open file.
-        drop(self.lock.take());
         let _ = fs::remove_file(self.files.lock(&self.run));
     }
 }

@@ -848,3 +848,64 @@ fn a_probe_counts_for_the_port_it_probed_and_messages_keep_the_port() {
     );
     drop(open);
 }
+
+/// Runs `collect` with at most `open_files` file descriptors (`ulimit -n`).
+#[cfg(unix)]
+fn collect_with_open_files(open_files: u32, out: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new("sh")
+        .args(["-c", "ulimit -n \"$0\" && exec \"$@\""])
+        .arg(open_files.to_string())
+        .arg(env!("CARGO_BIN_EXE_sitelint"))
+        .args(["collect", "--out", path_str(out)])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_probe_that_ran_out_of_file_descriptors_is_made_again_or_fails_the_collect() {
+    let dir = tempfile::tempdir().unwrap();
+    // They accept and never answer the handshake: each probe holds its socket for --timeout.
+    let listeners: Vec<TcpListener> = (0..100).map(|_| TcpListener::bind("127.0.0.1:0").unwrap()).collect();
+    let endpoints: Vec<String> = listeners
+        .iter()
+        .map(|l| format!("127.0.0.1:{}", l.local_addr().unwrap().port()))
+        .collect();
+    let rules = rules_file(dir.path(), &endpoints, "");
+    let args = [
+        "--probe-endpoints",
+        "--timeout",
+        "0.5",
+        "--no-default-rules",
+        "--rules",
+        path_str(&rules),
+    ];
+
+    let out = dir.path().join("snap");
+    let collected = collect_with_open_files(20, &out, &args);
+    assert_eq!(collected.status.code(), Some(0), "{}", stderr(&collected));
+    assert!(
+        stdout(&collected).contains("100 endpoint probes (100 reachable, 0 not, 0 not probed)"),
+        "a local limit is no network result: {}",
+        stdout(&collected)
+    );
+    assert!(
+        stderr(&collected).contains("failed on this machine (Too many open files"),
+        "{}",
+        stderr(&collected)
+    );
+
+    // Not even one probe fits: the collect fails, naming the cause, and leaves nothing.
+    let starved = dir.path().join("starved");
+    let failed = collect_with_open_files(4, &starved, &args);
+    assert_eq!(failed.status.code(), Some(2), "{}", stderr(&failed));
+    assert!(
+        stderr(&failed).contains("failed on this machine, not on the network: Too many open files"),
+        "{}",
+        stderr(&failed)
+    );
+    assert!(!starved.exists());
+    assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+    drop(listeners);
+}
