@@ -54,12 +54,14 @@ pub const EXIT_ERROR: u8 = 2;
 pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// Asks long work to stop at the first Ctrl-C or SIGTERM (collect then removes its partial
-/// snapshot); a second one ends the process at once.
+/// snapshot); a second one ends the process at once, removing the partial snapshot first.
 fn stop_on_interrupt() -> &'static AtomicBool {
     static INTERRUPTED: AtomicBool = AtomicBool::new(false);
     // Fails only if a handler is already set (a second collect in one process): it is ours.
+    // The handler runs on a thread of its own, not in the signal, so it may remove files.
     let _ = ctrlc::set_handler(|| {
         if INTERRUPTED.swap(true, Ordering::Relaxed) {
+            crate::collect::abandon();
             std::process::exit(i32::from(EXIT_INTERRUPTED));
         }
     });

@@ -14,7 +14,7 @@ pub mod tls;
 pub use crate::document::date::rfc3339;
 use manifest::{Manifest, origin};
 use staging::Staging;
-pub use staging::recover;
+pub use staging::{abandon, recover};
 
 use std::fs;
 use std::io::{self, BufWriter, Read, Write};

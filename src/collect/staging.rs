@@ -6,6 +6,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use crate::document::diag::SetupError;
 
@@ -111,6 +112,19 @@ pub fn recover(out: &Path) -> Vec<String> {
     notes
 }
 
+/// The partial snapshots and locks of the runs in this process, for [`abandon`].
+static LIVE: Mutex<Vec<(PathBuf, PathBuf)>> = Mutex::new(Vec::new());
+
+/// Removes the partial snapshot and the lock of every run in this process, for a process that
+/// is about to end without unwinding (a second Ctrl-C).
+pub fn abandon() {
+    let live = std::mem::take(&mut *LIVE.lock().unwrap_or_else(PoisonError::into_inner));
+    for (dir, lock) in live {
+        let _ = fs::remove_dir_all(&dir);
+        let _ = fs::remove_file(&lock);
+    }
+}
+
 /// The temporary directory a snapshot is built in; removed unless committed.
 pub(super) struct Staging {
     files: RunFiles,
@@ -139,6 +153,9 @@ impl Staging {
             lock: Some(lock),
             committed: false,
         };
+        LIVE.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((staging.dir.clone(), lock_path));
         fs::create_dir_all(&staging.dir).map_err(|e| cannot("create", &staging.dir, &e))?;
         Ok(staging)
     }
@@ -182,6 +199,9 @@ impl Staging {
 
 impl Drop for Staging {
     fn drop(&mut self) {
+        LIVE.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|(dir, _)| dir != &self.dir);
         // Closed first: Windows does not delete an open file, and a run out of file
         // descriptors needs this one to walk the directory it removes.
         drop(self.lock.take());

@@ -909,3 +909,127 @@ fn a_probe_that_ran_out_of_file_descriptors_is_made_again_or_fails_the_collect()
     assert_eq!(leftovers(dir.path()), Vec::<String>::new());
     drop(listeners);
 }
+
+/// A server on loopback that, to a CONNECT, answers 200 and then, to anyone, sends the start
+/// of a TLS record and one more byte of it every half second, for at most 30 s: a handshake
+/// that never ends and never goes quiet. Returns its port.
+fn trickling_server() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            thread::spawn(move || {
+                let mut first = [0u8; 7];
+                if stream.read_exact(&mut first).is_err() {
+                    return;
+                }
+                if &first == b"CONNECT" {
+                    let mut request = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !request.ends_with(b"\r\n\r\n") && stream.read_exact(&mut byte).is_ok() {
+                        request.push(byte[0]);
+                    }
+                    let _ = stream.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+                }
+                // A handshake record of 16 KB, of which one byte comes at a time.
+                if stream.write_all(&[0x16, 0x03, 0x03, 0x40, 0x00]).is_err() {
+                    return;
+                }
+                for _ in 0..60 {
+                    thread::sleep(Duration::from_millis(500));
+                    if stream.write_all(&[0x02]).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn the_timeout_covers_the_whole_probe_even_a_handshake_that_trickles() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = trickling_server();
+    let rules = rules_file(dir.path(), &[format!("localhost:{port}")], "");
+    let proxy = format!("http://127.0.0.1:{port}");
+    for (name, extra) in [("direct", vec![]), ("tunnel", vec!["--proxy", proxy.as_str()])] {
+        let out = dir.path().join(name);
+        let mut args = vec![
+            "--probe-endpoints",
+            "--timeout",
+            "2",
+            "--no-default-rules",
+            "--rules",
+            path_str(&rules),
+        ];
+        args.extend(extra);
+        let started = std::time::Instant::now();
+        let collected = collect(&out, &[], &args);
+        let took = started.elapsed();
+        assert_eq!(collected.status.code(), Some(0), "{name}: {}", stderr(&collected));
+        assert!(
+            took < Duration::from_secs(5),
+            "{name}: the probe took {took:?} with --timeout 2"
+        );
+        let probe = &probes(&out)[0];
+        assert_eq!(probe["reachable"], true, "{name}: {probe}");
+        assert_eq!(
+            probe["tls"]["handshake_error"], "timed out during the handshake",
+            "{name}: {probe}"
+        );
+    }
+}
+
+/// Starts `collect --probe-endpoints --timeout 60` against a server that accepts and never
+/// answers, with `--out snap` in `dir`, and waits until it is probing.
+#[cfg(unix)]
+fn start_long_probe(dir: &Path) -> std::process::Child {
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    // Kept open (not accepted) until the test process ends.
+    std::mem::forget(silent);
+    let rules = rules_file(dir, &[format!("127.0.0.1:{port}")], "");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_sitelint"))
+        .args(["collect", "--out", "snap", "--probe-endpoints", "--timeout", "60"])
+        .args(["--no-default-rules", "--rules", path_str(&rules)])
+        .current_dir(dir)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    for _ in 0..400 {
+        if leftovers(dir).iter().any(|n| n.starts_with(".snap.sitelint-partial-")) {
+            break;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    thread::sleep(Duration::from_millis(300));
+    child
+}
+
+#[cfg(unix)]
+#[test]
+fn sigint_and_sigterm_stop_probing_at_once_and_clean_up() {
+    // One signal, and two at once: either way nothing is left behind.
+    for signals in [&["-INT"][..], &["-TERM"], &["-INT", "-INT"]] {
+        let dir = tempfile::tempdir().unwrap();
+        let child = start_long_probe(dir.path());
+        let started = std::time::Instant::now();
+        for signal in signals {
+            let sent = std::process::Command::new("kill")
+                .args([*signal, &child.id().to_string()])
+                .status()
+                .unwrap();
+            assert!(sent.success());
+        }
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{signals:?}: took {:?}",
+            started.elapsed()
+        );
+        assert_eq!(out.status.code(), Some(130), "{signals:?}: {}", stderr(&out));
+        assert!(!dir.path().join("snap").exists());
+        assert_eq!(leftovers(dir.path()), Vec::<String>::new(), "{signals:?}");
+    }
+}
