@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, PoisonError};
 
+use super::owned;
 use crate::document::diag::SetupError;
 
 /// The names a run uses beside its target `NAME`: `.NAME.sitelint-partial-RUN` (the snapshot
@@ -99,11 +100,17 @@ pub fn recover(out: &Path) -> Vec<String> {
                     out.display(),
                     old.display()
                 ));
-            } else if fs::remove_dir_all(&old).is_ok() {
-                notes.push(format!(
-                    "removed {}, the snapshot an interrupted collect --force had already replaced",
-                    old.display()
-                ));
+            } else {
+                notes.push(match owned::remove(&old) {
+                    Ok(()) => format!(
+                        "removed {}, the snapshot an interrupted collect --force had already replaced",
+                        old.display()
+                    ),
+                    Err(why) => format!(
+                        "kept {}, the snapshot an interrupted collect --force had replaced: {why}",
+                        old.display()
+                    ),
+                });
             }
         }
         drop(lock);
@@ -164,7 +171,9 @@ impl Staging {
     /// the meantime (another collect to the same place) is left as it is and this run fails;
     /// with it, the old snapshot is moved aside, the new one moved in, and the old one removed
     /// (or put back if the second rename fails; [`recover`] finishes the job after a kill).
-    pub(super) fn commit(mut self, out: &Path, force: bool) -> Result<(), SetupError> {
+    /// The old one is removed only as far as collect wrote it: what someone put there while
+    /// this run went on is kept, with the returned warning saying where.
+    pub(super) fn commit(mut self, out: &Path, force: bool) -> Result<Option<String>, SetupError> {
         let raced = || {
             SetupError::with_help(
                 format!(
@@ -184,7 +193,7 @@ impl Staging {
                 });
             }
             self.committed = true;
-            return Ok(());
+            return Ok(None);
         }
         let old = self.files.old(&self.run);
         fs::rename(out, &old).map_err(|e| cannot("move aside", out, &e))?;
@@ -193,15 +202,14 @@ impl Staging {
             return Err(cannot("move the new snapshot to", out, &e));
         }
         self.committed = true;
-        fs::remove_dir_all(&old).map_err(|e| cannot("remove the replaced snapshot", &old, &e))
+        Ok(owned::remove(&old)
+            .err()
+            .map(|why| format!("kept the replaced snapshot at {}: {why}", old.display())))
     }
 }
 
 impl Drop for Staging {
     fn drop(&mut self) {
-        LIVE.lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .retain(|(dir, _)| dir != &self.dir);
         // Closed first: Windows does not delete an open file, and a run out of file
         // descriptors needs this one to walk the directory it removes.
         drop(self.lock.take());
@@ -209,6 +217,10 @@ impl Drop for Staging {
             let _ = fs::remove_dir_all(&self.dir);
         }
         let _ = fs::remove_file(self.files.lock(&self.run));
+        // Last: a second Ctrl-C during the removal above still finds what to remove.
+        LIVE.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|(dir, _)| dir != &self.dir);
     }
 }
 

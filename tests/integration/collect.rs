@@ -165,9 +165,21 @@ fn an_existing_target_is_kept_unless_forced_and_never_if_it_is_not_a_snapshot() 
     assert!(stderr(&again).contains("already exists"), "{}", stderr(&again));
     assert!(out.join("marker").exists(), "untouched without --force");
 
+    // The marker is not collect's: --force does not delete it.
+    let kept = collect(&out, &sources, &["--force"]);
+    assert_eq!(kept.status.code(), Some(2));
+    assert!(
+        stderr(&kept).contains("it holds what collect did not write: `marker`"),
+        "{}",
+        stderr(&kept)
+    );
+    assert!(out.join("marker").exists());
+    fs::remove_file(out.join("marker")).unwrap();
+    let manifest = out.join("snapshot.yaml");
+    fs::write(&manifest, fs::read_to_string(&manifest).unwrap() + "# the first run\n").unwrap();
     assert_eq!(collect(&out, &sources, &["--force"]).status.code(), Some(0));
     assert!(
-        !out.join("marker").exists() && out.join("snapshot.yaml").exists(),
+        !fs::read_to_string(&manifest).unwrap().contains("the first run"),
         "replaced whole"
     );
 
@@ -176,8 +188,55 @@ fn an_existing_target_is_kept_unless_forced_and_never_if_it_is_not_a_snapshot() 
     fs::write(precious.join("notes.txt"), "keep").unwrap();
     let refused = collect(&precious, &sources, &["--force"]);
     assert_eq!(refused.status.code(), Some(2));
-    assert!(stderr(&refused).contains("is not a snapshot"), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("is not a snapshot that collect wrote"),
+        "{}",
+        stderr(&refused)
+    );
     assert_eq!(fs::read_to_string(precious.join("notes.txt")).unwrap(), "keep");
+    assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+}
+
+#[test]
+fn force_never_deletes_what_collect_did_not_write_nor_a_source_inside_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let sources = live_example(dir.path());
+    // A USB stick that holds the update pack and, beside it, a snapshot from an earlier run.
+    let usb = dir.path().join("usb");
+    let snapshot_here = collect(&usb, &sources, &[]);
+    assert_eq!(snapshot_here.status.code(), Some(0), "{}", stderr(&snapshot_here));
+    fs::rename(dir.path().join("UpdatePacks"), usb.join("UpdatePacks")).unwrap();
+    let pack = usb.join("UpdatePacks");
+    let pack_files = walk(&pack);
+    assert_eq!(pack_files.len(), 10);
+
+    let from_inside = collect(
+        &usb,
+        &["--updatepack".to_owned(), path_str(&pack).to_owned()],
+        &["--force"],
+    );
+    assert_eq!(from_inside.status.code(), Some(2));
+    assert!(
+        stderr(&from_inside).contains(&format!(
+            "the source {} is inside --out {}: collect never writes where it reads",
+            path_str(&pack),
+            path_str(&usb)
+        )),
+        "{}",
+        stderr(&from_inside)
+    );
+    assert_eq!(walk(&pack), pack_files, "the pack is untouched");
+
+    // The same stick, with the sources elsewhere: still not only a snapshot.
+    let elsewhere = collect(&usb, &sources[2..], &["--force"]);
+    assert_eq!(elsewhere.status.code(), Some(2));
+    assert!(
+        stderr(&elsewhere).contains("is not a snapshot that collect wrote: not replacing it (it holds what collect did not write: `UpdatePacks/`)"),
+        "{}",
+        stderr(&elsewhere)
+    );
+    assert_eq!(walk(&pack), pack_files, "the pack is untouched");
+    assert!(usb.join("snapshot.yaml").is_file());
     assert_eq!(leftovers(dir.path()), Vec::<String>::new());
 }
 
