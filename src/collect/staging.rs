@@ -10,6 +10,7 @@ use std::sync::{Mutex, PoisonError};
 
 use super::owned;
 use crate::document::diag::SetupError;
+use crate::snapshot::manifest::{self, MANIFEST_NAME};
 
 /// The names a run uses beside its target `NAME`: `.NAME.sitelint-partial-RUN` (the snapshot
 /// being built), `.NAME.sitelint-old-RUN` (the snapshot `--force` replaces, between its two
@@ -196,15 +197,41 @@ impl Staging {
             return Ok(None);
         }
         let old = self.files.old(&self.run);
-        fs::rename(out, &old).map_err(|e| cannot("move aside", out, &e))?;
+        // Readers hold the manifest share-locked while they check: the swap waits for them,
+        // and none starts reading in the middle of it. Windows refuses to rename a directory
+        // with a file open in it, so there the readers' open manifests hold the swap off, and
+        // this run must not hold one itself.
+        let held = (!cfg!(windows))
+            .then(|| manifest::lock(&out.join(MANIFEST_NAME), true).ok())
+            .flatten();
+        move_aside(out, &old)?;
         if let Err(e) = fs::rename(&self.dir, out) {
             let _ = fs::rename(&old, out);
             return Err(cannot("move the new snapshot to", out, &e));
         }
+        drop(held);
         self.committed = true;
         Ok(owned::remove(&old)
             .err()
             .map(|why| format!("kept the replaced snapshot at {}: {why}", old.display())))
+    }
+}
+
+/// Renames the snapshot `--force` replaces out of the way. On Windows a check that has it open
+/// makes the rename fail for as long as it reads: tried again until it is done, within reason.
+fn move_aside(out: &Path, old: &Path) -> Result<(), SetupError> {
+    const WAIT: std::time::Duration = std::time::Duration::from_millis(50);
+    const TRIES: u32 = 1200;
+    let mut tries = 0;
+    loop {
+        match fs::rename(out, old) {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied && cfg!(windows) && tries < TRIES => {
+                tries += 1;
+                std::thread::sleep(WAIT);
+            }
+            Err(e) => return Err(cannot("move aside", out, &e)),
+        }
     }
 }
 

@@ -1092,3 +1092,58 @@ fn sigint_and_sigterm_stop_probing_at_once_and_clean_up() {
         assert_eq!(leftovers(dir.path()), Vec::<String>::new(), "{signals:?}");
     }
 }
+
+#[test]
+fn a_check_while_collect_force_replaces_the_snapshot_reads_one_whole_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let sources = live_example(dir.path());
+    // Two runs that name different parts: a check that read one's manifest and the other's
+    // parts would not find the log its manifest names.
+    let runs = [
+        vec![
+            sources[0].clone(),
+            sources[1].clone(),
+            sources[2].clone(),
+            sources[3].clone(),
+        ],
+        vec![
+            sources[4].clone(),
+            sources[5].clone(),
+            sources[8].clone(),
+            sources[9].clone(),
+        ],
+    ];
+    let out = dir.path().join("snap");
+    assert_eq!(collect(&out, &runs[0], &[]).status.code(), Some(0));
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let (out, done) = (out.clone(), done.clone());
+            thread::spawn(move || {
+                let mut failures = Vec::new();
+                let mut checks = 0;
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    let checked = sitelint(&["check", path_str(&out), "--format", "json"]);
+                    checks += 1;
+                    if !matches!(checked.status.code(), Some(0 | 1)) {
+                        failures.push(stderr(&checked));
+                    }
+                }
+                (checks, failures)
+            })
+        })
+        .collect();
+    for round in 0..30 {
+        let forced = collect(&out, &runs[round % 2], &["--force"]);
+        assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
+    }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut checks = 0;
+    for reader in readers {
+        let (count, failures) = reader.join().unwrap();
+        assert_eq!(failures, Vec::<String>::new(), "of {count} checks");
+        checks += count;
+    }
+    assert!(checks >= 10, "only {checks} checks ran");
+    assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+}
