@@ -198,13 +198,9 @@ impl Staging {
         }
         let old = self.files.old(&self.run);
         // Readers hold the manifest share-locked while they check: the swap waits for them,
-        // and none starts reading in the middle of it. Windows refuses to rename a directory
-        // with a file open in it, so there the readers' open manifests hold the swap off, and
-        // this run must not hold one itself.
-        let held = (!cfg!(windows))
-            .then(|| manifest::lock(&out.join(MANIFEST_NAME), true).ok())
-            .flatten();
-        move_aside(out, &old)?;
+        // and none starts reading in the middle of it.
+        let mut held = manifest::lock(&out.join(MANIFEST_NAME), true).ok();
+        move_aside(out, &old, &mut held)?;
         if let Err(e) = fs::rename(&self.dir, out) {
             let _ = fs::rename(&old, out);
             return Err(cannot("move the new snapshot to", out, &e));
@@ -217,9 +213,11 @@ impl Staging {
     }
 }
 
-/// Renames the snapshot `--force` replaces out of the way. On Windows a check that has it open
-/// makes the rename fail for as long as it reads: tried again until it is done, within reason.
-fn move_aside(out: &Path, old: &Path) -> Result<(), SetupError> {
+/// Renames the snapshot `--force` replaces out of the way, holding its manifest `held`.
+/// Windows refuses to rename a directory with a file open in it, this run's lock included:
+/// there the lock is let go, and the checks' own open manifests hold the rename off, which is
+/// tried again until they are done, within reason.
+fn move_aside(out: &Path, old: &Path, held: &mut Option<fs::File>) -> Result<(), SetupError> {
     const WAIT: std::time::Duration = std::time::Duration::from_millis(50);
     const TRIES: u32 = 1200;
     let mut tries = 0;
@@ -227,6 +225,7 @@ fn move_aside(out: &Path, old: &Path) -> Result<(), SetupError> {
         match fs::rename(out, old) {
             Ok(()) => return Ok(()),
             Err(e) if e.kind() == io::ErrorKind::PermissionDenied && cfg!(windows) && tries < TRIES => {
+                *held = None;
                 tries += 1;
                 std::thread::sleep(WAIT);
             }

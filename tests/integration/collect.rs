@@ -1028,7 +1028,7 @@ fn the_timeout_covers_the_whole_probe_even_a_handshake_that_trickles() {
         let took = started.elapsed();
         assert_eq!(collected.status.code(), Some(0), "{name}: {}", stderr(&collected));
         assert!(
-            took < Duration::from_secs(5),
+            took < Duration::from_secs(7),
             "{name}: the probe took {took:?} with --timeout 2"
         );
         let probe = &probes(&out)[0];
