@@ -8,6 +8,7 @@ mod deadline;
 mod hash;
 mod manifest;
 mod owned;
+mod pool;
 pub mod probe;
 mod staging;
 pub mod tls;
@@ -232,10 +233,10 @@ fn write_parts(snapshot: &Snapshot, options: &Options<'_>, dir: &Path, progress:
     }
     if let Some((endpoints, settings)) = &options.probes {
         progress.begin("probing endpoints", endpoints.len() as u64);
-        let probed = probe::probe_all(endpoints, settings, options.interrupted, &mut || progress.advance(1));
+        let probed = pool::probe_all(endpoints, settings, options.interrupted, &mut || progress.advance(1));
         progress.end();
         let probed = probed.map_err(|stopped| match stopped {
-            probe::Stopped::Interrupted => io::Error::new(io::ErrorKind::Interrupted, "interrupted"),
+            pool::Stopped::Interrupted => io::Error::new(io::ErrorKind::Interrupted, "interrupted"),
             local => io::Error::other(local.to_string()),
         })?;
         if let Some(why) = &probed.local_reason {
