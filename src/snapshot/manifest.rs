@@ -94,11 +94,17 @@ fn identity(meta: &fs::Metadata) -> (u64, u64) {
 pub fn load(given: &Path) -> Result<Snapshot, SetupError> {
     // A snapshot being moved into place by `collect --force` is there again in a moment.
     let mut tries = 0;
-    while fs::symlink_metadata(given).is_err() && being_replaced(given) && tries < MOVING_TRIES {
-        tries += 1;
-        std::thread::sleep(MOVING);
-    }
-    let manifest_path = if given.is_dir() {
+    let is_dir = loop {
+        match fs::metadata(given) {
+            Ok(meta) => break meta.is_dir(),
+            Err(_) if tries < MOVING_TRIES && being_replaced(given) => {
+                tries += 1;
+                std::thread::sleep(MOVING);
+            }
+            Err(_) => break false,
+        }
+    };
+    let manifest_path = if is_dir {
         given.join(MANIFEST_NAME)
     } else {
         given.to_owned()
@@ -108,7 +114,7 @@ pub fn load(given: &Path) -> Result<Snapshot, SetupError> {
         .filter(|p| !p.as_os_str().is_empty())
         .map_or_else(|| PathBuf::from("."), Path::to_owned);
     let help = "give a snapshot directory written by `sitelint collect`, or check live sources with --updatepack, --log, --console-updates and --endpoints-allowlist";
-    if given.is_dir() && fs::symlink_metadata(&manifest_path).is_err() {
+    if is_dir && fs::symlink_metadata(&manifest_path).is_err() && !being_replaced(given) {
         return Err(SetupError::with_help(
             format!("{} has no {MANIFEST_NAME}", given.display()),
             help,
