@@ -184,7 +184,9 @@ fn ruleset_info(rules: &RuleSet) -> RulesetInfo {
             origin: rules.param_origins.get(name).cloned().unwrap_or_default(),
         })
         .collect();
+    // The rule set knows no config: the command that read one names it.
     RulesetInfo {
+        config: None,
         files: rules.files.clone(),
         params,
     }
@@ -389,7 +391,7 @@ fn finding(rule: &Rule, emission: Emission, params: &Params) -> Finding {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .chain(emission.values)
                 .collect();
-            template.render_map(&values)
+            template.render_message(&values)
         }
         _ => emission.message,
     };

@@ -284,6 +284,9 @@ pub struct ParamInfo {
 /// The rules behind a report, for its provenance.
 #[derive(Debug, Clone, Default)]
 pub struct RulesetInfo {
+    /// The site config the run used, as it was named (`../sitelint.yaml`, or as `--config`
+    /// gave it): a config decides what a run reports, so every report says which one.
+    pub config: Option<String>,
     pub files: Vec<RuleFileInfo>,
     pub params: Vec<ParamInfo>,
 }

@@ -1,5 +1,6 @@
 //! The `sitelint` binary: parses arguments, runs the library, and turns the outcome into an
-//! exit code. A closed pipe (`sitelint check ... | head`) ends the run quietly with success.
+//! exit code. A closed pipe (`sitelint check ... | head`) only stops standard output: the run
+//! goes on, writes the report files it was asked for and ends with its own exit code.
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
@@ -48,6 +49,44 @@ fn terminal_width() -> usize {
     from_env.or_else(from_terminal).unwrap_or(100)
 }
 
+/// Standard output that its reader may close early: past a closed pipe, what is written is
+/// dropped instead of failing the run (which would lose the report files not yet written and
+/// turn the exit code into a pipe's).
+struct UntilClosed<W> {
+    inner: W,
+    closed: bool,
+}
+
+impl<W: Write> UntilClosed<W> {
+    fn absorb(&mut self, result: io::Result<()>) -> io::Result<()> {
+        match result {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            other => other,
+        }
+    }
+}
+
+impl<W: Write> Write for UntilClosed<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if !self.closed {
+            let written = self.inner.write_all(buf);
+            self.absorb(written)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let flushed = self.inner.flush();
+        self.absorb(flushed)
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse_args();
     let terminal = Terminal {
@@ -57,11 +96,13 @@ fn main() -> ExitCode {
         escapes: terminal_acts_on_escapes(),
         width: terminal_width(),
     };
-    let mut stdout = io::stdout().lock();
+    let mut stdout = UntilClosed {
+        inner: io::stdout().lock(),
+        closed: false,
+    };
     let mut stderr = io::stderr().lock();
     let code = match cli::run(cli, terminal, &mut stdout, &mut stderr).and_then(|code| stdout.flush().map(|()| code)) {
         Ok(code) => code,
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => cli::EXIT_CLEAN,
         Err(e) => {
             let _ = writeln!(stderr, "error: {e}");
             cli::EXIT_ERROR

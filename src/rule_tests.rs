@@ -2,9 +2,11 @@
 //! beside its rule file, each a snapshot plus `expect.yaml`. A case is matched to its rule by
 //! the directory's name against the rule ids, never by file names, and a directory that names
 //! no rule is an error rather than a test silently skipped. Each case runs only its rule,
-//! through the same engine as `check`.
+//! through the same engine as `check`; the rule set is loaded once for each set of case params,
+//! not once a case, and results come one by one as cases finish.
 
-use std::collections::BTreeSet;
+use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::document::diag::{Problem, SetupError, SourceFile, suggest};
@@ -41,6 +43,8 @@ pub struct Case {
 #[derive(Debug)]
 pub struct Suite {
     sources: Vec<RuleSource>,
+    /// The rules loaded with no case params, as most cases run them.
+    rule_set: RuleSet,
     /// The ids of the rules defined under the paths given, in id order.
     pub tested_rules: Vec<String>,
     pub cases: Vec<Case>,
@@ -105,8 +109,9 @@ pub fn discover(paths: &[PathBuf]) -> Result<Suite, SetupError> {
                     format!("the rules there are: {}", tested_rules.join(", "))
                 });
                 messages.push(format!(
-                    "{}: no rule has the id `{id}`, so its cases would never run; {help}",
-                    rule_dir.display()
+                    "{}: no rule has the id `{}`, so its cases would never run; {help}",
+                    one_line(&rule_dir.display().to_string()),
+                    one_line(&id)
                 ));
                 continue;
             }
@@ -132,6 +137,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Suite, SetupError> {
     }
     Ok(Suite {
         sources,
+        rule_set,
         tested_rules,
         cases,
     })
@@ -213,16 +219,54 @@ pub fn read_expect(path: &Path) -> Result<Expect, SetupError> {
     }
 }
 
-/// Runs every case: only its rule, on its snapshot, with its params.
-pub fn run(suite: &Suite) -> Result<Vec<CaseResult>, SetupError> {
-    suite.cases.iter().map(|case| run_case(&suite.sources, case)).collect()
+/// How many rule sets loaded with case params are kept for the cases after: enough for the
+/// few param sets a suite uses, bounded for a suite whose every case has its own.
+const RULE_SETS_KEPT: usize = 16;
+
+/// Runs every case, in order, as the iterator is advanced: only its rule, on its snapshot, with
+/// its params.
+pub fn run(suite: &mut Suite) -> impl Iterator<Item = Result<CaseResult, SetupError>> + '_ {
+    let mut with_params: BTreeMap<Vec<(String, String)>, RuleSet> = BTreeMap::new();
+    let Suite {
+        sources,
+        rule_set,
+        cases,
+        ..
+    } = suite;
+    // A rule's own `enabled: false` still shows in its case; every other rule is left out.
+    let disabled: Vec<Option<String>> = rule_set.rules.iter().map(|r| r.disabled.clone()).collect();
+    cases.iter().map(move |case| {
+        let rules = if case.expect.params.is_empty() {
+            &mut *rule_set
+        } else {
+            let key: Vec<(String, String)> = case
+                .expect
+                .params
+                .iter()
+                .map(|p| (p.name.clone(), p.value.clone()))
+                .collect();
+            if with_params.len() == RULE_SETS_KEPT && !with_params.contains_key(&key) {
+                with_params.clear();
+            }
+            match with_params.entry(key) {
+                Entry::Occupied(loaded) => loaded.into_mut(),
+                Entry::Vacant(slot) => slot.insert(rules::load(sources, &case.expect.params)?),
+            }
+        };
+        for (rule, disabled) in rules.rules.iter_mut().zip(&disabled) {
+            rule.disabled = if rule.id == case.rule_id {
+                disabled.clone()
+            } else {
+                Some("not under test".to_owned())
+            };
+        }
+        run_case(rules, case)
+    })
 }
 
-fn run_case(sources: &[RuleSource], case: &Case) -> Result<CaseResult, SetupError> {
-    let mut rule_set: RuleSet = rules::load(sources, &case.expect.params)?;
-    rule_set.select(std::slice::from_ref(&case.rule_id), &[])?;
+fn run_case(rule_set: &RuleSet, case: &Case) -> Result<CaseResult, SetupError> {
     let snapshot = manifest::load(&case.dir)?;
-    let report = crate::engine::evaluate(&rule_set, &snapshot);
+    let report = crate::engine::evaluate(rule_set, &snapshot);
     let status = report
         .rules
         .iter()
@@ -268,6 +312,22 @@ fn run_case(sources: &[RuleSource], case: &Case) -> Result<CaseResult, SetupErro
     })
 }
 
+/// A directory's name on one line, as the case lines show it: a newline or another control
+/// character in it is written as an escape (`\n`), so no name can forge a line of the output.
+pub fn one_line(name: &str) -> String {
+    let escaped: String = name
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    crate::document::text::visible(&escaped).into_owned()
+}
+
 /// The word `expect.yaml` uses for a status.
 pub fn status_word(status: RuleStatus) -> &'static str {
     match status {
@@ -291,4 +351,59 @@ pub fn untested(suite: &Suite) -> Vec<&str> {
         })
         .map(String::as_str)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The example site rules with `copies` more copies of one case, in a temporary directory.
+    fn suite_with_copies(copies: usize) -> (tempfile::TempDir, Suite) {
+        let dir = tempfile::tempdir().unwrap();
+        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/site-rules");
+        std::fs::copy(examples.join("contoso.yaml"), dir.path().join("contoso.yaml")).unwrap();
+        let case = examples.join("tests/contoso-odbc-redist-present/missing");
+        for i in 0..copies {
+            let copy = dir
+                .path()
+                .join(format!("tests/contoso-odbc-redist-present/case-{i:04}"));
+            std::fs::create_dir_all(&copy).unwrap();
+            for file in ["expect.yaml", "snapshot.yaml", "updatepack.jsonl"] {
+                std::fs::copy(case.join(file), copy.join(file)).unwrap();
+            }
+        }
+        let suite = discover(&[dir.path().to_owned()]).unwrap();
+        (dir, suite)
+    }
+
+    #[test]
+    fn each_case_runs_when_its_result_is_asked_for() {
+        let (dir, mut suite) = suite_with_copies(2);
+        let mut results = run(&mut suite);
+        assert!(results.next().unwrap().unwrap().passed());
+        // The second case has not run yet: taking its snapshot away now breaks it.
+        std::fs::remove_file(
+            dir.path()
+                .join("tests/contoso-odbc-redist-present/case-0001/snapshot.yaml"),
+        )
+        .unwrap();
+        assert!(results.next().unwrap().is_err());
+    }
+
+    #[test]
+    fn cases_with_and_without_params_each_run_only_their_rule_with_their_params() {
+        let (dir, _) = suite_with_copies(3);
+        let with_params = "outcome: fail\nmessages: [other.msi is missing]\nparams: {odbc_installer: other.msi}\n";
+        let case = dir.path().join("tests/contoso-odbc-redist-present/case-0001");
+        std::fs::write(case.join("expect.yaml"), with_params).unwrap();
+        let mut suite = discover(&[dir.path().to_owned()]).unwrap();
+        let results: Vec<CaseResult> = run(&mut suite).collect::<Result<_, _>>().unwrap();
+        assert_eq!(results.len(), 3);
+        assert!(results.iter().all(CaseResult::passed), "{results:?}");
+        assert!(
+            results
+                .iter()
+                .all(|r| r.findings.iter().all(|f| f.rule_id == r.case.rule_id))
+        );
+    }
 }

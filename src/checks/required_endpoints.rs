@@ -1,5 +1,5 @@
-//! `required-endpoints`: one finding per endpoint neither allowed by the allowlist nor seen
-//! reachable by a probe.
+//! `required-endpoints`: one finding per endpoint that its probe did not reach, or, with no
+//! probe result for it, that the allowlist does not allow.
 //!
 //! - **What it checks**: that the internet-connected machine can reach every host the
 //!   Service Connection Tool downloads from, directly or through the proxy.
@@ -7,12 +7,13 @@
 //! - **Example rule**: `endpoints: [go.microsoft.com, '*.manage.microsoft.com']`.
 //! - **Options**: hosts, URLs (their host counts) or `*.` wildcards, with a port if not 443;
 //!   `probe-hosts` names a concrete host to probe for a wildcard. Built-in values:
-//!   `{endpoint}`, `{why}` (the allowlist does not allow it, its probe failed: ...).
+//!   `{endpoint}` (`host`, or `host:port` when the port is not 443), `{why}` (the allowlist
+//!   does not allow it, its probe failed: ...).
 
 use super::{Check, Context, Emission, Emissions, Input, Mismatch, SourceRef, values};
 use crate::document::fields::scalar_text;
 use crate::finding::Outcome;
-use crate::snapshot::endpoints::{Coverage, HostPattern, Required};
+use crate::snapshot::endpoints::{Coverage, HTTPS_PORT, HostPattern, Required};
 
 const VALUES: [&str; 2] = ["endpoint", "why"];
 
@@ -20,9 +21,6 @@ const VALUES: [&str; 2] = ["endpoint", "why"];
 struct RequiredEndpoints {
     endpoints: Vec<Required>,
 }
-
-/// The port `collect --probe-endpoints` connects to unless the endpoint names one.
-const HTTPS_PORT: u16 = 443;
 
 pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
     let items = f.strings(
@@ -115,9 +113,9 @@ impl Check for RequiredEndpoints {
     }
 
     fn describe(&self) -> String {
-        let hosts: Vec<String> = self.endpoints.iter().map(|e| e.pattern.to_string()).collect();
+        let hosts: Vec<String> = self.endpoints.iter().map(Required::name).collect();
         format!(
-            "Fails for each of these endpoints that the allowlist does not allow and no probe reached: {}.",
+            "Fails for each of these endpoints that its probe did not reach or, with no probe of it, the allowlist does not allow: {}.",
             hosts.join(", ")
         )
     }
@@ -126,30 +124,43 @@ impl Check for RequiredEndpoints {
         let Input::Endpoints(endpoints) = input else {
             return Err(Mismatch::new("endpoint lists", input));
         };
-        for required in self.endpoints.iter().map(|e| &e.pattern) {
-            let (outcome, message, why) = match endpoints.coverage(required) {
+        for required in &self.endpoints {
+            let endpoint = required.name();
+            let not_allowed = || endpoints.allowlist.as_ref().map(|_| "the allowlist does not allow it");
+            let (outcome, why) = match endpoints.coverage(required) {
                 Coverage::Allowed { .. } | Coverage::Reachable => continue,
-                Coverage::TlsFailed(why) => (Outcome::Fail, format!("{required} is not reachable: {why}"), why),
-                Coverage::NotProbed(why) => (Outcome::NotEvaluated, format!("{required} was not probed: {why}"), why),
-                Coverage::Missing { probe_failure } => {
-                    let probe = match (probe_failure, &endpoints.probes) {
-                        (Some(failure), _) => Some(format!("its probe failed: {failure}")),
-                        (None, Some(_)) => Some("it was not probed".to_owned()),
-                        (None, None) => None,
+                Coverage::TlsFailed(why) => (Outcome::Fail, why),
+                Coverage::NotProbed(why) => (Outcome::NotEvaluated, why),
+                // The probe decides; the message says what the allowlist claimed all the same.
+                Coverage::ProbeFailed { failure, allowed } => {
+                    let list = match allowed {
+                        Some(line) => Some(format!("the allowlist allows it (line {line}), but")),
+                        None => not_allowed().map(|words| format!("{words}, and")),
                     };
-                    let why = match (&endpoints.allowlist, probe) {
-                        (Some(_), Some(probe)) => format!("the allowlist does not allow it, and {probe}"),
-                        (Some(_), None) => "the allowlist does not allow it".to_owned(),
-                        (None, probe) => probe.unwrap_or_default(),
-                    };
-                    (Outcome::Fail, format!("{required} is not reachable: {why}"), why)
+                    let probe = format!("its probe failed: {failure}");
+                    (
+                        Outcome::Fail,
+                        list.map_or_else(|| probe.clone(), |list| format!("{list} {probe}")),
+                    )
                 }
+                Coverage::Missing { probed } => {
+                    let probe = probed.then_some("it was not probed");
+                    let why = match (not_allowed(), probe) {
+                        (Some(list), Some(probe)) => format!("{list}, and {probe}"),
+                        (list, probe) => list.or(probe).unwrap_or_default().to_owned(),
+                    };
+                    (Outcome::Fail, why)
+                }
+            };
+            let message = match outcome {
+                Outcome::NotEvaluated => format!("{endpoint} was not probed: {why}"),
+                _ => format!("{endpoint} is not reachable: {why}"),
             };
             out.push(Emission {
                 outcome,
-                subject: required.to_string(),
+                subject: endpoint.clone(),
                 message,
-                values: values(&VALUES, [required.to_string(), why]),
+                values: values(&VALUES, [endpoint, why]),
                 location: endpoints.evidence(),
                 excerpt: None,
             });

@@ -7,11 +7,16 @@
 //! - **Example rule**: `version: "{target_version}"`,
 //!   `states: [ready-to-install, prerequisite-check-passed, installed]`.
 //! - **Options**: `states`: console state names or numeric `State` codes (default: ready to
-//!   install and every later good state). Built-in values: `{version}`, `{state}` (the state it is in,
-//!   `not in the console export` or `without a state`).
+//!   install and every later good state). `only-when`: states the rule reports in, leaving the
+//!   others to another rule; this is how a state that is the admin's next step (*Available to
+//!   download* right after an offline import) gets its own rule, severity and help beside the
+//!   rule for failures, rather than one rule whose severity changes with the state (a
+//!   severity override, a waiver or `--select` then means one thing). Built-in values:
+//!   `{version}`, `{state}` (the state it is in, `not in the console export` or `without a state`).
 
 use super::{Check, Context, Emission, Emissions, Input, Mismatch, SourceRef, values};
 use crate::document::diag::suggest;
+use crate::document::fields::Sp;
 use crate::finding::Outcome;
 use crate::snapshot::console::{describe_state, state_code};
 
@@ -30,6 +35,8 @@ const VALUES: [&str; 2] = ["version", "state"];
 struct RequiredUpdateVersion {
     version: String,
     states: Vec<i64>,
+    /// With `only-when`, the rule reports only an update in one of these states.
+    only_when: Option<Vec<i64>>,
 }
 
 pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
@@ -41,39 +48,50 @@ pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
         "states",
         "Console states that pass, by name or numeric `State` code (default: ready to install and every later good state).",
     );
-    f.values_or_integers("states", crate::snapshot::console::STATES.iter().map(|(name, _)| *name));
+    let only_when = f.strings(
+        "only-when",
+        "Report only when the update is in one of these states (names or numeric `State` codes); absent or in any other state, it passes this rule. For a next step (`available-to-download`) that another rule lets pass.",
+    );
+    let state_names = || crate::snapshot::console::STATES.iter().map(|(name, _)| *name);
+    f.values_or_integers("states", state_names());
+    f.values_or_integers("only-when", state_names());
     let version = version.and_then(|v| f.with_params(&v));
     let states = match states {
-        None => DEFAULT_STATES.iter().filter_map(|s| state_code(s)).collect(),
-        Some(names) => {
-            let mut codes = Vec::new();
-            for name in &names {
-                match state_code(&name.value) {
-                    Some(code) => codes.push(code),
-                    None => {
-                        let names: Vec<&str> = crate::snapshot::console::STATES.iter().map(|(n, _)| *n).collect();
-                        let help = suggest(&name.value, names.iter().copied(), || {
-                            format!("use a numeric State code or one of: {}", names.join(", "))
-                        });
-                        f.problem_with_help(
-                            name.span.clone(),
-                            format!("unknown console state `{}`", name.value),
-                            "not a state",
-                            help,
-                        );
-                    }
-                }
-            }
-            if codes.len() != names.len() {
-                return None;
-            }
-            codes
-        }
+        None => Some(DEFAULT_STATES.iter().filter_map(|s| state_code(s)).collect()),
+        Some(names) => state_codes(f, &names),
+    };
+    let only_when = match only_when {
+        None => Some(None),
+        Some(names) => state_codes(f, &names).map(Some),
     };
     Some(Box::new(RequiredUpdateVersion {
         version: version?,
-        states,
+        states: states?,
+        only_when: only_when?,
     }))
+}
+
+/// The codes of console states given by name or code; `None` after recording each unknown one.
+fn state_codes(f: &mut Context<'_, '_>, names: &[Sp<String>]) -> Option<Vec<i64>> {
+    let mut codes = Vec::new();
+    for name in names {
+        match state_code(&name.value) {
+            Some(code) => codes.push(code),
+            None => {
+                let known: Vec<&str> = crate::snapshot::console::STATES.iter().map(|(n, _)| *n).collect();
+                let help = suggest(&name.value, known.iter().copied(), || {
+                    format!("use a numeric State code or one of: {}", known.join(", "))
+                });
+                f.problem_with_help(
+                    name.span.clone(),
+                    format!("unknown console state `{}`", name.value),
+                    "not a state",
+                    help,
+                );
+            }
+        }
+    }
+    (codes.len() == names.len()).then_some(codes)
 }
 
 impl Check for RequiredUpdateVersion {
@@ -87,11 +105,22 @@ impl Check for RequiredUpdateVersion {
 
     fn describe(&self) -> String {
         let states: Vec<String> = self.states.iter().map(|&s| describe_state(s)).collect();
-        format!(
-            "Fails unless the console export shows Configuration Manager {} in one of these states: {}.",
-            self.version,
-            states.join(", ")
-        )
+        match &self.only_when {
+            None => format!(
+                "Fails unless the console export shows Configuration Manager {} in one of these states: {}.",
+                self.version,
+                states.join(", ")
+            ),
+            Some(only_when) => {
+                let only_when: Vec<String> = only_when.iter().map(|&s| describe_state(s)).collect();
+                format!(
+                    "Fails when the console export shows Configuration Manager {} in one of these states: {} (and in none of: {}).",
+                    self.version,
+                    only_when.join(", "),
+                    states.join(", ")
+                )
+            }
+        }
     }
 
     fn evaluate(&self, input: &Input<'_>, out: &mut Emissions) -> Result<(), Mismatch> {
@@ -105,6 +134,20 @@ impl Check for RequiredUpdateVersion {
         {
             return Ok(());
         }
+        // With `only-when`, the updates in those states are what the rule reports on.
+        let candidates = match &self.only_when {
+            None => candidates,
+            Some(only_when) => {
+                let reported: Vec<_> = candidates
+                    .into_iter()
+                    .filter(|u| u.state.is_some_and(|s| only_when.contains(&s)))
+                    .collect();
+                if reported.is_empty() {
+                    return Ok(());
+                }
+                reported
+            }
+        };
         let allowed: Vec<String> = self.states.iter().map(|&s| describe_state(s)).collect();
         let (message, state) = if candidates.is_empty() {
             let seen: Vec<String> = export.updates.iter().take(6).map(|u| u.label()).collect();

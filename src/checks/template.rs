@@ -122,8 +122,32 @@ impl Template {
     /// Renders with `lookup`; a name it does not know renders as empty (an optional capture
     /// group that did not take part in the match).
     pub fn render(&self, lookup: impl Fn(&str) -> Option<String>) -> String {
+        self.render_within(usize::MAX, lookup)
+    }
+
+    /// Renders a finding's message from a map of values, cut at [`MAX_MESSAGE_BYTES`] with a
+    /// note that says so: a rule file may repeat a placeholder thousands of times over a
+    /// capture of a whole log line, which would otherwise build gigabytes.
+    pub fn render_message(&self, values: &BTreeMap<String, String>) -> String {
+        let mut out = self.render_within(MAX_MESSAGE_BYTES, |name| values.get(name).cloned());
+        if out.len() > MAX_MESSAGE_BYTES {
+            let mut end = MAX_MESSAGE_BYTES;
+            while !out.is_char_boundary(end) {
+                end -= 1;
+            }
+            out.truncate(end);
+            out.push_str(CUT_NOTE);
+        }
+        out
+    }
+
+    /// Renders until the text is longer than `limit`, then stops.
+    fn render_within(&self, limit: usize, lookup: impl Fn(&str) -> Option<String>) -> String {
         let mut out = String::new();
         for part in &self.parts {
+            if out.len() > limit {
+                break;
+            }
             match part {
                 Part::Literal(s) => out.push_str(s),
                 Part::Value { name, filter, .. } => {
@@ -137,12 +161,14 @@ impl Template {
         }
         out
     }
-
-    /// Renders from a map of values (the usual case for findings).
-    pub fn render_map(&self, values: &BTreeMap<String, String>) -> String {
-        self.render(|name| values.get(name).cloned())
-    }
 }
+
+/// The longest message a rule's template renders to, in bytes: a screenful, far past any
+/// message a person reads whole.
+pub const MAX_MESSAGE_BYTES: usize = 8 * 1024;
+
+/// What ends a message that was cut.
+const CUT_NOTE: &str = " [message cut at 8 KiB]";
 
 #[cfg(test)]
 mod tests {
@@ -155,7 +181,7 @@ mod tests {
         values.insert("package".to_owned(), "AA92".to_owned());
         values.insert("code".to_owned(), "0x80072ee2".to_owned());
         assert_eq!(
-            t.render_map(&values),
+            t.render_message(&values),
             "{x} update AA92 failed with 0x80072EE2 (ERROR_WINHTTP_TIMEOUT: the request timed out)"
         );
     }
@@ -175,6 +201,19 @@ mod tests {
         let t = Template::parse(text).unwrap();
         let names: Vec<_> = t.names_with_ranges().collect();
         assert_eq!(names, vec![("package", 4..13), ("path", 17..23)]);
+    }
+
+    #[test]
+    fn a_message_is_cut_at_its_limit_and_says_so() {
+        let text = "{x}".repeat(10_000);
+        let t = Template::parse(&text).unwrap();
+        let values = BTreeMap::from([("x".to_owned(), "é".repeat(150_000))]);
+        let message = t.render_message(&values);
+        assert!(message.len() <= MAX_MESSAGE_BYTES + CUT_NOTE.len(), "{}", message.len());
+        assert!(message.ends_with("é [message cut at 8 KiB]"));
+        let short = Template::parse("{x} and {x}").unwrap();
+        let values = BTreeMap::from([("x".to_owned(), "AA92".to_owned())]);
+        assert_eq!(short.render_message(&values), "AA92 and AA92");
     }
 
     /// Found while writing the template fuzz target: the range was looked up by searching the

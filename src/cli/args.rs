@@ -71,10 +71,13 @@ pub enum Command {
         #[arg(value_enum)]
         what: SchemaOf,
     },
-    /// Print every effective setting with where it came from (default, sitelint.yaml:LINE, --set).
+    /// Print every effective setting with where it came from (default, sitelint.yaml:LINE, --set),
+    /// the live sources a bare `check` reads included, with the source flags given merged in.
     Config {
         #[command(flatten)]
         rules: RuleArgs,
+        #[command(flatten)]
+        sources: SourceArgs,
     },
     /// Print a shell completion script.
     ///
@@ -207,7 +210,8 @@ pub struct RuleArgs {
     #[arg(long)]
     pub no_default_rules: bool,
     /// The site config [default: sitelint.yaml in the working directory or its nearest parent
-    /// that has one].
+    /// that has one, searched no further than git would: not past a directory another user
+    /// owns, anyone may write to, or on another filesystem; on Windows, not the drive's root].
     #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
     pub config: Option<PathBuf>,
     /// Do not read a sitelint.yaml.

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 
+use super::output::{Inputs, entry, write_replacing};
 use super::rules::load_rules;
 use super::{CheckArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, FailOn, Failure, snapshot_from, write_loaded};
 use crate::document::date::Date;
@@ -27,17 +28,36 @@ pub(super) fn run(
     let outputs = parse_formats(&args.formats)?;
     let (mut rule_set, config) = load_rules(&args.rules)?;
     rule_set.select(&args.select, &args.ignore)?;
-    let config_sources = config.as_ref().and_then(|c| c.sources.as_ref()).map(|s| &s.value);
-    let mut snapshot = snapshot_from(args.snapshot.as_deref(), &args.sources, config_sources)?;
+    let (mut snapshot, sources) = snapshot_from(args.snapshot.as_deref(), &args.sources, config.as_ref())?;
     snapshot.encoding = args
         .encoding
         .or_else(|| config.as_ref().and_then(|c| c.encoding.as_ref()).map(|e| e.value));
     if verbose {
-        write_loaded(Some(&rule_set), config.as_ref(), &snapshot, stderr)?;
+        write_loaded(Some(&rule_set), config.as_ref(), &snapshot, sources.as_ref(), stderr)?;
     }
     if args.snapshot.is_none() {
         for warning in unread_sources(&rule_set, &snapshot) {
             writeln!(stderr, "warning: {}", visible(&warning))?;
+        }
+    }
+    let inputs = Inputs::of_run(
+        rule_set
+            .files
+            .iter()
+            .map(|file| file.path.as_str())
+            .filter(|f| !f.starts_with("(built in)")),
+        config.as_ref().map(|c| Path::new(&c.file.name)),
+        &snapshot,
+    );
+    for (format, path) in &outputs {
+        if let Some(path) = path
+            && let Some(why) = inputs.refuse(path)
+        {
+            return Err(SetupError::with_help(
+                format!("--format {format}={}: {why}", path.display()),
+                "write the report somewhere else, e.g. --format sarif=sitelint.sarif beside the snapshot",
+            )
+            .into());
         }
     }
     let mut report = crate::engine::evaluate(&rule_set, &snapshot);
@@ -54,6 +74,7 @@ pub(super) fn run(
             )?;
         }
     }
+    report.ruleset.config = config.as_ref().map(|c| c.file.name.clone());
     if let Some(config) = &config {
         waivers::apply(&mut report, &config.waivers, Date::today());
     }
@@ -70,7 +91,7 @@ pub(super) fn run(
         let text = format.renderer.render(&report, &context);
         match path {
             None => stdout.write_all(text.as_bytes())?,
-            Some(path) => std::fs::write(path, text).map_err(|e| {
+            Some(path) => write_replacing(path, text.as_bytes()).map_err(|e| {
                 SetupError::message(format!("cannot write the {format} report to {}: {e}", path.display()))
             })?,
         }
@@ -198,13 +219,13 @@ fn unread_sources(rule_set: &RuleSet, snapshot: &Snapshot) -> Vec<String> {
     logs.chain(trees).collect()
 }
 
-/// Whether two paths name one file, as the platform compares names (Windows ignores case).
+/// Whether two paths name one directory entry.
 fn same_file(a: &Path, b: &Path) -> bool {
-    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
-    let (a, b) = (absolute(a), absolute(b));
-    if cfg!(windows) {
-        a.to_string_lossy().to_lowercase() == b.to_string_lossy().to_lowercase()
-    } else {
-        a == b
+    match (entry(a), entry(b)) {
+        (Some(a), Some(b)) => a == b,
+        _ => {
+            let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
+            absolute(a) == absolute(b)
+        }
     }
 }

@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 
 use super::rules::{load_rules, site_config};
 use super::{
-    CollectArgs, EXIT_CLEAN, EXIT_INTERRUPTED, Failure, Terminal, progress, stop_on_interrupt, write_loaded,
+    CollectArgs, EXIT_CLEAN, EXIT_INTERRUPTED, Failure, Sources, Terminal, progress, stop_on_interrupt, write_loaded,
     write_setup_error,
 };
 use crate::collect::tls::Roots;
@@ -44,10 +44,8 @@ pub(super) fn run(
         }
         (None, config)
     };
-    let mut live = args.sources.live()?;
-    if let (true, Some(configured)) = (live.is_empty(), config.as_ref().and_then(|c| c.sources.as_ref())) {
-        live = configured.value.clone();
-    }
+    let sources = Sources::merge(&args.sources, config.as_ref())?;
+    let live = &sources.live;
     if live.is_empty() && !args.probe_endpoints && !args.read_registry {
         return Err(SetupError::with_help(
             "nothing to collect",
@@ -57,7 +55,7 @@ pub(super) fn run(
     }
     let snapshot = live.snapshot();
     if verbose {
-        write_loaded(rule_set.as_ref(), config.as_ref(), &snapshot, stderr)?;
+        write_loaded(rule_set.as_ref(), config.as_ref(), &snapshot, Some(&sources), stderr)?;
     }
     let read_registry = match (&rule_set, args.read_registry) {
         (Some(rule_set), true) => Some(rule_set.registry_reads()),

@@ -4,18 +4,24 @@
 use std::io::Write;
 
 use super::rules::load_rules;
-use super::{EXIT_CLEAN, Failure, RuleArgs};
+use super::{EXIT_CLEAN, Failure, RuleArgs, SourceArgs, Sources, registry_key};
 use crate::document::text::{plural, visible};
 use crate::report::human;
 use crate::rules::RuleSet;
-use crate::rules::config::SiteConfig;
+use crate::rules::config::{Discovery, SiteConfig, discover};
 
 /// One setting: its key, value and origin.
 type Setting = (String, String, String);
 
-pub(super) fn run(args: &RuleArgs, terminal_width: usize, stdout: &mut dyn Write) -> Result<u8, Failure> {
+pub(super) fn run(
+    args: &RuleArgs,
+    flags: &SourceArgs,
+    terminal_width: usize,
+    stdout: &mut dyn Write,
+) -> Result<u8, Failure> {
     let (rule_set, config) = load_rules(args)?;
-    let settings = settings(args, &rule_set, config.as_ref());
+    let sources = Sources::merge(flags, config.as_ref())?;
+    let settings = settings(args, &rule_set, config.as_ref(), &sources);
     // Origins line up, except after the odd long value (a waiver), which would push them all.
     let width = settings
         .iter()
@@ -49,7 +55,7 @@ pub(super) fn run(args: &RuleArgs, terminal_width: usize, stdout: &mut dyn Write
     Ok(EXIT_CLEAN)
 }
 
-fn settings(args: &RuleArgs, rule_set: &RuleSet, config: Option<&SiteConfig>) -> Vec<Setting> {
+fn settings(args: &RuleArgs, rule_set: &RuleSet, config: Option<&SiteConfig>, sources: &Sources) -> Vec<Setting> {
     let default = || "default".to_owned();
     let from = |line: usize| config.map_or_else(default, |c| c.origin(line));
     let mut out: Vec<Setting> = Vec::new();
@@ -63,7 +69,20 @@ fn settings(args: &RuleArgs, rule_set: &RuleSet, config: Option<&SiteConfig>) ->
             out.push(("config".into(), config.file.name.clone(), how.into()));
         }
         None if args.no_config => out.push(("config".into(), "none".into(), "--no-config".into())),
-        None => out.push(("config".into(), "none".into(), "no sitelint.yaml here or above".into())),
+        None => {
+            let stopped = std::env::current_dir().ok().and_then(|cwd| match discover(&cwd) {
+                Discovery::None { stopped } => stopped,
+                Discovery::Found(_) => None,
+            });
+            let why = match stopped {
+                Some((dir, why)) => format!(
+                    "no sitelint.yaml here or above; the search stopped at {}: {why} (--config FILE reads one there)",
+                    dir.display()
+                ),
+                None => "no sitelint.yaml here or above".to_owned(),
+            };
+            out.push(("config".into(), "none".into(), why));
+        }
     }
     let default_rules = config.and_then(|c| c.default_rules.as_ref());
     out.push(match (args.no_default_rules, default_rules) {
@@ -116,38 +135,30 @@ fn settings(args: &RuleArgs, rule_set: &RuleSet, config: Option<&SiteConfig>) ->
         Some(set) => ("strict".into(), set.value.to_string(), from(set.line)),
         None => ("strict".into(), "false".into(), default()),
     });
-    if let Some(sources) = config.and_then(|c| c.sources.as_ref()) {
-        let origin = from(sources.line);
-        let live = &sources.value;
-        for (name, dir) in &live.trees {
-            out.push((
-                format!("sources.trees.{name}"),
-                dir.display().to_string(),
-                origin.clone(),
-            ));
+    let origin = |key: &str| sources.origin(key).unwrap_or_default().to_owned();
+    let live = &sources.live;
+    for (name, dir) in &live.trees {
+        let key = format!("sources.trees.{name}");
+        out.push((key.clone(), dir.display().to_string(), origin(&key)));
+    }
+    for (name, path) in &live.logs {
+        let key = format!("sources.logs.{name}");
+        out.push((key.clone(), path.display().to_string(), origin(&key)));
+    }
+    for (key, path) in [
+        ("sources.console-updates", &live.console),
+        ("sources.endpoints-allowlist", &live.allowlist),
+    ] {
+        if let Some(path) = path {
+            out.push((key.to_owned(), path.display().to_string(), origin(key)));
         }
-        for (name, path) in &live.logs {
-            out.push((
-                format!("sources.logs.{name}"),
-                path.display().to_string(),
-                origin.clone(),
-            ));
-        }
-        for (key, path) in [
-            ("console-updates", &live.console),
-            ("endpoints-allowlist", &live.allowlist),
-        ] {
-            if let Some(path) = path {
-                out.push((format!("sources.{key}"), path.display().to_string(), origin.clone()));
-            }
-        }
-        for path in &live.registry {
-            out.push((
-                "sources.registry".to_owned(),
-                path.display().to_string(),
-                origin.clone(),
-            ));
-        }
+    }
+    for path in &live.registry {
+        out.push((
+            "sources.registry".to_owned(),
+            path.display().to_string(),
+            origin(&registry_key(path)),
+        ));
     }
     for waiver in config.iter().flat_map(|c| &c.waivers) {
         let narrowed = match (&waiver.subject, &waiver.fingerprint) {

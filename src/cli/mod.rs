@@ -8,6 +8,7 @@ mod check;
 mod collect;
 mod config;
 mod man;
+mod output;
 mod progress;
 mod rules;
 mod test;
@@ -53,12 +54,14 @@ pub const EXIT_ERROR: u8 = 2;
 pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// Asks long work to stop at the first Ctrl-C or SIGTERM (collect then removes its partial
-/// snapshot); a second one ends the process at once.
+/// snapshot); a second one ends the process at once, removing the partial snapshot first.
 fn stop_on_interrupt() -> &'static AtomicBool {
     static INTERRUPTED: AtomicBool = AtomicBool::new(false);
     // Fails only if a handler is already set (a second collect in one process): it is ours.
+    // The handler runs on a thread of its own, not in the signal, so it may remove files.
     let _ = ctrlc::set_handler(|| {
         if INTERRUPTED.swap(true, Ordering::Relaxed) {
+            crate::collect::abandon();
             std::process::exit(i32::from(EXIT_INTERRUPTED));
         }
     });
@@ -91,7 +94,7 @@ pub fn run(cli: Cli, terminal: Terminal, stdout: &mut dyn Write, stderr: &mut dy
         ),
         Command::Collect(args) => collect::run(args, terminal, quiet, cli.verbose, stdout, stderr),
         Command::Rules(args) => rules::run(args, terminal.width, stdout),
-        Command::Config { rules } => config::run(&rules, terminal.width, stdout),
+        Command::Config { rules, sources } => config::run(&rules, &sources, terminal.width, stdout),
         Command::Test { paths } => test::run(&paths, quiet, stdout, stderr),
         Command::Schema { what } => {
             let schema = match what {
@@ -102,8 +105,16 @@ pub fn run(cli: Cli, terminal: Terminal, stdout: &mut dyn Write, stderr: &mut dy
             writeln!(stdout, "{text}").map(|()| EXIT_CLEAN).map_err(Failure::Io)
         }
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "sitelint", stdout);
-            Ok(EXIT_CLEAN)
+            // clap_complete panics when its writer fails (a closed pipe): it writes to memory,
+            // and the script goes out through a writer that reports the failure.
+            let mut script = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "sitelint",
+                &mut script,
+            );
+            stdout.write_all(&script).map(|()| EXIT_CLEAN).map_err(Failure::Io)
         }
         Command::Man { dir } => man::run(dir.as_deref(), stdout),
     };
@@ -177,11 +188,12 @@ fn write_setup_error(error: &SetupError, style: human::Style, stderr: &mut dyn W
 }
 
 /// What `-v` says was loaded: each rule file with its rule count, each param with where its
-/// value came from, and each source the snapshot names.
+/// value came from, and each source the snapshot names, with where a live one was named.
 fn write_loaded(
     rule_set: Option<&RuleSet>,
     config: Option<&SiteConfig>,
     snapshot: &Snapshot,
+    sources: Option<&Sources>,
     stderr: &mut dyn Write,
 ) -> io::Result<()> {
     let mut lines = Vec::new();
@@ -208,24 +220,44 @@ fn write_loaded(
     if let Some(manifest) = &snapshot.info.path {
         lines.push(format!("snapshot: {manifest}"));
     }
+    let from = |key: &str| {
+        sources
+            .and_then(|s| s.origin(key))
+            .map_or_else(String::new, |o| format!(" from {o}"))
+    };
     for (name, tree) in &snapshot.trees {
         lines.push(match tree {
-            TreeSource::Live(dir) => format!("tree {name}: directory {}", dir.display),
+            TreeSource::Live(dir) => format!(
+                "tree {name}: directory {}{}",
+                dir.display,
+                from(&format!("sources.trees.{name}"))
+            ),
             TreeSource::Listing(listing) => format!("tree {name}: listing {}", listing.display),
         });
     }
     for (name, log) in &snapshot.logs {
-        lines.push(format!("log {name}: {}", log.display));
+        lines.push(format!(
+            "log {name}: {}{}",
+            log.display,
+            from(&format!("sources.logs.{name}"))
+        ));
     }
     let files = [
-        ("console export", &snapshot.console),
-        ("endpoint allowlist", &snapshot.allowlist),
-        ("probe results", &snapshot.probes),
+        ("console export", &snapshot.console, "sources.console-updates"),
+        ("endpoint allowlist", &snapshot.allowlist, "sources.endpoints-allowlist"),
+        ("probe results", &snapshot.probes, ""),
     ];
-    for (what, artifact) in files {
+    for (what, artifact, key) in files {
         if let Some(artifact) = artifact {
-            lines.push(format!("{what}: {}", artifact.display));
+            lines.push(format!("{what}: {}{}", artifact.display, from(key)));
         }
+    }
+    // Live exports are in the order they were named, so each finds its origin by its place.
+    for (i, export) in snapshot.registry.iter().enumerate() {
+        let origin = sources
+            .and_then(|s| s.live.registry.get(i))
+            .map_or_else(String::new, |path| from(&registry_key(path)));
+        lines.push(format!("registry export: {}{origin}", export.display));
     }
     for line in lines {
         writeln!(stderr, "loaded {}", visible(&line))?;
@@ -233,28 +265,131 @@ fn write_loaded(
     Ok(())
 }
 
-/// The snapshot a command reads: a snapshot directory, or live sources, never both.
-/// Without either, the live sources of the site config, if it names them.
+/// The live sources of a run: those of the site config's `sources:`, then the source flags,
+/// each flag adding a source or replacing the one of its name (a log by its name, a tree by
+/// its name, the console export and the allowlist by their kind), so `--log X` does not drop
+/// the rest of the site's sources. Registry exports merge, so `--registry` adds to the
+/// config's. Each with where it was named, under the key `sitelint
+/// config` shows it by.
+#[derive(Debug, Default)]
+pub(crate) struct Sources {
+    pub(crate) live: LiveSources,
+    /// `sources.logs.NAME`, `sources.trees.NAME`, `sources.console-updates`,
+    /// `sources.endpoints-allowlist`, `sources.registry.PATH`, each with its origin
+    /// (`sitelint.yaml:9`, `--log`).
+    pub(crate) origins: Vec<(String, String)>,
+}
+
+impl Sources {
+    pub(crate) fn merge(flags: &SourceArgs, config: Option<&SiteConfig>) -> Result<Sources, SetupError> {
+        let mut sources = Sources::default();
+        if let Some((config, set)) = config.and_then(|c| Some((c, c.sources.as_ref()?))) {
+            let origin = config.origin(set.line);
+            sources.add(&set.value, |_| origin.clone());
+        }
+        let given = flags.live()?;
+        sources.add(&given, |key| {
+            match key {
+                "sources.trees.updatepack" if flags.updatepack.is_some() => "--updatepack",
+                key if key.starts_with("sources.trees.") => "--tree",
+                key if key.starts_with("sources.logs.") => "--log",
+                "sources.console-updates" => "--console-updates",
+                key if key.starts_with("sources.registry.") => "--registry",
+                _ => "--endpoints-allowlist",
+            }
+            .to_owned()
+        });
+        Ok(sources)
+    }
+
+    fn add(&mut self, live: &LiveSources, origin: impl Fn(&str) -> String) {
+        for (name, dir) in &live.trees {
+            let key = format!("sources.trees.{name}");
+            match self.live.trees.iter_mut().find(|(n, _)| n == name) {
+                Some(tree) => tree.1.clone_from(dir),
+                None => self.live.trees.push((name.clone(), dir.clone())),
+            }
+            self.set_origin(&key, origin(&key));
+        }
+        for (name, path) in &live.logs {
+            // Logs are matched by name without regard to case, as the rules name them.
+            match self.live.logs.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                Some(log) => {
+                    let old_key = format!("sources.logs.{}", log.0);
+                    self.origins.retain(|(k, _)| *k != old_key);
+                    *log = (name.clone(), path.clone());
+                }
+                None => self.live.logs.push((name.clone(), path.clone())),
+            }
+            let key = format!("sources.logs.{name}");
+            self.set_origin(&key, origin(&key));
+        }
+        let files = [
+            ("sources.console-updates", &live.console, &mut self.live.console),
+            ("sources.endpoints-allowlist", &live.allowlist, &mut self.live.allowlist),
+        ];
+        let mut named = Vec::new();
+        for (key, given, merged) in files {
+            if let Some(path) = given {
+                *merged = Some(path.clone());
+                named.push(key);
+            }
+        }
+        for key in named {
+            self.set_origin(key, origin(key));
+        }
+        for path in &live.registry {
+            if !self.live.registry.contains(path) {
+                self.live.registry.push(path.clone());
+            }
+            let key = registry_key(path);
+            self.set_origin(&key, origin(&key));
+        }
+    }
+
+    fn set_origin(&mut self, key: &str, origin: String) {
+        match self.origins.iter_mut().find(|(k, _)| k == key) {
+            Some(entry) => entry.1 = origin,
+            None => self.origins.push((key.to_owned(), origin)),
+        }
+    }
+
+    /// Where the source under `key` was named.
+    pub(crate) fn origin(&self, key: &str) -> Option<&str> {
+        self.origins.iter().find(|(k, _)| k == key).map(|(_, o)| o.as_str())
+    }
+}
+
+/// The key a registry export's origin is kept under: each file has its own, as it may come
+/// from the config or from `--registry`.
+pub(crate) fn registry_key(path: &Path) -> String {
+    format!("sources.registry.{}", path.display())
+}
+
+/// The snapshot a command reads: a snapshot directory, or live sources (the site config's
+/// merged with the source flags), never a snapshot and source flags both. With the live
+/// sources it was made of, for `-v`.
 fn snapshot_from(
     given: Option<&Path>,
-    sources: &SourceArgs,
-    config_sources: Option<&LiveSources>,
-) -> Result<Snapshot, SetupError> {
-    let live = sources.live()?;
-    if let (None, true, Some(configured)) = (given, live.is_empty(), config_sources) {
-        return Ok(configured.snapshot());
-    }
-    match (given, live.is_empty()) {
-        (Some(_), false) => Err(SetupError::with_help(
+    flags: &SourceArgs,
+    config: Option<&SiteConfig>,
+) -> Result<(Snapshot, Option<Sources>), SetupError> {
+    match given {
+        Some(_) if !flags.live()?.is_empty() => Err(SetupError::with_help(
             "give either a snapshot or source flags, not both",
             "`sitelint check DIR` checks a snapshot; `sitelint check --updatepack DIR --log FILE ...` checks live sources",
         )),
-        (Some(path), true) => manifest::load(path),
-        (None, false) => Ok(live.snapshot()),
-        (None, true) => Err(SetupError::with_help(
-            "nothing to check",
-            // Works from an installed binary: no path that exists only in the repository.
-            "give a snapshot written by `sitelint collect` (sitelint check D:\\USB\\sitelint-snapshot), or live sources: sitelint check --updatepack D:\\USB\\UpdatePacks --log ServiceConnectionTool.log --log C:\\ConfigMgrSetup.log, or name them under `sources:` in sitelint.yaml",
-        )),
+        Some(path) => Ok((manifest::load(path)?, None)),
+        None => {
+            let sources = Sources::merge(flags, config)?;
+            if sources.live.is_empty() {
+                return Err(SetupError::with_help(
+                    "nothing to check",
+                    // Works from an installed binary: no path that exists only in the repository.
+                    "give a snapshot written by `sitelint collect` (sitelint check D:\\USB\\sitelint-snapshot), or live sources: sitelint check --updatepack D:\\USB\\UpdatePacks --log ServiceConnectionTool.log --log C:\\ConfigMgrSetup.log, or name them under `sources:` in sitelint.yaml",
+                ));
+            }
+            Ok((sources.live.snapshot(), Some(sources)))
+        }
     }
 }

@@ -3,12 +3,12 @@
 
 use std::fmt::Write as _;
 use std::io::Write;
+use std::path::Path;
 
 use super::{EXIT_CLEAN, Failure, ListFormat, RuleArgs, RulesAction, RulesArgs};
 use crate::document::diag::{SetupError, suggest};
 use crate::document::text::visible;
-use crate::report;
-use crate::report::human;
+use crate::report::{self, human, steps};
 use crate::rules::config::{self, SiteConfig};
 use crate::rules::waivers::BUILT_IN_RULES;
 use crate::rules::{self, ParamOrigin, ParamOverride, RuleSet};
@@ -21,7 +21,9 @@ pub(super) fn site_config(args: &RuleArgs) -> Result<Option<SiteConfig>, SetupEr
     }
     let path = match &args.config {
         Some(path) => Some(path.clone()),
-        None => std::env::current_dir().ok().and_then(|dir| config::discover(&dir)),
+        None => std::env::current_dir()
+            .ok()
+            .and_then(|dir| config::discover(&dir).path().map(Path::to_owned)),
     };
     path.as_deref().map(config::load).transpose()
 }
@@ -87,16 +89,28 @@ pub(super) fn run(args: RulesArgs, width: usize, stdout: &mut dyn Write) -> Resu
             ..
         } => stdout.write_all(report::json::render_rule_list(&rule_set).as_bytes())?,
         RulesAction::List { .. } => {
-            let mut rows: Vec<[&str; 4]> = rule_set
-                .rules
+            // Grouped by step in the procedure's order, rules of no step after them, then the
+            // built-in rules; each row is its group and its columns.
+            let step_index = |tags: &[String]| {
+                let step = steps::step_of(tags);
+                steps::STEPS
+                    .iter()
+                    .position(|s| s == step)
+                    .unwrap_or(steps::STEPS.len())
+            };
+            let mut rules: Vec<_> = rule_set.rules.iter().collect();
+            rules.sort_by_key(|r| (step_index(&r.tags), &r.id));
+            let mut rows: Vec<(&str, [&str; 4])> = rules
                 .iter()
-                .map(|r| [r.id.as_str(), r.severity.as_str(), r.kind, r.title.as_str()])
+                .map(|r| {
+                    let step = steps::step_of(&r.tags).tag;
+                    (step, [r.id.as_str(), r.severity.as_str(), r.kind, r.title.as_str()])
+                })
                 .collect();
-            rows.sort_by(|a, b| a[0].cmp(b[0]));
             rows.extend(
                 BUILT_IN_RULES
                     .iter()
-                    .map(|(id, title, _)| [*id, "warning", "built-in", *title]),
+                    .map(|(id, title, _)| ("built-in", [*id, "warning", "built-in", *title])),
             );
             let disabled: Vec<&str> = rule_set
                 .rules
@@ -105,22 +119,32 @@ pub(super) fn run(args: RulesArgs, width: usize, stdout: &mut dyn Write) -> Resu
                 .map(|r| r.id.as_str())
                 .collect();
             // The built-in rules are measured too, or their columns go out of line.
-            let id_width = rows.iter().map(|r| r[0].len()).max().unwrap_or(0);
-            let kind_width = rows.iter().map(|r| r[2].len()).max().unwrap_or(0);
-            let lines: Vec<(String, String)> = rows
+            let id_width = rows
                 .iter()
-                .map(|[id, severity, kind, title]| {
+                .map(|(_, r)| r[0].len())
+                .max()
+                .unwrap_or(0)
+                .min(rules::MAX_ID_LEN);
+            let kind_width = rows.iter().map(|(_, r)| r[2].len()).max().unwrap_or(0);
+            let lines: Vec<(&str, String, String)> = rows
+                .iter()
+                .map(|(group, [id, severity, kind, title])| {
                     let mark = if disabled.contains(id) { " (disabled)" } else { "" };
-                    let head = format!("{id:id_width$}  {severity:7}  {kind:kind_width$}  ");
-                    (head, format!("{}{mark}", visible(title)))
+                    let head = format!("  {id:id_width$}  {severity:7}  {kind:kind_width$}  ");
+                    (*group, head, format!("{}{mark}", visible(title)))
                 })
                 .collect();
             // One row a rule when every row fits; else every title under its rule, so the
             // columns stay a table either way.
             let one_row = lines
                 .iter()
-                .all(|(head, title)| head.len() + title.chars().count() <= width);
-            for (head, title) in lines {
+                .all(|(_, head, title)| head.len() + title.chars().count() <= width);
+            let mut heading = None;
+            for (group, head, title) in lines {
+                if heading != Some(group) {
+                    heading = Some(group);
+                    writeln!(stdout, "{group}")?;
+                }
                 if one_row {
                     writeln!(stdout, "{head}{title}")?;
                 } else {
@@ -128,7 +152,7 @@ pub(super) fn run(args: RulesArgs, width: usize, stdout: &mut dyn Write) -> Resu
                         stdout,
                         "{}\n{}",
                         head.trim_end(),
-                        human::wrap(&title, width, "    ", "    ")
+                        human::wrap(&title, width, "      ", "      ")
                     )?;
                 }
             }

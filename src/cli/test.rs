@@ -8,7 +8,7 @@ use super::{EXIT_CLEAN, EXIT_FINDINGS, Failure};
 use crate::document::diag::SetupError;
 use crate::document::text::{plural, visible};
 use crate::files::native_path;
-use crate::rule_tests::{self, CaseResult, status_word};
+use crate::rule_tests::{self, CaseResult, one_line, status_word};
 
 /// With `quiet`, only the cases that failed and the summary line are printed.
 pub(super) fn run(
@@ -17,7 +17,7 @@ pub(super) fn run(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<u8, Failure> {
-    let suite = rule_tests::discover(paths)?;
+    let mut suite = rule_tests::discover(paths)?;
     if suite.cases.is_empty() {
         let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         return Err(SetupError::with_help(
@@ -26,18 +26,29 @@ pub(super) fn run(
         )
         .into());
     }
-    let results = rule_tests::run(&suite)?;
-    for result in results.iter().filter(|r| !(quiet && r.passed())) {
+    let (mut passed, mut failed) = (0, 0);
+    // Each line as its case finishes: a suite of thousands of cases shows its progress.
+    for result in rule_tests::run(&mut suite) {
+        let result = result?;
+        if result.passed() {
+            passed += 1;
+        } else {
+            failed += 1;
+        }
+        if quiet && result.passed() {
+            continue;
+        }
         let verdict = if result.passed() { "ok  " } else { "FAIL" };
         writeln!(
             stdout,
             "{verdict}  {}/{}",
             result.case.rule_id,
-            visible(&result.case.name)
+            one_line(&result.case.name)
         )?;
         if !result.passed() {
-            stdout.write_all(visible(&describe_failure(result)).as_bytes())?;
+            stdout.write_all(visible(&describe_failure(&result)).as_bytes())?;
         }
+        stdout.flush()?;
     }
     let untested = rule_tests::untested(&suite);
     if !untested.is_empty() {
@@ -47,8 +58,7 @@ pub(super) fn run(
             untested.join(", ")
         )?;
     }
-    let failed = results.iter().filter(|r| !r.passed()).count();
-    writeln!(stdout, "{} passed, {failed} failed", results.len() - failed)?;
+    writeln!(stdout, "{passed} passed, {failed} failed")?;
     Ok(if failed > 0 { EXIT_FINDINGS } else { EXIT_CLEAN })
 }
 
@@ -62,7 +72,7 @@ fn describe_failure(result: &CaseResult) -> String {
     expected.extend(expect.messages.iter().map(|m| format!("a message with {m:?}")));
     let mut text = format!(
         "      in {}\n      expected: {}\n      actual:   {}, {}\n",
-        native_path(&result.case.dir.display().to_string()),
+        one_line(&native_path(&result.case.dir.display().to_string())),
         expected.join(", "),
         status_word(result.status),
         plural(result.findings.len(), "finding", "findings"),

@@ -4,8 +4,11 @@
 //! snapshot is built in a temporary directory beside the target and renamed into place, so an
 //! interrupted run never leaves a half snapshot where a whole one is expected.
 
+mod deadline;
 mod hash;
 mod manifest;
+mod owned;
+mod pool;
 pub mod probe;
 #[cfg(any(windows, test))]
 mod registry;
@@ -15,7 +18,7 @@ pub mod tls;
 pub use crate::document::date::rfc3339;
 use manifest::{Manifest, origin};
 use staging::Staging;
-pub use staging::recover;
+pub use staging::{abandon, recover};
 
 use std::fs;
 use std::io::{self, BufWriter, Read, Write};
@@ -87,6 +90,7 @@ pub struct TreeSummary {
 /// Collects the sources into `options.out`. Call [`recover`] first, so that what an
 /// interrupted run left beside the target is put right.
 pub fn collect(snapshot: &Snapshot, options: &Options<'_>, progress: &dyn Progress) -> Result<Summary, SetupError> {
+    refuse_a_source_inside(snapshot, options.out)?;
     refuse_to_replace(options.out, options.force)?;
     let unusable: Vec<String> = snapshot
         .unusable()
@@ -104,7 +108,7 @@ pub fn collect(snapshot: &Snapshot, options: &Options<'_>, progress: &dyn Progre
             SetupError::message(format!("cannot collect the snapshot: {e}"))
         }
     })?;
-    staging.commit(options.out, options.force)?;
+    summary.warnings.extend(staging.commit(options.out, options.force)?);
     summary.warnings.extend(out_inside_a_tree(snapshot, options.out));
     Ok(summary)
 }
@@ -125,24 +129,60 @@ fn out_inside_a_tree(snapshot: &Snapshot, out: &Path) -> Option<String> {
     })
 }
 
-/// Only an existing snapshot (or an empty directory) is replaced, and only with `--force`:
-/// `--out D:\ --force` must not empty a drive.
+/// Only an existing snapshot that `collect` wrote (or an empty directory) is replaced, and
+/// only with `--force`: `--out D:\ --force` must not empty a drive, nor `--out D:\USB --force`
+/// delete the update pack beside an old manifest.
 fn refuse_to_replace(out: &Path, force: bool) -> Result<(), SetupError> {
     let Ok(meta) = fs::symlink_metadata(out) else {
         return Ok(());
     };
-    let is_snapshot = meta.is_dir() && out.join(MANIFEST_NAME).is_file();
-    let is_empty = meta.is_dir() && fs::read_dir(out).is_ok_and(|mut d| d.next().is_none());
-    match (force, is_snapshot || is_empty) {
-        (false, _) => Err(SetupError::with_help(
+    if !force {
+        return Err(SetupError::with_help(
             format!("{} already exists", out.display()),
             "give another --out, or --force to replace the snapshot there",
+        ));
+    }
+    let surveyed = if meta.is_dir() {
+        owned::survey(out).map(drop)
+    } else {
+        let kind = if meta.is_file() {
+            "a file"
+        } else {
+            files::kind_of(&meta)
+        };
+        Err(owned::Foreign::Unreadable(format!("it is {kind}")))
+    };
+    surveyed.map_err(|foreign| {
+        SetupError::with_help(
+            format!(
+                "{} is not a snapshot that collect wrote: not replacing it ({})",
+                out.display(),
+                foreign.describe()
+            ),
+            "--force only replaces a directory that holds nothing but what collect wrote (the parts its snapshot.yaml names), or nothing",
+        )
+    })
+}
+
+/// Collect never writes where it reads: a source inside `--out` is refused, whatever `--force`
+/// says, before anything is moved.
+fn refuse_a_source_inside(snapshot: &Snapshot, out: &Path) -> Result<(), SetupError> {
+    let Ok(out_path) = fs::canonicalize(out) else {
+        return Ok(());
+    };
+    let inside = snapshot
+        .artifacts()
+        .find(|source| fs::canonicalize(&source.path).is_ok_and(|path| path.starts_with(&out_path)));
+    match inside {
+        None => Ok(()),
+        Some(source) => Err(SetupError::with_help(
+            format!(
+                "the source {} is inside --out {}: collect never writes where it reads",
+                source.display,
+                out.display()
+            ),
+            "give an --out outside every source",
         )),
-        (true, false) => Err(SetupError::with_help(
-            format!("{} exists and is not a snapshot: not replacing it", out.display()),
-            "--force only replaces a directory that holds a snapshot.yaml (or nothing)",
-        )),
-        (true, true) => Ok(()),
     }
 }
 
@@ -229,8 +269,20 @@ fn write_parts(snapshot: &Snapshot, options: &Options<'_>, dir: &Path, progress:
     }
     if let Some((endpoints, settings)) = &options.probes {
         progress.begin("probing endpoints", endpoints.len() as u64);
-        summary.probes = probe::probe_all(endpoints, settings, &mut || progress.advance(1));
+        let probed = pool::probe_all(endpoints, settings, options.interrupted, &mut || progress.advance(1));
         progress.end();
+        let probed = probed.map_err(|stopped| match stopped {
+            pool::Stopped::Interrupted => io::Error::new(io::ErrorKind::Interrupted, "interrupted"),
+            local => io::Error::other(local.to_string()),
+        })?;
+        if let Some(why) = &probed.local_reason {
+            summary.warnings.push(format!(
+                "{} failed on this machine ({why}) and {} made again, fewer at a time",
+                crate::document::text::plural(probed.retried, "probe", "probes"),
+                if probed.retried == 1 { "was" } else { "were" }
+            ));
+        }
+        summary.probes = probed.probes;
         check_interrupted(options)?;
         let mut text = serde_json::to_string_pretty(&summary.probes).map_err(io::Error::other)?;
         text.push('\n');

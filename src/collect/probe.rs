@@ -1,7 +1,9 @@
 //! Endpoint probes for `collect --probe-endpoints`: a TCP connection to each required host,
 //! directly or through an HTTP proxy's `CONNECT`, then a TLS handshake as the download would
-//! make it, each probe bounded by one timeout, all at once. A probe says whether the host was
-//! reached and, when it was not, why in plain words, and what its TLS presented.
+//! make it, the whole probe bounded by one timeout (`pool` makes many at once). A probe says
+//! whether the host was reached and, when it was not, why in plain words, and what its TLS
+//! presented; one that failed for a reason of this machine (no file descriptor left) is no
+//! result, and says so.
 
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -10,15 +12,13 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::deadline::{is_local, remaining};
 use super::tls::{self, Roots};
 use crate::snapshot::endpoints::{Probe, Required};
 
 /// The environment variable that holds the proxy password: never a flag, so it stays out of
 /// shell history, process lists and the snapshot.
 pub const PASSWORD_VARIABLE: &str = "SITELINT_PROXY_PASSWORD";
-
-/// Probes in flight at once: enough for Microsoft's ~20 endpoints in one round.
-const CONCURRENCY: usize = 32;
 
 #[derive(Clone)]
 pub struct Proxy {
@@ -99,33 +99,39 @@ pub struct Settings {
     pub tls: Option<Roots>,
 }
 
-/// Probes every endpoint once, concurrently, and returns the results in the order given.
-/// `done` is called as each probe finishes (for a progress display).
-pub fn probe_all(endpoints: &[Required], settings: &Settings, done: &mut dyn FnMut()) -> Vec<Probe> {
-    let mut results: Vec<Option<Probe>> = vec![None; endpoints.len()];
-    for (batch_start, batch) in endpoints.chunks(CONCURRENCY).enumerate() {
-        let (sender, receiver) = mpsc::channel();
-        thread::scope(|scope| {
-            for (offset, required) in batch.iter().enumerate() {
-                let sender = sender.clone();
-                scope.spawn(move || {
-                    let _ = sender.send((batch_start * CONCURRENCY + offset, probe(required, settings)));
-                });
-            }
-            drop(sender);
-            for (index, probe) in receiver {
-                results[index] = Some(probe);
-                done();
-            }
-        });
+/// A probe that failed for a reason of this machine, not of the network.
+pub(super) struct Local(pub(super) String);
+
+fn route(settings: &Settings) -> String {
+    match &settings.proxy {
+        None => "direct".to_owned(),
+        Some(proxy) => proxy.to_string(),
     }
-    results.into_iter().flatten().collect()
 }
 
-fn probe(required: &Required, settings: &Settings) -> Probe {
+/// A probe whose thread did not answer by its deadline (and a little more).
+pub(super) fn timed_out(required: &Required, settings: &Settings) -> Probe {
+    let host = required.probe_target().unwrap_or_default().to_owned();
+    let endpoint = required.pattern.to_string();
+    Probe {
+        endpoint: (endpoint != host).then_some(endpoint),
+        host: Some(host),
+        port: Some(required.port),
+        reachable: Some(false),
+        route: Some(route(settings)),
+        detail: Some(format!(
+            "timed out: no answer within --timeout {} s",
+            settings.timeout.as_secs_f64()
+        )),
+        tls: None,
+    }
+}
+
+/// Probes one endpoint within `settings.timeout`, all steps included.
+pub(super) fn probe(required: &Required, settings: &Settings) -> Result<Probe, Local> {
     let endpoint = required.pattern.to_string();
     let Some(host) = required.probe_target() else {
-        return Probe {
+        return Ok(Probe {
             endpoint: Some(endpoint),
             host: None,
             port: None,
@@ -133,7 +139,7 @@ fn probe(required: &Required, settings: &Settings) -> Probe {
             route: None,
             detail: Some("the rule names no host to probe for this wildcard (see `probe-hosts`)".to_owned()),
             tls: None,
-        };
+        });
     };
     let deadline = Instant::now() + settings.timeout;
     let opened = match &settings.proxy {
@@ -148,24 +154,39 @@ fn probe(required: &Required, settings: &Settings) -> Probe {
                 .map(|roots| tls::handshake(&mut stream, host, roots, deadline));
             (true, detail, tls)
         }
-        Err(why) => (false, why, None),
+        Err(Failure::Network(why)) => (false, why, None),
+        Err(Failure::Local(why)) => return Err(Local(why)),
     };
-    Probe {
+    Ok(Probe {
         endpoint: (endpoint != host).then_some(endpoint),
         host: Some(host.to_owned()),
         port: Some(required.port),
         reachable: Some(reachable),
-        route: Some(match &settings.proxy {
-            None => "direct".to_owned(),
-            Some(proxy) => proxy.to_string(),
-        }),
+        route: Some(route(settings)),
         detail: Some(detail),
         tls,
+    })
+}
+
+/// Why no connection was opened: what the network said, or a limit of this machine.
+enum Failure {
+    Network(String),
+    Local(String),
+}
+
+impl Failure {
+    /// An I/O error while `doing`, sorted by whose it is.
+    fn io(error: &io::Error, doing: &str) -> Failure {
+        if is_local(error) {
+            Failure::Local(format!("{error} ({doing})"))
+        } else {
+            Failure::Network(describe_io(error, doing))
+        }
     }
 }
 
 /// An open connection to the host, and what opened it; or why there is none.
-type Opened = Result<(TcpStream, String), String>;
+type Opened = Result<(TcpStream, String), Failure>;
 
 fn direct(host: &str, port: u16, deadline: Instant) -> Opened {
     connect(host, port, deadline).map(|(stream, address)| (stream, format!("connected to {address}")))
@@ -174,7 +195,8 @@ fn direct(host: &str, port: u16, deadline: Instant) -> Opened {
 fn through_proxy(proxy: &Proxy, host: &str, port: u16, deadline: Instant) -> Opened {
     let mut stream = match connect(&proxy.host, proxy.port, deadline) {
         Ok((stream, _)) => stream,
-        Err(why) => return Err(format!("cannot reach the proxy: {why}")),
+        Err(Failure::Network(why)) => return Err(Failure::Network(format!("cannot reach the proxy: {why}"))),
+        Err(local) => return Err(local),
     };
     let mut request = format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n");
     if let Some((user, password)) = &proxy.credentials {
@@ -190,25 +212,25 @@ fn through_proxy(proxy: &Proxy, host: &str, port: u16, deadline: Instant) -> Ope
             stream.write_all(request.as_bytes())?;
             read_status_line(&mut stream, deadline)
         })
-        .map_err(|e| describe_io(&e, "waiting for the proxy's answer"));
+        .map_err(|e| Failure::io(&e, "waiting for the proxy's answer"))?;
+    let refused = |why: String| Err(Failure::Network(why));
     match answer {
-        Err(why) => Err(why),
-        Ok(None) => Err("the proxy closed the connection without answering".to_owned()),
-        Ok(Some(line)) if !is_http_status_line(&line) => {
-            Err(format!("the proxy did not answer in HTTP: `{}`", line.trim_end()))
+        None => refused("the proxy closed the connection without answering".to_owned()),
+        Some(line) if !is_http_status_line(&line) => {
+            refused(format!("the proxy did not answer in HTTP: `{}`", line.trim_end()))
         }
-        Ok(Some(line)) => {
+        Some(line) => {
             let mut parts = line.splitn(3, ' ');
             let code = parts.nth(1).unwrap_or("");
             let reason = parts.next().unwrap_or("").trim();
             match code {
                 "200" => Ok((stream, "the proxy opened a tunnel (200)".to_owned())),
-                "403" => Err("proxy answered 403 Forbidden: it does not allow this host".to_owned()),
-                "407" => Err(format!(
+                "403" => refused("proxy answered 403 Forbidden: it does not allow this host".to_owned()),
+                "407" => refused(format!(
                     "proxy answered 407 Proxy Authentication Required: give --proxy-user and the password in {PASSWORD_VARIABLE}"
                 )),
-                "502" => Err("proxy answered 502 Bad Gateway: the proxy could not reach the host".to_owned()),
-                _ => Err(format!("proxy answered `{}`", format!("{code} {reason}").trim())),
+                "502" => refused("proxy answered 502 Bad Gateway: the proxy could not reach the host".to_owned()),
+                _ => refused(format!("proxy answered `{}`", format!("{code} {reason}").trim())),
             }
         }
     }
@@ -216,17 +238,23 @@ fn through_proxy(proxy: &Proxy, host: &str, port: u16, deadline: Instant) -> Ope
 
 /// Resolves and connects before the deadline. Name resolution runs on its own thread, as the
 /// system resolver cannot be given a timeout.
-fn connect(host: &str, port: u16, deadline: Instant) -> Result<(TcpStream, SocketAddr), String> {
+fn connect(host: &str, port: u16, deadline: Instant) -> Result<(TcpStream, SocketAddr), Failure> {
     let (sender, receiver) = mpsc::channel();
     let target = (host.to_owned(), port);
-    thread::spawn(move || {
-        let _ = sender.send(target.to_socket_addrs().map(Vec::from_iter));
-    });
-    let left = remaining(deadline).map_err(|e| describe_io(&e, "resolving the name"))?;
+    thread::Builder::new()
+        .name("resolve".to_owned())
+        .spawn(move || {
+            let _ = sender.send(target.to_socket_addrs().map(Vec::from_iter));
+        })
+        .map_err(|e| Failure::Local(format!("cannot start a thread: {e}")))?;
+    let left = remaining(deadline).map_err(|e| Failure::io(&e, "resolving the name"))?;
     let addresses = match receiver.recv_timeout(left) {
-        Err(_) => return Err(format!("timed out resolving {host}")),
-        Ok(Err(e)) => return Err(format!("name not resolved: {host} ({e})")),
-        Ok(Ok(addresses)) if addresses.is_empty() => return Err(format!("name not resolved: {host}")),
+        Err(_) => return Err(Failure::Network(format!("timed out resolving {host}"))),
+        Ok(Err(e)) if is_local(&e) => return Err(Failure::Local(format!("{e} (resolving {host})"))),
+        Ok(Err(e)) => return Err(Failure::Network(format!("name not resolved: {host} ({e})"))),
+        Ok(Ok(addresses)) if addresses.is_empty() => {
+            return Err(Failure::Network(format!("name not resolved: {host}")));
+        }
         Ok(Ok(addresses)) => addresses,
     };
     let mut last = String::new();
@@ -234,10 +262,11 @@ fn connect(host: &str, port: u16, deadline: Instant) -> Result<(TcpStream, Socke
         let attempt = remaining(deadline).and_then(|left| TcpStream::connect_timeout(&address, left));
         match attempt {
             Ok(stream) => return Ok((stream, address)),
+            Err(e) if is_local(&e) => return Err(Failure::Local(format!("{e} (connecting to {address})"))),
             Err(e) => last = format!("{} ({address})", describe_io(&e, "connecting")),
         }
     }
-    Err(last)
+    Err(Failure::Network(last))
 }
 
 /// Reads the first line of an HTTP answer; `None` if the connection closed first.
@@ -266,15 +295,6 @@ fn read_status_line(stream: &mut TcpStream, deadline: Instant) -> io::Result<Opt
     }
     let line = answer.split(|&b| b == b'\n').next().unwrap_or_default();
     Ok(Some(String::from_utf8_lossy(line).trim().to_owned()))
-}
-
-/// The time left before `deadline`, or a timeout once it has passed.
-pub(super) fn remaining(deadline: Instant) -> io::Result<Duration> {
-    let left = deadline.saturating_duration_since(Instant::now());
-    if left.is_zero() {
-        return Err(io::ErrorKind::TimedOut.into());
-    }
-    Ok(left)
 }
 
 fn describe_io(error: &io::Error, doing: &str) -> String {

@@ -6,8 +6,11 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, PoisonError};
 
+use super::owned;
 use crate::document::diag::SetupError;
+use crate::snapshot::manifest::{self, MANIFEST_NAME};
 
 /// The names a run uses beside its target `NAME`: `.NAME.sitelint-partial-RUN` (the snapshot
 /// being built), `.NAME.sitelint-old-RUN` (the snapshot `--force` replaces, between its two
@@ -98,17 +101,36 @@ pub fn recover(out: &Path) -> Vec<String> {
                     out.display(),
                     old.display()
                 ));
-            } else if fs::remove_dir_all(&old).is_ok() {
-                notes.push(format!(
-                    "removed {}, the snapshot an interrupted collect --force had already replaced",
-                    old.display()
-                ));
+            } else {
+                notes.push(match owned::remove(&old) {
+                    Ok(()) => format!(
+                        "removed {}, the snapshot an interrupted collect --force had already replaced",
+                        old.display()
+                    ),
+                    Err(why) => format!(
+                        "kept {}, the snapshot an interrupted collect --force had replaced: {why}",
+                        old.display()
+                    ),
+                });
             }
         }
         drop(lock);
         let _ = fs::remove_file(&lock_path);
     }
     notes
+}
+
+/// The partial snapshots and locks of the runs in this process, for [`abandon`].
+static LIVE: Mutex<Vec<(PathBuf, PathBuf)>> = Mutex::new(Vec::new());
+
+/// Removes the partial snapshot and the lock of every run in this process, for a process that
+/// is about to end without unwinding (a second Ctrl-C).
+pub fn abandon() {
+    let live = std::mem::take(&mut *LIVE.lock().unwrap_or_else(PoisonError::into_inner));
+    for (dir, lock) in live {
+        let _ = fs::remove_dir_all(&dir);
+        let _ = fs::remove_file(&lock);
+    }
 }
 
 /// The temporary directory a snapshot is built in; removed unless committed.
@@ -139,6 +161,9 @@ impl Staging {
             lock: Some(lock),
             committed: false,
         };
+        LIVE.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((staging.dir.clone(), lock_path));
         fs::create_dir_all(&staging.dir).map_err(|e| cannot("create", &staging.dir, &e))?;
         Ok(staging)
     }
@@ -147,7 +172,9 @@ impl Staging {
     /// the meantime (another collect to the same place) is left as it is and this run fails;
     /// with it, the old snapshot is moved aside, the new one moved in, and the old one removed
     /// (or put back if the second rename fails; [`recover`] finishes the job after a kill).
-    pub(super) fn commit(mut self, out: &Path, force: bool) -> Result<(), SetupError> {
+    /// The old one is removed only as far as collect wrote it: what someone put there while
+    /// this run went on is kept, with the returned warning saying where.
+    pub(super) fn commit(mut self, out: &Path, force: bool) -> Result<Option<String>, SetupError> {
         let raced = || {
             SetupError::with_help(
                 format!(
@@ -167,27 +194,59 @@ impl Staging {
                 });
             }
             self.committed = true;
-            return Ok(());
+            return Ok(None);
         }
         let old = self.files.old(&self.run);
-        fs::rename(out, &old).map_err(|e| cannot("move aside", out, &e))?;
+        // Readers hold the manifest share-locked while they check: the swap waits for them,
+        // and none starts reading in the middle of it.
+        let mut held = manifest::lock(&out.join(MANIFEST_NAME), true).ok();
+        move_aside(out, &old, &mut held)?;
         if let Err(e) = fs::rename(&self.dir, out) {
             let _ = fs::rename(&old, out);
             return Err(cannot("move the new snapshot to", out, &e));
         }
+        drop(held);
         self.committed = true;
-        fs::remove_dir_all(&old).map_err(|e| cannot("remove the replaced snapshot", &old, &e))
+        Ok(owned::remove(&old)
+            .err()
+            .map(|why| format!("kept the replaced snapshot at {}: {why}", old.display())))
+    }
+}
+
+/// Renames the snapshot `--force` replaces out of the way, holding its manifest `held`.
+/// Windows refuses to rename a directory with a file open in it, this run's lock included:
+/// there the lock is let go, and the checks' own open manifests hold the rename off, which is
+/// tried again until they are done, within reason.
+fn move_aside(out: &Path, old: &Path, held: &mut Option<fs::File>) -> Result<(), SetupError> {
+    const WAIT: std::time::Duration = std::time::Duration::from_millis(50);
+    const TRIES: u32 = 1200;
+    let mut tries = 0;
+    loop {
+        match fs::rename(out, old) {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied && cfg!(windows) && tries < TRIES => {
+                *held = None;
+                tries += 1;
+                std::thread::sleep(WAIT);
+            }
+            Err(e) => return Err(cannot("move aside", out, &e)),
+        }
     }
 }
 
 impl Drop for Staging {
     fn drop(&mut self) {
+        // Closed first: Windows does not delete an open file, and a run out of file
+        // descriptors needs this one to walk the directory it removes.
+        drop(self.lock.take());
         if !self.committed {
             let _ = fs::remove_dir_all(&self.dir);
         }
-        // Closed before it is removed: Windows does not delete an open file.
-        drop(self.lock.take());
         let _ = fs::remove_file(self.files.lock(&self.run));
+        // Last: a second Ctrl-C during the removal above still finds what to remove.
+        LIVE.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|(dir, _)| dir != &self.dir);
     }
 }
 

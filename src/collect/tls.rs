@@ -16,8 +16,8 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use sha2::{Digest, Sha256};
 
-use super::probe::remaining;
-use crate::collect::rfc3339;
+use super::deadline::remaining;
+use crate::document::date::rfc3339;
 use crate::snapshot::endpoints::{Certificate, Tls};
 
 /// The roots a probe trusts.
@@ -138,26 +138,7 @@ pub fn handshake(stream: &mut TcpStream, host: &str, roots: &Roots, deadline: In
         Ok(connection) => connection,
         Err(e) => return failed(e.to_string()),
     };
-    let mut error = None;
-    while connection.is_handshaking() {
-        let step = remaining(deadline)
-            .and_then(|left| {
-                stream.set_read_timeout(Some(left))?;
-                stream.set_write_timeout(Some(left))
-            })
-            .and_then(|()| connection.complete_io(stream));
-        match step {
-            Ok((0, 0)) if connection.is_handshaking() => {
-                error = Some("the server closed the connection during the handshake".to_owned());
-                break;
-            }
-            Ok(_) => {}
-            Err(e) => {
-                error = Some(describe(&e));
-                break;
-            }
-        }
-    }
+    let error = drive(&mut connection, stream, deadline).err();
     let seen = std::mem::take(&mut *recording.seen.lock().unwrap_or_else(PoisonError::into_inner));
     let done = error.is_none();
     Tls {
@@ -177,6 +158,42 @@ pub fn handshake(stream: &mut TcpStream, host: &str, roots: &Roots, deadline: In
         },
         handshake_error: error,
     }
+}
+
+/// Runs the handshake a record at a time, each read and write bounded by what is left of the
+/// deadline. (`complete_io` loops until the handshake is done, so a server sending a byte
+/// every half second would keep it going however short each read's timeout.)
+fn drive(connection: &mut ClientConnection, stream: &mut TcpStream, deadline: Instant) -> Result<(), String> {
+    while connection.is_handshaking() {
+        let step = remaining(deadline).and_then(|left| {
+            if connection.wants_write() {
+                stream.set_write_timeout(Some(left))?;
+                connection.write_tls(stream)?;
+                return Ok(true);
+            }
+            stream.set_read_timeout(Some(left))?;
+            if connection.read_tls(stream)? == 0 {
+                return Ok(false);
+            }
+            connection
+                .process_new_packets()
+                .map(|_| true)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+        });
+        match step {
+            Ok(true) => {}
+            Ok(false) => return Err("the server closed the connection during the handshake".to_owned()),
+            Err(e) => {
+                // The alert that says why, if rustls has one to send; the probe ends either way.
+                if connection.wants_write() {
+                    let _ = stream.set_write_timeout(Some(std::time::Duration::from_millis(100)));
+                    let _ = connection.write_tls(stream);
+                }
+                return Err(describe(&e));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn verifier(roots: &Roots, provider: &Arc<CryptoProvider>) -> Result<Arc<WebPkiServerVerifier>, String> {

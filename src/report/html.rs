@@ -108,6 +108,14 @@ fn provenance(out: &mut String, report: &Report) {
         "<dt>Collected at</dt><dd>{}</dd>",
         field(snapshot.collected_at.as_deref())
     );
+    let _ = writeln!(
+        out,
+        "<dt>Site config</dt><dd>{}</dd>",
+        report.ruleset.config.as_deref().map_or_else(
+            || "none".to_owned(),
+            |c| format!("<code>{}</code>", escape(&slash_path(c)))
+        )
+    );
     let _ = writeln!(out, "<dt>sitelint</dt><dd>{}</dd>", env!("CARGO_PKG_VERSION"));
     out.push_str("<dt>Rules</dt><dd><ul>");
     for file in &report.ruleset.files {

@@ -4,6 +4,7 @@
 //! run), then a one-line summary.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fmt::{self, Write as _};
 use std::ops::Range;
 use std::path::Path;
@@ -137,8 +138,16 @@ fn render(report: &Report, style: Style, context: &RenderContext<'_>) -> String 
             Outcome::Suppressed => show_suppressed,
             Outcome::NotEvaluated => false,
         };
+        // A rule's help is shown once, at its first finding: forty failed prerequisite lines
+        // need forty messages, not forty copies of one paragraph. JSON and SARIF keep it on each.
+        let mut helped: HashSet<(&str, &str)> = HashSet::new();
         for finding in report.findings.iter().filter(shown) {
-            let diagnostic = FindingDiagnostic::new(finding, context.working_dir, style);
+            let mut diagnostic = FindingDiagnostic::new(finding, context.working_dir, style);
+            if let Some(help) = finding.help.as_deref()
+                && !helped.insert((finding.rule_id.as_str(), help))
+            {
+                diagnostic.help_above = true;
+            }
             out.push_str(&render_diagnostic(&diagnostic, style));
             out.push('\n');
         }
@@ -154,6 +163,9 @@ fn render(report: &Report, style: Style, context: &RenderContext<'_>) -> String 
         }
     }
     out.push_str(&summary(report.totals()));
+    if let Some(config) = &report.ruleset.config {
+        let _ = write!(out, "; config {}", visible(&native_path(config)));
+    }
     out.push('\n');
     out
 }
@@ -172,7 +184,12 @@ fn not_evaluated_block(report: &Report, width: usize) -> String {
     if gaps.is_empty() {
         return String::new();
     }
-    let id_width = gaps.iter().map(|(id, _)| id.chars().count()).max().unwrap_or(0);
+    let id_width = gaps
+        .iter()
+        .map(|(id, _)| id.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(crate::rules::MAX_ID_LEN);
     // Reasons wrap beside the ids; when that leaves too narrow a column, below them.
     let beside = id_width + 4 + MIN_REASON_COLUMN <= width;
     let mut block = String::from("not evaluated:\n");
@@ -224,6 +241,8 @@ struct FindingDiagnostic<'a> {
     /// The header `rule-id (url)` is wider than the terminal: the URL goes on a line of its
     /// own under the id, where it can overflow without pushing the id out of sight.
     url_below_id: bool,
+    /// The help was shown at an earlier finding of the same rule: this one refers to it.
+    help_above: bool,
 }
 
 impl<'a> FindingDiagnostic<'a> {
@@ -277,6 +296,7 @@ impl<'a> FindingDiagnostic<'a> {
             },
             source,
             waiver,
+            help_above: false,
         }
     }
 }
@@ -335,6 +355,10 @@ impl Diagnostic for FindingDiagnostic<'_> {
         // A suppressed finding shows why it was accepted, and by whom, instead of how to fix it.
         if let Some(waiver) = &self.waiver {
             return Some(Box::new(waiver));
+        }
+        if self.help_above {
+            let text = format!("see the help of the first `{}` finding above", self.finding.rule_id);
+            return Some(Box::new(text));
         }
         self.finding
             .help

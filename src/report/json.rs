@@ -12,6 +12,12 @@ struct JsonReport<'a> {
     sitelint_report: u32,
     tool: Tool,
     snapshot: &'a SnapshotInfo,
+    /// The site config the run used, as named; absent when it used none.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::files::serialize_slash_path_opt"
+    )]
+    config: Option<String>,
     findings: Vec<JsonFinding<'a>>,
     rules: Vec<JsonRule<'a>>,
     errors: Vec<JsonError<'a>>,
@@ -119,6 +125,7 @@ fn render(report: &Report) -> String {
             version: env!("CARGO_PKG_VERSION"),
         },
         snapshot: &report.snapshot,
+        config: report.ruleset.config.clone(),
         findings: report.findings.iter().map(json_finding).collect(),
         rules: report
             .rules

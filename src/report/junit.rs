@@ -141,7 +141,7 @@ fn case_name(finding: &Finding) -> String {
     name
 }
 
-/// The step's tag and place, and the snapshot, for a dashboard that shows suite properties.
+/// The step's tag and place, the snapshot and the site config, for a dashboard that shows suite properties.
 fn properties(out: &mut String, report: &Report, group: &StepGroup<'_>) {
     let mut properties = vec![
         ("step", group.step.title.to_owned()),
@@ -149,6 +149,9 @@ fn properties(out: &mut String, report: &Report, group: &StepGroup<'_>) {
     ];
     if let Some(path) = &report.snapshot.path {
         properties.push(("snapshot", crate::files::slash_path(path).into_owned()));
+    }
+    if let Some(config) = &report.ruleset.config {
+        properties.push(("config", crate::files::slash_path(config).into_owned()));
     }
     properties.push(("sitelint", env!("CARGO_PKG_VERSION").to_owned()));
     out.push_str("    <properties>\n");

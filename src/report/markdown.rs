@@ -138,6 +138,9 @@ fn provenance(report: &Report) -> String {
     if !rulesets.is_empty() {
         parts.push(format!("rules {}", rulesets.join(", ")));
     }
+    if let Some(config) = &report.ruleset.config {
+        parts.push(format!("config {}", escape(&slash_path(config))));
+    }
     let params: Vec<String> = report
         .ruleset
         .params

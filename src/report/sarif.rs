@@ -30,7 +30,7 @@ impl Render for Sarif {
 }
 
 /// Renders the report. `working_dir` is the absolute directory sitelint ran in: relative
-/// paths in the report are resolved against it.
+/// paths in the report, and the site config's path, are resolved against it.
 fn render(report: &Report, working_dir: &Path) -> String {
     let uris = Uris::new(report, working_dir);
     let rule_index: BTreeMap<&str, usize> = report
@@ -95,6 +95,12 @@ fn render(report: &Report, working_dir: &Path) -> String {
         "columnKind": "unicodeCodePoints",
         "results": results,
     });
+    if let Some(config) = &report.ruleset.config {
+        // SARIF has no place of its own for a tool's configuration file: the invocation's
+        // property bag holds it, as an artifact location a viewer can resolve.
+        let path = working_dir.join(config).display().to_string();
+        run["invocations"][0]["properties"] = json!({"config": uris.artifact(&path)});
+    }
     let snapshot = &report.snapshot;
     if snapshot.path.is_some() || snapshot.host.is_some() || snapshot.collected_at.is_some() {
         run["properties"] = json!({"snapshot": snapshot});

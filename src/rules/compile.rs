@@ -3,12 +3,13 @@
 
 use std::sync::Arc;
 
-use super::Rule;
+use super::{MAX_ID_LEN, Rule};
 use crate::checks::{Context, KINDS, Params};
 use crate::document::diag::{Problem, SourceFile, did_you_mean, suggest};
 use crate::document::fields::{FieldDoc, Fields, mapping};
 use crate::document::yaml::Node;
 use crate::finding::Severity;
+use crate::rules::waivers::BUILT_IN_RULES;
 
 pub(super) fn compile_rule(
     file: &Arc<SourceFile>,
@@ -53,12 +54,34 @@ pub(super) fn compile_rule(
         .unwrap_or(true);
 
     if let Some(id) = &id {
+        if id.value.len() > MAX_ID_LEN {
+            f.problem_with_help(
+                id.span.clone(),
+                format!("rule id is {} bytes long", id.value.len()),
+                "too long",
+                format!("rule ids are at most {MAX_ID_LEN} bytes: they are typed in `--select` and waivers and shown in every report"),
+            );
+        } else if BUILT_IN_RULES.iter().any(|(built_in, _, _)| *built_in == id.value) {
+            f.problem_with_help(
+                id.span.clone(),
+                format!("rule id `{}` is reserved", id.value),
+                "a built-in rule's id",
+                format!(
+                    "the built-in rules {} report on waivers; give the rule another id",
+                    BUILT_IN_RULES
+                        .iter()
+                        .map(|(id, _, _)| format!("`{id}`"))
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                ),
+            );
+        }
         let kebab = !id.value.is_empty()
             && id
                 .value
                 .split('-')
                 .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
-        if !kebab {
+        if id.value.len() <= MAX_ID_LEN && !kebab {
             f.problem_with_help(id.span.clone(), format!("rule id `{}` is not kebab-case", id.value), "not kebab-case", "ids use lower-case letters, digits and single dashes, e.g. `sct-redist-download-failed`; they are stable forever");
         }
     }

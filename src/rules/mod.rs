@@ -32,6 +32,11 @@ const DEFAULT_RULESETS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The longest rule id accepted. Ids are typed by hand (`--select`, waivers) and laid out in
+/// columns (`rules list`, the human report); a longer one is a mistake, or an attack on the
+/// layout (a width past 65,535 panics Rust's formatting).
+pub const MAX_ID_LEN: usize = 128;
+
 /// A rule file's name (as reports show it) and text.
 #[derive(Debug, Clone)]
 pub struct RuleSource {
@@ -49,7 +54,8 @@ pub fn default_sources() -> Vec<RuleSource> {
         .collect()
 }
 
-/// Reads a rule file, or every `*.yaml`/`*.yml` file of a directory in name order.
+/// Reads a rule file, or every `*.yaml`/`*.yml` file of a directory in name order; one that
+/// cannot be read as a regular file is an error.
 pub fn read_sources(path: &Path) -> Result<Vec<RuleSource>, SetupError> {
     let read = |file: &Path| {
         let refused =
@@ -68,8 +74,11 @@ pub fn read_sources(path: &Path) -> Result<Vec<RuleSource>, SetupError> {
     let mut files: Vec<_> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
+        // Every `*.yaml` that is not a directory is read, so that one which cannot be (a
+        // dangling link, a loop, a FIFO, a device, a share gone away) fails the run as it
+        // does when named directly, instead of taking its rules away without a word.
         .filter(|p| {
-            p.is_file()
+            !p.is_dir()
                 && p.extension()
                     .is_some_and(|x| x.eq_ignore_ascii_case("yaml") || x.eq_ignore_ascii_case("yml"))
         })

@@ -4,6 +4,7 @@
 //! `waiver-expired` at its line; one that matched nothing while its rule ran is reported as
 //! `waiver-unused`, so a waiver does not outlive the problem it was written for.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use globset::{GlobBuilder, GlobMatcher};
@@ -12,7 +13,9 @@ use crate::document::date::Date;
 use crate::document::diag::{Problem, SourceFile};
 use crate::document::fields::{FieldDoc, Fields, Sp, mapping};
 use crate::document::yaml::Node;
-use crate::finding::{Finding, Location, Outcome, Report, RuleResult, RuleStatus, Severity, Suppression};
+use crate::finding::{
+    Finding, Location, MAX_FINDINGS_PER_RULE, Outcome, Report, RuleResult, RuleStatus, Severity, Suppression,
+};
 
 /// Built-in rule: a waiver past its `expires` day.
 pub const WAIVER_EXPIRED: &str = "waiver-expired";
@@ -170,13 +173,18 @@ impl Waiver {
         }
     }
 
-    fn describe(&self) -> String {
+    /// What the waiver accepts: its rule, narrowed by subject or fingerprint.
+    fn identity(&self) -> String {
         let narrowed = match (&self.subject, &self.fingerprint) {
             (Some((glob, _)), _) => format!(" for `{glob}`"),
             (None, Some(fingerprint)) => format!(" for fingerprint {fingerprint}"),
             (None, None) => String::new(),
         };
-        format!("the waiver of {}{narrowed} (owner {})", self.rule.value, self.owner)
+        format!("{}{narrowed}", self.rule.value)
+    }
+
+    fn describe(&self) -> String {
+        format!("the waiver of {} (owner {})", self.identity(), self.owner)
     }
 }
 
@@ -265,13 +273,27 @@ pub fn apply(report: &mut Report, waivers: &[Waiver], today: Date) {
     // Numbered among themselves: the findings already in the report keep their fingerprints.
     Finding::assign_fingerprints(&mut expired);
     Finding::assign_fingerprints(&mut unused);
+    // Capped like every rule's findings: the rest are counted in the rule's `omitted`.
+    for (id, found) in [(WAIVER_EXPIRED, &mut expired), (WAIVER_UNUSED, &mut unused)] {
+        let omitted = found.len().saturating_sub(MAX_FINDINGS_PER_RULE);
+        found.truncate(MAX_FINDINGS_PER_RULE);
+        if let Some(rule) = report.rules.iter_mut().find(|r| r.id == id) {
+            rule.omitted = omitted as u64;
+        }
+    }
     report.findings.extend(expired.into_iter().chain(unused));
     report.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     report.rules.sort_by(|a, b| a.id.cmp(&b.id));
 }
 
 fn built_in_finding(rule_id: &str, waiver: &Waiver, message: String, help: &str) -> Finding {
-    let subject = format!("{}: {}", waiver.location.path, waiver.describe());
+    // The config by its file name and the waiver by what it accepts: the subject, and the
+    // fingerprint made from it, stay the same wherever sitelint runs and wherever the site
+    // folder is copied, and through edits to the waiver's reason, owner or line.
+    let config_name = Path::new(&waiver.location.path)
+        .file_name()
+        .map_or_else(|| waiver.location.path.clone(), |n| n.to_string_lossy().into_owned());
+    let subject = format!("{config_name}: waiver of {}", waiver.identity());
     Finding {
         rule_id: rule_id.to_owned(),
         severity: Severity::Warning,

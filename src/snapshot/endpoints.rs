@@ -3,8 +3,8 @@
 //!
 //! A URL counts as its host. An allowlist entry `*.example.com` allows every host that ends in
 //! `.example.com`, at any depth, but not `example.com` itself. A required wildcard is covered
-//! only by an entry that allows every host it can stand for; a probe counts for the host it
-//! probed.
+//! only by an entry that allows every host it can stand for; a probe counts for the host and
+//! port it probed, and decides over the allowlist where both speak of an endpoint.
 
 use std::fmt;
 
@@ -123,7 +123,20 @@ pub struct Required {
     pub probe_host: Option<String>,
 }
 
+/// The port an endpoint is probed on unless it names one.
+pub const HTTPS_PORT: u16 = 443;
+
 impl Required {
+    /// The endpoint as people name it: `host`, or `host:port` when the port is not 443, so
+    /// that two ports of one host are two findings, each saying which.
+    pub fn name(&self) -> String {
+        if self.port == HTTPS_PORT {
+            self.pattern.to_string()
+        } else {
+            format!("{}:{}", self.pattern, self.port)
+        }
+    }
+
     /// The host a probe connects to, if there is one.
     pub fn probe_target(&self) -> Option<&str> {
         match &self.pattern {
@@ -275,6 +288,11 @@ impl Probe {
     pub fn endpoint(&self) -> &str {
         self.endpoint.as_deref().or(self.host.as_deref()).unwrap_or("")
     }
+
+    /// The port probed: results from before ports were recorded were all made to 443.
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(HTTPS_PORT)
+    }
 }
 
 pub fn parse_probes(text: &str) -> Result<Vec<Probe>, String> {
@@ -299,12 +317,20 @@ pub struct Endpoints {
 /// Whether a required endpoint is covered, and by what.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Coverage {
+    /// The allowlist allows it, and no probe observed it.
     Allowed {
         line: u64,
     },
     Reachable,
+    /// Its probe failed (why); the allowlist claims it allowed (the entry's line) or not.
+    ProbeFailed {
+        failure: String,
+        allowed: Option<u64>,
+    },
+    /// Neither allowed by an allowlist nor reached by a probe; `probed` says whether there
+    /// were probe results at all.
     Missing {
-        probe_failure: Option<String>,
+        probed: bool,
     },
     /// No allowlist, and the probe could not be made (why).
     NotProbed(String),
@@ -313,12 +339,21 @@ pub enum Coverage {
 }
 
 impl Endpoints {
-    pub fn coverage(&self, required: &HostPattern) -> Coverage {
-        let name = required.to_string();
+    /// A probe is an observation and the allowlist a claim: where a probe of this host and
+    /// port was made, it decides; the allowlist decides only what no probe observed.
+    pub fn coverage(&self, required: &Required) -> Coverage {
+        let name = required.pattern.to_string();
         let probes = self.probes.as_ref().map(|(_, p)| p.as_slice()).unwrap_or_default();
-        let mut failure = None;
-        let mut not_probed = None;
-        let matching = || probes.iter().filter(|p| p.endpoint().eq_ignore_ascii_case(&name));
+        let allowed = self
+            .allowlist
+            .as_ref()
+            .and_then(|(_, entries)| entries.iter().find(|e| e.pattern.covers(&required.pattern)))
+            .map(|entry| entry.line);
+        let matching = || {
+            probes
+                .iter()
+                .filter(|p| p.endpoint().eq_ignore_ascii_case(&name) && p.port() == required.port)
+        };
         // A host reached whose TLS did not hold fails the download, whatever the allowlist says.
         for probe in matching().filter(|p| p.reachable == Some(true)) {
             let route = probe.route.as_deref().unwrap_or("direct");
@@ -326,29 +361,35 @@ impl Endpoints {
                 return Coverage::TlsFailed(format!("{problem} ({route})"));
             }
         }
-        if let Some((_, entries)) = &self.allowlist
-            && let Some(entry) = entries.iter().find(|e| e.pattern.covers(required))
-        {
-            return Coverage::Allowed { line: entry.line };
+        if matching().any(|p| p.reachable == Some(true)) {
+            return Coverage::Reachable;
         }
-        for probe in matching() {
-            let detail = probe.detail.as_deref();
-            match probe.reachable {
-                Some(true) => return Coverage::Reachable,
-                Some(false) => {
-                    let route = probe.route.as_deref().unwrap_or("direct");
-                    let via = match probe.host.as_deref() {
-                        Some(host) if !host.eq_ignore_ascii_case(&name) => format!(" via {host}"),
-                        _ => String::new(),
-                    };
-                    failure = Some(format!("{}{via} ({route})", detail.unwrap_or("unreachable")));
-                }
-                None => not_probed = Some(detail.unwrap_or("the probe results give no reason").to_owned()),
-            }
+        if let Some(probe) = matching().rfind(|p| p.reachable == Some(false)) {
+            let route = probe.route.as_deref().unwrap_or("direct");
+            let via = match probe.host.as_deref() {
+                Some(host) if !host.eq_ignore_ascii_case(&name) => format!(" via {host}"),
+                _ => String::new(),
+            };
+            let detail = probe.detail.as_deref().unwrap_or("unreachable");
+            return Coverage::ProbeFailed {
+                failure: format!("{detail}{via} ({route})"),
+                allowed,
+            };
         }
-        match (failure, not_probed) {
-            (None, Some(why)) if self.allowlist.is_none() => Coverage::NotProbed(why),
-            (failure, _) => Coverage::Missing { probe_failure: failure },
+        if let Some(line) = allowed {
+            return Coverage::Allowed { line };
+        }
+        match matching().find(|p| p.reachable.is_none()) {
+            Some(probe) if self.allowlist.is_none() => Coverage::NotProbed(
+                probe
+                    .detail
+                    .as_deref()
+                    .unwrap_or("the probe results give no reason")
+                    .to_owned(),
+            ),
+            _ => Coverage::Missing {
+                probed: self.probes.is_some(),
+            },
         }
     }
 
@@ -415,41 +456,89 @@ mod tests {
         assert!(errors[0].starts_with("line 4"));
     }
 
+    fn required(text: &str) -> Required {
+        let (pattern, port) = HostPattern::parse_with_port(text).unwrap();
+        Required {
+            pattern,
+            port: port.unwrap_or(HTTPS_PORT),
+            probe_host: None,
+        }
+    }
+
     #[test]
-    fn probes_count_for_the_host_they_probed() {
+    fn probes_count_for_the_host_and_port_they_probed() {
         let endpoints = Endpoints {
             allowlist: None,
             probes: Some((Location::whole("p.json", 0), parse_probes(r#"[
                 {"host":"go.microsoft.com","reachable":true},
                 {"host":"download.microsoft.com","reachable":false,"route":"proxy.contoso.com:8080","detail":"proxy answered 403"},
                 {"endpoint":"*.manage.microsoft.com","host":"configmgrbits.cdn.manage.microsoft.com","reachable":false,"route":"direct","detail":"timed out"},
-                {"endpoint":"*.akamaiedge.net","host":null,"reachable":null,"detail":"the rule names no host to probe for it"}
+                {"endpoint":"*.akamaiedge.net","host":null,"reachable":null,"detail":"the rule names no host to probe for it"},
+                {"host":"localhost","port":18443,"reachable":true,"route":"direct"},
+                {"host":"localhost","port":18444,"reachable":false,"route":"direct","detail":"connection refused"}
             ]"#).unwrap())),
         };
-        assert_eq!(endpoints.coverage(&p("go.microsoft.com")), Coverage::Reachable);
+        let coverage = |text: &str| endpoints.coverage(&required(text));
+        assert_eq!(coverage("go.microsoft.com"), Coverage::Reachable);
         assert_eq!(
-            endpoints.coverage(&p("download.microsoft.com")),
-            Coverage::Missing {
-                probe_failure: Some("proxy answered 403 (proxy.contoso.com:8080)".into())
+            coverage("download.microsoft.com"),
+            Coverage::ProbeFailed {
+                failure: "proxy answered 403 (proxy.contoso.com:8080)".into(),
+                allowed: None
             }
         );
         assert_eq!(
-            endpoints.coverage(&p("*.manage.microsoft.com")),
-            Coverage::Missing {
-                probe_failure: Some("timed out via configmgrbits.cdn.manage.microsoft.com (direct)".into())
+            coverage("*.manage.microsoft.com"),
+            Coverage::ProbeFailed {
+                failure: "timed out via configmgrbits.cdn.manage.microsoft.com (direct)".into(),
+                allowed: None
             }
         );
         assert_eq!(
-            endpoints.coverage(&p("*.akamaiedge.net")),
+            coverage("*.akamaiedge.net"),
             Coverage::NotProbed("the rule names no host to probe for it".into())
         );
+        assert_eq!(coverage("*.akamaitechnologies.com"), Coverage::Missing { probed: true });
+        // A probe of one port says nothing of another.
+        assert_eq!(coverage("localhost:18443"), Coverage::Reachable);
         assert_eq!(
-            endpoints.coverage(&p("*.akamaitechnologies.com")),
-            Coverage::Missing { probe_failure: None }
+            coverage("localhost:18444"),
+            Coverage::ProbeFailed {
+                failure: "connection refused (direct)".into(),
+                allowed: None
+            }
         );
+        assert_eq!(coverage("localhost"), Coverage::Missing { probed: true });
+        assert_eq!(coverage("go.microsoft.com:8443"), Coverage::Missing { probed: true });
+        assert_eq!(required("localhost:18444").name(), "localhost:18444");
+        assert_eq!(required("https://go.microsoft.com:443/").name(), "go.microsoft.com");
         assert_eq!(
             HostPattern::parse_with_port("https://localhost:8443/x"),
             Ok((p("localhost"), Some(8443)))
+        );
+    }
+
+    #[test]
+    fn a_failed_probe_beats_the_allowlist_that_allows_the_host() {
+        let (entries, _) = parse_allowlist("go.microsoft.com\n*.manage.microsoft.com\n");
+        let endpoints = Endpoints {
+            allowlist: Some((Location::whole("allowlist.txt", 0), entries)),
+            probes: Some((Location::whole("p.json", 0), parse_probes(r#"[
+                {"host":"go.microsoft.com","reachable":false,"route":"proxy nonexistent.invalid:8080","detail":"cannot reach the proxy: name not resolved"},
+                {"endpoint":"*.manage.microsoft.com","host":null,"reachable":null,"detail":"no host"}
+            ]"#).unwrap())),
+        };
+        assert_eq!(
+            endpoints.coverage(&required("go.microsoft.com")),
+            Coverage::ProbeFailed {
+                failure: "cannot reach the proxy: name not resolved (proxy nonexistent.invalid:8080)".into(),
+                allowed: Some(1)
+            }
+        );
+        // Nothing observed: the claim stands.
+        assert_eq!(
+            endpoints.coverage(&required("*.manage.microsoft.com")),
+            Coverage::Allowed { line: 2 }
         );
     }
 

@@ -17,9 +17,94 @@ pub const MANIFEST_NAME: &str = "snapshot.yaml";
 /// The snapshot format this build reads.
 const FORMAT_VERSION: i64 = 1;
 
+/// How long a reader waits for a snapshot that `collect --force` is moving into place (the
+/// instant between its two renames, when the directory is not there).
+const MOVING: std::time::Duration = std::time::Duration::from_millis(20);
+const MOVING_TRIES: u32 = 50;
+
+/// Opens the manifest at `path` and locks it, shared for a reader or exclusive for the
+/// `collect --force` that replaces its snapshot, and makes sure the file locked is still the
+/// one at `path` (a writer may have swapped the directory between the open and the lock). A
+/// check holds its shared lock until it ends, so the snapshot it reads is not replaced under
+/// it: it never reads one run's manifest with another's parts. A file system without locks is
+/// read as it is.
+pub fn lock(path: &Path, exclusive: bool) -> std::io::Result<fs::File> {
+    let mut tries = 0;
+    loop {
+        let file = match fs::File::open(path) {
+            Err(e)
+                if e.kind() == std::io::ErrorKind::NotFound
+                    && path.parent().is_some_and(being_replaced)
+                    && tries < MOVING_TRIES =>
+            {
+                tries += 1;
+                std::thread::sleep(MOVING);
+                continue;
+            }
+            opened => opened?,
+        };
+        let locked = if exclusive { file.lock() } else { file.lock_shared() };
+        if locked.is_err() {
+            return Ok(file);
+        }
+        let still_there = fs::metadata(path)
+            .is_ok_and(|at_path| file.metadata().is_ok_and(|held| identity(&held) == identity(&at_path)));
+        if still_there || tries >= MOVING_TRIES {
+            return Ok(file);
+        }
+        tries += 1;
+    }
+}
+
+/// Whether a `collect` is at work on the snapshot `dir`: its files beside it
+/// (`.NAME.sitelint-...`, see `collect`'s staging) are there.
+fn being_replaced(dir: &Path) -> bool {
+    let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) else {
+        return false;
+    };
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    let prefix = format!(".{}.sitelint-", name.to_string_lossy());
+    fs::read_dir(parent).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|entry| entry.file_name().to_string_lossy().starts_with(&prefix))
+    })
+}
+
+/// What tells two files apart when both have the same name.
+#[cfg(unix)]
+fn identity(meta: &fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+
+/// What tells two files apart when both have the same name: std has no stable file index on
+/// Windows, and two manifests written a moment apart differ in their creation time.
+#[cfg(windows)]
+fn identity(meta: &fs::Metadata) -> (u64, u64) {
+    use std::os::windows::fs::MetadataExt;
+    (meta.creation_time(), meta.last_write_time())
+}
+
 /// Loads a snapshot from its directory or its manifest file.
 pub fn load(given: &Path) -> Result<Snapshot, SetupError> {
-    let manifest_path = if given.is_dir() {
+    // A snapshot being moved into place by `collect --force` is there again in a moment.
+    let mut tries = 0;
+    let is_dir = loop {
+        match fs::metadata(given) {
+            Ok(meta) => break meta.is_dir(),
+            Err(_) if tries < MOVING_TRIES && being_replaced(given) => {
+                tries += 1;
+                std::thread::sleep(MOVING);
+            }
+            Err(_) => break false,
+        }
+    };
+    let manifest_path = if is_dir {
         given.join(MANIFEST_NAME)
     } else {
         given.to_owned()
@@ -29,7 +114,7 @@ pub fn load(given: &Path) -> Result<Snapshot, SetupError> {
         .filter(|p| !p.as_os_str().is_empty())
         .map_or_else(|| PathBuf::from("."), Path::to_owned);
     let help = "give a snapshot directory written by `sitelint collect`, or check live sources with --updatepack, --log, --console-updates and --endpoints-allowlist";
-    if given.is_dir() && fs::symlink_metadata(&manifest_path).is_err() {
+    if is_dir && fs::symlink_metadata(&manifest_path).is_err() && !being_replaced(given) {
         return Err(SetupError::with_help(
             format!("{} has no {MANIFEST_NAME}", given.display()),
             help,
@@ -45,13 +130,18 @@ pub fn load(given: &Path) -> Result<Snapshot, SetupError> {
             help,
         ));
     }
-    let bytes = crate::files::read_limited(&manifest_path, crate::files::WHOLE_FILE_LIMIT)
-        .map_err(|e| SetupError::with_help(format!("cannot read snapshot {}: {e}", manifest_path.display()), help))?;
-    parse(
+    let cannot_read = |e: std::io::Error| {
+        SetupError::with_help(format!("cannot read snapshot {}: {e}", manifest_path.display()), help)
+    };
+    let held = lock(&manifest_path, false).map_err(cannot_read)?;
+    let bytes = crate::files::read_limited(&manifest_path, crate::files::WHOLE_FILE_LIMIT).map_err(cannot_read)?;
+    let mut snapshot = parse(
         &root,
         &manifest_path.display().to_string(),
         crate::document::text::decode(&bytes, None).text,
-    )
+    )?;
+    snapshot.held = Some(Arc::new(held));
+    Ok(snapshot)
 }
 
 /// Reads a manifest's text, named `display`, for the snapshot directory `root`.

@@ -55,6 +55,9 @@ pub struct Snapshot {
     /// The legacy code page of inputs that are not UTF-8 (`--encoding`, `encoding:`);
     /// detected when `None`.
     pub encoding: Option<&'static encoding_rs::Encoding>,
+    /// The manifest, open and share-locked for as long as the snapshot is read, so that
+    /// `collect --force` does not replace it meanwhile ([`manifest::lock`]).
+    pub held: Option<std::sync::Arc<std::fs::File>>,
 }
 
 impl Snapshot {

@@ -77,7 +77,14 @@ fn found(report: &Value) -> Vec<(String, String, String, String)> {
         .iter()
         .map(|f| {
             let text = |k: &str| f[k].as_str().unwrap().to_owned();
-            (text("rule_id"), text("outcome"), text("subject"), text("message"))
+            // A rule not evaluated says what was missing as the run was given it: `no log
+            // given (use --log)` live, `snapshot.yaml has no log` in a snapshot.
+            let message = if f["outcome"] == "not-evaluated" {
+                String::new()
+            } else {
+                text("message")
+            };
+            (text("rule_id"), text("outcome"), text("subject"), message)
         })
         .collect();
     found.sort();
@@ -161,9 +168,21 @@ fn an_existing_target_is_kept_unless_forced_and_never_if_it_is_not_a_snapshot() 
     assert!(stderr(&again).contains("already exists"), "{}", stderr(&again));
     assert!(out.join("marker").exists(), "untouched without --force");
 
+    // The marker is not collect's: --force does not delete it.
+    let kept = collect(&out, &sources, &["--force"]);
+    assert_eq!(kept.status.code(), Some(2));
+    assert!(
+        stderr(&kept).contains("it holds what collect did not write: `marker`"),
+        "{}",
+        stderr(&kept)
+    );
+    assert!(out.join("marker").exists());
+    fs::remove_file(out.join("marker")).unwrap();
+    let manifest = out.join("snapshot.yaml");
+    fs::write(&manifest, fs::read_to_string(&manifest).unwrap() + "# the first run\n").unwrap();
     assert_eq!(collect(&out, &sources, &["--force"]).status.code(), Some(0));
     assert!(
-        !out.join("marker").exists() && out.join("snapshot.yaml").exists(),
+        !fs::read_to_string(&manifest).unwrap().contains("the first run"),
         "replaced whole"
     );
 
@@ -172,8 +191,55 @@ fn an_existing_target_is_kept_unless_forced_and_never_if_it_is_not_a_snapshot() 
     fs::write(precious.join("notes.txt"), "keep").unwrap();
     let refused = collect(&precious, &sources, &["--force"]);
     assert_eq!(refused.status.code(), Some(2));
-    assert!(stderr(&refused).contains("is not a snapshot"), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("is not a snapshot that collect wrote"),
+        "{}",
+        stderr(&refused)
+    );
     assert_eq!(fs::read_to_string(precious.join("notes.txt")).unwrap(), "keep");
+    assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+}
+
+#[test]
+fn force_never_deletes_what_collect_did_not_write_nor_a_source_inside_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let sources = live_example(dir.path());
+    // A USB stick that holds the update pack and, beside it, a snapshot from an earlier run.
+    let usb = dir.path().join("usb");
+    let snapshot_here = collect(&usb, &sources, &[]);
+    assert_eq!(snapshot_here.status.code(), Some(0), "{}", stderr(&snapshot_here));
+    fs::rename(dir.path().join("UpdatePacks"), usb.join("UpdatePacks")).unwrap();
+    let pack = usb.join("UpdatePacks");
+    let pack_files = walk(&pack);
+    assert_eq!(pack_files.len(), 10);
+
+    let from_inside = collect(
+        &usb,
+        &["--updatepack".to_owned(), path_str(&pack).to_owned()],
+        &["--force"],
+    );
+    assert_eq!(from_inside.status.code(), Some(2));
+    assert!(
+        stderr(&from_inside).contains(&format!(
+            "the source {} is inside --out {}: collect never writes where it reads",
+            path_str(&pack),
+            path_str(&usb)
+        )),
+        "{}",
+        stderr(&from_inside)
+    );
+    assert_eq!(walk(&pack), pack_files, "the pack is untouched");
+
+    // The same stick, with the sources elsewhere: still not only a snapshot.
+    let elsewhere = collect(&usb, &sources[2..], &["--force"]);
+    assert_eq!(elsewhere.status.code(), Some(2));
+    assert!(
+        stderr(&elsewhere).contains("is not a snapshot that collect wrote: not replacing it (it holds what collect did not write: `UpdatePacks/`)"),
+        "{}",
+        stderr(&elsewhere)
+    );
+    assert_eq!(walk(&pack), pack_files, "the pack is untouched");
+    assert!(usb.join("snapshot.yaml").is_file());
     assert_eq!(leftovers(dir.path()), Vec::<String>::new());
 }
 
@@ -530,10 +596,11 @@ fn direct_probes_tell_reached_refused_unresolved_and_unprobed_wildcards_apart() 
         .iter()
         .map(|f| (f["subject"].as_str().unwrap(), f["outcome"].as_str().unwrap()))
         .collect();
+    let refused = format!("localhost:{closed}");
     assert_eq!(
         outcomes,
         [
-            ("localhost", "fail"),
+            (refused.as_str(), "fail"),
             ("no-such-host.invalid", "fail"),
             ("*.example.test", "not-evaluated")
         ]
@@ -729,4 +796,357 @@ fn walk(dir: &Path) -> Vec<String> {
         }
     }
     found
+}
+
+/// `check --format json` on a snapshot with the rules of `rules` alone: exit code and report.
+fn check_with(out: &Path, rules: &Path) -> (Option<i32>, Value) {
+    let checked = sitelint(&[
+        "check",
+        path_str(out),
+        "--no-default-rules",
+        "--rules",
+        path_str(rules),
+        "--format",
+        "json",
+    ]);
+    (checked.status.code(), json(&checked))
+}
+
+/// `(subject, outcome, message)` of each finding.
+fn endpoint_findings(report: &Value) -> Vec<(String, String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let text = |k: &str| f[k].as_str().unwrap().to_owned();
+            (text("subject"), text("outcome"), text("message"))
+        })
+        .collect()
+}
+
+#[test]
+fn a_failed_probe_fails_an_endpoint_that_the_allowlist_allows_and_says_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, closed) = open_and_closed_ports();
+    let allowlist = dir.path().join("allowlist.txt");
+    fs::write(
+        &allowlist,
+        "# the proxy's list\ngo.microsoft.com\n*.manage.microsoft.com\n",
+    )
+    .unwrap();
+    let rules = rules_file(
+        dir.path(),
+        &["go.microsoft.com".to_owned(), "*.manage.microsoft.com".to_owned()],
+        "",
+    );
+    let out = dir.path().join("snap");
+    // A proxy that is not there: nothing was reached, whatever the list claims.
+    let proxy = format!("http://127.0.0.1:{closed}");
+    let collected = collect(
+        &out,
+        &["--endpoints-allowlist".to_owned(), path_str(&allowlist).to_owned()],
+        &[
+            "--probe-endpoints",
+            "--no-tls",
+            "--proxy",
+            &proxy,
+            "--timeout",
+            "3",
+            "--no-default-rules",
+            "--rules",
+            path_str(&rules),
+        ],
+    );
+    assert_eq!(collected.status.code(), Some(0), "{}", stderr(&collected));
+    let (code, report) = check_with(&out, &rules);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(
+        endpoint_findings(&report),
+        [(
+            "go.microsoft.com".to_owned(),
+            "fail".to_owned(),
+            format!(
+                "go.microsoft.com is not reachable: the allowlist allows it (line 2), but its probe failed: cannot reach the proxy: connection refused (127.0.0.1:{closed}) (proxy 127.0.0.1:{closed})"
+            )
+        )],
+        "the wildcard had no host to probe, so the allowlist's claim stands for it"
+    );
+}
+
+#[test]
+fn a_probe_counts_for_the_port_it_probed_and_messages_keep_the_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let (open, closed) = open_and_closed_ports();
+    let open_port = open.local_addr().unwrap().port();
+    let endpoints = [format!("localhost:{open_port}"), format!("localhost:{closed}")];
+    let rules = rules_file(dir.path(), &endpoints, "");
+    let out = dir.path().join("snap");
+    let collected = collect(
+        &out,
+        &[],
+        &[
+            "--probe-endpoints",
+            "--no-tls",
+            "--timeout",
+            "3",
+            "--no-default-rules",
+            "--rules",
+            path_str(&rules),
+        ],
+    );
+    assert_eq!(collected.status.code(), Some(0), "{}", stderr(&collected));
+    let (code, report) = check_with(&out, &rules);
+    assert_eq!(code, Some(1), "{report}");
+    let findings = endpoint_findings(&report);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].0, format!("localhost:{closed}"));
+    assert!(
+        findings[0].2.starts_with(&format!(
+            "localhost:{closed} is not reachable: its probe failed: connection refused"
+        )),
+        "{}",
+        findings[0].2
+    );
+    drop(open);
+}
+
+/// Runs `collect` with at most `open_files` file descriptors (`ulimit -n`).
+#[cfg(unix)]
+fn collect_with_open_files(open_files: u32, out: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new("sh")
+        .args(["-c", "ulimit -n \"$0\" && exec \"$@\""])
+        .arg(open_files.to_string())
+        .arg(env!("CARGO_BIN_EXE_sitelint"))
+        .args(["collect", "--out", path_str(out)])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_probe_that_ran_out_of_file_descriptors_is_made_again_or_fails_the_collect() {
+    let dir = tempfile::tempdir().unwrap();
+    // They accept and never answer the handshake: each probe holds its socket for --timeout.
+    let listeners: Vec<TcpListener> = (0..100).map(|_| TcpListener::bind("127.0.0.1:0").unwrap()).collect();
+    let endpoints: Vec<String> = listeners
+        .iter()
+        .map(|l| format!("127.0.0.1:{}", l.local_addr().unwrap().port()))
+        .collect();
+    let rules = rules_file(dir.path(), &endpoints, "");
+    let args = [
+        "--probe-endpoints",
+        "--timeout",
+        "0.5",
+        "--no-default-rules",
+        "--rules",
+        path_str(&rules),
+    ];
+
+    let out = dir.path().join("snap");
+    let collected = collect_with_open_files(20, &out, &args);
+    assert_eq!(collected.status.code(), Some(0), "{}", stderr(&collected));
+    assert!(
+        stdout(&collected).contains("100 endpoint probes (100 reachable, 0 not, 0 not probed)"),
+        "a local limit is no network result: {}",
+        stdout(&collected)
+    );
+    assert!(
+        stderr(&collected).contains("failed on this machine (Too many open files"),
+        "{}",
+        stderr(&collected)
+    );
+
+    // Not even one probe fits: the collect fails, naming the cause, and leaves nothing.
+    let starved = dir.path().join("starved");
+    let failed = collect_with_open_files(4, &starved, &args);
+    assert_eq!(failed.status.code(), Some(2), "{}", stderr(&failed));
+    assert!(
+        stderr(&failed).contains("failed on this machine, not on the network: Too many open files"),
+        "{}",
+        stderr(&failed)
+    );
+    assert!(!starved.exists());
+    assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+    drop(listeners);
+}
+
+/// A server on loopback that, to a CONNECT, answers 200 and then, to anyone, sends the start
+/// of a TLS record and one more byte of it every half second, for at most 30 s: a handshake
+/// that never ends and never goes quiet. Returns its port.
+fn trickling_server() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            thread::spawn(move || {
+                let mut first = [0u8; 7];
+                if stream.read_exact(&mut first).is_err() {
+                    return;
+                }
+                if &first == b"CONNECT" {
+                    let mut request = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !request.ends_with(b"\r\n\r\n") && stream.read_exact(&mut byte).is_ok() {
+                        request.push(byte[0]);
+                    }
+                    let _ = stream.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+                }
+                // A handshake record of 16 KB, of which one byte comes at a time.
+                if stream.write_all(&[0x16, 0x03, 0x03, 0x40, 0x00]).is_err() {
+                    return;
+                }
+                for _ in 0..60 {
+                    thread::sleep(Duration::from_millis(500));
+                    if stream.write_all(&[0x02]).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn the_timeout_covers_the_whole_probe_even_a_handshake_that_trickles() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = trickling_server();
+    let rules = rules_file(dir.path(), &[format!("localhost:{port}")], "");
+    let proxy = format!("http://127.0.0.1:{port}");
+    for (name, extra) in [("direct", vec![]), ("tunnel", vec!["--proxy", proxy.as_str()])] {
+        let out = dir.path().join(name);
+        let mut args = vec![
+            "--probe-endpoints",
+            "--timeout",
+            "2",
+            "--no-default-rules",
+            "--rules",
+            path_str(&rules),
+        ];
+        args.extend(extra);
+        let started = std::time::Instant::now();
+        let collected = collect(&out, &[], &args);
+        let took = started.elapsed();
+        assert_eq!(collected.status.code(), Some(0), "{name}: {}", stderr(&collected));
+        assert!(
+            took < Duration::from_secs(7),
+            "{name}: the probe took {took:?} with --timeout 2"
+        );
+        let probe = &probes(&out)[0];
+        assert_eq!(probe["reachable"], true, "{name}: {probe}");
+        assert_eq!(
+            probe["tls"]["handshake_error"], "timed out during the handshake",
+            "{name}: {probe}"
+        );
+    }
+}
+
+/// Starts `collect --probe-endpoints --timeout 60` against a server that accepts and never
+/// answers, with `--out snap` in `dir`, and waits until it is probing.
+#[cfg(unix)]
+fn start_long_probe(dir: &Path) -> std::process::Child {
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    // Kept open (not accepted) until the test process ends.
+    std::mem::forget(silent);
+    let rules = rules_file(dir, &[format!("127.0.0.1:{port}")], "");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_sitelint"))
+        .args(["collect", "--out", "snap", "--probe-endpoints", "--timeout", "60"])
+        .args(["--no-default-rules", "--rules", path_str(&rules)])
+        .current_dir(dir)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    for _ in 0..400 {
+        if leftovers(dir).iter().any(|n| n.starts_with(".snap.sitelint-partial-")) {
+            break;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    thread::sleep(Duration::from_millis(300));
+    child
+}
+
+#[cfg(unix)]
+#[test]
+fn sigint_and_sigterm_stop_probing_at_once_and_clean_up() {
+    // One signal, and two at once: either way nothing is left behind.
+    for signals in [&["-INT"][..], &["-TERM"], &["-INT", "-INT"]] {
+        let dir = tempfile::tempdir().unwrap();
+        let child = start_long_probe(dir.path());
+        let started = std::time::Instant::now();
+        for signal in signals {
+            let sent = std::process::Command::new("kill")
+                .args([*signal, &child.id().to_string()])
+                .status()
+                .unwrap();
+            assert!(sent.success());
+        }
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{signals:?}: took {:?}",
+            started.elapsed()
+        );
+        assert_eq!(out.status.code(), Some(130), "{signals:?}: {}", stderr(&out));
+        assert!(!dir.path().join("snap").exists());
+        assert_eq!(leftovers(dir.path()), Vec::<String>::new(), "{signals:?}");
+    }
+}
+
+#[test]
+fn a_check_while_collect_force_replaces_the_snapshot_reads_one_whole_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let sources = live_example(dir.path());
+    // Two runs that name different parts: a check that read one's manifest and the other's
+    // parts would not find the log its manifest names.
+    let runs = [
+        vec![
+            sources[0].clone(),
+            sources[1].clone(),
+            sources[2].clone(),
+            sources[3].clone(),
+        ],
+        vec![
+            sources[4].clone(),
+            sources[5].clone(),
+            sources[8].clone(),
+            sources[9].clone(),
+        ],
+    ];
+    let out = dir.path().join("snap");
+    assert_eq!(collect(&out, &runs[0], &[]).status.code(), Some(0));
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let (out, done) = (out.clone(), done.clone());
+            thread::spawn(move || {
+                let mut failures = Vec::new();
+                let mut checks = 0;
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    let checked = sitelint(&["check", path_str(&out), "--format", "json"]);
+                    checks += 1;
+                    if !matches!(checked.status.code(), Some(0 | 1)) {
+                        failures.push(stderr(&checked));
+                    }
+                }
+                (checks, failures)
+            })
+        })
+        .collect();
+    for round in 0..30 {
+        let forced = collect(&out, &runs[round % 2], &["--force"]);
+        assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
+    }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut checks = 0;
+    for reader in readers {
+        let (count, failures) = reader.join().unwrap();
+        assert_eq!(failures, Vec::<String>::new(), "of {count} checks");
+        checks += count;
+    }
+    assert!(checks >= 10, "only {checks} checks ran");
+    assert_eq!(leftovers(dir.path()), Vec::<String>::new());
 }

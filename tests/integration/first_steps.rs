@@ -61,8 +61,13 @@ fn rules_list_columns_line_up_with_the_built_in_rules_too() {
     let out = sitelint(&["rules", "list", "--no-default-rules", "--rules", path_str(&rules)]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
-    let rows: Vec<&str> = text.lines().collect();
+    // The rows, under their headings (`other`, `built-in`).
+    let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("  ")).collect();
     assert_eq!(rows.len(), 4, "two site rules and the two waiver rules: {text}");
+    assert_eq!(
+        text.lines().filter(|l| !l.starts_with(' ')).collect::<Vec<_>>(),
+        ["other", "built-in"]
+    );
     let severity = rows[0].find("note").unwrap();
     let kind = rows[0].find("zero-byte-files").unwrap();
     for row in &rows {

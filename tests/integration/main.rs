@@ -1,6 +1,7 @@
 //! End-to-end tests of the `sitelint` binary on fixture snapshots.
 
 mod cli;
+mod cli_hardening;
 mod collect;
 mod encodings;
 mod first_steps;

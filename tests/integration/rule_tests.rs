@@ -10,13 +10,13 @@ fn the_built_in_rules_pass_their_own_cases_and_none_is_untested() {
     let out = sitelint(&["test", "rules"]);
     assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
     let text = stdout(&out);
-    assert!(text.ends_with("64 passed, 0 failed\n"), "{text}");
+    assert!(text.ends_with("149 passed, 0 failed\n"), "{text}");
     // Every default rule has a case where it fails and one where it passes.
     let ids: Vec<String> = fs::read_dir(root().join("rules/tests"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(ids.len(), 24);
+    assert_eq!(ids.len(), 44);
     for id in ids {
         for case in ["fail", "pass"] {
             assert!(text.contains(&format!("ok    {id}/{case}\n")), "{id}/{case}: {text}");
@@ -114,4 +114,72 @@ fn a_mistake_in_expect_yaml_is_reported_at_its_place() {
     ] {
         assert!(err.contains(expected), "{expected:?} missing in:\n{err}");
     }
+}
+
+/// Every default rule carries the tag of one step of the procedure, so `--select tag:STEP`
+/// checks one step, and `rules list` groups the rules by step (a rule's first step tag), in
+/// the procedure's order. The one exception is ODBC Driver 18, which the site server needs
+/// before its prerequisite check: issue 21 tags it `prerequisites` too.
+#[test]
+fn every_built_in_rule_has_one_step_and_rules_list_groups_by_step() {
+    let steps: Vec<&str> = sitelint::report::steps::STEPS.iter().map(|s| s.tag).collect();
+    let out = sitelint(&["rules", "list", "--format", "json", "--no-config"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let rules: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let mut per_step = vec![0; steps.len()];
+    for rule in rules.as_array().unwrap() {
+        let tags: Vec<&str> = rule["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        let of_rule: Vec<usize> = (0..steps.len()).filter(|&i| tags.contains(&steps[i])).collect();
+        let expected = if rule["id"] == "odbc-driver-18-missing" { 2 } else { 1 };
+        assert_eq!(of_rule.len(), expected, "{}: {tags:?}", rule["id"]);
+        per_step[of_rule[0]] += 1;
+    }
+    assert_eq!(steps[0], "connect-machine");
+    assert_eq!(per_step, [12, 1, 15, 6, 2, 3, 5]);
+
+    let listed = stdout(&sitelint(&["rules", "list", "--no-config"]));
+    let headings: Vec<&str> = listed.lines().filter(|l| !l.starts_with(' ')).collect();
+    assert_eq!(
+        headings,
+        [
+            "connect-machine",
+            "network",
+            "download",
+            "import",
+            "console",
+            "prerequisites",
+            "upgrade",
+            "built-in"
+        ],
+        "{listed}"
+    );
+    let under = |step: &str| {
+        listed
+            .lines()
+            .skip_while(|l| *l != step)
+            .skip(1)
+            .take_while(|l| l.starts_with(' '))
+            // A title that does not fit goes on a line of its own, indented further.
+            .filter(|l| !l.starts_with("   "))
+            .map(|l| l.split_whitespace().next().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        under("console"),
+        ["target-version-download-pending", "target-version-not-ready"]
+    );
+    assert!(under("upgrade").contains(&"cmupdate-empty-file".to_owned()), "{listed}");
+    assert!(
+        under("connect-machine").contains(&"odbc-driver-18-missing".to_owned()),
+        "{listed}"
+    );
+    assert!(
+        !under("prerequisites").contains(&"odbc-driver-18-missing".to_owned()),
+        "{listed}"
+    );
 }

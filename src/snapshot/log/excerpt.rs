@@ -117,9 +117,17 @@ fn char_floor(bytes: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// The component and time an entry carries, in either ConfigMgr format:
-/// `<![LOG[...]LOG]!><time="15:10:23.450+300" date="12-17-2024" component="X" ...>` or
-/// `message  $$<Component><12-17-2024 15:03:13.201+300><thread=4580 (0x11E4)>`.
+/// The component and time an entry carries, in every layout real logs and pasted excerpts
+/// have:
+/// - CMTrace records, `<![LOG[...]LOG]!><time="15:10:23.450+300" date="12-17-2024"
+///   component="X" ...>`, the bias with or without a space before it (`13:36:23.185 -480`);
+/// - legacy lines, `message  $$<Component><12-17-2024 15:03:13.201+300><thread=4580 (0x11E4)>`,
+///   with or without the thread part, the bias in two or three digits;
+/// - lines copied out of CMTrace, TAB-separated `message, component, date, thread`, the date in
+///   the admin's locale (`3/13/2019 3:48:35 PM`, `28/06/2021 15:27:16`), and a stray thread
+///   column at the start;
+/// - a time prefix, `2024-11-19 12:20:42 INFO:...` (ServiceConnectionTool.log) or
+///   `<04-19-2012 10:00:00> ...` (old ConfigMgrPrereq.log).
 pub fn entry_context(entry: &[u8]) -> String {
     let text = String::from_utf8_lossy(entry);
     if let Some(attrs) = text.rfind("]LOG]!>").map(|i| &text[i..]) {
@@ -144,7 +152,66 @@ pub fn entry_context(entry: &[u8]) -> String {
             .filter(|t| !t.is_empty() && !t.starts_with("thread="));
         return join_context(component, time);
     }
-    "matched here".to_owned()
+    let line = text.lines().next().unwrap_or_default();
+    if let Some(context) = copied_columns(line) {
+        return context;
+    }
+    join_context(None, time_prefix(line).map(str::to_owned))
+}
+
+/// `message TAB component TAB date [TAB thread]`, as CMTrace copies a line, with any thread
+/// column left out; `None` unless the last two columns left are a component and a date.
+fn copied_columns(line: &str) -> Option<String> {
+    let columns: Vec<&str> = line
+        .split('\t')
+        .map(str::trim)
+        .filter(|c| !c.is_empty() && !is_thread_column(c))
+        .collect();
+    let [.., component, date] = columns[..] else {
+        return None;
+    };
+    (columns.len() >= 3 && starts_with_date(date))
+        .then(|| join_context(Some(component.to_owned()), Some(date.to_owned())))
+}
+
+/// `4580 (0x11E4)`: CMTrace's thread column.
+fn is_thread_column(column: &str) -> bool {
+    let Some((id, hex)) = column.split_once(" (0x") else {
+        return false;
+    };
+    !id.is_empty()
+        && id.bytes().all(|b| b.is_ascii_digit())
+        && hex
+            .strip_suffix(')')
+            .is_some_and(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// A date in any order and separator (`3/13/2019`, `28/06/2021`, `2024-11-19`,
+/// `12-17-2024`, `19.11.2024`) followed by a time.
+fn starts_with_date(text: &str) -> bool {
+    let Some((date, time)) = text.split_once(' ') else {
+        return false;
+    };
+    let parts: Vec<&str> = date.split(['/', '-', '.']).collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| (1..=4).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
+        && time.split(':').count() >= 2
+        && time.starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// The date and time at the start of a line: `2024-11-19 12:20:42 ` or `<04-19-2012 10:00:00> `.
+fn time_prefix(line: &str) -> Option<&str> {
+    if let Some(rest) = line.strip_prefix('<') {
+        let stamp = &rest[..rest.find('>')?];
+        return starts_with_date(stamp).then_some(stamp);
+    }
+    // `YYYY-MM-DD HH:MM:SS`: the date, a space, and the time up to the next space.
+    let mut words = line.splitn(3, ' ');
+    let (date, time) = (words.next()?, words.next()?);
+    let stamp = &line[..date.len() + 1 + time.len()];
+    (starts_with_date(stamp) && time.bytes().all(|b| b.is_ascii_digit() || b == b':' || b == b'.')).then_some(stamp)
 }
 
 fn join_context(component: Option<String>, time: Option<String>) -> String {
@@ -152,5 +219,69 @@ fn join_context(component: Option<String>, time: Option<String>) -> String {
         (Some(c), Some(t)) => format!("{c} · {t}"),
         (Some(x), None) | (None, Some(x)) => x,
         (None, None) => "matched here".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::entry_context;
+
+    #[test]
+    fn every_real_layout_gives_its_component_and_time() {
+        let cases: &[(&str, &str)] = &[
+            // Legacy lines: no thread part, a two-digit bias, a message starting with `~`.
+            (
+                "~Setup failed to configure SQL Service Broker.  $$<Configuration Manager Setup><09-11-2026 08:55:59.872+240>\r\n",
+                "Configuration Manager Setup · 09-11-2026 08:55:59.872+240",
+            ),
+            (
+                "INFO: Setup downloader setupdl.exe: STARTED  $$<Configuration Manager Setup><11-19-2024 11:53:40.128+00><thread=6212 (0x1844)>",
+                "Configuration Manager Setup · 11-19-2024 11:53:40.128+00",
+            ),
+            // CMTrace with a space before the bias.
+            (
+                "<![LOG[Download manifest.cab~~]LOG]!><time=\"13:36:23.185 -480\" date=\"8-2-2016\" component=\"SMS_DMP_DOWNLOADER\" context=\"\" type=\"1\" thread=\"7568\" file=\"\">",
+                "SMS_DMP_DOWNLOADER · 8-2-2016 13:36:23.185 -480",
+            ),
+            // Copied out of CMTrace, in two locales.
+            (
+                "Download manifest.cab\tSMS_DMP_DOWNLOADER\t8/2/2016 2:20:24 PM\t7568 (0x1D90)\r\n",
+                "SMS_DMP_DOWNLOADER · 8/2/2016 2:20:24 PM",
+            ),
+            (
+                "ERROR: Download() failed with 0x80072ee2\tConfiguration Manager Setup\t28/06/2021 15:27:16\t4580 (0x11E4)",
+                "Configuration Manager Setup · 28/06/2021 15:27:16",
+            ),
+            // A stray thread column at the start, before the copied columns.
+            (
+                "4580 (0x11e4)\tINFO: Verifying signature for file 'x.msi'\tConfiguration Manager Setup\t3/13/2019 3:48:35 PM\t4580 (0x11e4)",
+                "Configuration Manager Setup · 3/13/2019 3:48:35 PM",
+            ),
+            // Time prefixes.
+            (
+                "2024-11-19 12:20:42 INFO:Successfully download redist for 5B8886C7-F967-4F8A-92AA-009E28368853\r\n",
+                "2024-11-19 12:20:42",
+            ),
+            (
+                "<04-19-2012 10:00:00> site01.contoso.com;    Pending system restart;    Warning;    A system restart is pending.",
+                "04-19-2012 10:00:00",
+            ),
+        ];
+        for (entry, label) in cases {
+            assert_eq!(entry_context(entry.as_bytes()), *label, "{entry}");
+        }
+    }
+
+    #[test]
+    fn plain_lines_and_look_alikes_have_no_context() {
+        for entry in [
+            "ERROR:Failed to download redist for 5B8886C7-F967-4F8A-92AA-009E28368853",
+            "4580 (0x11e4)    INFO: Verifying signature for file 'x.msi'",
+            "site01;    Pending system restart;    Warning;    A system restart is pending.",
+            "a\tb\tnot a date",
+            "2409 is ready",
+        ] {
+            assert_eq!(entry_context(entry.as_bytes()), "matched here", "{entry}");
+        }
     }
 }

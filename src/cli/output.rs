@@ -1,0 +1,161 @@
+//! Report files (`--format FMT=PATH`): refused where they would replace something the run
+//! reads, and written through a temporary file beside them that is renamed into place, so a
+//! reader never sees half a report and a failed write leaves the old file as it was.
+//!
+//! PATH names a directory entry, and that entry is what gets replaced: when PATH is a symbolic
+//! link, the link is replaced by the report and the file it pointed to is left alone (so a link
+//! planted where a report goes cannot redirect the write), and a file with other hard links
+//! keeps its content under those. A PATH that is no file at all (a FIFO, `/dev/stdout`) is
+//! written to directly.
+
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use crate::document::text::visible;
+use crate::snapshot::{Snapshot, TreeSource};
+
+/// What a run reads, as the places a report must not be written to.
+#[derive(Debug, Default)]
+pub(super) struct Inputs {
+    /// Files read: each as named and, when a link, as what it points to.
+    files: Vec<(PathBuf, String)>,
+    /// Directories read whole (the snapshot, a live tree): nothing may be written inside.
+    dirs: Vec<(PathBuf, String)>,
+}
+
+impl Inputs {
+    /// Every file and directory `check` reads: rule files, the site config, and the
+    /// snapshot's parts (or the snapshot directory itself).
+    pub(super) fn of_run<'a>(
+        rule_files: impl IntoIterator<Item = &'a str>,
+        config: Option<&Path>,
+        snapshot: &Snapshot,
+    ) -> Inputs {
+        let mut inputs = Inputs::default();
+        for file in rule_files {
+            inputs.file(Path::new(file), "a rule file");
+        }
+        if let Some(config) = config {
+            inputs.file(config, "the site config");
+        }
+        if let Some(manifest) = &snapshot.manifest {
+            inputs.file(&manifest.path, "the snapshot manifest");
+            if let Some(dir) = manifest.path.parent() {
+                let dir = if dir.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    dir
+                };
+                inputs.dirs.push((dir.to_owned(), "the snapshot directory".to_owned()));
+            }
+        }
+        for (name, tree) in &snapshot.trees {
+            match tree {
+                TreeSource::Live(dir) => inputs.dirs.push((dir.path.clone(), format!("the tree {name}"))),
+                TreeSource::Listing(listing) => inputs.file(&listing.path, &format!("the listing of tree {name}")),
+            }
+        }
+        for (name, log) in &snapshot.logs {
+            inputs.file(&log.path, &format!("the log {name}"));
+        }
+        let parts = [
+            (&snapshot.console, "the console export"),
+            (&snapshot.allowlist, "the endpoint allowlist"),
+            (&snapshot.probes, "the probe results"),
+        ];
+        for (artifact, what) in parts {
+            if let Some(artifact) = artifact {
+                inputs.file(&artifact.path, what);
+            }
+        }
+        inputs
+    }
+
+    fn file(&mut self, path: &Path, what: &str) {
+        self.files.push((path.to_owned(), what.to_owned()));
+    }
+
+    /// Why `output` must not be written, if it names an input or lies inside an input
+    /// directory.
+    pub(super) fn refuse(&self, output: &Path) -> Option<String> {
+        let written = entry(output);
+        for (file, what) in &self.files {
+            let named = entry(file);
+            let target = fs::canonicalize(file).ok();
+            if named.as_deref() == written.as_deref() || (target.is_some() && target.as_deref() == written.as_deref()) {
+                return Some(format!("it is {what} this run reads"));
+            }
+        }
+        let written = written?;
+        for (dir, what) in &self.dirs {
+            let inside = [entry(dir), fs::canonicalize(dir).ok()]
+                .into_iter()
+                .flatten()
+                .any(|dir| written.starts_with(&dir));
+            if inside {
+                return Some(format!(
+                    "it is inside {what} ({}), which this run reads",
+                    visible(&dir.display().to_string())
+                ));
+            }
+        }
+        None
+    }
+}
+
+/// The directory entry `path` names: its directory resolved (links and `..` included), its
+/// last part as written, compared as the platform compares names (Windows ignores case).
+/// `None` when its directory does not exist, where no input can be either.
+pub(super) fn entry(path: &Path) -> Option<PathBuf> {
+    let absolute = std::path::absolute(path).ok()?;
+    let (dir, name) = match absolute.file_name() {
+        Some(name) => (absolute.parent()?, Some(name)),
+        None => (absolute.as_path(), None),
+    };
+    let mut resolved = fs::canonicalize(dir).ok()?;
+    if let Some(name) = name {
+        resolved.push(name);
+    }
+    if cfg!(windows) {
+        Some(PathBuf::from(resolved.to_string_lossy().to_lowercase()))
+    } else {
+        Some(resolved)
+    }
+}
+
+/// Writes `text` to a temporary file beside `path`, then renames it over `path`; a `path` that
+/// is no file (a FIFO, `/dev/stdout`, `/dev/null`) is written to as it is, since renaming over
+/// it would replace the device or pipe itself.
+pub(super) fn write_replacing(path: &Path, text: &[u8]) -> io::Result<()> {
+    if fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        return OpenOptions::new().write(true).open(path)?.write_all(text);
+    }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
+    let mut attempt = 0u32;
+    let (temporary, mut file) = loop {
+        let candidate = dir.join(format!(
+            ".{}.{}-{attempt}.sitelint-tmp",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
+        match OpenOptions::new().write(true).create_new(true).open(&candidate) {
+            Ok(file) => break (candidate, file),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
+            Err(e) => return Err(e),
+        }
+    };
+    let written = file.write_all(text).and_then(|()| file.sync_all());
+    drop(file);
+    let written = written.and_then(|()| fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    written
+}
