@@ -172,6 +172,52 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
         rules: results,
         errors,
         read_as,
+        baseline: None,
+    }
+}
+
+/// The report of a snapshot that could not be read at all (its manifest is missing or
+/// invalid), in a run of several: every rule not evaluated, and the reason as its error.
+pub fn unreadable_snapshot(rules: &RuleSet, path: &str, message: &str) -> Report {
+    let reason = format!("the snapshot could not be read: {message}");
+    let mut results = rules
+        .rules
+        .iter()
+        .map(|rule| RuleResult {
+            id: rule.id.clone(),
+            kind: rule.kind,
+            severity: rule.severity,
+            title: rule.title.clone(),
+            description: rule.check.describe(),
+            help: rule.help.clone(),
+            url: rule.url.clone(),
+            tags: rule.tags.clone(),
+            status: if rule.disabled.is_some() {
+                RuleStatus::Disabled
+            } else {
+                RuleStatus::NotEvaluated
+            },
+            reason: rule.disabled.clone().or_else(|| Some(reason.clone())),
+            omitted: 0,
+            omitted_suppressed: false,
+        })
+        .collect::<Vec<_>>();
+    results.sort_by(|a, b| a.id.cmp(&b.id));
+    Report {
+        snapshot: crate::finding::SnapshotInfo {
+            path: Some(path.to_owned()),
+            host: None,
+            collected_at: None,
+        },
+        ruleset: ruleset_info(rules),
+        findings: Vec::new(),
+        rules: results,
+        errors: vec![SourceError {
+            path: path.to_owned(),
+            message: message.to_owned(),
+        }],
+        read_as: Vec::new(),
+        baseline: None,
     }
 }
 
@@ -388,6 +434,7 @@ fn finding(rule: &Rule, emission: Emission, params: &Params) -> Finding {
         gap,
         suppression: None,
         fingerprint: String::new(),
+        baseline: None,
     }
 }
 
@@ -407,6 +454,7 @@ fn not_evaluated(rule: &Rule, reason: &str, snapshot: &Snapshot) -> Finding {
         }),
         suppression: None,
         fingerprint: String::new(),
+        baseline: None,
     }
 }
 

@@ -102,8 +102,10 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// A snapshot directory (holding snapshot.yaml) or the manifest itself.
-    pub snapshot: Option<PathBuf>,
+    /// Snapshot directories (holding snapshot.yaml) or manifests; several are checked each on
+    /// its own, and reported one by one under their directory's name.
+    #[arg(value_name = "SNAPSHOT")]
+    pub snapshots: Vec<PathBuf>,
     #[command(flatten)]
     pub sources: SourceArgs,
     #[command(flatten)]
@@ -133,6 +135,13 @@ pub struct CheckArgs {
     /// [default: detected, or sitelint.yaml's `encoding`].
     #[arg(long, value_name = "NAME", value_parser = parse_encoding)]
     pub encoding: Option<&'static encoding_rs::Encoding>,
+    /// Compare with an earlier JSON report: each finding new, unchanged or updated, and the
+    /// ones gone listed as fixed.
+    #[arg(long, value_name = "REPORT.json")]
+    pub baseline: Option<PathBuf>,
+    /// Fail the run only on findings the baseline does not have.
+    #[arg(long, requires = "baseline")]
+    pub fail_on_new: bool,
 }
 
 fn parse_encoding(name: &str) -> Result<&'static encoding_rs::Encoding, String> {

@@ -16,7 +16,7 @@ use crate::document::diag::read_named_span;
 use super::{Render, RenderContext};
 use crate::document::text::{VisibleText, plural, visible};
 use crate::files::native_path;
-use crate::finding::{Finding, Outcome, Report, Severity, Totals};
+use crate::finding::{BaselineTotals, Finding, Outcome, Report, Severity, Site, Totals};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
@@ -114,64 +114,177 @@ pub struct Human;
 
 impl Render for Human {
     fn render(&self, report: &Report, context: &RenderContext<'_>) -> String {
-        let style = if context.to_file {
-            // A file is written as UTF-8 bytes, whatever the console's code page.
-            Style {
-                color: false,
-                ascii: false,
-                ..context.style
+        render(report, file_style(context), context)
+    }
+
+    /// Each snapshot's findings under its name, with its summary, then one line per snapshot
+    /// and the totals of the run.
+    fn render_sites(&self, sites: &[Site], context: &RenderContext<'_>) -> String {
+        let style = file_style(context);
+        let mut out = String::new();
+        if !context.quiet {
+            for site in sites {
+                let rule = if style.ascii { "==" } else { "━━" };
+                let path = site.report.snapshot.path.as_deref().map(native_path);
+                let _ = writeln!(
+                    out,
+                    "{rule} snapshot {} ({}) {rule}\n",
+                    visible(&site.name),
+                    visible(path.as_deref().unwrap_or("live sources"))
+                );
+                body(&mut out, &site.report, style, context);
+                let _ = writeln!(out, "{}: {}", visible(&site.name), summary(site.report.totals()));
+                if let Some(t) = site.report.baseline_totals() {
+                    let _ = writeln!(out, "{}: {}", visible(&site.name), baseline_summary(t));
+                }
+                out.push('\n');
             }
-        } else {
-            context.style
-        };
-        render(report, style, context)
+        }
+        out.push_str(&plural(sites.len(), "snapshot", "snapshots"));
+        out.push_str(":\n");
+        let width = sites
+            .iter()
+            .map(|s| visible(&s.name).chars().count())
+            .max()
+            .unwrap_or(0);
+        for site in sites {
+            let t = site.report.totals();
+            let _ = write!(
+                out,
+                "  {:<width$}  {}, {}, {} not evaluated, {} suppressed",
+                visible(&site.name),
+                plural(t.errors, "error", "errors"),
+                plural(t.warnings, "warning", "warnings"),
+                plural(t.not_evaluated, "rule", "rules"),
+                t.suppressed
+            );
+            if !site.report.errors.is_empty() {
+                let _ = write!(
+                    out,
+                    ", {} (exit 2)",
+                    plural(site.report.errors.len(), "read error", "read errors")
+                );
+            }
+            out.push('\n');
+        }
+        let (all, baseline) = crate::finding::totals_of(sites);
+        let _ = writeln!(out, "in all: {}", summary(all));
+        if let Some(b) = baseline {
+            let _ = writeln!(out, "in all: {}", baseline_summary(b));
+        }
+        out
+    }
+}
+
+/// A report written to a file is UTF-8 bytes, whatever the console's code page.
+fn file_style(context: &RenderContext<'_>) -> Style {
+    if context.to_file {
+        Style {
+            color: false,
+            ascii: false,
+            ..context.style
+        }
+    } else {
+        context.style
     }
 }
 
 /// The whole report; with `quiet`, only the summary line.
 fn render(report: &Report, style: Style, context: &RenderContext<'_>) -> String {
-    let (quiet, show_suppressed) = (context.quiet, context.show_suppressed);
     let mut out = String::new();
-    if !quiet {
-        let shown = |f: &&Finding| match f.outcome() {
-            Outcome::Fail => true,
-            Outcome::Suppressed => show_suppressed,
-            Outcome::NotEvaluated => false,
-        };
-        // A rule's help is shown once, at its first finding: forty failed prerequisite lines
-        // need forty messages, not forty copies of one paragraph. JSON and SARIF keep it on each.
-        let mut helped: HashSet<(&str, &str)> = HashSet::new();
-        for finding in report.findings.iter().filter(shown) {
-            let mut diagnostic = FindingDiagnostic::new(finding, context.working_dir, style);
-            if let Some(help) = finding.help.as_deref()
-                && !helped.insert((finding.rule_id.as_str(), help))
-            {
-                diagnostic.help_above = true;
-            }
-            out.push_str(&render_diagnostic(&diagnostic, style));
-            out.push('\n');
-        }
-        out.push_str(&not_evaluated_block(report, style.width));
-        for rule in report.rules.iter().filter(|r| r.omitted > 0 && !r.omitted_suppressed) {
-            let note = format!(
-                "note: {} found {} more than the {} shown; the JSON report counts them as omitted_findings",
-                rule.id,
-                plural(rule.omitted, "finding", "findings"),
-                crate::finding::MAX_FINDINGS_PER_RULE
-            );
-            let _ = writeln!(out, "{}\n", wrap(&note, style.width, "", "  "));
-        }
+    if !context.quiet {
+        body(&mut out, report, style, context);
     }
     out.push_str(&summary(report.totals()));
     if let Some(config) = &report.ruleset.config {
         let _ = write!(out, "; config {}", visible(&native_path(config)));
     }
     out.push('\n');
+    if let Some(t) = report.baseline_totals() {
+        out.push_str(&baseline_summary(t));
+        out.push('\n');
+    }
     out
 }
 
 /// Narrowest column the reasons of the not-evaluated block are wrapped into beside the ids.
 const MIN_REASON_COLUMN: usize = 30;
+
+/// The findings shown, what was not evaluated, and what was fixed since the baseline.
+fn body(out: &mut String, report: &Report, style: Style, context: &RenderContext<'_>) {
+    let show_suppressed = context.show_suppressed;
+    let shown = |f: &&Finding| match f.outcome() {
+        Outcome::Fail => true,
+        Outcome::Suppressed => show_suppressed,
+        Outcome::NotEvaluated => false,
+    };
+    // A rule's help is shown once, at its first finding: forty failed prerequisite lines
+    // need forty messages, not forty copies of one paragraph. JSON and SARIF keep it on each.
+    let mut helped: HashSet<(&str, &str)> = HashSet::new();
+    for finding in report.findings.iter().filter(shown) {
+        let mut diagnostic = FindingDiagnostic::new(finding, context.working_dir, style);
+        if let Some(help) = finding.help.as_deref()
+            && !helped.insert((finding.rule_id.as_str(), help))
+        {
+            diagnostic.help_above = true;
+        }
+        out.push_str(&render_diagnostic(&diagnostic, style));
+        out.push('\n');
+    }
+    out.push_str(&not_evaluated_block(report, style.width));
+    for rule in report.rules.iter().filter(|r| r.omitted > 0 && !r.omitted_suppressed) {
+        let note = format!(
+            "note: {} found {} more than the {} shown; the JSON report counts them as omitted_findings",
+            rule.id,
+            plural(rule.omitted, "finding", "findings"),
+            crate::finding::MAX_FINDINGS_PER_RULE
+        );
+        let _ = writeln!(out, "{}\n", wrap(&note, style.width, "", "  "));
+    }
+    out.push_str(&fixed_block(report));
+}
+
+/// The baseline's findings that are gone, one line each: rule and subject.
+fn fixed_block(report: &Report) -> String {
+    let Some(comparison) = &report.baseline else {
+        return String::new();
+    };
+    if comparison.absent.is_empty() {
+        return String::new();
+    }
+    let width = comparison
+        .absent
+        .iter()
+        .map(|f| f.rule_id.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut block = String::from("fixed since the baseline:\n");
+    for finding in &comparison.absent {
+        let _ = writeln!(block, "  {:<width$}  {}", finding.rule_id, visible(&finding.subject));
+    }
+    block.push('\n');
+    block
+}
+
+/// `2 new, 5 unchanged, 3 fixed since the baseline`, with the updated ones and those this
+/// run could not check again where there are any.
+pub fn baseline_summary(t: BaselineTotals) -> String {
+    let mut parts = vec![format!("{} new", t.new)];
+    if t.updated > 0 {
+        parts.push(format!("{} updated", t.updated));
+    }
+    parts.push(format!("{} unchanged", t.unchanged));
+    parts.push(format!("{} fixed since the baseline", t.absent));
+    let mut line = parts.join(", ");
+    if t.unchecked > 0 {
+        let _ = write!(
+            line,
+            " ({} not checked again: their rules were not evaluated)",
+            t.unchecked
+        );
+    }
+    line
+}
 
 /// One line per rule, or part of a rule, that was not evaluated, with the reason (which names
 /// the source it lacks), ids aligned, reasons wrapped to `width`.
@@ -707,6 +820,7 @@ mod tests {
             gap: None,
             suppression: None,
             fingerprint: String::new(),
+            baseline: None,
         };
         let style = Style {
             color: false,

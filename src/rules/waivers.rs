@@ -362,6 +362,7 @@ fn built_in_finding(rule_id: &str, waiver: &Waiver, message: String, help: &str)
         rule_id: rule_id.to_owned(),
         severity: Severity::Warning,
         fingerprint: String::new(),
+        baseline: None,
         message,
         subject,
         location: Some(waiver.location.clone()),

@@ -5,6 +5,7 @@ mod cli_hardening;
 mod collect;
 mod encodings;
 mod first_steps;
+mod fleet;
 
 mod hostile;
 mod inputs;
