@@ -768,6 +768,7 @@ mod tests {
             gap: None,
             suppression: None,
             fingerprint: String::new(),
+            baseline: None,
         }
     }
 
