@@ -41,20 +41,52 @@ impl Render for Junit {
     /// classname, so a dashboard keeps each site's cases apart from run to run.
     fn render_sites(&self, sites: &[Site], context: &RenderContext<'_>) -> String {
         let mut suites = String::new();
-        let mut counts = (0, 0);
+        let (mut tests, mut failures, mut errors) = (0, 0, 0);
         for site in sites {
-            let (tests, failures) = write_suites(&mut suites, &site.report, context, Some(&site.name));
-            counts = (counts.0 + tests, counts.1 + failures);
+            let (t, f) = write_suites(&mut suites, &site.report, context, Some(&site.name));
+            tests += t + site.report.errors.len();
+            failures += f;
+            errors += site.report.errors.len();
+            write_read_errors(&mut suites, site);
         }
-        document(counts, &suites)
+        document_with_errors((tests, failures), errors, &suites)
     }
 }
 
-fn document((tests, failures): (usize, usize), suites: &str) -> String {
+/// A snapshot's sources that could not be read (its manifest, in the worst case), as errors
+/// in a suite `NAME/sources`: a dashboard then shows the site as broken, not as passing.
+fn write_read_errors(out: &mut String, site: &Site) {
+    let errors = &site.report.errors;
+    if errors.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"{}\" tests=\"{n}\" failures=\"0\" errors=\"{n}\" skipped=\"0\" time=\"0\">",
+        escape(&format!("{}/sources", site.name)),
+        n = errors.len()
+    );
+    for error in errors {
+        let _ = writeln!(
+            out,
+            "    <testcase classname=\"{}\" name=\"{}\" time=\"0\">\n      <error type=\"unreadable\" message=\"{}\"/>\n    </testcase>",
+            escape(&format!("sitelint.{}.sources", site.name)),
+            escape(&crate::files::slash_path(&error.path)),
+            escape(&error.message)
+        );
+    }
+    out.push_str("  </testsuite>\n");
+}
+
+fn document(counts: (usize, usize), suites: &str) -> String {
+    document_with_errors(counts, 0, suites)
+}
+
+fn document_with_errors((tests, failures): (usize, usize), errors: usize, suites: &str) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
-        "<testsuites name=\"sitelint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" time=\"0\">"
+        "<testsuites name=\"sitelint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" time=\"0\">"
     );
     out.push_str(suites);
     out.push_str("</testsuites>\n");

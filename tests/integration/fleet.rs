@@ -158,6 +158,14 @@ fn markdown_html_and_junit_of_several_snapshots() {
         junit.contains("classname=\"sitelint.failed-download.download."),
         "{junit}"
     );
+    assert!(junit.contains("<testsuite name=\"no-such-site/sources\""), "{junit}");
+    let valid = std::process::Command::new("xmllint")
+        .args(["--noout", "--schema"])
+        .arg(root().join("ci/junit/junit-10.xsd"))
+        .arg(file("r.xml"))
+        .output()
+        .expect("xmllint runs (Debian's libxml2-utils; .ci/run installs it)");
+    assert!(valid.status.success(), "{}", String::from_utf8_lossy(&valid.stderr));
 }
 
 /// The JSON report of the failed download, as the admin kept it before downloading again.
