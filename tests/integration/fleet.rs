@@ -45,7 +45,7 @@ fn several_snapshots_are_reported_each_under_its_name_with_the_worst_exit_code()
     assert!(rules.iter().all(|r| r["status"] == "not-evaluated"), "{rules:?}");
     let findings = report["findings"].as_array().unwrap();
     assert!(!findings.is_empty());
-    for finding in findings {
+    for finding in findings.iter().filter(|f| f["outcome"] == "fail") {
         assert_eq!(finding["snapshot"]["name"], "failed-download", "{finding}");
         assert_eq!(
             finding["snapshot"]["path"],
@@ -190,6 +190,7 @@ fn each_finding_is_new_unchanged_or_updated_and_the_fixed_ones_are_absent() {
         .as_array()
         .unwrap()
         .iter()
+        .filter(|f| f["outcome"] != "not-evaluated")
         .map(|f| {
             (
                 f["rule_id"].as_str().unwrap().to_owned(),
