@@ -160,7 +160,7 @@ fn run_many(
                 snapshot.encoding = encoding(args, config);
                 let mut report = crate::engine::evaluate(rule_set, &snapshot);
                 if let Some(config) = config {
-                    waivers::apply(&mut report, &config.waivers, Date::today());
+                    waivers::apply(&mut report, rule_set, &config.waivers, Date::today());
                 }
                 Ok(report)
             }
