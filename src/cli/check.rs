@@ -10,7 +10,7 @@ use super::rules::load_rules;
 use super::{CheckArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, FailOn, Failure, snapshot_from, write_loaded};
 use crate::document::date::Date;
 use crate::document::diag::{SetupError, did_you_mean};
-use crate::document::text::visible;
+use crate::document::text::{plural, visible};
 use crate::finding::{Outcome, Report, Severity};
 use crate::report::{FORMATS, Format, RenderContext, human};
 use crate::rules::RuleSet;
@@ -99,6 +99,19 @@ pub(super) fn run(
     for error in &report.errors {
         writeln!(stderr, "error: {}", visible(&error.message))?;
     }
+    // With every report in a file the run would otherwise say nothing at all.
+    if !quiet && outputs.iter().all(|(_, path)| path.is_some()) {
+        writeln!(stderr, "{}", human::summary(report.totals()))?;
+        for (format, path) in &outputs {
+            if let Some(path) = path {
+                writeln!(
+                    stderr,
+                    "wrote the {format} report to {}",
+                    visible(&path.display().to_string())
+                )?;
+            }
+        }
+    }
     // The command line over the site config over the defaults.
     let threshold = match args.fail_on {
         Some(FailOn::Error) => Some(Severity::Error),
@@ -115,7 +128,17 @@ pub(super) fn run(
         (_, true) => false,
         _ => config.as_ref().and_then(|c| c.strict.as_ref()).is_some_and(|s| s.value),
     };
-    Ok(exit_code(&report, threshold, strict))
+    let code = exit_code(&report, threshold, strict);
+    if code == EXIT_FINDINGS && !failed_on_findings(&report, threshold) {
+        let not_evaluated = plural(report.totals().not_evaluated, "rule", "rules");
+        let from = if args.strict {
+            "--strict"
+        } else {
+            "strict: true in the site config"
+        };
+        writeln!(stderr, "failed: {not_evaluated} not evaluated ({from})")?;
+    }
+    Ok(code)
 }
 
 fn working_dir() -> Result<PathBuf, SetupError> {
@@ -128,12 +151,20 @@ fn exit_code(report: &Report, threshold: Option<Severity>, strict: bool) -> u8 {
     if !report.errors.is_empty() {
         return EXIT_ERROR;
     }
-    let failed = report.findings.iter().any(|f| match f.outcome() {
-        Outcome::Fail => threshold.is_some_and(|t| f.severity >= t),
-        Outcome::NotEvaluated => strict,
-        Outcome::Suppressed => false,
-    });
-    if failed { EXIT_FINDINGS } else { EXIT_CLEAN }
+    let not_evaluated = || report.findings.iter().any(|f| f.outcome() == Outcome::NotEvaluated);
+    if failed_on_findings(report, threshold) || (strict && not_evaluated()) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+/// Whether a failure reaches `threshold`.
+fn failed_on_findings(report: &Report, threshold: Option<Severity>) -> bool {
+    report
+        .findings
+        .iter()
+        .any(|f| f.outcome() == Outcome::Fail && threshold.is_some_and(|t| f.severity >= t))
 }
 
 /// `--format` values; at most one may go to standard output, and each file gets one format.

@@ -14,7 +14,8 @@ use crate::document::diag::{Problem, SourceFile};
 use crate::document::fields::{FieldDoc, Fields, Sp, mapping};
 use crate::document::yaml::Node;
 use crate::finding::{
-    Finding, Location, MAX_FINDINGS_PER_RULE, Outcome, Report, RuleResult, RuleStatus, Severity, Suppression,
+    BUILT_IN_KIND, Finding, Location, MAX_FINDINGS_PER_RULE, Outcome, Report, RuleResult, RuleStatus, Severity,
+    Suppression,
 };
 
 /// Built-in rule: a waiver past its `expires` day.
@@ -253,7 +254,7 @@ pub fn apply(report: &mut Report, waivers: &[Waiver], today: Date) {
         let found = if *id == WAIVER_EXPIRED { &expired } else { &unused };
         report.rules.push(RuleResult {
             id: (*id).to_owned(),
-            kind: "built-in",
+            kind: BUILT_IN_KIND,
             severity: Severity::Warning,
             title: (*title).to_owned(),
             description: (*description).to_owned(),
