@@ -144,3 +144,27 @@ fn rules_passed_is_the_same_with_a_site_config_as_without() {
     );
     assert_eq!(summary(&with), summary(&without));
 }
+
+#[test]
+fn every_mistake_of_a_site_config_comes_in_one_round() {
+    // An unknown param is judged while the rules load; the unknown ids used to wait for it.
+    let dir = tempfile::tempdir().unwrap();
+    let pack = update_pack(dir.path());
+    fs::write(
+        dir.path().join("sitelint.yaml"),
+        "fail-on: sometimes\nparams:\n  target_verison: \"2409\"\nseverity:\n  no-such-rule: note\ndisable: [other-missing-rule]\n",
+    )
+    .unwrap();
+    let out = sitelint_in(dir.path(), &["check", "--updatepack", &pack]);
+    assert_eq!(out.status.code(), Some(2));
+    let said = stderr(&out);
+    for mistake in [
+        "unknown `fail-on` value `sometimes`",
+        "no ruleset declares a param `target_verison`",
+        "no loaded rule is `no-such-rule`",
+        "no loaded rule is `other-missing-rule`",
+    ] {
+        assert!(said.contains(mistake), "{mistake}: {said}");
+    }
+    assert!(said.ends_with("error: 4 problems in sitelint.yaml\n"), "{said}");
+}
