@@ -13,6 +13,7 @@ use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, Mi
 
 use crate::document::diag::read_named_span;
 
+use super::steps::{self, OTHER, STEPS, Step};
 use super::{Render, RenderContext};
 use crate::document::text::{VisibleText, plural, visible};
 use crate::files::native_path;
@@ -174,34 +175,67 @@ fn render(report: &Report, style: Style, context: &RenderContext<'_>) -> String 
 const MIN_REASON_COLUMN: usize = 30;
 
 /// One line per rule, or part of a rule, that was not evaluated, with the reason (which names
-/// the source it lacks), ids aligned, reasons wrapped to `width`.
+/// the source it lacks), ids aligned, reasons wrapped to `width`. Under the step each rule
+/// belongs to and where that step's evidence lives, so that a run on one machine can tell the
+/// evidence it lacks from the evidence that is on the other machine; with the `--step` that
+/// checks only the internet machine's steps when both machines' steps are listed.
 fn not_evaluated_block(report: &Report, width: usize) -> String {
-    let gaps: Vec<(&str, &str)> = report
-        .findings
-        .iter()
-        .filter_map(|f| Some((f.rule_id.as_str(), f.gap.as_ref()?.reason.as_str())))
+    let groups: Vec<(&Step, Vec<(&str, &str)>)> = steps::group(report)
+        .into_iter()
+        .map(|group| {
+            let gaps = group
+                .findings
+                .into_iter()
+                .filter(|f| f.outcome() == Outcome::NotEvaluated)
+                .filter_map(|f| Some((f.rule_id.as_str(), f.gap.as_ref()?.reason.as_str())))
+                .collect::<Vec<_>>();
+            (group.step, gaps)
+        })
+        .filter(|(_, gaps)| !gaps.is_empty())
         .collect();
-    if gaps.is_empty() {
+    if groups.is_empty() {
         return String::new();
     }
-    let id_width = gaps
+    // Rules without a step tag (a site's own rules) need no heading of their own.
+    let headed = !matches!(&groups[..], [(step, _)] if step.tag == OTHER.tag);
+    let margin = if headed { "    " } else { "  " };
+    let id_width = groups
         .iter()
-        .map(|(id, _)| id.chars().count())
+        .flat_map(|(_, gaps)| gaps.iter().map(|(id, _)| id.chars().count()))
         .max()
         .unwrap_or(0)
         .min(crate::rules::MAX_ID_LEN);
     // Reasons wrap beside the ids; when that leaves too narrow a column, below them.
-    let beside = id_width + 4 + MIN_REASON_COLUMN <= width;
+    let beside = margin.len() + id_width + 2 + MIN_REASON_COLUMN <= width;
     let mut block = String::from("not evaluated:\n");
-    for (id, reason) in gaps {
-        let reason = visible(reason);
-        if beside {
-            let indent = " ".repeat(id_width + 4);
-            let initial = format!("  {id:<id_width$}  ");
-            let _ = writeln!(block, "{}", wrap(&reason, width, &initial, &indent));
-        } else {
-            let _ = writeln!(block, "  {id}\n{}", wrap(&reason, width, "      ", "      "));
+    for (step, gaps) in &groups {
+        if headed {
+            let _ = writeln!(block, "  {} ({})", step.tag, step.place);
         }
+        for (id, reason) in gaps {
+            let reason = visible(reason);
+            if beside {
+                let indent = " ".repeat(margin.len() + id_width + 2);
+                let initial = format!("{margin}{id:<id_width$}  ");
+                let _ = writeln!(block, "{}", wrap(&reason, width, &initial, &indent));
+            } else {
+                let deeper = format!("{margin}    ");
+                let _ = writeln!(block, "{margin}{id}\n{}", wrap(&reason, width, &deeper, &deeper));
+            }
+        }
+    }
+    let on_internet_machine = |step: &Step| step.place.starts_with("internet machine");
+    let machines = groups
+        .iter()
+        .filter(|(s, _)| s.tag != OTHER.tag)
+        .map(|(s, _)| on_internet_machine(s));
+    if machines.clone().any(|internet| internet) && machines.clone().any(|internet| !internet) {
+        let internet: Vec<&str> = STEPS.iter().filter(|s| on_internet_machine(s)).map(|s| s.tag).collect();
+        let note = format!(
+            "on the internet machine, add --step {} to check only its steps",
+            internet.join(",")
+        );
+        let _ = writeln!(block, "{}", wrap(&note, width, "  ", "  "));
     }
     block.push('\n');
     block

@@ -108,6 +108,6 @@ fn looks_like_json(path: &Path) -> bool {
     if read.is_err() {
         return false;
     }
-    let text = crate::document::text::decode(&head);
+    let text = crate::document::text::decode(&head, None).text;
     text.trim_start_matches('\u{feff}').trim_start().starts_with(['{', '['])
 }

@@ -168,3 +168,65 @@ fn every_mistake_of_a_site_config_comes_in_one_round() {
     }
     assert!(said.ends_with("error: 4 problems in sitelint.yaml\n"), "{said}");
 }
+
+#[test]
+fn the_internet_machine_checks_its_own_steps_without_being_asked_for_a_console_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = update_pack(dir.path());
+    let all = sitelint_in(dir.path(), &["check", "--updatepack", &pack]);
+    let text = stdout(&all);
+    // Each rule not evaluated under its step and where that step's evidence is.
+    assert!(
+        text.contains("\n  console (site server)\n    target-version-not-ready "),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n  download (internet machine, after Connect)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("add --step connect-machine,network,download to check only its steps"),
+        "{text}"
+    );
+
+    let own = sitelint_in(
+        dir.path(),
+        &[
+            "check",
+            "--updatepack",
+            &pack,
+            "--step",
+            "connect-machine,network,download",
+        ],
+    );
+    let text = stdout(&own);
+    assert!(!text.contains("target-version-not-ready"), "{text}");
+    assert!(!text.contains("site server") && !text.contains("--step"), "{text}");
+    let json = sitelint_in(
+        dir.path(),
+        &[
+            "check",
+            "--updatepack",
+            &pack,
+            "--step",
+            "network",
+            "--step",
+            "download",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        crate::status(&crate::json(&json), "target-version-not-ready"),
+        "disabled"
+    );
+    assert_eq!(crate::status(&crate::json(&json), "update-manifest-missing"), "passed");
+
+    let wrong = sitelint_in(dir.path(), &["check", "--updatepack", &pack, "--step", "internet"]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(
+        stderr(&wrong).contains("connect-machine, network, download, import"),
+        "{}",
+        stderr(&wrong)
+    );
+}
