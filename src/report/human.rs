@@ -272,6 +272,8 @@ struct FindingDiagnostic<'a> {
     source: Option<ExcerptSource>,
     /// For a suppressed finding: the waiver, its reason and who owns it.
     waiver: Option<String>,
+    /// Where the finding is when it has no excerpt to show it: `FILE` or `FILE:LINE`.
+    place: Option<String>,
     /// The header `rule-id (url)` is wider than the terminal: the URL goes on a line of its
     /// own under the id, where it can overflow without pushing the id out of sight.
     url_below_id: bool,
@@ -315,6 +317,20 @@ impl<'a> FindingDiagnostic<'a> {
             };
             source.fit(style.width, ascii)
         });
+        // A waiver's line is named absolutely in the model, like its config; from here, as
+        // every other path is shown.
+        let place = finding
+            .location
+            .as_ref()
+            .filter(|_| finding.excerpt.is_none())
+            .map(|location| {
+                let path = Path::new(&location.path);
+                let path = path.strip_prefix(working_dir).unwrap_or(path).display().to_string();
+                let path = visible(&native_path(&path)).into_owned();
+                location
+                    .line
+                    .map_or_else(|| path.clone(), |line| format!("{path}:{line}"))
+            });
         let url_below_id = finding
             .url
             .as_ref()
@@ -331,6 +347,7 @@ impl<'a> FindingDiagnostic<'a> {
             source,
             waiver,
             help_above: false,
+            place,
         }
     }
 }
@@ -349,18 +366,12 @@ impl fmt::Debug for FindingDiagnostic<'_> {
 
 impl fmt::Display for FindingDiagnostic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let finding = self.finding;
         f.write_str(&self.message)?;
         // Without an excerpt, miette shows no place; name it in the message instead.
-        if finding.excerpt.is_none()
-            && let Some(location) = &finding.location
-        {
-            write!(f, "\n    at {}", visible(&native_path(&location.path)))?;
-            if let Some(line) = location.line {
-                write!(f, ":{line}")?;
-            }
+        match &self.place {
+            Some(place) => write!(f, "\n    at {place}"),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 

@@ -230,3 +230,18 @@ fn the_internet_machine_checks_its_own_steps_without_being_asked_for_a_console_e
         stderr(&wrong)
     );
 }
+
+#[test]
+fn an_expired_waiver_is_named_from_the_working_directory_as_every_other_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = update_pack(dir.path());
+    fs::write(
+        dir.path().join("sitelint.yaml"),
+        "waivers:\n  - rule: update-manifest-missing\n    reason: r\n    owner: o\n    expires: 2020-01-01\n",
+    )
+    .unwrap();
+    let out = sitelint_in(dir.path(), &["check", "--updatepack", &pack]);
+    let text = stdout(&out);
+    assert!(text.contains("expired on 2020-01-01"), "{text}");
+    assert!(text.contains("    at sitelint.yaml:2\n"), "{text}");
+}
