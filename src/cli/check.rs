@@ -78,7 +78,7 @@ pub(super) fn run(
     }
     report.ruleset.config = config.as_ref().map(|c| c.file.name.clone());
     if let Some(config) = &config {
-        waivers::apply(&mut report, &config.waivers, Date::today());
+        waivers::apply(&mut report, &rule_set, &config.waivers, Date::today());
     }
 
     let working_dir = working_dir()?;

@@ -278,6 +278,7 @@ pub fn load_partly(sources: &[RuleSource], overrides: &[ParamOverride]) -> Resul
         }
         rules.extend(compile_rule(file, node, &ends, &params, &mut problems, &mut Vec::new()));
     }
+    rules.extend(waivers::built_in_rules());
     Ok(Loaded {
         rules: RuleSet {
             rules,
@@ -384,11 +385,18 @@ impl RuleSet {
                 ));
             }
         }
+        // The built-in rules report on the waivers of whichever rules run: `--select` narrows
+        // them only when it names one of them, so selecting a site rule keeps its waivers checked.
+        let built_in = |rule: &Rule| rule.kind == waivers::BUILT_IN_KIND;
+        let selects_built_in = select
+            .iter()
+            .any(|s| self.rules.iter().any(|r| built_in(r) && matches_selector(r, s)));
         for rule in &mut self.rules {
             if rule.disabled.is_some() {
                 continue;
             }
-            if !select.is_empty() && !select.iter().any(|s| matches_selector(rule, s)) {
+            let narrowed = !built_in(rule) || selects_built_in;
+            if !select.is_empty() && narrowed && !select.iter().any(|s| matches_selector(rule, s)) {
                 rule.disabled = Some("not selected (--select)".to_owned());
             } else if ignore.iter().any(|s| matches_selector(rule, s)) {
                 rule.disabled = Some("ignored (--ignore)".to_owned());

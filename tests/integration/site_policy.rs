@@ -365,3 +365,100 @@ fn a_waiver_of_the_whole_rule_accepts_the_findings_past_the_cap_too() {
     assert_eq!(rule["omitted_suppressed"], true);
     assert_eq!(crate::status(&report, "waiver-unused"), "passed");
 }
+
+/// The Watson waiver, expired: `waiver-expired` fails for it.
+fn expired_watson_waiver() -> String {
+    WATSON_WAIVER.replace("2099-12-31", "2024-01-31")
+}
+
+#[test]
+fn rules_show_describes_a_built_in_rule() {
+    let dir = site("{}\n");
+    let out = sitelint_in(dir.path(), &["rules", "show", "waiver-expired"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("waiver-expired  (warning built-in)\nA waiver has expired\n"),
+        "{text}"
+    );
+    assert!(text.contains("`expires` day has passed"), "{text}");
+    assert!(text.contains("tags: waivers"), "{text}");
+}
+
+#[test]
+fn select_names_a_built_in_rule_and_runs_only_it() {
+    let dir = site(&expired_watson_waiver());
+    let out = sitelint_in(
+        dir.path(),
+        &["check", "snap", "--select", "waiver-expired", "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(crate::status(&report, "waiver-expired"), "failed");
+    assert_eq!(crate::status(&report, "waiver-unused"), "disabled");
+    assert_eq!(crate::status(&report, "updates-and-servicing-endpoints"), "disabled");
+    assert_eq!(findings_of(&report, "waiver-expired").len(), 1, "{report:#}");
+}
+
+#[test]
+fn ignore_turns_a_built_in_rule_off() {
+    let dir = site(&expired_watson_waiver());
+    let out = sitelint_in(
+        dir.path(),
+        &["check", "snap", "--ignore", "waiver-expired", "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(crate::status(&report, "waiver-expired"), "disabled");
+    assert!(findings_of(&report, "waiver-expired").is_empty(), "{report:#}");
+}
+
+#[test]
+fn the_config_sets_a_built_in_rules_severity_and_sarif_says_so() {
+    let config = format!("severity:\n  waiver-expired: error\n{}", expired_watson_waiver());
+    let dir = site(&config);
+    let args = [
+        "check",
+        "snap",
+        "--select",
+        "updates-and-servicing-endpoints",
+        "--format",
+    ];
+    let out = sitelint_in(dir.path(), &[&args[..], &["json"]].concat());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = json(&out);
+    let [expired] = findings_of(&report, "waiver-expired")[..] else {
+        panic!("one waiver-expired finding: {report:#}");
+    };
+    assert_eq!(expired["severity"], "error");
+
+    let sarif = json(&sitelint_in(dir.path(), &[&args[..], &["sarif"]].concat()));
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    let rule = rules.iter().find(|r| r["id"] == "waiver-expired").unwrap();
+    assert_eq!(rule["defaultConfiguration"]["level"], "error", "{rule:#}");
+    assert!(rules.iter().any(|r| r["id"] == "waiver-unused"), "{rules:#?}");
+}
+
+#[test]
+fn the_config_disables_a_built_in_rule() {
+    let config = format!(
+        "disable: [waiver-unused]\n{}",
+        WATSON_WAIVER.replace("*umwatsonc.events.data.microsoft.com", "nothing.example")
+    );
+    let dir = site(&config);
+    let out = sitelint_in(
+        dir.path(),
+        &[
+            "check",
+            "snap",
+            "--select",
+            "updates-and-servicing-endpoints",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(crate::status(&report, "waiver-unused"), "disabled");
+    assert!(findings_of(&report, "waiver-unused").is_empty(), "{report:#}");
+}
