@@ -122,6 +122,10 @@ pub struct CheckArgs {
     /// Skip these rules (ids or tag:NAME), repeatable.
     #[arg(long, value_name = "ID")]
     pub ignore: Vec<String>,
+    /// Only run the rules of these steps of the procedure, e.g. connect-machine,network,download
+    /// on the internet machine; `other` is the rules without a step tag.
+    #[arg(long = "step", value_name = "STEP", value_delimiter = ',', value_parser = step_names())]
+    pub steps: Vec<String>,
     /// Count a rule that could not be evaluated as a failure.
     #[arg(long, overrides_with = "no_strict")]
     pub strict: bool,
@@ -315,4 +319,10 @@ fn named(item: &str) -> Option<(&str, &str)> {
     let (name, path) = item.split_once('=')?;
     let plain = !name.is_empty() && !name.contains(['/', '\\', ':']);
     plain.then_some((name, path))
+}
+
+/// The names `--step` takes: the procedure's steps, as the reports group by them.
+fn step_names() -> clap::builder::PossibleValuesParser {
+    use crate::report::steps::{OTHER, STEPS};
+    clap::builder::PossibleValuesParser::new(STEPS.iter().chain([&OTHER]).map(|step| step.tag))
 }

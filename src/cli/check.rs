@@ -11,9 +11,9 @@ use super::{CheckArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, FailOn, Failure, s
 use crate::baseline::Baseline;
 use crate::document::date::Date;
 use crate::document::diag::{SetupError, did_you_mean};
-use crate::document::text::plural;
-use crate::document::text::visible;
+use crate::document::text::{plural, visible};
 use crate::finding::{BaselineState, Outcome, Report, Severity, Site};
+use crate::report::steps::step_of;
 use crate::report::{FORMATS, Format, RenderContext, human};
 use crate::rules::RuleSet;
 use crate::rules::config::SiteConfig;
@@ -32,6 +32,7 @@ pub(super) fn run(
     let outputs = parse_formats(&args.formats)?;
     let (mut rule_set, config) = load_rules(&args.rules)?;
     rule_set.select(&args.select, &args.ignore)?;
+    keep_steps(&mut rule_set, &args.steps);
     let mut baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     if args.snapshots.len() > 1 {
         return run_many(
@@ -118,8 +119,31 @@ pub(super) fn run(
     for error in &report.errors {
         writeln!(stderr, "error: {}", visible(&error.message))?;
     }
+    // With every report in a file the run would otherwise say nothing at all.
+    if !quiet && outputs.iter().all(|(_, path)| path.is_some()) {
+        writeln!(stderr, "{}", human::summary(report.totals()))?;
+        for (format, path) in &outputs {
+            if let Some(path) = path {
+                writeln!(
+                    stderr,
+                    "wrote the {format} report to {}",
+                    visible(&path.display().to_string())
+                )?;
+            }
+        }
+    }
     let policy = policy(&args, config.as_ref());
-    Ok(exit_code(&report, policy))
+    let code = exit_code(&report, policy);
+    if code == EXIT_FINDINGS && !failed_on_findings(&report, policy) {
+        let not_evaluated = plural(report.totals().not_evaluated, "rule", "rules");
+        let from = if args.strict {
+            "--strict"
+        } else {
+            "strict: true in the site config"
+        };
+        writeln!(stderr, "failed: {not_evaluated} not evaluated ({from})")?;
+    }
+    Ok(code)
 }
 
 /// `check A B C`: each snapshot loaded and checked on its own, on every core, and reported
@@ -303,6 +327,19 @@ fn policy(args: &CheckArgs, config: Option<&SiteConfig>) -> Policy {
     }
 }
 
+/// `--step`: the rules of other steps do not run, so a machine that holds only some of the
+/// evidence (the internet machine has no console export) is not told its steps are unfinished.
+fn keep_steps(rule_set: &mut RuleSet, steps: &[String]) {
+    if steps.is_empty() {
+        return;
+    }
+    for rule in rule_set.rules.iter_mut().filter(|r| r.disabled.is_none()) {
+        if !steps.iter().any(|step| step == step_of(&rule.tags).tag) {
+            rule.disabled = Some("not in the steps checked (--step)".to_owned());
+        }
+    }
+}
+
 fn working_dir() -> Result<PathBuf, SetupError> {
     std::env::current_dir().map_err(|e| SetupError::message(format!("cannot read the working directory: {e}")))
 }
@@ -314,15 +351,21 @@ fn exit_code(report: &Report, policy: Policy) -> u8 {
     if !report.errors.is_empty() {
         return EXIT_ERROR;
     }
-    let failed = report.findings.iter().any(|f| match f.outcome() {
-        Outcome::Fail => {
-            policy.threshold.is_some_and(|t| f.severity >= t)
-                && (!policy.only_new || f.baseline == Some(BaselineState::New))
-        }
-        Outcome::NotEvaluated => policy.strict,
-        Outcome::Suppressed => false,
-    });
-    if failed { EXIT_FINDINGS } else { EXIT_CLEAN }
+    let not_evaluated = || report.findings.iter().any(|f| f.outcome() == Outcome::NotEvaluated);
+    if failed_on_findings(report, policy) || (policy.strict && not_evaluated()) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+/// Whether a failure reaches the threshold (new since the baseline, with `--fail-on-new`).
+fn failed_on_findings(report: &Report, policy: Policy) -> bool {
+    report.findings.iter().any(|f| {
+        f.outcome() == Outcome::Fail
+            && policy.threshold.is_some_and(|t| f.severity >= t)
+            && (!policy.only_new || f.baseline == Some(BaselineState::New))
+    })
 }
 
 /// `--format` values; at most one may go to standard output, and each file gets one format.

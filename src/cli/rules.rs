@@ -66,14 +66,18 @@ pub(super) fn load_rules(args: &RuleArgs) -> Result<(RuleSet, Option<SiteConfig>
             origin: ParamOrigin::Flag,
         });
     }
-    let mut rule_set = match (rules::load(&sources, &overrides), &config) {
-        // The config's own mistakes are shown with the rule files', in one run.
-        (Err(SetupError::Problems(mut problems)), Some(config)) => {
-            problems.splice(0..0, config.problems.iter().cloned());
-            return Err(problems.into());
-        }
-        (loaded, _) => loaded?,
-    };
+    let loaded = rules::load_partly(&sources, &overrides)?;
+    if !loaded.problems.is_empty() {
+        // The config's mistakes, its rule ids judged against what did load, are shown with
+        // the rule files', in one run: not a second round once those are fixed.
+        let mut problems = config
+            .as_ref()
+            .map(|c| config::judge(c, &loaded.rules, &loaded.written_ids))
+            .unwrap_or_default();
+        problems.extend(loaded.problems);
+        return Err(problems.into());
+    }
+    let mut rule_set = loaded.rules;
     if let Some(config) = &config {
         config::apply(config, &mut rule_set)?;
     }

@@ -362,7 +362,8 @@ fn counts(out: &mut String, report: &Report, totals: Totals) {
         (
             "Rules",
             vec![
-                same("rules-passed", rules(RuleStatus::Passed), "passed"),
+                // As the summary line counts them: the built-in waiver checks never pass.
+                same("rules-passed", totals.passed, "passed"),
                 same("rules-failed", rules(RuleStatus::Failed), "failed"),
                 same("rules-not-evaluated", rules(RuleStatus::NotEvaluated), "not evaluated"),
                 same("rules-disabled", rules(RuleStatus::Disabled), "disabled"),

@@ -13,6 +13,7 @@ use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, Mi
 
 use crate::document::diag::read_named_span;
 
+use super::steps::{self, OTHER, STEPS, Step};
 use super::{Render, RenderContext};
 use crate::document::text::{VisibleText, plural, visible};
 use crate::files::native_path;
@@ -287,34 +288,67 @@ pub fn baseline_summary(t: BaselineTotals) -> String {
 }
 
 /// One line per rule, or part of a rule, that was not evaluated, with the reason (which names
-/// the source it lacks), ids aligned, reasons wrapped to `width`.
+/// the source it lacks), ids aligned, reasons wrapped to `width`. Under the step each rule
+/// belongs to and where that step's evidence lives, so that a run on one machine can tell the
+/// evidence it lacks from the evidence that is on the other machine; with the `--step` that
+/// checks only the internet machine's steps when a site server's step is listed.
 fn not_evaluated_block(report: &Report, width: usize) -> String {
-    let gaps: Vec<(&str, &str)> = report
-        .findings
-        .iter()
-        .filter_map(|f| Some((f.rule_id.as_str(), f.gap.as_ref()?.reason.as_str())))
+    let groups: Vec<(&Step, Vec<(&str, &str)>)> = steps::group(report)
+        .into_iter()
+        .map(|group| {
+            let gaps = group
+                .findings
+                .into_iter()
+                .filter(|f| f.outcome() == Outcome::NotEvaluated)
+                .filter_map(|f| Some((f.rule_id.as_str(), f.gap.as_ref()?.reason.as_str())))
+                .collect::<Vec<_>>();
+            (group.step, gaps)
+        })
+        .filter(|(_, gaps)| !gaps.is_empty())
         .collect();
-    if gaps.is_empty() {
+    if groups.is_empty() {
         return String::new();
     }
-    let id_width = gaps
+    // Rules without a step tag (a site's own rules) need no heading of their own.
+    let headed = !matches!(&groups[..], [(step, _)] if step.tag == OTHER.tag);
+    let margin = if headed { "    " } else { "  " };
+    let id_width = groups
         .iter()
-        .map(|(id, _)| id.chars().count())
+        .flat_map(|(_, gaps)| gaps.iter().map(|(id, _)| id.chars().count()))
         .max()
         .unwrap_or(0)
         .min(crate::rules::MAX_ID_LEN);
     // Reasons wrap beside the ids; when that leaves too narrow a column, below them.
-    let beside = id_width + 4 + MIN_REASON_COLUMN <= width;
+    let beside = margin.len() + id_width + 2 + MIN_REASON_COLUMN <= width;
     let mut block = String::from("not evaluated:\n");
-    for (id, reason) in gaps {
-        let reason = visible(reason);
-        if beside {
-            let indent = " ".repeat(id_width + 4);
-            let initial = format!("  {id:<id_width$}  ");
-            let _ = writeln!(block, "{}", wrap(&reason, width, &initial, &indent));
-        } else {
-            let _ = writeln!(block, "  {id}\n{}", wrap(&reason, width, "      ", "      "));
+    for (step, gaps) in &groups {
+        if headed {
+            let _ = writeln!(block, "  {} ({})", step.tag, step.place);
         }
+        for (id, reason) in gaps {
+            let reason = visible(reason);
+            if beside {
+                let indent = " ".repeat(margin.len() + id_width + 2);
+                let initial = format!("{margin}{id:<id_width$}  ");
+                let _ = writeln!(block, "{}", wrap(&reason, width, &initial, &indent));
+            } else {
+                let deeper = format!("{margin}    ");
+                let _ = writeln!(block, "{margin}{id}\n{}", wrap(&reason, width, &deeper, &deeper));
+            }
+        }
+    }
+    let on_internet_machine = |step: &Step| step.place.starts_with("internet machine");
+    // The site server's evidence is missing, as it is on every internet-machine run.
+    if groups
+        .iter()
+        .any(|(step, _)| step.tag != OTHER.tag && !on_internet_machine(step))
+    {
+        let internet: Vec<&str> = STEPS.iter().filter(|s| on_internet_machine(s)).map(|s| s.tag).collect();
+        let note = format!(
+            "on the internet machine, add --step {} to check only its steps",
+            internet.join(",")
+        );
+        let _ = writeln!(block, "{}", wrap(&note, width, "  ", "  "));
     }
     block.push('\n');
     block
@@ -351,6 +385,8 @@ struct FindingDiagnostic<'a> {
     source: Option<ExcerptSource>,
     /// For a suppressed finding: the waiver, its reason and who owns it.
     waiver: Option<String>,
+    /// Where the finding is when it has no excerpt to show it: `FILE` or `FILE:LINE`.
+    place: Option<String>,
     /// The header `rule-id (url)` is wider than the terminal: the URL goes on a line of its
     /// own under the id, where it can overflow without pushing the id out of sight.
     url_below_id: bool,
@@ -394,6 +430,20 @@ impl<'a> FindingDiagnostic<'a> {
             };
             source.fit(style.width, ascii)
         });
+        // A waiver's line is named absolutely in the model, like its config; from here, as
+        // every other path is shown.
+        let place = finding
+            .location
+            .as_ref()
+            .filter(|_| finding.excerpt.is_none())
+            .map(|location| {
+                let path = Path::new(&location.path);
+                let path = path.strip_prefix(working_dir).unwrap_or(path).display().to_string();
+                let path = visible(&native_path(&path)).into_owned();
+                location
+                    .line
+                    .map_or_else(|| path.clone(), |line| format!("{path}:{line}"))
+            });
         let url_below_id = finding
             .url
             .as_ref()
@@ -410,6 +460,7 @@ impl<'a> FindingDiagnostic<'a> {
             source,
             waiver,
             help_above: false,
+            place,
         }
     }
 }
@@ -428,18 +479,12 @@ impl fmt::Debug for FindingDiagnostic<'_> {
 
 impl fmt::Display for FindingDiagnostic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let finding = self.finding;
         f.write_str(&self.message)?;
         // Without an excerpt, miette shows no place; name it in the message instead.
-        if finding.excerpt.is_none()
-            && let Some(location) = &finding.location
-        {
-            write!(f, "\n    at {}", visible(&native_path(&location.path)))?;
-            if let Some(line) = location.line {
-                write!(f, ":{line}")?;
-            }
+        match &self.place {
+            Some(place) => write!(f, "\n    at {place}"),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 

@@ -151,6 +151,25 @@ pub struct RuleSet {
 
 /// Loads and compiles rule files, applying param overrides in order (config, then `--set`).
 pub fn load(sources: &[RuleSource], overrides: &[ParamOverride]) -> Result<RuleSet, SetupError> {
+    match load_partly(sources, overrides)? {
+        Loaded { rules, problems, .. } if problems.is_empty() => Ok(rules),
+        Loaded { problems, .. } => Err(SetupError::Problems(problems)),
+    }
+}
+
+/// What [`load_partly`] got out of rule files that may have mistakes.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The rules that compiled.
+    pub rules: RuleSet,
+    pub problems: Vec<Problem>,
+    /// Every rule id the files write, those of rules with mistakes included.
+    pub written_ids: Vec<String>,
+}
+
+/// As [`load`], keeping what did load beside the problems, so that a config's rule ids can be
+/// judged in the same run as the rule files' mistakes. Errs only for an unknown `--set` key.
+pub fn load_partly(sources: &[RuleSource], overrides: &[ParamOverride]) -> Result<Loaded, SetupError> {
     let mut problems = Vec::new();
     let files: Vec<_> = sources
         .iter()
@@ -260,16 +279,16 @@ pub fn load(sources: &[RuleSource], overrides: &[ParamOverride]) -> Result<RuleS
         rules.extend(compile_rule(file, node, &ends, &params, &mut problems, &mut Vec::new()));
     }
     rules.extend(waivers::built_in_rules());
-    if problems.is_empty() {
-        Ok(RuleSet {
+    Ok(Loaded {
+        rules: RuleSet {
             rules,
             params,
             param_origins,
             files: loaded_files,
-        })
-    } else {
-        Err(SetupError::Problems(problems))
-    }
+        },
+        problems,
+        written_ids: seen.into_keys().collect(),
+    })
 }
 
 /// A rule file read down to its rules.

@@ -14,6 +14,7 @@ use crate::document::date::Date;
 use crate::document::diag::{Problem, SourceFile};
 use crate::document::fields::{FieldDoc, Fields, Sp, mapping};
 use crate::document::yaml::Node;
+pub use crate::finding::BUILT_IN_KIND;
 use crate::finding::{
     Finding, Location, MAX_FINDINGS_PER_RULE, Outcome, Report, RuleResult, RuleStatus, Severity, Suppression,
 };
@@ -23,9 +24,6 @@ use crate::rules::{Rule, RuleSet};
 pub const WAIVER_EXPIRED: &str = "waiver-expired";
 /// Built-in rule: a waiver that matched nothing while its rule was evaluated.
 pub const WAIVER_UNUSED: &str = "waiver-unused";
-
-/// The kind the built-in rules show in `rules list` and reports.
-pub const BUILT_IN_KIND: &str = "built-in";
 
 /// The ids no rule file may take.
 pub const BUILT_IN_IDS: [&str; 2] = [WAIVER_EXPIRED, WAIVER_UNUSED];

@@ -4,6 +4,7 @@ mod cli;
 mod cli_hardening;
 mod collect;
 mod encodings;
+mod first_runs;
 mod first_steps;
 mod fleet;
 
