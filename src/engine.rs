@@ -39,14 +39,16 @@ enum SourceKey {
 }
 
 impl SourceKey {
-    fn of(source: &SourceRef<'_>) -> SourceKey {
-        match source {
+    /// `None` for the built-in rules, which read the waivers, not the snapshot.
+    fn of(source: &SourceRef<'_>) -> Option<SourceKey> {
+        Some(match source {
             SourceRef::Log { name, .. } => SourceKey::Log(name.to_ascii_lowercase()),
             SourceRef::Tree(name) => SourceKey::Tree(name.to_ascii_lowercase()),
             SourceRef::Console => SourceKey::Console,
             SourceRef::Endpoints(_) => SourceKey::Endpoints,
             SourceRef::Registry(_) => SourceKey::Registry,
-        }
+            SourceRef::Waivers => return None,
+        })
     }
 }
 
@@ -86,10 +88,9 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
     let mut read_as = Vec::new();
     let mut groups: BTreeMap<SourceKey, Vec<(usize, &Rule)>> = BTreeMap::new();
     for (index, rule) in rules.rules.iter().enumerate().filter(|(_, r)| r.disabled.is_none()) {
-        groups
-            .entry(SourceKey::of(&rule.check.source()))
-            .or_default()
-            .push((index, rule));
+        if let Some(key) = SourceKey::of(&rule.check.source()) {
+            groups.entry(key).or_default().push((index, rule));
+        }
     }
     let mut outcomes: BTreeMap<usize, Evaluated> = BTreeMap::new();
     for group in groups.values() {
@@ -124,7 +125,13 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
 
     let mut findings = Vec::new();
     let mut results = Vec::new();
-    for (index, rule) in rules.rules.iter().enumerate() {
+    // The built-in rules' results come with the waivers (`waivers::apply`), after the run.
+    let snapshot_rules = rules
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| SourceKey::of(&r.check.source()).is_some());
+    for (index, rule) in snapshot_rules {
         let (status, reason, omitted) = match outcomes.remove(&index) {
             None => (RuleStatus::Disabled, rule.disabled.clone(), 0),
             Some(Evaluated::NotEvaluated(reason)) => {
@@ -170,6 +177,52 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
         rules: results,
         errors,
         read_as,
+        baseline: None,
+    }
+}
+
+/// The report of a snapshot that could not be read at all (its manifest is missing or
+/// invalid), in a run of several: every rule not evaluated, and the reason as its error.
+pub fn unreadable_snapshot(rules: &RuleSet, path: &str, message: &str) -> Report {
+    let reason = format!("the snapshot could not be read: {message}");
+    let mut results = rules
+        .rules
+        .iter()
+        .map(|rule| RuleResult {
+            id: rule.id.clone(),
+            kind: rule.kind,
+            severity: rule.severity,
+            title: rule.title.clone(),
+            description: rule.check.describe(),
+            help: rule.help.clone(),
+            url: rule.url.clone(),
+            tags: rule.tags.clone(),
+            status: if rule.disabled.is_some() {
+                RuleStatus::Disabled
+            } else {
+                RuleStatus::NotEvaluated
+            },
+            reason: rule.disabled.clone().or_else(|| Some(reason.clone())),
+            omitted: 0,
+            omitted_suppressed: false,
+        })
+        .collect::<Vec<_>>();
+    results.sort_by(|a, b| a.id.cmp(&b.id));
+    Report {
+        snapshot: crate::finding::SnapshotInfo {
+            path: Some(path.to_owned()),
+            host: None,
+            collected_at: None,
+        },
+        ruleset: ruleset_info(rules),
+        findings: Vec::new(),
+        rules: results,
+        errors: vec![SourceError {
+            path: path.to_owned(),
+            message: message.to_owned(),
+        }],
+        read_as: Vec::new(),
+        baseline: None,
     }
 }
 
@@ -262,6 +315,7 @@ fn load<'a>(group: &[(usize, &'a Rule)], snapshot: &Snapshot, reading: &mut Read
         SourceRef::Console => load_console(snapshot, reading).map(Loaded::Console),
         SourceRef::Endpoints(_) => load_endpoints(snapshot, reading).map(Loaded::Endpoints),
         SourceRef::Registry(_) => load_registry(snapshot, reading).map(Loaded::Registry),
+        SourceRef::Waivers => Err("the waivers are reported on after the run".to_owned()),
     }
 }
 
@@ -411,6 +465,7 @@ fn finding(rule: &Rule, emission: Emission, params: &Params) -> Finding {
         gap,
         suppression: None,
         fingerprint: String::new(),
+        baseline: None,
     }
 }
 
@@ -430,6 +485,7 @@ fn not_evaluated(rule: &Rule, reason: &str, snapshot: &Snapshot) -> Finding {
         }),
         suppression: None,
         fingerprint: String::new(),
+        baseline: None,
     }
 }
 

@@ -134,6 +134,57 @@ pub struct Finding {
     /// Identity across runs: a hash of the rule id and subject, then `:N` for the N-th failure
     /// with the same pair. SARIF's `partialFingerprints` and waivers by fingerprint use it.
     pub fingerprint: String,
+    /// How the finding compares with the run's `--baseline`, when one was given.
+    pub baseline: Option<BaselineState>,
+}
+
+/// A finding compared with an earlier report, by fingerprint (the names are SARIF's
+/// `baselineState` values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BaselineState {
+    /// Not in the baseline.
+    New,
+    /// In the baseline with the same message, place (file, line, column), severity and outcome.
+    Unchanged,
+    /// In the baseline, but its message, place, severity or outcome (a waiver that began or
+    /// ended) is not the same.
+    Updated,
+    /// In the baseline, gone now while its rule was evaluated: fixed.
+    Absent,
+}
+
+impl BaselineState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BaselineState::New => "new",
+            BaselineState::Unchanged => "unchanged",
+            BaselineState::Updated => "updated",
+            BaselineState::Absent => "absent",
+        }
+    }
+}
+
+/// What `--baseline` found about one snapshot beside the states of its findings.
+#[derive(Debug, Clone, Default)]
+pub struct Comparison {
+    /// The baseline report, as named on the command line.
+    pub path: String,
+    /// The baseline's findings that are gone (fixed), as the baseline recorded them.
+    pub absent: Vec<Finding>,
+    /// The baseline's findings whose rule could not be evaluated in this run (or was not
+    /// loaded): neither fixed nor still there, as far as this run can tell.
+    pub unchecked: usize,
+}
+
+/// The counts of the baseline summary line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BaselineTotals {
+    pub new: usize,
+    pub unchanged: usize,
+    pub updated: usize,
+    pub absent: usize,
+    pub unchecked: usize,
 }
 
 /// A waiver that accepts a finding, as the site wrote it.
@@ -219,6 +270,7 @@ pub enum RuleStatus {
 #[derive(Debug, Clone)]
 pub struct RuleResult {
     pub id: String,
+    /// A rule kind's name, or [`BUILT_IN_KIND`].
     pub kind: &'static str,
     pub severity: Severity,
     pub title: String,
@@ -235,6 +287,10 @@ pub struct RuleResult {
     /// A waiver of the whole rule accepts the findings beyond the cap too.
     pub omitted_suppressed: bool,
 }
+
+/// The kind of the rules sitelint adds itself (the waiver checks): they are not the site's
+/// rules, so they never count as "rules passed" (a config with no waiver made the count grow).
+pub const BUILT_IN_KIND: &str = "built-in";
 
 /// A source that was named but could not be read: the run goes on, and ends with exit 2.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -301,6 +357,15 @@ pub struct Report {
     pub errors: Vec<SourceError>,
     /// Every text input read, in the order read.
     pub read_as: Vec<ReadAs>,
+    /// The comparison with `--baseline`, when one was given.
+    pub baseline: Option<Comparison>,
+}
+
+/// One snapshot of a `check` of several, under the name its reports give it.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub name: String,
+    pub report: Report,
 }
 
 /// Counts for the summary line and the exit code.
@@ -318,7 +383,61 @@ pub struct Totals {
     pub suppressed: usize,
 }
 
+impl std::ops::AddAssign for Totals {
+    fn add_assign(&mut self, other: Totals) {
+        self.errors += other.errors;
+        self.warnings += other.warnings;
+        self.notes += other.notes;
+        self.omitted += other.omitted;
+        self.not_evaluated += other.not_evaluated;
+        self.passed += other.passed;
+        self.suppressed += other.suppressed;
+    }
+}
+
+impl std::ops::AddAssign for BaselineTotals {
+    fn add_assign(&mut self, other: BaselineTotals) {
+        self.new += other.new;
+        self.unchanged += other.unchanged;
+        self.updated += other.updated;
+        self.absent += other.absent;
+        self.unchecked += other.unchecked;
+    }
+}
+
+/// The totals of a check of several snapshots, and their baseline totals when it had one.
+pub fn totals_of(sites: &[Site]) -> (Totals, Option<BaselineTotals>) {
+    let mut all = Totals::default();
+    let mut baseline: Option<BaselineTotals> = None;
+    for site in sites {
+        all += site.report.totals();
+        if let Some(b) = site.report.baseline_totals() {
+            *baseline.get_or_insert_with(BaselineTotals::default) += b;
+        }
+    }
+    (all, baseline)
+}
+
 impl Report {
+    /// The baseline summary's counts, when the run had a baseline.
+    pub fn baseline_totals(&self) -> Option<BaselineTotals> {
+        let comparison = self.baseline.as_ref()?;
+        let mut totals = BaselineTotals {
+            absent: comparison.absent.len(),
+            unchecked: comparison.unchecked,
+            ..BaselineTotals::default()
+        };
+        for state in self.findings.iter().filter_map(|f| f.baseline) {
+            match state {
+                BaselineState::New => totals.new += 1,
+                BaselineState::Unchanged => totals.unchanged += 1,
+                BaselineState::Updated => totals.updated += 1,
+                BaselineState::Absent => totals.absent += 1,
+            }
+        }
+        Some(totals)
+    }
+
     pub fn totals(&self) -> Totals {
         let mut totals = Totals::default();
         for finding in &self.findings {
@@ -350,7 +469,8 @@ impl Report {
             }
             match rule.status {
                 RuleStatus::NotEvaluated => totals.not_evaluated += 1,
-                RuleStatus::Passed => totals.passed += 1,
+                RuleStatus::Passed if rule.kind != BUILT_IN_KIND => totals.passed += 1,
+                RuleStatus::Passed => {}
                 RuleStatus::Failed | RuleStatus::Disabled => {}
             }
         }

@@ -7,6 +7,7 @@
 //! [`rule_tests`] runs the test cases kept beside rule files. The library never prints:
 //! [`cli::run`] writes to the writers it is given.
 
+pub mod baseline;
 pub mod checks;
 pub mod cli;
 pub mod collect;
@@ -18,4 +19,5 @@ mod parallel;
 pub mod report;
 pub mod rule_tests;
 pub mod rules;
+pub mod sites;
 pub mod snapshot;

@@ -150,11 +150,16 @@ impl Emissions {
 /// The snapshot part a rule needs.
 #[derive(Debug)]
 pub enum SourceRef<'a> {
-    Log { name: &'a str, query: &'a LogQuery },
+    Log {
+        name: &'a str,
+        query: &'a LogQuery,
+    },
     Tree(&'a str),
     Console,
     Endpoints(&'a [Required]),
     Registry(&'a [crate::snapshot::registry::Read]),
+    /// The site config's waivers, which the built-in rules report on after the run.
+    Waivers,
 }
 
 /// The loaded source handed to [`Check::evaluate`].
@@ -355,6 +360,7 @@ impl TreeFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::waivers::BUILT_IN_KIND;
     use crate::rules::{RuleSource, load};
 
     /// One rule of each kind, as small as a rule can be.
@@ -377,7 +383,12 @@ rules:
             text: ONE_OF_EACH_KIND.to_owned(),
         };
         let rules = load(&[source], &[]).expect("the rules compile");
-        let compiled: Vec<&str> = rules.rules.iter().map(|r| r.kind).collect();
+        let compiled: Vec<&str> = rules
+            .rules
+            .iter()
+            .map(|r| r.kind)
+            .filter(|k| *k != BUILT_IN_KIND)
+            .collect();
         let known: Vec<&str> = KINDS.iter().map(|k| k.name).collect();
         assert_eq!(compiled, known, "one rule of every kind");
         let console = ConsoleExport {

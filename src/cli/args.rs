@@ -102,8 +102,10 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// A snapshot directory (holding snapshot.yaml) or the manifest itself.
-    pub snapshot: Option<PathBuf>,
+    /// Snapshot directories (holding snapshot.yaml) or manifests; several are checked each on
+    /// its own, and reported one by one under their directory's name.
+    #[arg(value_name = "SNAPSHOT")]
+    pub snapshots: Vec<PathBuf>,
     #[command(flatten)]
     pub sources: SourceArgs,
     #[command(flatten)]
@@ -120,6 +122,10 @@ pub struct CheckArgs {
     /// Skip these rules (ids or tag:NAME), repeatable.
     #[arg(long, value_name = "ID")]
     pub ignore: Vec<String>,
+    /// Only run the rules of these steps of the procedure, e.g. connect-machine,network,download
+    /// on the internet machine; `other` is the rules without a step tag.
+    #[arg(long = "step", value_name = "STEP", value_delimiter = ',', value_parser = step_names())]
+    pub steps: Vec<String>,
     /// Count a rule that could not be evaluated as a failure.
     #[arg(long, overrides_with = "no_strict")]
     pub strict: bool,
@@ -133,6 +139,13 @@ pub struct CheckArgs {
     /// [default: detected, or sitelint.yaml's `encoding`].
     #[arg(long, value_name = "NAME", value_parser = parse_encoding)]
     pub encoding: Option<&'static encoding_rs::Encoding>,
+    /// Compare with an earlier JSON report: each finding new, unchanged or updated, and the
+    /// ones gone listed as fixed.
+    #[arg(long, value_name = "REPORT.json")]
+    pub baseline: Option<PathBuf>,
+    /// Fail the run only on findings the baseline does not have.
+    #[arg(long, requires = "baseline")]
+    pub fail_on_new: bool,
 }
 
 fn parse_encoding(name: &str) -> Result<&'static encoding_rs::Encoding, String> {
@@ -313,4 +326,10 @@ fn named(item: &str) -> Option<(&str, &str)> {
     let (name, path) = item.split_once('=')?;
     let plain = !name.is_empty() && !name.contains(['/', '\\', ':']);
     plain.then_some((name, path))
+}
+
+/// The names `--step` takes: the procedure's steps, as the reports group by them.
+fn step_names() -> clap::builder::PossibleValuesParser {
+    use crate::report::steps::{OTHER, STEPS};
+    clap::builder::PossibleValuesParser::new(STEPS.iter().chain([&OTHER]).map(|step| step.tag))
 }

@@ -381,13 +381,22 @@ fn snapshot_from(
         )),
         Some(path) => Ok((manifest::load(path)?, None)),
         None => {
+            // Named by the flag it came with: the config's own sources are checked by their use.
+            if let Some(error) = flags.live()?.wrong_type() {
+                return Err(error);
+            }
             let sources = Sources::merge(flags, config)?;
             if sources.live.is_empty() {
-                return Err(SetupError::with_help(
-                    "nothing to check",
+                let help = if Path::new(manifest::MANIFEST_NAME).is_file() {
+                    format!(
+                        "this directory is a snapshot (it holds {}): sitelint check .",
+                        manifest::MANIFEST_NAME
+                    )
+                } else {
                     // Works from an installed binary: no path that exists only in the repository.
-                    "give a snapshot written by `sitelint collect` (sitelint check D:\\USB\\sitelint-snapshot), or live sources: sitelint check --updatepack D:\\USB\\UpdatePacks --log ServiceConnectionTool.log --log C:\\ConfigMgrSetup.log, or name them under `sources:` in sitelint.yaml",
-                ));
+                    "give a snapshot written by `sitelint collect` (sitelint check D:\\USB\\sitelint-snapshot), or live sources: sitelint check --updatepack D:\\USB\\UpdatePacks --log ServiceConnectionTool.log --log C:\\ConfigMgrSetup.log, or name them under `sources:` in sitelint.yaml".to_owned()
+                };
+                return Err(SetupError::with_help("nothing to check", help));
             }
             Ok((sources.live.snapshot(), Some(sources)))
         }

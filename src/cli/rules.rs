@@ -10,7 +10,7 @@ use crate::document::diag::{SetupError, suggest};
 use crate::document::text::visible;
 use crate::report::{self, human, steps};
 use crate::rules::config::{self, SiteConfig};
-use crate::rules::waivers::BUILT_IN_RULES;
+use crate::rules::waivers::BUILT_IN_KIND;
 use crate::rules::{self, ParamOrigin, ParamOverride, RuleSet};
 
 /// The site config a command reads: `--config FILE`, else `sitelint.yaml` in the working
@@ -66,14 +66,18 @@ pub(super) fn load_rules(args: &RuleArgs) -> Result<(RuleSet, Option<SiteConfig>
             origin: ParamOrigin::Flag,
         });
     }
-    let mut rule_set = match (rules::load(&sources, &overrides), &config) {
-        // The config's own mistakes are shown with the rule files', in one run.
-        (Err(SetupError::Problems(mut problems)), Some(config)) => {
-            problems.splice(0..0, config.problems.iter().cloned());
-            return Err(problems.into());
-        }
-        (loaded, _) => loaded?,
-    };
+    let loaded = rules::load_partly(&sources, &overrides)?;
+    if !loaded.problems.is_empty() {
+        // The config's mistakes, its rule ids judged against what did load, are shown with
+        // the rule files', in one run: not a second round once those are fixed.
+        let mut problems = config
+            .as_ref()
+            .map(|c| config::judge(c, &loaded.rules, &loaded.written_ids))
+            .unwrap_or_default();
+        problems.extend(loaded.problems);
+        return Err(problems.into());
+    }
+    let mut rule_set = loaded.rules;
     if let Some(config) = &config {
         config::apply(config, &mut rule_set)?;
     }
@@ -98,27 +102,26 @@ pub(super) fn run(args: RulesArgs, width: usize, stdout: &mut dyn Write) -> Resu
                     .position(|s| s == step)
                     .unwrap_or(steps::STEPS.len())
             };
+            let built_in = |rule: &rules::Rule| rule.kind == BUILT_IN_KIND;
             let mut rules: Vec<_> = rule_set.rules.iter().collect();
-            rules.sort_by_key(|r| (step_index(&r.tags), &r.id));
-            let mut rows: Vec<(&str, [&str; 4])> = rules
+            rules.sort_by_key(|r| (built_in(r), step_index(&r.tags), &r.id));
+            let rows: Vec<(&str, [&str; 4])> = rules
                 .iter()
                 .map(|r| {
-                    let step = steps::step_of(&r.tags).tag;
-                    (step, [r.id.as_str(), r.severity.as_str(), r.kind, r.title.as_str()])
+                    let group = if built_in(r) {
+                        BUILT_IN_KIND
+                    } else {
+                        steps::step_of(&r.tags).tag
+                    };
+                    (group, [r.id.as_str(), r.severity.as_str(), r.kind, r.title.as_str()])
                 })
                 .collect();
-            rows.extend(
-                BUILT_IN_RULES
-                    .iter()
-                    .map(|(id, title, _)| ("built-in", [*id, "warning", "built-in", *title])),
-            );
             let disabled: Vec<&str> = rule_set
                 .rules
                 .iter()
                 .filter(|r| r.disabled.is_some())
                 .map(|r| r.id.as_str())
                 .collect();
-            // The built-in rules are measured too, or their columns go out of line.
             let id_width = rows
                 .iter()
                 .map(|(_, r)| r[0].len())

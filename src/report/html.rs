@@ -12,7 +12,7 @@ use super::steps::{self, StepGroup, StepStatus};
 use super::{Render, RenderContext, place, waiver_place};
 use crate::document::text::{VisibleText, plural, visible};
 use crate::files::slash_path;
-use crate::finding::{Finding, Outcome, Report, RuleStatus, Severity, Totals};
+use crate::finding::{Finding, Outcome, Report, RuleStatus, Severity, Site, Totals};
 
 /// The HTML report.
 pub struct Html;
@@ -23,12 +23,8 @@ impl Render for Html {
         let groups = steps::group(report);
         let mut out = String::with_capacity(16 * 1024);
         let verdict = super::human::summary(totals);
-        let _ = write!(
-            out,
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-             <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-             <title>sitelint report{}: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        let title = format!(
+            "{}: {}",
             report
                 .snapshot
                 .host
@@ -36,18 +32,14 @@ impl Render for Html {
                 .map_or_else(String::new, |host| format!(" for {}", escape(host))),
             escape(&verdict),
         );
-        let outcome = if totals.errors + totals.warnings + totals.notes > 0 {
-            "failed"
-        } else if totals.not_evaluated > 0 {
-            "not-evaluated"
-        } else {
-            "passed"
-        };
-        let _ = write!(
-            out,
-            "<header>\n<h1>sitelint report</h1>\n<p class=\"verdict {outcome}\">{}</p>\n</header>\n",
-            escape(&verdict)
-        );
+        head(&mut out, &title, &verdict, totals, "");
+        if let Some(t) = report.baseline_totals() {
+            let _ = writeln!(
+                out,
+                "<p class=\"baseline\">{}.</p>",
+                escape(&super::human::baseline_summary(t))
+            );
+        }
         provenance(&mut out, report);
         board(&mut out, &groups);
         counts(&mut out, report, totals);
@@ -57,13 +49,159 @@ impl Render for Html {
         not_evaluated(&mut out, report);
         suppressed(&mut out, report, context);
         source_errors(&mut out, report);
-        let _ = write!(
-            out,
-            "<footer>Written by sitelint {}. This file loads nothing from the network.</footer>\n</body>\n</html>\n",
-            env!("CARGO_PKG_VERSION")
-        );
+        footer(&mut out);
         out
     }
+
+    /// The run's verdict, a grid of snapshots × steps (each cell a status in words), then
+    /// each snapshot: where it came from, its counts and its failing findings by step.
+    fn render_sites(&self, sites: &[Site], _: &RenderContext<'_>) -> String {
+        let (totals, baseline) = crate::finding::totals_of(sites);
+        let mut out = String::with_capacity(16 * 1024);
+        let verdict = format!(
+            "{}: {}",
+            plural(sites.len(), "snapshot", "snapshots"),
+            super::human::summary(totals)
+        );
+        head(
+            &mut out,
+            &format!(": {}", escape(&verdict)),
+            &verdict,
+            totals,
+            GRID_STYLE,
+        );
+        if let Some(t) = baseline {
+            let _ = writeln!(
+                out,
+                "<p class=\"baseline\">{}.</p>",
+                escape(&super::human::baseline_summary(t))
+            );
+        }
+        let grouped: Vec<Vec<StepGroup<'_>>> = sites.iter().map(|s| steps::group(&s.report)).collect();
+        let columns = grouped.iter().map(Vec::len).max().unwrap_or(0);
+        out.push_str(
+            "<section id=\"grid\">\n<h2>Snapshots and steps</h2>\n<table class=\"grid\">\n<thead><tr><th>Snapshot</th>",
+        );
+        for step in steps::STEPS.iter().chain(std::iter::once(&steps::OTHER)).take(columns) {
+            let _ = write!(out, "<th>{}</th>", step.title);
+        }
+        out.push_str("<th>Result</th></tr></thead>\n<tbody>\n");
+        for (index, (site, groups)) in sites.iter().zip(&grouped).enumerate() {
+            let _ = write!(
+                out,
+                "<tr><th><a href=\"#snapshot-{}\">{}</a></th>",
+                index + 1,
+                escape(&site.name)
+            );
+            for column in 0..columns {
+                match groups.get(column) {
+                    Some(group) => {
+                        let status = group.status();
+                        let _ = write!(out, "<td class=\"{}\">{}</td>", class_of(status), status.as_str());
+                    }
+                    None => out.push_str("<td></td>"),
+                }
+            }
+            let _ = writeln!(
+                out,
+                "<td>{}</td></tr>",
+                escape(&super::human::summary(site.report.totals()))
+            );
+        }
+        out.push_str("</tbody>\n</table>\n</section>\n");
+        for (index, (site, groups)) in sites.iter().zip(&grouped).enumerate() {
+            site_section(&mut out, index + 1, site, groups);
+        }
+        footer(&mut out);
+        out
+    }
+}
+
+/// The document's head and the verdict; `title` is already escaped.
+fn head(out: &mut String, title: &str, verdict: &str, totals: Totals, extra_style: &str) {
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>sitelint report{title}</title>\n<style>{STYLE}{extra_style}</style>\n</head>\n<body>\n",
+    );
+    let outcome = if totals.errors + totals.warnings + totals.notes > 0 {
+        "failed"
+    } else if totals.not_evaluated > 0 {
+        "not-evaluated"
+    } else {
+        "passed"
+    };
+    let _ = write!(
+        out,
+        "<header>\n<h1>sitelint report</h1>\n<p class=\"verdict {outcome}\">{}</p>\n</header>\n",
+        escape(verdict)
+    );
+}
+
+fn footer(out: &mut String) {
+    let _ = write!(
+        out,
+        "<footer>Written by sitelint {}. This file loads nothing from the network.</footer>\n</body>\n</html>\n",
+        env!("CARGO_PKG_VERSION")
+    );
+}
+
+/// One snapshot of a check of several: its provenance, counts, failing findings by step,
+/// and what could not be read.
+fn site_section(out: &mut String, number: usize, site: &Site, groups: &[StepGroup<'_>]) {
+    let report = &site.report;
+    let snapshot = &report.snapshot;
+    let _ = write!(
+        out,
+        "<section class=\"snapshot\" id=\"snapshot-{number}\">\n<h2>{}</h2>\n<p class=\"verdict\">{}</p>\n<dl>\n",
+        escape(&site.name),
+        escape(&super::human::summary(report.totals()))
+    );
+    let rows = [
+        ("Snapshot", snapshot.path.as_deref().map(slash_path)),
+        ("Host", snapshot.host.as_deref().map(Into::into)),
+        ("Collected at", snapshot.collected_at.as_deref().map(Into::into)),
+    ];
+    for (what, value) in rows {
+        let value = value.map_or_else(
+            || "<span class=\"none\">not recorded</span>".to_owned(),
+            |v| format!("<code>{}</code>", escape(&v)),
+        );
+        let _ = writeln!(out, "<dt>{what}</dt><dd>{value}</dd>");
+    }
+    if let Some(t) = report.baseline_totals() {
+        let _ = writeln!(
+            out,
+            "<dt>Baseline</dt><dd>{}</dd>",
+            escape(&super::human::baseline_summary(t))
+        );
+    }
+    out.push_str("</dl>\n");
+    for group in groups {
+        let failing: Vec<&Finding> = group.findings_with(Outcome::Fail).collect();
+        if failing.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "<h3>{} <span class=\"status\">{}</span></h3>",
+            group.step.title,
+            group.status().as_str()
+        );
+        for finding in failing {
+            finding_article(out, finding);
+        }
+    }
+    if !report.errors.is_empty() {
+        out.push_str("<h3>Sources that could not be read</h3>\n<ul>\n");
+        for error in &report.errors {
+            let _ = writeln!(out, "<li>{}</li>", escape(&error.message));
+        }
+        out.push_str("</ul>\n");
+    }
+    out.push_str("</section>\n");
 }
 
 /// Text from an input as markup text or an attribute value: control characters made visible
@@ -224,7 +362,8 @@ fn counts(out: &mut String, report: &Report, totals: Totals) {
         (
             "Rules",
             vec![
-                same("rules-passed", rules(RuleStatus::Passed), "passed"),
+                // As the summary line counts them: the built-in waiver checks never pass.
+                same("rules-passed", totals.passed, "passed"),
                 same("rules-failed", rules(RuleStatus::Failed), "failed"),
                 same("rules-not-evaluated", rules(RuleStatus::NotEvaluated), "not evaluated"),
                 same("rules-disabled", rules(RuleStatus::Disabled), "disabled"),
@@ -446,6 +585,12 @@ fn source_errors(out: &mut String, report: &Report) {
     }
     out.push_str("</ul>\n</section>\n");
 }
+
+/// The grid of a check of several snapshots, added to [`STYLE`] there only.
+const GRID_STYLE: &str = "
+.grid td.failed { color: var(--fail); font-weight: 600; } .grid td.passed { color: var(--pass); } .grid td.not-evaluated { color: var(--gap); }
+@media print { .snapshot { break-before: page; } }
+";
 
 /// Plain, readable without colours (every status is also a word), one step to a printed page.
 const STYLE: &str = "

@@ -13,10 +13,11 @@ use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, Mi
 
 use crate::document::diag::read_named_span;
 
+use super::steps::{self, OTHER, STEPS, Step};
 use super::{Render, RenderContext};
 use crate::document::text::{VisibleText, plural, visible};
 use crate::files::native_path;
-use crate::finding::{Finding, Outcome, Report, Severity, Totals};
+use crate::finding::{BaselineTotals, Finding, Outcome, Report, Severity, Site, Totals};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
@@ -114,94 +115,240 @@ pub struct Human;
 
 impl Render for Human {
     fn render(&self, report: &Report, context: &RenderContext<'_>) -> String {
-        let style = if context.to_file {
-            // A file is written as UTF-8 bytes, whatever the console's code page.
-            Style {
-                color: false,
-                ascii: false,
-                ..context.style
+        render(report, file_style(context), context)
+    }
+
+    /// Each snapshot's findings under its name, with its summary, then one line per snapshot
+    /// and the totals of the run.
+    fn render_sites(&self, sites: &[Site], context: &RenderContext<'_>) -> String {
+        let style = file_style(context);
+        let mut out = String::new();
+        if !context.quiet {
+            for site in sites {
+                let rule = if style.ascii { "==" } else { "━━" };
+                let path = site.report.snapshot.path.as_deref().map(native_path);
+                let _ = writeln!(
+                    out,
+                    "{rule} snapshot {} ({}) {rule}\n",
+                    visible(&site.name),
+                    visible(path.as_deref().unwrap_or("live sources"))
+                );
+                body(&mut out, &site.report, style, context);
+                let _ = writeln!(out, "{}: {}", visible(&site.name), summary(site.report.totals()));
+                if let Some(t) = site.report.baseline_totals() {
+                    let _ = writeln!(out, "{}: {}", visible(&site.name), baseline_summary(t));
+                }
+                out.push('\n');
             }
-        } else {
-            context.style
-        };
-        render(report, style, context)
+        }
+        out.push_str(&plural(sites.len(), "snapshot", "snapshots"));
+        out.push_str(":\n");
+        let width = sites
+            .iter()
+            .map(|s| visible(&s.name).chars().count())
+            .max()
+            .unwrap_or(0);
+        for site in sites {
+            let t = site.report.totals();
+            let _ = write!(
+                out,
+                "  {:<width$}  {}, {}, {} not evaluated, {} suppressed",
+                visible(&site.name),
+                plural(t.errors, "error", "errors"),
+                plural(t.warnings, "warning", "warnings"),
+                plural(t.not_evaluated, "rule", "rules"),
+                t.suppressed
+            );
+            if !site.report.errors.is_empty() {
+                let _ = write!(
+                    out,
+                    ", {} (exit 2)",
+                    plural(site.report.errors.len(), "read error", "read errors")
+                );
+            }
+            out.push('\n');
+        }
+        let (all, baseline) = crate::finding::totals_of(sites);
+        let _ = writeln!(out, "in all: {}", summary(all));
+        if let Some(b) = baseline {
+            let _ = writeln!(out, "in all: {}", baseline_summary(b));
+        }
+        out
+    }
+}
+
+/// A report written to a file is UTF-8 bytes, whatever the console's code page.
+fn file_style(context: &RenderContext<'_>) -> Style {
+    if context.to_file {
+        Style {
+            color: false,
+            ascii: false,
+            ..context.style
+        }
+    } else {
+        context.style
     }
 }
 
 /// The whole report; with `quiet`, only the summary line.
 fn render(report: &Report, style: Style, context: &RenderContext<'_>) -> String {
-    let (quiet, show_suppressed) = (context.quiet, context.show_suppressed);
     let mut out = String::new();
-    if !quiet {
-        let shown = |f: &&Finding| match f.outcome() {
-            Outcome::Fail => true,
-            Outcome::Suppressed => show_suppressed,
-            Outcome::NotEvaluated => false,
-        };
-        // A rule's help is shown once, at its first finding: forty failed prerequisite lines
-        // need forty messages, not forty copies of one paragraph. JSON and SARIF keep it on each.
-        let mut helped: HashSet<(&str, &str)> = HashSet::new();
-        for finding in report.findings.iter().filter(shown) {
-            let mut diagnostic = FindingDiagnostic::new(finding, context.working_dir, style);
-            if let Some(help) = finding.help.as_deref()
-                && !helped.insert((finding.rule_id.as_str(), help))
-            {
-                diagnostic.help_above = true;
-            }
-            out.push_str(&render_diagnostic(&diagnostic, style));
-            out.push('\n');
-        }
-        out.push_str(&not_evaluated_block(report, style.width));
-        for rule in report.rules.iter().filter(|r| r.omitted > 0 && !r.omitted_suppressed) {
-            let note = format!(
-                "note: {} found {} more than the {} shown; the JSON report counts them as omitted_findings",
-                rule.id,
-                plural(rule.omitted, "finding", "findings"),
-                crate::finding::MAX_FINDINGS_PER_RULE
-            );
-            let _ = writeln!(out, "{}\n", wrap(&note, style.width, "", "  "));
-        }
+    if !context.quiet {
+        body(&mut out, report, style, context);
     }
     out.push_str(&summary(report.totals()));
     if let Some(config) = &report.ruleset.config {
         let _ = write!(out, "; config {}", visible(&native_path(config)));
     }
     out.push('\n');
+    if let Some(t) = report.baseline_totals() {
+        out.push_str(&baseline_summary(t));
+        out.push('\n');
+    }
     out
 }
 
 /// Narrowest column the reasons of the not-evaluated block are wrapped into beside the ids.
 const MIN_REASON_COLUMN: usize = 30;
 
-/// One line per rule, or part of a rule, that was not evaluated, with the reason (which names
-/// the source it lacks), ids aligned, reasons wrapped to `width`.
-fn not_evaluated_block(report: &Report, width: usize) -> String {
-    let gaps: Vec<(&str, &str)> = report
-        .findings
-        .iter()
-        .filter_map(|f| Some((f.rule_id.as_str(), f.gap.as_ref()?.reason.as_str())))
-        .collect();
-    if gaps.is_empty() {
+/// The findings shown, what was not evaluated, and what was fixed since the baseline.
+fn body(out: &mut String, report: &Report, style: Style, context: &RenderContext<'_>) {
+    let show_suppressed = context.show_suppressed;
+    let shown = |f: &&Finding| match f.outcome() {
+        Outcome::Fail => true,
+        Outcome::Suppressed => show_suppressed,
+        Outcome::NotEvaluated => false,
+    };
+    // A rule's help is shown once, at its first finding: forty failed prerequisite lines
+    // need forty messages, not forty copies of one paragraph. JSON and SARIF keep it on each.
+    let mut helped: HashSet<(&str, &str)> = HashSet::new();
+    for finding in report.findings.iter().filter(shown) {
+        let mut diagnostic = FindingDiagnostic::new(finding, context.working_dir, style);
+        if let Some(help) = finding.help.as_deref()
+            && !helped.insert((finding.rule_id.as_str(), help))
+        {
+            diagnostic.help_above = true;
+        }
+        out.push_str(&render_diagnostic(&diagnostic, style));
+        out.push('\n');
+    }
+    out.push_str(&not_evaluated_block(report, style.width));
+    for rule in report.rules.iter().filter(|r| r.omitted > 0 && !r.omitted_suppressed) {
+        let note = format!(
+            "note: {} found {} more than the {} shown; the JSON report counts them as omitted_findings",
+            rule.id,
+            plural(rule.omitted, "finding", "findings"),
+            crate::finding::MAX_FINDINGS_PER_RULE
+        );
+        let _ = writeln!(out, "{}\n", wrap(&note, style.width, "", "  "));
+    }
+    out.push_str(&fixed_block(report));
+}
+
+/// The baseline's findings that are gone, one line each: rule and subject.
+fn fixed_block(report: &Report) -> String {
+    let Some(comparison) = &report.baseline else {
+        return String::new();
+    };
+    if comparison.absent.is_empty() {
         return String::new();
     }
-    let id_width = gaps
+    let width = comparison
+        .absent
         .iter()
-        .map(|(id, _)| id.chars().count())
+        .map(|f| f.rule_id.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut block = String::from("fixed since the baseline:\n");
+    for finding in &comparison.absent {
+        let _ = writeln!(block, "  {:<width$}  {}", finding.rule_id, visible(&finding.subject));
+    }
+    block.push('\n');
+    block
+}
+
+/// `2 new, 5 unchanged, 3 fixed since the baseline`, with the updated ones and those this
+/// run could not check again where there are any.
+pub fn baseline_summary(t: BaselineTotals) -> String {
+    let mut parts = vec![format!("{} new", t.new)];
+    if t.updated > 0 {
+        parts.push(format!("{} updated", t.updated));
+    }
+    parts.push(format!("{} unchanged", t.unchanged));
+    parts.push(format!("{} fixed since the baseline", t.absent));
+    let mut line = parts.join(", ");
+    if t.unchecked > 0 {
+        let _ = write!(
+            line,
+            " ({} not checked again: their rules were not evaluated)",
+            t.unchecked
+        );
+    }
+    line
+}
+
+/// One line per rule, or part of a rule, that was not evaluated, with the reason (which names
+/// the source it lacks), ids aligned, reasons wrapped to `width`. Under the step each rule
+/// belongs to and where that step's evidence lives, so that a run on one machine can tell the
+/// evidence it lacks from the evidence that is on the other machine; with the `--step` that
+/// checks only the internet machine's steps when a site server's step is listed.
+fn not_evaluated_block(report: &Report, width: usize) -> String {
+    let groups: Vec<(&Step, Vec<(&str, &str)>)> = steps::group(report)
+        .into_iter()
+        .map(|group| {
+            let gaps = group
+                .findings
+                .into_iter()
+                .filter(|f| f.outcome() == Outcome::NotEvaluated)
+                .filter_map(|f| Some((f.rule_id.as_str(), f.gap.as_ref()?.reason.as_str())))
+                .collect::<Vec<_>>();
+            (group.step, gaps)
+        })
+        .filter(|(_, gaps)| !gaps.is_empty())
+        .collect();
+    if groups.is_empty() {
+        return String::new();
+    }
+    // Rules without a step tag (a site's own rules) need no heading of their own.
+    let headed = !matches!(&groups[..], [(step, _)] if step.tag == OTHER.tag);
+    let margin = if headed { "    " } else { "  " };
+    let id_width = groups
+        .iter()
+        .flat_map(|(_, gaps)| gaps.iter().map(|(id, _)| id.chars().count()))
         .max()
         .unwrap_or(0)
         .min(crate::rules::MAX_ID_LEN);
     // Reasons wrap beside the ids; when that leaves too narrow a column, below them.
-    let beside = id_width + 4 + MIN_REASON_COLUMN <= width;
+    let beside = margin.len() + id_width + 2 + MIN_REASON_COLUMN <= width;
     let mut block = String::from("not evaluated:\n");
-    for (id, reason) in gaps {
-        let reason = visible(reason);
-        if beside {
-            let indent = " ".repeat(id_width + 4);
-            let initial = format!("  {id:<id_width$}  ");
-            let _ = writeln!(block, "{}", wrap(&reason, width, &initial, &indent));
-        } else {
-            let _ = writeln!(block, "  {id}\n{}", wrap(&reason, width, "      ", "      "));
+    for (step, gaps) in &groups {
+        if headed {
+            let _ = writeln!(block, "  {} ({})", step.tag, step.place);
         }
+        for (id, reason) in gaps {
+            let reason = visible(reason);
+            if beside {
+                let indent = " ".repeat(margin.len() + id_width + 2);
+                let initial = format!("{margin}{id:<id_width$}  ");
+                let _ = writeln!(block, "{}", wrap(&reason, width, &initial, &indent));
+            } else {
+                let deeper = format!("{margin}    ");
+                let _ = writeln!(block, "{margin}{id}\n{}", wrap(&reason, width, &deeper, &deeper));
+            }
+        }
+    }
+    let on_internet_machine = |step: &Step| step.place.starts_with("internet machine");
+    // The site server's evidence is missing, as it is on every internet-machine run.
+    if groups
+        .iter()
+        .any(|(step, _)| step.tag != OTHER.tag && !on_internet_machine(step))
+    {
+        let internet: Vec<&str> = STEPS.iter().filter(|s| on_internet_machine(s)).map(|s| s.tag).collect();
+        let note = format!(
+            "on the internet machine, add --step {} to check only its steps",
+            internet.join(",")
+        );
+        let _ = writeln!(block, "{}", wrap(&note, width, "  ", "  "));
     }
     block.push('\n');
     block
@@ -238,6 +385,8 @@ struct FindingDiagnostic<'a> {
     source: Option<ExcerptSource>,
     /// For a suppressed finding: the waiver, its reason and who owns it.
     waiver: Option<String>,
+    /// Where the finding is when it has no excerpt to show it: `FILE` or `FILE:LINE`.
+    place: Option<String>,
     /// The header `rule-id (url)` is wider than the terminal: the URL goes on a line of its
     /// own under the id, where it can overflow without pushing the id out of sight.
     url_below_id: bool,
@@ -281,6 +430,20 @@ impl<'a> FindingDiagnostic<'a> {
             };
             source.fit(style.width, ascii)
         });
+        // A waiver's line is named absolutely in the model, like its config; from here, as
+        // every other path is shown.
+        let place = finding
+            .location
+            .as_ref()
+            .filter(|_| finding.excerpt.is_none())
+            .map(|location| {
+                let path = Path::new(&location.path);
+                let path = path.strip_prefix(working_dir).unwrap_or(path).display().to_string();
+                let path = visible(&native_path(&path)).into_owned();
+                location
+                    .line
+                    .map_or_else(|| path.clone(), |line| format!("{path}:{line}"))
+            });
         let url_below_id = finding
             .url
             .as_ref()
@@ -297,6 +460,7 @@ impl<'a> FindingDiagnostic<'a> {
             source,
             waiver,
             help_above: false,
+            place,
         }
     }
 }
@@ -315,18 +479,12 @@ impl fmt::Debug for FindingDiagnostic<'_> {
 
 impl fmt::Display for FindingDiagnostic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let finding = self.finding;
         f.write_str(&self.message)?;
         // Without an excerpt, miette shows no place; name it in the message instead.
-        if finding.excerpt.is_none()
-            && let Some(location) = &finding.location
-        {
-            write!(f, "\n    at {}", visible(&native_path(&location.path)))?;
-            if let Some(line) = location.line {
-                write!(f, ":{line}")?;
-            }
+        match &self.place {
+            Some(place) => write!(f, "\n    at {place}"),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -655,6 +813,7 @@ mod tests {
             gap: None,
             suppression: None,
             fingerprint: String::new(),
+            baseline: None,
         }
     }
 
@@ -707,6 +866,7 @@ mod tests {
             gap: None,
             suppression: None,
             fingerprint: String::new(),
+            baseline: None,
         };
         let style = Style {
             color: false,

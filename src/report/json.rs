@@ -4,7 +4,9 @@
 use serde::Serialize;
 
 use super::{Render, RenderContext};
-use crate::finding::{Finding, Location, Outcome, Report, RuleStatus, Severity, SnapshotInfo, Suppression};
+use crate::finding::{
+    BaselineState, Finding, Location, Outcome, Report, RuleStatus, Severity, Site, SnapshotInfo, Suppression,
+};
 use crate::rules::RuleSet;
 
 #[derive(Serialize)]
@@ -21,6 +23,70 @@ struct JsonReport<'a> {
     findings: Vec<JsonFinding<'a>>,
     rules: Vec<JsonRule<'a>>,
     errors: Vec<JsonError<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<JsonBaseline<'a>>,
+    /// The baseline's findings that are gone (fixed), with `--baseline`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    absent: Option<Vec<JsonFinding<'a>>>,
+}
+
+/// The report of a check of several snapshots: each finding, error and fixed finding names
+/// its snapshot, and each snapshot has its summary and its rules.
+#[derive(Serialize)]
+struct JsonSitesReport<'a> {
+    sitelint_report: u32,
+    tool: Tool,
+    snapshots: Vec<JsonSite<'a>>,
+    findings: Vec<JsonFinding<'a>>,
+    errors: Vec<JsonError<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<JsonBaseline<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    absent: Option<Vec<JsonFinding<'a>>>,
+}
+
+#[derive(Serialize)]
+struct JsonSite<'a> {
+    name: &'a str,
+    #[serde(flatten)]
+    snapshot: &'a SnapshotInfo,
+    summary: JsonSummary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<JsonBaseline<'a>>,
+    rules: Vec<JsonRule<'a>>,
+}
+
+/// A finding's snapshot, in a check of several.
+#[derive(Serialize, Clone, Copy)]
+struct SiteRef<'a> {
+    name: &'a str,
+    #[serde(serialize_with = "crate::files::serialize_slash_path_opt")]
+    path: &'a Option<String>,
+}
+
+/// The counts of the summary line.
+#[derive(Serialize)]
+struct JsonSummary {
+    errors: usize,
+    warnings: usize,
+    notes: usize,
+    not_evaluated: usize,
+    passed: usize,
+    suppressed: usize,
+    omitted: usize,
+}
+
+/// The comparison with `--baseline`: the file, and how many findings are in each state
+/// (`unchecked`: the baseline's findings whose rule this run could not evaluate).
+#[derive(Serialize)]
+struct JsonBaseline<'a> {
+    #[serde(serialize_with = "crate::files::serialize_slash_path")]
+    path: &'a str,
+    new: usize,
+    unchanged: usize,
+    updated: usize,
+    absent: usize,
+    unchecked: usize,
 }
 
 #[derive(Serialize)]
@@ -31,6 +97,8 @@ struct Tool {
 
 #[derive(Serialize)]
 struct JsonFinding<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    snapshot: Option<SiteRef<'a>>,
     rule_id: &'a str,
     severity: Severity,
     outcome: Outcome,
@@ -43,6 +111,9 @@ struct JsonFinding<'a> {
     fingerprint: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppression: Option<&'a Suppression>,
+    /// `new`, `unchanged`, `updated` (or `absent` in the list of fixed ones), with `--baseline`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<BaselineState>,
 }
 
 #[derive(Serialize)]
@@ -64,6 +135,8 @@ struct JsonRule<'a> {
 
 #[derive(Serialize)]
 struct JsonError<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    snapshot: Option<SiteRef<'a>>,
     #[serde(serialize_with = "crate::files::serialize_slash_path")]
     path: &'a str,
     message: &'a str,
@@ -113,51 +186,148 @@ pub struct Json;
 
 impl Render for Json {
     fn render(&self, report: &Report, _: &RenderContext<'_>) -> String {
-        render(report)
+        let json = JsonReport {
+            sitelint_report: 1,
+            tool: TOOL,
+            snapshot: &report.snapshot,
+            config: report.ruleset.config.clone(),
+            findings: report.findings.iter().map(|f| json_finding(f, None)).collect(),
+            rules: json_rules(report),
+            errors: json_errors(report, None),
+            baseline: json_baseline(report),
+            absent: report
+                .baseline
+                .as_ref()
+                .map(|c| c.absent.iter().map(|f| json_finding(f, None)).collect()),
+        };
+        to_text(&json)
+    }
+
+    fn render_sites(&self, sites: &[Site], _: &RenderContext<'_>) -> String {
+        let refs: Vec<SiteRef<'_>> = sites
+            .iter()
+            .map(|s| SiteRef {
+                name: &s.name,
+                path: &s.report.snapshot.path,
+            })
+            .collect();
+        let with_baseline = sites.iter().find_map(|s| s.report.baseline.as_ref());
+        let json = JsonSitesReport {
+            sitelint_report: 1,
+            tool: TOOL,
+            snapshots: sites
+                .iter()
+                .map(|site| {
+                    let t = site.report.totals();
+                    JsonSite {
+                        name: &site.name,
+                        snapshot: &site.report.snapshot,
+                        summary: JsonSummary {
+                            errors: t.errors,
+                            warnings: t.warnings,
+                            notes: t.notes,
+                            not_evaluated: t.not_evaluated,
+                            passed: t.passed,
+                            suppressed: t.suppressed,
+                            omitted: t.omitted,
+                        },
+                        baseline: json_baseline(&site.report),
+                        rules: json_rules(&site.report),
+                    }
+                })
+                .collect(),
+            findings: sites
+                .iter()
+                .zip(&refs)
+                .flat_map(|(s, &r)| s.report.findings.iter().map(move |f| json_finding(f, Some(r))))
+                .collect(),
+            errors: sites
+                .iter()
+                .zip(&refs)
+                .flat_map(|(s, &r)| json_errors(&s.report, Some(r)))
+                .collect(),
+            baseline: with_baseline
+                .zip(crate::finding::totals_of(sites).1)
+                .map(|(comparison, t)| JsonBaseline {
+                    path: &comparison.path,
+                    new: t.new,
+                    unchanged: t.unchanged,
+                    updated: t.updated,
+                    absent: t.absent,
+                    unchecked: t.unchecked,
+                }),
+            absent: with_baseline.map(|_| {
+                sites
+                    .iter()
+                    .zip(&refs)
+                    .flat_map(|(s, &r)| {
+                        let absent = s.report.baseline.iter().flat_map(|c| &c.absent);
+                        absent.map(move |f| json_finding(f, Some(r)))
+                    })
+                    .collect()
+            }),
+        };
+        to_text(&json)
     }
 }
 
-fn render(report: &Report) -> String {
-    let json = JsonReport {
-        sitelint_report: 1,
-        tool: Tool {
-            name: "sitelint",
-            version: env!("CARGO_PKG_VERSION"),
-        },
-        snapshot: &report.snapshot,
-        config: report.ruleset.config.clone(),
-        findings: report.findings.iter().map(json_finding).collect(),
-        rules: report
-            .rules
-            .iter()
-            .map(|r| JsonRule {
-                id: &r.id,
-                kind: r.kind,
-                severity: r.severity,
-                title: &r.title,
-                tags: &r.tags,
-                status: r.status,
-                reason: r.reason.as_deref(),
-                omitted_findings: r.omitted,
-                omitted_suppressed: r.omitted_suppressed,
-            })
-            .collect(),
-        errors: report
-            .errors
-            .iter()
-            .map(|e| JsonError {
-                path: &e.path,
-                message: &e.message,
-            })
-            .collect(),
-    };
-    let mut text = serde_json::to_string_pretty(&json).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+const TOOL: Tool = Tool {
+    name: "sitelint",
+    version: env!("CARGO_PKG_VERSION"),
+};
+
+fn to_text(json: &impl Serialize) -> String {
+    let mut text = serde_json::to_string_pretty(json).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');
     text
 }
 
-fn json_finding(f: &Finding) -> JsonFinding<'_> {
+fn json_rules(report: &Report) -> Vec<JsonRule<'_>> {
+    report
+        .rules
+        .iter()
+        .map(|r| JsonRule {
+            id: &r.id,
+            kind: r.kind,
+            severity: r.severity,
+            title: &r.title,
+            tags: &r.tags,
+            status: r.status,
+            reason: r.reason.as_deref(),
+            omitted_findings: r.omitted,
+            omitted_suppressed: r.omitted_suppressed,
+        })
+        .collect()
+}
+
+fn json_errors<'a>(report: &'a Report, site: Option<SiteRef<'a>>) -> Vec<JsonError<'a>> {
+    report
+        .errors
+        .iter()
+        .map(|e| JsonError {
+            snapshot: site,
+            path: &e.path,
+            message: &e.message,
+        })
+        .collect()
+}
+
+fn json_baseline(report: &Report) -> Option<JsonBaseline<'_>> {
+    let comparison = report.baseline.as_ref()?;
+    let t = report.baseline_totals()?;
+    Some(JsonBaseline {
+        path: &comparison.path,
+        new: t.new,
+        unchanged: t.unchanged,
+        updated: t.updated,
+        absent: t.absent,
+        unchecked: t.unchecked,
+    })
+}
+
+fn json_finding<'a>(f: &'a Finding, site: Option<SiteRef<'a>>) -> JsonFinding<'a> {
     JsonFinding {
+        snapshot: site,
         rule_id: &f.rule_id,
         severity: f.severity,
         outcome: f.outcome(),
@@ -168,5 +338,6 @@ fn json_finding(f: &Finding) -> JsonFinding<'_> {
         url: f.url.as_deref(),
         fingerprint: &f.fingerprint,
         suppression: f.suppression.as_ref(),
+        baseline: f.baseline,
     }
 }

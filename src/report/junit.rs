@@ -12,7 +12,7 @@ use super::html::escape;
 use super::steps::{self, StepGroup};
 use super::{Render, RenderContext, place, waiver_place};
 use crate::document::text::plural;
-use crate::finding::{Finding, Outcome, Report, RuleStatus};
+use crate::finding::{Finding, Outcome, Report, RuleStatus, Site};
 
 /// The JUnit report.
 pub struct Junit;
@@ -32,66 +32,129 @@ enum CaseResult<'r> {
 
 impl Render for Junit {
     fn render(&self, report: &Report, context: &RenderContext<'_>) -> String {
-        let groups = steps::group(report);
-        let suites: Vec<(&StepGroup<'_>, Vec<Case<'_>>)> =
-            groups.iter().map(|group| (group, cases(group, context))).collect();
-        let count =
-            |cases: &[Case<'_>], pick: fn(&CaseResult<'_>) -> bool| cases.iter().filter(|c| pick(&c.result)).count();
-        let failed = |r: &CaseResult<'_>| matches!(r, CaseResult::Failed(_));
-        let skipped = |r: &CaseResult<'_>| matches!(r, CaseResult::Skipped(_));
-        let tests: usize = suites.iter().map(|(_, c)| c.len()).sum();
-        let failures: usize = suites.iter().map(|(_, c)| count(c, failed)).sum();
+        let mut suites = String::new();
+        let counts = write_suites(&mut suites, report, context, None);
+        document(counts, &suites)
+    }
 
-        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    /// Suites per snapshot and step, named `SNAPSHOT/STEP`, with the snapshot's name in each
+    /// classname, so a dashboard keeps each site's cases apart from run to run.
+    fn render_sites(&self, sites: &[Site], context: &RenderContext<'_>) -> String {
+        let mut suites = String::new();
+        let (mut tests, mut failures, mut errors) = (0, 0, 0);
+        for site in sites {
+            let (t, f) = write_suites(&mut suites, &site.report, context, Some(&site.name));
+            tests += t + site.report.errors.len();
+            failures += f;
+            errors += site.report.errors.len();
+            write_read_errors(&mut suites, site);
+        }
+        document_with_errors((tests, failures), errors, &suites)
+    }
+}
+
+/// A snapshot's sources that could not be read (its manifest, in the worst case), as errors
+/// in a suite `NAME/sources`: a dashboard then shows the site as broken, not as passing.
+fn write_read_errors(out: &mut String, site: &Site) {
+    let errors = &site.report.errors;
+    if errors.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"{}\" tests=\"{n}\" failures=\"0\" errors=\"{n}\" skipped=\"0\" time=\"0\">",
+        escape(&format!("{}/sources", site.name)),
+        n = errors.len()
+    );
+    for error in errors {
         let _ = writeln!(
             out,
-            "<testsuites name=\"sitelint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" time=\"0\">"
+            "    <testcase classname=\"{}\" name=\"{}\" time=\"0\">\n      <error type=\"unreadable\" message=\"{}\"/>\n    </testcase>",
+            escape(&format!("sitelint.{}.sources", site.name)),
+            escape(&crate::files::slash_path(&error.path)),
+            escape(&error.message)
         );
-        let snapshot = &report.snapshot;
-        let optional =
-            |name: &str, value: Option<&str>| value.map_or_else(String::new, |v| format!(" {name}=\"{}\"", escape(v)));
-        for (group, cases) in &suites {
-            let _ = writeln!(
-                out,
-                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"0\"{}{}>",
-                group.step.tag,
-                cases.len(),
-                count(cases, failed),
-                count(cases, skipped),
-                optional("hostname", snapshot.host.as_deref()),
-                optional("timestamp", snapshot.collected_at.as_deref()),
-            );
-            properties(&mut out, report, group);
-            for case in cases {
-                write_case(&mut out, case);
-            }
-            let omitted: Vec<String> = group
-                .rules
-                .iter()
-                .filter(|r| r.omitted > 0 && !r.omitted_suppressed)
-                .map(|r| {
-                    format!(
-                        "{} found {} more than the {} listed here; the JSON report counts them as omitted_findings",
-                        r.id,
-                        plural(r.omitted, "failure", "failures"),
-                        crate::finding::MAX_FINDINGS_PER_RULE
-                    )
-                })
-                .collect();
-            if !omitted.is_empty() {
-                let _ = writeln!(out, "    <system-out>{}</system-out>", escape(&omitted.join("\n")));
-            }
-            out.push_str("  </testsuite>\n");
-        }
-        out.push_str("</testsuites>\n");
-        out
     }
+    out.push_str("  </testsuite>\n");
+}
+
+fn document(counts: (usize, usize), suites: &str) -> String {
+    document_with_errors(counts, 0, suites)
+}
+
+fn document_with_errors((tests, failures): (usize, usize), errors: usize, suites: &str) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"sitelint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" time=\"0\">"
+    );
+    out.push_str(suites);
+    out.push_str("</testsuites>\n");
+    out
+}
+
+/// The suites of one snapshot's steps; returns how many cases and failures they hold.
+fn write_suites(out: &mut String, report: &Report, context: &RenderContext<'_>, site: Option<&str>) -> (usize, usize) {
+    let groups = steps::group(report);
+    let suites: Vec<(&StepGroup<'_>, Vec<Case<'_>>)> = groups
+        .iter()
+        .map(|group| (group, cases(group, context, site)))
+        .collect();
+    let count =
+        |cases: &[Case<'_>], pick: fn(&CaseResult<'_>) -> bool| cases.iter().filter(|c| pick(&c.result)).count();
+    let failed = |r: &CaseResult<'_>| matches!(r, CaseResult::Failed(_));
+    let skipped = |r: &CaseResult<'_>| matches!(r, CaseResult::Skipped(_));
+    let tests: usize = suites.iter().map(|(_, c)| c.len()).sum();
+    let failures: usize = suites.iter().map(|(_, c)| count(c, failed)).sum();
+    let snapshot = &report.snapshot;
+    let optional =
+        |name: &str, value: Option<&str>| value.map_or_else(String::new, |v| format!(" {name}=\"{}\"", escape(v)));
+    for (group, cases) in &suites {
+        let name = match site {
+            Some(site) => escape(&format!("{site}/{}", group.step.tag)),
+            None => group.step.tag.to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{name}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"0\"{}{}>",
+            cases.len(),
+            count(cases, failed),
+            count(cases, skipped),
+            optional("hostname", snapshot.host.as_deref()),
+            optional("timestamp", snapshot.collected_at.as_deref()),
+        );
+        properties(out, report, group);
+        for case in cases {
+            write_case(out, case);
+        }
+        let omitted: Vec<String> = group
+            .rules
+            .iter()
+            .filter(|r| r.omitted > 0 && !r.omitted_suppressed)
+            .map(|r| {
+                format!(
+                    "{} found {} more than the {} listed here; the JSON report counts them as omitted_findings",
+                    r.id,
+                    plural(r.omitted, "failure", "failures"),
+                    crate::finding::MAX_FINDINGS_PER_RULE
+                )
+            })
+            .collect();
+        if !omitted.is_empty() {
+            let _ = writeln!(out, "    <system-out>{}</system-out>", escape(&omitted.join("\n")));
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    (tests, failures)
 }
 
 /// The step's cases: a pass for each evaluated rule without a finding, then one per finding
 /// in report order.
-fn cases<'r>(group: &StepGroup<'r>, context: &RenderContext<'_>) -> Vec<Case<'r>> {
-    let classname = |rule_id: &str| format!("sitelint.{}.{rule_id}", group.step.tag);
+fn cases<'r>(group: &StepGroup<'r>, context: &RenderContext<'_>, site: Option<&str>) -> Vec<Case<'r>> {
+    let classname = |rule_id: &str| match site {
+        Some(site) => format!("sitelint.{site}.{}.{rule_id}", group.step.tag),
+        None => format!("sitelint.{}.{rule_id}", group.step.tag),
+    };
     let mut cases: Vec<Case<'r>> = group
         .rules
         .iter()

@@ -9,7 +9,7 @@ use super::steps::{self, StepGroup, StepStatus};
 use super::{Render, RenderContext, place};
 use crate::document::text::{plural, visible};
 use crate::files::slash_path;
-use crate::finding::{Finding, Outcome, Report, RuleStatus};
+use crate::finding::{Finding, Outcome, Report, RuleStatus, Site};
 
 /// GitHub's limit on a comment's body, in characters.
 pub const MAX_CHARS: usize = 65_536;
@@ -28,6 +28,9 @@ impl Render for Markdown {
             "### sitelint: {}\n\n",
             escape(&super::human::summary(report.totals()))
         ));
+        if let Some(t) = report.baseline_totals() {
+            out.push(&format!("{}.\n\n", super::human::baseline_summary(t)));
+        }
         out.push(&provenance(report));
         out.push("| Step | Status | Rules |\n| --- | --- | --- |\n");
         for group in &groups {
@@ -37,20 +40,84 @@ impl Render for Markdown {
             .iter()
             .filter(|g| g.findings_with(Outcome::Fail).next().is_some())
         {
-            findings_table(&mut out, group);
+            findings_table(&mut out, group, "####");
         }
         not_evaluated(&mut out, report);
         suppressed(&mut out, report);
-        let mut text = out.text;
-        if out.left_out > 0 {
-            let _ = write!(
-                text,
-                "\n_{} not shown: GitHub keeps {MAX_CHARS} characters of a comment; the JSON, SARIF and HTML reports have every finding._\n",
-                plural(out.left_out, "more row", "more rows")
-            );
-        }
-        text
+        finish(out)
     }
+
+    /// The run's summary, a grid of snapshots × steps, then each snapshot as the report of
+    /// one snapshot has it, one heading level down.
+    fn render_sites(&self, sites: &[Site], _: &RenderContext<'_>) -> String {
+        let (all, baseline) = crate::finding::totals_of(sites);
+        let mut out = Budget::new(MAX_CHARS - FOOTER_ROOM);
+        out.push(&format!(
+            "### sitelint: {}: {}\n\n",
+            plural(sites.len(), "snapshot", "snapshots"),
+            escape(&super::human::summary(all))
+        ));
+        if let Some(t) = baseline {
+            out.push(&format!("{}.\n\n", super::human::baseline_summary(t)));
+        }
+        let grouped: Vec<Vec<StepGroup<'_>>> = sites.iter().map(|s| steps::group(&s.report)).collect();
+        let columns = grouped.iter().map(Vec::len).max().unwrap_or(0);
+        let titles: Vec<&str> = steps::STEPS
+            .iter()
+            .chain(std::iter::once(&steps::OTHER))
+            .take(columns)
+            .map(|s| s.title)
+            .collect();
+        out.push(&format!(
+            "| Snapshot | {} | Result |\n|{}\n",
+            titles.join(" | "),
+            " --- |".repeat(titles.len() + 2)
+        ));
+        for (site, groups) in sites.iter().zip(&grouped) {
+            let cells: Vec<&str> = (0..columns)
+                .map(|i| groups.get(i).map_or("", |g| status_mark(g.status())))
+                .collect();
+            out.push(&format!(
+                "| {} | {} | {} |\n",
+                escape(&site.name),
+                cells.join(" | "),
+                escape(&super::human::summary(site.report.totals()))
+            ));
+        }
+        for (site, groups) in sites.iter().zip(&grouped) {
+            out.heading(&format!(
+                "\n#### {}: {}\n\n",
+                escape(&site.name),
+                escape(&super::human::summary(site.report.totals()))
+            ));
+            out.push(&provenance(&site.report));
+            for group in groups
+                .iter()
+                .filter(|g| g.findings_with(Outcome::Fail).next().is_some())
+            {
+                findings_table(&mut out, group, "#####");
+            }
+            not_evaluated(&mut out, &site.report);
+            suppressed(&mut out, &site.report);
+            for error in &site.report.errors {
+                out.push(&format!("\n**Could not be read:** {}\n", escape(&error.message)));
+            }
+        }
+        finish(out)
+    }
+}
+
+/// The text, with the count of the rows that did not fit.
+fn finish(out: Budget) -> String {
+    let mut text = out.text;
+    if out.left_out > 0 {
+        let _ = write!(
+            text,
+            "\n_{} not shown: GitHub keeps {MAX_CHARS} characters of a comment; the JSON, SARIF and HTML reports have every finding._\n",
+            plural(out.left_out, "more row", "more rows")
+        );
+    }
+    text
 }
 
 /// The report as it grows, refusing what would take it past its limit. Once a row is refused
@@ -182,10 +249,10 @@ fn board_row(group: &StepGroup<'_>) -> String {
     format!("| {} | {} | {detail} |\n", group.step.title, status_mark(status))
 }
 
-fn findings_table(out: &mut Budget, group: &StepGroup<'_>) {
+fn findings_table(out: &mut Budget, group: &StepGroup<'_>, level: &str) {
     let failing: Vec<&Finding> = group.findings_with(Outcome::Fail).collect();
     out.heading(&format!(
-        "\n#### {}\n\n{} · tag `{}`\n\n| Rule | Severity | Message | Location |\n| --- | --- | --- | --- |\n",
+        "\n{level} {}\n\n{} · tag `{}`\n\n| Rule | Severity | Message | Location |\n| --- | --- | --- | --- |\n",
         group.step.title,
         plural(failing.len(), "failing finding", "failing findings"),
         group.step.tag

@@ -19,7 +19,7 @@ use clap::ValueEnum;
 use clap::builder::PossibleValue;
 
 use crate::files::slash_path;
-use crate::finding::{Location, Report, Suppression};
+use crate::finding::{Location, Report, Site, Suppression};
 
 /// What a renderer may need besides the report.
 #[derive(Debug, Clone, Copy)]
@@ -39,6 +39,8 @@ pub struct RenderContext<'a> {
 /// A report format.
 pub trait Render: Sync {
     fn render(&self, report: &Report, context: &RenderContext<'_>) -> String;
+    /// The report of a check of several snapshots, in the order they were given.
+    fn render_sites(&self, sites: &[Site], context: &RenderContext<'_>) -> String;
 }
 
 /// A format `--format` accepts, by name.

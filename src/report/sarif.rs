@@ -10,11 +10,14 @@ use serde_json::{Value, json};
 
 use super::uri::Uris;
 use super::{Render, RenderContext};
-use crate::finding::{Finding, Location, Outcome, Report, RuleResult, RuleStatus};
+use crate::finding::{Finding, Location, Outcome, Report, RuleResult, RuleStatus, Site};
 
 /// GitHub code scanning keeps at most this many results per run and rejects the upload
 /// beyond it; sitelint keeps the most severe and says how many it left out.
 pub const MAX_RESULTS_PER_RUN: usize = 25_000;
+
+/// GitHub code scanning refuses a file of more runs than this (one per snapshot here).
+pub const MAX_RUNS_PER_UPLOAD: usize = 20;
 
 const NOT_EVALUATED: &str = "rule-not-evaluated";
 const RESULTS_CAPPED: &str = "results-capped";
@@ -25,13 +28,60 @@ pub struct Sarif;
 
 impl Render for Sarif {
     fn render(&self, report: &Report, context: &RenderContext<'_>) -> String {
-        render(report, context.working_dir)
+        log(vec![run(report, context.working_dir)])
+    }
+
+    /// One run per snapshot, each with its own `automationDetails.id` (`sitelint/NAME/`):
+    /// GitHub keeps one category per site, so each site's alerts open and close on their own.
+    fn render_sites(&self, sites: &[Site], context: &RenderContext<'_>) -> String {
+        // Each run is turned into text as soon as it is built: the tree of JSON values of a
+        // run is many times its text, and a thousand of them at once would be most of the
+        // memory of the whole check.
+        let runs = sites.iter().map(|site| {
+            let mut run = run(&site.report, context.working_dir);
+            run["automationDetails"] = json!({"id": format!("sitelint/{}/", site.name)});
+            serde_json::to_string_pretty(&run).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+        });
+        log_of_texts(runs)
     }
 }
 
-/// Renders the report. `working_dir` is the absolute directory sitelint ran in: relative
-/// paths in the report, and the site config's path, are resolved against it.
-fn render(report: &Report, working_dir: &Path) -> String {
+/// The log around runs already written as pretty JSON, as [`log`] writes it (keys sorted): each
+/// run's lines indented to its depth (a JSON string holds no raw line end, so every line
+/// break in a run's text is one between values).
+fn log_of_texts(runs: impl Iterator<Item = String>) -> String {
+    let mut text = String::from("{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"runs\": [");
+    let mut any = false;
+    for (index, run) in runs.enumerate() {
+        any = true;
+        text.push_str(if index == 0 { "\n" } else { ",\n" });
+        for (line_number, line) in run.lines().enumerate() {
+            if line_number > 0 {
+                text.push('\n');
+            }
+            text.push_str("    ");
+            text.push_str(line);
+        }
+    }
+    text.push_str(if any { "\n  ]" } else { "]" });
+    text.push_str(",\n  \"version\": \"2.1.0\"\n}\n");
+    text
+}
+
+fn log(runs: Vec<Value>) -> String {
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": runs,
+    });
+    let mut text = serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
+}
+
+/// The run of one snapshot. `working_dir` is the absolute directory sitelint ran in:
+/// relative paths in the report are resolved against it.
+fn run(report: &Report, working_dir: &Path) -> Value {
     let uris = Uris::new(report, working_dir);
     let rule_index: BTreeMap<&str, usize> = report
         .rules
@@ -41,10 +91,20 @@ fn render(report: &Report, working_dir: &Path) -> String {
         .collect();
 
     let (kept, capped) = cap_results(report);
-    let results: Vec<Value> = kept
+    let mut results: Vec<Value> = kept
         .iter()
         .map(|finding| result(finding, rule_index[finding.rule_id.as_str()], &uris))
         .collect();
+    // A problem fixed since the baseline is a result too, so a viewer can show it as gone:
+    // the rule was evaluated and the problem is not there (`kind: pass`).
+    for finding in report.baseline.iter().flat_map(|c| &c.absent) {
+        if let Some(&index) = rule_index.get(finding.rule_id.as_str()) {
+            let mut absent = result(finding, index, &uris);
+            absent["kind"] = json!("pass");
+            absent["level"] = json!("none");
+            results.push(absent);
+        }
+    }
 
     let mut notifications = Vec::new();
     for (finding, gap) in report.findings.iter().filter_map(|f| Some((f, f.gap.as_ref()?))) {
@@ -105,14 +165,7 @@ fn render(report: &Report, working_dir: &Path) -> String {
     if snapshot.path.is_some() || snapshot.host.is_some() || snapshot.collected_at.is_some() {
         run["properties"] = json!({"snapshot": snapshot});
     }
-    let log = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [run],
-    });
-    let mut text = serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
-    text
+    run
 }
 
 /// The results a run keeps: every failure (suppressed ones too, so a reviewer sees what was
@@ -225,6 +278,9 @@ fn result(finding: &Finding, rule_index: usize, uris: &Uris) -> Value {
         },
         "properties": {"subject": finding.subject},
     });
+    if let Some(state) = finding.baseline {
+        result["baselineState"] = json!(state.as_str());
+    }
     // Kept as a result, marked accepted: review tools show it as suppressed, not as an alert.
     if let Some(waiver) = &finding.suppression {
         let mut properties = json!({"owner": waiver.owner, "expires": waiver.expires});
@@ -290,6 +346,17 @@ mod tests {
     use crate::finding::Severity;
 
     #[test]
+    fn runs_written_one_by_one_make_the_log_written_at_once() {
+        let runs = vec![
+            json!({"tool": {"driver": {"name": "sitelint", "rules": []}}, "results": [], "note": "a\nb"}),
+            json!({"results": [{"ruleId": "x", "locations": [{"a": 1}]}], "empty": {}}),
+        ];
+        let texts = runs.iter().map(|r| serde_json::to_string_pretty(r).unwrap());
+        assert_eq!(log_of_texts(texts), log(runs.clone()));
+        assert_eq!(log_of_texts(std::iter::empty()), log(Vec::new()));
+    }
+
+    #[test]
     fn sentences_end_with_a_period() {
         assert_eq!(sentence("a download failed"), "a download failed.");
         assert_eq!(sentence("Done?"), "Done?");
@@ -309,6 +376,7 @@ mod tests {
             url: None,
             suppression: None,
             fingerprint: format!("{n:032x}:1"),
+            baseline: None,
         }
     }
 
@@ -323,6 +391,7 @@ mod tests {
             rules: Vec::new(),
             errors: Vec::new(),
             read_as: Vec::new(),
+            baseline: None,
         };
         let (kept, capped) = cap_results(&report);
         assert_eq!(kept.len(), MAX_RESULTS_PER_RUN);

@@ -9,7 +9,7 @@ use crate::document::diag::{Problem, SourceFile, did_you_mean, suggest};
 use crate::document::fields::{FieldDoc, Fields, mapping};
 use crate::document::yaml::Node;
 use crate::finding::Severity;
-use crate::rules::waivers::BUILT_IN_RULES;
+use crate::rules::waivers::BUILT_IN_IDS;
 
 pub(super) fn compile_rule(
     file: &Arc<SourceFile>,
@@ -61,16 +61,16 @@ pub(super) fn compile_rule(
                 "too long",
                 format!("rule ids are at most {MAX_ID_LEN} bytes: they are typed in `--select` and waivers and shown in every report"),
             );
-        } else if BUILT_IN_RULES.iter().any(|(built_in, _, _)| *built_in == id.value) {
+        } else if BUILT_IN_IDS.contains(&id.value.as_str()) {
             f.problem_with_help(
                 id.span.clone(),
                 format!("rule id `{}` is reserved", id.value),
                 "a built-in rule's id",
                 format!(
                     "the built-in rules {} report on waivers; give the rule another id",
-                    BUILT_IN_RULES
+                    BUILT_IN_IDS
                         .iter()
-                        .map(|(id, _, _)| format!("`{id}`"))
+                        .map(|id| format!("`{id}`"))
                         .collect::<Vec<_>>()
                         .join(" and ")
                 ),

@@ -415,12 +415,40 @@ fn read_sources(
 /// and waivers), then applies severities and disables. Every unknown id is reported at its
 /// place, with the closest loaded id.
 pub fn apply(config: &SiteConfig, rules: &mut RuleSet) -> Result<(), SetupError> {
+    let problems = judge(config, rules, &[]);
+    if !problems.is_empty() {
+        return Err(problems.into());
+    }
+    for rule in &mut rules.rules {
+        if let Some((_, severity)) = config.severity.iter().find(|(id, _)| id.value == rule.id) {
+            rule.severity = *severity;
+        }
+        let disabled_here = config.disable.iter().find(|d| matches_selector(rule, &d.value));
+        if let Some(entry) = disabled_here
+            && rule.disabled.is_none()
+        {
+            let (line, _) = config.file.line_column(entry.span.start);
+            rule.disabled = Some(format!("disabled in {}", config.origin(line)));
+        }
+    }
+    Ok(())
+}
+
+/// The config's mistakes: those found while reading it, and each rule id it names that no
+/// rule in `rules` has. `written` are ids of rules that did not load for mistakes of their
+/// own: the config is right to name them.
+pub fn judge(config: &SiteConfig, rules: &RuleSet, written: &[String]) -> Vec<Problem> {
     let mut problems = config.problems.clone();
-    let ids: Vec<String> = rules.rules.iter().map(|r| r.id.clone()).collect();
+    let ids: Vec<String> = rules
+        .rules
+        .iter()
+        .map(|r| r.id.clone())
+        .chain(written.iter().cloned())
+        .collect();
     // `disable` takes selectors (ids or `tag:NAME`); `severity` and waivers name one rule.
     let known = |id: &Sp<String>, what: &str, selector: bool, problems: &mut Vec<Problem>| {
         let found = if selector {
-            rules.rules.iter().any(|r| matches_selector(r, &id.value))
+            rules.rules.iter().any(|r| matches_selector(r, &id.value)) || written.contains(&id.value)
         } else {
             ids.contains(&id.value)
         };
@@ -472,23 +500,8 @@ pub fn apply(config: &SiteConfig, rules: &mut RuleSet) -> Result<(), SetupError>
     for rule in &config.waiver_rules {
         known(rule, "waiver for an unknown rule", false, &mut problems);
     }
-    if !problems.is_empty() {
-        problems.sort_by_key(|p| p.span.start);
-        return Err(problems.into());
-    }
-    for rule in &mut rules.rules {
-        if let Some((_, severity)) = config.severity.iter().find(|(id, _)| id.value == rule.id) {
-            rule.severity = *severity;
-        }
-        let disabled_here = config.disable.iter().find(|d| matches_selector(rule, &d.value));
-        if let Some(entry) = disabled_here
-            && rule.disabled.is_none()
-        {
-            let (line, _) = config.file.line_column(entry.span.start);
-            rule.disabled = Some(format!("disabled in {}", config.origin(line)));
-        }
-    }
-    Ok(())
+    problems.sort_by_key(|p| p.span.start);
+    problems
 }
 
 #[cfg(test)]

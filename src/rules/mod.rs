@@ -160,6 +160,25 @@ pub struct RuleSet {
 
 /// Loads and compiles rule files, applying param overrides in order (config, then `--set`).
 pub fn load(sources: &[RuleSource], overrides: &[ParamOverride]) -> Result<RuleSet, SetupError> {
+    match load_partly(sources, overrides)? {
+        Loaded { rules, problems, .. } if problems.is_empty() => Ok(rules),
+        Loaded { problems, .. } => Err(SetupError::Problems(problems)),
+    }
+}
+
+/// What [`load_partly`] got out of rule files that may have mistakes.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The rules that compiled.
+    pub rules: RuleSet,
+    pub problems: Vec<Problem>,
+    /// Every rule id the files write, those of rules with mistakes included.
+    pub written_ids: Vec<String>,
+}
+
+/// As [`load`], keeping what did load beside the problems, so that a config's rule ids can be
+/// judged in the same run as the rule files' mistakes. Errs only for an unknown `--set` key.
+pub fn load_partly(sources: &[RuleSource], overrides: &[ParamOverride]) -> Result<Loaded, SetupError> {
     let mut problems = Vec::new();
     let files: Vec<_> = sources
         .iter()
@@ -268,16 +287,17 @@ pub fn load(sources: &[RuleSource], overrides: &[ParamOverride]) -> Result<RuleS
         }
         rules.extend(compile_rule(file, node, &ends, &params, &mut problems, &mut Vec::new()));
     }
-    if problems.is_empty() {
-        Ok(RuleSet {
+    rules.extend(waivers::built_in_rules());
+    Ok(Loaded {
+        rules: RuleSet {
             rules,
             params,
             param_origins,
             files: loaded_files,
-        })
-    } else {
-        Err(SetupError::Problems(problems))
-    }
+        },
+        problems,
+        written_ids: seen.into_keys().collect(),
+    })
 }
 
 /// A rule file read down to its rules.
@@ -374,11 +394,18 @@ impl RuleSet {
                 ));
             }
         }
+        // The built-in rules report on the waivers of whichever rules run: `--select` narrows
+        // them only when it names one of them, so selecting a site rule keeps its waivers checked.
+        let built_in = |rule: &Rule| rule.kind == waivers::BUILT_IN_KIND;
+        let selects_built_in = select
+            .iter()
+            .any(|s| self.rules.iter().any(|r| built_in(r) && matches_selector(r, s)));
         for rule in &mut self.rules {
             if rule.disabled.is_some() {
                 continue;
             }
-            if !select.is_empty() && !select.iter().any(|s| matches_selector(rule, s)) {
+            let narrowed = !built_in(rule) || selects_built_in;
+            if !select.is_empty() && narrowed && !select.iter().any(|s| matches_selector(rule, s)) {
                 rule.disabled = Some("not selected (--select)".to_owned());
             } else if ignore.iter().any(|s| matches_selector(rule, s)) {
                 rule.disabled = Some("ignored (--ignore)".to_owned());

@@ -9,32 +9,81 @@ use std::sync::Arc;
 
 use globset::{GlobBuilder, GlobMatcher};
 
+use crate::checks::{Check, Emissions, Input, Mismatch, SourceRef};
 use crate::document::date::Date;
 use crate::document::diag::{Problem, SourceFile};
 use crate::document::fields::{FieldDoc, Fields, Sp, mapping};
 use crate::document::yaml::Node;
+pub use crate::finding::BUILT_IN_KIND;
 use crate::finding::{
     Finding, Location, MAX_FINDINGS_PER_RULE, Outcome, Report, RuleResult, RuleStatus, Severity, Suppression,
 };
+use crate::rules::{Rule, RuleSet};
 
 /// Built-in rule: a waiver past its `expires` day.
 pub const WAIVER_EXPIRED: &str = "waiver-expired";
 /// Built-in rule: a waiver that matched nothing while its rule was evaluated.
 pub const WAIVER_UNUSED: &str = "waiver-unused";
 
-/// The built-in rules about waivers: id, title, what they check.
-pub const BUILT_IN_RULES: &[(&str, &str, &str)] = &[
-    (
-        WAIVER_EXPIRED,
-        "A waiver has expired",
-        "Fails for each waiver in the site config whose `expires` day has passed: it suppresses nothing any more.",
-    ),
-    (
-        WAIVER_UNUSED,
-        "A waiver matched nothing",
-        "Fails for each waiver in force that matched no finding while its rule was evaluated.",
-    ),
-];
+/// The ids no rule file may take.
+pub const BUILT_IN_IDS: [&str; 2] = [WAIVER_EXPIRED, WAIVER_UNUSED];
+
+/// The built-in rules about waivers, as entries of the rule registry: `rules show`,
+/// `--select`, `--ignore`, `severity:` and `disable:` treat them as every other rule. Their
+/// findings come from [`apply`], after the run, not from the snapshot.
+pub fn built_in_rules() -> Vec<Rule> {
+    let rule = |id: &str, title: &str, description: &'static str| Rule {
+        id: id.to_owned(),
+        kind: BUILT_IN_KIND,
+        severity: Severity::Warning,
+        title: title.to_owned(),
+        message: None,
+        help: None,
+        url: None,
+        tags: vec!["waivers".to_owned()],
+        disabled: None,
+        origin: "(built in)".to_owned(),
+        definition: "# built into sitelint: it reports on the `waivers:` of the site config".to_owned(),
+        check: Box::new(WaiverCheck { description }),
+    };
+    vec![
+        rule(
+            WAIVER_EXPIRED,
+            "A waiver has expired",
+            "Fails for each waiver in the site config whose `expires` day has passed: it suppresses nothing any more.",
+        ),
+        rule(
+            WAIVER_UNUSED,
+            "A waiver matched nothing",
+            "Fails for each waiver in force that matched no finding while its rule was evaluated.",
+        ),
+    ]
+}
+
+/// What a built-in rule checks: the site config's waivers, which the engine does not read;
+/// [`apply`] reports on them once the rules have run.
+#[derive(Debug)]
+struct WaiverCheck {
+    description: &'static str,
+}
+
+impl Check for WaiverCheck {
+    fn source(&self) -> SourceRef<'_> {
+        SourceRef::Waivers
+    }
+
+    fn placeholders(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn describe(&self) -> String {
+        self.description.to_owned()
+    }
+
+    fn evaluate(&self, input: &Input<'_>, _: &mut Emissions) -> Result<(), Mismatch> {
+        Err(Mismatch::new("the site config's waivers", input))
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Waiver {
@@ -189,9 +238,10 @@ impl Waiver {
 }
 
 /// Applies the waivers to a report: suppresses what the waivers in force match, reports
-/// expired and unused waivers as findings of the built-in rules, and settles each rule's
-/// status again (a rule whose every failure is waived has passed).
-pub fn apply(report: &mut Report, waivers: &[Waiver], today: Date) {
+/// expired and unused waivers as findings of the built-in rules (as `rules` defines them:
+/// their severity, or why they do not run), and settles each rule's status again (a rule
+/// whose every failure is waived has passed).
+pub fn apply(report: &mut Report, rules: &RuleSet, waivers: &[Waiver], today: Date) {
     let mut used = vec![false; waivers.len()];
     for finding in report.findings.iter_mut().filter(|f| f.outcome() == Outcome::Fail) {
         let in_force = waivers
@@ -249,23 +299,35 @@ pub fn apply(report: &mut Report, waivers: &[Waiver], today: Date) {
             ));
         }
     }
-    for (id, title, description) in BUILT_IN_RULES {
-        let found = if *id == WAIVER_EXPIRED { &expired } else { &unused };
+    for rule in rules.rules.iter().filter(|r| r.kind == BUILT_IN_KIND) {
+        let found = if rule.id == WAIVER_EXPIRED {
+            &mut expired
+        } else {
+            &mut unused
+        };
+        if rule.disabled.is_some() {
+            found.clear();
+        }
+        for finding in found.iter_mut() {
+            finding.severity = rule.severity;
+        }
         report.rules.push(RuleResult {
-            id: (*id).to_owned(),
-            kind: "built-in",
-            severity: Severity::Warning,
-            title: (*title).to_owned(),
-            description: (*description).to_owned(),
-            help: None,
-            url: None,
-            tags: vec!["waivers".to_owned()],
-            status: if found.is_empty() {
+            id: rule.id.clone(),
+            kind: rule.kind,
+            severity: rule.severity,
+            title: rule.title.clone(),
+            description: rule.check.describe(),
+            help: rule.help.clone(),
+            url: rule.url.clone(),
+            tags: rule.tags.clone(),
+            status: if rule.disabled.is_some() {
+                RuleStatus::Disabled
+            } else if found.is_empty() {
                 RuleStatus::Passed
             } else {
                 RuleStatus::Failed
             },
-            reason: None,
+            reason: rule.disabled.clone(),
             omitted: 0,
             omitted_suppressed: false,
         });
@@ -298,6 +360,7 @@ fn built_in_finding(rule_id: &str, waiver: &Waiver, message: String, help: &str)
         rule_id: rule_id.to_owned(),
         severity: Severity::Warning,
         fingerprint: String::new(),
+        baseline: None,
         message,
         subject,
         location: Some(waiver.location.clone()),

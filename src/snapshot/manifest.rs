@@ -114,6 +114,18 @@ pub fn load(given: &Path) -> Result<Snapshot, SetupError> {
         .filter(|p| !p.as_os_str().is_empty())
         .map_or_else(|| PathBuf::from("."), Path::to_owned);
     let help = "give a snapshot directory written by `sitelint collect`, or check live sources with --updatepack, --log, --console-updates and --endpoints-allowlist";
+    // A file is a manifest only by its YAML name: a .cab or a log handed over as SNAPSHOT is
+    // named as what it is, not parsed into a complaint about its first line.
+    let yaml = |p: &Path| {
+        p.extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+    };
+    if given.is_file() && !yaml(given) {
+        return Err(SetupError::with_help(
+            format!("SNAPSHOT {} is a file, not a snapshot", given.display()),
+            "SNAPSHOT wants the directory `sitelint collect` wrote (it holds snapshot.yaml); check an update pack with --updatepack DIR, a log with --log FILE",
+        ));
+    }
     if is_dir && fs::symlink_metadata(&manifest_path).is_err() && !being_replaced(given) {
         return Err(SetupError::with_help(
             format!("{} has no {MANIFEST_NAME}", given.display()),

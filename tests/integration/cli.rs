@@ -379,8 +379,13 @@ fn rules_list_has_a_json_form_for_scripts() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let rules = json(&out);
     let rules = rules.as_array().unwrap();
-    assert_eq!(rules.len(), 46);
+    // The shipped and the site rules, and the two built-in ones about waivers.
+    assert_eq!(rules.len(), 48);
     let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert!(
+        ids.contains(&"waiver-expired") && ids.contains(&"waiver-unused"),
+        "{ids:?}"
+    );
     let mut sorted = ids.clone();
     sorted.sort_unstable();
     assert_eq!(ids, sorted);

@@ -188,11 +188,19 @@ fn rules_not_evaluated_are_listed_in_one_block_after_the_findings() {
     let block = text.find("not evaluated:\n").expect("one block of rules not evaluated");
     assert!(diagnostic < block, "{text}");
     let listed: Vec<&str> = text[block..].lines().skip(1).take_while(|l| !l.is_empty()).collect();
-    // A reason wider than the terminal wraps onto lines of its own, under the reasons.
-    let rules = listed.iter().filter(|l| !l.starts_with("    ")).count();
+    // Rules under their step's heading; a reason wider than the terminal wraps onto lines of
+    // its own, under the reasons.
+    let rules = listed
+        .iter()
+        .filter(|l| l.starts_with("    ") && !l.starts_with("     "))
+        .count();
     assert_eq!(rules, 42, "{text}");
     assert!(
-        listed.contains(&"  setup-download-failed               no log `ConfigMgrSetup.log` given (use --log)"),
+        listed.contains(&"  download (internet machine, after Connect)"),
+        "{text}"
+    );
+    assert!(
+        listed.contains(&"    setup-download-failed               no log `ConfigMgrSetup.log` given (use --log)"),
         "{text}"
     );
     assert_eq!(

@@ -4,7 +4,9 @@ mod cli;
 mod cli_hardening;
 mod collect;
 mod encodings;
+mod first_runs;
 mod first_steps;
+mod fleet;
 
 mod hostile;
 mod inputs;

@@ -77,7 +77,7 @@ fn a_waiver_suppresses_the_blocked_endpoints_and_the_rule_still_fails_for_the_re
     let human = sitelint_in(dir.path(), &args[..4]);
     assert!(
         stdout(&human).ends_with(
-            "2 errors, 0 warnings, 0 rules not evaluated, 2 rules passed, 2 suppressed; config sitelint.yaml\n"
+            "2 errors, 0 warnings, 0 rules not evaluated, 0 rules passed, 2 suppressed; config sitelint.yaml\n"
         ),
         "{}",
         stdout(&human)
@@ -347,7 +347,7 @@ fn a_waiver_of_the_whole_rule_accepts_the_findings_past_the_cap_too() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert_eq!(
         stdout(&out).lines().last().unwrap(),
-        "0 errors, 0 warnings, 0 rules not evaluated, 3 rules passed, 1200 suppressed; config sitelint.yaml"
+        "0 errors, 0 warnings, 0 rules not evaluated, 1 rule passed, 1200 suppressed; config sitelint.yaml"
     );
     let mut json_args = args.to_vec();
     json_args.extend(["--format", "json"]);
@@ -364,4 +364,101 @@ fn a_waiver_of_the_whole_rule_accepts_the_findings_past_the_cap_too() {
     );
     assert_eq!(rule["omitted_suppressed"], true);
     assert_eq!(crate::status(&report, "waiver-unused"), "passed");
+}
+
+/// The Watson waiver, expired: `waiver-expired` fails for it.
+fn expired_watson_waiver() -> String {
+    WATSON_WAIVER.replace("2099-12-31", "2024-01-31")
+}
+
+#[test]
+fn rules_show_describes_a_built_in_rule() {
+    let dir = site("{}\n");
+    let out = sitelint_in(dir.path(), &["rules", "show", "waiver-expired"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("waiver-expired  (warning built-in)\nA waiver has expired\n"),
+        "{text}"
+    );
+    assert!(text.contains("`expires` day has passed"), "{text}");
+    assert!(text.contains("tags: waivers"), "{text}");
+}
+
+#[test]
+fn select_names_a_built_in_rule_and_runs_only_it() {
+    let dir = site(&expired_watson_waiver());
+    let out = sitelint_in(
+        dir.path(),
+        &["check", "snap", "--select", "waiver-expired", "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(crate::status(&report, "waiver-expired"), "failed");
+    assert_eq!(crate::status(&report, "waiver-unused"), "disabled");
+    assert_eq!(crate::status(&report, "updates-and-servicing-endpoints"), "disabled");
+    assert_eq!(findings_of(&report, "waiver-expired").len(), 1, "{report:#}");
+}
+
+#[test]
+fn ignore_turns_a_built_in_rule_off() {
+    let dir = site(&expired_watson_waiver());
+    let out = sitelint_in(
+        dir.path(),
+        &["check", "snap", "--ignore", "waiver-expired", "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(crate::status(&report, "waiver-expired"), "disabled");
+    assert!(findings_of(&report, "waiver-expired").is_empty(), "{report:#}");
+}
+
+#[test]
+fn the_config_sets_a_built_in_rules_severity_and_sarif_says_so() {
+    let config = format!("severity:\n  waiver-expired: error\n{}", expired_watson_waiver());
+    let dir = site(&config);
+    let args = [
+        "check",
+        "snap",
+        "--select",
+        "updates-and-servicing-endpoints",
+        "--format",
+    ];
+    let out = sitelint_in(dir.path(), &[&args[..], &["json"]].concat());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = json(&out);
+    let [expired] = findings_of(&report, "waiver-expired")[..] else {
+        panic!("one waiver-expired finding: {report:#}");
+    };
+    assert_eq!(expired["severity"], "error");
+
+    let sarif = json(&sitelint_in(dir.path(), &[&args[..], &["sarif"]].concat()));
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    let rule = rules.iter().find(|r| r["id"] == "waiver-expired").unwrap();
+    assert_eq!(rule["defaultConfiguration"]["level"], "error", "{rule:#}");
+    assert!(rules.iter().any(|r| r["id"] == "waiver-unused"), "{rules:#?}");
+}
+
+#[test]
+fn the_config_disables_a_built_in_rule() {
+    let config = format!(
+        "disable: [waiver-unused]\n{}",
+        WATSON_WAIVER.replace("*umwatsonc.events.data.microsoft.com", "nothing.example")
+    );
+    let dir = site(&config);
+    let out = sitelint_in(
+        dir.path(),
+        &[
+            "check",
+            "snap",
+            "--select",
+            "updates-and-servicing-endpoints",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(crate::status(&report, "waiver-unused"), "disabled");
+    assert!(findings_of(&report, "waiver-unused").is_empty(), "{report:#}");
 }
