@@ -1119,13 +1119,15 @@ fn a_check_while_collect_force_replaces_the_snapshot_reads_one_whole_snapshot() 
     let out = dir.path().join("snap");
     assert_eq!(collect(&out, &runs[0], &[]).status.code(), Some(0));
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let started = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let readers: Vec<_> = (0..2)
         .map(|_| {
-            let (out, done) = (out.clone(), done.clone());
+            let (out, done, started) = (out.clone(), done.clone(), started.clone());
             thread::spawn(move || {
                 let mut failures = Vec::new();
                 let mut checks = 0;
                 while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    started.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let checked = sitelint(&["check", path_str(&out), "--format", "json"]);
                     checks += 1;
                     if !matches!(checked.status.code(), Some(0 | 1)) {
@@ -1136,9 +1138,13 @@ fn a_check_while_collect_force_replaces_the_snapshot_reads_one_whole_snapshot() 
             })
         })
         .collect();
-    for round in 0..30 {
+    // At least 30 replacements, and on until the readers have started enough checks to
+    // overlap them: a loaded machine runs fewer checks per replacement, not a weaker test.
+    let mut round = 0;
+    while round < 30 || (started.load(std::sync::atomic::Ordering::Relaxed) < 12 && round < 600) {
         let forced = collect(&out, &runs[round % 2], &["--force"]);
         assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
+        round += 1;
     }
     done.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut checks = 0;
