@@ -166,6 +166,10 @@ fn markdown_html_and_junit_of_several_snapshots() {
         "{junit}"
     );
     assert!(junit.contains("<testsuite name=\"no-such-site/sources\""), "{junit}");
+    // xmllint is a Linux tool; the same report is validated in the Linux run.
+    if cfg!(windows) {
+        return;
+    }
     let valid = std::process::Command::new("xmllint")
         .args(["--noout", "--schema"])
         .arg(root().join("ci/junit/junit-10.xsd"))
