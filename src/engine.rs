@@ -18,7 +18,7 @@ use crate::snapshot::console::{self, ConsoleExport};
 use crate::snapshot::endpoints::{self, Endpoints};
 use crate::snapshot::log::{self, LogQuery, QueryResult};
 use crate::snapshot::registry::Registry;
-use crate::snapshot::tree::{self, Tree};
+use crate::snapshot::tree::{self, Tree, TreeFile};
 use crate::snapshot::{Artifact, Snapshot, TreeSource};
 
 /// What became of one rule before it is written into the report.
@@ -311,7 +311,10 @@ fn load<'a>(group: &[(usize, &'a Rule)], snapshot: &Snapshot, reading: &mut Read
                 results,
             })
         }
-        SourceRef::Tree(name) => load_tree(name, snapshot, errors).map(Loaded::Tree),
+        SourceRef::Tree(name) => {
+            let needed = |file: &TreeFile| group.iter().any(|(_, rule)| rule.check.needs_file(file));
+            load_tree(name, snapshot, &needed, errors).map(Loaded::Tree)
+        }
         SourceRef::Console => load_console(snapshot, reading).map(Loaded::Console),
         SourceRef::Endpoints(_) => load_endpoints(snapshot, reading).map(Loaded::Endpoints),
         SourceRef::Registry(_) => load_registry(snapshot, reading).map(Loaded::Registry),
@@ -319,11 +322,16 @@ fn load<'a>(group: &[(usize, &'a Rule)], snapshot: &Snapshot, reading: &mut Read
     }
 }
 
-fn load_tree(name: &str, snapshot: &Snapshot, errors: &mut Vec<SourceError>) -> Result<Tree, String> {
+fn load_tree(
+    name: &str,
+    snapshot: &Snapshot,
+    needed: tree::Keep<'_>,
+    errors: &mut Vec<SourceError>,
+) -> Result<Tree, String> {
     let source = snapshot
         .tree(name)
         .ok_or_else(|| snapshot.absence(&format!("tree `{name}`"), "--tree or --updatepack"))?;
-    let tree = tree::load(name, source).inspect_err(|message| {
+    let tree = tree::load_keeping(name, source, needed).inspect_err(|message| {
         let (TreeSource::Live(artifact) | TreeSource::Listing(artifact)) = source;
         errors.push(SourceError {
             path: artifact.display.clone(),

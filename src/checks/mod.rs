@@ -28,7 +28,7 @@ use crate::snapshot::console::ConsoleExport;
 use crate::snapshot::endpoints::{Endpoints, Required};
 use crate::snapshot::log::{LogQuery, QueryResult, Scope};
 use crate::snapshot::registry::Registry;
-use crate::snapshot::tree::Tree;
+use crate::snapshot::tree::{Tree, TreeFile};
 
 /// A rule kind: its name in rule files and how to compile a rule of that kind.
 pub struct Kind {
@@ -95,6 +95,12 @@ pub trait Check: fmt::Debug + Send + Sync {
     /// Turns the source into findings. The engine passes the [`Input`] that matches
     /// [`Check::source`]; any other is refused, so an engine bug cannot pass as a clean run.
     fn evaluate(&self, input: &Input<'_>, out: &mut Emissions) -> Result<(), Mismatch>;
+    /// For a tree kind: whether [`Check::evaluate`] needs this file of the tree. The tree keeps
+    /// only the files one of its rules needs, so a kind that says no to a file it reads would
+    /// miss it; the default keeps every file.
+    fn needs_file(&self, _file: &TreeFile) -> bool {
+        true
+    }
 }
 
 /// A check handed an input other than the one its [`Check::source`] names.

@@ -9,6 +9,7 @@
 use super::{Check, Context, Emission, Emissions, Input, Mismatch, SourceRef, TreeFilter, values};
 use crate::document::text::plural;
 use crate::finding::Outcome;
+use crate::snapshot::tree::TreeFile;
 
 const VALUES: [&str; 3] = ["tree", "count", "min_count"];
 
@@ -42,6 +43,11 @@ impl Check for RequiredFiles {
             1 => format!("Fails when there are no {}.", self.filter.files()),
             n => format!("Fails when there are fewer than {n} {}.", self.filter.files()),
         }
+    }
+
+    /// The files it counts: a rule's `include` names the few files a tree must hold.
+    fn needs_file(&self, file: &TreeFile) -> bool {
+        self.filter.matches(&file.path)
     }
 
     fn evaluate(&self, input: &Input<'_>, out: &mut Emissions) -> Result<(), Mismatch> {

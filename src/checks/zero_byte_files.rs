@@ -9,6 +9,7 @@
 
 use super::{Check, Context, Emission, Emissions, Input, Mismatch, SourceRef, TreeFilter, values};
 use crate::finding::Outcome;
+use crate::snapshot::tree::TreeFile;
 
 const VALUES: [&str; 2] = ["path", "tree"];
 
@@ -34,6 +35,10 @@ impl Check for ZeroByteFiles {
 
     fn describe(&self) -> String {
         format!("Fails for each empty (0-byte) file among the {}.", self.filter.files())
+    }
+
+    fn needs_file(&self, file: &TreeFile) -> bool {
+        file.size == 0 && self.filter.matches(&file.path)
     }
 
     fn evaluate(&self, input: &Input<'_>, out: &mut Emissions) -> Result<(), Mismatch> {
