@@ -1,5 +1,6 @@
 //! How many threads the work that can use every core (hashing, the tree walk, several
-//! snapshots) runs on, and a map over items on that many threads.
+//! snapshots, a run's sources, a large log's chunks) runs on, and a map over items on that
+//! many threads.
 
 use std::num::NonZeroUsize;
 use std::sync::OnceLock;

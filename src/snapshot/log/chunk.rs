@@ -1,0 +1,196 @@
+//! Scanning one chunk of whole entries on its own, and adding chunks' results up in file order.
+//!
+//! A chunk is scanned as if it began the log: line numbers and byte offsets count from its
+//! start, and a `run-start` match in it says so. [`Tally`] then shifts them by what came
+//! before and lets a chunk with a run start replace what the chunks before found, so the sum is
+//! what one pass over the whole log finds, however the log was cut.
+
+use super::entries::{count_line_ends, entry_at};
+use super::excerpt::describe_match;
+use super::search::{Caches, Search};
+use super::{LogMatch, LogQuery, QueryResult, Scope};
+use crate::document::text::Encoding;
+
+/// The queries of one scan compiled for searching, shared by every thread.
+pub(super) struct Matcher<'q> {
+    queries: &'q [&'q LogQuery],
+    search: Search,
+    /// For each query, its pattern's index in the search, and its run-start pattern's.
+    indexes: Vec<(usize, Option<usize>)>,
+    keep: usize,
+}
+
+/// A chunk of decoded text made of whole entries, and how to read it.
+pub(super) struct Chunk {
+    pub text: Vec<u8>,
+    pub encoding: Encoding,
+    /// Whether CMTrace records are the entries.
+    pub records: bool,
+    /// Byte offsets into the file still follow from the decoded text.
+    pub offsets_exact: bool,
+    /// The last chunk of the log.
+    pub last: bool,
+}
+
+/// What one chunk holds, counted from its start.
+pub(super) struct ChunkResult {
+    /// One per query: whether a run start came in the chunk (then the result is all that
+    /// counts from the chunks so far), and what was found after the last one.
+    results: Vec<(bool, QueryResult)>,
+    line_ends: u64,
+    /// Bytes of the file the chunk's text came from, when the encoding tells it.
+    original_len: Option<u64>,
+}
+
+impl<'q> Matcher<'q> {
+    pub(super) fn new(queries: &'q [&'q LogQuery], keep: usize) -> Self {
+        let mut sources: Vec<&str> = Vec::new();
+        let mut indexes = Vec::new();
+        for query in queries {
+            let pattern = sources.len();
+            sources.push(&query.pattern.source);
+            let run_start = match &query.scope {
+                Scope::LastRun(run_start) => {
+                    sources.push(&run_start.source);
+                    Some(pattern + 1)
+                }
+                Scope::WholeLog => None,
+            };
+            indexes.push((pattern, run_start));
+        }
+        Matcher {
+            queries,
+            search: Search::new(&sources),
+            indexes,
+            keep,
+        }
+    }
+
+    pub(super) fn caches(&self) -> Caches {
+        self.search.caches()
+    }
+
+    pub(super) fn scan(&self, caches: &mut Caches, chunk: &Chunk) -> ChunkResult {
+        let text = &chunk.text[..];
+        let mut results: Vec<(bool, QueryResult)> = self.queries.iter().map(|_| Default::default()).collect();
+        let mut at = 0;
+        let mut line = 0;
+        let mut counted = 0;
+        let mut offset = Some(0);
+        while at < text.len() {
+            let Some(candidate) = self.search.next_candidate(caches, text, at) else {
+                break;
+            };
+            // An empty match at the very end of a chunk that is not the log's last is at the
+            // start of the next chunk's first line, and is found there.
+            if candidate >= text.len() && !chunk.last {
+                break;
+            }
+            let entry = entry_at(text, candidate.max(at), chunk.records);
+            line += count_line_ends(&text[counted..entry.start]);
+            offset = offset.and_then(|o| Some(o + chunk.encoding.original_len(&text[counted..entry.start])?));
+            counted = entry.start;
+            self.check_entry(caches, &mut results, &text[entry.clone()], line, offset, chunk.encoding);
+            // Resume after the entry, not after the candidate match: a match that ran into
+            // the next entry must not hide that entry's own match.
+            at = entry.end.max(candidate + 1);
+        }
+        ChunkResult {
+            results,
+            line_ends: count_line_ends(text),
+            original_len: chunk.encoding.original_len(text),
+        }
+    }
+
+    fn check_entry(
+        &self,
+        caches: &mut Caches,
+        results: &mut [(bool, QueryResult)],
+        entry: &[u8],
+        line: u64,
+        offset: Option<u64>,
+        encoding: Encoding,
+    ) {
+        if !self.search.matched_in(caches, entry) {
+            return;
+        }
+        for ((query, (restarted, result)), &(pattern, run_start)) in self.queries.iter().zip(results).zip(&self.indexes)
+        {
+            if let (Scope::LastRun(run_start_pattern), Some(index)) = (&query.scope, run_start)
+                && caches.may_match(index)
+                && run_start_pattern.regex.is_match(entry)
+            {
+                *restarted = true;
+                *result = QueryResult::default();
+                continue;
+            }
+            if !caches.may_match(pattern) {
+                continue;
+            }
+            let Some(captures) = query.pattern.regex.captures(entry) else {
+                continue;
+            };
+            result.count += 1;
+            if result.matches.len() < self.keep {
+                let mut found = describe_match(entry, line, &query.pattern.regex, &captures);
+                let whole = captures.get(0).map_or(0..0, |m| m.range());
+                found.byte_range = offset.and_then(|o| {
+                    let start = o + encoding.original_len(&entry[..whole.start])?;
+                    Some(start..start + encoding.original_len(&entry[whole])?)
+                });
+                result.matches.push(found);
+            }
+        }
+    }
+}
+
+/// The results of the chunks added so far, in file order.
+pub(super) struct Tally {
+    pub results: Vec<QueryResult>,
+    keep: usize,
+    /// Lines before the next chunk.
+    line: u64,
+    /// File offset of the next chunk, while the decoded text tells it.
+    offset: Option<u64>,
+}
+
+impl Tally {
+    /// Nothing found yet; the text starts `offset` bytes into the file (after a BOM).
+    pub(super) fn new(queries: usize, keep: usize, offset: u64) -> Tally {
+        Tally {
+            results: (0..queries).map(|_| QueryResult::default()).collect(),
+            keep,
+            line: 0,
+            offset: Some(offset),
+        }
+    }
+
+    /// Adds the next chunk's result, which read `offsets_exact` text.
+    pub(super) fn add(&mut self, chunk: ChunkResult, offsets_exact: bool) {
+        if !offsets_exact {
+            self.offset = None;
+        }
+        let (line, offset) = (self.line, self.offset);
+        for (total, (restarted, found)) in self.results.iter_mut().zip(chunk.results) {
+            if restarted {
+                *total = QueryResult::default();
+            }
+            total.count += found.count;
+            let room = self.keep.saturating_sub(total.matches.len());
+            total
+                .matches
+                .extend(found.matches.into_iter().take(room).map(|m| shift(m, line, offset)));
+        }
+        self.line += chunk.line_ends;
+        self.offset = self.offset.and_then(|o| Some(o + chunk.original_len?));
+    }
+}
+
+/// A match counted from its chunk's start, counted from the file's: its chunk starts after
+/// `line` lines, at `offset` in the file.
+fn shift(mut found: LogMatch, line: u64, offset: Option<u64>) -> LogMatch {
+    found.line += line;
+    found.excerpt.first_line += line;
+    found.byte_range = offset.and_then(|o| found.byte_range.map(|r| o + r.start..o + r.end));
+    found
+}
