@@ -45,9 +45,9 @@ impl Render for Sarif {
     }
 }
 
-/// The log around runs already written as pretty JSON, as `serde_json` writes the whole log (keys sorted): each
-/// run's lines indented to its depth (a JSON string holds no raw line end, so every line
-/// break in a run's text is one between values).
+/// The log around runs already written as pretty JSON, as `serde_json` writes the whole log
+/// (keys sorted): each run's lines indented to its depth (a JSON string holds no raw line end,
+/// so every line break in a run's text is one between values).
 fn log_of_texts(runs: impl Iterator<Item = String>) -> String {
     let mut text = String::from("{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"runs\": [");
     let mut any = false;
