@@ -4,33 +4,15 @@
 //! and the excerpt must be drawable with its control characters made visible.
 #![no_main]
 
-use std::io::{self, Read};
+#[path = "../common/chunked.rs"]
+mod chunked;
+
 use std::sync::OnceLock;
 
+use chunked::Chunked;
 use libfuzzer_sys::fuzz_target;
 use sitelint::document::text::VisibleText;
 use sitelint::snapshot::log::{self, LogQuery, Pattern, Scope};
-
-/// Hands out the input in pieces whose sizes come from the input itself.
-struct Chunked<'a> {
-    data: &'a [u8],
-    sizes: &'a [u8],
-    turn: usize,
-}
-
-impl Read for Chunked<'_> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let size = self
-            .sizes
-            .get(self.turn % self.sizes.len().max(1))
-            .map_or(out.len(), |&s| usize::from(s) * 97 + 1);
-        self.turn += 1;
-        let n = size.min(out.len()).min(self.data.len());
-        out[..n].copy_from_slice(&self.data[..n]);
-        self.data = &self.data[n..];
-        Ok(n)
-    }
-}
 
 fn queries() -> &'static [LogQuery] {
     static QUERIES: OnceLock<Vec<LogQuery>> = OnceLock::new();
@@ -62,11 +44,7 @@ fuzz_target!(|data: &[u8]| {
     let all: Vec<&LogQuery> = queries().iter().collect();
     // The `\A` query turns the chunk-wide search off; without it the search is on.
     for queries in [&all[..3], &all[..]] {
-        let reader = Chunked {
-            data: log,
-            sizes,
-            turn: 0,
-        };
+        let reader = Chunked::new(log, sizes, 97);
         let Ok(scanned) = log::scan(reader, queries, 1000, None) else {
             return;
         };

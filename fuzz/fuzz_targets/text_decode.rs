@@ -4,31 +4,14 @@
 //! add up to the file for a clean decode.
 #![no_main]
 
-use std::io::{self, Read};
+#[path = "../common/chunked.rs"]
+mod chunked;
 
+use std::io::Read;
+
+use chunked::Chunked;
 use libfuzzer_sys::fuzz_target;
 use sitelint::document::text::{Utf8Reader, decode, encoding_named};
-
-/// Hands out the input in pieces whose sizes come from the input itself.
-struct Chunked<'a> {
-    data: &'a [u8],
-    sizes: &'a [u8],
-    turn: usize,
-}
-
-impl Read for Chunked<'_> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let size = self
-            .sizes
-            .get(self.turn % self.sizes.len().max(1))
-            .map_or(out.len(), |&s| usize::from(s) * 61 + 1);
-        self.turn += 1;
-        let n = size.min(out.len()).min(self.data.len());
-        out[..n].copy_from_slice(&self.data[..n]);
-        self.data = &self.data[n..];
-        Ok(n)
-    }
-}
 
 fuzz_target!(|data: &[u8]| {
     let (head, text) = data.split_at(data.len().min(3));
@@ -47,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let mut outputs = Vec::new();
     for buffer in [1, 7, 4096] {
-        let mut reader = Utf8Reader::new(Chunked { data: text, sizes, turn: 0 }, named).unwrap();
+        let mut reader = Utf8Reader::new(Chunked::new(text, sizes, 61), named).unwrap();
         let mut out = Vec::new();
         let mut buf = vec![0; buffer];
         loop {

@@ -3,44 +3,37 @@
 
 use serde::Serialize;
 
-use super::{Render, RenderContext};
+use super::{Render, RenderContext, Snapshots};
 use crate::finding::{
-    BaselineState, Finding, Location, Outcome, Report, RuleStatus, Severity, Site, SnapshotInfo, Suppression,
+    BaselineState, BaselineTotals, Finding, Location, Outcome, Report, RuleStatus, Severity, Site, SnapshotInfo,
+    Suppression,
 };
 use crate::rules::RuleSet;
 
+/// The report. Of one snapshot: the snapshot, the config and the rules at the top. Of several
+/// (`snapshots`): each finding, error and fixed finding names its snapshot, and each snapshot
+/// has its summary and its rules.
 #[derive(Serialize)]
 struct JsonReport<'a> {
     sitelint_report: u32,
     tool: Tool,
-    snapshot: &'a SnapshotInfo,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    snapshot: Option<&'a SnapshotInfo>,
     /// The site config the run used, as named; absent when it used none.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::files::serialize_slash_path_opt"
     )]
     config: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    snapshots: Option<Vec<JsonSite<'a>>>,
     findings: Vec<JsonFinding<'a>>,
-    rules: Vec<JsonRule<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rules: Option<Vec<JsonRule<'a>>>,
     errors: Vec<JsonError<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline: Option<JsonBaseline<'a>>,
     /// The baseline's findings that are gone (fixed), with `--baseline`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    absent: Option<Vec<JsonFinding<'a>>>,
-}
-
-/// The report of a check of several snapshots: each finding, error and fixed finding names
-/// its snapshot, and each snapshot has its summary and its rules.
-#[derive(Serialize)]
-struct JsonSitesReport<'a> {
-    sitelint_report: u32,
-    tool: Tool,
-    snapshots: Vec<JsonSite<'a>>,
-    findings: Vec<JsonFinding<'a>>,
-    errors: Vec<JsonError<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    baseline: Option<JsonBaseline<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     absent: Option<Vec<JsonFinding<'a>>>,
 }
@@ -185,89 +178,75 @@ pub fn render_rule_list(rule_set: &RuleSet) -> String {
 pub struct Json;
 
 impl Render for Json {
-    fn render(&self, report: &Report, _: &RenderContext<'_>) -> String {
+    fn render_snapshots(&self, snapshots: Snapshots<'_>, _: &RenderContext<'_>) -> String {
+        let reports: Vec<(Option<SiteRef<'_>>, &Report)> = snapshots
+            .reports()
+            .map(|(name, report)| {
+                let site = name.map(|name| SiteRef {
+                    name,
+                    path: &report.snapshot.path,
+                });
+                (site, report)
+            })
+            .collect();
+        let one = match snapshots {
+            Snapshots::One(report) => Some(report),
+            Snapshots::Several(_) => None,
+        };
+        let with_baseline = reports.iter().find_map(|(_, r)| r.baseline.as_ref());
         let json = JsonReport {
             sitelint_report: 1,
             tool: TOOL,
-            snapshot: &report.snapshot,
-            config: report.ruleset.config.clone(),
-            findings: report.findings.iter().map(|f| json_finding(f, None)).collect(),
-            rules: json_rules(report),
-            errors: json_errors(report, None),
-            baseline: json_baseline(report),
-            absent: report
-                .baseline
-                .as_ref()
-                .map(|c| c.absent.iter().map(|f| json_finding(f, None)).collect()),
-        };
-        to_text(&json)
-    }
-
-    fn render_sites(&self, sites: &[Site], _: &RenderContext<'_>) -> String {
-        let refs: Vec<SiteRef<'_>> = sites
-            .iter()
-            .map(|s| SiteRef {
-                name: &s.name,
-                path: &s.report.snapshot.path,
-            })
-            .collect();
-        let with_baseline = sites.iter().find_map(|s| s.report.baseline.as_ref());
-        let json = JsonSitesReport {
-            sitelint_report: 1,
-            tool: TOOL,
-            snapshots: sites
+            snapshot: one.map(|r| &r.snapshot),
+            config: one.and_then(|r| r.ruleset.config.clone()),
+            snapshots: match snapshots {
+                Snapshots::One(_) => None,
+                Snapshots::Several(sites) => Some(sites.iter().map(json_site).collect()),
+            },
+            findings: reports
                 .iter()
-                .map(|site| {
-                    let t = site.report.totals();
-                    JsonSite {
-                        name: &site.name,
-                        snapshot: &site.report.snapshot,
-                        summary: JsonSummary {
-                            errors: t.errors,
-                            warnings: t.warnings,
-                            notes: t.notes,
-                            not_evaluated: t.not_evaluated,
-                            passed: t.passed,
-                            suppressed: t.suppressed,
-                            omitted: t.omitted,
-                        },
-                        baseline: json_baseline(&site.report),
-                        rules: json_rules(&site.report),
-                    }
-                })
+                .flat_map(|&(site, r)| r.findings.iter().map(move |f| json_finding(f, site)))
                 .collect(),
-            findings: sites
-                .iter()
-                .zip(&refs)
-                .flat_map(|(s, &r)| s.report.findings.iter().map(move |f| json_finding(f, Some(r))))
-                .collect(),
-            errors: sites
-                .iter()
-                .zip(&refs)
-                .flat_map(|(s, &r)| json_errors(&s.report, Some(r)))
-                .collect(),
+            rules: one.map(json_rules),
+            errors: reports.iter().flat_map(|&(site, r)| json_errors(r, site)).collect(),
             baseline: with_baseline
-                .zip(crate::finding::totals_of(sites).1)
-                .map(|(comparison, t)| JsonBaseline {
-                    path: &comparison.path,
-                    new: t.new,
-                    unchanged: t.unchanged,
-                    updated: t.updated,
-                    absent: t.absent,
-                    unchecked: t.unchecked,
-                }),
+                .zip(snapshots.totals().1)
+                .map(|(comparison, t)| json_baseline(&comparison.path, t)),
             absent: with_baseline.map(|_| {
-                sites
+                reports
                     .iter()
-                    .zip(&refs)
-                    .flat_map(|(s, &r)| {
-                        let absent = s.report.baseline.iter().flat_map(|c| &c.absent);
-                        absent.map(move |f| json_finding(f, Some(r)))
+                    .flat_map(|&(site, r)| {
+                        let absent = r.baseline.iter().flat_map(|c| &c.absent);
+                        absent.map(move |f| json_finding(f, site))
                     })
                     .collect()
             }),
         };
         to_text(&json)
+    }
+}
+
+fn json_site(site: &Site) -> JsonSite<'_> {
+    let t = site.report.totals();
+    JsonSite {
+        name: &site.name,
+        snapshot: &site.report.snapshot,
+        summary: JsonSummary {
+            errors: t.errors,
+            warnings: t.warnings,
+            notes: t.notes,
+            not_evaluated: t.not_evaluated,
+            passed: t.passed,
+            suppressed: t.suppressed,
+            omitted: t.omitted,
+        },
+        baseline: site
+            .report
+            .baseline
+            .as_ref()
+            .zip(site.report.baseline_totals())
+            .map(|(comparison, t)| json_baseline(&comparison.path, t)),
+        rules: json_rules(&site.report),
     }
 }
 
@@ -312,17 +291,15 @@ fn json_errors<'a>(report: &'a Report, site: Option<SiteRef<'a>>) -> Vec<JsonErr
         .collect()
 }
 
-fn json_baseline(report: &Report) -> Option<JsonBaseline<'_>> {
-    let comparison = report.baseline.as_ref()?;
-    let t = report.baseline_totals()?;
-    Some(JsonBaseline {
-        path: &comparison.path,
+fn json_baseline(path: &str, t: BaselineTotals) -> JsonBaseline<'_> {
+    JsonBaseline {
+        path,
         new: t.new,
         unchanged: t.unchanged,
         updated: t.updated,
         absent: t.absent,
         unchecked: t.unchecked,
-    })
+    }
 }
 
 fn json_finding<'a>(f: &'a Finding, site: Option<SiteRef<'a>>) -> JsonFinding<'a> {

@@ -10,9 +10,9 @@ use std::fmt::Write as _;
 
 use super::html::escape;
 use super::steps::{self, StepGroup};
-use super::{Render, RenderContext, place, waiver_place};
+use super::{Render, RenderContext, Snapshots, place, waiver_place};
 use crate::document::text::plural;
-use crate::finding::{Finding, Outcome, Report, RuleStatus, Site};
+use crate::finding::{Finding, Outcome, Report, RuleStatus};
 
 /// The JUnit report.
 pub struct Junit;
@@ -31,46 +31,44 @@ enum CaseResult<'r> {
 }
 
 impl Render for Junit {
-    fn render(&self, report: &Report, context: &RenderContext<'_>) -> String {
-        let mut suites = String::new();
-        let counts = write_suites(&mut suites, report, context, None);
-        document(counts, &suites)
-    }
-
-    /// Suites per snapshot and step, named `SNAPSHOT/STEP`, with the snapshot's name in each
-    /// classname, so a dashboard keeps each site's cases apart from run to run.
-    fn render_sites(&self, sites: &[Site], context: &RenderContext<'_>) -> String {
+    /// Of several snapshots: suites per snapshot and step, named `SNAPSHOT/STEP`, with the
+    /// snapshot's name in each classname, so a dashboard keeps each site's cases apart from
+    /// run to run.
+    fn render_snapshots(&self, snapshots: Snapshots<'_>, context: &RenderContext<'_>) -> String {
         let mut suites = String::new();
         let (mut tests, mut failures, mut errors) = (0, 0, 0);
-        for site in sites {
-            let (t, f) = write_suites(&mut suites, &site.report, context, Some(&site.name));
-            tests += t + site.report.errors.len();
+        for (name, report) in snapshots.reports() {
+            let (t, f) = write_suites(&mut suites, report, context, name);
+            tests += t;
             failures += f;
-            errors += site.report.errors.len();
-            write_read_errors(&mut suites, site);
+            if let Some(name) = name {
+                tests += report.errors.len();
+                errors += report.errors.len();
+                write_read_errors(&mut suites, name, report);
+            }
         }
-        document_with_errors((tests, failures), errors, &suites)
+        document(tests, failures, errors, &suites)
     }
 }
 
 /// A snapshot's sources that could not be read (its manifest, in the worst case), as errors
 /// in a suite `NAME/sources`: a dashboard then shows the site as broken, not as passing.
-fn write_read_errors(out: &mut String, site: &Site) {
-    let errors = &site.report.errors;
+fn write_read_errors(out: &mut String, name: &str, report: &Report) {
+    let errors = &report.errors;
     if errors.is_empty() {
         return;
     }
     let _ = writeln!(
         out,
         "  <testsuite name=\"{}\" tests=\"{n}\" failures=\"0\" errors=\"{n}\" skipped=\"0\" time=\"0\">",
-        escape(&format!("{}/sources", site.name)),
+        escape(&format!("{name}/sources")),
         n = errors.len()
     );
     for error in errors {
         let _ = writeln!(
             out,
             "    <testcase classname=\"{}\" name=\"{}\" time=\"0\">\n      <error type=\"unreadable\" message=\"{}\"/>\n    </testcase>",
-            escape(&format!("sitelint.{}.sources", site.name)),
+            escape(&format!("sitelint.{name}.sources")),
             escape(&crate::files::slash_path(&error.path)),
             escape(&error.message)
         );
@@ -78,11 +76,7 @@ fn write_read_errors(out: &mut String, site: &Site) {
     out.push_str("  </testsuite>\n");
 }
 
-fn document(counts: (usize, usize), suites: &str) -> String {
-    document_with_errors(counts, 0, suites)
-}
-
-fn document_with_errors((tests, failures): (usize, usize), errors: usize, suites: &str) -> String {
+fn document(tests: usize, failures: usize, errors: usize, suites: &str) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use super::steps::{self, StepGroup, StepStatus};
-use super::{Render, RenderContext, place};
+use super::{Render, RenderContext, Snapshots, place};
 use crate::document::text::{plural, visible};
 use crate::files::slash_path;
 use crate::finding::{Finding, Outcome, Report, RuleStatus, Site};
@@ -21,90 +21,90 @@ const FOOTER_ROOM: usize = 200;
 pub struct Markdown;
 
 impl Render for Markdown {
-    fn render(&self, report: &Report, _: &RenderContext<'_>) -> String {
-        let groups = steps::group(report);
+    /// The run's summary, then of one snapshot its board of steps and findings; of several,
+    /// a grid of snapshots × steps, then each snapshot as the report of one snapshot has it,
+    /// one heading level down.
+    fn render_snapshots(&self, snapshots: Snapshots<'_>, _: &RenderContext<'_>) -> String {
+        let (totals, baseline) = snapshots.totals();
         let mut out = Budget::new(MAX_CHARS - FOOTER_ROOM);
-        out.push(&format!(
-            "### sitelint: {}\n\n",
-            escape(&super::human::summary(report.totals()))
-        ));
-        if let Some(t) = report.baseline_totals() {
-            out.push(&format!("{}.\n\n", super::human::baseline_summary(t)));
-        }
-        out.push(&provenance(report));
-        out.push("| Step | Status | Rules |\n| --- | --- | --- |\n");
-        for group in &groups {
-            out.push(&board_row(group));
-        }
-        for group in groups
-            .iter()
-            .filter(|g| g.findings_with(Outcome::Fail).next().is_some())
-        {
-            findings_table(&mut out, group, "####");
-        }
-        not_evaluated(&mut out, report);
-        suppressed(&mut out, report);
-        finish(out)
-    }
-
-    /// The run's summary, a grid of snapshots × steps, then each snapshot as the report of
-    /// one snapshot has it, one heading level down.
-    fn render_sites(&self, sites: &[Site], _: &RenderContext<'_>) -> String {
-        let (all, baseline) = crate::finding::totals_of(sites);
-        let mut out = Budget::new(MAX_CHARS - FOOTER_ROOM);
-        out.push(&format!(
-            "### sitelint: {}: {}\n\n",
-            plural(sites.len(), "snapshot", "snapshots"),
-            escape(&super::human::summary(all))
-        ));
+        let verdict = escape(&super::human::summary(totals));
+        out.push(&match snapshots {
+            Snapshots::One(_) => format!("### sitelint: {verdict}\n\n"),
+            Snapshots::Several(sites) => format!(
+                "### sitelint: {}: {verdict}\n\n",
+                plural(sites.len(), "snapshot", "snapshots")
+            ),
+        });
         if let Some(t) = baseline {
             out.push(&format!("{}.\n\n", super::human::baseline_summary(t)));
         }
-        let grouped: Vec<Vec<StepGroup<'_>>> = sites.iter().map(|s| steps::group(&s.report)).collect();
-        let columns = grouped.iter().map(Vec::len).max().unwrap_or(0);
-        let titles: Vec<&str> = steps::STEPS
-            .iter()
-            .chain(std::iter::once(&steps::OTHER))
-            .take(columns)
-            .map(|s| s.title)
-            .collect();
-        out.push(&format!(
-            "| Snapshot | {} | Result |\n|{}\n",
-            titles.join(" | "),
-            " --- |".repeat(titles.len() + 2)
-        ));
-        for (site, groups) in sites.iter().zip(&grouped) {
-            let cells: Vec<&str> = (0..columns)
-                .map(|i| groups.get(i).map_or("", |g| status_mark(g.status())))
-                .collect();
-            out.push(&format!(
-                "| {} | {} | {} |\n",
-                escape(&site.name),
-                cells.join(" | "),
-                escape(&super::human::summary(site.report.totals()))
-            ));
-        }
-        for (site, groups) in sites.iter().zip(&grouped) {
-            out.heading(&format!(
-                "\n#### {}: {}\n\n",
-                escape(&site.name),
-                escape(&super::human::summary(site.report.totals()))
-            ));
-            out.push(&provenance(&site.report));
-            for group in groups
-                .iter()
-                .filter(|g| g.findings_with(Outcome::Fail).next().is_some())
-            {
-                findings_table(&mut out, group, "#####");
+        match snapshots {
+            Snapshots::One(report) => {
+                let groups = steps::group(report);
+                out.push(&provenance(report));
+                out.push("| Step | Status | Rules |\n| --- | --- | --- |\n");
+                for group in &groups {
+                    out.push(&board_row(group));
+                }
+                findings_by_step(&mut out, report, &groups, "####");
             }
-            not_evaluated(&mut out, &site.report);
-            suppressed(&mut out, &site.report);
-            for error in &site.report.errors {
-                out.push(&format!("\n**Could not be read:** {}\n", escape(&error.message)));
-            }
+            Snapshots::Several(sites) => several(&mut out, sites),
         }
         finish(out)
     }
+}
+
+/// The grid of snapshots × steps, then each snapshot under its name.
+fn several(out: &mut Budget, sites: &[Site]) {
+    let grouped: Vec<Vec<StepGroup<'_>>> = sites.iter().map(|s| steps::group(&s.report)).collect();
+    let columns = grouped.iter().map(Vec::len).max().unwrap_or(0);
+    let titles: Vec<&str> = steps::STEPS
+        .iter()
+        .chain(std::iter::once(&steps::OTHER))
+        .take(columns)
+        .map(|s| s.title)
+        .collect();
+    out.push(&format!(
+        "| Snapshot | {} | Result |\n|{}\n",
+        titles.join(" | "),
+        " --- |".repeat(titles.len() + 2)
+    ));
+    for (site, groups) in sites.iter().zip(&grouped) {
+        let cells: Vec<&str> = (0..columns)
+            .map(|i| groups.get(i).map_or("", |g| status_mark(g.status())))
+            .collect();
+        out.push(&format!(
+            "| {} | {} | {} |\n",
+            escape(&site.name),
+            cells.join(" | "),
+            escape(&super::human::summary(site.report.totals()))
+        ));
+    }
+    for (site, groups) in sites.iter().zip(&grouped) {
+        out.heading(&format!(
+            "\n#### {}: {}\n\n",
+            escape(&site.name),
+            escape(&super::human::summary(site.report.totals()))
+        ));
+        out.push(&provenance(&site.report));
+        findings_by_step(out, &site.report, groups, "#####");
+        for error in &site.report.errors {
+            out.push(&format!("\n**Could not be read:** {}\n", escape(&error.message)));
+        }
+    }
+}
+
+/// A table of each step's failing findings under `heading`, then what was not evaluated and
+/// what was suppressed.
+fn findings_by_step(out: &mut Budget, report: &Report, groups: &[StepGroup<'_>], heading: &str) {
+    for group in groups
+        .iter()
+        .filter(|g| g.findings_with(Outcome::Fail).next().is_some())
+    {
+        findings_table(out, group, heading);
+    }
+    not_evaluated(out, report);
+    suppressed(out, report);
 }
 
 /// The text, with the count of the rows that did not fit.

@@ -19,7 +19,7 @@ use clap::ValueEnum;
 use clap::builder::PossibleValue;
 
 use crate::files::slash_path;
-use crate::finding::{Location, Report, Site, Suppression};
+use crate::finding::{BaselineTotals, Location, Report, Site, Suppression, Totals};
 
 /// What a renderer may need besides the report.
 #[derive(Debug, Clone, Copy)]
@@ -36,11 +36,46 @@ pub struct RenderContext<'a> {
     pub working_dir: &'a Path,
 }
 
+/// What a report is of: the one snapshot of a check, or the several of a check of many, in
+/// the order they were given. A renderer writes both through one path where their documents
+/// have one shape.
+#[derive(Clone, Copy)]
+pub enum Snapshots<'a> {
+    One(&'a Report),
+    Several(&'a [Site]),
+}
+
+impl<'a> Snapshots<'a> {
+    /// Each snapshot's report, named when there are several.
+    pub fn reports(self) -> impl Iterator<Item = (Option<&'a str>, &'a Report)> {
+        let (one, several) = match self {
+            Snapshots::One(report) => (Some(report), &[][..]),
+            Snapshots::Several(sites) => (None, sites),
+        };
+        let named = several.iter().map(|site| (Some(site.name.as_str()), &site.report));
+        one.map(|report| (None, report)).into_iter().chain(named)
+    }
+
+    /// The counts of the whole run, and of its comparison with a baseline.
+    pub fn totals(self) -> (Totals, Option<BaselineTotals>) {
+        match self {
+            Snapshots::One(report) => (report.totals(), report.baseline_totals()),
+            Snapshots::Several(sites) => crate::finding::totals_of(sites),
+        }
+    }
+}
+
 /// A report format.
 pub trait Render: Sync {
-    fn render(&self, report: &Report, context: &RenderContext<'_>) -> String;
-    /// The report of a check of several snapshots, in the order they were given.
-    fn render_sites(&self, sites: &[Site], context: &RenderContext<'_>) -> String;
+    fn render_snapshots(&self, snapshots: Snapshots<'_>, context: &RenderContext<'_>) -> String;
+
+    fn render(&self, report: &Report, context: &RenderContext<'_>) -> String {
+        self.render_snapshots(Snapshots::One(report), context)
+    }
+
+    fn render_sites(&self, sites: &[Site], context: &RenderContext<'_>) -> String {
+        self.render_snapshots(Snapshots::Several(sites), context)
+    }
 }
 
 /// A format `--format` accepts, by name.
@@ -127,5 +162,36 @@ impl fmt::Debug for Format {
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn empty_report() -> Report {
+        Report {
+            snapshot: Default::default(),
+            ruleset: Default::default(),
+            findings: Vec::new(),
+            rules: Vec::new(),
+            errors: Vec::new(),
+            read_as: Vec::new(),
+            baseline: None,
+        }
+    }
+
+    #[test]
+    fn one_snapshot_is_one_unnamed_report_and_several_are_named_in_order() {
+        let report = empty_report();
+        let one: Vec<Option<&str>> = Snapshots::One(&report).reports().map(|(name, _)| name).collect();
+        assert_eq!(one, [None]);
+        let sites = ["west", "east"].map(|name| Site {
+            name: name.to_owned(),
+            report: empty_report(),
+        });
+        let several: Vec<Option<&str>> = Snapshots::Several(&sites).reports().map(|(name, _)| name).collect();
+        assert_eq!(several, [Some("west"), Some("east")]);
+        assert!(Snapshots::Several(&[]).reports().next().is_none());
     }
 }

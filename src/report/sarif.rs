@@ -9,8 +9,8 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use super::uri::Uris;
-use super::{Render, RenderContext};
-use crate::finding::{Finding, Location, Outcome, Report, RuleResult, RuleStatus, Site};
+use super::{Render, RenderContext, Snapshots};
+use crate::finding::{Finding, Location, Outcome, Report, RuleResult, RuleStatus};
 
 /// GitHub code scanning keeps at most this many results per run and rejects the upload
 /// beyond it; sitelint keeps the most severe and says how many it left out.
@@ -27,28 +27,27 @@ const SOURCE_UNREADABLE: &str = "source-unreadable";
 pub struct Sarif;
 
 impl Render for Sarif {
-    fn render(&self, report: &Report, context: &RenderContext<'_>) -> String {
-        log(vec![run(report, context.working_dir)])
-    }
-
-    /// One run per snapshot, each with its own `automationDetails.id` (`sitelint/NAME/`):
-    /// GitHub keeps one category per site, so each site's alerts open and close on their own.
-    fn render_sites(&self, sites: &[Site], context: &RenderContext<'_>) -> String {
+    /// One run per snapshot; of several, each with its own `automationDetails.id`
+    /// (`sitelint/NAME/`): GitHub keeps one category per site, so each site's alerts open and
+    /// close on their own.
+    fn render_snapshots(&self, snapshots: Snapshots<'_>, context: &RenderContext<'_>) -> String {
         // Each run is turned into text as soon as it is built: the tree of JSON values of a
         // run is many times its text, and a thousand of them at once would be most of the
         // memory of the whole check.
-        let runs = sites.iter().map(|site| {
-            let mut run = run(&site.report, context.working_dir);
-            run["automationDetails"] = json!({"id": format!("sitelint/{}/", site.name)});
+        let runs = snapshots.reports().map(|(name, report)| {
+            let mut run = run(report, context.working_dir);
+            if let Some(name) = name {
+                run["automationDetails"] = json!({"id": format!("sitelint/{name}/")});
+            }
             serde_json::to_string_pretty(&run).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
         });
         log_of_texts(runs)
     }
 }
 
-/// The log around runs already written as pretty JSON, as [`log`] writes it (keys sorted): each
-/// run's lines indented to its depth (a JSON string holds no raw line end, so every line
-/// break in a run's text is one between values).
+/// The log around runs already written as pretty JSON, as `serde_json` writes the whole log
+/// (keys sorted): each run's lines indented to its depth (a JSON string holds no raw line end,
+/// so every line break in a run's text is one between values).
 fn log_of_texts(runs: impl Iterator<Item = String>) -> String {
     let mut text = String::from("{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"runs\": [");
     let mut any = false;
@@ -65,17 +64,6 @@ fn log_of_texts(runs: impl Iterator<Item = String>) -> String {
     }
     text.push_str(if any { "\n  ]" } else { "]" });
     text.push_str(",\n  \"version\": \"2.1.0\"\n}\n");
-    text
-}
-
-fn log(runs: Vec<Value>) -> String {
-    let log = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": runs,
-    });
-    let mut text = serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
     text
 }
 
@@ -344,6 +332,18 @@ fn pascal_case(id: &str) -> String {
 mod tests {
     use super::*;
     use crate::finding::Severity;
+
+    /// The log as one tree of values: what [`log_of_texts`] must write, byte for byte.
+    fn log(runs: Vec<Value>) -> String {
+        let log = json!({
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "version": "2.1.0",
+            "runs": runs,
+        });
+        let mut text = serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        text.push('\n');
+        text
+    }
 
     #[test]
     fn runs_written_one_by_one_make_the_log_written_at_once() {

@@ -410,11 +410,7 @@ fn a_report_replaces_a_link_at_its_path_not_what_the_link_points_to() {
 /// A site whose sitelint.yaml names the failed-download example's logs, console export and
 /// allowlist as its live sources.
 fn site_with_sources() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    crate::copy_dir(
-        &crate::root().join("examples/snapshots/failed-download"),
-        &dir.path().join("snap"),
-    );
+    let (dir, _) = crate::example_copy();
     fs::write(
         dir.path().join("sitelint.yaml"),
         "sources:

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::{json, path_str, root, sitelint, stderr, stdout};
+use crate::{check_with_rules, json, path_str, root, sitelint, stderr, stdout};
 
 const EXAMPLE: &str = "examples/snapshots/failed-download";
 
@@ -580,16 +580,7 @@ fn direct_probes_tell_reached_refused_unresolved_and_unprobed_wildcards_apart() 
     assert_eq!(results[3].1, Value::Null);
 
     // The probes feed required-endpoints: two failures, the wildcard not evaluated.
-    let checked = sitelint(&[
-        "check",
-        path_str(&out),
-        "--no-default-rules",
-        "--rules",
-        path_str(&rules),
-        "--format",
-        "json",
-    ]);
-    let report = json(&checked);
+    let report = json(&check_with_rules(&root(), path_str(&rules), &[path_str(&out)]));
     let outcomes: Vec<(&str, &str)> = report["findings"]
         .as_array()
         .unwrap()
@@ -800,15 +791,7 @@ fn walk(dir: &Path) -> Vec<String> {
 
 /// `check --format json` on a snapshot with the rules of `rules` alone: exit code and report.
 fn check_with(out: &Path, rules: &Path) -> (Option<i32>, Value) {
-    let checked = sitelint(&[
-        "check",
-        path_str(out),
-        "--no-default-rules",
-        "--rules",
-        path_str(rules),
-        "--format",
-        "json",
-    ]);
+    let checked = check_with_rules(&root(), path_str(rules), &[path_str(out)]);
     (checked.status.code(), json(&checked))
 }
 

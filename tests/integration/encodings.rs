@@ -5,9 +5,7 @@
 use std::fs;
 use std::path::Path;
 
-use serde_json::Value;
-
-use crate::{json, path_str, sitelint, sitelint_in, stderr};
+use crate::{check_with_rules, finding, json, path_str, sitelint, sitelint_in, stderr};
 
 /// An encoding as a Windows tool writes it, and text it can hold.
 struct Written {
@@ -122,15 +120,6 @@ fn snapshot(dir: &Path, how: &Written) {
     fs::write(dir.join("rules.yaml"), RULES).unwrap();
 }
 
-fn finding<'r>(report: &'r Value, id: &str) -> &'r Value {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule_id"] == id)
-        .unwrap_or_else(|| panic!("no finding of {id}: {report:#}"))
-}
-
 /// Regression (issue 19): CP932 and Windows-1252 inputs showed their text as U+FFFD, and a
 /// CP932 path split inside `ソ` (0x83 0x5C). UTF-8 and UTF-16 inputs read as before.
 #[test]
@@ -138,17 +127,7 @@ fn every_kind_of_input_in_every_encoding_windows_writes_shows_its_real_text() {
     for how in written() {
         let dir = tempfile::tempdir().unwrap();
         snapshot(dir.path(), &how);
-        let args = [
-            "check",
-            ".",
-            "--no-default-rules",
-            "--rules",
-            "rules.yaml",
-            "--format",
-            "json",
-            "-v",
-        ];
-        let out = sitelint_in(dir.path(), &args);
+        let out = check_with_rules(dir.path(), "rules.yaml", &[".", "-v"]);
         assert_eq!(out.status.code(), Some(1), "{}: {}", how.name, stderr(&out));
         let report = json(&out);
         let folder = format!("D:\\{}\\UpdatePacks\\{GUID}\\Redist", how.folder);
@@ -239,19 +218,7 @@ fn a_cp932_log_whose_japanese_comes_late_is_read_right() {
     bytes.extend(encoding_rs::SHIFT_JIS.encode(&tail).0.iter());
     fs::write(dir.path().join("ServiceConnectionTool.log"), &bytes).unwrap();
     fs::write(dir.path().join("rules.yaml"), RULES).unwrap();
-    let out = sitelint_in(
-        dir.path(),
-        &[
-            "check",
-            "--log",
-            "ServiceConnectionTool.log",
-            "--no-default-rules",
-            "--rules",
-            "rules.yaml",
-            "--format",
-            "json",
-        ],
-    );
+    let out = check_with_rules(dir.path(), "rules.yaml", &["--log", "ServiceConnectionTool.log"]);
     let report = json(&out);
     let log = finding(&report, "redist");
     assert_eq!(log["message"], format!("package {GUID} into D:\\ソフト\\UpdatePacks"));
@@ -271,19 +238,7 @@ fn a_log_that_does_not_decode_cleanly_gets_one_warning_and_the_run_goes_on() {
     bytes.pop();
     fs::write(dir.path().join("ServiceConnectionTool.log"), &bytes).unwrap();
     fs::write(dir.path().join("rules.yaml"), RULES).unwrap();
-    let out = sitelint_in(
-        dir.path(),
-        &[
-            "check",
-            "--log",
-            "ServiceConnectionTool.log",
-            "--no-default-rules",
-            "--rules",
-            "rules.yaml",
-            "--format",
-            "json",
-        ],
-    );
+    let out = check_with_rules(dir.path(), "rules.yaml", &["--log", "ServiceConnectionTool.log"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let err = stderr(&out);
     assert_eq!(err.matches("warning:").count(), 1, "{err}");

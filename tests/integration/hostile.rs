@@ -3,22 +3,13 @@
 //! regression test for something that once went wrong.
 
 use std::fs;
-use std::path::PathBuf;
 
-use crate::{copy_dir, json, path_str, root, sitelint, stderr, stdout};
+use crate::{example_copy, json, path_str, root, sitelint, stderr, stdout};
 
 fn utf16le_bom(text: &str) -> Vec<u8> {
     let mut bytes = vec![0xFF, 0xFE];
     bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
     bytes
-}
-
-/// A copy of the failed-download example to spoil.
-fn example_copy() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let snap = dir.path().join("snap");
-    copy_dir(&root().join("examples/snapshots/failed-download"), &snap);
-    (dir, snap)
 }
 
 #[test]

@@ -64,6 +64,23 @@ pub fn sitelint_in(dir: &Path, args: &[&str]) -> Output {
         .expect("sitelint runs")
 }
 
+/// `check ARGS --no-default-rules --rules RULES --format json` in `dir`: a check by the rules
+/// of one file alone, as a site tries its own rules.
+pub fn check_with_rules(dir: &Path, rules: &str, args: &[&str]) -> Output {
+    let mut all = vec!["check"];
+    all.extend_from_slice(args);
+    all.extend(["--no-default-rules", "--rules", rules, "--format", "json"]);
+    sitelint_in(dir, &all)
+}
+
+/// A copy of the failed-download example to change, as `snap` in a new temporary directory.
+pub fn example_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    copy_dir(&root().join("examples/snapshots/failed-download"), &snap);
+    (dir, snap)
+}
+
 /// Copies a directory tree, as a user copies a snapshot or a rules folder to change it.
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -88,6 +105,16 @@ pub fn stderr(output: &Output) -> String {
 
 pub fn json(output: &Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(output)))
+}
+
+/// The first finding of rule `id` in a JSON report.
+pub fn finding<'r>(report: &'r serde_json::Value, id: &str) -> &'r serde_json::Value {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == id)
+        .unwrap_or_else(|| panic!("no finding of {id}: {report:#}"))
 }
 
 /// The status of one rule in a JSON report.
