@@ -3,12 +3,11 @@
 
 use std::io::Write;
 
-use super::rules::load_rules;
-use super::{EXIT_CLEAN, Failure, RuleArgs, SourceArgs, Sources, registry_key};
+use super::settings::{Origin, PolicyFlags, Settings};
+use super::{EXIT_CLEAN, Failure, RuleArgs, SourceArgs, registry_key};
 use crate::document::text::{plural, visible};
 use crate::report::human;
 use crate::rules::RuleSet;
-use crate::rules::config::{Discovery, SiteConfig, discover};
 
 /// One setting: its key, value and origin.
 type Setting = (String, String, String);
@@ -19,9 +18,8 @@ pub(super) fn run(
     terminal_width: usize,
     stdout: &mut dyn Write,
 ) -> Result<u8, Failure> {
-    let (rule_set, config) = load_rules(args)?;
-    let sources = Sources::merge(flags, config.as_ref())?;
-    let settings = settings(args, &rule_set, config.as_ref(), &sources);
+    let (resolved, rule_set) = Settings::resolve(args, flags, PolicyFlags::default())?;
+    let settings = settings(&resolved, &rule_set);
     // Origins line up, except after the odd long value (a waiver), which would push them all.
     let width = settings
         .iter()
@@ -55,59 +53,31 @@ pub(super) fn run(
     Ok(EXIT_CLEAN)
 }
 
-fn settings(args: &RuleArgs, rule_set: &RuleSet, config: Option<&SiteConfig>, sources: &Sources) -> Vec<Setting> {
-    let default = || "default".to_owned();
-    let from = |line: usize| config.map_or_else(default, |c| c.origin(line));
+/// The lines, each read from the settings `check` resolves the same way, in the order a run
+/// applies them.
+fn settings(settings: &Settings, rule_set: &RuleSet) -> Vec<Setting> {
+    let line = |key: &str, value: String, origin: &Origin| (key.to_owned(), value, origin.to_string());
+    let config = settings.site_config();
+    let from = |line: usize| settings.config_line(line).to_string();
     let mut out: Vec<Setting> = Vec::new();
-    match config {
-        Some(config) => {
-            let how = if args.config.is_some() {
-                "--config"
-            } else {
-                "found in the working directory or above"
-            };
-            out.push(("config".into(), config.file.name.clone(), how.into()));
-        }
-        None if args.no_config => out.push(("config".into(), "none".into(), "--no-config".into())),
-        None => {
-            let stopped = std::env::current_dir().ok().and_then(|cwd| match discover(&cwd) {
-                Discovery::None { stopped } => stopped,
-                Discovery::Found(_) => None,
-            });
-            let why = match stopped {
-                Some((dir, why)) => format!(
-                    "no sitelint.yaml here or above; the search stopped at {}: {why} (--config FILE reads one there)",
-                    dir.display()
-                ),
-                None => "no sitelint.yaml here or above".to_owned(),
-            };
-            out.push(("config".into(), "none".into(), why));
-        }
-    }
-    let default_rules = config.and_then(|c| c.default_rules.as_ref());
-    out.push(match (args.no_default_rules, default_rules) {
-        (true, _) => ("default-rules".into(), "false".into(), "--no-default-rules".into()),
-        (false, Some(set)) => ("default-rules".into(), set.value.to_string(), from(set.line)),
-        (false, None) => ("default-rules".into(), "true".into(), default()),
-    });
-    let config_rules = config.and_then(|c| c.rules.as_ref());
+    let file = config.map_or_else(|| "none".to_owned(), |c| c.file.name.clone());
+    out.push(line("config", file, &settings.config.origin));
+    let default_rules = &settings.default_rules;
+    out.push(line(
+        "default-rules",
+        default_rules.value.to_string(),
+        &default_rules.origin,
+    ));
     for file in &rule_set.files {
-        let (file, rules) = (&file.path, file.rules);
-        let origin = if file.starts_with("(built in)") {
-            default()
-        } else if args.rules.iter().any(|r| file.starts_with(&r.display().to_string())) {
-            "--rules".to_owned()
-        } else {
-            config_rules.map_or_else(default, |r| from(r.line))
-        };
-        out.push((
-            "rules".into(),
-            format!("{file} ({})", plural(rules, "rule", "rules")),
-            origin,
-        ));
+        let value = format!("{} ({})", file.path, plural(file.rules, "rule", "rules"));
+        out.push(line("rules", value, &settings.rule_file_origin(&file.path)));
     }
     for (name, value) in &rule_set.params {
-        let origin = rule_set.param_origins.get(name).cloned().unwrap_or_else(default);
+        let origin = rule_set
+            .param_origins
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| "default".to_owned());
         out.push((format!("params.{name}"), format!("{value:?}"), origin));
     }
     if let Some(config) = config {
@@ -123,18 +93,15 @@ fn settings(args: &RuleArgs, rule_set: &RuleSet, config: Option<&SiteConfig>, so
             ));
         }
     }
-    out.push(match config.and_then(|c| c.fail_on.as_ref()) {
-        Some(set) => (
-            "fail-on".into(),
-            set.value.map_or("never".into(), |s| s.to_string()),
-            from(set.line),
-        ),
-        None => ("fail-on".into(), "error".into(), default()),
-    });
-    out.push(match config.and_then(|c| c.strict.as_ref()) {
-        Some(set) => ("strict".into(), set.value.to_string(), from(set.line)),
-        None => ("strict".into(), "false".into(), default()),
-    });
+    let fail_on = &settings.fail_on;
+    out.push(line("fail-on", fail_on.value.as_str().to_owned(), &fail_on.origin));
+    let strict = &settings.strict;
+    out.push(line("strict", strict.value.to_string(), &strict.origin));
+    // Detected unless named: a line only when it is.
+    if let Some(encoding) = settings.encoding.value {
+        out.push(line("encoding", encoding.name().to_owned(), &settings.encoding.origin));
+    }
+    let sources = &settings.sources;
     let origin = |key: &str| sources.origin(key).unwrap_or_default().to_owned();
     let live = &sources.live;
     for (name, dir) in &live.trees {
