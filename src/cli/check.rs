@@ -189,11 +189,7 @@ pub(super) fn run(
             }
         }
     }
-    let policy = Policy {
-        threshold: settings.fail_on.value.threshold(),
-        strict: settings.strict.value,
-        only_new: args.fail_on_new,
-    };
+    let policy = Policy::of(&settings, args.fail_on_new);
     let code = sites
         .iter()
         .map(|site| exit_code(&site.report, policy))
@@ -298,10 +294,22 @@ fn describe(error: &SetupError) -> String {
 /// What fails a run: the lowest severity that does, whether a rule not evaluated does, and
 /// whether only findings new since the baseline count.
 #[derive(Debug, Clone, Copy)]
-struct Policy {
-    threshold: Option<Severity>,
-    strict: bool,
+pub(super) struct Policy {
+    pub(super) threshold: Option<Severity>,
+    pub(super) strict: bool,
     only_new: bool,
+}
+
+impl Policy {
+    /// `--fail-on-new` is the one part not in the settings: it needs a baseline, which only
+    /// the command line gives.
+    pub(super) fn of(settings: &Settings, only_new: bool) -> Policy {
+        Policy {
+            threshold: settings.fail_on.value.threshold(),
+            strict: settings.strict.value,
+            only_new,
+        }
+    }
 }
 
 /// `--step`: the rules of other steps do not run, so a machine that holds only some of the

@@ -141,3 +141,88 @@ fn settings(settings: &Settings, rule_set: &RuleSet) -> Vec<Setting> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::cli::check::Policy;
+    use crate::cli::settings::PolicyFlags;
+    use crate::finding::Severity;
+    use crate::rules::fail_on::FailOn;
+
+    fn resolve(config: &Path, flags: PolicyFlags) -> (Settings, Vec<Setting>) {
+        let args = RuleArgs {
+            rules: Vec::new(),
+            no_default_rules: false,
+            config: Some(config.to_owned()),
+            no_config: false,
+            set: Vec::new(),
+        };
+        let (resolved, rule_set) = Settings::resolve(&args, &SourceArgs::default(), flags).unwrap();
+        let lines = settings(&resolved, &rule_set);
+        (resolved, lines)
+    }
+
+    fn row<'a>(lines: &'a [Setting], key: &str) -> (&'a str, &'a str) {
+        let (_, value, origin) = lines
+            .iter()
+            .find(|(k, ..)| k == key)
+            .unwrap_or_else(|| panic!("no `{key}` line in {lines:?}"));
+        (value, origin)
+    }
+
+    /// What `config` prints is what `check` decides by: each line is read from the settings
+    /// `check` builds its policy and its snapshot's encoding from, whichever layer set them.
+    #[test]
+    fn each_line_is_the_value_and_origin_check_uses() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sitelint.yaml");
+        std::fs::write(&path, "fail-on: warning\nstrict: true\nencoding: cp932\n").unwrap();
+        let file = path.display().to_string();
+        let flags = PolicyFlags {
+            fail_on: Some(FailOn::Never),
+            strict: Some(false),
+            encoding: Some(encoding_rs::WINDOWS_1252),
+        };
+        let cases = [
+            (
+                PolicyFlags::default(),
+                ["warning", "true", "Shift_JIS"],
+                [1, 2, 3].map(|l| format!("{file}:{l}")),
+            ),
+            (
+                flags,
+                ["never", "false", "windows-1252"],
+                ["--fail-on", "--no-strict", "--encoding"].map(String::from),
+            ),
+        ];
+        for (flags, values, origins) in cases {
+            let (resolved, lines) = resolve(&path, flags);
+            let policy = Policy::of(&resolved, false);
+            let printed = ["fail-on", "strict", "encoding"].map(|key| row(&lines, key));
+            assert_eq!(printed.map(|(value, _)| value), values);
+            assert_eq!(printed.map(|(_, origin)| origin.to_owned()), origins);
+            assert_eq!(FailOn::parse(values[0]).and_then(FailOn::threshold), policy.threshold);
+            assert_eq!(values[1] == "true", policy.strict);
+            assert_eq!(resolved.encoding.value.map(|e| e.name()), Some(values[2]));
+        }
+        let (resolved, lines) = resolve(&path, PolicyFlags::default());
+        assert_eq!(Policy::of(&resolved, false).threshold, Some(Severity::Warning));
+        assert_eq!(row(&lines, "config"), (file.as_str(), "--config"));
+    }
+
+    #[test]
+    fn without_a_config_every_policy_line_is_the_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sitelint.yaml");
+        std::fs::write(&path, "waivers: []\n").unwrap();
+        let (resolved, lines) = resolve(&path, PolicyFlags::default());
+        assert_eq!(row(&lines, "fail-on"), ("error", "default"));
+        assert_eq!(row(&lines, "strict"), ("false", "default"));
+        assert_eq!(row(&lines, "default-rules"), ("true", "default"));
+        assert!(lines.iter().all(|(key, ..)| key != "encoding"), "detected: {lines:?}");
+        assert_eq!(Policy::of(&resolved, false).threshold, Some(Severity::Error));
+    }
+}
