@@ -92,7 +92,16 @@ pub(super) fn run(
         refuse(&inputs, &outputs)?;
     }
     let mut sites: Vec<Site> = crate::parallel::map_in_order(&targets, |target| {
-        let report = match &target.loaded {
+        let path = || target.path.map_or_else(String::new, |p| p.display().to_string());
+        // Each of several is read again, now held for as long as it is checked (see `load`).
+        let reloaded = match (&target.loaded, target.path) {
+            (Ok(_), Some(path)) if fleet => Some(manifest::load(path).map(|mut snapshot| {
+                snapshot.encoding = settings.encoding.value;
+                (snapshot, None)
+            })),
+            _ => None,
+        };
+        let report = match reloaded.as_ref().unwrap_or(&target.loaded) {
             Ok((snapshot, _)) => {
                 let mut report = crate::engine::evaluate(&rule_set, snapshot);
                 report.ruleset.config = config.map(|c| c.file.name.clone());
@@ -101,11 +110,7 @@ pub(super) fn run(
                 }
                 report
             }
-            Err(error) => crate::engine::unreadable_snapshot(
-                &rule_set,
-                &target.path.map_or_else(String::new, |p| p.display().to_string()),
-                &describe(error),
-            ),
+            Err(error) => crate::engine::unreadable_snapshot(&rule_set, &path(), &describe(error)),
         };
         Site {
             name: target.name.clone(),
@@ -240,7 +245,11 @@ fn load<'a>(
             crate::report::sarif::MAX_RUNS_PER_UPLOAD
         )?;
     }
-    let loaded = crate::parallel::map_in_order(&args.snapshots, |path| manifest::load(path));
+    // Not held open here: a fleet of more snapshots than the process may open files would
+    // fail. Each is held while it is checked, read again then.
+    let loaded = crate::parallel::map_in_order(&args.snapshots, |path| {
+        manifest::load(path).map(|snapshot| Snapshot { held: None, ..snapshot })
+    });
     let targets = args.snapshots.iter().zip(names).zip(loaded);
     Ok(targets
         .map(|((path, name), loaded)| Target {
