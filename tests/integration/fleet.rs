@@ -380,7 +380,11 @@ fn a_report_path_inside_one_of_several_snapshots_is_refused() {
         assert!(stderr(&out).contains(why), "{}", stderr(&out));
     }
     assert!(!inside.exists());
-    assert_eq!(std::fs::read(&manifest).unwrap(), before, "the manifest is left as it was");
+    assert_eq!(
+        std::fs::read(&manifest).unwrap(),
+        before,
+        "the manifest is left as it was"
+    );
 }
 
 #[test]
@@ -395,7 +399,10 @@ fn verbose_names_the_rules_once_and_what_each_snapshot_loaded() {
         assert!(said.contains(&format!("read {name}: ")), "{said}");
     }
     let first_snapshot = said.find("loaded snapshot: ").unwrap();
-    assert!(said[first_snapshot..].lines().next().unwrap().contains("clean"), "{said}");
+    assert!(
+        said[first_snapshot..].lines().next().unwrap().contains("clean"),
+        "{said}"
+    );
 }
 
 #[test]
