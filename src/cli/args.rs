@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::document::diag::SetupError;
+use crate::rules::fail_on::FailOn;
 use crate::snapshot::live::LiveSources;
 
 #[derive(Debug, Parser)]
@@ -272,14 +273,6 @@ pub enum SchemaOf {
 pub enum ListFormat {
     Human,
     Json,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FailOn {
-    Error,
-    Warning,
-    Note,
-    Never,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -6,21 +6,32 @@ use std::path::{Path, PathBuf};
 use clap::ValueEnum;
 
 use super::output::{Inputs, entry, write_replacing};
-use super::rules::load_rules;
-use super::{CheckArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, FailOn, Failure, snapshot_from, write_loaded};
+use super::settings::{Origin, PolicyFlags, Settings};
+use super::{CheckArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Failure, Sources, snapshot_from, write_loaded};
 use crate::baseline::Baseline;
 use crate::document::date::Date;
 use crate::document::diag::{SetupError, did_you_mean};
 use crate::document::text::{plural, visible};
-use crate::finding::{BaselineState, Outcome, Report, Severity, Site};
+use crate::finding::{BaselineState, Outcome, Report, Severity, Site, totals_of};
 use crate::report::steps::step_of;
 use crate::report::{FORMATS, Format, RenderContext, human};
 use crate::rules::RuleSet;
-use crate::rules::config::SiteConfig;
 use crate::rules::waivers;
 use crate::snapshot::Snapshot;
 use crate::snapshot::manifest;
 
+/// One snapshot given to the run (or the live sources), as loaded.
+struct Target<'a> {
+    /// The name it is reported under in a check of several; empty in a check of one.
+    name: String,
+    path: Option<&'a Path>,
+    loaded: Result<(Snapshot, Option<&'a Sources>), SetupError>,
+}
+
+/// `check`, of one snapshot or several: a check of one is a fleet of one, except that it is
+/// reported without a name and a snapshot it cannot read stops it. Several are checked each
+/// on its own, on every core, and reported in the order given; one that cannot be read is
+/// named, and the others still run.
 pub(super) fn run(
     args: CheckArgs,
     style: human::Style,
@@ -30,78 +41,122 @@ pub(super) fn run(
     stderr: &mut dyn Write,
 ) -> Result<u8, Failure> {
     let outputs = parse_formats(&args.formats)?;
-    let (mut rule_set, config) = load_rules(&args.rules)?;
+    let (settings, mut rule_set) = Settings::resolve(&args.rules, &args.sources, PolicyFlags::of(&args))?;
     rule_set.select(&args.select, &args.ignore)?;
     keep_steps(&mut rule_set, &args.steps);
     let mut baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
-    if args.snapshots.len() > 1 {
-        return run_many(
-            &args,
-            &rule_set,
-            config.as_ref(),
-            baseline,
-            &outputs,
-            style,
-            quiet,
-            stdout,
-            stderr,
-        );
-    }
-    let (mut snapshot, sources) = snapshot_from(
-        args.snapshots.first().map(PathBuf::as_path),
-        &args.sources,
-        config.as_ref(),
-    )?;
-    snapshot.encoding = encoding(&args, config.as_ref());
-    if verbose {
-        write_loaded(Some(&rule_set), config.as_ref(), &snapshot, sources.as_ref(), stderr)?;
-    }
-    if args.snapshots.is_empty() {
-        for warning in unread_sources(&rule_set, &snapshot) {
-            writeln!(stderr, "warning: {}", visible(&warning))?;
+    let config = settings.site_config();
+    let fleet = args.snapshots.len() > 1;
+    let mut targets = load(&args, &settings, &outputs, stderr)?;
+    let mut rules_told = false;
+    for target in &mut targets {
+        match &mut target.loaded {
+            Ok((snapshot, sources)) => {
+                snapshot.encoding = settings.encoding.value;
+                if verbose {
+                    // The rules and the config once, before the first snapshot's sources.
+                    let (rules, config) = if rules_told {
+                        (None, None)
+                    } else {
+                        (Some(&rule_set), config)
+                    };
+                    write_loaded(rules, config, snapshot, *sources, stderr)?;
+                    rules_told = true;
+                }
+            }
+            Err(error) => {
+                let path = target.path.map_or_else(String::new, |p| p.display().to_string());
+                writeln!(
+                    stderr,
+                    "error: snapshot {} ({path}) cannot be checked:",
+                    visible(&target.name)
+                )?;
+                super::write_setup_error(error, style, stderr)?;
+            }
         }
     }
-    let inputs = Inputs::of_run(
+    let rule_files = || {
         rule_set
             .files
             .iter()
             .map(|file| file.path.as_str())
-            .filter(|f| !f.starts_with("(built in)")),
-        config.as_ref().map(|c| Path::new(&c.file.name)),
-        &snapshot,
-    );
-    for (format, path) in &outputs {
-        if let Some(path) = path
-            && let Some(why) = inputs.refuse(path)
-        {
-            return Err(SetupError::with_help(
-                format!("--format {format}={}: {why}", path.display()),
-                "write the report somewhere else, e.g. --format sarif=sitelint.sarif beside the snapshot",
-            )
-            .into());
+            .filter(|f| !f.starts_with("(built in)"))
+    };
+    for (snapshot, _) in targets.iter().filter_map(|t| t.loaded.as_ref().ok()) {
+        if args.snapshots.is_empty() {
+            for warning in unread_sources(&rule_set, snapshot) {
+                writeln!(stderr, "warning: {}", visible(&warning))?;
+            }
         }
+        let inputs = Inputs::of_run(rule_files(), config.map(|c| Path::new(&c.file.name)), snapshot);
+        refuse(&inputs, &outputs)?;
     }
-    let mut report = crate::engine::evaluate(&rule_set, &snapshot);
-    for read in &report.read_as {
-        if verbose {
-            writeln!(stderr, "read {} as {}", visible(&read.path), read.encoding)?;
+    let mut sites: Vec<Site> = crate::parallel::map_in_order(&targets, |target| {
+        let path = || target.path.map_or_else(String::new, |p| p.display().to_string());
+        // Each of several is read again, now held for as long as it is checked (see `load`).
+        let reloaded = match (&target.loaded, target.path) {
+            (Ok(_), Some(path)) if fleet => Some(manifest::load(path).map(|mut snapshot| {
+                snapshot.encoding = settings.encoding.value;
+                (snapshot, None)
+            })),
+            _ => None,
+        };
+        let report = match reloaded.as_ref().unwrap_or(&target.loaded) {
+            Ok((snapshot, _)) => {
+                let mut report = crate::engine::evaluate(&rule_set, snapshot);
+                report.ruleset.config = config.map(|c| c.file.name.clone());
+                if let Some(config) = config {
+                    waivers::apply(&mut report, &rule_set, &config.waivers, Date::today());
+                }
+                report
+            }
+            Err(error) => crate::engine::unreadable_snapshot(&rule_set, &path(), &describe(error)),
+        };
+        Site {
+            name: target.name.clone(),
+            report,
         }
-        if !read.clean {
+    });
+    // Prefixed by its snapshot's name in a check of several.
+    let of = |site: &Site| {
+        if fleet {
+            format!("{}: ", visible(&site.name))
+        } else {
+            String::new()
+        }
+    };
+    if let Some(baseline) = &mut baseline {
+        for site in &mut sites {
+            let earlier = baseline.take(&site.name, !fleet);
+            crate::baseline::compare(&mut site.report, &baseline.path, earlier);
+        }
+        for (name, _) in baseline.snapshots.iter().filter(|_| fleet) {
+            let name = name
+                .as_deref()
+                .unwrap_or("(the only snapshot of a one-snapshot report)");
             writeln!(
                 stderr,
-                "warning: {}: some bytes are not {}; they show as U+FFFD (--encoding names another code page)",
-                visible(&read.path),
-                read.encoding
+                "warning: the baseline {} has snapshot `{}`, which this run does not check",
+                visible(&baseline.path),
+                visible(name)
             )?;
         }
     }
-    report.ruleset.config = config.as_ref().map(|c| c.file.name.clone());
-    if let Some(config) = &config {
-        waivers::apply(&mut report, &rule_set, &config.waivers, Date::today());
-    }
-    if let Some(baseline) = &mut baseline {
-        let earlier = baseline.take("", true);
-        crate::baseline::compare(&mut report, &baseline.path, earlier);
+    for site in &sites {
+        for read in &site.report.read_as {
+            if verbose {
+                writeln!(stderr, "read {}{} as {}", of(site), visible(&read.path), read.encoding)?;
+            }
+            if !read.clean {
+                writeln!(
+                    stderr,
+                    "warning: {}{}: some bytes are not {}; they show as U+FFFD (--encoding names another code page)",
+                    of(site),
+                    visible(&read.path),
+                    read.encoding
+                )?;
+            }
+        }
     }
 
     let working_dir = working_dir()?;
@@ -113,15 +168,22 @@ pub(super) fn run(
             show_suppressed: args.show_suppressed,
             working_dir: &working_dir,
         };
-        let text = format.renderer.render(&report, &context);
+        let text = match sites.as_slice() {
+            [site] if !fleet => format.renderer.render(&site.report, &context),
+            sites => format.renderer.render_sites(sites, &context),
+        };
         write_report(*format, path.as_deref(), &text, stdout)?;
     }
-    for error in &report.errors {
-        writeln!(stderr, "error: {}", visible(&error.message))?;
+    let readable = sites.iter().zip(&targets).filter(|(_, t)| t.loaded.is_ok());
+    for (site, _) in readable {
+        for error in &site.report.errors {
+            writeln!(stderr, "error: {}{}", of(site), visible(&error.message))?;
+        }
     }
+    let (totals, _) = totals_of(&sites);
     // With every report in a file the run would otherwise say nothing at all.
     if !quiet && outputs.iter().all(|(_, path)| path.is_some()) {
-        writeln!(stderr, "{}", human::summary(report.totals()))?;
+        writeln!(stderr, "{}", human::summary(totals))?;
         for (format, path) in &outputs {
             if let Some(path) = path {
                 writeln!(
@@ -132,34 +194,40 @@ pub(super) fn run(
             }
         }
     }
-    let policy = policy(&args, config.as_ref());
-    let code = exit_code(&report, policy);
-    if code == EXIT_FINDINGS && !failed_on_findings(&report, policy) {
-        let not_evaluated = plural(report.totals().not_evaluated, "rule", "rules");
-        let from = if args.strict {
-            "--strict"
-        } else {
-            "strict: true in the site config"
+    let policy = Policy::of(&settings, args.fail_on_new);
+    let code = sites
+        .iter()
+        .map(|site| exit_code(&site.report, policy))
+        .max()
+        .unwrap_or(EXIT_CLEAN);
+    if code == EXIT_FINDINGS && !sites.iter().any(|site| failed_on_findings(&site.report, policy)) {
+        let not_evaluated = plural(totals.not_evaluated, "rule", "rules");
+        let from = match settings.strict.origin {
+            Origin::Flag(flag) => flag,
+            _ => "strict: true in the site config",
         };
         writeln!(stderr, "failed: {not_evaluated} not evaluated ({from})")?;
     }
     Ok(code)
 }
 
-/// `check A B C`: each snapshot loaded and checked on its own, on every core, and reported
-/// in the order given. A snapshot that cannot be read is named, and the others still run.
-#[allow(clippy::too_many_arguments)]
-fn run_many(
-    args: &CheckArgs,
-    rule_set: &RuleSet,
-    config: Option<&SiteConfig>,
-    mut baseline: Option<Baseline>,
+/// The snapshots given, or the live sources: a check of one stops at a snapshot it cannot
+/// read, a check of several goes on without it.
+fn load<'a>(
+    args: &'a CheckArgs,
+    settings: &'a Settings,
     outputs: &[(Format, Option<PathBuf>)],
-    style: human::Style,
-    quiet: bool,
-    stdout: &mut dyn Write,
     stderr: &mut dyn Write,
-) -> Result<u8, Failure> {
+) -> Result<Vec<Target<'a>>, Failure> {
+    let given = args.snapshots.first().map(PathBuf::as_path);
+    if args.snapshots.len() <= 1 {
+        let loaded = snapshot_from(given, &args.sources, &settings.sources)?;
+        return Ok(vec![Target {
+            name: String::new(),
+            path: given,
+            loaded: Ok(loaded),
+        }]);
+    }
     if !args.sources.live()?.is_empty() {
         return Err(SetupError::with_help(
             "give either snapshots or source flags, not both",
@@ -177,97 +245,34 @@ fn run_many(
             crate::report::sarif::MAX_RUNS_PER_UPLOAD
         )?;
     }
-    let items: Vec<(&PathBuf, &String)> = args.snapshots.iter().zip(&names).collect();
-    let checked = crate::parallel::map_in_order(&items, |&(path, name)| {
-        let report = match manifest::load(path) {
-            Ok(mut snapshot) => {
-                snapshot.encoding = encoding(args, config);
-                let mut report = crate::engine::evaluate(rule_set, &snapshot);
-                if let Some(config) = config {
-                    waivers::apply(&mut report, rule_set, &config.waivers, Date::today());
-                }
-                Ok(report)
-            }
-            Err(error) => Err(error),
-        };
-        (name.clone(), path, report)
+    // Not held open here: a fleet of more snapshots than the process may open files would
+    // fail. Each is held while it is checked, read again then.
+    let loaded = crate::parallel::map_in_order(&args.snapshots, |path| {
+        manifest::load(path).map(|snapshot| Snapshot { held: None, ..snapshot })
     });
-    let mut sites = Vec::with_capacity(checked.len());
-    // Those already named with their problems in full.
-    let mut unreadable = Vec::new();
-    for (name, path, report) in checked {
-        let report = report.unwrap_or_else(|error| {
-            unreadable.push(name.clone());
-            let _ = writeln!(
-                stderr,
-                "error: snapshot {} ({}) cannot be checked:",
-                visible(&name),
-                path.display()
-            );
-            let _ = super::write_setup_error(&error, style, stderr);
-            crate::engine::unreadable_snapshot(rule_set, &path.display().to_string(), &describe(&error))
-        });
-        sites.push(Site { name, report });
-    }
-    if let Some(baseline) = &mut baseline {
-        for site in &mut sites {
-            let earlier = baseline.take(&site.name, false);
-            crate::baseline::compare(&mut site.report, &baseline.path, earlier);
-        }
-        for (name, _) in &baseline.snapshots {
-            let name = name
-                .as_deref()
-                .unwrap_or("(the only snapshot of a one-snapshot report)");
-            writeln!(
-                stderr,
-                "warning: the baseline {} has snapshot `{}`, which this run does not check",
-                visible(&baseline.path),
-                visible(name)
-            )?;
-        }
-    }
-
-    let working_dir = working_dir()?;
-    for (format, path) in outputs {
-        let context = RenderContext {
-            style,
-            quiet,
-            to_file: path.is_some(),
-            show_suppressed: args.show_suppressed,
-            working_dir: &working_dir,
-        };
-        let text = format.renderer.render_sites(&sites, &context);
-        write_report(*format, path.as_deref(), &text, stdout)?;
-    }
-    for site in &sites {
-        for read in site.report.read_as.iter().filter(|r| !r.clean) {
-            writeln!(
-                stderr,
-                "warning: {}: {}: some bytes are not {}; they show as U+FFFD (--encoding names another code page)",
-                visible(&site.name),
-                visible(&read.path),
-                read.encoding
-            )?;
-        }
-    }
-    for site in sites.iter().filter(|s| !unreadable.contains(&s.name)) {
-        for error in &site.report.errors {
-            writeln!(stderr, "error: {}: {}", visible(&site.name), visible(&error.message))?;
-        }
-    }
-    let policy = policy(args, config);
-    Ok(sites
-        .iter()
-        .map(|site| exit_code(&site.report, policy))
-        .max()
-        .unwrap_or(EXIT_CLEAN))
+    let targets = args.snapshots.iter().zip(names).zip(loaded);
+    Ok(targets
+        .map(|((path, name), loaded)| Target {
+            name,
+            path: Some(path),
+            loaded: loaded.map(|snapshot| (snapshot, None)),
+        })
+        .collect())
 }
 
-/// The code page of inputs without a BOM that are not UTF-8: the command line's, else the
-/// site config's, else detected.
-fn encoding(args: &CheckArgs, config: Option<&SiteConfig>) -> Option<&'static encoding_rs::Encoding> {
-    args.encoding
-        .or_else(|| config.and_then(|c| c.encoding.as_ref()).map(|e| e.value))
+/// Refuses a report path that would replace or lie inside something the run reads.
+fn refuse(inputs: &Inputs, outputs: &[(Format, Option<PathBuf>)]) -> Result<(), SetupError> {
+    for (format, path) in outputs {
+        if let Some(path) = path
+            && let Some(why) = inputs.refuse(path)
+        {
+            return Err(SetupError::with_help(
+                format!("--format {format}={}: {why}", path.display()),
+                "write the report somewhere else, e.g. --format sarif=sitelint.sarif beside the snapshot",
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn write_report(format: Format, path: Option<&Path>, text: &str, stdout: &mut dyn Write) -> Result<(), Failure> {
@@ -298,32 +303,21 @@ fn describe(error: &SetupError) -> String {
 /// What fails a run: the lowest severity that does, whether a rule not evaluated does, and
 /// whether only findings new since the baseline count.
 #[derive(Debug, Clone, Copy)]
-struct Policy {
-    threshold: Option<Severity>,
-    strict: bool,
+pub(super) struct Policy {
+    pub(super) threshold: Option<Severity>,
+    pub(super) strict: bool,
     only_new: bool,
 }
 
-/// The command line over the site config over the defaults.
-fn policy(args: &CheckArgs, config: Option<&SiteConfig>) -> Policy {
-    let threshold = match args.fail_on {
-        Some(FailOn::Error) => Some(Severity::Error),
-        Some(FailOn::Warning) => Some(Severity::Warning),
-        Some(FailOn::Note) => Some(Severity::Note),
-        Some(FailOn::Never) => None,
-        None => config
-            .and_then(|c| c.fail_on.as_ref())
-            .map_or(Some(Severity::Error), |f| f.value),
-    };
-    let strict = match (args.strict, args.no_strict) {
-        (true, _) => true,
-        (_, true) => false,
-        _ => config.and_then(|c| c.strict.as_ref()).is_some_and(|s| s.value),
-    };
-    Policy {
-        threshold,
-        strict,
-        only_new: args.fail_on_new,
+impl Policy {
+    /// `--fail-on-new` is the one part not in the settings: it needs a baseline, which only
+    /// the command line gives.
+    pub(super) fn of(settings: &Settings, only_new: bool) -> Policy {
+        Policy {
+            threshold: settings.fail_on.value.threshold(),
+            strict: settings.strict.value,
+            only_new,
+        }
     }
 }
 

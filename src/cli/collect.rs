@@ -5,9 +5,9 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::Ordering;
 
-use super::rules::{load_rules, site_config};
+use super::settings::Settings;
 use super::{
-    CollectArgs, EXIT_CLEAN, EXIT_INTERRUPTED, Failure, Sources, Terminal, progress, stop_on_interrupt, write_loaded,
+    CollectArgs, EXIT_CLEAN, EXIT_INTERRUPTED, Failure, Terminal, progress, stop_on_interrupt, write_loaded,
     write_setup_error,
 };
 use crate::collect::tls::Roots;
@@ -34,17 +34,9 @@ pub(super) fn run(
         )
         .into());
     }
-    let (rule_set, config) = if args.probe_endpoints || args.read_registry {
-        let (rules, config) = load_rules(&args.rules)?;
-        (Some(rules), config)
-    } else {
-        let config = site_config(&args.rules)?;
-        if let Some(config) = &config {
-            config.check()?;
-        }
-        (None, config)
-    };
-    let sources = Sources::merge(&args.sources, config.as_ref())?;
+    let (settings, rule_set) =
+        Settings::resolve_for_collect(&args.rules, &args.sources, args.probe_endpoints || args.read_registry)?;
+    let (config, sources) = (settings.site_config(), &settings.sources);
     let live = &sources.live;
     if live.is_empty() && !args.probe_endpoints && !args.read_registry {
         return Err(SetupError::with_help(
@@ -55,7 +47,7 @@ pub(super) fn run(
     }
     let snapshot = live.snapshot();
     if verbose {
-        write_loaded(rule_set.as_ref(), config.as_ref(), &snapshot, Some(&sources), stderr)?;
+        write_loaded(rule_set.as_ref(), config, &snapshot, Some(sources), stderr)?;
     }
     let read_registry = match (&rule_set, args.read_registry) {
         (Some(rule_set), true) => Some(rule_set.registry_reads()),

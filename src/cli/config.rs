@@ -3,12 +3,11 @@
 
 use std::io::Write;
 
-use super::rules::load_rules;
-use super::{EXIT_CLEAN, Failure, RuleArgs, SourceArgs, Sources, registry_key};
+use super::settings::{Origin, PolicyFlags, Settings};
+use super::{EXIT_CLEAN, Failure, RuleArgs, SourceArgs, registry_key};
 use crate::document::text::{plural, visible};
 use crate::report::human;
 use crate::rules::RuleSet;
-use crate::rules::config::{Discovery, SiteConfig, discover};
 
 /// One setting: its key, value and origin.
 type Setting = (String, String, String);
@@ -19,9 +18,8 @@ pub(super) fn run(
     terminal_width: usize,
     stdout: &mut dyn Write,
 ) -> Result<u8, Failure> {
-    let (rule_set, config) = load_rules(args)?;
-    let sources = Sources::merge(flags, config.as_ref())?;
-    let settings = settings(args, &rule_set, config.as_ref(), &sources);
+    let (resolved, rule_set) = Settings::resolve(args, flags, PolicyFlags::default())?;
+    let settings = settings(&resolved, &rule_set);
     // Origins line up, except after the odd long value (a waiver), which would push them all.
     let width = settings
         .iter()
@@ -55,59 +53,31 @@ pub(super) fn run(
     Ok(EXIT_CLEAN)
 }
 
-fn settings(args: &RuleArgs, rule_set: &RuleSet, config: Option<&SiteConfig>, sources: &Sources) -> Vec<Setting> {
-    let default = || "default".to_owned();
-    let from = |line: usize| config.map_or_else(default, |c| c.origin(line));
+/// The lines, each read from the settings `check` resolves the same way, in the order a run
+/// applies them.
+fn settings(settings: &Settings, rule_set: &RuleSet) -> Vec<Setting> {
+    let line = |key: &str, value: String, origin: &Origin| (key.to_owned(), value, origin.to_string());
+    let config = settings.site_config();
+    let from = |line: usize| settings.config_line(line).to_string();
     let mut out: Vec<Setting> = Vec::new();
-    match config {
-        Some(config) => {
-            let how = if args.config.is_some() {
-                "--config"
-            } else {
-                "found in the working directory or above"
-            };
-            out.push(("config".into(), config.file.name.clone(), how.into()));
-        }
-        None if args.no_config => out.push(("config".into(), "none".into(), "--no-config".into())),
-        None => {
-            let stopped = std::env::current_dir().ok().and_then(|cwd| match discover(&cwd) {
-                Discovery::None { stopped } => stopped,
-                Discovery::Found(_) => None,
-            });
-            let why = match stopped {
-                Some((dir, why)) => format!(
-                    "no sitelint.yaml here or above; the search stopped at {}: {why} (--config FILE reads one there)",
-                    dir.display()
-                ),
-                None => "no sitelint.yaml here or above".to_owned(),
-            };
-            out.push(("config".into(), "none".into(), why));
-        }
-    }
-    let default_rules = config.and_then(|c| c.default_rules.as_ref());
-    out.push(match (args.no_default_rules, default_rules) {
-        (true, _) => ("default-rules".into(), "false".into(), "--no-default-rules".into()),
-        (false, Some(set)) => ("default-rules".into(), set.value.to_string(), from(set.line)),
-        (false, None) => ("default-rules".into(), "true".into(), default()),
-    });
-    let config_rules = config.and_then(|c| c.rules.as_ref());
+    let file = config.map_or_else(|| "none".to_owned(), |c| c.file.name.clone());
+    out.push(line("config", file, &settings.config.origin));
+    let default_rules = &settings.default_rules;
+    out.push(line(
+        "default-rules",
+        default_rules.value.to_string(),
+        &default_rules.origin,
+    ));
     for file in &rule_set.files {
-        let (file, rules) = (&file.path, file.rules);
-        let origin = if file.starts_with("(built in)") {
-            default()
-        } else if args.rules.iter().any(|r| file.starts_with(&r.display().to_string())) {
-            "--rules".to_owned()
-        } else {
-            config_rules.map_or_else(default, |r| from(r.line))
-        };
-        out.push((
-            "rules".into(),
-            format!("{file} ({})", plural(rules, "rule", "rules")),
-            origin,
-        ));
+        let value = format!("{} ({})", file.path, plural(file.rules, "rule", "rules"));
+        out.push(line("rules", value, &settings.rule_file_origin(&file.path)));
     }
     for (name, value) in &rule_set.params {
-        let origin = rule_set.param_origins.get(name).cloned().unwrap_or_else(default);
+        let origin = rule_set
+            .param_origins
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| "default".to_owned());
         out.push((format!("params.{name}"), format!("{value:?}"), origin));
     }
     if let Some(config) = config {
@@ -123,18 +93,15 @@ fn settings(args: &RuleArgs, rule_set: &RuleSet, config: Option<&SiteConfig>, so
             ));
         }
     }
-    out.push(match config.and_then(|c| c.fail_on.as_ref()) {
-        Some(set) => (
-            "fail-on".into(),
-            set.value.map_or("never".into(), |s| s.to_string()),
-            from(set.line),
-        ),
-        None => ("fail-on".into(), "error".into(), default()),
-    });
-    out.push(match config.and_then(|c| c.strict.as_ref()) {
-        Some(set) => ("strict".into(), set.value.to_string(), from(set.line)),
-        None => ("strict".into(), "false".into(), default()),
-    });
+    let fail_on = &settings.fail_on;
+    out.push(line("fail-on", fail_on.value.as_str().to_owned(), &fail_on.origin));
+    let strict = &settings.strict;
+    out.push(line("strict", strict.value.to_string(), &strict.origin));
+    // Detected unless named: a line only when it is.
+    if let Some(encoding) = settings.encoding.value {
+        out.push(line("encoding", encoding.name().to_owned(), &settings.encoding.origin));
+    }
+    let sources = &settings.sources;
     let origin = |key: &str| sources.origin(key).unwrap_or_default().to_owned();
     let live = &sources.live;
     for (name, dir) in &live.trees {
@@ -173,4 +140,89 @@ fn settings(args: &RuleArgs, rule_set: &RuleSet, config: Option<&SiteConfig>, so
         out.push(("waiver".into(), value, from(waiver.location.line.unwrap_or(1) as usize)));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::cli::check::Policy;
+    use crate::cli::settings::PolicyFlags;
+    use crate::finding::Severity;
+    use crate::rules::fail_on::FailOn;
+
+    fn resolve(config: &Path, flags: PolicyFlags) -> (Settings, Vec<Setting>) {
+        let args = RuleArgs {
+            rules: Vec::new(),
+            no_default_rules: false,
+            config: Some(config.to_owned()),
+            no_config: false,
+            set: Vec::new(),
+        };
+        let (resolved, rule_set) = Settings::resolve(&args, &SourceArgs::default(), flags).unwrap();
+        let lines = settings(&resolved, &rule_set);
+        (resolved, lines)
+    }
+
+    fn row<'a>(lines: &'a [Setting], key: &str) -> (&'a str, &'a str) {
+        let (_, value, origin) = lines
+            .iter()
+            .find(|(k, ..)| k == key)
+            .unwrap_or_else(|| panic!("no `{key}` line in {lines:?}"));
+        (value, origin)
+    }
+
+    /// What `config` prints is what `check` decides by: each line is read from the settings
+    /// `check` builds its policy and its snapshot's encoding from, whichever layer set them.
+    #[test]
+    fn each_line_is_the_value_and_origin_check_uses() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sitelint.yaml");
+        std::fs::write(&path, "fail-on: warning\nstrict: true\nencoding: cp932\n").unwrap();
+        let file = path.display().to_string();
+        let flags = PolicyFlags {
+            fail_on: Some(FailOn::Never),
+            strict: Some(false),
+            encoding: Some(encoding_rs::WINDOWS_1252),
+        };
+        let cases = [
+            (
+                PolicyFlags::default(),
+                ["warning", "true", "Shift_JIS"],
+                [1, 2, 3].map(|l| format!("{file}:{l}")),
+            ),
+            (
+                flags,
+                ["never", "false", "windows-1252"],
+                ["--fail-on", "--no-strict", "--encoding"].map(String::from),
+            ),
+        ];
+        for (flags, values, origins) in cases {
+            let (resolved, lines) = resolve(&path, flags);
+            let policy = Policy::of(&resolved, false);
+            let printed = ["fail-on", "strict", "encoding"].map(|key| row(&lines, key));
+            assert_eq!(printed.map(|(value, _)| value), values);
+            assert_eq!(printed.map(|(_, origin)| origin.to_owned()), origins);
+            assert_eq!(FailOn::parse(values[0]).and_then(FailOn::threshold), policy.threshold);
+            assert_eq!(values[1] == "true", policy.strict);
+            assert_eq!(resolved.encoding.value.map(|e| e.name()), Some(values[2]));
+        }
+        let (resolved, lines) = resolve(&path, PolicyFlags::default());
+        assert_eq!(Policy::of(&resolved, false).threshold, Some(Severity::Warning));
+        assert_eq!(row(&lines, "config"), (file.as_str(), "--config"));
+    }
+
+    #[test]
+    fn without_a_config_every_policy_line_is_the_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sitelint.yaml");
+        std::fs::write(&path, "waivers: []\n").unwrap();
+        let (resolved, lines) = resolve(&path, PolicyFlags::default());
+        assert_eq!(row(&lines, "fail-on"), ("error", "default"));
+        assert_eq!(row(&lines, "strict"), ("false", "default"));
+        assert_eq!(row(&lines, "default-rules"), ("true", "default"));
+        assert!(lines.iter().all(|(key, ..)| key != "encoding"), "detected: {lines:?}");
+        assert_eq!(Policy::of(&resolved, false).threshold, Some(Severity::Error));
+    }
 }

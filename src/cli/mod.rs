@@ -11,6 +11,7 @@ mod man;
 mod output;
 mod progress;
 mod rules;
+mod settings;
 mod test;
 
 pub use args::*;
@@ -369,11 +370,11 @@ pub(crate) fn registry_key(path: &Path) -> String {
 /// The snapshot a command reads: a snapshot directory, or live sources (the site config's
 /// merged with the source flags), never a snapshot and source flags both. With the live
 /// sources it was made of, for `-v`.
-fn snapshot_from(
+fn snapshot_from<'a>(
     given: Option<&Path>,
     flags: &SourceArgs,
-    config: Option<&SiteConfig>,
-) -> Result<(Snapshot, Option<Sources>), SetupError> {
+    sources: &'a Sources,
+) -> Result<(Snapshot, Option<&'a Sources>), SetupError> {
     match given {
         Some(_) if !flags.live()?.is_empty() => Err(SetupError::with_help(
             "give either a snapshot or source flags, not both",
@@ -385,7 +386,6 @@ fn snapshot_from(
             if let Some(error) = flags.live()?.wrong_type() {
                 return Err(error);
             }
-            let sources = Sources::merge(flags, config)?;
             if sources.live.is_empty() {
                 let help = if Path::new(manifest::MANIFEST_NAME).is_file() {
                     format!(

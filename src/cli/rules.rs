@@ -1,92 +1,19 @@
-//! `sitelint rules list|show`, and the rule loading every command shares: the built-in
-//! ruleset, `--config`, `--rules` and `--set`, in that order.
+//! `sitelint rules list|show`: the rules the settings load, one line each or one in full.
 
 use std::fmt::Write as _;
 use std::io::Write;
-use std::path::Path;
 
-use super::{EXIT_CLEAN, Failure, ListFormat, RuleArgs, RulesAction, RulesArgs};
+use super::settings::{PolicyFlags, Settings};
+use super::{EXIT_CLEAN, Failure, ListFormat, RulesAction, RulesArgs, SourceArgs};
 use crate::document::diag::{SetupError, suggest};
 use crate::document::text::visible;
 use crate::report::{self, human, steps};
-use crate::rules::config::{self, SiteConfig};
+use crate::rules;
 use crate::rules::waivers::BUILT_IN_KIND;
-use crate::rules::{self, ParamOrigin, ParamOverride, RuleSet};
-
-/// The site config a command reads: `--config FILE`, else `sitelint.yaml` in the working
-/// directory or its nearest parent, unless `--no-config`.
-pub(super) fn site_config(args: &RuleArgs) -> Result<Option<SiteConfig>, SetupError> {
-    if args.no_config {
-        return Ok(None);
-    }
-    let path = match &args.config {
-        Some(path) => Some(path.clone()),
-        None => std::env::current_dir()
-            .ok()
-            .and_then(|dir| config::discover(&dir).path().map(Path::to_owned)),
-    };
-    path.as_deref().map(config::load).transpose()
-}
-
-/// The rules a command runs, built from the defaults, the site config and the command line,
-/// in that order; with the config they came with.
-pub(super) fn load_rules(args: &RuleArgs) -> Result<(RuleSet, Option<SiteConfig>), SetupError> {
-    let config = site_config(args)?;
-    let default_rules = !args.no_default_rules
-        && config
-            .as_ref()
-            .and_then(|c| c.default_rules.as_ref())
-            .is_none_or(|d| d.value);
-    let mut sources = if default_rules {
-        rules::default_sources()
-    } else {
-        Vec::new()
-    };
-    let config_rules = config.iter().flat_map(|c| c.rules.iter().flat_map(|r| &r.value));
-    for path in config_rules.chain(&args.rules) {
-        sources.extend(rules::read_sources(path)?);
-    }
-    if sources.is_empty() {
-        return Err(SetupError::with_help(
-            "no rules to check",
-            "remove --no-default-rules (or `default-rules: false`) or add --rules PATH",
-        ));
-    }
-    let mut overrides: Vec<ParamOverride> = config.iter().flat_map(|c| c.params.iter().cloned()).collect();
-    for item in &args.set {
-        let Some((name, value)) = item.split_once('=') else {
-            return Err(SetupError::with_help(
-                format!("--set {item}: expected KEY=VALUE"),
-                "for example --set target_version=2409",
-            ));
-        };
-        overrides.push(ParamOverride {
-            name: name.trim().to_owned(),
-            value: value.to_owned(),
-            origin: ParamOrigin::Flag,
-        });
-    }
-    let loaded = rules::load_partly(&sources, &overrides)?;
-    if !loaded.problems.is_empty() {
-        // The config's mistakes, its rule ids judged against what did load, are shown with
-        // the rule files', in one run: not a second round once those are fixed.
-        let mut problems = config
-            .as_ref()
-            .map(|c| config::judge(c, &loaded.rules, &loaded.written_ids))
-            .unwrap_or_default();
-        problems.extend(loaded.problems);
-        return Err(problems.into());
-    }
-    let mut rule_set = loaded.rules;
-    if let Some(config) = &config {
-        config::apply(config, &mut rule_set)?;
-    }
-    Ok((rule_set, config))
-}
 
 pub(super) fn run(args: RulesArgs, width: usize, stdout: &mut dyn Write) -> Result<u8, Failure> {
     let (RulesAction::List { rules, .. } | RulesAction::Show { rules, .. }) = &args.action;
-    let (rule_set, _) = load_rules(rules)?;
+    let (_, rule_set) = Settings::resolve(rules, &SourceArgs::default(), PolicyFlags::default())?;
     match args.action {
         RulesAction::List {
             format: ListFormat::Json,

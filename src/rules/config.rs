@@ -1,6 +1,6 @@
 //! `sitelint.yaml`: a site's standing policy, so a change window does not depend on
 //! remembering flags. Found with `--config FILE`, else in the working directory or the nearest
-//! parent that has one, within the bounds of [`discover`]; relative paths in it are relative
+//! parent that has one, within the bounds of [`discover`](super::discovery::discover); relative paths in it are relative
 //! to the file. It names extra rule
 //! files, params, per-rule severities, rules to disable, the exit-code policy, the live
 //! sources of the site and its waivers. The `--config` files of earlier versions (`params:`,
@@ -13,6 +13,7 @@ use crate::document::diag::{Problem, SetupError, SourceFile, suggest};
 use crate::document::fields::{FieldDoc, Fields, Sp, mapping};
 use crate::document::yaml::{self, Node};
 use crate::finding::Severity;
+use crate::rules::fail_on::FailOn;
 use crate::rules::waivers::{self, Waiver};
 use crate::rules::{ParamOverride, RuleSet, matches_selector};
 use crate::snapshot::live::LiveSources;
@@ -37,8 +38,7 @@ pub struct SiteConfig {
     pub severity: Vec<(Sp<String>, Severity)>,
     /// Rule ids (or `tag:NAME`) to disable, each with its span.
     pub disable: Vec<Sp<String>>,
-    /// The lowest severity that fails the run; `None` inside for `never`.
-    pub fail_on: Option<Set<Option<Severity>>>,
+    pub fail_on: Option<Set<FailOn>>,
     pub strict: Option<Set<bool>>,
     pub sources: Option<Set<LiveSources>>,
     /// The code page of inputs that have no BOM and are not UTF-8.
@@ -64,100 +64,6 @@ impl SiteConfig {
     /// `sitelint.yaml:7`: where a value came from.
     pub fn origin(&self, line: usize) -> String {
         format!("{}:{line}", self.file.name)
-    }
-}
-
-/// What the search for a config found: the config in the working directory or its nearest
-/// parent that has one, named relative to the working directory (`sitelint.yaml`,
-/// `../sitelint.yaml`) as reports show it; or, when none was found, where the search stopped
-/// before the root and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Discovery {
-    Found(PathBuf),
-    None { stopped: Option<(PathBuf, &'static str)> },
-}
-
-impl Discovery {
-    pub fn path(&self) -> Option<&Path> {
-        match self {
-            Discovery::Found(path) => Some(path),
-            Discovery::None { .. } => None,
-        }
-    }
-}
-
-/// Looks for a config from `cwd` up, stopping where git stops (`safe.directory`): a config
-/// decides what a run reports, so a stranger must not be able to plant one above the user's
-/// folder (`/tmp/sitelint.yaml`, the root of a shared USB stick). On Unix the search ends at a
-/// directory the current user does not own, at one anyone may write to, and at a filesystem
-/// boundary. On Windows, where an
-/// owner is a security identifier that only the Win32 security API tells (which sitelint does
-/// not call, as it uses no unsafe code), the search ends before the root of the volume: the
-/// root of a drive or a share is the place every user, and every stick, shares.
-pub fn discover(cwd: &Path) -> Discovery {
-    let start = Boundary::of(cwd);
-    for (depth, dir) in cwd.ancestors().enumerate() {
-        if let Some(why) = start.as_ref().map_or(Some("it cannot be read"), |s| s.ends_at(dir)) {
-            return Discovery::None {
-                stopped: Some((dir.to_owned(), why)),
-            };
-        }
-        if dir.join(CONFIG_NAME).is_file() {
-            let mut relative: PathBuf = std::iter::repeat_n("..", depth).collect();
-            relative.push(CONFIG_NAME);
-            return Discovery::Found(relative);
-        }
-    }
-    Discovery::None { stopped: None }
-}
-
-/// What a directory must share with the working directory for the search to go on into it.
-#[cfg(unix)]
-struct Boundary {
-    user: u32,
-    device: u64,
-}
-
-#[cfg(unix)]
-impl Boundary {
-    fn of(cwd: &Path) -> Option<Boundary> {
-        use std::os::unix::fs::MetadataExt;
-        let device = std::fs::metadata(cwd).ok()?.dev();
-        Some(Boundary {
-            user: rustix::process::geteuid().as_raw(),
-            device,
-        })
-    }
-
-    fn ends_at(&self, dir: &Path) -> Option<&'static str> {
-        use std::os::unix::fs::MetadataExt;
-        let Ok(meta) = std::fs::metadata(dir) else {
-            return Some("it cannot be read");
-        };
-        if meta.dev() != self.device {
-            Some("it is on another filesystem")
-        } else if meta.uid() != self.user {
-            Some("it is owned by another user")
-        } else if meta.mode() & 0o002 != 0 {
-            // `/tmp` is root's, and root may run sitelint: anyone may write there all the same.
-            Some("anyone may write to it")
-        } else {
-            None
-        }
-    }
-}
-
-#[cfg(not(unix))]
-struct Boundary;
-
-#[cfg(not(unix))]
-impl Boundary {
-    fn of(_: &Path) -> Option<Boundary> {
-        Some(Boundary)
-    }
-
-    fn ends_at(&self, dir: &Path) -> Option<&'static str> {
-        dir.parent().is_none().then_some("it is the root of the volume")
     }
 }
 
@@ -232,25 +138,22 @@ fn read(path: &Path, text: String, docs: &mut ConfigDocs) -> Result<SiteConfig, 
             "fail-on",
             "The lowest severity that makes the exit code 1: error (default), warning, note or never.",
         )
-        .and_then(|s| match s.value.as_str() {
-            "never" => Some(None),
-            name => match Severity::parse(name) {
-                Some(severity) => Some(Some(severity)),
-                None => {
-                    let help = suggest(name, ["error", "warning", "note", "never"], || {
-                        "use `error`, `warning`, `note` or `never`".to_owned()
-                    });
-                    f.problem_with_help(
-                        s.span,
-                        format!("unknown `fail-on` value `{name}`"),
-                        "not a severity",
-                        help,
-                    );
-                    None
-                }
-            },
+        .and_then(|s| match FailOn::parse(&s.value) {
+            Some(fail_on) => Some(fail_on),
+            None => {
+                let help = suggest(&s.value, FailOn::names(), || {
+                    "use `error`, `warning`, `note` or `never`".to_owned()
+                });
+                f.problem_with_help(
+                    s.span,
+                    format!("unknown `fail-on` value `{}`", s.value),
+                    "not a severity",
+                    help,
+                );
+                None
+            }
         });
-    f.values("fail-on", ["error", "warning", "note", "never"]);
+    f.values("fail-on", FailOn::names());
     let fail_on = fail_on.map(|value| Set {
         value,
         line: line(&f, "fail-on"),
@@ -536,7 +439,7 @@ sources:
         };
         assert_eq!(file.line_column(span.start), (3, 3));
         let fail_on = config.fail_on.as_ref().unwrap();
-        assert_eq!((fail_on.value, fail_on.line), (None, 6));
+        assert_eq!((fail_on.value, fail_on.line), (FailOn::Never, 6));
         let sources = &config.sources.as_ref().unwrap().value;
         assert_eq!(
             sources.trees,
@@ -554,58 +457,6 @@ sources:
         .unwrap();
         assert_eq!(config.params.len(), 1);
         assert!(config.waivers.is_empty() && config.fail_on.is_none() && config.default_rules.is_none());
-    }
-
-    #[test]
-    fn a_config_is_found_here_or_in_the_nearest_parent() {
-        let dir = tempfile::tempdir().unwrap();
-        let below = dir.path().join("site/snapshots");
-        std::fs::create_dir_all(&below).unwrap();
-        assert_eq!(discover(&below).path(), None);
-        std::fs::write(dir.path().join(CONFIG_NAME), "").unwrap();
-        assert_eq!(
-            discover(&below).path(),
-            Some(Path::new("../..").join(CONFIG_NAME).as_path())
-        );
-        std::fs::write(below.join(CONFIG_NAME), "").unwrap();
-        assert_eq!(discover(&below).path(), Some(Path::new(CONFIG_NAME)));
-    }
-
-    /// `/dev/shm` is a filesystem of its own where it exists: reached through a link, the
-    /// search goes up the link's path and must stop where the filesystem changes.
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn the_search_stops_at_a_filesystem_boundary() {
-        use std::os::unix::fs::MetadataExt;
-        let here = tempfile::tempdir().unwrap();
-        let Ok(other) = tempfile::tempdir_in("/dev/shm") else {
-            return;
-        };
-        let device = |p: &Path| std::fs::metadata(p).unwrap().dev();
-        if device(here.path()) == device(other.path()) {
-            return;
-        }
-        std::fs::write(here.path().join(CONFIG_NAME), "").unwrap();
-        std::os::unix::fs::symlink(other.path(), here.path().join("mounted")).unwrap();
-        let below = here.path().join("mounted");
-        assert_eq!(
-            discover(&below),
-            Discovery::None {
-                stopped: Some((here.path().to_owned(), "it is on another filesystem"))
-            }
-        );
-    }
-
-    #[cfg(not(unix))]
-    #[test]
-    fn the_search_stops_before_the_root_of_the_volume() {
-        let root = Path::new("C:\\");
-        assert_eq!(
-            discover(&root.join("site")),
-            Discovery::None {
-                stopped: Some((root.to_owned(), "it is the root of the volume"))
-            }
-        );
     }
 
     #[test]

@@ -4,6 +4,8 @@
 
 mod compile;
 pub mod config;
+pub mod discovery;
+pub mod fail_on;
 pub mod schema;
 pub mod waivers;
 

@@ -358,3 +358,89 @@ fn with_several_snapshots_the_baseline_is_matched_per_snapshot() {
         stderr(&renamed)
     );
 }
+
+/// A check of several snapshots goes the one-snapshot path: each regression below was a
+/// difference between the two.
+#[test]
+fn a_report_path_inside_one_of_several_snapshots_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (clean, failing) = (dir.path().join("clean"), dir.path().join("failed-download"));
+    copy_dir(&root().join(CLEAN), &clean);
+    copy_dir(&root().join(FAILING), &failing);
+    let inside = failing.join("report.json");
+    let manifest = failing.join("snapshot.yaml");
+    let before = std::fs::read(&manifest).unwrap();
+    for (report, why) in [
+        (&inside, "it is inside the snapshot directory"),
+        (&manifest, "it is the snapshot manifest this run reads"),
+    ] {
+        let format = format!("json={}", path_str(report));
+        let out = sitelint(&["check", path_str(&clean), path_str(&failing), "--format", &format]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains(why), "{}", stderr(&out));
+    }
+    assert!(!inside.exists());
+    assert_eq!(
+        std::fs::read(&manifest).unwrap(),
+        before,
+        "the manifest is left as it was"
+    );
+}
+
+#[test]
+fn verbose_names_the_rules_once_and_what_each_snapshot_loaded() {
+    let out = sitelint(&["check", CLEAN, FAILING, "-v", "--format", "json"]);
+    let said = stderr(&out);
+    let loaded = |what: &str| said.lines().filter(|l| l.starts_with(what)).count();
+    assert_eq!(loaded("loaded rules: "), 2, "each built-in rule file once: {said}");
+    assert_eq!(loaded("loaded snapshot: "), 2, "{said}");
+    assert_eq!(loaded("loaded log ServiceConnectionTool.log: "), 2, "{said}");
+    for name in ["clean", "failed-download"] {
+        assert!(said.contains(&format!("read {name}: ")), "{said}");
+    }
+    let first_snapshot = said.find("loaded snapshot: ").unwrap();
+    assert!(
+        said[first_snapshot..].lines().next().unwrap().contains("clean"),
+        "{said}"
+    );
+}
+
+#[test]
+fn with_every_report_of_several_snapshots_in_a_file_the_summary_goes_to_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let format = format!("json={}", path_str(&report));
+    let out = sitelint(&["check", CLEAN, FAILING, "--format", &format]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "8 errors, 1 warning, 28 rules not evaluated, 54 rules passed\nwrote the json report to {}\n",
+            report.display()
+        )
+    );
+    assert!(report.is_file());
+    let quiet = sitelint(&["check", CLEAN, FAILING, "--format", &format, "-q"]);
+    assert_eq!(stderr(&quiet), "");
+}
+
+#[test]
+fn a_strict_failure_of_several_snapshots_says_it_is_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    let (one, two) = (dir.path().join("one"), dir.path().join("two"));
+    copy_dir(&root().join(CLEAN), &one);
+    copy_dir(&root().join(CLEAN), &two);
+    let out = sitelint(&["check", path_str(&one), path_str(&two), "--strict", "-q"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr(&out), "failed: 28 rules not evaluated (--strict)\n");
+    std::fs::write(dir.path().join("sitelint.yaml"), "strict: true\n").unwrap();
+    let out = crate::sitelint_in(dir.path(), &["check", "one", "two", "-q"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "failed: 28 rules not evaluated (strict: true in the site config)\n"
+    );
+    let out = crate::sitelint_in(dir.path(), &["check", "one", "two", "-q", "--no-strict"]);
+    assert_eq!((out.status.code(), stderr(&out).as_str()), (Some(0), ""));
+}
