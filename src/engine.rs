@@ -259,7 +259,7 @@ fn run(rule: &Rule, input: &Input<'_>, errors: &mut Vec<SourceError>) -> Evaluat
                 rule.id, rule.kind, mismatch.expected, mismatch.given
             );
             errors.push(SourceError {
-                path: rule.origin.clone(),
+                path: rule.origin.to_string(),
                 message: message.clone(),
             });
             Evaluated::NotEvaluated(message)
