@@ -323,13 +323,15 @@ fn load_tree(name: &str, snapshot: &Snapshot, errors: &mut Vec<SourceError>) -> 
     let source = snapshot
         .tree(name)
         .ok_or_else(|| snapshot.absence(&format!("tree `{name}`"), "--tree or --updatepack"))?;
-    let tree = tree::load(name, source).inspect_err(|message| {
-        let (TreeSource::Live(artifact) | TreeSource::Listing(artifact)) = source;
-        errors.push(SourceError {
-            path: artifact.display.clone(),
-            message: message.clone(),
-        });
-    })?;
+    let tree = tree::load(name, source)
+        .map_err(|e| e.to_string())
+        .inspect_err(|message| {
+            let (TreeSource::Live(artifact) | TreeSource::Listing(artifact)) = source;
+            errors.push(SourceError {
+                path: artifact.display.clone(),
+                message: message.clone(),
+            });
+        })?;
     for entry in &tree.unreadable {
         errors.push(SourceError {
             path: tree.location.path.clone(),
@@ -346,7 +348,7 @@ fn load_console(snapshot: &Snapshot, reading: &mut Reading<'_>) -> Result<Consol
     let (text, location) = read_text(artifact, snapshot, reading)?;
     console::parse(&text)
         .map(|updates| ConsoleExport { location, updates })
-        .map_err(|e| unreadable(reading.errors, artifact, &e))
+        .map_err(|e| unreadable(reading.errors, artifact, &e.to_string()))
 }
 
 fn load_endpoints(snapshot: &Snapshot, reading: &mut Reading<'_>) -> Result<Endpoints, String> {
@@ -367,7 +369,8 @@ fn load_endpoints(snapshot: &Snapshot, reading: &mut Reading<'_>) -> Result<Endp
     }
     if let Some(artifact) = &snapshot.probes {
         let (text, location) = read_text(artifact, snapshot, reading)?;
-        let probes = endpoints::parse_probes(&text).map_err(|e| unreadable(reading.errors, artifact, &e))?;
+        let probes =
+            endpoints::parse_probes(&text).map_err(|e| unreadable(reading.errors, artifact, &e.to_string()))?;
         endpoints.probes = Some((location, probes));
     }
     Ok(endpoints)

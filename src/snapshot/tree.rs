@@ -2,7 +2,7 @@
 //! with `/` separators and sizes.
 
 use std::fs;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
@@ -83,13 +83,45 @@ impl Tree {
     }
 }
 
+/// Why a tree could not be read at all; every message names the directory or listing (by
+/// its display name), and a listing's the line.
+#[derive(Debug, thiserror::Error)]
+pub enum TreeError {
+    #[error("cannot read tree {root}: {source}")]
+    Root { root: String, source: io::Error },
+    #[error("tree {root} is not a directory")]
+    NotADirectory { root: String },
+    #[error("cannot read listing {listing}: {source}")]
+    Listing { listing: String, source: io::Error },
+    #[error(
+        "{listing}:{line}: the line is longer than {}; not a listing entry",
+        crate::files::Bytes(MAX_LISTING_LINE)
+    )]
+    LineTooLong { listing: String, line: u64 },
+    #[error("{listing}:{line}: not a listing entry ({source})")]
+    NotAnEntry {
+        listing: String,
+        line: u64,
+        source: serde_json::Error,
+    },
+    #[error("{listing}:{line}: path `{path}` {why}")]
+    BadPath {
+        listing: String,
+        line: u64,
+        path: String,
+        why: &'static str,
+    },
+    #[error("{listing}:{line}: entry `{path}` has neither `size` nor `error`")]
+    NeitherSizeNorError { listing: String, line: u64, path: String },
+}
+
 /// Loads a tree; an error names the file or directory that could not be read.
-pub fn load(name: &str, source: &TreeSource) -> Result<Tree, String> {
+pub fn load(name: &str, source: &TreeSource) -> Result<Tree, TreeError> {
     load_on(name, source, crate::parallel::workers())
 }
 
 /// [`load`], walking a live tree on `workers` threads.
-fn load_on(name: &str, source: &TreeSource, workers: usize) -> Result<Tree, String> {
+fn load_on(name: &str, source: &TreeSource, workers: usize) -> Result<Tree, TreeError> {
     let ((mut files, mut unreadable), location, listing) = match source {
         // A directory has no bytes of its own: its location is an empty span.
         TreeSource::Live(root) => (walk(root, workers)?, Location::whole(&root.display, 0), false),
@@ -115,12 +147,18 @@ fn load_on(name: &str, source: &TreeSource, workers: usize) -> Result<Tree, Stri
 /// Walks a directory without following symbolic links out of it (or round in a loop), on as
 /// many threads as there are cores. An entry that cannot be read is recorded with the reason,
 /// never skipped silently; only a root that cannot be read at all is an error.
-fn walk(root: &Artifact, workers: usize) -> Result<(Vec<TreeFile>, Vec<Unreadable>), String> {
-    let meta = fs::metadata(&root.path).map_err(|e| format!("cannot read tree {}: {e}", root.display))?;
+fn walk(root: &Artifact, workers: usize) -> Result<(Vec<TreeFile>, Vec<Unreadable>), TreeError> {
+    let cannot = |source| TreeError::Root {
+        root: root.display.clone(),
+        source,
+    };
+    let meta = fs::metadata(&root.path).map_err(cannot)?;
     if !meta.is_dir() {
-        return Err(format!("tree {} is not a directory", root.display));
+        return Err(TreeError::NotADirectory {
+            root: root.display.clone(),
+        });
     }
-    let canonical_root = fs::canonicalize(&root.path).map_err(|e| format!("cannot read tree {}: {e}", root.display))?;
+    let canonical_root = fs::canonicalize(&root.path).map_err(cannot)?;
     let walk = Walk {
         state: Mutex::new(WalkState {
             pending: vec![Directory {
@@ -320,15 +358,21 @@ struct ListingEntry {
 
 /// Reads a JSON Lines listing. Paths must stay inside the tree: an absolute path or a `..`
 /// that climbs out of it is an error, as a listing can come from anywhere.
-fn read_listing(listing: &Artifact) -> Result<(Vec<TreeFile>, Vec<Unreadable>), String> {
-    let (file, _) = crate::files::open_regular(&listing.path)
-        .map_err(|e| format!("cannot read listing {}: {e}", listing.display))?;
+fn read_listing(listing: &Artifact) -> Result<(Vec<TreeFile>, Vec<Unreadable>), TreeError> {
+    let (file, _) = crate::files::open_regular(&listing.path).map_err(|source| TreeError::Listing {
+        listing: listing.display.clone(),
+        source,
+    })?;
     parse_listing(BufReader::new(file), &listing.display)
 }
 
 /// Reads listing lines from `reader`; `display` names the listing in errors.
-pub fn parse_listing(mut reader: impl BufRead, display: &str) -> Result<(Vec<TreeFile>, Vec<Unreadable>), String> {
-    let cannot = |e: std::io::Error| format!("cannot read listing {display}: {e}");
+pub fn parse_listing(mut reader: impl BufRead, display: &str) -> Result<(Vec<TreeFile>, Vec<Unreadable>), TreeError> {
+    let listing = || display.to_owned();
+    let cannot = |source| TreeError::Listing {
+        listing: listing(),
+        source,
+    };
     let mut files = Vec::new();
     let mut unreadable = Vec::new();
     let mut line = Vec::new();
@@ -343,21 +387,27 @@ pub fn parse_listing(mut reader: impl BufRead, display: &str) -> Result<(Vec<Tre
             break;
         }
         if line.len() as u64 > MAX_LISTING_LINE && !line.ends_with(b"\n") {
-            return Err(format!(
-                "{}:{line_no}: the line is longer than {}; not a listing entry",
-                display,
-                crate::files::Bytes(MAX_LISTING_LINE)
-            ));
+            return Err(TreeError::LineTooLong {
+                listing: listing(),
+                line: line_no,
+            });
         }
         let text = String::from_utf8_lossy(&line);
         let text = text.trim_start_matches('\u{feff}').trim();
         if text.is_empty() {
             continue;
         }
-        let entry: ListingEntry =
-            serde_json::from_str(text).map_err(|e| format!("{}:{line_no}: not a listing entry ({e})", display))?;
-        let path =
-            relative_path(&entry.path).map_err(|why| format!("{}:{line_no}: path `{}` {why}", display, entry.path))?;
+        let entry: ListingEntry = serde_json::from_str(text).map_err(|source| TreeError::NotAnEntry {
+            listing: listing(),
+            line: line_no,
+            source,
+        })?;
+        let path = relative_path(&entry.path).map_err(|why| TreeError::BadPath {
+            listing: listing(),
+            line: line_no,
+            path: entry.path.clone(),
+            why,
+        })?;
         match (entry.size, entry.error) {
             (_, Some(why)) => unreadable.push(Unreadable {
                 path,
@@ -371,10 +421,11 @@ pub fn parse_listing(mut reader: impl BufRead, display: &str) -> Result<(Vec<Tre
                 line: line_no,
             }),
             (None, None) => {
-                return Err(format!(
-                    "{}:{line_no}: entry `{path}` has neither `size` nor `error`",
-                    display
-                ));
+                return Err(TreeError::NeitherSizeNorError {
+                    listing: listing(),
+                    line: line_no,
+                    path,
+                });
             }
         }
     }
@@ -568,7 +619,7 @@ mod tests {
         };
         let err = load("updatepack", &TreeSource::Listing(listing)).unwrap_err();
         assert_eq!(
-            err,
+            err.to_string(),
             "trees/updatepack.jsonl:2: path `../../x` points outside the snapshot"
         );
     }
