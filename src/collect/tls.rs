@@ -24,6 +24,20 @@ use crate::snapshot::endpoints::{Certificate, Tls};
 #[derive(Debug, Clone)]
 pub struct Roots(Arc<RootCertStore>);
 
+/// Why a `--tls-roots` file gives no roots; `file` is the file as the command line named it.
+#[derive(Debug, thiserror::Error)]
+pub enum RootsError {
+    #[error("{file}: not a PEM certificate file ({source})")]
+    NotPem {
+        file: String,
+        source: rustls::pki_types::pem::Error,
+    },
+    #[error("{file}: a certificate cannot be used as a root ({source})")]
+    NotARoot { file: String, source: rustls::Error },
+    #[error("{file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)")]
+    Empty { file: String },
+}
+
 impl Roots {
     /// Mozilla's public roots, built in: the probe machine's own store may hold the very
     /// inspection CA the probe is there to find.
@@ -34,16 +48,17 @@ impl Roots {
     }
 
     /// The certificates of a PEM file (`--tls-roots`), instead of the public roots.
-    pub fn from_pem(pem: &[u8], name: &str) -> Result<Roots, String> {
+    pub fn from_pem(pem: &[u8], name: &str) -> Result<Roots, RootsError> {
+        let name = || name.to_owned();
         let mut store = RootCertStore::empty();
         for certificate in CertificateDer::pem_slice_iter(pem) {
-            let certificate = certificate.map_err(|e| format!("{name}: not a PEM certificate file ({e})"))?;
+            let certificate = certificate.map_err(|source| RootsError::NotPem { file: name(), source })?;
             store
                 .add(certificate)
-                .map_err(|e| format!("{name}: a certificate cannot be used as a root ({e})"))?;
+                .map_err(|source| RootsError::NotARoot { file: name(), source })?;
         }
         if store.is_empty() {
-            return Err(format!("{name} holds no PEM certificate (-----BEGIN CERTIFICATE-----)"));
+            return Err(RootsError::Empty { file: name() });
         }
         Ok(Roots(Arc::new(store)))
     }
@@ -196,10 +211,11 @@ fn drive(connection: &mut ClientConnection, stream: &mut TcpStream, deadline: In
     Ok(())
 }
 
-fn verifier(roots: &Roots, provider: &Arc<CryptoProvider>) -> Result<Arc<WebPkiServerVerifier>, String> {
-    WebPkiServerVerifier::builder_with_provider(roots.0.clone(), provider.clone())
-        .build()
-        .map_err(|e| e.to_string())
+fn verifier(
+    roots: &Roots,
+    provider: &Arc<CryptoProvider>,
+) -> Result<Arc<WebPkiServerVerifier>, rustls::client::VerifierBuilderError> {
+    WebPkiServerVerifier::builder_with_provider(roots.0.clone(), provider.clone()).build()
 }
 
 fn failed(why: String) -> Tls {
