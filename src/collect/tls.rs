@@ -171,14 +171,23 @@ pub fn handshake(stream: &mut TcpStream, host: &str, roots: &Roots, deadline: In
             Some(Err(e)) => Some(verify_error(&e)),
             _ => None,
         },
-        handshake_error: error,
+        handshake_error: error.as_ref().map(HandshakeError::to_string),
     }
+}
+
+/// Why a handshake did not complete; the probe results record it in these words.
+#[derive(Debug, thiserror::Error)]
+enum HandshakeError {
+    #[error("the server closed the connection during the handshake")]
+    Closed,
+    #[error("{}", describe(.0))]
+    Failed(io::Error),
 }
 
 /// Runs the handshake a record at a time, each read and write bounded by what is left of the
 /// deadline. (`complete_io` loops until the handshake is done, so a server sending a byte
 /// every half second would keep it going however short each read's timeout.)
-fn drive(connection: &mut ClientConnection, stream: &mut TcpStream, deadline: Instant) -> Result<(), String> {
+fn drive(connection: &mut ClientConnection, stream: &mut TcpStream, deadline: Instant) -> Result<(), HandshakeError> {
     while connection.is_handshaking() {
         let step = remaining(deadline).and_then(|left| {
             if connection.wants_write() {
@@ -197,14 +206,14 @@ fn drive(connection: &mut ClientConnection, stream: &mut TcpStream, deadline: In
         });
         match step {
             Ok(true) => {}
-            Ok(false) => return Err("the server closed the connection during the handshake".to_owned()),
+            Ok(false) => return Err(HandshakeError::Closed),
             Err(e) => {
                 // The alert that says why, if rustls has one to send; the probe ends either way.
                 if connection.wants_write() {
                     let _ = stream.set_write_timeout(Some(std::time::Duration::from_millis(100)));
                     let _ = connection.write_tls(stream);
                 }
-                return Err(describe(&e));
+                return Err(HandshakeError::Failed(e));
             }
         }
     }
