@@ -282,7 +282,7 @@ fn run(rule: &Rule, input: &Input<'_>, errors: &mut Vec<SourceError>) -> Evaluat
                 rule.id, rule.kind, mismatch.expected, mismatch.given
             );
             errors.push(SourceError {
-                path: rule.origin.clone(),
+                path: rule.origin.to_string(),
                 message: message.clone(),
             });
             Evaluated::NotEvaluated(message)
@@ -354,13 +354,15 @@ fn load_tree(
     let source = snapshot
         .tree(name)
         .ok_or_else(|| snapshot.absence(&format!("tree `{name}`"), "--tree or --updatepack"))?;
-    let tree = tree::load_keeping(name, source, needed).inspect_err(|message| {
-        let (TreeSource::Live(artifact) | TreeSource::Listing(artifact)) = source;
-        errors.push(SourceError {
-            path: artifact.display.clone(),
-            message: message.clone(),
-        });
-    })?;
+    let tree = tree::load_keeping(name, source, needed)
+        .map_err(|e| e.to_string())
+        .inspect_err(|message| {
+            let (TreeSource::Live(artifact) | TreeSource::Listing(artifact)) = source;
+            errors.push(SourceError {
+                path: artifact.display.clone(),
+                message: message.clone(),
+            });
+        })?;
     for entry in &tree.unreadable {
         errors.push(SourceError {
             path: tree.location.path.clone(),
@@ -377,7 +379,7 @@ fn load_console(snapshot: &Snapshot, reading: &mut Reading<'_>) -> Result<Consol
     let (text, location) = read_text(artifact, snapshot, reading)?;
     console::parse(&text)
         .map(|updates| ConsoleExport { location, updates })
-        .map_err(|e| unreadable(reading.errors, artifact, &e))
+        .map_err(|e| unreadable(reading.errors, artifact, &e.to_string()))
 }
 
 fn load_endpoints(snapshot: &Snapshot, reading: &mut Reading<'_>) -> Result<Endpoints, String> {
@@ -398,7 +400,8 @@ fn load_endpoints(snapshot: &Snapshot, reading: &mut Reading<'_>) -> Result<Endp
     }
     if let Some(artifact) = &snapshot.probes {
         let (text, location) = read_text(artifact, snapshot, reading)?;
-        let probes = endpoints::parse_probes(&text).map_err(|e| unreadable(reading.errors, artifact, &e))?;
+        let probes =
+            endpoints::parse_probes(&text).map_err(|e| unreadable(reading.errors, artifact, &e.to_string()))?;
         endpoints.probes = Some((location, probes));
     }
     Ok(endpoints)

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::document::diag::{Problem, SetupError, SourceFile, suggest};
-use crate::document::fields::{Fields, mapping};
+use crate::document::fields::{Document, Fields, mapping};
 use crate::document::text::{decode_yaml, plural};
 use crate::document::yaml;
 use crate::finding::{Finding, Outcome, RuleStatus};
@@ -89,11 +89,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Suite, SetupError> {
     let mut tested_rules: Vec<String> = rule_set
         .rules
         .iter()
-        .filter(|r| {
-            r.origin
-                .rsplit_once(':')
-                .is_some_and(|(file, _)| tested_names.contains(&file))
-        })
+        .filter(|r| r.origin.file().is_some_and(|file| tested_names.contains(&file)))
         .map(|r| r.id.clone())
         .collect();
     tested_rules.sort();
@@ -174,7 +170,7 @@ pub fn read_expect(path: &Path) -> Result<Expect, SetupError> {
     let file = SourceFile::new(path.display().to_string(), text);
     let node = yaml::parse_file(&file).map_err(|p| vec![p])?;
     let entries = mapping(&file, &node, "an expect.yaml", "start with `outcome: fail`").map_err(|p| vec![p])?;
-    let mut f = Fields::new(&file, entries, 0..0);
+    let mut f = Fields::new(&file, Document::TestCase, entries, 0..0);
     let outcome = f.required_string(
         "outcome",
         "What the rule does on this case's snapshot: `fail`, `pass` or `not-evaluated`.",

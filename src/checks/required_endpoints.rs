@@ -53,11 +53,11 @@ pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
                 port: port.unwrap_or(HTTPS_PORT),
                 probe_host: None,
             }),
-            Err(message) => {
+            Err(error) => {
                 ok = false;
                 f.problem_with_help(
                     item.span.clone(),
-                    message,
+                    error.to_string(),
                     "not an endpoint",
                     "write a host, a URL, or a wildcard like `*.manage.microsoft.com`",
                 );

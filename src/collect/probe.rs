@@ -20,6 +20,21 @@ use crate::snapshot::endpoints::{Probe, Required};
 /// shell history, process lists and the snapshot.
 pub const PASSWORD_VARIABLE: &str = "SITELINT_PROXY_PASSWORD";
 
+/// Why `--proxy` (with `--proxy-user`) names no proxy sitelint can use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProxyError {
+    #[error("proxy `{url}`: only http:// proxies are supported, not {scheme}://")]
+    Scheme { url: String, scheme: String },
+    #[error("proxy `{url}`: put the user in --proxy-user and the password in {PASSWORD_VARIABLE}, not in the URL")]
+    CredentialsInUrl { url: String },
+    #[error("proxy `{url}`: `{port}` is not a port")]
+    Port { url: String, port: String },
+    #[error("proxy `{url}` names no host")]
+    NoHost { url: String },
+    #[error("--proxy-user needs the password in the environment variable {PASSWORD_VARIABLE}")]
+    NoPassword,
+}
+
 #[derive(Clone)]
 pub struct Proxy {
     pub host: String,
@@ -47,40 +62,38 @@ impl fmt::Display for Proxy {
 impl Proxy {
     /// Parses `http://host:port` (the scheme is optional; the port defaults to 80, as in any
     /// HTTP URL). A password in the URL is refused.
-    pub fn parse(url: &str, user: Option<&str>, password: Option<String>) -> Result<Proxy, String> {
+    pub fn parse(url: &str, user: Option<&str>, password: Option<String>) -> Result<Proxy, ProxyError> {
+        let given = || url.to_owned();
         let rest = match url.split_once("://") {
             Some(("http" | "HTTP", rest)) => rest,
             Some((scheme, _)) => {
-                return Err(format!(
-                    "proxy `{url}`: only http:// proxies are supported, not {scheme}://"
-                ));
+                return Err(ProxyError::Scheme {
+                    url: given(),
+                    scheme: scheme.to_owned(),
+                });
             }
             None => url,
         };
         let authority = rest.split('/').next().unwrap_or("");
         if authority.contains('@') {
-            return Err(format!(
-                "proxy `{url}`: put the user in --proxy-user and the password in {PASSWORD_VARIABLE}, not in the URL"
-            ));
+            return Err(ProxyError::CredentialsInUrl { url: given() });
         }
         let (host, port) = match authority.rsplit_once(':') {
             Some((host, port)) => (
                 host,
-                port.parse::<u16>()
-                    .map_err(|_| format!("proxy `{url}`: `{port}` is not a port"))?,
+                port.parse::<u16>().map_err(|_| ProxyError::Port {
+                    url: given(),
+                    port: port.to_owned(),
+                })?,
             ),
             None => (authority, 80),
         };
         if host.is_empty() {
-            return Err(format!("proxy `{url}` names no host"));
+            return Err(ProxyError::NoHost { url: given() });
         }
         let credentials = match (user, password) {
             (Some(user), Some(password)) => Some((user.to_owned(), password)),
-            (Some(_), None) => {
-                return Err(format!(
-                    "--proxy-user needs the password in the environment variable {PASSWORD_VARIABLE}"
-                ));
-            }
+            (Some(_), None) => return Err(ProxyError::NoPassword),
             (None, _) => None,
         };
         Ok(Proxy {
@@ -354,13 +367,18 @@ mod tests {
         assert!(
             Proxy::parse("http://svc:secret@itproxy:8080", None, None)
                 .unwrap_err()
+                .to_string()
                 .contains(PASSWORD_VARIABLE)
         );
-        assert!(Proxy::parse("https://itproxy:8443", None, None).is_err());
-        assert!(
-            Proxy::parse("http://itproxy:8080", Some("svc"), None)
+        assert_eq!(
+            Proxy::parse("https://itproxy:8443", None, None)
                 .unwrap_err()
-                .contains(PASSWORD_VARIABLE)
+                .to_string(),
+            "proxy `https://itproxy:8443`: only http:// proxies are supported, not https://"
+        );
+        assert_eq!(
+            Proxy::parse("http://itproxy:8080", Some("svc"), None).unwrap_err(),
+            ProxyError::NoPassword
         );
     }
 }

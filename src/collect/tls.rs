@@ -24,6 +24,20 @@ use crate::snapshot::endpoints::{Certificate, Tls};
 #[derive(Debug, Clone)]
 pub struct Roots(Arc<RootCertStore>);
 
+/// Why a `--tls-roots` file gives no roots; `file` is the file as the command line named it.
+#[derive(Debug, thiserror::Error)]
+pub enum RootsError {
+    #[error("{file}: not a PEM certificate file ({source})")]
+    NotPem {
+        file: String,
+        source: rustls::pki_types::pem::Error,
+    },
+    #[error("{file}: a certificate cannot be used as a root ({source})")]
+    NotARoot { file: String, source: rustls::Error },
+    #[error("{file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)")]
+    Empty { file: String },
+}
+
 impl Roots {
     /// Mozilla's public roots, built in: the probe machine's own store may hold the very
     /// inspection CA the probe is there to find.
@@ -34,16 +48,17 @@ impl Roots {
     }
 
     /// The certificates of a PEM file (`--tls-roots`), instead of the public roots.
-    pub fn from_pem(pem: &[u8], name: &str) -> Result<Roots, String> {
+    pub fn from_pem(pem: &[u8], name: &str) -> Result<Roots, RootsError> {
+        let name = || name.to_owned();
         let mut store = RootCertStore::empty();
         for certificate in CertificateDer::pem_slice_iter(pem) {
-            let certificate = certificate.map_err(|e| format!("{name}: not a PEM certificate file ({e})"))?;
+            let certificate = certificate.map_err(|source| RootsError::NotPem { file: name(), source })?;
             store
                 .add(certificate)
-                .map_err(|e| format!("{name}: a certificate cannot be used as a root ({e})"))?;
+                .map_err(|source| RootsError::NotARoot { file: name(), source })?;
         }
         if store.is_empty() {
-            return Err(format!("{name} holds no PEM certificate (-----BEGIN CERTIFICATE-----)"));
+            return Err(RootsError::Empty { file: name() });
         }
         Ok(Roots(Arc::new(store)))
     }
@@ -156,14 +171,23 @@ pub fn handshake(stream: &mut TcpStream, host: &str, roots: &Roots, deadline: In
             Some(Err(e)) => Some(verify_error(&e)),
             _ => None,
         },
-        handshake_error: error,
+        handshake_error: error.as_ref().map(HandshakeError::to_string),
     }
+}
+
+/// Why a handshake did not complete; the probe results record it in these words.
+#[derive(Debug, thiserror::Error)]
+enum HandshakeError {
+    #[error("the server closed the connection during the handshake")]
+    Closed,
+    #[error("{}", describe(.0))]
+    Failed(io::Error),
 }
 
 /// Runs the handshake a record at a time, each read and write bounded by what is left of the
 /// deadline. (`complete_io` loops until the handshake is done, so a server sending a byte
 /// every half second would keep it going however short each read's timeout.)
-fn drive(connection: &mut ClientConnection, stream: &mut TcpStream, deadline: Instant) -> Result<(), String> {
+fn drive(connection: &mut ClientConnection, stream: &mut TcpStream, deadline: Instant) -> Result<(), HandshakeError> {
     while connection.is_handshaking() {
         let step = remaining(deadline).and_then(|left| {
             if connection.wants_write() {
@@ -182,24 +206,25 @@ fn drive(connection: &mut ClientConnection, stream: &mut TcpStream, deadline: In
         });
         match step {
             Ok(true) => {}
-            Ok(false) => return Err("the server closed the connection during the handshake".to_owned()),
+            Ok(false) => return Err(HandshakeError::Closed),
             Err(e) => {
                 // The alert that says why, if rustls has one to send; the probe ends either way.
                 if connection.wants_write() {
                     let _ = stream.set_write_timeout(Some(std::time::Duration::from_millis(100)));
                     let _ = connection.write_tls(stream);
                 }
-                return Err(describe(&e));
+                return Err(HandshakeError::Failed(e));
             }
         }
     }
     Ok(())
 }
 
-fn verifier(roots: &Roots, provider: &Arc<CryptoProvider>) -> Result<Arc<WebPkiServerVerifier>, String> {
-    WebPkiServerVerifier::builder_with_provider(roots.0.clone(), provider.clone())
-        .build()
-        .map_err(|e| e.to_string())
+fn verifier(
+    roots: &Roots,
+    provider: &Arc<CryptoProvider>,
+) -> Result<Arc<WebPkiServerVerifier>, rustls::client::VerifierBuilderError> {
+    WebPkiServerVerifier::builder_with_provider(roots.0.clone(), provider.clone()).build()
 }
 
 fn failed(why: String) -> Tls {

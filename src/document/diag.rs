@@ -173,9 +173,10 @@ pub enum SetupError {
 }
 
 impl SetupError {
-    pub fn message(message: impl Into<String>) -> Self {
+    /// A plain message: a string, or a reader's typed error in its own words.
+    pub fn message(message: impl std::fmt::Display) -> Self {
         SetupError::Message {
-            message: message.into(),
+            message: message.to_string(),
             help: None,
         }
     }

@@ -46,13 +46,44 @@ pub struct FieldDoc {
     pub integers_too: bool,
 }
 
+/// The kind of document a mapping is, so that its problems name it: a manifest with a field
+/// missing is not "a rule" to the person who wrote it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Document {
+    Rule,
+    /// The header of a rule file (`ruleset:`, `params:`, `rules:`).
+    RuleFile,
+    /// A snapshot's `snapshot.yaml`, or one of its sections.
+    Manifest,
+    Waiver,
+    /// `sitelint.yaml`, or one of its sections.
+    Config,
+    /// A rule test case's `expect.yaml`.
+    TestCase,
+}
+
+impl Document {
+    /// The document as "this ..." names it.
+    fn noun(self) -> &'static str {
+        match self {
+            Document::Rule => "rule",
+            Document::RuleFile => "rule file",
+            Document::Manifest => "manifest",
+            Document::Waiver => "waiver",
+            Document::Config => "config",
+            Document::TestCase => "test case",
+        }
+    }
+}
+
 /// The fields of one mapping. `'n` is the YAML tree (values read from it live that long),
 /// `'c` the file it came from.
 pub struct Fields<'n, 'c> {
     file: &'c Arc<SourceFile>,
+    document: Document,
     entries: &'n [(Node, Node)],
     used: Vec<bool>,
-    /// Where "missing field" problems point: the rule's first key.
+    /// Where "missing field" problems point: the mapping's first key.
     anchor: Range<usize>,
     problems: Vec<Problem>,
     /// Every field a reader asked for: the fields this mapping may have.
@@ -60,9 +91,16 @@ pub struct Fields<'n, 'c> {
 }
 
 impl<'n, 'c> Fields<'n, 'c> {
-    pub fn new(file: &'c Arc<SourceFile>, entries: &'n [(Node, Node)], anchor: Range<usize>) -> Self {
+    /// The fields of `entries`, a mapping of a `document` in `file`.
+    pub fn new(
+        file: &'c Arc<SourceFile>,
+        document: Document,
+        entries: &'n [(Node, Node)],
+        anchor: Range<usize>,
+    ) -> Self {
         Fields {
             file,
+            document,
             entries,
             used: vec![false; entries.len()],
             anchor,
@@ -163,7 +201,7 @@ impl<'n, 'c> Fields<'n, 'c> {
         self.problem_with_help(
             anchor,
             format!("missing field `{name}`"),
-            format!("this rule has no `{name}`"),
+            format!("this {} has no `{name}`", self.document.noun()),
             help,
         );
     }
@@ -392,7 +430,7 @@ mod tests {
         );
         let node = parse_file(&file).unwrap();
         let entries = mapping(&file, &node, "a rule", "").unwrap();
-        let mut f = Fields::new(&file, entries, 0..0);
+        let mut f = Fields::new(&file, Document::Rule, entries, 0..0);
         let text = |sp: Option<Sp<String>>| sp.map(|s| s.value);
         assert_eq!(text(f.string("id", "an id")), Some("off".to_owned()));
         assert_eq!(text(f.string("version", "a version")), Some("2409.10".to_owned()));

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::{Render, RenderContext, Snapshots};
+use crate::document::origin::Origin;
 use crate::finding::{
     BaselineState, BaselineTotals, Finding, Location, Outcome, Report, RuleStatus, Severity, Site, SnapshotInfo,
     Suppression,
@@ -148,7 +149,7 @@ struct ListedRule<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     disabled_reason: Option<&'a str>,
     /// `file:line` of the definition.
-    origin: &'a str,
+    origin: &'a Origin,
 }
 
 /// The loaded rules, sorted by id, as a JSON array.

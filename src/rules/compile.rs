@@ -6,7 +6,8 @@ use std::sync::Arc;
 use super::{MAX_ID_LEN, Rule};
 use crate::checks::{Context, KINDS, Params};
 use crate::document::diag::{Problem, SourceFile, did_you_mean, suggest};
-use crate::document::fields::{FieldDoc, Fields, mapping};
+use crate::document::fields::{Document, FieldDoc, Fields, mapping};
+use crate::document::origin::Origin;
 use crate::document::yaml::Node;
 use crate::finding::Severity;
 use crate::rules::waivers::BUILT_IN_IDS;
@@ -27,7 +28,7 @@ pub(super) fn compile_rule(
         }
     };
     let anchor = entries.first().map_or(node.span.clone(), |(k, _)| k.span.clone());
-    let mut f = Context::new(Fields::new(file, entries, anchor.clone()), params);
+    let mut f = Context::new(Fields::new(file, Document::Rule, entries, anchor.clone()), params);
     let id = f.required_string(
         "id",
         "The rule's id: kebab-case, unique across the loaded files and stable forever, e.g. `id: sct-redist-download-failed`.",
@@ -151,7 +152,7 @@ pub(super) fn compile_rule(
         help: help.filter(|h| !h.trim().is_empty()).map(|h| h.trim_end().to_owned()),
         url,
         tags: tags.into_iter().map(|t| t.value).collect(),
-        origin: format!("{}:{line}", file.name),
+        origin: Origin::line(&file.name, line),
         definition: definition_text(file, anchor.start, top_level_keys),
         check: check?,
     })

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::document::diag::{Problem, SetupError, SourceFile, suggest};
-use crate::document::fields::{FieldDoc, Fields, Sp, mapping};
+use crate::document::fields::{Document, FieldDoc, Fields, Sp, mapping};
 use crate::document::yaml::{self, Node};
 use crate::finding::Severity;
 use crate::rules::fail_on::FailOn;
@@ -107,7 +107,7 @@ fn read(path: &Path, text: String, docs: &mut ConfigDocs) -> Result<SiteConfig, 
     let entries =
         mapping(&file, &node, "a config", "start with `rules:`, `params:` or `waivers:`").map_err(|p| vec![p])?;
     let base = path.parent().unwrap_or(Path::new("."));
-    let mut f = Fields::new(&file, entries, 0..0);
+    let mut f = Fields::new(&file, Document::Config, entries, 0..0);
     let line = |f: &Fields<'_, '_>, name: &str| f.key_span(name).map_or(1, |span| file.line_column(span.start).0);
 
     let default_rules = f
@@ -272,7 +272,7 @@ fn read_sources(
     docs: &mut Vec<FieldDoc>,
 ) -> LiveSources {
     let anchor = outer.key_span("sources").unwrap_or(0..0);
-    let mut f = Fields::new(file, entries, anchor);
+    let mut f = Fields::new(file, Document::Config, entries, anchor);
     let path = |p: &Sp<String>| base.join(&p.value);
     let mut live = LiveSources::default();
     if let Some(dir) = f.string(

@@ -17,7 +17,8 @@ use std::sync::Arc;
 use crate::checks::template::Template;
 use crate::checks::{Check, KINDS, Kind, Params};
 use crate::document::diag::{Problem, SetupError, SourceFile, suggest};
-use crate::document::fields::{FieldDoc, Fields, Sp, mapping, scalar_text};
+use crate::document::fields::{Document, FieldDoc, Fields, Sp, mapping, scalar_text};
+use crate::document::origin::Origin;
 use crate::document::yaml::{self, Node, Value};
 use crate::finding::{RuleFileInfo, Severity};
 use compile::compile_rule;
@@ -142,8 +143,8 @@ pub struct Rule {
     pub tags: Vec<String>,
     /// Why the rule does not run (`enabled: false`, `--select`, `--ignore`), if it does not.
     pub disabled: Option<String>,
-    /// `file:line` of the rule's definition.
-    pub origin: String,
+    /// Where the rule is defined.
+    pub origin: Origin,
     /// The rule as written, for `sitelint rules show`.
     pub definition: String,
     pub check: Box<dyn Check>,
@@ -324,7 +325,7 @@ fn read_file<'n>(file: &Arc<SourceFile>, node: &'n Node, problems: &mut Vec<Prob
             return None;
         }
     };
-    let mut f = Fields::new(file, entries, node.span.start..node.span.start);
+    let mut f = Fields::new(file, Document::RuleFile, entries, node.span.start..node.span.start);
     let ruleset = f.required_string("ruleset", "The ruleset's name, e.g. `ruleset: my-site`.");
     f.string("description", "What the ruleset is for.");
     let params = f.scalar_map(

@@ -12,7 +12,8 @@ use globset::{GlobBuilder, GlobMatcher};
 use crate::checks::{Check, Emissions, Input, Mismatch, SourceRef};
 use crate::document::date::Date;
 use crate::document::diag::{Problem, SourceFile};
-use crate::document::fields::{FieldDoc, Fields, Sp, mapping};
+use crate::document::fields::{Document, FieldDoc, Fields, Sp, mapping};
+use crate::document::origin::Origin;
 use crate::document::yaml::Node;
 pub use crate::finding::BUILT_IN_KIND;
 use crate::finding::{
@@ -42,7 +43,7 @@ pub fn built_in_rules() -> Vec<Rule> {
         url: None,
         tags: vec!["waivers".to_owned()],
         disabled: None,
-        origin: "(built in)".to_owned(),
+        origin: Origin::BuiltIn,
         definition: "# built into sitelint: it reports on the `waivers:` of the site config".to_owned(),
         check: Box::new(WaiverCheck { description }),
     };
@@ -123,7 +124,7 @@ pub fn read(
         }
     };
     let anchor = entries.first().map_or(node.span.clone(), |(k, _)| k.span.clone());
-    let mut f = Fields::new(file, entries, anchor.clone());
+    let mut f = Fields::new(file, Document::Waiver, entries, anchor.clone());
     let rule = f.required_string(
         "rule",
         "The id of the rule whose findings the waiver accepts, e.g. `rule: updates-and-servicing-endpoints`.",

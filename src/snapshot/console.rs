@@ -151,19 +151,40 @@ fn same_build(have: &str, want: &str) -> bool {
     want.len() <= have.len() && want.iter().zip(&have).all(|(w, h)| w.is_some() && w == h)
 }
 
+/// Why a file is not a console export. Items count from 1, as people count them.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsoleError {
+    #[error("not valid JSON at line {line}, column {column}: {source}", line = .source.line(), column = .source.column())]
+    Json {
+        #[from]
+        source: serde_json::Error,
+    },
+    #[error("expected an object or a list of objects, found {found}")]
+    NotObjects { found: &'static str },
+    #[error("item {item} is {found}, not an object")]
+    NotAnObject { item: usize, found: &'static str },
+    /// A value of the wrong type is an export that is not what it claims: saying so beats
+    /// checking a version that was never there.
+    #[error("item {item}: `{field}` is {found}, not {expected}")]
+    WrongType {
+        item: usize,
+        field: &'static str,
+        found: &'static str,
+        expected: &'static str,
+    },
+}
+
 /// Parses an export (already decoded to text).
-pub fn parse(text: &str) -> Result<Vec<ConsoleUpdate>, String> {
+pub fn parse(text: &str) -> Result<Vec<ConsoleUpdate>, ConsoleError> {
     let text = text.trim_start_matches('\u{feff}');
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| format!("not valid JSON at line {}, column {}: {e}", e.line(), e.column()))?;
+    let value: Value = serde_json::from_str(text)?;
     let items = match value {
         Value::Array(items) => items,
         object @ Value::Object(_) => vec![object],
         other => {
-            return Err(format!(
-                "expected an object or a list of objects, found {}",
-                json_type(&other)
-            ));
+            return Err(ConsoleError::NotObjects {
+                found: json_type(&other),
+            });
         }
     };
     items
@@ -171,26 +192,30 @@ pub fn parse(text: &str) -> Result<Vec<ConsoleUpdate>, String> {
         .enumerate()
         .map(|(i, item)| {
             let Value::Object(map) = item else {
-                return Err(format!("item {} is {}, not an object", i + 1, json_type(item)));
+                return Err(ConsoleError::NotAnObject {
+                    item: i + 1,
+                    found: json_type(item),
+                });
             };
             // Property names are matched without regard to case, as PowerShell does.
-            let field = |name: &str| {
+            let field = |name: &'static str| {
                 map.iter()
                     .find(|(k, _)| k.eq_ignore_ascii_case(name))
                     .map(|(_, v)| v)
                     .filter(|v| !v.is_null())
             };
-            // A value of the wrong type is an export that is not what it claims: saying so
-            // beats checking a version that was never there.
-            let wrong = |name: &str, value: &Value, expected: &str| {
-                format!("item {}: `{name}` is {}, not {expected}", i + 1, json_type(value))
+            let wrong = |field: &'static str, value: &Value, expected: &'static str| ConsoleError::WrongType {
+                item: i + 1,
+                field,
+                found: json_type(value),
+                expected,
             };
-            let text = |name: &str| match field(name) {
+            let text = |name: &'static str| match field(name) {
                 None => Ok(None),
                 Some(Value::String(s)) => Ok(Some(s.clone())),
                 Some(other) => Err(wrong(name, other, "a string")),
             };
-            let number = |name: &str| match field(name) {
+            let number = |name: &'static str| match field(name) {
                 None => Ok(None),
                 Some(value) => value
                     .as_i64()
@@ -235,11 +260,15 @@ mod tests {
     #[test]
     fn values_of_the_wrong_type_are_refused_not_passed_over() {
         assert_eq!(
-            parse(r#"[{"Name":"Configuration Manager 2409","FullVersion":5,"State":262146}]"#).unwrap_err(),
+            parse(r#"[{"Name":"Configuration Manager 2409","FullVersion":5,"State":262146}]"#)
+                .unwrap_err()
+                .to_string(),
             "item 1: `FullVersion` is a number, not a string"
         );
         assert_eq!(
-            parse(r#"{"Name":"Configuration Manager 2409","State":true}"#).unwrap_err(),
+            parse(r#"{"Name":"Configuration Manager 2409","State":true}"#)
+                .unwrap_err()
+                .to_string(),
             "item 1: `State` is a boolean, not a whole number"
         );
         assert!(parse(r#"{"Name":"Configuration Manager 2409","FullVersion":null,"State":"262146"}"#).is_ok());
@@ -275,7 +304,7 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_an_export() {
-        assert!(parse("[1]").unwrap_err().contains("item 1 is a number"));
-        assert!(parse("{").unwrap_err().contains("line 1"));
+        assert!(parse("[1]").unwrap_err().to_string().contains("item 1 is a number"));
+        assert!(parse("{").unwrap_err().to_string().contains("line 1"));
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::tree::{relative_path, stays_inside};
 use super::{Artifact, Snapshot, TreeSource};
 use crate::document::diag::{Problem, SetupError, SourceFile};
-use crate::document::fields::{Fields, Sp, mapping};
+use crate::document::fields::{Document, Fields, Sp, mapping};
 use crate::document::yaml::{self, Node, Value};
 use crate::finding::SnapshotInfo;
 
@@ -192,7 +192,7 @@ impl ManifestReader<'_> {
                 return None;
             }
         };
-        let mut f = Fields::new(self.file, entries, node.span.start..node.span.start);
+        let mut f = Fields::new(self.file, Document::Manifest, entries, node.span.start..node.span.start);
         let version = f.count("sitelint_snapshot", "The snapshot format: 1.");
         let collected_at = f
             .string("collected_at", "When `collect` ran, in UTC (RFC 3339).")
@@ -351,7 +351,7 @@ impl ManifestReader<'_> {
             );
             return None;
         }
-        let mut f = Fields::new(self.file, entries, name.span.clone());
+        let mut f = Fields::new(self.file, Document::Manifest, entries, name.span.clone());
         let listing = f.string("listing", "The tree's listing: one JSON line per file.");
         self.problems.extend(f.finish(&format!("tree `{}`", name.value)));
         match listing {
@@ -371,7 +371,7 @@ impl ManifestReader<'_> {
     /// A section of fixed keys (each with what it holds) that each name a file inside the
     /// snapshot, in `keys` order.
     fn paths(&mut self, entries: &[(Node, Node)], place: &str, keys: &[(&'static str, &str)]) -> Vec<Option<Artifact>> {
-        let mut f = Fields::new(self.file, entries, 0..0);
+        let mut f = Fields::new(self.file, Document::Manifest, entries, 0..0);
         let values: Vec<Option<Sp<String>>> = keys.iter().map(|(k, doc)| f.string(k, doc)).collect();
         self.problems.extend(f.finish(place));
         values

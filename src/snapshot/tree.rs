@@ -5,6 +5,7 @@ mod listing;
 mod walk;
 
 use std::fs;
+use std::io;
 use std::path::Path;
 use std::time::SystemTime;
 
@@ -89,19 +90,51 @@ impl Tree {
     }
 }
 
+/// Why a tree could not be read at all; every message names the directory or listing (by
+/// its display name), and a listing's the line.
+#[derive(Debug, thiserror::Error)]
+pub enum TreeError {
+    #[error("cannot read tree {root}: {source}")]
+    Root { root: String, source: io::Error },
+    #[error("tree {root} is not a directory")]
+    NotADirectory { root: String },
+    #[error("cannot read listing {listing}: {source}")]
+    Listing { listing: String, source: io::Error },
+    #[error(
+        "{listing}:{line}: the line is longer than {}; not a listing entry",
+        crate::files::Bytes(listing::MAX_LISTING_LINE)
+    )]
+    LineTooLong { listing: String, line: u64 },
+    #[error("{listing}:{line}: not a listing entry ({source})")]
+    NotAnEntry {
+        listing: String,
+        line: u64,
+        source: serde_json::Error,
+    },
+    #[error("{listing}:{line}: path `{path}` {why}")]
+    BadPath {
+        listing: String,
+        line: u64,
+        path: String,
+        why: &'static str,
+    },
+    #[error("{listing}:{line}: entry `{path}` has neither `size` nor `error`")]
+    NeitherSizeNorError { listing: String, line: u64, path: String },
+}
+
 /// Loads a tree with every file; an error names the file or directory that could not be read.
-pub fn load(name: &str, source: &TreeSource) -> Result<Tree, String> {
+pub fn load(name: &str, source: &TreeSource) -> Result<Tree, TreeError> {
     load_keeping(name, source, &|_| true)
 }
 
 /// [`load`], keeping only the files `keep` asks for (every entry that could not be read is
 /// kept: it is reported whatever the rules).
-pub fn load_keeping(name: &str, source: &TreeSource, keep: Keep<'_>) -> Result<Tree, String> {
+pub fn load_keeping(name: &str, source: &TreeSource, keep: Keep<'_>) -> Result<Tree, TreeError> {
     load_on(name, source, crate::parallel::workers(), keep)
 }
 
 /// [`load_keeping`], walking a live tree on `workers` threads.
-fn load_on(name: &str, source: &TreeSource, workers: usize, keep: Keep<'_>) -> Result<Tree, String> {
+fn load_on(name: &str, source: &TreeSource, workers: usize, keep: Keep<'_>) -> Result<Tree, TreeError> {
     let ((mut files, mut unreadable), location, listing) = match source {
         // A directory has no bytes of its own: its location is an empty span.
         TreeSource::Live(root) => (

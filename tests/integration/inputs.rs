@@ -210,3 +210,20 @@ fn rules_not_evaluated_are_listed_in_one_block_after_the_findings() {
     );
     assert!(text.ends_with("1 error, 0 warnings, 42 rules not evaluated, 1 rule passed\n"));
 }
+
+/// The field reader once spoke of rules whatever it read: a manifest said "this rule has no".
+#[test]
+fn a_manifest_without_its_format_line_says_the_manifest_has_no_field() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("snapshot.yaml"),
+        "logs:\n  ConfigMgrSetup.log: logs/ConfigMgrSetup.log\n",
+    )
+    .unwrap();
+    let out = sitelint(&["check", path_str(dir.path()), "--color", "never"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("missing field `sitelint_snapshot`"), "{err}");
+    assert!(err.contains("this manifest has no `sitelint_snapshot`"), "{err}");
+    assert!(!err.contains("this rule"), "{err}");
+}

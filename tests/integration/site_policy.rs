@@ -229,6 +229,20 @@ waivers:
     }
 }
 
+/// The field reader once spoke of rules whatever it read: a waiver said "this rule has no".
+#[test]
+fn a_waiver_without_an_owner_says_the_waiver_has_no_owner() {
+    let config =
+        "waivers:\n  - rule: sct-cab-no-telemetry\n    reason: the CAB is rebuilt weekly\n    expires: 2099-01-01\n";
+    let dir = site(config);
+    let out = sitelint_in(dir.path(), &["check", "snap", "--color", "never"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("missing field `owner`"), "{err}");
+    assert!(err.contains("this waiver has no `owner`"), "{err}");
+    assert!(!err.contains("this rule"), "{err}");
+}
+
 #[test]
 fn the_config_is_found_in_a_parent_and_the_command_line_wins() {
     let config = "fail-on: never\nseverity: {redist-zero-byte-file: note}\ndisable: [update-manifest-missing]\n";

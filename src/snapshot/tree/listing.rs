@@ -5,12 +5,12 @@ use std::io::{BufRead, BufReader, Read};
 
 use serde::Deserialize;
 
-use super::{Keep, TreeFile, Unreadable, relative_path};
+use super::{Keep, TreeError, TreeFile, Unreadable, relative_path};
 use crate::snapshot::Artifact;
 
 /// The longest listing line read: a path of Windows' longest (32,767 characters) and its
 /// numbers fit many times over.
-const MAX_LISTING_LINE: u64 = 1 << 20;
+pub(super) const MAX_LISTING_LINE: u64 = 1 << 20;
 
 /// One line of a listing: a file with its size (and, from `collect`, its modification time
 /// and SHA-256), or an entry that could not be read, with why.
@@ -24,14 +24,16 @@ struct ListingEntry {
 /// Reads a JSON Lines listing, keeping the files `keep` asks for. Paths must stay inside the
 /// tree: an absolute path or a `..` that climbs out of it is an error, as a listing can come
 /// from anywhere.
-pub(super) fn read_listing(listing: &Artifact, keep: Keep<'_>) -> Result<(Vec<TreeFile>, Vec<Unreadable>), String> {
-    let (file, _) = crate::files::open_regular(&listing.path)
-        .map_err(|e| format!("cannot read listing {}: {e}", listing.display))?;
+pub(super) fn read_listing(listing: &Artifact, keep: Keep<'_>) -> Result<(Vec<TreeFile>, Vec<Unreadable>), TreeError> {
+    let (file, _) = crate::files::open_regular(&listing.path).map_err(|source| TreeError::Listing {
+        listing: listing.display.clone(),
+        source,
+    })?;
     parse_listing_keeping(BufReader::new(file), &listing.display, keep)
 }
 
 /// Reads listing lines from `reader`, every file kept; `display` names the listing in errors.
-pub fn parse_listing(reader: impl BufRead, display: &str) -> Result<(Vec<TreeFile>, Vec<Unreadable>), String> {
+pub fn parse_listing(reader: impl BufRead, display: &str) -> Result<(Vec<TreeFile>, Vec<Unreadable>), TreeError> {
     parse_listing_keeping(reader, display, &|_| true)
 }
 
@@ -39,8 +41,12 @@ pub(super) fn parse_listing_keeping(
     mut reader: impl BufRead,
     display: &str,
     keep: Keep<'_>,
-) -> Result<(Vec<TreeFile>, Vec<Unreadable>), String> {
-    let cannot = |e: std::io::Error| format!("cannot read listing {display}: {e}");
+) -> Result<(Vec<TreeFile>, Vec<Unreadable>), TreeError> {
+    let listing = || display.to_owned();
+    let cannot = |source| TreeError::Listing {
+        listing: listing(),
+        source,
+    };
     let mut files = Vec::new();
     let mut unreadable = Vec::new();
     let mut line = Vec::new();
@@ -55,21 +61,27 @@ pub(super) fn parse_listing_keeping(
             break;
         }
         if line.len() as u64 > MAX_LISTING_LINE && !line.ends_with(b"\n") {
-            return Err(format!(
-                "{}:{line_no}: the line is longer than {}; not a listing entry",
-                display,
-                crate::files::Bytes(MAX_LISTING_LINE)
-            ));
+            return Err(TreeError::LineTooLong {
+                listing: listing(),
+                line: line_no,
+            });
         }
         let text = String::from_utf8_lossy(&line);
         let text = text.trim_start_matches('\u{feff}').trim();
         if text.is_empty() {
             continue;
         }
-        let entry: ListingEntry =
-            serde_json::from_str(text).map_err(|e| format!("{}:{line_no}: not a listing entry ({e})", display))?;
-        let path =
-            relative_path(&entry.path).map_err(|why| format!("{}:{line_no}: path `{}` {why}", display, entry.path))?;
+        let entry: ListingEntry = serde_json::from_str(text).map_err(|source| TreeError::NotAnEntry {
+            listing: listing(),
+            line: line_no,
+            source,
+        })?;
+        let path = relative_path(&entry.path).map_err(|why| TreeError::BadPath {
+            listing: listing(),
+            line: line_no,
+            path: entry.path.clone(),
+            why,
+        })?;
         match (entry.size, entry.error) {
             (_, Some(why)) => unreadable.push(Unreadable {
                 path,
@@ -88,10 +100,11 @@ pub(super) fn parse_listing_keeping(
                 }
             }
             (None, None) => {
-                return Err(format!(
-                    "{}:{line_no}: entry `{path}` has neither `size` nor `error`",
-                    display
-                ));
+                return Err(TreeError::NeitherSizeNorError {
+                    listing: listing(),
+                    line: line_no,
+                    path,
+                });
             }
         }
     }

@@ -5,7 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
-use super::{Keep, TreeFile, Unreadable};
+use super::{Keep, TreeError, TreeFile, Unreadable};
 use crate::snapshot::Artifact;
 
 /// Walks a directory without following symbolic links out of it (or round in a loop), on
@@ -16,12 +16,18 @@ pub(super) fn walk(
     root: &Artifact,
     workers: usize,
     keep: Keep<'_>,
-) -> Result<(Vec<TreeFile>, Vec<Unreadable>), String> {
-    let meta = fs::metadata(&root.path).map_err(|e| format!("cannot read tree {}: {e}", root.display))?;
+) -> Result<(Vec<TreeFile>, Vec<Unreadable>), TreeError> {
+    let cannot = |source| TreeError::Root {
+        root: root.display.clone(),
+        source,
+    };
+    let meta = fs::metadata(&root.path).map_err(cannot)?;
     if !meta.is_dir() {
-        return Err(format!("tree {} is not a directory", root.display));
+        return Err(TreeError::NotADirectory {
+            root: root.display.clone(),
+        });
     }
-    let canonical_root = fs::canonicalize(&root.path).map_err(|e| format!("cannot read tree {}: {e}", root.display))?;
+    let canonical_root = fs::canonicalize(&root.path).map_err(cannot)?;
     let walk = Walk {
         state: Mutex::new(WalkState {
             pending: vec![Directory {

@@ -1,0 +1,229 @@
+//! Registry exports as `reg export` and regedit write them (`Windows Registry Editor Version
+//! 5.00` in UTF-16LE with a BOM, or `REGEDIT4` in the ANSI code page), read into keys and
+//! values that remember the line they came from, so a finding can point at it. Several files
+//! merge; a value given more than once is kept every time, so a check sees the disagreement.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use crate::document::text::Encoding;
+use crate::finding::Location;
+
+mod parse;
+
+pub use parse::{ABSENT_MARK, DataError, Format, LineError, Named, ParseError, parse};
+
+/// A value's data, decoded from the form `reg export` wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Data {
+    /// `"text"` (REG_SZ), or `hex(1):` bytes.
+    String(String),
+    /// `hex(2):` (REG_EXPAND_SZ), unexpanded.
+    Expandable(String),
+    /// `hex(7):` (REG_MULTI_SZ).
+    Multi(Vec<String>),
+    /// `dword:` (REG_DWORD).
+    Dword(u32),
+    /// `hex(b):` (REG_QWORD).
+    Qword(u64),
+    /// `hex:` (REG_BINARY) and every other `hex(N):` type, with N.
+    Binary { kind: u32, bytes: Vec<u8> },
+    /// `"name"=-`: the value is deleted when the file is imported.
+    Deleted,
+}
+
+impl Data {
+    /// The number a DWORD or QWORD holds.
+    pub fn number(&self) -> Option<u64> {
+        match self {
+            Data::Dword(n) => Some(u64::from(*n)),
+            Data::Qword(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// The text a string value holds.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Data::String(s) | Data::Expandable(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Data {
+    /// How messages show the data: numbers in decimal, text as it is.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Data::String(s) | Data::Expandable(s) => write!(f, "\"{s}\""),
+            Data::Multi(items) => write!(f, "[{}]", items.join(", ")),
+            Data::Dword(n) => write!(f, "{n}"),
+            Data::Qword(n) => write!(f, "{n}"),
+            Data::Binary { bytes, .. } => write!(f, "hex:{}", crate::document::text::hex(bytes)),
+            Data::Deleted => f.write_str("deleted"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Value {
+    /// The name as written; empty for the default value (`@`).
+    pub name: String,
+    pub data: Data,
+    /// The value's line, its name to the end of its data.
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    /// The path as written, with the hive spelled out (`HKEY_LOCAL_MACHINE\...`).
+    pub path: String,
+    /// The `[...]` line, or the line that records the key as absent.
+    pub location: Location,
+    /// Recorded as absent (`[-KEY]`, or [`ABSENT_MARK`]) rather than exported.
+    pub absent: bool,
+    pub values: Vec<Value>,
+}
+
+/// Every key of every file given, in the order they were read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Registry {
+    pub keys: Vec<Key>,
+    /// Each file as a whole: where an absence shows when no line does.
+    pub files: Vec<Location>,
+}
+
+impl Registry {
+    /// Every key recorded under `path` (in any file, present or absent), whatever its case
+    /// or hive abbreviation.
+    pub fn keys<'a>(&'a self, path: &str) -> impl Iterator<Item = &'a Key> {
+        let wanted = normalize(path);
+        self.keys.iter().filter(move |k| normalize(&k.path) == wanted)
+    }
+
+    /// Every value named `name` (`@` or "" for the default) under `path`, in every file.
+    pub fn values<'a>(&'a self, path: &str, name: &str) -> impl Iterator<Item = (&'a Key, &'a Value)> {
+        let name = if name == "@" { "" } else { name };
+        let name = name.to_owned();
+        self.keys(path)
+            .flat_map(|k| k.values.iter().map(move |v| (k, v)))
+            .filter(move |(_, v)| v.name.eq_ignore_ascii_case(&name))
+    }
+
+    /// The keys directly under `parent` (the programs under an Uninstall key).
+    pub fn subkeys<'a>(&'a self, parent: &str) -> impl Iterator<Item = &'a Key> {
+        let prefix = format!("{}\\", normalize(parent));
+        self.keys.iter().filter(move |k| {
+            let path = normalize(&k.path);
+            path.strip_prefix(&prefix)
+                .is_some_and(|rest| !rest.is_empty() && !rest.contains('\\'))
+        })
+    }
+
+    /// Adds one export's keys; `display` is the name findings use for the file. Returns how
+    /// it was decoded, and whether every byte decoded.
+    pub fn add(&mut self, display: &str, bytes: &[u8], named: Named) -> Result<(Encoding, bool), ParseError> {
+        let (keys, read_as) = parse(display, bytes, named)?;
+        self.keys.extend(keys);
+        self.files.push(Location::whole(display, bytes.len() as u64));
+        Ok(read_as)
+    }
+}
+
+/// A key path in one spelling: hive abbreviations spelled out, lower case, no doubled or
+/// trailing separators.
+pub fn normalize(path: &str) -> String {
+    let path = path.trim().trim_matches('\\');
+    let (hive, rest) = path.split_once('\\').unwrap_or((path, ""));
+    let hive = match hive.to_ascii_uppercase().as_str() {
+        "HKLM" => "HKEY_LOCAL_MACHINE".to_owned(),
+        "HKCU" => "HKEY_CURRENT_USER".to_owned(),
+        "HKCR" => "HKEY_CLASSES_ROOT".to_owned(),
+        "HKU" => "HKEY_USERS".to_owned(),
+        "HKCC" => "HKEY_CURRENT_CONFIG".to_owned(),
+        other => other.to_owned(),
+    };
+    let mut out = hive.to_ascii_lowercase();
+    for part in rest.split('\\').filter(|p| !p.is_empty()) {
+        out.push('\\');
+        out.push_str(&part.to_lowercase());
+    }
+    out
+}
+
+/// The path as `reg export` writes it: the hive spelled out, the rest as given.
+pub fn spelled_out(path: &str) -> String {
+    let path = path.trim().trim_matches('\\');
+    let (hive, rest) = path.split_once('\\').unwrap_or((path, ""));
+    let hive = normalize(hive).to_ascii_uppercase();
+    if rest.is_empty() {
+        hive
+    } else {
+        format!("{hive}\\{rest}")
+    }
+}
+
+/// What a rule reads, so that `collect --read-registry` reads exactly that.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Read {
+    /// One value of one key; "" is the default value.
+    Value { key: String, value: String },
+    /// These values of every key directly under `parent` (the programs of an Uninstall key).
+    Subkeys { parent: String, values: Vec<String> },
+}
+
+/// A dotted version (`14.40.33810.0`, `v14.40.33810.00`, `394802`), compared part by part
+/// with missing parts as 0, so `14.28.29914` equals `14.28.29914.0`.
+#[derive(Debug, Clone)]
+pub struct Version(Vec<u64>);
+
+impl Version {
+    pub fn parse(text: &str) -> Option<Version> {
+        let text = text.trim();
+        let text = text.strip_prefix(['v', 'V']).unwrap_or(text);
+        let parts: Option<Vec<u64>> = text.split('.').map(|p| p.trim().parse().ok()).collect();
+        parts.filter(|p| !p.is_empty()).map(Version)
+    }
+
+    /// The version a value holds: a number, or text that reads as a version.
+    pub fn of(data: &Data) -> Option<Version> {
+        match data {
+            Data::Dword(_) | Data::Qword(_) => data.number().map(|n| Version(vec![n])),
+            _ => data.text().and_then(Version::parse),
+        }
+    }
+}
+
+impl Ord for Version {
+    fn cmp(&self, other: &Self) -> Ordering {
+        let len = self.0.len().max(other.0.len());
+        (0..len)
+            .map(|i| self.0.get(i).unwrap_or(&0).cmp(other.0.get(i).unwrap_or(&0)))
+            .find(|o| o.is_ne())
+            .unwrap_or(Ordering::Equal)
+    }
+}
+
+impl PartialEq for Version {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for Version {}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(u64::to_string).collect();
+        f.write_str(&parts.join("."))
+    }
+}
+
+impl PartialOrd for Version {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+#[cfg(test)]
+mod tests;
