@@ -153,18 +153,8 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
             }
         };
         results.push(RuleResult {
-            id: rule.id.clone(),
-            kind: rule.kind,
-            severity: rule.severity,
-            title: rule.title.clone(),
-            description: rule.check.describe(),
-            help: rule.help.clone(),
-            url: rule.url.clone(),
-            tags: rule.tags.clone(),
-            status,
-            reason,
             omitted,
-            omitted_suppressed: false,
+            ..RuleResult::of(rule, status, reason)
         });
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -188,23 +178,13 @@ pub fn unreadable_snapshot(rules: &RuleSet, path: &str, message: &str) -> Report
     let mut results = rules
         .rules
         .iter()
-        .map(|rule| RuleResult {
-            id: rule.id.clone(),
-            kind: rule.kind,
-            severity: rule.severity,
-            title: rule.title.clone(),
-            description: rule.check.describe(),
-            help: rule.help.clone(),
-            url: rule.url.clone(),
-            tags: rule.tags.clone(),
-            status: if rule.disabled.is_some() {
+        .map(|rule| {
+            let status = if rule.disabled.is_some() {
                 RuleStatus::Disabled
             } else {
                 RuleStatus::NotEvaluated
-            },
-            reason: rule.disabled.clone().or_else(|| Some(reason.clone())),
-            omitted: 0,
-            omitted_suppressed: false,
+            };
+            RuleResult::of(rule, status, rule.disabled.clone().or_else(|| Some(reason.clone())))
         })
         .collect::<Vec<_>>();
     results.sort_by(|a, b| a.id.cmp(&b.id));
