@@ -53,7 +53,7 @@ pub(super) fn run(
         )
         .into());
     }
-    let snapshot = crate::sources::live_snapshot(&live);
+    let snapshot = crate::sources::live_snapshot(live);
     if verbose {
         write_loaded(rule_set.as_ref(), config.as_ref(), &snapshot, Some(&sources), stderr)?;
     }
