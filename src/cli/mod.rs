@@ -226,7 +226,9 @@ fn write_loaded(
             .map_or_else(String::new, |o| format!(" from {o}"))
     };
     for part in crate::sources::parts(snapshot) {
-        let origin = part.key.as_deref().map_or_else(String::new, from);
+        let origin = part
+            .setting
+            .map_or_else(String::new, |setting| from(&setting.origin_key));
         lines.push(format!("{} {}{origin}", part.label, part.artifact.display));
     }
     for line in lines {

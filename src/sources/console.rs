@@ -1,7 +1,7 @@
 //! The console's Updates and Servicing export (`--console-updates FILE`,
 //! `console-updates:`): `Get-CMSiteUpdate -Fast | ConvertTo-Json`.
 
-use super::{Loaded, NotLoaded, Part, Reading, Source, wrong};
+use super::{Loaded, NotLoaded, Part, Reading, Setting, Source, wrong};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
 use crate::rules::Rule;
@@ -45,7 +45,7 @@ impl Source for Console {
                 export,
                 "console export:",
                 "the console export",
-                Some("sources.console-updates"),
+                Setting::named("sources.console-updates"),
             )
         };
         snapshot.console.iter().map(part).collect()

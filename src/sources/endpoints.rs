@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::{Loaded, NotLoaded, Part, Reading, Source, wrong};
+use super::{Loaded, NotLoaded, Part, Reading, Setting, Source, wrong};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
 use crate::rules::Rule;
@@ -62,7 +62,7 @@ impl Source for Endpoints {
                 allowlist,
                 "endpoint allowlist:",
                 "the endpoint allowlist",
-                Some("sources.endpoints-allowlist"),
+                Setting::named("sources.endpoints-allowlist"),
             )
         });
         let probes =

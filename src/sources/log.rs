@@ -1,7 +1,7 @@
 //! Logs by name (`--log [NAME=]PATH`, `logs:`), each scanned once for the patterns of all the
 //! rules on it.
 
-use super::{Loaded, NotLoaded, Part, Reading, Source, wrong};
+use super::{Loaded, NotLoaded, Part, Reading, Setting, Source, wrong};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
 use crate::files;
@@ -81,8 +81,8 @@ impl Source for Logs {
 
     fn parts<'s>(&self, snapshot: &'s Snapshot) -> Vec<Part<'s>> {
         let part = |(name, log): &'s (String, Artifact)| {
-            let key = format!("sources.logs.{name}");
-            Part::file(log, &format!("log {name}:"), &format!("the log {name}"), Some(&key))
+            let setting = Setting::named(&format!("sources.logs.{name}"));
+            Part::file(log, &format!("log {name}:"), &format!("the log {name}"), setting)
         };
         snapshot.logs.iter().map(part).collect()
     }

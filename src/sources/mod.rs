@@ -74,20 +74,37 @@ pub struct Part<'s> {
     pub label: String,
     /// How a refused report path names it: `the tree updatepack`, `the endpoint allowlist`.
     pub what: String,
-    /// Its key in `sources:`, under which `-v` and `sitelint config` find its origin; `None`
-    /// for what only a manifest names.
-    pub key: Option<String>,
+    /// Where it may be named in `sources:`; `None` for what only a manifest names.
+    pub setting: Option<Setting>,
+}
+
+/// A part as `sources:` names it.
+pub struct Setting {
+    /// How `sitelint config` shows it: `sources.trees.updatepack`, `sources.registry`.
+    pub name: String,
+    /// The key of its origin (`sitelint.yaml:9`, `--log`): the name, or for a source of
+    /// several files (the registry exports) the name and the path.
+    pub origin_key: String,
+}
+
+impl Setting {
+    fn named(name: &str) -> Option<Setting> {
+        Some(Setting {
+            name: name.to_owned(),
+            origin_key: name.to_owned(),
+        })
+    }
 }
 
 impl<'s> Part<'s> {
     /// A file, with how it is named and the `sources:` key it may come from.
-    fn file(artifact: &'s Artifact, label: &str, what: &str, key: Option<&str>) -> Self {
+    fn file(artifact: &'s Artifact, label: &str, what: &str, setting: Option<Setting>) -> Self {
         Part {
             artifact,
             directory: false,
             label: label.to_owned(),
             what: what.to_owned(),
-            key: key.map(str::to_owned),
+            setting,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Registry exports (`--registry FILE`, `registry:`), merged into one registry when there are
 //! several.
 
-use super::{Loaded, NotLoaded, Part, Reading, Source};
+use super::{Loaded, NotLoaded, Part, Reading, Setting, Source};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
 use crate::files;
@@ -49,8 +49,11 @@ impl Source for Registry {
 
     fn parts<'s>(&self, snapshot: &'s Snapshot) -> Vec<Part<'s>> {
         let part = |export: &'s Artifact| {
-            let key = format!("sources.registry.{}", export.display);
-            Part::file(export, "registry export:", "the registry export", Some(&key))
+            let setting = Setting {
+                name: "sources.registry".to_owned(),
+                origin_key: format!("sources.registry.{}", export.display),
+            };
+            Part::file(export, "registry export:", "the registry export", Some(setting))
         };
         snapshot.registry.iter().map(part).collect()
     }

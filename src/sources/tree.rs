@@ -1,7 +1,7 @@
 //! Directory trees by name (`--tree NAME=DIR`, `--updatepack DIR`, `trees:`): walked live, or
 //! the listing `collect` wrote.
 
-use super::{Loaded, NotLoaded, Part, Reading, Source, wrong};
+use super::{Loaded, NotLoaded, Part, Reading, Setting, Source, wrong};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
 use crate::finding::SourceError;
@@ -83,7 +83,7 @@ impl Source for Trees {
                 directory: true,
                 label: format!("tree {name}: directory"),
                 what: format!("the tree {name}"),
-                key: Some(format!("sources.trees.{name}")),
+                setting: Setting::named(&format!("sources.trees.{name}")),
             },
             TreeSource::Listing(listing) => Part::file(
                 listing,
