@@ -72,7 +72,7 @@ pub struct Part<'s> {
     pub directory: bool,
     /// How `-v` names it before its path: `tree updatepack: directory`, `log X:`.
     pub label: String,
-    /// How a refused report path names it: `the tree updatepack`, `the endpoint allowlist`.
+    /// How a refused report path names it: `the tree updatepack`, `the log ConfigMgrSetup.log`.
     pub what: String,
     /// Where it may be named in `sources:`; `None` for what only a manifest names.
     pub setting: Option<Setting>,
