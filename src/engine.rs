@@ -6,20 +6,13 @@
 
 use std::collections::BTreeMap;
 
-use crate::checks::{Emission, Emissions, Input, Params, SourceRef};
-use crate::document::text::{Encoding, decode};
-use crate::files;
+use crate::checks::{Emission, Emissions, Input, Params};
 use crate::finding::{
-    Finding, Gap, Location, MAX_FINDINGS_PER_RULE, Outcome, ParamInfo, ReadAs, Report, RuleResult, RuleStatus,
-    RulesetInfo, SourceError,
+    Finding, Gap, Location, Outcome, ParamInfo, ReadAs, Report, RuleResult, RuleStatus, RulesetInfo, SourceError,
 };
 use crate::rules::{Rule, RuleSet};
-use crate::snapshot::console::{self, ConsoleExport};
-use crate::snapshot::endpoints::{self, Endpoints};
-use crate::snapshot::log::{self, LogQuery, QueryResult};
-use crate::snapshot::registry::Registry;
-use crate::snapshot::tree::{self, Tree, TreeFile};
-use crate::snapshot::{Artifact, Snapshot, TreeSource};
+use crate::snapshot::Snapshot;
+use crate::sources::{self, Reading, SOURCES};
 
 /// What became of one rule before it is written into the report.
 enum Evaluated {
@@ -27,86 +20,36 @@ enum Evaluated {
     NotEvaluated(String),
 }
 
-/// A source as rules name it; rules with the same key share one load. Log and tree names
-/// come from Windows file names, so they are grouped without regard to case.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum SourceKey {
-    Log(String),
-    Tree(String),
-    Console,
-    Endpoints,
-    Registry,
-}
-
-impl SourceKey {
-    /// `None` for the built-in rules, which read the waivers, not the snapshot.
-    fn of(source: &SourceRef<'_>) -> Option<SourceKey> {
-        Some(match source {
-            SourceRef::Log { name, .. } => SourceKey::Log(name.to_ascii_lowercase()),
-            SourceRef::Tree(name) => SourceKey::Tree(name.to_ascii_lowercase()),
-            SourceRef::Console => SourceKey::Console,
-            SourceRef::Endpoints(_) => SourceKey::Endpoints,
-            SourceRef::Registry(_) => SourceKey::Registry,
-            SourceRef::Waivers => return None,
-        })
-    }
-}
-
-/// A source loaded for a group of rules.
-enum Loaded<'a> {
-    Log {
-        name: &'a str,
-        whole: Location,
-        /// One result per rule of the group, in the group's order.
-        results: Vec<QueryResult>,
-    },
-    Tree(Tree),
-    Console(ConsoleExport),
-    Endpoints(Endpoints),
-    Registry(Registry),
-}
-
-impl Loaded<'_> {
-    /// The input for the `position`-th rule of the group.
-    fn input(&self, position: usize) -> Input<'_> {
-        match self {
-            Loaded::Log { name, whole, results } => Input::Log {
-                name,
-                whole,
-                result: &results[position],
-            },
-            Loaded::Tree(tree) => Input::Tree(tree),
-            Loaded::Console(export) => Input::Console(export),
-            Loaded::Endpoints(endpoints) => Input::Endpoints(endpoints),
-            Loaded::Registry(registry) => Input::Registry(registry),
-        }
-    }
-}
-
 pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
     let mut errors = Vec::new();
     let mut read_as = Vec::new();
-    let mut groups: BTreeMap<SourceKey, Vec<(usize, &Rule)>> = BTreeMap::new();
+    // Keyed by the source's place in `SOURCES` and the instance, so one load serves a group.
+    let mut groups: BTreeMap<(usize, String), Vec<(usize, &Rule)>> = BTreeMap::new();
     for (index, rule) in rules.rules.iter().enumerate().filter(|(_, r)| r.disabled.is_none()) {
-        if let Some(key) = SourceKey::of(&rule.check.source()) {
+        if let Some(key) = sources::read_by(rule) {
             groups.entry(key).or_default().push((index, rule));
         }
     }
     let mut outcomes: BTreeMap<usize, Evaluated> = BTreeMap::new();
     // The groups' sources are independent (several logs, a tree): loaded and checked on all
     // cores, then taken in the groups' order, so the report reads as if one by one.
-    let groups: Vec<&Vec<(usize, &Rule)>> = groups.values().collect();
-    for done in crate::parallel::map_in_order(&groups, |group| evaluate_group(group, snapshot)) {
+    let groups: Vec<(usize, &Vec<(usize, &Rule)>)> =
+        groups.iter().map(|(&(source, _), group)| (source, group)).collect();
+    for done in crate::parallel::map_in_order(&groups, |&(source, group)| evaluate_group(source, group, snapshot)) {
         errors.extend(done.errors);
         read_as.extend(done.read_as);
         outcomes.extend(done.outcomes);
     }
+    let mut reading = Reading {
+        errors: &mut errors,
+        read_as: &mut read_as,
+    };
 
     // A source that no selected rule reads is still named by the user or the manifest: one
     // that does not exist is a mistake to report, not something to pass over.
-    for (artifact, e) in snapshot.unusable() {
-        if errors.iter().all(|known| known.path != artifact.display) {
-            unreadable(&mut errors, artifact, &e.to_string());
+    for (artifact, e) in sources::unusable(snapshot) {
+        if reading.errors.iter().all(|known| known.path != artifact.display) {
+            reading.unreadable(artifact, &e.to_string());
         }
     }
 
@@ -117,7 +60,7 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
         .rules
         .iter()
         .enumerate()
-        .filter(|(_, r)| SourceKey::of(&r.check.source()).is_some());
+        .filter(|(_, r)| sources::read_by(r).is_some());
     for (index, rule) in snapshot_rules {
         let (status, reason, omitted) = match outcomes.remove(&index) {
             None => (RuleStatus::Disabled, rule.disabled.clone(), 0),
@@ -140,18 +83,8 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
             }
         };
         results.push(RuleResult {
-            id: rule.id.clone(),
-            kind: rule.kind,
-            severity: rule.severity,
-            title: rule.title.clone(),
-            description: rule.check.describe(),
-            help: rule.help.clone(),
-            url: rule.url.clone(),
-            tags: rule.tags.clone(),
-            status,
-            reason,
             omitted,
-            omitted_suppressed: false,
+            ..RuleResult::of(rule, status, reason)
         });
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -175,18 +108,15 @@ struct GroupDone {
     read_as: Vec<ReadAs>,
 }
 
-/// Loads the source a group of rules reads and runs the group's rules on it.
-fn evaluate_group(group: &[(usize, &Rule)], snapshot: &Snapshot) -> GroupDone {
+/// Loads the source a group of rules reads (`SOURCES[source]`) and runs the group's rules on it.
+fn evaluate_group(source: usize, group: &[(usize, &Rule)], snapshot: &Snapshot) -> GroupDone {
     let (mut errors, mut read_as) = (Vec::new(), Vec::new());
-    let loaded = load(
-        group,
-        snapshot,
-        &mut Reading {
-            errors: &mut errors,
-            read_as: &mut read_as,
-        },
-    );
-    let outcomes = match loaded {
+    let mut reading = Reading {
+        errors: &mut errors,
+        read_as: &mut read_as,
+    };
+    let rules: Vec<&Rule> = group.iter().map(|&(_, rule)| rule).collect();
+    let outcomes = match SOURCES[source].load(&rules, snapshot, &mut reading) {
         Ok(loaded) => group
             .iter()
             .enumerate()
@@ -194,7 +124,7 @@ fn evaluate_group(group: &[(usize, &Rule)], snapshot: &Snapshot) -> GroupDone {
             .collect(),
         Err(reason) => group
             .iter()
-            .map(|&(index, _)| (index, Evaluated::NotEvaluated(reason.clone())))
+            .map(|&(index, _)| (index, Evaluated::NotEvaluated(reason.to_string())))
             .collect(),
     };
     GroupDone {
@@ -211,23 +141,13 @@ pub fn unreadable_snapshot(rules: &RuleSet, path: &str, message: &str) -> Report
     let mut results = rules
         .rules
         .iter()
-        .map(|rule| RuleResult {
-            id: rule.id.clone(),
-            kind: rule.kind,
-            severity: rule.severity,
-            title: rule.title.clone(),
-            description: rule.check.describe(),
-            help: rule.help.clone(),
-            url: rule.url.clone(),
-            tags: rule.tags.clone(),
-            status: if rule.disabled.is_some() {
+        .map(|rule| {
+            let status = if rule.disabled.is_some() {
                 RuleStatus::Disabled
             } else {
                 RuleStatus::NotEvaluated
-            },
-            reason: rule.disabled.clone().or_else(|| Some(reason.clone())),
-            omitted: 0,
-            omitted_suppressed: false,
+            };
+            RuleResult::of(rule, status, rule.disabled.clone().or_else(|| Some(reason.clone())))
         })
         .collect::<Vec<_>>();
     results.sort_by(|a, b| a.id.cmp(&b.id));
@@ -288,175 +208,6 @@ fn run(rule: &Rule, input: &Input<'_>, errors: &mut Vec<SourceError>) -> Evaluat
             Evaluated::NotEvaluated(message)
         }
     }
-}
-
-/// What loading sources records besides the sources: what could not be read, and how each
-/// text input was decoded.
-struct Reading<'r> {
-    errors: &'r mut Vec<SourceError>,
-    read_as: &'r mut Vec<ReadAs>,
-}
-
-impl Reading<'_> {
-    fn read_as(&mut self, artifact: &Artifact, encoding: Encoding, clean: bool) {
-        self.read_as.push(ReadAs {
-            path: artifact.display.clone(),
-            encoding: encoding.to_string(),
-            clean,
-        });
-    }
-}
-
-/// Loads the source a group of rules reads, or says why it cannot be.
-fn load<'a>(group: &[(usize, &'a Rule)], snapshot: &Snapshot, reading: &mut Reading<'_>) -> Result<Loaded<'a>, String> {
-    let errors = &mut *reading.errors;
-    match group[0].1.check.source() {
-        SourceRef::Log { name, .. } => {
-            let queries: Vec<&LogQuery> = group
-                .iter()
-                .filter_map(|(_, rule)| match rule.check.source() {
-                    SourceRef::Log { query, .. } => Some(query),
-                    _ => None,
-                })
-                .collect();
-            let artifact = snapshot
-                .log(name)
-                .ok_or_else(|| snapshot.absence(&format!("log `{name}`"), "--log"))?;
-            let (file, size) =
-                files::open_regular(&artifact.path).map_err(|e| unreadable(errors, artifact, &e.to_string()))?;
-            let scanned = log::scan(file, &queries, MAX_FINDINGS_PER_RULE, snapshot.encoding)
-                .map_err(|e| unreadable(errors, artifact, &e.to_string()))?;
-            reading.read_as(artifact, scanned.encoding, scanned.clean);
-            let results = scanned.results;
-            Ok(Loaded::Log {
-                name,
-                whole: Location::whole(&artifact.display, size),
-                results,
-            })
-        }
-        SourceRef::Tree(name) => {
-            let needed = |file: &TreeFile| group.iter().any(|(_, rule)| rule.check.needs_file(file));
-            load_tree(name, snapshot, &needed, errors).map(Loaded::Tree)
-        }
-        SourceRef::Console => load_console(snapshot, reading).map(Loaded::Console),
-        SourceRef::Endpoints(_) => load_endpoints(snapshot, reading).map(Loaded::Endpoints),
-        SourceRef::Registry(_) => load_registry(snapshot, reading).map(Loaded::Registry),
-        SourceRef::Waivers => Err("the waivers are reported on after the run".to_owned()),
-    }
-}
-
-fn load_tree(
-    name: &str,
-    snapshot: &Snapshot,
-    needed: tree::Keep<'_>,
-    errors: &mut Vec<SourceError>,
-) -> Result<Tree, String> {
-    let source = snapshot
-        .tree(name)
-        .ok_or_else(|| snapshot.absence(&format!("tree `{name}`"), "--tree or --updatepack"))?;
-    let tree = tree::load_keeping(name, source, needed)
-        .map_err(|e| e.to_string())
-        .inspect_err(|message| {
-            let (TreeSource::Live(artifact) | TreeSource::Listing(artifact)) = source;
-            errors.push(SourceError {
-                path: artifact.display.clone(),
-                message: message.clone(),
-            });
-        })?;
-    for entry in &tree.unreadable {
-        errors.push(SourceError {
-            path: tree.location.path.clone(),
-            message: tree.describe_unreadable(entry),
-        });
-    }
-    Ok(tree)
-}
-
-fn load_console(snapshot: &Snapshot, reading: &mut Reading<'_>) -> Result<ConsoleExport, String> {
-    let Some(artifact) = &snapshot.console else {
-        return Err(snapshot.absence("console export", "--console-updates"));
-    };
-    let (text, location) = read_text(artifact, snapshot, reading)?;
-    console::parse(&text)
-        .map(|updates| ConsoleExport { location, updates })
-        .map_err(|e| unreadable(reading.errors, artifact, &e.to_string()))
-}
-
-fn load_endpoints(snapshot: &Snapshot, reading: &mut Reading<'_>) -> Result<Endpoints, String> {
-    if snapshot.allowlist.is_none() && snapshot.probes.is_none() {
-        return Err(snapshot.absence("endpoint allowlist or probe results", "--endpoints-allowlist"));
-    }
-    let mut endpoints = Endpoints::default();
-    if let Some(artifact) = &snapshot.allowlist {
-        let (text, location) = read_text(artifact, snapshot, reading)?;
-        let (entries, bad_lines) = endpoints::parse_allowlist(&text);
-        for message in bad_lines {
-            reading.errors.push(SourceError {
-                path: artifact.display.clone(),
-                message: format!("{}: {message}", artifact.display),
-            });
-        }
-        endpoints.allowlist = Some((location, entries));
-    }
-    if let Some(artifact) = &snapshot.probes {
-        let (text, location) = read_text(artifact, snapshot, reading)?;
-        let probes =
-            endpoints::parse_probes(&text).map_err(|e| unreadable(reading.errors, artifact, &e.to_string()))?;
-        endpoints.probes = Some((location, probes));
-    }
-    Ok(endpoints)
-}
-
-/// Every registry export given, merged; one that is not an export leaves the rules not
-/// evaluated, since a check on part of the exports could pass on a missing value.
-fn load_registry(snapshot: &Snapshot, reading: &mut Reading<'_>) -> Result<Registry, String> {
-    if snapshot.registry.is_empty() {
-        return Err(snapshot.absence("registry export", "--registry"));
-    }
-    let mut registry = Registry::default();
-    for artifact in &snapshot.registry {
-        let bytes = files::read_limited(&artifact.path, files::WHOLE_FILE_LIMIT)
-            .map_err(|e| unreadable(reading.errors, artifact, &e.to_string()))?;
-        let decoded = registry
-            .add(&artifact.display, &bytes, snapshot.encoding)
-            .map_err(|e| {
-                let message = e.to_string();
-                reading.errors.push(SourceError {
-                    path: artifact.display.clone(),
-                    message: message.clone(),
-                });
-                message
-            })?;
-        reading.read_as(artifact, decoded.0, decoded.1);
-    }
-    Ok(registry)
-}
-
-/// A small file's text, and its location as a whole.
-fn read_text(
-    artifact: &Artifact,
-    snapshot: &Snapshot,
-    reading: &mut Reading<'_>,
-) -> Result<(String, Location), String> {
-    let bytes = files::read_limited(&artifact.path, files::WHOLE_FILE_LIMIT)
-        .map_err(|e| unreadable(reading.errors, artifact, &e.to_string()))?;
-    let decoded = decode(&bytes, snapshot.encoding);
-    reading.read_as(artifact, decoded.encoding, decoded.clean);
-    Ok((decoded.text, Location::whole(&artifact.display, bytes.len() as u64)))
-}
-
-/// Records a named source that could not be read or understood, and returns the reason its
-/// rules were not evaluated.
-fn unreadable(errors: &mut Vec<SourceError>, artifact: &Artifact, why: &str) -> String {
-    let mut message = format!("cannot read {}: {why}", artifact.display);
-    if let Some(hint) = files::yen_for_separator(&artifact.path.display().to_string()) {
-        message = format!("{message}; {hint}");
-    }
-    errors.push(SourceError {
-        path: artifact.display.clone(),
-        message: message.clone(),
-    });
-    message
 }
 
 fn finding(rule: &Rule, emission: Emission, params: &Params) -> Finding {
@@ -567,7 +318,7 @@ rules:
             logs: vec![("ConfigMgrSetup.log".to_owned(), log)],
             ..LiveSources::default()
         };
-        let report = evaluate(&rules(), &live.snapshot());
+        let report = evaluate(&rules(), &crate::sources::live_snapshot(&live));
         assert_eq!(status(&report, "setup-failed"), (RuleStatus::Failed, None));
         assert_eq!(status(&report, "setup-started"), (RuleStatus::Passed, None));
         assert_eq!(
@@ -585,7 +336,7 @@ rules:
 
     #[test]
     fn a_missing_source_leaves_its_rules_not_evaluated_with_the_reason_as_data() {
-        let report = evaluate(&rules(), &LiveSources::default().snapshot());
+        let report = evaluate(&rules(), &crate::sources::live_snapshot(&LiveSources::default()));
         let reason = "no tree `updatepack` given (use --tree or --updatepack)";
         assert_eq!(
             status(&report, "redist-empty"),
@@ -619,7 +370,7 @@ rules:
             logs: vec![("ConfigMgrSetup.log".to_owned(), dir.path().to_owned())],
             ..LiveSources::default()
         };
-        let report = evaluate(&rules(), &live.snapshot());
+        let report = evaluate(&rules(), &crate::sources::live_snapshot(&live));
         assert_eq!(status(&report, "setup-failed").0, RuleStatus::NotEvaluated);
         assert_eq!(status(&report, "setup-started").0, RuleStatus::NotEvaluated);
         let [error] = report.errors.as_slice() else {

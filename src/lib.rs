@@ -21,3 +21,4 @@ pub mod rule_tests;
 pub mod rules;
 pub mod sites;
 pub mod snapshot;
+pub mod sources;

@@ -45,7 +45,7 @@ pub(super) fn run(
         )
         .into());
     }
-    let snapshot = live.snapshot();
+    let snapshot = crate::sources::live_snapshot(live);
     if verbose {
         write_loaded(rule_set.as_ref(), config, &snapshot, Some(sources), stderr)?;
     }

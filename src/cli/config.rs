@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use super::settings::{Origin, PolicyFlags, Settings};
-use super::{EXIT_CLEAN, Failure, RuleArgs, SourceArgs, registry_key};
+use super::{EXIT_CLEAN, Failure, RuleArgs, SourceArgs};
 use crate::document::text::{plural, visible};
 use crate::report::human;
 use crate::rules::RuleSet;
@@ -103,29 +103,11 @@ fn settings(settings: &Settings, rule_set: &RuleSet) -> Vec<Setting> {
     }
     let sources = &settings.sources;
     let origin = |key: &str| sources.origin(key).unwrap_or_default().to_owned();
-    let live = &sources.live;
-    for (name, dir) in &live.trees {
-        let key = format!("sources.trees.{name}");
-        out.push((key.clone(), dir.display().to_string(), origin(&key)));
-    }
-    for (name, path) in &live.logs {
-        let key = format!("sources.logs.{name}");
-        out.push((key.clone(), path.display().to_string(), origin(&key)));
-    }
-    for (key, path) in [
-        ("sources.console-updates", &live.console),
-        ("sources.endpoints-allowlist", &live.allowlist),
-    ] {
-        if let Some(path) = path {
-            out.push((key.to_owned(), path.display().to_string(), origin(key)));
+    let live = crate::sources::live_snapshot(&sources.live);
+    for part in crate::sources::parts(&live) {
+        if let Some(setting) = part.setting {
+            out.push((setting.name, part.artifact.display.clone(), origin(&setting.origin_key)));
         }
-    }
-    for path in &live.registry {
-        out.push((
-            "sources.registry".to_owned(),
-            path.display().to_string(),
-            origin(&registry_key(path)),
-        ));
     }
     for waiver in config.iter().flat_map(|c| &c.waivers) {
         let narrowed = match (&waiver.subject, &waiver.fingerprint) {

@@ -28,7 +28,7 @@ use crate::report::human;
 use crate::rules::RuleSet;
 use crate::rules::config::SiteConfig;
 use crate::snapshot::live::LiveSources;
-use crate::snapshot::{Snapshot, TreeSource, manifest};
+use crate::snapshot::{Snapshot, manifest};
 
 /// What `run` needs to know about where its output goes.
 #[derive(Debug, Clone, Copy)]
@@ -226,39 +226,11 @@ fn write_loaded(
             .and_then(|s| s.origin(key))
             .map_or_else(String::new, |o| format!(" from {o}"))
     };
-    for (name, tree) in &snapshot.trees {
-        lines.push(match tree {
-            TreeSource::Live(dir) => format!(
-                "tree {name}: directory {}{}",
-                dir.display,
-                from(&format!("sources.trees.{name}"))
-            ),
-            TreeSource::Listing(listing) => format!("tree {name}: listing {}", listing.display),
-        });
-    }
-    for (name, log) in &snapshot.logs {
-        lines.push(format!(
-            "log {name}: {}{}",
-            log.display,
-            from(&format!("sources.logs.{name}"))
-        ));
-    }
-    let files = [
-        ("console export", &snapshot.console, "sources.console-updates"),
-        ("endpoint allowlist", &snapshot.allowlist, "sources.endpoints-allowlist"),
-        ("probe results", &snapshot.probes, ""),
-    ];
-    for (what, artifact, key) in files {
-        if let Some(artifact) = artifact {
-            lines.push(format!("{what}: {}{}", artifact.display, from(key)));
-        }
-    }
-    // Live exports are in the order they were named, so each finds its origin by its place.
-    for (i, export) in snapshot.registry.iter().enumerate() {
-        let origin = sources
-            .and_then(|s| s.live.registry.get(i))
-            .map_or_else(String::new, |path| from(&registry_key(path)));
-        lines.push(format!("registry export: {}{origin}", export.display));
+    for part in crate::sources::parts(snapshot) {
+        let origin = part
+            .setting
+            .map_or_else(String::new, |setting| from(&setting.origin_key));
+        lines.push(format!("{} {}{origin}", part.label, part.artifact.display));
     }
     for line in lines {
         writeln!(stderr, "loaded {}", visible(&line))?;
@@ -383,7 +355,7 @@ fn snapshot_from<'a>(
         Some(path) => Ok((manifest::load(path)?, None)),
         None => {
             // Named by the flag it came with: the config's own sources are checked by their use.
-            if let Some(error) = flags.live()?.wrong_type() {
+            if let Some(error) = crate::sources::wrong_type(&flags.live()?) {
                 return Err(error);
             }
             if sources.live.is_empty() {
@@ -398,7 +370,7 @@ fn snapshot_from<'a>(
                 };
                 return Err(SetupError::with_help("nothing to check", help));
             }
-            Ok((sources.live.snapshot(), Some(sources)))
+            Ok((crate::sources::live_snapshot(&sources.live), Some(sources)))
         }
     }
 }

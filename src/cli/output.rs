@@ -13,7 +13,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::document::text::visible;
-use crate::snapshot::{Snapshot, TreeSource};
+use crate::snapshot::Snapshot;
 
 /// What a run reads, as the places a report must not be written to.
 #[derive(Debug, Default)]
@@ -50,23 +50,11 @@ impl Inputs {
                 inputs.dirs.push((dir.to_owned(), "the snapshot directory".to_owned()));
             }
         }
-        for (name, tree) in &snapshot.trees {
-            match tree {
-                TreeSource::Live(dir) => inputs.dirs.push((dir.path.clone(), format!("the tree {name}"))),
-                TreeSource::Listing(listing) => inputs.file(&listing.path, &format!("the listing of tree {name}")),
-            }
-        }
-        for (name, log) in &snapshot.logs {
-            inputs.file(&log.path, &format!("the log {name}"));
-        }
-        let parts = [
-            (&snapshot.console, "the console export"),
-            (&snapshot.allowlist, "the endpoint allowlist"),
-            (&snapshot.probes, "the probe results"),
-        ];
-        for (artifact, what) in parts {
-            if let Some(artifact) = artifact {
-                inputs.file(&artifact.path, what);
+        for part in crate::sources::parts(snapshot) {
+            if part.directory {
+                inputs.dirs.push((part.artifact.path.clone(), part.what));
+            } else {
+                inputs.file(&part.artifact.path, &part.what);
             }
         }
         inputs

@@ -92,8 +92,7 @@ pub struct TreeSummary {
 pub fn collect(snapshot: &Snapshot, options: &Options<'_>, progress: &dyn Progress) -> Result<Summary, SetupError> {
     refuse_a_source_inside(snapshot, options.out)?;
     refuse_to_replace(options.out, options.force)?;
-    let unusable: Vec<String> = snapshot
-        .unusable()
+    let unusable: Vec<String> = crate::sources::unusable(snapshot)
         .map(|(a, e)| format!("{}: {e}", a.display))
         .collect();
     if !unusable.is_empty() {
@@ -170,8 +169,8 @@ fn refuse_a_source_inside(snapshot: &Snapshot, out: &Path) -> Result<(), SetupEr
     let Ok(out_path) = fs::canonicalize(out) else {
         return Ok(());
     };
-    let inside = snapshot
-        .artifacts()
+    let inside = crate::sources::parts(snapshot)
+        .map(|part| part.artifact)
         .find(|source| fs::canonicalize(&source.path).is_ok_and(|path| path.starts_with(&out_path)));
     match inside {
         None => Ok(()),

@@ -59,9 +59,8 @@ pub(super) fn survey(dir: &Path) -> Result<Owned, Foreign> {
                 "its {MANIFEST_NAME} is not one that collect wrote (it does not load)"
             ))
         })?;
-        let mut named: BTreeSet<String> = snapshot
-            .artifacts()
-            .map(|artifact| comparable(&artifact.display))
+        let mut named: BTreeSet<String> = crate::sources::parts(&snapshot)
+            .map(|part| comparable(&part.artifact.display))
             .filter(|relative| in_collect_layout(relative))
             .collect();
         named.insert(comparable(MANIFEST_NAME));

@@ -312,26 +312,14 @@ pub fn apply(report: &mut Report, rules: &RuleSet, waivers: &[Waiver], today: Da
         for finding in found.iter_mut() {
             finding.severity = rule.severity;
         }
-        report.rules.push(RuleResult {
-            id: rule.id.clone(),
-            kind: rule.kind,
-            severity: rule.severity,
-            title: rule.title.clone(),
-            description: rule.check.describe(),
-            help: rule.help.clone(),
-            url: rule.url.clone(),
-            tags: rule.tags.clone(),
-            status: if rule.disabled.is_some() {
-                RuleStatus::Disabled
-            } else if found.is_empty() {
-                RuleStatus::Passed
-            } else {
-                RuleStatus::Failed
-            },
-            reason: rule.disabled.clone(),
-            omitted: 0,
-            omitted_suppressed: false,
-        });
+        let status = if rule.disabled.is_some() {
+            RuleStatus::Disabled
+        } else if found.is_empty() {
+            RuleStatus::Passed
+        } else {
+            RuleStatus::Failed
+        };
+        report.rules.push(RuleResult::of(rule, status, rule.disabled.clone()));
     }
     // Numbered among themselves: the findings already in the report keep their fingerprints.
     Finding::assign_fingerprints(&mut expired);

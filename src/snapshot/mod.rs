@@ -76,52 +76,6 @@ impl Snapshot {
             .map(|(_, t)| t)
     }
 
-    /// Every file or directory the snapshot names, in a fixed order.
-    pub fn artifacts(&self) -> impl Iterator<Item = &Artifact> {
-        let trees = self.trees.iter().map(|(_, tree)| match tree {
-            TreeSource::Live(a) | TreeSource::Listing(a) => a,
-        });
-        trees
-            .chain(self.logs.iter().map(|(_, a)| a))
-            .chain(&self.console)
-            .chain(&self.allowlist)
-            .chain(&self.probes)
-            .chain(&self.registry)
-    }
-
-    /// The named sources that cannot be found or are not what they should be (a directory
-    /// for a live tree, a regular file for anything else), with why: `check` reports them,
-    /// `collect` refuses to start.
-    pub fn unusable(&self) -> impl Iterator<Item = (&Artifact, std::io::Error)> {
-        let live_trees: Vec<&Artifact> = self
-            .trees
-            .iter()
-            .filter_map(|(_, tree)| match tree {
-                TreeSource::Live(root) => Some(root),
-                TreeSource::Listing(_) => None,
-            })
-            .collect();
-        self.artifacts().filter_map(move |artifact| {
-            let meta = match std::fs::metadata(&artifact.path) {
-                Ok(meta) => meta,
-                Err(e) => return Some((artifact, e)),
-            };
-            let (wanted, what) = if live_trees.contains(&artifact) {
-                (meta.is_dir(), "a directory")
-            } else {
-                (meta.is_file(), "a regular file")
-            };
-            (!wanted).then(|| {
-                let found = if meta.is_file() {
-                    "a file"
-                } else {
-                    crate::files::kind_of(&meta)
-                };
-                (artifact, std::io::Error::other(format!("it is {found}, not {what}")))
-            })
-        })
-    }
-
     /// How an absent part is described: "the snapshot has no ..." or "no log ... given (use
     /// --log)"; without a verb, the words agree whatever `part` names ("probe results").
     pub fn absence(&self, part: &str, flag: &str) -> String {

@@ -306,6 +306,8 @@ fn a_report_is_never_written_over_a_file_the_run_reads_or_into_the_snapshot() {
     failing_snapshot(dir.path(), 3);
     fs::write(dir.path().join("sitelint.yaml"), "fail-on: never\n").unwrap();
     let log = "snap/logs/ServiceConnectionTool.log";
+    // A registry export was not among the inputs: a report given its path replaced it.
+    fs::write(dir.path().join("machine.reg"), "REGEDIT4\r\n").unwrap();
     let check = |source: &[&str], format: &str| -> Vec<String> {
         let mut args = vec![
             "check",
@@ -323,6 +325,11 @@ fn a_report_is_never_written_over_a_file_the_run_reads_or_into_the_snapshot() {
             check(&["--log", log], &format!("sarif={log}")),
             log,
             "it is the log ServiceConnectionTool.log this run reads",
+        ),
+        (
+            check(&["--log", log, "--registry", "machine.reg"], "sarif=machine.reg"),
+            "machine.reg",
+            "it is the registry export this run reads",
         ),
         (
             check(&["snap"], "json=snap/snapshot.yaml"),

@@ -1,0 +1,63 @@
+//! The console's Updates and Servicing export (`--console-updates FILE`,
+//! `console-updates:`): `Get-CMSiteUpdate -Fast | ConvertTo-Json`.
+
+use super::{Loaded, NotLoaded, Part, Reading, Setting, Source, wrong};
+use crate::checks::{Input, SourceRef};
+use crate::document::diag::SetupError;
+use crate::rules::Rule;
+use crate::snapshot::console::{self, ConsoleExport};
+use crate::snapshot::live::LiveSources;
+use crate::snapshot::{Artifact, Snapshot};
+
+pub(super) struct Console;
+
+impl Loaded for ConsoleExport {
+    fn input(&self, _: usize) -> Input<'_> {
+        Input::Console(self)
+    }
+}
+
+impl Source for Console {
+    fn instance(&self, source: &SourceRef<'_>) -> Option<String> {
+        matches!(source, SourceRef::Console).then(String::new)
+    }
+
+    fn load(&self, _: &[&Rule], snapshot: &Snapshot, reading: &mut Reading<'_>) -> Result<Box<dyn Loaded>, NotLoaded> {
+        let Some(artifact) = &snapshot.console else {
+            return Err(NotLoaded::Absent(
+                snapshot.absence("console export", "--console-updates"),
+            ));
+        };
+        let (text, location) = reading.text(artifact, snapshot)?;
+        match console::parse(&text) {
+            Ok(updates) => Ok(Box::new(ConsoleExport { location, updates })),
+            Err(e) => Err(reading.unreadable(artifact, &e.to_string())),
+        }
+    }
+
+    fn live(&self, live: &LiveSources, snapshot: &mut Snapshot) {
+        snapshot.console = live.console.as_deref().map(Artifact::given);
+    }
+
+    fn parts<'s>(&self, snapshot: &'s Snapshot) -> Vec<Part<'s>> {
+        let part = |export| {
+            Part::file(
+                export,
+                "console export:",
+                "the console export",
+                Setting::named("sources.console-updates"),
+            )
+        };
+        snapshot.console.iter().map(part).collect()
+    }
+
+    fn wrong_type(&self, live: &LiveSources) -> Option<SetupError> {
+        let path = live.console.as_ref().filter(|path| path.is_dir())?;
+        wrong(
+            "--console-updates",
+            path,
+            "is a directory, not a file",
+            "the file of Get-CMSiteUpdate -Fast | ConvertTo-Json > updates.json",
+        )
+    }
+}

@@ -1,0 +1,101 @@
+//! The endpoints: the allowlist of the hosts the proxy allows (`--endpoints-allowlist FILE`,
+//! `endpoints-allowlist:`), and what `collect --probe-endpoints` reached.
+
+use std::io::Read;
+use std::path::Path;
+
+use super::{Loaded, NotLoaded, Part, Reading, Setting, Source, wrong};
+use crate::checks::{Input, SourceRef};
+use crate::document::diag::SetupError;
+use crate::rules::Rule;
+use crate::snapshot::endpoints::{self, Endpoints as EndpointData};
+use crate::snapshot::live::LiveSources;
+use crate::snapshot::{Artifact, Snapshot};
+
+pub(super) struct Endpoints;
+
+/// What `--endpoints-allowlist` wants.
+const WANTS: &str = "a text file of the hosts the proxy allows, one a line";
+
+impl Loaded for EndpointData {
+    fn input(&self, _: usize) -> Input<'_> {
+        Input::Endpoints(self)
+    }
+}
+
+impl Source for Endpoints {
+    fn instance(&self, source: &SourceRef<'_>) -> Option<String> {
+        matches!(source, SourceRef::Endpoints(_)).then(String::new)
+    }
+
+    fn load(&self, _: &[&Rule], snapshot: &Snapshot, reading: &mut Reading<'_>) -> Result<Box<dyn Loaded>, NotLoaded> {
+        if snapshot.allowlist.is_none() && snapshot.probes.is_none() {
+            return Err(NotLoaded::Absent(
+                snapshot.absence("endpoint allowlist or probe results", "--endpoints-allowlist"),
+            ));
+        }
+        let mut loaded = EndpointData::default();
+        if let Some(artifact) = &snapshot.allowlist {
+            let (text, location) = reading.text(artifact, snapshot)?;
+            let (entries, bad_lines) = endpoints::parse_allowlist(&text);
+            for message in bad_lines {
+                reading.error(artifact, format!("{}: {message}", artifact.display));
+            }
+            loaded.allowlist = Some((location, entries));
+        }
+        if let Some(artifact) = &snapshot.probes {
+            let (text, location) = reading.text(artifact, snapshot)?;
+            let probes = endpoints::parse_probes(&text).map_err(|e| reading.unreadable(artifact, &e.to_string()))?;
+            loaded.probes = Some((location, probes));
+        }
+        Ok(Box::new(loaded))
+    }
+
+    fn live(&self, live: &LiveSources, snapshot: &mut Snapshot) {
+        snapshot.allowlist = live.allowlist.as_deref().map(Artifact::given);
+    }
+
+    /// The probes come from `collect --probe-endpoints`, never from `sources:`.
+    fn parts<'s>(&self, snapshot: &'s Snapshot) -> Vec<Part<'s>> {
+        let allowlist = snapshot.allowlist.iter().map(|allowlist| {
+            Part::file(
+                allowlist,
+                "endpoint allowlist:",
+                "the endpoint allowlist",
+                Setting::named("sources.endpoints-allowlist"),
+            )
+        });
+        let probes =
+            (snapshot.probes.iter()).map(|probes| Part::file(probes, "probe results:", "the probe results", None));
+        allowlist.chain(probes).collect()
+    }
+
+    /// A JSON file given as the allowlist was read as 50 bad host names.
+    fn wrong_type(&self, live: &LiveSources) -> Option<SetupError> {
+        let path = live.allowlist.as_ref()?;
+        if path.is_dir() {
+            return wrong("--endpoints-allowlist", path, "is a directory, not a file", WANTS);
+        }
+        if !looks_like_json(path) {
+            return None;
+        }
+        wrong(
+            "--endpoints-allowlist",
+            path,
+            "is JSON, not a list of hosts",
+            &format!("{WANTS} (# starts a comment)"),
+        )
+    }
+}
+
+/// Whether a file starts, after a byte-order mark and blanks, with `{` or `[`: no host name
+/// does, and a JSON export is the likeliest wrong file to hand over.
+fn looks_like_json(path: &Path) -> bool {
+    let mut head = Vec::new();
+    let read = std::fs::File::open(path).and_then(|file| file.take(4096).read_to_end(&mut head));
+    if read.is_err() {
+        return false;
+    }
+    let text = crate::document::text::decode(&head, None).text;
+    text.trim_start_matches('\u{feff}').trim_start().starts_with(['{', '['])
+}

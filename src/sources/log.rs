@@ -1,0 +1,99 @@
+//! Logs by name (`--log [NAME=]PATH`, `logs:`), each scanned once for the patterns of all the
+//! rules on it.
+
+use super::{Loaded, NotLoaded, Part, Reading, Setting, Source, wrong};
+use crate::checks::{Input, SourceRef};
+use crate::document::diag::SetupError;
+use crate::files;
+use crate::finding::{Location, MAX_FINDINGS_PER_RULE};
+use crate::rules::Rule;
+use crate::snapshot::live::LiveSources;
+use crate::snapshot::log::{self, LogQuery, QueryResult};
+use crate::snapshot::{Artifact, Snapshot};
+
+pub(super) struct Logs;
+
+struct Scanned {
+    name: String,
+    whole: Location,
+    /// One result per rule of the group, in the group's order.
+    results: Vec<QueryResult>,
+}
+
+impl Loaded for Scanned {
+    fn input(&self, position: usize) -> Input<'_> {
+        Input::Log {
+            name: &self.name,
+            whole: &self.whole,
+            result: &self.results[position],
+        }
+    }
+}
+
+impl Source for Logs {
+    fn instance(&self, source: &SourceRef<'_>) -> Option<String> {
+        match source {
+            SourceRef::Log { name, .. } => Some(name.to_ascii_lowercase()),
+            _ => None,
+        }
+    }
+
+    fn load(
+        &self,
+        group: &[&Rule],
+        snapshot: &Snapshot,
+        reading: &mut Reading<'_>,
+    ) -> Result<Box<dyn Loaded>, NotLoaded> {
+        let sources: Vec<SourceRef<'_>> = group.iter().map(|rule| rule.check.source()).collect();
+        let queries: Vec<&LogQuery> = sources
+            .iter()
+            .filter_map(|source| match source {
+                SourceRef::Log { query, .. } => Some(*query),
+                _ => None,
+            })
+            .collect();
+        // The group's first rule names the log as reports show it.
+        let Some(SourceRef::Log { name, .. }) = sources.first() else {
+            return Err(NotLoaded::Absent("no rule reads a log".to_owned()));
+        };
+        let artifact = snapshot
+            .log(name)
+            .ok_or_else(|| NotLoaded::Absent(snapshot.absence(&format!("log `{name}`"), "--log")))?;
+        let (file, size) =
+            files::open_regular(&artifact.path).map_err(|e| reading.unreadable(artifact, &e.to_string()))?;
+        let scanned = log::scan(file, &queries, MAX_FINDINGS_PER_RULE, snapshot.encoding)
+            .map_err(|e| reading.unreadable(artifact, &e.to_string()))?;
+        reading.read_as(artifact, scanned.encoding, scanned.clean);
+        Ok(Box::new(Scanned {
+            name: (*name).to_owned(),
+            whole: Location::whole(&artifact.display, size),
+            results: scanned.results,
+        }))
+    }
+
+    fn live(&self, live: &LiveSources, snapshot: &mut Snapshot) {
+        snapshot.logs = live
+            .logs
+            .iter()
+            .map(|(name, path)| (name.clone(), Artifact::given(path)))
+            .collect();
+    }
+
+    fn parts<'s>(&self, snapshot: &'s Snapshot) -> Vec<Part<'s>> {
+        let part = |(name, log): &'s (String, Artifact)| {
+            let setting = Setting::named(&format!("sources.logs.{name}"));
+            Part::file(log, &format!("log {name}:"), &format!("the log {name}"), setting)
+        };
+        snapshot.logs.iter().map(part).collect()
+    }
+
+    fn wrong_type(&self, live: &LiveSources) -> Option<SetupError> {
+        let path = live.logs.iter().map(|(_, path)| path).find(|path| path.is_dir())?;
+        wrong(
+            "--log",
+            path,
+            "is a directory, not a file",
+            "a log file, e.g. C:\\ConfigMgrSetup.log",
+        )
+    }
+}

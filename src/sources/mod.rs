@@ -1,0 +1,242 @@
+//! The sources a snapshot is made of, one module each and one entry in [`SOURCES`], as rule
+//! kinds are one module and one entry in `checks::KINDS`. A source declares which rules read
+//! it, how it is taken from live paths, how a path given for it is of the wrong type, and how
+//! the engine loads it once for all its rules; the engine and the live snapshot only iterate
+//! the registry. The heavy readers (the tree walker, the log scanner, the parsers) stay in
+//! `snapshot`, which these modules glue to the rest.
+//!
+//! The [`Snapshot`] keeps one typed field per source rather than a map of name to parts:
+//! checks and collect read them typed, and only the source's own module fills them.
+
+mod console;
+mod endpoints;
+mod log;
+mod registry;
+mod tree;
+
+use crate::checks::{Input, SourceRef};
+use crate::document::diag::SetupError;
+use crate::document::text::{Encoding, decode};
+use crate::files;
+use crate::finding::{Location, ReadAs, SourceError};
+use crate::rules::Rule;
+use crate::snapshot::live::LiveSources;
+use crate::snapshot::{Artifact, Snapshot};
+
+/// One kind of source.
+pub trait Source: Sync {
+    /// Which instance of this source a rule reads (a log's name, in lower case, as Windows
+    /// file names are matched), or `None` when it reads another source. Rules with the same
+    /// instance share one load.
+    fn instance(&self, source: &SourceRef<'_>) -> Option<String>;
+
+    /// Loads the instance a group of rules reads, once for all of them.
+    fn load(
+        &self,
+        group: &[&Rule],
+        snapshot: &Snapshot,
+        reading: &mut Reading<'_>,
+    ) -> Result<Box<dyn Loaded>, NotLoaded>;
+
+    /// Puts the paths named for this source on the command line or in `sources:` into a
+    /// snapshot, as the user typed them.
+    fn live(&self, live: &LiveSources, snapshot: &mut Snapshot);
+
+    /// A path given for this source that is of the wrong type (a file for a directory, a
+    /// directory for a file, a JSON file for a list of hosts).
+    fn wrong_type(&self, live: &LiveSources) -> Option<SetupError>;
+
+    /// The files and directories a snapshot names for this source.
+    fn parts<'s>(&self, snapshot: &'s Snapshot) -> Vec<Part<'s>>;
+
+    /// A source read as a directory: its paths are checked and listed before the files'.
+    fn is_directory(&self) -> bool {
+        false
+    }
+}
+
+/// Every source, in the order the engine loads them (and so the order of the errors and of
+/// the encodings a report lists).
+pub static SOURCES: &[&dyn Source] = &[
+    &log::Logs,
+    &tree::Trees,
+    &console::Console,
+    &endpoints::Endpoints,
+    &registry::Registry,
+];
+
+/// A file or directory a snapshot names, as the rest of sitelint sees it.
+pub struct Part<'s> {
+    pub artifact: &'s Artifact,
+    /// Read as a directory (a live tree), not as a file.
+    pub directory: bool,
+    /// How `-v` names it before its path: `tree updatepack: directory`, `log X:`.
+    pub label: String,
+    /// How a refused report path names it: `the tree updatepack`, `the log ConfigMgrSetup.log`.
+    pub what: String,
+    /// Where it may be named in `sources:`; `None` for what only a manifest names.
+    pub setting: Option<Setting>,
+}
+
+/// A part as `sources:` names it.
+pub struct Setting {
+    /// How `sitelint config` shows it: `sources.trees.updatepack`, `sources.registry`.
+    pub name: String,
+    /// The key of its origin (`sitelint.yaml:9`, `--log`): the name, or for a source of
+    /// several files (the registry exports) the name and the path.
+    pub origin_key: String,
+}
+
+impl Setting {
+    fn named(name: &str) -> Option<Setting> {
+        Some(Setting {
+            name: name.to_owned(),
+            origin_key: name.to_owned(),
+        })
+    }
+}
+
+impl<'s> Part<'s> {
+    /// A file, with how it is named and the `sources:` key it may come from.
+    fn file(artifact: &'s Artifact, label: &str, what: &str, setting: Option<Setting>) -> Self {
+        Part {
+            artifact,
+            directory: false,
+            label: label.to_owned(),
+            what: what.to_owned(),
+            setting,
+        }
+    }
+}
+
+/// A source loaded for a group of rules.
+pub trait Loaded {
+    /// The input for the `position`-th rule of the group.
+    fn input(&self, position: usize) -> Input<'_>;
+}
+
+/// Why the rules on a source were not evaluated; the words are the rules' reason.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum NotLoaded {
+    /// Nothing was given for the source ("the snapshot has no ...", "no ... given").
+    #[error("{0}")]
+    Absent(String),
+    /// The source was given but could not be read or understood; also an error of the run.
+    #[error("{0}")]
+    Unreadable(String),
+}
+
+/// What loading sources records besides the sources: what could not be read, and how each
+/// text input was decoded.
+pub struct Reading<'r> {
+    pub errors: &'r mut Vec<SourceError>,
+    pub read_as: &'r mut Vec<ReadAs>,
+}
+
+impl Reading<'_> {
+    fn read_as(&mut self, artifact: &Artifact, encoding: Encoding, clean: bool) {
+        self.read_as.push(ReadAs {
+            path: artifact.display.clone(),
+            encoding: encoding.to_string(),
+            clean,
+        });
+    }
+
+    /// Records a named source that could not be read or understood, and returns the reason
+    /// its rules were not evaluated.
+    pub fn unreadable(&mut self, artifact: &Artifact, why: &str) -> NotLoaded {
+        let mut message = format!("cannot read {}: {why}", artifact.display);
+        if let Some(hint) = files::yen_for_separator(&artifact.path.display().to_string()) {
+            message = format!("{message}; {hint}");
+        }
+        self.error(artifact, message.clone());
+        NotLoaded::Unreadable(message)
+    }
+
+    fn error(&mut self, artifact: &Artifact, message: String) {
+        self.errors.push(SourceError {
+            path: artifact.display.clone(),
+            message,
+        });
+    }
+
+    /// A small file's text, and its location as a whole.
+    fn text(&mut self, artifact: &Artifact, snapshot: &Snapshot) -> Result<(String, Location), NotLoaded> {
+        let bytes = files::read_limited(&artifact.path, files::WHOLE_FILE_LIMIT)
+            .map_err(|e| self.unreadable(artifact, &e.to_string()))?;
+        let decoded = decode(&bytes, snapshot.encoding);
+        self.read_as(artifact, decoded.encoding, decoded.clean);
+        Ok((decoded.text, Location::whole(&artifact.display, bytes.len() as u64)))
+    }
+}
+
+/// The source a rule reads and the instance of it, as `SOURCES` index and name; `None` for
+/// the built-in rules, which read the waivers, not the snapshot.
+pub fn read_by(rule: &Rule) -> Option<(usize, String)> {
+    let source = rule.check.source();
+    SOURCES
+        .iter()
+        .enumerate()
+        .find_map(|(index, s)| s.instance(&source).map(|instance| (index, instance)))
+}
+
+/// The snapshot of the live paths named, every source's in registry order.
+pub fn live_snapshot(live: &LiveSources) -> Snapshot {
+    let mut snapshot = Snapshot::default();
+    for source in SOURCES {
+        source.live(live, &mut snapshot);
+    }
+    snapshot
+}
+
+/// The sources, directories first: the order paths are checked and listed in.
+fn listing_order() -> impl Iterator<Item = &'static dyn Source> {
+    let directories = SOURCES.iter().filter(|s| s.is_directory());
+    let files = SOURCES.iter().filter(|s| !s.is_directory());
+    directories.chain(files).copied()
+}
+
+/// The first path named on the command line of the wrong type: one error naming the flag and
+/// what it wants, before anything is evaluated.
+pub fn wrong_type(live: &LiveSources) -> Option<SetupError> {
+    listing_order().find_map(|source| source.wrong_type(live))
+}
+
+/// Every file or directory the snapshot names, in a fixed order.
+pub fn parts(snapshot: &Snapshot) -> impl Iterator<Item = Part<'_>> {
+    listing_order().flat_map(move |source| source.parts(snapshot))
+}
+
+/// The named parts that cannot be found or are not what they should be (a directory for a
+/// live tree, a regular file for anything else), with why: `check` reports them, `collect`
+/// refuses to start.
+pub fn unusable(snapshot: &Snapshot) -> impl Iterator<Item = (&Artifact, std::io::Error)> {
+    parts(snapshot).filter_map(|part| {
+        let meta = match std::fs::metadata(&part.artifact.path) {
+            Ok(meta) => meta,
+            Err(e) => return Some((part.artifact, e)),
+        };
+        let (wanted, what) = if part.directory {
+            (meta.is_dir(), "a directory")
+        } else {
+            (meta.is_file(), "a regular file")
+        };
+        (!wanted).then(|| {
+            let found = if meta.is_file() {
+                "a file"
+            } else {
+                files::kind_of(&meta)
+            };
+            let why = std::io::Error::other(format!("it is {found}, not {what}"));
+            (part.artifact, why)
+        })
+    })
+}
+
+/// `--tree` and friends as one error: the flag and the path, what it is, and what it wants.
+fn wrong(flag: &str, path: &std::path::Path, what: &str, wants: &str) -> Option<SetupError> {
+    Some(SetupError::with_help(
+        format!("{flag} {}: {what}", path.display()),
+        format!("{flag} wants {wants}"),
+    ))
+}

@@ -1,0 +1,65 @@
+//! Registry exports (`--registry FILE`, `registry:`), merged into one registry when there are
+//! several.
+
+use super::{Loaded, NotLoaded, Part, Reading, Setting, Source};
+use crate::checks::{Input, SourceRef};
+use crate::document::diag::SetupError;
+use crate::files;
+use crate::rules::Rule;
+use crate::snapshot::live::LiveSources;
+use crate::snapshot::registry::Registry as Merged;
+use crate::snapshot::{Artifact, Snapshot};
+
+pub(super) struct Registry;
+
+impl Loaded for Merged {
+    fn input(&self, _: usize) -> Input<'_> {
+        Input::Registry(self)
+    }
+}
+
+impl Source for Registry {
+    fn instance(&self, source: &SourceRef<'_>) -> Option<String> {
+        matches!(source, SourceRef::Registry(_)).then(String::new)
+    }
+
+    /// Every export given, merged; one that is not an export leaves the rules not evaluated,
+    /// since a check on part of the exports could pass on a missing value.
+    fn load(&self, _: &[&Rule], snapshot: &Snapshot, reading: &mut Reading<'_>) -> Result<Box<dyn Loaded>, NotLoaded> {
+        if snapshot.registry.is_empty() {
+            return Err(NotLoaded::Absent(snapshot.absence("registry export", "--registry")));
+        }
+        let mut merged = Merged::default();
+        for artifact in &snapshot.registry {
+            let bytes = files::read_limited(&artifact.path, files::WHOLE_FILE_LIMIT)
+                .map_err(|e| reading.unreadable(artifact, &e.to_string()))?;
+            let (encoding, clean) = merged.add(&artifact.display, &bytes, snapshot.encoding).map_err(|e| {
+                let message = e.to_string();
+                reading.error(artifact, message.clone());
+                NotLoaded::Unreadable(message)
+            })?;
+            reading.read_as(artifact, encoding, clean);
+        }
+        Ok(Box::new(merged))
+    }
+
+    fn live(&self, live: &LiveSources, snapshot: &mut Snapshot) {
+        snapshot.registry = live.registry.iter().map(|p| Artifact::given(p)).collect();
+    }
+
+    fn parts<'s>(&self, snapshot: &'s Snapshot) -> Vec<Part<'s>> {
+        let part = |export: &'s Artifact| {
+            let setting = Setting {
+                name: "sources.registry".to_owned(),
+                origin_key: format!("sources.registry.{}", export.display),
+            };
+            Part::file(export, "registry export:", "the registry export", Some(setting))
+        };
+        snapshot.registry.iter().map(part).collect()
+    }
+
+    /// An export that is not a file is reported when it is read.
+    fn wrong_type(&self, _: &LiveSources) -> Option<SetupError> {
+        None
+    }
+}
