@@ -41,19 +41,18 @@ impl Render for Junit {
             let (t, f) = write_suites(&mut suites, report, context, name);
             tests += t;
             failures += f;
-            if let Some(name) = name {
-                tests += report.errors.len();
-                errors += report.errors.len();
-                write_read_errors(&mut suites, name, report);
-            }
+            tests += report.errors.len();
+            errors += report.errors.len();
+            write_read_errors(&mut suites, name, report);
         }
         document(tests, failures, errors, &suites)
     }
 }
 
 /// A snapshot's sources that could not be read (its manifest, in the worst case), as errors
-/// in a suite `NAME/sources`: a dashboard then shows the site as broken, not as passing.
-fn write_read_errors(out: &mut String, name: &str, report: &Report) {
+/// in a suite `NAME/sources` (`sources` for a run of one): a dashboard then shows the site as
+/// broken, not as passing.
+fn write_read_errors(out: &mut String, name: Option<&str>, report: &Report) {
     let errors = &report.errors;
     if errors.is_empty() {
         return;
@@ -61,14 +60,17 @@ fn write_read_errors(out: &mut String, name: &str, report: &Report) {
     let _ = writeln!(
         out,
         "  <testsuite name=\"{}\" tests=\"{n}\" failures=\"0\" errors=\"{n}\" skipped=\"0\" time=\"0\">",
-        escape(&format!("{name}/sources")),
+        escape(&name.map_or_else(|| "sources".to_owned(), |name| format!("{name}/sources"))),
         n = errors.len()
     );
     for error in errors {
         let _ = writeln!(
             out,
             "    <testcase classname=\"{}\" name=\"{}\" time=\"0\">\n      <error type=\"unreadable\" message=\"{}\"/>\n    </testcase>",
-            escape(&format!("sitelint.{name}.sources")),
+            escape(&name.map_or_else(
+                || "sitelint.sources".to_owned(),
+                |name| format!("sitelint.{name}.sources")
+            )),
             escape(&crate::files::slash_path(&error.path)),
             escape(&error.message)
         );

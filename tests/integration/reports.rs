@@ -362,7 +362,20 @@ fn html_markdown_junit_and_sarif_count_what_json_counts_on_every_example_and_fix
             expected.findings_suppressed + expected.findings_not_evaluated,
             "{name}: JUnit skipped"
         );
-        assert_eq!(tests, failures + skipped + expected.rules_clean, "{name}: JUnit tests");
+        // Sources that could not be read are errors in a `sources` suite, so a broken snapshot
+        // never shows as passing.
+        let unreadable = reports.json["errors"].as_array().map_or(0, Vec::len) as u64;
+        assert_eq!(
+            attribute(junit, "<testsuites", "errors"),
+            unreadable,
+            "{name}: JUnit errors"
+        );
+        assert_eq!(junit.matches("<error ").count() as u64, unreadable, "{name}");
+        assert_eq!(
+            tests,
+            failures + skipped + expected.rules_clean + unreadable,
+            "{name}: JUnit tests"
+        );
 
         // SARIF keeps failing and suppressed findings as results (these are all under its cap).
         let results = reports.sarif["runs"][0]["results"].as_array().unwrap().len() as u64;
@@ -440,5 +453,25 @@ fn markdown_past_githubs_limit_keeps_whole_rows_and_counts_the_rest() {
     assert!(
         last.starts_with(&format!("_{} more rows not shown", 900 - rows + 1)),
         "{rows} rows shown; {last}"
+    );
+}
+
+/// Regression: a run of one snapshot left the sources it could not read out of the JUnit
+/// report (`errors="0"`), so a dashboard showed a snapshot missing its log as passing.
+#[test]
+fn junit_of_one_snapshot_reports_a_source_it_could_not_read() {
+    let (_dir, snap) = crate::example_copy();
+    std::fs::remove_file(snap.join("logs/ServiceConnectionTool.log")).unwrap();
+    let out = sitelint_in(&root(), &["check", path_str(&snap), "--format", "junit"]);
+    let junit = String::from_utf8(out.stdout.clone()).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(attribute(&junit, "<testsuites", "errors"), 1, "{junit}");
+    assert!(
+        junit.contains("<testsuite name=\"sources\" tests=\"1\" failures=\"0\" errors=\"1\""),
+        "{junit}"
+    );
+    assert!(
+        junit.contains("<testcase classname=\"sitelint.sources\" name=\"logs/ServiceConnectionTool.log\""),
+        "{junit}"
     );
 }
