@@ -90,16 +90,29 @@ pub(super) fn survey(dir: &Path) -> Result<Owned, Foreign> {
     }
 }
 
+/// Why a snapshot `collect` replaced was kept.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum NotRemoved {
+    /// It holds what `collect` did not write, or its manifest cannot say what it wrote.
+    #[error("{}", .0.describe())]
+    Foreign(Foreign),
+    #[error("cannot remove {}: {source}", .dir.display())]
+    Io { dir: PathBuf, source: io::Error },
+}
+
 /// Removes `dir` if it holds only what `collect` wrote, and nothing when it holds more.
-pub(super) fn remove(dir: &Path) -> Result<(), String> {
-    let owned = survey(dir).map_err(|foreign| foreign.describe())?;
+pub(super) fn remove(dir: &Path) -> Result<(), NotRemoved> {
+    let owned = survey(dir).map_err(NotRemoved::Foreign)?;
     let removed = owned
         .files
         .iter()
         .try_for_each(fs::remove_file)
         .and_then(|()| owned.folders.iter().try_for_each(fs::remove_dir))
         .and_then(|()| fs::remove_dir(dir));
-    removed.map_err(|e| format!("cannot remove {}: {e}", dir.display()))
+    removed.map_err(|source| NotRemoved::Io {
+        dir: dir.to_owned(),
+        source,
+    })
 }
 
 /// Every entry under `dir`, relative with `/`, with whether it is a part folder: those are
@@ -183,7 +196,7 @@ mod tests {
             Err(Foreign::Entries(entries)) => assert_eq!(entries, ["UpdatePacks/", "logs/notes.txt"]),
             other => panic!("{other:?}"),
         }
-        assert!(remove(snap).is_err());
+        assert!(matches!(remove(snap), Err(NotRemoved::Foreign(_))));
         assert!(snap.join("UpdatePacks/3B7D/a.cab").exists() && snap.join("logs/ConfigMgrSetup.log").exists());
 
         fs::remove_dir_all(snap.join("UpdatePacks")).unwrap();
