@@ -8,7 +8,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::snapshot::manifest::{self, MANIFEST_NAME};
+use crate::snapshot::manifest::MANIFEST_NAME;
 
 /// The folders `collect` writes parts into.
 const PART_FOLDERS: [&str; 5] = ["trees", "logs", "console", "network", "registry"];
@@ -54,7 +54,7 @@ pub(super) fn survey(dir: &Path) -> Result<Owned, Foreign> {
         return Ok(Owned::default());
     }
     let named = if dir.join(MANIFEST_NAME).is_file() {
-        let snapshot = manifest::load(dir).map_err(|_| {
+        let snapshot = crate::sources::manifest::load(dir).map_err(|_| {
             Foreign::Unreadable(format!(
                 "its {MANIFEST_NAME} is not one that collect wrote (it does not load)"
             ))

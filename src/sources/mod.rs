@@ -11,16 +11,19 @@
 mod console;
 mod endpoints;
 mod log;
+pub mod manifest;
 mod registry;
 mod tree;
 
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
+use crate::document::fields::Fields;
 use crate::document::text::{Encoding, decode};
 use crate::files;
 use crate::finding::{Location, ReadAs, SourceError};
 use crate::rules::Rule;
 use crate::snapshot::live::LiveSources;
+use crate::snapshot::manifest::ManifestReader;
 use crate::snapshot::{Artifact, Snapshot};
 
 /// One kind of source.
@@ -53,6 +56,20 @@ pub trait Source: Sync {
     fn is_directory(&self) -> bool {
         false
     }
+
+    /// Takes this source's keys from the fields of a snapshot manifest; what it returns reads
+    /// them into the snapshot once every field is known.
+    fn read_manifest<'n>(&self, fields: &mut Fields<'n, '_>) -> FromManifest<'n>;
+}
+
+/// What a source took from a manifest, read into the snapshot after the manifest's unknown
+/// fields are reported, so the problems keep the manifest's order: its fields, then each
+/// source's parts.
+pub type FromManifest<'n> = Box<dyn FnOnce(&mut ManifestReader<'_>, &mut Snapshot) + 'n>;
+
+/// A source's reading of its keys, boxed (the bound makes the closure take any reader).
+fn from_manifest<'n>(read: impl FnOnce(&mut ManifestReader<'_>, &mut Snapshot) + 'n) -> FromManifest<'n> {
+    Box::new(read)
 }
 
 /// Every source, in the order the engine loads them (and so the order of the errors and of
