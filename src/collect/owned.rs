@@ -9,9 +9,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::snapshot::manifest::MANIFEST_NAME;
-
-/// The folders `collect` writes parts into.
-const PART_FOLDERS: [&str; 5] = ["trees", "logs", "console", "network", "registry"];
+use crate::sources::{collect_folders, in_collect_layout};
 
 /// What `collect` wrote in a directory, deepest first, so that removing them in order
 /// empties each folder before it is removed.
@@ -73,7 +71,7 @@ pub(super) fn survey(dir: &Path) -> Result<Owned, Foreign> {
     for (relative, is_folder) in found {
         let key = comparable(&relative);
         let ours = if is_folder {
-            PART_FOLDERS.iter().any(|f| comparable(f) == key)
+            is_part_folder(&key)
         } else {
             named.contains(&key)
         };
@@ -127,7 +125,7 @@ fn walk(dir: &Path, prefix: &str, found: &mut Vec<(String, bool)>) -> io::Result
         if kind.is_dir() {
             // Only the part folders at the top are descended into; any other folder is
             // foreign as a whole.
-            if prefix.is_empty() && PART_FOLDERS.iter().any(|f| comparable(f) == comparable(&relative)) {
+            if prefix.is_empty() && is_part_folder(&comparable(&relative)) {
                 walk(&entry.path(), &format!("{relative}/"), found)?;
                 found.push((relative, true));
             } else {
@@ -147,16 +145,9 @@ fn walk(dir: &Path, prefix: &str, found: &mut Vec<(String, bool)>) -> io::Result
     Ok(())
 }
 
-/// Where `collect` puts a part: `trees/NAME.jsonl`, `logs/NAME`, `console/updates.json`,
-/// `network/allowlist.txt`, `network/probes.json`, `registry/NAME` (the exports it copied or
-/// read).
-fn in_collect_layout(relative: &str) -> bool {
-    let relative = comparable(relative);
-    match relative.split_once('/') {
-        Some(("trees", name)) => !name.contains('/') && name.ends_with(".jsonl"),
-        Some(("logs" | "registry", name)) => !name.contains('/'),
-        _ => ["console/updates.json", "network/allowlist.txt", "network/probes.json"].contains(&relative.as_str()),
-    }
+/// Whether a top-level folder (named as [`comparable`] gives it) is one `collect` writes parts into.
+fn is_part_folder(key: &str) -> bool {
+    collect_folders().any(|folder| comparable(folder) == key)
 }
 
 /// Names as the file system compares them: Windows' are the same whatever their case.

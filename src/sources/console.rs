@@ -1,7 +1,7 @@
 //! The console's Updates and Servicing export (`--console-updates FILE`,
 //! `console-updates:`): `Get-CMSiteUpdate -Fast | ConvertTo-Json`.
 
-use super::{FromManifest, Loaded, NotLoaded, Part, Reading, Setting, Source, from_manifest, wrong};
+use super::{FromManifest, Layout, Loaded, NotLoaded, Part, Reading, Setting, Source, from_manifest, wrong};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
 use crate::document::fields::Fields;
@@ -74,5 +74,12 @@ impl Source for Console {
             );
             snapshot.console = export.pop().flatten();
         })
+    }
+
+    fn collect_layout(&self) -> Layout {
+        Layout {
+            folder: "console",
+            holds: |name| name == "updates.json",
+        }
     }
 }

@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::{FromManifest, Loaded, NotLoaded, Part, Reading, Setting, Source, from_manifest, wrong};
+use super::{FromManifest, Layout, Loaded, NotLoaded, Part, Reading, Setting, Source, from_manifest, wrong};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
 use crate::document::fields::Fields;
@@ -107,6 +107,13 @@ impl Source for Endpoints {
             snapshot.probes = parts.pop().flatten();
             snapshot.allowlist = parts.pop().flatten();
         })
+    }
+
+    fn collect_layout(&self) -> Layout {
+        Layout {
+            folder: "network",
+            holds: |name| ["allowlist.txt", "probes.json"].contains(&name),
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Logs by name (`--log [NAME=]PATH`, `logs:`), each scanned once for the patterns of all the
 //! rules on it.
 
-use super::{FromManifest, Loaded, NotLoaded, Part, Reading, Setting, Source, from_manifest, wrong};
+use super::{FromManifest, Layout, Loaded, NotLoaded, Part, Reading, Setting, Source, from_manifest, wrong};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::{Problem, SetupError};
 use crate::document::fields::{Fields, Sp};
@@ -126,5 +126,13 @@ impl Source for Logs {
                 }
             }
         })
+    }
+
+    /// `logs/NAME`, a copy of each.
+    fn collect_layout(&self) -> Layout {
+        Layout {
+            folder: "logs",
+            holds: |name| !name.contains('/'),
+        }
     }
 }

@@ -60,6 +60,32 @@ pub trait Source: Sync {
     /// Takes this source's keys from the fields of a snapshot manifest; what it returns reads
     /// them into the snapshot once every field is known.
     fn read_manifest<'n>(&self, fields: &mut Fields<'n, '_>) -> FromManifest<'n>;
+
+    /// Where `collect` puts this source's parts in a snapshot.
+    fn collect_layout(&self) -> Layout;
+}
+
+/// Where `collect` puts a source's parts: one folder of the snapshot, and the names in it that
+/// are parts (`registry/1-machine.reg`, not `registry/notes/x`).
+pub struct Layout {
+    pub folder: &'static str,
+    /// Whether a name inside the folder (relative to it, with `/`) is one `collect` gives a part.
+    pub holds: fn(&str) -> bool,
+}
+
+/// The folders `collect` writes parts into.
+pub fn collect_folders() -> impl Iterator<Item = &'static str> {
+    SOURCES.iter().map(|source| source.collect_layout().folder)
+}
+
+/// Whether `relative` (with `/`) is a place where `collect` puts a part of some source.
+pub fn in_collect_layout(relative: &str) -> bool {
+    relative.split_once('/').is_some_and(|(folder, name)| {
+        SOURCES
+            .iter()
+            .map(|source| source.collect_layout())
+            .any(|layout| layout.folder == folder && (layout.holds)(name))
+    })
 }
 
 /// What a source took from a manifest, read into the snapshot after the manifest's unknown

@@ -1,7 +1,7 @@
 //! Registry exports (`--registry FILE`, `registry:`), merged into one registry when there are
 //! several.
 
-use super::{FromManifest, Loaded, NotLoaded, Part, Reading, Setting, Source, from_manifest};
+use super::{FromManifest, Layout, Loaded, NotLoaded, Part, Reading, Setting, Source, from_manifest};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
 use crate::document::fields::Fields;
@@ -71,5 +71,13 @@ impl Source for Registry {
         from_manifest(move |reader, snapshot| {
             snapshot.registry = exports.iter().filter_map(|p| reader.resolve_inside(p)).collect();
         })
+    }
+
+    /// `registry/N-NAME`, each export copied or read.
+    fn collect_layout(&self) -> Layout {
+        Layout {
+            folder: "registry",
+            holds: |name| !name.contains('/'),
+        }
     }
 }

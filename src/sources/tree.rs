@@ -1,7 +1,7 @@
 //! Directory trees by name (`--tree NAME=DIR`, `--updatepack DIR`, `trees:`): walked live, or
 //! the listing `collect` wrote.
 
-use super::{FromManifest, Loaded, NotLoaded, Part, Reading, Setting, Source, from_manifest, wrong};
+use super::{FromManifest, Layout, Loaded, NotLoaded, Part, Reading, Setting, Source, from_manifest, wrong};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::{Problem, SetupError};
 use crate::document::fields::{Fields, Sp};
@@ -117,6 +117,14 @@ impl Source for Trees {
                 }
             }
         })
+    }
+
+    /// `trees/NAME.jsonl`, the listing of each.
+    fn collect_layout(&self) -> Layout {
+        Layout {
+            folder: "trees",
+            holds: |name| !name.contains('/') && name.ends_with(".jsonl"),
+        }
     }
 }
 
