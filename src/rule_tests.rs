@@ -15,7 +15,7 @@ use crate::document::text::{decode_yaml, plural};
 use crate::document::yaml;
 use crate::finding::{Finding, Outcome, RuleStatus};
 use crate::rules::{self, ParamOverride, RuleSet, RuleSource};
-use crate::snapshot::manifest;
+use crate::sources::manifest;
 
 const EXPECT_NAME: &str = "expect.yaml";
 

@@ -8,7 +8,7 @@ use std::path::Path;
 fuzz_target!(|data: &[u8]| {
     let root = Path::new("/nonexistent/sitelint-fuzz-snapshot");
     if let Ok(snapshot) =
-        sitelint::snapshot::manifest::parse(root, "snapshot.yaml", sitelint::document::text::decode(data, None).text)
+        sitelint::sources::manifest::parse(root, "snapshot.yaml", sitelint::document::text::decode(data, None).text)
     {
         // Whatever it names stays inside the snapshot.
         for artifact in snapshot.artifacts().filter(|a| a.display != "snapshot.yaml") {

@@ -18,7 +18,7 @@ use crate::report::{FORMATS, Format, RenderContext, human};
 use crate::rules::RuleSet;
 use crate::rules::waivers;
 use crate::snapshot::Snapshot;
-use crate::snapshot::manifest;
+use crate::sources::manifest;
 
 /// One snapshot given to the run (or the live sources), as loaded.
 struct Target<'a> {

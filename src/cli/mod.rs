@@ -352,7 +352,7 @@ fn snapshot_from<'a>(
             "give either a snapshot or source flags, not both",
             "`sitelint check DIR` checks a snapshot; `sitelint check --updatepack DIR --log FILE ...` checks live sources",
         )),
-        Some(path) => Ok((manifest::load(path)?, None)),
+        Some(path) => Ok((crate::sources::manifest::load(path)?, None)),
         None => {
             // Named by the flag it came with: the config's own sources are checked by their use.
             if let Some(error) = crate::sources::wrong_type(&flags.live()?) {

@@ -8,10 +8,8 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::snapshot::manifest::{self, MANIFEST_NAME};
-
-/// The folders `collect` writes parts into.
-const PART_FOLDERS: [&str; 5] = ["trees", "logs", "console", "network", "registry"];
+use crate::snapshot::manifest::MANIFEST_NAME;
+use crate::sources::{collect_folders, in_collect_layout};
 
 /// What `collect` wrote in a directory, deepest first, so that removing them in order
 /// empties each folder before it is removed.
@@ -54,7 +52,7 @@ pub(super) fn survey(dir: &Path) -> Result<Owned, Foreign> {
         return Ok(Owned::default());
     }
     let named = if dir.join(MANIFEST_NAME).is_file() {
-        let snapshot = manifest::load(dir).map_err(|_| {
+        let snapshot = crate::sources::manifest::load(dir).map_err(|_| {
             Foreign::Unreadable(format!(
                 "its {MANIFEST_NAME} is not one that collect wrote (it does not load)"
             ))
@@ -73,7 +71,7 @@ pub(super) fn survey(dir: &Path) -> Result<Owned, Foreign> {
     for (relative, is_folder) in found {
         let key = comparable(&relative);
         let ours = if is_folder {
-            PART_FOLDERS.iter().any(|f| comparable(f) == key)
+            is_part_folder(&key)
         } else {
             named.contains(&key)
         };
@@ -90,16 +88,29 @@ pub(super) fn survey(dir: &Path) -> Result<Owned, Foreign> {
     }
 }
 
+/// Why a snapshot `collect` replaced was kept.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum NotRemoved {
+    /// It holds what `collect` did not write, or its manifest cannot say what it wrote.
+    #[error("{}", .0.describe())]
+    Foreign(Foreign),
+    #[error("cannot remove {}: {source}", .dir.display())]
+    Io { dir: PathBuf, source: io::Error },
+}
+
 /// Removes `dir` if it holds only what `collect` wrote, and nothing when it holds more.
-pub(super) fn remove(dir: &Path) -> Result<(), String> {
-    let owned = survey(dir).map_err(|foreign| foreign.describe())?;
+pub(super) fn remove(dir: &Path) -> Result<(), NotRemoved> {
+    let owned = survey(dir).map_err(NotRemoved::Foreign)?;
     let removed = owned
         .files
         .iter()
         .try_for_each(fs::remove_file)
         .and_then(|()| owned.folders.iter().try_for_each(fs::remove_dir))
         .and_then(|()| fs::remove_dir(dir));
-    removed.map_err(|e| format!("cannot remove {}: {e}", dir.display()))
+    removed.map_err(|source| NotRemoved::Io {
+        dir: dir.to_owned(),
+        source,
+    })
 }
 
 /// Every entry under `dir`, relative with `/`, with whether it is a part folder: those are
@@ -114,7 +125,7 @@ fn walk(dir: &Path, prefix: &str, found: &mut Vec<(String, bool)>) -> io::Result
         if kind.is_dir() {
             // Only the part folders at the top are descended into; any other folder is
             // foreign as a whole.
-            if prefix.is_empty() && PART_FOLDERS.iter().any(|f| comparable(f) == comparable(&relative)) {
+            if prefix.is_empty() && is_part_folder(&comparable(&relative)) {
                 walk(&entry.path(), &format!("{relative}/"), found)?;
                 found.push((relative, true));
             } else {
@@ -134,16 +145,9 @@ fn walk(dir: &Path, prefix: &str, found: &mut Vec<(String, bool)>) -> io::Result
     Ok(())
 }
 
-/// Where `collect` puts a part: `trees/NAME.jsonl`, `logs/NAME`, `console/updates.json`,
-/// `network/allowlist.txt`, `network/probes.json`, `registry/NAME` (the exports it copied or
-/// read).
-fn in_collect_layout(relative: &str) -> bool {
-    let relative = comparable(relative);
-    match relative.split_once('/') {
-        Some(("trees", name)) => !name.contains('/') && name.ends_with(".jsonl"),
-        Some(("logs" | "registry", name)) => !name.contains('/'),
-        _ => ["console/updates.json", "network/allowlist.txt", "network/probes.json"].contains(&relative.as_str()),
-    }
+/// Whether a top-level folder (named as [`comparable`] gives it) is one `collect` writes parts into.
+fn is_part_folder(key: &str) -> bool {
+    collect_folders().any(|folder| comparable(folder) == key)
 }
 
 /// Names as the file system compares them: Windows' are the same whatever their case.
@@ -183,7 +187,7 @@ mod tests {
             Err(Foreign::Entries(entries)) => assert_eq!(entries, ["UpdatePacks/", "logs/notes.txt"]),
             other => panic!("{other:?}"),
         }
-        assert!(remove(snap).is_err());
+        assert!(matches!(remove(snap), Err(NotRemoved::Foreign(_))));
         assert!(snap.join("UpdatePacks/3B7D/a.cab").exists() && snap.join("logs/ConfigMgrSetup.log").exists());
 
         fs::remove_dir_all(snap.join("UpdatePacks")).unwrap();

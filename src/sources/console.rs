@@ -1,9 +1,10 @@
 //! The console's Updates and Servicing export (`--console-updates FILE`,
 //! `console-updates:`): `Get-CMSiteUpdate -Fast | ConvertTo-Json`.
 
-use super::{Loaded, NotLoaded, Part, Reading, Setting, Source, wrong};
+use super::{FromManifest, Layout, Loaded, NotLoaded, Part, Reading, Setting, Source, from_manifest, wrong};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
+use crate::document::fields::Fields;
 use crate::rules::Rule;
 use crate::snapshot::console::{self, ConsoleExport};
 use crate::snapshot::live::LiveSources;
@@ -59,5 +60,26 @@ impl Source for Console {
             "is a directory, not a file",
             "the file of Get-CMSiteUpdate -Fast | ConvertTo-Json > updates.json",
         )
+    }
+
+    fn read_manifest<'n>(&self, fields: &mut Fields<'n, '_>) -> FromManifest<'n> {
+        let console = fields
+            .map("console", "`updates`: the console's Updates and Servicing export.")
+            .unwrap_or_default();
+        from_manifest(move |reader, snapshot| {
+            let mut export = reader.paths(
+                console,
+                "`console`",
+                &[("updates", "The `Get-CMSiteUpdate -Fast | ConvertTo-Json` export.")],
+            );
+            snapshot.console = export.pop().flatten();
+        })
+    }
+
+    fn collect_layout(&self) -> Layout {
+        Layout {
+            folder: "console",
+            holds: |name| name == "updates.json",
+        }
     }
 }

@@ -4,9 +4,10 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::{Loaded, NotLoaded, Part, Reading, Setting, Source, wrong};
+use super::{FromManifest, Layout, Loaded, NotLoaded, Part, Reading, Setting, Source, from_manifest, wrong};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
+use crate::document::fields::Fields;
 use crate::rules::Rule;
 use crate::snapshot::endpoints::{self, Endpoints as EndpointData};
 use crate::snapshot::live::LiveSources;
@@ -85,6 +86,34 @@ impl Source for Endpoints {
             "is JSON, not a list of hosts",
             &format!("{WANTS} (# starts a comment)"),
         )
+    }
+
+    fn read_manifest<'n>(&self, fields: &mut Fields<'n, '_>) -> FromManifest<'n> {
+        let endpoints = fields
+            .map(
+                "endpoints",
+                "`allowlist` and `probes`: what the proxy allows and what probes reached.",
+            )
+            .unwrap_or_default();
+        from_manifest(move |reader, snapshot| {
+            let mut parts = reader.paths(
+                endpoints,
+                "`endpoints`",
+                &[
+                    ("allowlist", "The hosts the proxy or firewall allows, one per line."),
+                    ("probes", "What `collect --probe-endpoints` reached, as JSON."),
+                ],
+            );
+            snapshot.probes = parts.pop().flatten();
+            snapshot.allowlist = parts.pop().flatten();
+        })
+    }
+
+    fn collect_layout(&self) -> Layout {
+        Layout {
+            folder: "network",
+            holds: |name| ["allowlist.txt", "probes.json"].contains(&name),
+        }
     }
 }
 

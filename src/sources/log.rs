@@ -1,9 +1,11 @@
 //! Logs by name (`--log [NAME=]PATH`, `logs:`), each scanned once for the patterns of all the
 //! rules on it.
 
-use super::{Loaded, NotLoaded, Part, Reading, Setting, Source, wrong};
+use super::{FromManifest, Layout, Loaded, NotLoaded, Part, Reading, Setting, Source, from_manifest, wrong};
 use crate::checks::{Input, SourceRef};
-use crate::document::diag::SetupError;
+use crate::document::diag::{Problem, SetupError};
+use crate::document::fields::{Fields, Sp};
+use crate::document::yaml::Value;
 use crate::files;
 use crate::finding::{Location, MAX_FINDINGS_PER_RULE};
 use crate::rules::Rule;
@@ -95,5 +97,42 @@ impl Source for Logs {
             "is a directory, not a file",
             "a log file, e.g. C:\\ConfigMgrSetup.log",
         )
+    }
+
+    fn read_manifest<'n>(&self, fields: &mut Fields<'n, '_>) -> FromManifest<'n> {
+        let logs = fields
+            .map("logs", "Log files by name, each a path in the snapshot.")
+            .unwrap_or_default();
+        from_manifest(move |reader, snapshot| {
+            for (key, value) in logs {
+                let Some(name) = reader.name(key) else { continue };
+                let path = match &value.value {
+                    Value::Str(s) => Some(Sp {
+                        value: s.clone(),
+                        span: value.span.clone(),
+                    }),
+                    other => {
+                        reader.push(Problem::new(
+                            reader.file(),
+                            value.span.clone(),
+                            format!("log `{}` must be a path relative to the snapshot", name.value),
+                            format!("found {}", other.type_name()),
+                        ));
+                        None
+                    }
+                };
+                if let Some(artifact) = path.and_then(|p| reader.resolve_inside(&p)) {
+                    snapshot.logs.push((name.value, artifact));
+                }
+            }
+        })
+    }
+
+    /// `logs/NAME`, a copy of each.
+    fn collect_layout(&self) -> Layout {
+        Layout {
+            folder: "logs",
+            holds: |name| !name.contains('/'),
+        }
     }
 }

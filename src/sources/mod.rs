@@ -11,16 +11,19 @@
 mod console;
 mod endpoints;
 mod log;
+pub mod manifest;
 mod registry;
 mod tree;
 
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
+use crate::document::fields::Fields;
 use crate::document::text::{Encoding, decode};
 use crate::files;
 use crate::finding::{Location, ReadAs, SourceError};
 use crate::rules::Rule;
 use crate::snapshot::live::LiveSources;
+use crate::snapshot::manifest::ManifestReader;
 use crate::snapshot::{Artifact, Snapshot};
 
 /// One kind of source.
@@ -53,6 +56,46 @@ pub trait Source: Sync {
     fn is_directory(&self) -> bool {
         false
     }
+
+    /// Takes this source's keys from the fields of a snapshot manifest; what it returns reads
+    /// them into the snapshot once every field is known.
+    fn read_manifest<'n>(&self, fields: &mut Fields<'n, '_>) -> FromManifest<'n>;
+
+    /// Where `collect` puts this source's parts in a snapshot.
+    fn collect_layout(&self) -> Layout;
+}
+
+/// Where `collect` puts a source's parts: one folder of the snapshot, and the names in it that
+/// are parts (`registry/1-machine.reg`, not `registry/notes/x`).
+pub struct Layout {
+    pub folder: &'static str,
+    /// Whether a name inside the folder (relative to it, with `/`) is one `collect` gives a part.
+    pub holds: fn(&str) -> bool,
+}
+
+/// The folders `collect` writes parts into.
+pub fn collect_folders() -> impl Iterator<Item = &'static str> {
+    SOURCES.iter().map(|source| source.collect_layout().folder)
+}
+
+/// Whether `relative` (with `/`) is a place where `collect` puts a part of some source.
+pub fn in_collect_layout(relative: &str) -> bool {
+    relative.split_once('/').is_some_and(|(folder, name)| {
+        SOURCES
+            .iter()
+            .map(|source| source.collect_layout())
+            .any(|layout| layout.folder == folder && (layout.holds)(name))
+    })
+}
+
+/// What a source took from a manifest, read into the snapshot after the manifest's unknown
+/// fields are reported, so the problems keep the manifest's order: its fields, then each
+/// source's parts.
+pub type FromManifest<'n> = Box<dyn FnOnce(&mut ManifestReader<'_>, &mut Snapshot) + 'n>;
+
+/// A source's reading of its keys, boxed (the bound makes the closure take any reader).
+fn from_manifest<'n>(read: impl FnOnce(&mut ManifestReader<'_>, &mut Snapshot) + 'n) -> FromManifest<'n> {
+    Box::new(read)
 }
 
 /// Every source, in the order the engine loads them (and so the order of the errors and of

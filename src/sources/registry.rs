@@ -1,9 +1,10 @@
 //! Registry exports (`--registry FILE`, `registry:`), merged into one registry when there are
 //! several.
 
-use super::{Loaded, NotLoaded, Part, Reading, Setting, Source};
+use super::{FromManifest, Layout, Loaded, NotLoaded, Part, Reading, Setting, Source, from_manifest};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
+use crate::document::fields::Fields;
 use crate::files;
 use crate::rules::Rule;
 use crate::snapshot::live::LiveSources;
@@ -61,5 +62,22 @@ impl Source for Registry {
     /// An export that is not a file is reported when it is read.
     fn wrong_type(&self, _: &LiveSources) -> Option<SetupError> {
         None
+    }
+
+    fn read_manifest<'n>(&self, fields: &mut Fields<'n, '_>) -> FromManifest<'n> {
+        let exports = fields
+            .strings("registry", "Registry exports (`.reg`), paths in the snapshot, merged.")
+            .unwrap_or_default();
+        from_manifest(move |reader, snapshot| {
+            snapshot.registry = exports.iter().filter_map(|p| reader.resolve_inside(p)).collect();
+        })
+    }
+
+    /// `registry/N-NAME`, each export copied or read.
+    fn collect_layout(&self) -> Layout {
+        Layout {
+            folder: "registry",
+            holds: |name| !name.contains('/'),
+        }
     }
 }

@@ -1,12 +1,15 @@
 //! Directory trees by name (`--tree NAME=DIR`, `--updatepack DIR`, `trees:`): walked live, or
 //! the listing `collect` wrote.
 
-use super::{Loaded, NotLoaded, Part, Reading, Setting, Source, wrong};
+use super::{FromManifest, Layout, Loaded, NotLoaded, Part, Reading, Setting, Source, from_manifest, wrong};
 use crate::checks::{Input, SourceRef};
-use crate::document::diag::SetupError;
+use crate::document::diag::{Problem, SetupError};
+use crate::document::fields::{Fields, Sp};
+use crate::document::yaml::{Node, Value};
 use crate::finding::SourceError;
 use crate::rules::Rule;
 use crate::snapshot::live::LiveSources;
+use crate::snapshot::manifest::ManifestReader;
 use crate::snapshot::tree::{self, Tree, TreeFile};
 use crate::snapshot::{Artifact, Snapshot, TreeSource};
 
@@ -100,5 +103,78 @@ impl Source for Trees {
 
     fn is_directory(&self) -> bool {
         true
+    }
+
+    fn read_manifest<'n>(&self, fields: &mut Fields<'n, '_>) -> FromManifest<'n> {
+        let trees = fields
+            .map("trees", "Directory trees by name, each `{listing: FILE}`.")
+            .unwrap_or_default();
+        from_manifest(move |reader, snapshot| {
+            for (key, value) in trees {
+                let Some(name) = reader.name(key) else { continue };
+                if let Some(tree) = listing(reader, &name, value) {
+                    snapshot.trees.push((name.value, tree));
+                }
+            }
+        })
+    }
+
+    /// `trees/NAME.jsonl`, the listing of each.
+    fn collect_layout(&self) -> Layout {
+        Layout {
+            folder: "trees",
+            holds: |name| !name.contains('/') && name.ends_with(".jsonl"),
+        }
+    }
+}
+
+/// `{listing: PATH}`, a listing inside the snapshot. A live directory (`{path: DIR}`) is
+/// refused: a snapshot that named one could walk any directory of the machine that checks
+/// it and name what it finds there.
+fn listing(reader: &mut ManifestReader<'_>, name: &Sp<String>, node: &Node) -> Option<TreeSource> {
+    let Value::Map(entries) = &node.value else {
+        reader.push(Problem::new(
+            reader.file(),
+            node.span.clone(),
+            format!("tree `{}` must be `{{listing: FILE}}`", name.value),
+            format!("found {}", node.value.type_name()),
+        ));
+        return None;
+    };
+    let live = entries
+        .iter()
+        .find(|(key, _)| matches!(&key.value, Value::Str(k) if k == "path"));
+    if let Some((key, _)) = live {
+        reader.push(
+            Problem::new(
+                reader.file(),
+                key.span.clone(),
+                format!(
+                    "tree `{}` names a live directory; a snapshot only holds listings",
+                    name.value
+                ),
+                "refused",
+            )
+            .with_help(format!(
+                "check a live directory with --tree {}=DIR, or collect it into a snapshot with `sitelint collect`",
+                name.value
+            )),
+        );
+        return None;
+    }
+    let mut f = reader.fields(entries, name.span.clone());
+    let listing = f.string("listing", "The tree's listing: one JSON line per file.");
+    reader.extend(f.finish(&format!("tree `{}`", name.value)));
+    match listing {
+        Some(listing) => reader.resolve_inside(&listing).map(TreeSource::Listing),
+        None => {
+            reader.push(Problem::new(
+                reader.file(),
+                name.span.clone(),
+                format!("tree `{}` has no `listing`", name.value),
+                "this tree",
+            ));
+            None
+        }
     }
 }
