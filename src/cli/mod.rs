@@ -260,18 +260,12 @@ impl Sources {
             let origin = config.origin(set.line);
             sources.add(&set.value, |_| origin.clone());
         }
-        let given = flags.live()?;
-        sources.add(&given, |key| {
-            match key {
-                "sources.trees.updatepack" if flags.updatepack.is_some() => "--updatepack",
-                key if key.starts_with("sources.trees.") => "--tree",
-                key if key.starts_with("sources.logs.") => "--log",
-                "sources.console-updates" => "--console-updates",
-                key if key.starts_with("sources.registry.") => "--registry",
-                _ => "--endpoints-allowlist",
-            }
-            .to_owned()
-        });
+        // One flag's value at a time, so each key's origin is the flag that named it last.
+        for (source, flag, value) in flags.given() {
+            let mut given = LiveSources::default();
+            source.take(flag.given(value)?, &mut given);
+            sources.add(&given, |_| flag.arg());
+        }
         Ok(sources)
     }
 

@@ -1,7 +1,7 @@
 //! The console's Updates and Servicing export (`--console-updates FILE`,
 //! `console-updates:`): `Get-CMSiteUpdate -Fast | ConvertTo-Json`.
 
-use super::{Loaded, NotLoaded, Part, Reading, Setting, Source, wrong};
+use super::{Flag, Given, Loaded, NotLoaded, Part, Reading, Setting, Source, Takes, wrong};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
 use crate::rules::Rule;
@@ -10,6 +10,17 @@ use crate::snapshot::live::LiveSources;
 use crate::snapshot::{Artifact, Snapshot};
 
 pub(super) struct Console;
+
+/// Its key in `sources:`, and its flag's name.
+const KEY: &str = "console-updates";
+
+static FLAGS: &[Flag] = &[Flag {
+    long: KEY,
+    value_name: "FILE",
+    help: "A `Get-CMSiteUpdate -Fast | ConvertTo-Json` export",
+    takes: Takes::Path,
+    repeated: false,
+}];
 
 impl Loaded for ConsoleExport {
     fn input(&self, _: usize) -> Input<'_> {
@@ -20,6 +31,14 @@ impl Loaded for ConsoleExport {
 impl Source for Console {
     fn instance(&self, source: &SourceRef<'_>) -> Option<String> {
         matches!(source, SourceRef::Console).then(String::new)
+    }
+
+    fn flags(&self) -> &'static [Flag] {
+        FLAGS
+    }
+
+    fn take(&self, given: Given, live: &mut LiveSources) {
+        live.console = Some(given.path);
     }
 
     fn load(&self, _: &[&Rule], snapshot: &Snapshot, reading: &mut Reading<'_>) -> Result<Box<dyn Loaded>, NotLoaded> {
@@ -45,7 +64,7 @@ impl Source for Console {
                 export,
                 "console export:",
                 "the console export",
-                Setting::named("sources.console-updates"),
+                Setting::named(&format!("sources.{KEY}")),
             )
         };
         snapshot.console.iter().map(part).collect()
@@ -54,7 +73,7 @@ impl Source for Console {
     fn wrong_type(&self, live: &LiveSources) -> Option<SetupError> {
         let path = live.console.as_ref().filter(|path| path.is_dir())?;
         wrong(
-            "--console-updates",
+            &FLAGS[0].arg(),
             path,
             "is a directory, not a file",
             "the file of Get-CMSiteUpdate -Fast | ConvertTo-Json > updates.json",

@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::{Loaded, NotLoaded, Part, Reading, Setting, Source, wrong};
+use super::{Flag, Given, Loaded, NotLoaded, Part, Reading, Setting, Source, Takes, wrong};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
 use crate::rules::Rule;
@@ -13,6 +13,17 @@ use crate::snapshot::live::LiveSources;
 use crate::snapshot::{Artifact, Snapshot};
 
 pub(super) struct Endpoints;
+
+/// The allowlist's key in `sources:`, and its flag's name.
+const KEY: &str = "endpoints-allowlist";
+
+static FLAGS: &[Flag] = &[Flag {
+    long: KEY,
+    value_name: "FILE",
+    help: "Hosts the proxy or firewall allows, one per line",
+    takes: Takes::Path,
+    repeated: false,
+}];
 
 /// What `--endpoints-allowlist` wants.
 const WANTS: &str = "a text file of the hosts the proxy allows, one a line";
@@ -26,6 +37,14 @@ impl Loaded for EndpointData {
 impl Source for Endpoints {
     fn instance(&self, source: &SourceRef<'_>) -> Option<String> {
         matches!(source, SourceRef::Endpoints(_)).then(String::new)
+    }
+
+    fn flags(&self) -> &'static [Flag] {
+        FLAGS
+    }
+
+    fn take(&self, given: Given, live: &mut LiveSources) {
+        live.allowlist = Some(given.path);
     }
 
     fn load(&self, _: &[&Rule], snapshot: &Snapshot, reading: &mut Reading<'_>) -> Result<Box<dyn Loaded>, NotLoaded> {
@@ -62,7 +81,7 @@ impl Source for Endpoints {
                 allowlist,
                 "endpoint allowlist:",
                 "the endpoint allowlist",
-                Setting::named("sources.endpoints-allowlist"),
+                Setting::named(&format!("sources.{KEY}")),
             )
         });
         let probes =
@@ -74,13 +93,13 @@ impl Source for Endpoints {
     fn wrong_type(&self, live: &LiveSources) -> Option<SetupError> {
         let path = live.allowlist.as_ref()?;
         if path.is_dir() {
-            return wrong("--endpoints-allowlist", path, "is a directory, not a file", WANTS);
+            return wrong(&FLAGS[0].arg(), path, "is a directory, not a file", WANTS);
         }
         if !looks_like_json(path) {
             return None;
         }
         wrong(
-            "--endpoints-allowlist",
+            &FLAGS[0].arg(),
             path,
             "is JSON, not a list of hosts",
             &format!("{WANTS} (# starts a comment)"),

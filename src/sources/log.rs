@@ -1,7 +1,7 @@
 //! Logs by name (`--log [NAME=]PATH`, `logs:`), each scanned once for the patterns of all the
 //! rules on it.
 
-use super::{Loaded, NotLoaded, Part, Reading, Setting, Source, wrong};
+use super::{Flag, Given, Loaded, NotLoaded, Part, Reading, Setting, Source, Takes, wrong};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
 use crate::files;
@@ -12,6 +12,19 @@ use crate::snapshot::log::{self, LogQuery, QueryResult};
 use crate::snapshot::{Artifact, Snapshot};
 
 pub(super) struct Logs;
+
+static FLAGS: &[Flag] = &[Flag {
+    long: "log",
+    value_name: "[NAME=]PATH",
+    help: "A log file, as [NAME=]PATH; NAME defaults to the file name (repeatable)",
+    takes: Takes::NamedOrFileName,
+    repeated: true,
+}];
+
+/// The key a log is named under in `sources:`, and its origin's.
+fn key(name: &str) -> String {
+    format!("sources.logs.{name}")
+}
 
 struct Scanned {
     name: String,
@@ -35,6 +48,16 @@ impl Source for Logs {
         match source {
             SourceRef::Log { name, .. } => Some(name.to_ascii_lowercase()),
             _ => None,
+        }
+    }
+
+    fn flags(&self) -> &'static [Flag] {
+        FLAGS
+    }
+
+    fn take(&self, given: Given, live: &mut LiveSources) {
+        if let Some(name) = given.name {
+            live.logs.push((name, given.path));
         }
     }
 
@@ -81,7 +104,7 @@ impl Source for Logs {
 
     fn parts<'s>(&self, snapshot: &'s Snapshot) -> Vec<Part<'s>> {
         let part = |(name, log): &'s (String, Artifact)| {
-            let setting = Setting::named(&format!("sources.logs.{name}"));
+            let setting = Setting::named(&key(name));
             Part::file(log, &format!("log {name}:"), &format!("the log {name}"), setting)
         };
         snapshot.logs.iter().map(part).collect()

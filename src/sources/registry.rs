@@ -1,7 +1,7 @@
 //! Registry exports (`--registry FILE`, `registry:`), merged into one registry when there are
 //! several.
 
-use super::{Loaded, NotLoaded, Part, Reading, Setting, Source};
+use super::{Flag, Given, Loaded, NotLoaded, Part, Reading, Setting, Source, Takes};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
 use crate::files;
@@ -12,6 +12,20 @@ use crate::snapshot::{Artifact, Snapshot};
 
 pub(super) struct Registry;
 
+static FLAGS: &[Flag] = &[Flag {
+    long: "registry",
+    value_name: "FILE",
+    help: "A `.reg` export (`reg export KEY FILE`, or REGEDIT4) (repeatable; the files merge)",
+    takes: Takes::Path,
+    repeated: true,
+}];
+
+/// The key an export's origin is kept under: each file has its own, as it may come from the
+/// config or from `--registry`.
+fn origin_key(path: impl std::fmt::Display) -> String {
+    format!("sources.registry.{path}")
+}
+
 impl Loaded for Merged {
     fn input(&self, _: usize) -> Input<'_> {
         Input::Registry(self)
@@ -21,6 +35,14 @@ impl Loaded for Merged {
 impl Source for Registry {
     fn instance(&self, source: &SourceRef<'_>) -> Option<String> {
         matches!(source, SourceRef::Registry(_)).then(String::new)
+    }
+
+    fn flags(&self) -> &'static [Flag] {
+        FLAGS
+    }
+
+    fn take(&self, given: Given, live: &mut LiveSources) {
+        live.registry.push(given.path);
     }
 
     /// Every export given, merged; one that is not an export leaves the rules not evaluated,
@@ -51,7 +73,7 @@ impl Source for Registry {
         let part = |export: &'s Artifact| {
             let setting = Setting {
                 name: "sources.registry".to_owned(),
-                origin_key: format!("sources.registry.{}", export.display),
+                origin_key: origin_key(&export.display),
             };
             Part::file(export, "registry export:", "the registry export", Some(setting))
         };

@@ -1,7 +1,7 @@
 //! Directory trees by name (`--tree NAME=DIR`, `--updatepack DIR`, `trees:`): walked live, or
 //! the listing `collect` wrote.
 
-use super::{Loaded, NotLoaded, Part, Reading, Setting, Source, wrong};
+use super::{Flag, Given, Loaded, NotLoaded, Part, Reading, Setting, Source, Takes, wrong};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
 use crate::finding::SourceError;
@@ -11,6 +11,33 @@ use crate::snapshot::tree::{self, Tree, TreeFile};
 use crate::snapshot::{Artifact, Snapshot, TreeSource};
 
 pub(super) struct Trees;
+
+/// The tree the Service Connection Tool downloads, which has a flag and a key of its own.
+const UPDATEPACK: &str = "updatepack";
+
+static FLAGS: &[Flag] = &[
+    Flag {
+        long: "tree",
+        value_name: "NAME=DIR",
+        help: "A directory tree to check, as NAME=DIR (repeatable)",
+        takes: Takes::Named {
+            example: "updatepack=D:\\USB\\UpdatePacks",
+        },
+        repeated: true,
+    },
+    Flag {
+        long: UPDATEPACK,
+        value_name: "DIR",
+        help: "The Service Connection Tool's -updatepackdest folder (same as --tree updatepack=DIR)",
+        takes: Takes::PathNamed(UPDATEPACK),
+        repeated: false,
+    },
+];
+
+/// The key a tree is named under in `sources:`, and its origin's.
+fn key(name: &str) -> String {
+    format!("sources.trees.{name}")
+}
 
 impl Loaded for Tree {
     fn input(&self, _: usize) -> Input<'_> {
@@ -23,6 +50,16 @@ impl Source for Trees {
         match source {
             SourceRef::Tree(name) => Some(name.to_ascii_lowercase()),
             _ => None,
+        }
+    }
+
+    fn flags(&self) -> &'static [Flag] {
+        FLAGS
+    }
+
+    fn take(&self, given: Given, live: &mut LiveSources) {
+        if let Some(name) = given.name {
+            live.trees.push((name, given.path));
         }
     }
 
@@ -66,8 +103,8 @@ impl Source for Trees {
 
     fn wrong_type(&self, live: &LiveSources) -> Option<SetupError> {
         let (name, dir) = live.trees.iter().find(|(_, dir)| dir.exists() && !dir.is_dir())?;
-        let flag = if name == "updatepack" {
-            "--updatepack".to_owned()
+        let flag = if name == UPDATEPACK {
+            format!("--{UPDATEPACK}")
         } else {
             format!("--tree {name}=")
         };
@@ -86,7 +123,7 @@ impl Source for Trees {
                 directory: true,
                 label: format!("tree {name}: directory"),
                 what: format!("the tree {name}"),
-                setting: Setting::named(&format!("sources.trees.{name}")),
+                setting: Setting::named(&key(name)),
             },
             TreeSource::Listing(listing) => Part::file(
                 listing,
