@@ -1,7 +1,7 @@
 //! The console's Updates and Servicing export (`--console-updates FILE`,
 //! `console-updates:`): `Get-CMSiteUpdate -Fast | ConvertTo-Json`.
 
-use super::{Flag, Given, Loaded, NotLoaded, Part, Reading, Setting, Source, Takes, wrong};
+use super::{Flag, Given, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, wrong};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
 use crate::rules::Rule;
@@ -39,6 +39,14 @@ impl Source for Console {
 
     fn take(&self, given: Given, live: &mut LiveSources) {
         live.console = Some(given.path);
+    }
+
+    fn merge(&self, given: &LiveSources, merged: &mut LiveSources) -> Vec<Named> {
+        let Some(path) = &given.console else {
+            return Vec::new();
+        };
+        merged.console = Some(path.clone());
+        vec![Named::new(format!("sources.{KEY}"))]
     }
 
     fn load(&self, _: &[&Rule], snapshot: &Snapshot, reading: &mut Reading<'_>) -> Result<Box<dyn Loaded>, NotLoaded> {

@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::{Flag, Given, Loaded, NotLoaded, Part, Reading, Setting, Source, Takes, wrong};
+use super::{Flag, Given, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, wrong};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
 use crate::rules::Rule;
@@ -45,6 +45,14 @@ impl Source for Endpoints {
 
     fn take(&self, given: Given, live: &mut LiveSources) {
         live.allowlist = Some(given.path);
+    }
+
+    fn merge(&self, given: &LiveSources, merged: &mut LiveSources) -> Vec<Named> {
+        let Some(path) = &given.allowlist else {
+            return Vec::new();
+        };
+        merged.allowlist = Some(path.clone());
+        vec![Named::new(format!("sources.{KEY}"))]
     }
 
     fn load(&self, _: &[&Rule], snapshot: &Snapshot, reading: &mut Reading<'_>) -> Result<Box<dyn Loaded>, NotLoaded> {

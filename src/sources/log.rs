@@ -1,7 +1,7 @@
 //! Logs by name (`--log [NAME=]PATH`, `logs:`), each scanned once for the patterns of all the
 //! rules on it.
 
-use super::{Flag, Given, Loaded, NotLoaded, Part, Reading, Setting, Source, Takes, wrong};
+use super::{Flag, Given, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, wrong};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
 use crate::files;
@@ -59,6 +59,28 @@ impl Source for Logs {
         if let Some(name) = given.name {
             live.logs.push((name, given.path));
         }
+    }
+
+    fn merge(&self, given: &LiveSources, merged: &mut LiveSources) -> Vec<Named> {
+        let merge_one = |(name, path): &(String, std::path::PathBuf)| {
+            // Logs are matched by name without regard to case, as the rules name them.
+            let replaces = match merged.logs.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                Some(log) => {
+                    let replaced = key(&log.0);
+                    *log = (name.clone(), path.clone());
+                    Some(replaced)
+                }
+                None => {
+                    merged.logs.push((name.clone(), path.clone()));
+                    None
+                }
+            };
+            Named {
+                key: key(name),
+                replaces,
+            }
+        };
+        given.logs.iter().map(merge_one).collect()
     }
 
     fn load(

@@ -5,8 +5,8 @@
 //! the registry. The heavy readers (the tree walker, the log scanner, the parsers) stay in
 //! `snapshot`, which these modules glue to the rest.
 //!
-//! A source also declares the flags that name it on the command line: the CLI builds them
-//! from this registry.
+//! A source also declares the flags that name it on the command line, and how a path named
+//! again merges with the one named before: the CLI builds its flags from this registry.
 //!
 //! The [`Snapshot`] keeps one typed field per source rather than a map of name to parts:
 //! checks and collect read them typed, and only the source's own module fills them.
@@ -41,6 +41,10 @@ pub trait Source: Sync {
 
     /// Puts a path given to one of its flags into the live sources.
     fn take(&self, given: Given, live: &mut LiveSources);
+
+    /// Adds what `given` names for it to `merged`, a path named again replacing the one named
+    /// before: the `sources:` keys it named, each with the key it replaced.
+    fn merge(&self, given: &LiveSources, merged: &mut LiveSources) -> Vec<Named>;
 
     /// Loads the instance a group of rules reads, once for all of them.
     fn load(
@@ -106,6 +110,19 @@ pub enum Takes {
 pub struct Given {
     pub name: Option<String>,
     pub path: PathBuf,
+}
+
+/// A `sources:` key a merge named (`sources.logs.NAME`), with the key of the path it replaced
+/// when that was named otherwise (a log by the same name in another case).
+pub struct Named {
+    pub key: String,
+    pub replaces: Option<String>,
+}
+
+impl Named {
+    fn new(key: String) -> Named {
+        Named { key, replaces: None }
+    }
 }
 
 impl Flag {

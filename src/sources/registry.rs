@@ -1,7 +1,7 @@
 //! Registry exports (`--registry FILE`, `registry:`), merged into one registry when there are
 //! several.
 
-use super::{Flag, Given, Loaded, NotLoaded, Part, Reading, Setting, Source, Takes};
+use super::{Flag, Given, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
 use crate::files;
@@ -43,6 +43,17 @@ impl Source for Registry {
 
     fn take(&self, given: Given, live: &mut LiveSources) {
         live.registry.push(given.path);
+    }
+
+    /// Exports merge: one named again is still read once.
+    fn merge(&self, given: &LiveSources, merged: &mut LiveSources) -> Vec<Named> {
+        let merge_one = |path: &std::path::PathBuf| {
+            if !merged.registry.contains(path) {
+                merged.registry.push(path.clone());
+            }
+            Named::new(origin_key(path.display()))
+        };
+        given.registry.iter().map(merge_one).collect()
     }
 
     /// Every export given, merged; one that is not an export leaves the rules not evaluated,

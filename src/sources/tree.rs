@@ -1,7 +1,7 @@
 //! Directory trees by name (`--tree NAME=DIR`, `--updatepack DIR`, `trees:`): walked live, or
 //! the listing `collect` wrote.
 
-use super::{Flag, Given, Loaded, NotLoaded, Part, Reading, Setting, Source, Takes, wrong};
+use super::{Flag, Given, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, wrong};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
 use crate::finding::SourceError;
@@ -61,6 +61,18 @@ impl Source for Trees {
         if let Some(name) = given.name {
             live.trees.push((name, given.path));
         }
+    }
+
+    /// A tree named again (by the same name, in the same case) replaces the earlier one.
+    fn merge(&self, given: &LiveSources, merged: &mut LiveSources) -> Vec<Named> {
+        let merge_one = |(name, dir): &(String, std::path::PathBuf)| {
+            match merged.trees.iter_mut().find(|(n, _)| n == name) {
+                Some(tree) => tree.1.clone_from(dir),
+                None => merged.trees.push((name.clone(), dir.clone())),
+            }
+            Named::new(key(name))
+        };
+        given.trees.iter().map(merge_one).collect()
     }
 
     fn load(
