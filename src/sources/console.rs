@@ -1,9 +1,12 @@
 //! The console's Updates and Servicing export (`--console-updates FILE`,
 //! `console-updates:`): `Get-CMSiteUpdate -Fast | ConvertTo-Json`.
 
+use std::path::Path;
+
 use super::{Flag, Given, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, wrong};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
+use crate::document::fields::Fields;
 use crate::rules::Rule;
 use crate::snapshot::console::{self, ConsoleExport};
 use crate::snapshot::live::LiveSources;
@@ -39,6 +42,12 @@ impl Source for Console {
 
     fn take(&self, given: Given, live: &mut LiveSources) {
         live.console = Some(given.path);
+    }
+
+    fn read_config(&self, keys: &mut Fields<'_, '_>, base: &Path, live: &mut LiveSources) {
+        live.console = keys
+            .string(KEY, "A `Get-CMSiteUpdate -Fast | ConvertTo-Json` export.")
+            .map(|path| base.join(&path.value));
     }
 
     fn merge(&self, given: &LiveSources, merged: &mut LiveSources) -> Vec<Named> {

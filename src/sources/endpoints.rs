@@ -7,6 +7,7 @@ use std::path::Path;
 use super::{Flag, Given, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, wrong};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
+use crate::document::fields::Fields;
 use crate::rules::Rule;
 use crate::snapshot::endpoints::{self, Endpoints as EndpointData};
 use crate::snapshot::live::LiveSources;
@@ -45,6 +46,12 @@ impl Source for Endpoints {
 
     fn take(&self, given: Given, live: &mut LiveSources) {
         live.allowlist = Some(given.path);
+    }
+
+    fn read_config(&self, keys: &mut Fields<'_, '_>, base: &Path, live: &mut LiveSources) {
+        live.allowlist = keys
+            .string(KEY, "The hosts the proxy or firewall allows, one per line.")
+            .map(|path| base.join(&path.value));
     }
 
     fn merge(&self, given: &LiveSources, merged: &mut LiveSources) -> Vec<Named> {

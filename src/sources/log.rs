@@ -1,9 +1,12 @@
 //! Logs by name (`--log [NAME=]PATH`, `logs:`), each scanned once for the patterns of all the
 //! rules on it.
 
-use super::{Flag, Given, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, wrong};
+use std::path::Path;
+
+use super::{Flag, Given, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, file_name, wrong};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
+use crate::document::fields::Fields;
 use crate::files;
 use crate::finding::{Location, MAX_FINDINGS_PER_RULE};
 use crate::rules::Rule;
@@ -58,6 +61,17 @@ impl Source for Logs {
     fn take(&self, given: Given, live: &mut LiveSources) {
         if let Some(name) = given.name {
             live.logs.push((name, given.path));
+        }
+    }
+
+    fn read_config(&self, keys: &mut Fields<'_, '_>, base: &Path, live: &mut LiveSources) {
+        for log in keys
+            .strings("logs", "Log files, each named by its file name.")
+            .unwrap_or_default()
+        {
+            // Named by its file name, as `--log PATH` names it.
+            live.logs
+                .push((file_name(&log.value).to_owned(), base.join(&log.value)));
         }
     }
 

@@ -5,8 +5,9 @@
 //! the registry. The heavy readers (the tree walker, the log scanner, the parsers) stay in
 //! `snapshot`, which these modules glue to the rest.
 //!
-//! A source also declares the flags that name it on the command line, and how a path named
-//! again merges with the one named before: the CLI builds its flags from this registry.
+//! A source also declares the flags that name it on the command line and its keys under
+//! `sources:` in `sitelint.yaml`, and how a path named again merges with the one named before:
+//! the CLI builds its flags, and `sitelint.yaml` its `sources:`, from this registry.
 //!
 //! The [`Snapshot`] keeps one typed field per source rather than a map of name to parts:
 //! checks and collect read them typed, and only the source's own module fills them.
@@ -18,10 +19,11 @@ mod registry;
 mod tree;
 
 use std::ffi::OsStr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
+use crate::document::fields::Fields;
 use crate::document::text::{Encoding, decode};
 use crate::files;
 use crate::finding::{Location, ReadAs, SourceError};
@@ -41,6 +43,10 @@ pub trait Source: Sync {
 
     /// Puts a path given to one of its flags into the live sources.
     fn take(&self, given: Given, live: &mut LiveSources);
+
+    /// Reads its keys of `sources:` in `sitelint.yaml` into the live sources, paths relative
+    /// to `base` (the directory of the file).
+    fn read_config(&self, keys: &mut Fields<'_, '_>, base: &Path, live: &mut LiveSources);
 
     /// Adds what `given` names for it to `merged`, a path named again replacing the one named
     /// before: the `sources:` keys it named, each with the key it replaced.
@@ -184,6 +190,16 @@ fn file_name(path: &str) -> &str {
 /// source.
 pub fn flags() -> impl Iterator<Item = (&'static dyn Source, &'static Flag)> {
     listing_order().flat_map(|source| source.flags().iter().map(move |flag| (source, flag)))
+}
+
+/// Reads every source's keys of `sources:` in `sitelint.yaml`, in the order its schema lists
+/// them.
+pub fn read_config(keys: &mut Fields<'_, '_>, base: &Path) -> LiveSources {
+    let mut live = LiveSources::default();
+    for source in listing_order() {
+        source.read_config(keys, base, &mut live);
+    }
+    live
 }
 
 /// A file or directory a snapshot names, as the rest of sitelint sees it.

@@ -1,9 +1,12 @@
 //! Registry exports (`--registry FILE`, `registry:`), merged into one registry when there are
 //! several.
 
+use std::path::Path;
+
 use super::{Flag, Given, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
+use crate::document::fields::Fields;
 use crate::files;
 use crate::rules::Rule;
 use crate::snapshot::live::LiveSources;
@@ -43,6 +46,15 @@ impl Source for Registry {
 
     fn take(&self, given: Given, live: &mut LiveSources) {
         live.registry.push(given.path);
+    }
+
+    fn read_config(&self, keys: &mut Fields<'_, '_>, base: &Path, live: &mut LiveSources) {
+        let exports = keys.strings("registry", "Registry exports (`reg export KEY FILE`), merged.");
+        live.registry = exports
+            .unwrap_or_default()
+            .iter()
+            .map(|p| base.join(&p.value))
+            .collect();
     }
 
     /// Exports merge: one named again is still read once.

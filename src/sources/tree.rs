@@ -1,9 +1,12 @@
 //! Directory trees by name (`--tree NAME=DIR`, `--updatepack DIR`, `trees:`): walked live, or
 //! the listing `collect` wrote.
 
+use std::path::Path;
+
 use super::{Flag, Given, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, wrong};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
+use crate::document::fields::Fields;
 use crate::finding::SourceError;
 use crate::rules::Rule;
 use crate::snapshot::live::LiveSources;
@@ -60,6 +63,18 @@ impl Source for Trees {
     fn take(&self, given: Given, live: &mut LiveSources) {
         if let Some(name) = given.name {
             live.trees.push((name, given.path));
+        }
+    }
+
+    fn read_config(&self, keys: &mut Fields<'_, '_>, base: &Path, live: &mut LiveSources) {
+        if let Some(dir) = keys.string(
+            UPDATEPACK,
+            "The Service Connection Tool's -updatepackdest folder (the tree `updatepack`).",
+        ) {
+            live.trees.push((UPDATEPACK.to_owned(), base.join(&dir.value)));
+        }
+        for (name, dir) in keys.scalar_map("trees", "Other directory trees, by name.") {
+            live.trees.push((name.value, base.join(dir)));
         }
     }
 
