@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{Flag, Given, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, wrong};
+use super::{Flag, Given, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, flag_hint, wrong};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
 use crate::document::fields::Fields;
@@ -60,9 +60,7 @@ impl Source for Console {
 
     fn load(&self, _: &[&Rule], snapshot: &Snapshot, reading: &mut Reading<'_>) -> Result<Box<dyn Loaded>, NotLoaded> {
         let Some(artifact) = &snapshot.console else {
-            return Err(NotLoaded::Absent(
-                snapshot.absence("console export", "--console-updates"),
-            ));
+            return Err(NotLoaded::Absent(snapshot.absence("console export", &flag_hint(FLAGS))));
         };
         let (text, location) = reading.text(artifact, snapshot)?;
         match console::parse(&text) {

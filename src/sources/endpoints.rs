@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::{Flag, Given, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, wrong};
+use super::{Flag, Given, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, flag_hint, wrong};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
 use crate::document::fields::Fields;
@@ -65,7 +65,7 @@ impl Source for Endpoints {
     fn load(&self, _: &[&Rule], snapshot: &Snapshot, reading: &mut Reading<'_>) -> Result<Box<dyn Loaded>, NotLoaded> {
         if snapshot.allowlist.is_none() && snapshot.probes.is_none() {
             return Err(NotLoaded::Absent(
-                snapshot.absence("endpoint allowlist or probe results", "--endpoints-allowlist"),
+                snapshot.absence("endpoint allowlist or probe results", &flag_hint(FLAGS)),
             ));
         }
         let mut loaded = EndpointData::default();

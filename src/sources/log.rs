@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use super::{Flag, Given, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, file_name, wrong};
+use super::{
+    Flag, Given, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, file_name, flag_hint, wrong,
+};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
 use crate::document::fields::Fields;
@@ -117,7 +119,7 @@ impl Source for Logs {
         };
         let artifact = snapshot
             .log(name)
-            .ok_or_else(|| NotLoaded::Absent(snapshot.absence(&format!("log `{name}`"), "--log")))?;
+            .ok_or_else(|| NotLoaded::Absent(snapshot.absence(&format!("log `{name}`"), &flag_hint(FLAGS))))?;
         let (file, size) =
             files::open_regular(&artifact.path).map_err(|e| reading.unreadable(artifact, &e.to_string()))?;
         let scanned = log::scan(file, &queries, MAX_FINDINGS_PER_RULE, snapshot.encoding)

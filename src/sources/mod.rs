@@ -186,6 +186,13 @@ fn file_name(path: &str) -> &str {
     path.rsplit(['/', '\\']).next().unwrap_or(path)
 }
 
+/// The flags of a source as the reason of a rule not evaluated for want of it names them:
+/// `--tree or --updatepack`.
+fn flag_hint(flags: &[Flag]) -> String {
+    let args: Vec<String> = flags.iter().map(Flag::arg).collect();
+    args.join(" or ")
+}
+
 /// Every source's flags, in the order `--help` lists them (directories first), with their
 /// source.
 pub fn flags() -> impl Iterator<Item = (&'static dyn Source, &'static Flag)> {

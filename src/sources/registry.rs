@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{Flag, Given, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes};
+use super::{Flag, Given, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, flag_hint};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
 use crate::document::fields::Fields;
@@ -72,7 +72,9 @@ impl Source for Registry {
     /// since a check on part of the exports could pass on a missing value.
     fn load(&self, _: &[&Rule], snapshot: &Snapshot, reading: &mut Reading<'_>) -> Result<Box<dyn Loaded>, NotLoaded> {
         if snapshot.registry.is_empty() {
-            return Err(NotLoaded::Absent(snapshot.absence("registry export", "--registry")));
+            return Err(NotLoaded::Absent(
+                snapshot.absence("registry export", &flag_hint(FLAGS)),
+            ));
         }
         let mut merged = Merged::default();
         for artifact in &snapshot.registry {

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{Flag, Given, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, wrong};
+use super::{Flag, Given, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, flag_hint, wrong};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
 use crate::document::fields::Fields;
@@ -101,7 +101,7 @@ impl Source for Trees {
         };
         let source = snapshot
             .tree(name)
-            .ok_or_else(|| NotLoaded::Absent(snapshot.absence(&format!("tree `{name}`"), "--tree or --updatepack")))?;
+            .ok_or_else(|| NotLoaded::Absent(snapshot.absence(&format!("tree `{name}`"), &flag_hint(FLAGS))))?;
         // Only the files a rule can report on or count are kept: memory grows with the
         // findings, not with the tree.
         let needed = |file: &TreeFile| group.iter().any(|rule| rule.check.needs_file(file));
