@@ -2,6 +2,7 @@
 //! users see. Turning flags into plain values (live sources, params) happens here too, so the
 //! commands below take no clap types further than they must.
 
+use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -9,6 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::document::diag::SetupError;
 use crate::rules::fail_on::FailOn;
 use crate::snapshot::live::LiveSources;
+use crate::sources::{self, Flag, Source};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -192,27 +194,68 @@ pub struct CollectArgs {
     pub rules: RuleArgs,
 }
 
-/// Live sources, named one by one instead of a snapshot.
-#[derive(Debug, Args, Default)]
+/// Live sources, named one by one instead of a snapshot: the flags of every source in
+/// `SOURCES`, which declares them, so a new source brings its flags with it.
+#[derive(Debug, Clone, Default)]
 pub struct SourceArgs {
-    /// A directory tree to check, as NAME=DIR (repeatable).
-    #[arg(long = "tree", value_name = "NAME=DIR")]
-    pub trees: Vec<String>,
-    /// The Service Connection Tool's -updatepackdest folder (same as --tree updatepack=DIR).
-    #[arg(long, value_name = "DIR")]
-    pub updatepack: Option<PathBuf>,
-    /// A log file, as [NAME=]PATH; NAME defaults to the file name (repeatable).
-    #[arg(long = "log", value_name = "[NAME=]PATH")]
-    pub logs: Vec<String>,
-    /// A `Get-CMSiteUpdate -Fast | ConvertTo-Json` export.
-    #[arg(long, value_name = "FILE")]
-    pub console_updates: Option<PathBuf>,
-    /// Hosts the proxy or firewall allows, one per line.
-    #[arg(long, value_name = "FILE")]
-    pub endpoints_allowlist: Option<PathBuf>,
-    /// A `.reg` export (`reg export KEY FILE`, or REGEDIT4) (repeatable; the files merge).
-    #[arg(long = "registry", value_name = "FILE")]
-    pub registry: Vec<PathBuf>,
+    /// Each value given, with its flag's long name: the flags in `--help`'s order, the values
+    /// of each in the order given.
+    values: Vec<(&'static str, OsString)>,
+}
+
+impl clap::Args for SourceArgs {
+    fn augment_args(command: clap::Command) -> clap::Command {
+        let ids: Vec<&str> = sources::flags().map(|(_, flag)| flag.long).collect();
+        let command = sources::flags().fold(command, |command, (_, flag)| command.arg(source_arg(flag)));
+        // As clap's derive groups the flags of a struct.
+        command.group(clap::ArgGroup::new("SourceArgs").multiple(true).args(ids))
+    }
+
+    fn augment_args_for_update(command: clap::Command) -> clap::Command {
+        Self::augment_args(command)
+    }
+
+    fn group_id() -> Option<clap::Id> {
+        Some(clap::Id::from("SourceArgs"))
+    }
+}
+
+/// A source's flag as clap reads it: a path flag's value taken as any bytes and refused when
+/// empty, as a `PathBuf` field is, the others as text.
+fn source_arg(flag: &'static Flag) -> clap::Arg {
+    let arg = clap::Arg::new(flag.long)
+        .long(flag.long)
+        .value_name(flag.value_name)
+        .help(flag.help)
+        .action(if flag.repeated {
+            clap::ArgAction::Append
+        } else {
+            clap::ArgAction::Set
+        });
+    if flag.takes_path() {
+        arg.value_parser(clap::value_parser!(PathBuf))
+    } else {
+        arg.value_parser(clap::value_parser!(String))
+    }
+}
+
+impl clap::FromArgMatches for SourceArgs {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let mut args = SourceArgs::default();
+        args.update_from_arg_matches(matches)?;
+        Ok(args)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        for (_, flag) in sources::flags() {
+            let Some(values) = matches.get_raw(flag.long) else {
+                continue;
+            };
+            self.values.retain(|(long, _)| *long != flag.long);
+            self.values.extend(values.map(|value| (flag.long, value.to_owned())));
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Args)]
@@ -283,42 +326,25 @@ pub enum ColorChoice {
 }
 
 impl SourceArgs {
-    /// The sources named, as plain paths: `--tree NAME=DIR` and `--log [NAME=]PATH` split, and
-    /// `--updatepack DIR` taken as the tree `updatepack`.
+    /// Each value given, with its flag and the source it names, in `--help`'s order.
+    pub(crate) fn given(&self) -> impl Iterator<Item = (&'static dyn Source, &'static Flag, &OsStr)> {
+        sources::flags().flat_map(move |(source, flag)| {
+            self.values
+                .iter()
+                .filter(move |(long, _)| *long == flag.long)
+                .map(move |(_, value)| (source, flag, value.as_os_str()))
+        })
+    }
+
+    /// The sources named, as plain paths: each value as its flag takes it (`--tree NAME=DIR`
+    /// and `--log [NAME=]PATH` split).
     pub fn live(&self) -> Result<LiveSources, SetupError> {
         let mut live = LiveSources::default();
-        for item in &self.trees {
-            let (name, dir) = named(item).ok_or_else(|| {
-                SetupError::with_help(
-                    format!("--tree {item}: expected NAME=DIR"),
-                    "for example --tree updatepack=D:\\USB\\UpdatePacks",
-                )
-            })?;
-            live.trees.push((name.to_owned(), PathBuf::from(dir)));
+        for (source, flag, value) in self.given() {
+            source.take(flag.given(value)?, &mut live);
         }
-        if let Some(dir) = &self.updatepack {
-            live.trees.push(("updatepack".to_owned(), dir.clone()));
-        }
-        for item in &self.logs {
-            let (name, path) = match named(item) {
-                Some((name, path)) => (name, path),
-                // Either separator: a Windows path typed on Linux keeps its backslashes.
-                None => (item.rsplit(['/', '\\']).next().unwrap_or(item), item.as_str()),
-            };
-            live.logs.push((name.to_owned(), PathBuf::from(path)));
-        }
-        live.console = self.console_updates.clone();
-        live.allowlist = self.endpoints_allowlist.clone();
-        live.registry.extend(self.registry.iter().cloned());
         Ok(live)
     }
-}
-
-/// `NAME=PATH`, where NAME holds no path characters (so `C:\\a=b` stays a path).
-fn named(item: &str) -> Option<(&str, &str)> {
-    let (name, path) = item.split_once('=')?;
-    let plain = !name.is_empty() && !name.contains(['/', '\\', ':']);
-    plain.then_some((name, path))
 }
 
 /// The names `--step` takes: the procedure's steps, as the reports group by them.

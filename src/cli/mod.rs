@@ -12,9 +12,11 @@ mod output;
 mod progress;
 mod rules;
 mod settings;
+mod sources;
 mod test;
 
 pub use args::*;
+pub(crate) use sources::Sources;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -27,7 +29,6 @@ use crate::document::text::{plural, visible};
 use crate::report::human;
 use crate::rules::RuleSet;
 use crate::rules::config::SiteConfig;
-use crate::snapshot::live::LiveSources;
 use crate::snapshot::{Snapshot, manifest};
 
 /// What `run` needs to know about where its output goes.
@@ -236,107 +237,6 @@ fn write_loaded(
         writeln!(stderr, "loaded {}", visible(&line))?;
     }
     Ok(())
-}
-
-/// The live sources of a run: those of the site config's `sources:`, then the source flags,
-/// each flag adding a source or replacing the one of its name (a log by its name, a tree by
-/// its name, the console export and the allowlist by their kind), so `--log X` does not drop
-/// the rest of the site's sources. Registry exports merge, so `--registry` adds to the
-/// config's. Each with where it was named, under the key `sitelint
-/// config` shows it by.
-#[derive(Debug, Default)]
-pub(crate) struct Sources {
-    pub(crate) live: LiveSources,
-    /// `sources.logs.NAME`, `sources.trees.NAME`, `sources.console-updates`,
-    /// `sources.endpoints-allowlist`, `sources.registry.PATH`, each with its origin
-    /// (`sitelint.yaml:9`, `--log`).
-    pub(crate) origins: Vec<(String, String)>,
-}
-
-impl Sources {
-    pub(crate) fn merge(flags: &SourceArgs, config: Option<&SiteConfig>) -> Result<Sources, SetupError> {
-        let mut sources = Sources::default();
-        if let Some((config, set)) = config.and_then(|c| Some((c, c.sources.as_ref()?))) {
-            let origin = config.origin(set.line);
-            sources.add(&set.value, |_| origin.clone());
-        }
-        let given = flags.live()?;
-        sources.add(&given, |key| {
-            match key {
-                "sources.trees.updatepack" if flags.updatepack.is_some() => "--updatepack",
-                key if key.starts_with("sources.trees.") => "--tree",
-                key if key.starts_with("sources.logs.") => "--log",
-                "sources.console-updates" => "--console-updates",
-                key if key.starts_with("sources.registry.") => "--registry",
-                _ => "--endpoints-allowlist",
-            }
-            .to_owned()
-        });
-        Ok(sources)
-    }
-
-    fn add(&mut self, live: &LiveSources, origin: impl Fn(&str) -> String) {
-        for (name, dir) in &live.trees {
-            let key = format!("sources.trees.{name}");
-            match self.live.trees.iter_mut().find(|(n, _)| n == name) {
-                Some(tree) => tree.1.clone_from(dir),
-                None => self.live.trees.push((name.clone(), dir.clone())),
-            }
-            self.set_origin(&key, origin(&key));
-        }
-        for (name, path) in &live.logs {
-            // Logs are matched by name without regard to case, as the rules name them.
-            match self.live.logs.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
-                Some(log) => {
-                    let old_key = format!("sources.logs.{}", log.0);
-                    self.origins.retain(|(k, _)| *k != old_key);
-                    *log = (name.clone(), path.clone());
-                }
-                None => self.live.logs.push((name.clone(), path.clone())),
-            }
-            let key = format!("sources.logs.{name}");
-            self.set_origin(&key, origin(&key));
-        }
-        let files = [
-            ("sources.console-updates", &live.console, &mut self.live.console),
-            ("sources.endpoints-allowlist", &live.allowlist, &mut self.live.allowlist),
-        ];
-        let mut named = Vec::new();
-        for (key, given, merged) in files {
-            if let Some(path) = given {
-                *merged = Some(path.clone());
-                named.push(key);
-            }
-        }
-        for key in named {
-            self.set_origin(key, origin(key));
-        }
-        for path in &live.registry {
-            if !self.live.registry.contains(path) {
-                self.live.registry.push(path.clone());
-            }
-            let key = registry_key(path);
-            self.set_origin(&key, origin(&key));
-        }
-    }
-
-    fn set_origin(&mut self, key: &str, origin: String) {
-        match self.origins.iter_mut().find(|(k, _)| k == key) {
-            Some(entry) => entry.1 = origin,
-            None => self.origins.push((key.to_owned(), origin)),
-        }
-    }
-
-    /// Where the source under `key` was named.
-    pub(crate) fn origin(&self, key: &str) -> Option<&str> {
-        self.origins.iter().find(|(k, _)| k == key).map(|(_, o)| o.as_str())
-    }
-}
-
-/// The key a registry export's origin is kept under: each file has its own, as it may come
-/// from the config or from `--registry`.
-pub(crate) fn registry_key(path: &Path) -> String {
-    format!("sources.registry.{}", path.display())
 }
 
 /// The snapshot a command reads: a snapshot directory, or live sources (the site config's

@@ -262,8 +262,8 @@ fn read_severities(f: &mut Fields<'_, '_>) -> Vec<(Sp<String>, Severity)> {
     out
 }
 
-/// `sources:` as the source flags name them: `updatepack`, `trees`, `logs`,
-/// `console-updates`, `endpoints-allowlist`, `registry`.
+/// `sources:` as the source flags name them, each source reading its own keys (`trees`,
+/// `logs`, ...).
 fn read_sources(
     file: &Arc<SourceFile>,
     entries: &[(Node, Node)],
@@ -273,40 +273,7 @@ fn read_sources(
 ) -> LiveSources {
     let anchor = outer.key_span("sources").unwrap_or(0..0);
     let mut f = Fields::new(file, Document::Config, entries, anchor);
-    let path = |p: &Sp<String>| base.join(&p.value);
-    let mut live = LiveSources::default();
-    if let Some(dir) = f.string(
-        "updatepack",
-        "The Service Connection Tool's -updatepackdest folder (the tree `updatepack`).",
-    ) {
-        live.trees.push(("updatepack".to_owned(), path(&dir)));
-    }
-    for (name, dir) in f.scalar_map("trees", "Other directory trees, by name.") {
-        live.trees.push((name.value, base.join(dir)));
-    }
-    for log in f
-        .strings("logs", "Log files, each named by its file name.")
-        .unwrap_or_default()
-    {
-        // Named by its file name, as `--log PATH` names it; either separator.
-        let name = log.value.rsplit(['/', '\\']).next().unwrap_or(&log.value).to_owned();
-        live.logs.push((name, path(&log)));
-    }
-    live.console = f
-        .string("console-updates", "A `Get-CMSiteUpdate -Fast | ConvertTo-Json` export.")
-        .map(|p| path(&p));
-    live.allowlist = f
-        .string(
-            "endpoints-allowlist",
-            "The hosts the proxy or firewall allows, one per line.",
-        )
-        .map(|p| path(&p));
-    live.registry = f
-        .strings("registry", "Registry exports (`reg export KEY FILE`), merged.")
-        .unwrap_or_default()
-        .iter()
-        .map(path)
-        .collect();
+    let live = crate::sources::read_config(&mut f, base);
     *docs = f.docs().to_vec();
     for problem in f.finish("`sources`") {
         outer.push(problem);

@@ -1,7 +1,12 @@
 //! The console's Updates and Servicing export (`--console-updates FILE`,
 //! `console-updates:`): `Get-CMSiteUpdate -Fast | ConvertTo-Json`.
 
-use super::{FromManifest, Layout, Loaded, NotLoaded, Part, Reading, Setting, Source, from_manifest, wrong};
+use std::path::Path;
+
+use super::{
+    Flag, FromManifest, Given, Layout, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, flag_hint,
+    from_manifest, wrong,
+};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
 use crate::document::fields::Fields;
@@ -11,6 +16,17 @@ use crate::snapshot::live::LiveSources;
 use crate::snapshot::{Artifact, Snapshot};
 
 pub(super) struct Console;
+
+/// Its key in `sources:`, and its flag's name.
+const KEY: &str = "console-updates";
+
+static FLAGS: &[Flag] = &[Flag {
+    long: KEY,
+    value_name: "FILE",
+    help: "A `Get-CMSiteUpdate -Fast | ConvertTo-Json` export",
+    takes: Takes::Path,
+    repeated: false,
+}];
 
 impl Loaded for ConsoleExport {
     fn input(&self, _: usize) -> Input<'_> {
@@ -23,11 +39,31 @@ impl Source for Console {
         matches!(source, SourceRef::Console).then(String::new)
     }
 
+    fn flags(&self) -> &'static [Flag] {
+        FLAGS
+    }
+
+    fn take(&self, given: Given, live: &mut LiveSources) {
+        live.console = Some(given.path);
+    }
+
+    fn read_config(&self, keys: &mut Fields<'_, '_>, base: &Path, live: &mut LiveSources) {
+        live.console = keys
+            .string(KEY, "A `Get-CMSiteUpdate -Fast | ConvertTo-Json` export.")
+            .map(|path| base.join(&path.value));
+    }
+
+    fn merge(&self, given: &LiveSources, merged: &mut LiveSources) -> Vec<Named> {
+        let Some(path) = &given.console else {
+            return Vec::new();
+        };
+        merged.console = Some(path.clone());
+        vec![Named::new(format!("sources.{KEY}"))]
+    }
+
     fn load(&self, _: &[&Rule], snapshot: &Snapshot, reading: &mut Reading<'_>) -> Result<Box<dyn Loaded>, NotLoaded> {
         let Some(artifact) = &snapshot.console else {
-            return Err(NotLoaded::Absent(
-                snapshot.absence("console export", "--console-updates"),
-            ));
+            return Err(NotLoaded::Absent(snapshot.absence("console export", &flag_hint(FLAGS))));
         };
         let (text, location) = reading.text(artifact, snapshot)?;
         match console::parse(&text) {
@@ -46,7 +82,7 @@ impl Source for Console {
                 export,
                 "console export:",
                 "the console export",
-                Setting::named("sources.console-updates"),
+                Setting::named(&format!("sources.{KEY}")),
             )
         };
         snapshot.console.iter().map(part).collect()
@@ -55,7 +91,7 @@ impl Source for Console {
     fn wrong_type(&self, live: &LiveSources) -> Option<SetupError> {
         let path = live.console.as_ref().filter(|path| path.is_dir())?;
         wrong(
-            "--console-updates",
+            &FLAGS[0].arg(),
             path,
             "is a directory, not a file",
             "the file of Get-CMSiteUpdate -Fast | ConvertTo-Json > updates.json",

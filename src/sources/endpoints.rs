@@ -4,7 +4,10 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::{FromManifest, Layout, Loaded, NotLoaded, Part, Reading, Setting, Source, from_manifest, wrong};
+use super::{
+    Flag, FromManifest, Given, Layout, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, flag_hint,
+    from_manifest, wrong,
+};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
 use crate::document::fields::Fields;
@@ -14,6 +17,17 @@ use crate::snapshot::live::LiveSources;
 use crate::snapshot::{Artifact, Snapshot};
 
 pub(super) struct Endpoints;
+
+/// The allowlist's key in `sources:`, and its flag's name.
+const KEY: &str = "endpoints-allowlist";
+
+static FLAGS: &[Flag] = &[Flag {
+    long: KEY,
+    value_name: "FILE",
+    help: "Hosts the proxy or firewall allows, one per line",
+    takes: Takes::Path,
+    repeated: false,
+}];
 
 /// What `--endpoints-allowlist` wants.
 const WANTS: &str = "a text file of the hosts the proxy allows, one a line";
@@ -29,10 +43,32 @@ impl Source for Endpoints {
         matches!(source, SourceRef::Endpoints(_)).then(String::new)
     }
 
+    fn flags(&self) -> &'static [Flag] {
+        FLAGS
+    }
+
+    fn take(&self, given: Given, live: &mut LiveSources) {
+        live.allowlist = Some(given.path);
+    }
+
+    fn read_config(&self, keys: &mut Fields<'_, '_>, base: &Path, live: &mut LiveSources) {
+        live.allowlist = keys
+            .string(KEY, "The hosts the proxy or firewall allows, one per line.")
+            .map(|path| base.join(&path.value));
+    }
+
+    fn merge(&self, given: &LiveSources, merged: &mut LiveSources) -> Vec<Named> {
+        let Some(path) = &given.allowlist else {
+            return Vec::new();
+        };
+        merged.allowlist = Some(path.clone());
+        vec![Named::new(format!("sources.{KEY}"))]
+    }
+
     fn load(&self, _: &[&Rule], snapshot: &Snapshot, reading: &mut Reading<'_>) -> Result<Box<dyn Loaded>, NotLoaded> {
         if snapshot.allowlist.is_none() && snapshot.probes.is_none() {
             return Err(NotLoaded::Absent(
-                snapshot.absence("endpoint allowlist or probe results", "--endpoints-allowlist"),
+                snapshot.absence("endpoint allowlist or probe results", &flag_hint(FLAGS)),
             ));
         }
         let mut loaded = EndpointData::default();
@@ -63,7 +99,7 @@ impl Source for Endpoints {
                 allowlist,
                 "endpoint allowlist:",
                 "the endpoint allowlist",
-                Setting::named("sources.endpoints-allowlist"),
+                Setting::named(&format!("sources.{KEY}")),
             )
         });
         let probes =
@@ -75,13 +111,13 @@ impl Source for Endpoints {
     fn wrong_type(&self, live: &LiveSources) -> Option<SetupError> {
         let path = live.allowlist.as_ref()?;
         if path.is_dir() {
-            return wrong("--endpoints-allowlist", path, "is a directory, not a file", WANTS);
+            return wrong(&FLAGS[0].arg(), path, "is a directory, not a file", WANTS);
         }
         if !looks_like_json(path) {
             return None;
         }
         wrong(
-            "--endpoints-allowlist",
+            &FLAGS[0].arg(),
             path,
             "is JSON, not a list of hosts",
             &format!("{WANTS} (# starts a comment)"),

@@ -1,7 +1,12 @@
 //! Logs by name (`--log [NAME=]PATH`, `logs:`), each scanned once for the patterns of all the
 //! rules on it.
 
-use super::{FromManifest, Layout, Loaded, NotLoaded, Part, Reading, Setting, Source, from_manifest, wrong};
+use std::path::Path;
+
+use super::{
+    Flag, FromManifest, Given, Layout, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, file_name,
+    flag_hint, from_manifest, wrong,
+};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::{Problem, SetupError};
 use crate::document::fields::{Fields, Sp};
@@ -14,6 +19,19 @@ use crate::snapshot::log::{self, LogQuery, QueryResult};
 use crate::snapshot::{Artifact, Snapshot};
 
 pub(super) struct Logs;
+
+static FLAGS: &[Flag] = &[Flag {
+    long: "log",
+    value_name: "[NAME=]PATH",
+    help: "A log file, as [NAME=]PATH; NAME defaults to the file name (repeatable)",
+    takes: Takes::NamedOrFileName,
+    repeated: true,
+}];
+
+/// The key a log is named under in `sources:`, and its origin's.
+fn key(name: &str) -> String {
+    format!("sources.logs.{name}")
+}
 
 struct Scanned {
     name: String,
@@ -40,6 +58,49 @@ impl Source for Logs {
         }
     }
 
+    fn flags(&self) -> &'static [Flag] {
+        FLAGS
+    }
+
+    fn take(&self, given: Given, live: &mut LiveSources) {
+        if let Some(name) = given.name {
+            live.logs.push((name, given.path));
+        }
+    }
+
+    fn read_config(&self, keys: &mut Fields<'_, '_>, base: &Path, live: &mut LiveSources) {
+        for log in keys
+            .strings("logs", "Log files, each named by its file name.")
+            .unwrap_or_default()
+        {
+            // Named by its file name, as `--log PATH` names it.
+            live.logs
+                .push((file_name(&log.value).to_owned(), base.join(&log.value)));
+        }
+    }
+
+    fn merge(&self, given: &LiveSources, merged: &mut LiveSources) -> Vec<Named> {
+        let merge_one = |(name, path): &(String, std::path::PathBuf)| {
+            // Logs are matched by name without regard to case, as the rules name them.
+            let replaces = match merged.logs.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                Some(log) => {
+                    let replaced = key(&log.0);
+                    *log = (name.clone(), path.clone());
+                    Some(replaced)
+                }
+                None => {
+                    merged.logs.push((name.clone(), path.clone()));
+                    None
+                }
+            };
+            Named {
+                key: key(name),
+                replaces,
+            }
+        };
+        given.logs.iter().map(merge_one).collect()
+    }
+
     fn load(
         &self,
         group: &[&Rule],
@@ -60,7 +121,7 @@ impl Source for Logs {
         };
         let artifact = snapshot
             .log(name)
-            .ok_or_else(|| NotLoaded::Absent(snapshot.absence(&format!("log `{name}`"), "--log")))?;
+            .ok_or_else(|| NotLoaded::Absent(snapshot.absence(&format!("log `{name}`"), &flag_hint(FLAGS))))?;
         let (file, size) =
             files::open_regular(&artifact.path).map_err(|e| reading.unreadable(artifact, &e.to_string()))?;
         let scanned = log::scan(file, &queries, MAX_FINDINGS_PER_RULE, snapshot.encoding)
@@ -83,7 +144,7 @@ impl Source for Logs {
 
     fn parts<'s>(&self, snapshot: &'s Snapshot) -> Vec<Part<'s>> {
         let part = |(name, log): &'s (String, Artifact)| {
-            let setting = Setting::named(&format!("sources.logs.{name}"));
+            let setting = Setting::named(&key(name));
             Part::file(log, &format!("log {name}:"), &format!("the log {name}"), setting)
         };
         snapshot.logs.iter().map(part).collect()

@@ -5,6 +5,10 @@
 //! the registry. The heavy readers (the tree walker, the log scanner, the parsers) stay in
 //! `snapshot`, which these modules glue to the rest.
 //!
+//! A source also declares the flags that name it on the command line and its keys under
+//! `sources:` in `sitelint.yaml`, and how a path named again merges with the one named before:
+//! the CLI builds its flags, and `sitelint.yaml` its `sources:`, from this registry.
+//!
 //! The [`Snapshot`] keeps one typed field per source rather than a map of name to parts:
 //! checks and collect read them typed, and only the source's own module fills them.
 
@@ -14,6 +18,9 @@ mod log;
 pub mod manifest;
 mod registry;
 mod tree;
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
 
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
@@ -32,6 +39,20 @@ pub trait Source: Sync {
     /// file names are matched), or `None` when it reads another source. Rules with the same
     /// instance share one load.
     fn instance(&self, source: &SourceRef<'_>) -> Option<String>;
+
+    /// The command-line flags that name it, in the order `--help` lists them.
+    fn flags(&self) -> &'static [Flag];
+
+    /// Puts a path given to one of its flags into the live sources.
+    fn take(&self, given: Given, live: &mut LiveSources);
+
+    /// Reads its keys of `sources:` in `sitelint.yaml` into the live sources, paths relative
+    /// to `base` (the directory of the file).
+    fn read_config(&self, keys: &mut Fields<'_, '_>, base: &Path, live: &mut LiveSources);
+
+    /// Adds what `given` names for it to `merged`, a path named again replacing the one named
+    /// before: the `sources:` keys it named, each with the key it replaced.
+    fn merge(&self, given: &LiveSources, merged: &mut LiveSources) -> Vec<Named>;
 
     /// Loads the instance a group of rules reads, once for all of them.
     fn load(
@@ -107,6 +128,128 @@ pub static SOURCES: &[&dyn Source] = &[
     &endpoints::Endpoints,
     &registry::Registry,
 ];
+
+/// A command-line flag that names a source.
+pub struct Flag {
+    /// The long name, without `--`: `tree`, `console-updates`.
+    pub long: &'static str,
+    /// How `--help` names its value: `DIR`, `NAME=DIR`, `[NAME=]PATH`.
+    pub value_name: &'static str,
+    /// Its line in `--help`, as clap shows a doc comment: no final period.
+    pub help: &'static str,
+    pub takes: Takes,
+    /// It may be given more than once, each time for one more path.
+    pub repeated: bool,
+}
+
+/// How the value of a flag becomes a live path.
+pub enum Takes {
+    /// A path, as typed: `--console-updates FILE`.
+    Path,
+    /// A path, as the instance of this name: `--updatepack DIR` is the tree `updatepack`.
+    PathNamed(&'static str),
+    /// `NAME=PATH`; the example is the help of the error for a value without a name.
+    Named { example: &'static str },
+    /// `[NAME=]PATH`, named by its file name when no name is given.
+    NamedOrFileName,
+}
+
+/// A path given to a source's flag, with the name of the instance it is for, if any.
+pub struct Given {
+    pub name: Option<String>,
+    pub path: PathBuf,
+}
+
+/// A `sources:` key a merge named (`sources.logs.NAME`), with the key of the path it replaced
+/// when that was named otherwise (a log by the same name in another case).
+pub struct Named {
+    pub key: String,
+    pub replaces: Option<String>,
+}
+
+impl Named {
+    fn new(key: String) -> Named {
+        Named { key, replaces: None }
+    }
+}
+
+impl Flag {
+    /// The flag as typed: `--tree`.
+    pub fn arg(&self) -> String {
+        format!("--{}", self.long)
+    }
+
+    /// Its value is a path as typed (any bytes), not text to split at `=`.
+    pub fn takes_path(&self) -> bool {
+        matches!(self.takes, Takes::Path | Takes::PathNamed(_))
+    }
+
+    /// The path a value of this flag names, and for which instance.
+    pub fn given(&self, value: &OsStr) -> Result<Given, SetupError> {
+        let path_as = |name: Option<&str>| Given {
+            name: name.map(str::to_owned),
+            path: PathBuf::from(value),
+        };
+        let example = match &self.takes {
+            Takes::Path => return Ok(path_as(None)),
+            Takes::PathNamed(name) => return Ok(path_as(Some(*name))),
+            Takes::Named { example } => Some(example),
+            Takes::NamedOrFileName => None,
+        };
+        // clap has checked the values of the flags that do not take a path to be UTF-8.
+        let item = value.to_string_lossy();
+        let (name, path) = match (named(&item), example) {
+            (Some(named), _) => named,
+            (None, None) => (file_name(&item), &*item),
+            (None, Some(example)) => {
+                return Err(SetupError::with_help(
+                    format!("{} {item}: expected {}", self.arg(), self.value_name),
+                    format!("for example {} {example}", self.arg()),
+                ));
+            }
+        };
+        Ok(Given {
+            name: Some(name.to_owned()),
+            path: PathBuf::from(path),
+        })
+    }
+}
+
+/// `NAME=PATH`, where NAME holds no path characters (so `C:\\a=b` stays a path).
+fn named(item: &str) -> Option<(&str, &str)> {
+    let (name, path) = item.split_once('=')?;
+    let plain = !name.is_empty() && !name.contains(['/', '\\', ':']);
+    plain.then_some((name, path))
+}
+
+/// The last part of a path, by either separator: a Windows path typed on Linux keeps its
+/// backslashes.
+fn file_name(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
+/// The flags of a source as the reason of a rule not evaluated for want of it names them:
+/// `--tree or --updatepack`.
+fn flag_hint(flags: &[Flag]) -> String {
+    let args: Vec<String> = flags.iter().map(Flag::arg).collect();
+    args.join(" or ")
+}
+
+/// Every source's flags, in the order `--help` lists them (directories first), with their
+/// source.
+pub fn flags() -> impl Iterator<Item = (&'static dyn Source, &'static Flag)> {
+    listing_order().flat_map(|source| source.flags().iter().map(move |flag| (source, flag)))
+}
+
+/// Reads every source's keys of `sources:` in `sitelint.yaml`, in the order its schema lists
+/// them.
+pub fn read_config(keys: &mut Fields<'_, '_>, base: &Path) -> LiveSources {
+    let mut live = LiveSources::default();
+    for source in listing_order() {
+        source.read_config(keys, base, &mut live);
+    }
+    live
+}
 
 /// A file or directory a snapshot names, as the rest of sitelint sees it.
 pub struct Part<'s> {

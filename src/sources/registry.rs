@@ -1,7 +1,12 @@
 //! Registry exports (`--registry FILE`, `registry:`), merged into one registry when there are
 //! several.
 
-use super::{FromManifest, Layout, Loaded, NotLoaded, Part, Reading, Setting, Source, from_manifest};
+use std::path::Path;
+
+use super::{
+    Flag, FromManifest, Given, Layout, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, flag_hint,
+    from_manifest,
+};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
 use crate::document::fields::Fields;
@@ -12,6 +17,20 @@ use crate::snapshot::registry::Registry as Merged;
 use crate::snapshot::{Artifact, Snapshot};
 
 pub(super) struct Registry;
+
+static FLAGS: &[Flag] = &[Flag {
+    long: "registry",
+    value_name: "FILE",
+    help: "A `.reg` export (`reg export KEY FILE`, or REGEDIT4) (repeatable; the files merge)",
+    takes: Takes::Path,
+    repeated: true,
+}];
+
+/// The key an export's origin is kept under: each file has its own, as it may come from the
+/// config or from `--registry`.
+fn origin_key(path: impl std::fmt::Display) -> String {
+    format!("sources.registry.{path}")
+}
 
 impl Loaded for Merged {
     fn input(&self, _: usize) -> Input<'_> {
@@ -24,11 +43,41 @@ impl Source for Registry {
         matches!(source, SourceRef::Registry(_)).then(String::new)
     }
 
+    fn flags(&self) -> &'static [Flag] {
+        FLAGS
+    }
+
+    fn take(&self, given: Given, live: &mut LiveSources) {
+        live.registry.push(given.path);
+    }
+
+    fn read_config(&self, keys: &mut Fields<'_, '_>, base: &Path, live: &mut LiveSources) {
+        let exports = keys.strings("registry", "Registry exports (`reg export KEY FILE`), merged.");
+        live.registry = exports
+            .unwrap_or_default()
+            .iter()
+            .map(|p| base.join(&p.value))
+            .collect();
+    }
+
+    /// Exports merge: one named again is still read once.
+    fn merge(&self, given: &LiveSources, merged: &mut LiveSources) -> Vec<Named> {
+        let merge_one = |path: &std::path::PathBuf| {
+            if !merged.registry.contains(path) {
+                merged.registry.push(path.clone());
+            }
+            Named::new(origin_key(path.display()))
+        };
+        given.registry.iter().map(merge_one).collect()
+    }
+
     /// Every export given, merged; one that is not an export leaves the rules not evaluated,
     /// since a check on part of the exports could pass on a missing value.
     fn load(&self, _: &[&Rule], snapshot: &Snapshot, reading: &mut Reading<'_>) -> Result<Box<dyn Loaded>, NotLoaded> {
         if snapshot.registry.is_empty() {
-            return Err(NotLoaded::Absent(snapshot.absence("registry export", "--registry")));
+            return Err(NotLoaded::Absent(
+                snapshot.absence("registry export", &flag_hint(FLAGS)),
+            ));
         }
         let mut merged = Merged::default();
         for artifact in &snapshot.registry {
@@ -52,7 +101,7 @@ impl Source for Registry {
         let part = |export: &'s Artifact| {
             let setting = Setting {
                 name: "sources.registry".to_owned(),
-                origin_key: format!("sources.registry.{}", export.display),
+                origin_key: origin_key(&export.display),
             };
             Part::file(export, "registry export:", "the registry export", Some(setting))
         };

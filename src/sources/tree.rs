@@ -1,7 +1,12 @@
 //! Directory trees by name (`--tree NAME=DIR`, `--updatepack DIR`, `trees:`): walked live, or
 //! the listing `collect` wrote.
 
-use super::{FromManifest, Layout, Loaded, NotLoaded, Part, Reading, Setting, Source, from_manifest, wrong};
+use std::path::Path;
+
+use super::{
+    Flag, FromManifest, Given, Layout, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, flag_hint,
+    from_manifest, wrong,
+};
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::{Problem, SetupError};
 use crate::document::fields::{Fields, Sp};
@@ -14,6 +19,33 @@ use crate::snapshot::tree::{self, Tree, TreeFile};
 use crate::snapshot::{Artifact, Snapshot, TreeSource};
 
 pub(super) struct Trees;
+
+/// The tree the Service Connection Tool downloads, which has a flag and a key of its own.
+const UPDATEPACK: &str = "updatepack";
+
+static FLAGS: &[Flag] = &[
+    Flag {
+        long: "tree",
+        value_name: "NAME=DIR",
+        help: "A directory tree to check, as NAME=DIR (repeatable)",
+        takes: Takes::Named {
+            example: "updatepack=D:\\USB\\UpdatePacks",
+        },
+        repeated: true,
+    },
+    Flag {
+        long: UPDATEPACK,
+        value_name: "DIR",
+        help: "The Service Connection Tool's -updatepackdest folder (same as --tree updatepack=DIR)",
+        takes: Takes::PathNamed(UPDATEPACK),
+        repeated: false,
+    },
+];
+
+/// The key a tree is named under in `sources:`, and its origin's.
+fn key(name: &str) -> String {
+    format!("sources.trees.{name}")
+}
 
 impl Loaded for Tree {
     fn input(&self, _: usize) -> Input<'_> {
@@ -29,6 +61,40 @@ impl Source for Trees {
         }
     }
 
+    fn flags(&self) -> &'static [Flag] {
+        FLAGS
+    }
+
+    fn take(&self, given: Given, live: &mut LiveSources) {
+        if let Some(name) = given.name {
+            live.trees.push((name, given.path));
+        }
+    }
+
+    fn read_config(&self, keys: &mut Fields<'_, '_>, base: &Path, live: &mut LiveSources) {
+        if let Some(dir) = keys.string(
+            UPDATEPACK,
+            "The Service Connection Tool's -updatepackdest folder (the tree `updatepack`).",
+        ) {
+            live.trees.push((UPDATEPACK.to_owned(), base.join(&dir.value)));
+        }
+        for (name, dir) in keys.scalar_map("trees", "Other directory trees, by name.") {
+            live.trees.push((name.value, base.join(dir)));
+        }
+    }
+
+    /// A tree named again (by the same name, in the same case) replaces the earlier one.
+    fn merge(&self, given: &LiveSources, merged: &mut LiveSources) -> Vec<Named> {
+        let merge_one = |(name, dir): &(String, std::path::PathBuf)| {
+            match merged.trees.iter_mut().find(|(n, _)| n == name) {
+                Some(tree) => tree.1.clone_from(dir),
+                None => merged.trees.push((name.clone(), dir.clone())),
+            }
+            Named::new(key(name))
+        };
+        given.trees.iter().map(merge_one).collect()
+    }
+
     fn load(
         &self,
         group: &[&Rule],
@@ -40,7 +106,7 @@ impl Source for Trees {
         };
         let source = snapshot
             .tree(name)
-            .ok_or_else(|| NotLoaded::Absent(snapshot.absence(&format!("tree `{name}`"), "--tree or --updatepack")))?;
+            .ok_or_else(|| NotLoaded::Absent(snapshot.absence(&format!("tree `{name}`"), &flag_hint(FLAGS))))?;
         // Only the files a rule can report on or count are kept: memory grows with the
         // findings, not with the tree.
         let needed = |file: &TreeFile| group.iter().any(|rule| rule.check.needs_file(file));
@@ -69,8 +135,8 @@ impl Source for Trees {
 
     fn wrong_type(&self, live: &LiveSources) -> Option<SetupError> {
         let (name, dir) = live.trees.iter().find(|(_, dir)| dir.exists() && !dir.is_dir())?;
-        let flag = if name == "updatepack" {
-            "--updatepack".to_owned()
+        let flag = if name == UPDATEPACK {
+            format!("--{UPDATEPACK}")
         } else {
             format!("--tree {name}=")
         };
@@ -89,7 +155,7 @@ impl Source for Trees {
                 directory: true,
                 label: format!("tree {name}: directory"),
                 what: format!("the tree {name}"),
-                setting: Setting::named(&format!("sources.trees.{name}")),
+                setting: Setting::named(&key(name)),
             },
             TreeSource::Listing(listing) => Part::file(
                 listing,
