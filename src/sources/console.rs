@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::{
     Flag, FromManifest, Given, Layout, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, flag_hint,
-    from_manifest, wrong,
+    from_manifest, merge_one_path, read_one_path, wrong,
 };
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
@@ -48,17 +48,11 @@ impl Source for Console {
     }
 
     fn read_config(&self, keys: &mut Fields<'_, '_>, base: &Path, live: &mut LiveSources) {
-        live.console = keys
-            .string(KEY, "A `Get-CMSiteUpdate -Fast | ConvertTo-Json` export.")
-            .map(|path| base.join(&path.value));
+        live.console = read_one_path(keys, KEY, "A `Get-CMSiteUpdate -Fast | ConvertTo-Json` export.", base);
     }
 
     fn merge(&self, given: &LiveSources, merged: &mut LiveSources) -> Vec<Named> {
-        let Some(path) = &given.console else {
-            return Vec::new();
-        };
-        merged.console = Some(path.clone());
-        vec![Named::new(format!("sources.{KEY}"))]
+        merge_one_path(given.console.as_ref(), &mut merged.console, KEY)
     }
 
     fn load(&self, _: &[&Rule], snapshot: &Snapshot, reading: &mut Reading<'_>) -> Result<Box<dyn Loaded>, NotLoaded> {

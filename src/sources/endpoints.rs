@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::{
     Flag, FromManifest, Given, Layout, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, flag_hint,
-    from_manifest, wrong,
+    from_manifest, merge_one_path, read_one_path, wrong,
 };
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
@@ -52,17 +52,11 @@ impl Source for Endpoints {
     }
 
     fn read_config(&self, keys: &mut Fields<'_, '_>, base: &Path, live: &mut LiveSources) {
-        live.allowlist = keys
-            .string(KEY, "The hosts the proxy or firewall allows, one per line.")
-            .map(|path| base.join(&path.value));
+        live.allowlist = read_one_path(keys, KEY, "The hosts the proxy or firewall allows, one per line.", base);
     }
 
     fn merge(&self, given: &LiveSources, merged: &mut LiveSources) -> Vec<Named> {
-        let Some(path) = &given.allowlist else {
-            return Vec::new();
-        };
-        merged.allowlist = Some(path.clone());
-        vec![Named::new(format!("sources.{KEY}"))]
+        merge_one_path(given.allowlist.as_ref(), &mut merged.allowlist, KEY)
     }
 
     fn load(&self, _: &[&Rule], snapshot: &Snapshot, reading: &mut Reading<'_>) -> Result<Box<dyn Loaded>, NotLoaded> {

@@ -426,3 +426,17 @@ fn wrong(flag: &str, path: &std::path::Path, what: &str, wants: &str) -> Option<
         format!("{flag} wants {wants}"),
     ))
 }
+
+/// A source given as one file reads its one `sources:` key as a path relative to `base`.
+fn read_one_path(keys: &mut Fields<'_, '_>, key: &'static str, doc: &str, base: &Path) -> Option<PathBuf> {
+    keys.string(key, doc).map(|path| base.join(&path.value))
+}
+
+/// A source given as one file: the path named again replaces the one named before.
+fn merge_one_path(given: Option<&PathBuf>, merged: &mut Option<PathBuf>, key: &str) -> Vec<Named> {
+    let Some(path) = given else {
+        return Vec::new();
+    };
+    *merged = Some(path.clone());
+    vec![Named::new(format!("sources.{key}"))]
+}
