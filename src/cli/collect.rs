@@ -10,11 +10,10 @@ use super::{
     CollectArgs, EXIT_CLEAN, EXIT_INTERRUPTED, Failure, Terminal, progress, stop_on_interrupt, write_loaded,
     write_setup_error,
 };
-use crate::collect::tls::Roots;
-use crate::collect::{self, probe};
+use crate::collect::probe::{self, tls::Roots};
+use crate::collect::{self, Acquisition};
 use crate::document::diag::SetupError;
-use crate::document::text::{plural, visible};
-use crate::files::Bytes;
+use crate::document::text::visible;
 use crate::report::human;
 
 pub(super) fn run(
@@ -49,11 +48,11 @@ pub(super) fn run(
     if verbose {
         write_loaded(rule_set.as_ref(), config, &snapshot, Some(sources), stderr)?;
     }
-    let read_registry = match (&rule_set, args.read_registry) {
-        (Some(rule_set), true) => Some(rule_set.registry_reads()),
-        _ => None,
-    };
-    let probes = if let (Some(rule_set), true) = (&rule_set, args.probe_endpoints) {
+    let mut acquisitions: Vec<Box<dyn Acquisition>> = Vec::new();
+    if let (Some(rule_set), true) = (&rule_set, args.read_registry) {
+        acquisitions.push(Box::new(crate::sources::LiveRegistry(rule_set.registry_reads())));
+    }
+    if let (Some(rule_set), true) = (&rule_set, args.probe_endpoints) {
         let password = std::env::var(probe::PASSWORD_VARIABLE).ok();
         let proxy = args
             .proxy
@@ -80,17 +79,17 @@ pub(super) fn run(
             proxy,
             timeout: std::time::Duration::from_secs_f64(args.timeout),
         };
-        Some((rule_set.required_endpoints(), settings))
-    } else {
-        None
-    };
+        acquisitions.push(Box::new(probe::Probes {
+            endpoints: rule_set.required_endpoints(),
+            settings,
+        }));
+    }
     let interrupted = stop_on_interrupt();
     let options = collect::Options {
         out: &args.out,
         force: args.force,
         hash: args.hash,
-        probes,
-        read_registry,
+        acquisitions,
         interrupted,
     };
     for note in collect::recover(&args.out) {
@@ -118,11 +117,6 @@ pub(super) fn run(
         }
         other => other?,
     };
-    for tree in &summary.trees {
-        for line in &tree.unreadable {
-            writeln!(stderr, "warning: {}", visible(line))?;
-        }
-    }
     for warning in &summary.warnings {
         writeln!(stderr, "warning: {}", visible(warning))?;
     }
@@ -137,50 +131,10 @@ pub(super) fn run(
 }
 
 fn describe_collected(summary: &collect::Summary, out: &Path, took: std::time::Duration) -> String {
-    let mut parts: Vec<String> = summary
-        .trees
-        .iter()
-        .map(|t| {
-            format!(
-                "tree {} ({}, {}; listing {}{})",
-                t.name,
-                plural(t.files, "file", "files"),
-                Bytes(t.bytes),
-                Bytes(t.listing_bytes),
-                if t.unreadable.is_empty() {
-                    String::new()
-                } else {
-                    format!(", {} unreadable", t.unreadable.len())
-                }
-            )
-        })
-        .collect();
-    if summary.logs > 0 {
-        parts.push(plural(summary.logs, "log", "logs"));
-    }
-    if summary.console {
-        parts.push("the console export".to_owned());
-    }
-    if summary.allowlist {
-        parts.push("the allowlist".to_owned());
-    }
-    if summary.registry > 0 {
-        parts.push(plural(summary.registry, "registry export", "registry exports"));
-    }
-    if !summary.probes.is_empty() {
-        let count = |v: Option<bool>| summary.probes.iter().filter(|p| p.reachable == v).count();
-        parts.push(format!(
-            "{} ({} reachable, {} not, {} not probed)",
-            plural(summary.probes.len(), "endpoint probe", "endpoint probes"),
-            count(Some(true)),
-            count(Some(false)),
-            count(None)
-        ));
-    }
     format!(
         "collected {}: {} in {:.1} s",
         out.display(),
-        parts.join(", "),
+        summary.parts.join(", "),
         took.as_secs_f64()
     )
 }

@@ -1,22 +1,19 @@
-//! `sitelint collect`: writes live sources into a self-contained snapshot directory (tree
-//! listings, copies of the logs, the console export and the allowlist, endpoint probes), so a
-//! check can be repeated on another machine and kept as evidence. Sources are only read. The
-//! snapshot is built in a temporary directory beside the target and renamed into place, so an
-//! interrupted run never leaves a half snapshot where a whole one is expected.
+//! `sitelint collect`: writes live sources into a self-contained snapshot directory, so a
+//! check can be repeated on another machine and kept as evidence. Each source writes its own
+//! parts through the [`Stage`] this module implements (tree listings, copies of files), then
+//! the [`Acquisition`]s asked for read what is only live (endpoint probes). Sources are only
+//! read. The snapshot is built in a temporary directory beside the target and renamed into
+//! place, so an interrupted run never leaves a half snapshot where a whole one is expected.
 
-mod deadline;
 mod hash;
 mod manifest;
 mod owned;
-mod pool;
 pub mod probe;
-#[cfg(any(windows, test))]
-mod registry;
 mod staging;
-pub mod tls;
 
 pub use crate::document::date::rfc3339;
-use manifest::{Manifest, origin};
+pub use crate::sources::collect::{Acquisition, Progress, Silent};
+use manifest::Manifest;
 use staging::Staging;
 pub use staging::{abandon, recover};
 
@@ -29,37 +26,18 @@ use serde::Serialize;
 
 use crate::document::diag::SetupError;
 use crate::files;
-use crate::snapshot::endpoints::{Probe, Required};
-
 use crate::snapshot::manifest::MANIFEST_NAME;
 use crate::snapshot::tree::{self, Tree};
 use crate::snapshot::{Artifact, Snapshot, TreeSource};
-
-/// Reports long work (hashing, probing) to whoever shows progress; the library never prints.
-pub trait Progress {
-    fn begin(&self, task: &str, total: u64);
-    fn advance(&self, amount: u64);
-    fn end(&self);
-}
-
-/// For pipes, CI logs and tests.
-pub struct Silent;
-
-impl Progress for Silent {
-    fn begin(&self, _: &str, _: u64) {}
-    fn advance(&self, _: u64) {}
-    fn end(&self) {}
-}
+use crate::sources::collect::{Entry, Key, Listed, Stage};
 
 pub struct Options<'a> {
     pub out: &'a Path,
     pub force: bool,
     pub hash: bool,
-    /// Endpoints to probe, and how, for `--probe-endpoints`.
-    pub probes: Option<(Vec<Required>, probe::Settings)>,
-    /// The registry keys and values to read live, for `--read-registry` (Windows only: the
-    /// command line refuses it elsewhere).
-    pub read_registry: Option<Vec<crate::snapshot::registry::Read>>,
+    /// What to read live after the sources' parts are written, in order: the live registry,
+    /// the endpoint probes.
+    pub acquisitions: Vec<Box<dyn Acquisition>>,
     /// Set from elsewhere (Ctrl-C, SIGTERM) to stop soon; the partial snapshot is removed.
     pub interrupted: &'a AtomicBool,
 }
@@ -67,24 +45,10 @@ pub struct Options<'a> {
 /// What was collected, for the closing line and the tests.
 #[derive(Debug, Default)]
 pub struct Summary {
-    pub trees: Vec<TreeSummary>,
-    pub logs: usize,
-    pub console: bool,
-    pub allowlist: bool,
-    pub registry: usize,
-    pub probes: Vec<Probe>,
+    /// What each source wrote, in the order written: `tree updatepack (12 files, ...)`, `2 logs`.
+    pub parts: Vec<String>,
     /// Things the user should know that did not stop the run.
     pub warnings: Vec<String>,
-}
-
-#[derive(Debug)]
-pub struct TreeSummary {
-    pub name: String,
-    pub files: usize,
-    pub bytes: u64,
-    pub listing_bytes: u64,
-    /// Entries that could not be read, each as the check of the snapshot will report it.
-    pub unreadable: Vec<String>,
 }
 
 /// Collects the sources into `options.out`. Call [`recover`] first, so that what an
@@ -194,22 +158,51 @@ fn check_interrupted(options: &Options<'_>) -> io::Result<()> {
 }
 
 fn write_parts(snapshot: &Snapshot, options: &Options<'_>, dir: &Path, progress: &dyn Progress) -> io::Result<Summary> {
-    let mut summary = Summary::default();
-    let mut manifest = Manifest::default();
+    let mut stage = Staged {
+        dir,
+        options,
+        progress,
+        manifest: Manifest::default(),
+        summary: Summary::default(),
+    };
+    crate::sources::collect_all(snapshot, &mut stage)?;
+    for acquisition in &options.acquisitions {
+        stage.check_interrupted()?;
+        acquisition.acquire(&mut stage)?;
+    }
+    // Written last: a directory without it is not a snapshot, whatever else it holds.
+    write_new(&dir.join(MANIFEST_NAME), stage.manifest.render().as_bytes())?;
+    Ok(stage.summary)
+}
 
-    for (name, source) in &snapshot.trees {
-        check_interrupted(options)?;
+/// The snapshot being built in the staging directory, as the sources write into it.
+struct Staged<'a> {
+    dir: &'a Path,
+    options: &'a Options<'a>,
+    progress: &'a dyn Progress,
+    manifest: Manifest,
+    summary: Summary,
+}
+
+impl Stage for Staged<'_> {
+    fn copy(&mut self, from: &Artifact, relative: &str) -> io::Result<()> {
+        copy(from, &self.dir.join(relative), self.options).map(drop)
+    }
+
+    fn write(&mut self, relative: &str, bytes: &[u8]) -> io::Result<()> {
+        write_new(&self.dir.join(relative), bytes)
+    }
+
+    fn list_tree(&mut self, name: &str, source: &TreeSource, relative: &str) -> io::Result<Listed> {
         // A live check's sources are all live; a listing given again is copied as it is.
         let (TreeSource::Live(root) | TreeSource::Listing(root)) = source;
         let loaded = tree::load(name, source).map_err(io::Error::other)?;
-        let relative = format!("trees/{name}.jsonl");
+        let to = self.dir.join(relative);
         let listing_bytes = match source {
-            TreeSource::Live(_) => write_listing(&loaded, root, options, &dir.join(&relative), progress)?,
-            TreeSource::Listing(_) => copy(root, &dir.join(&relative), options)?,
+            TreeSource::Live(_) => write_listing(&loaded, root, self.options, &to, self.progress)?,
+            TreeSource::Listing(_) => copy(root, &to, self.options)?,
         };
-        manifest.trees.push((name.clone(), relative, origin(root)));
-        summary.trees.push(TreeSummary {
-            name: name.clone(),
+        Ok(Listed {
             files: loaded.files.len(),
             bytes: loaded.files.iter().map(|f| f.size).sum(),
             listing_bytes,
@@ -218,83 +211,40 @@ fn write_parts(snapshot: &Snapshot, options: &Options<'_>, dir: &Path, progress:
                 .iter()
                 .map(|u| loaded.describe_unreadable(u))
                 .collect(),
-        });
+        })
     }
-    for (name, log) in &snapshot.logs {
-        let relative = format!("logs/{name}");
-        copy(log, &dir.join(&relative), options)?;
-        manifest.logs.push((name.clone(), relative, origin(log)));
-        summary.logs += 1;
+
+    fn hashing(&self) -> bool {
+        self.options.hash
     }
-    if let Some(console) = &snapshot.console {
-        copy(console, &dir.join("console/updates.json"), options)?;
-        manifest.console = Some(origin(console));
-        summary.console = true;
+
+    fn record(&mut self, section: &'static str, entry: Entry) {
+        self.manifest.record(section, entry);
     }
-    if let Some(allowlist) = &snapshot.allowlist {
-        copy(allowlist, &dir.join("network/allowlist.txt"), options)?;
-        manifest.allowlist = Some(origin(allowlist));
-        summary.allowlist = true;
+
+    fn collected_from(&mut self, key: Key, from: String) {
+        self.manifest.collected_from.push((key, from));
     }
-    for (index, export) in snapshot.registry.iter().enumerate() {
-        // Numbered: exports from different folders are often all called `export.reg`.
-        let name = export
-            .path
-            .file_name()
-            .map_or_else(|| "export.reg".into(), |n| n.to_string_lossy());
-        let relative = format!("registry/{}-{name}", index + 1);
-        copy(export, &dir.join(&relative), options)?;
-        manifest.registry.push((relative, origin(export)));
-        summary.registry += 1;
+
+    fn collected(&mut self, phrase: String) {
+        self.summary.parts.push(phrase);
     }
-    if let Some(reads) = &options.read_registry {
-        #[cfg(windows)]
-        {
-            write_new(&dir.join(registry::LIVE_EXPORT), &registry::read(reads))?;
-            let from = format!(
-                "the live registry ({})",
-                crate::document::text::plural(reads.len(), "value or key", "values or keys")
-            );
-            manifest.registry.push((registry::LIVE_EXPORT.to_owned(), from));
-            summary.registry += 1;
-        }
-        #[cfg(not(windows))]
-        {
-            let _ = reads;
-            return Err(io::Error::other(
-                "--read-registry reads the Windows registry: it needs Windows",
-            ));
-        }
+
+    fn warn(&mut self, warning: String) {
+        self.summary.warnings.push(warning);
     }
-    if let Some((endpoints, settings)) = &options.probes {
-        progress.begin("probing endpoints", endpoints.len() as u64);
-        let probed = pool::probe_all(endpoints, settings, options.interrupted, &mut || progress.advance(1));
-        progress.end();
-        let probed = probed.map_err(|stopped| match stopped {
-            pool::Stopped::Interrupted => io::Error::new(io::ErrorKind::Interrupted, "interrupted"),
-            local => io::Error::other(local.to_string()),
-        })?;
-        if let Some(why) = &probed.local_reason {
-            summary.warnings.push(format!(
-                "{} failed on this machine ({why}) and {} made again, fewer at a time",
-                crate::document::text::plural(probed.retried, "probe", "probes"),
-                if probed.retried == 1 { "was" } else { "were" }
-            ));
-        }
-        summary.probes = probed.probes;
-        check_interrupted(options)?;
-        let mut text = serde_json::to_string_pretty(&summary.probes).map_err(io::Error::other)?;
-        text.push('\n');
-        write_new(&dir.join("network/probes.json"), text.as_bytes())?;
-        manifest.probes = Some(match &settings.proxy {
-            Some(proxy) => format!("{proxy}, timeout {} s", settings.timeout.as_secs_f64()),
-            None => format!("direct, timeout {} s", settings.timeout.as_secs_f64()),
-        });
+
+    fn check_interrupted(&self) -> io::Result<()> {
+        check_interrupted(self.options)
     }
-    manifest.hashed = options.hash;
-    // Written last: a directory without it is not a snapshot, whatever else it holds.
-    write_new(&dir.join(MANIFEST_NAME), manifest.render().as_bytes())?;
-    Ok(summary)
+
+    fn interrupted(&self) -> &AtomicBool {
+        self.options.interrupted
+    }
+
+    fn progress(&self) -> &dyn Progress {
+        self.progress
+    }
 }
 
 /// One JSON line per file, sorted by path: `{"path","size","mtime"[,"sha256"]}`, or
@@ -443,8 +393,7 @@ mod tests {
             out: dir.path(),
             force: false,
             hash: false,
-            probes: None,
-            read_registry: None,
+            acquisitions: Vec::new(),
             interrupted: &interrupted,
         };
         let copied = copy(&Artifact::given(&log), &copy_path, &options).unwrap();

@@ -1,8 +1,10 @@
 //! The console's Updates and Servicing export (`--console-updates FILE`,
 //! `console-updates:`): `Get-CMSiteUpdate -Fast | ConvertTo-Json`.
 
+use std::io;
 use std::path::Path;
 
+use super::collect::{Stage, copy_one};
 use super::{
     Flag, FromManifest, Given, Layout, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, flag_hint,
     from_manifest, merge_one_path, read_one_path, wrong,
@@ -108,8 +110,22 @@ impl Source for Console {
 
     fn collect_layout(&self) -> Layout {
         Layout {
+            section: "console",
             folder: "console",
             holds: |name| name == "updates.json",
+        }
+    }
+
+    fn collect(&self, snapshot: &Snapshot, stage: &mut dyn Stage) -> io::Result<()> {
+        match &snapshot.console {
+            Some(export) => copy_one(
+                stage,
+                export,
+                ("console", "updates"),
+                "console/updates.json",
+                "console export",
+            ),
+            None => Ok(()),
         }
     }
 }

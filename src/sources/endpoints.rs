@@ -1,9 +1,10 @@
 //! The endpoints: the allowlist of the hosts the proxy allows (`--endpoints-allowlist FILE`,
 //! `endpoints-allowlist:`), and what `collect --probe-endpoints` reached.
 
-use std::io::Read;
+use std::io::{self, Read};
 use std::path::Path;
 
+use super::collect::{Stage, copy_one};
 use super::{
     Flag, FromManifest, Given, Layout, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, flag_hint,
     from_manifest, merge_one_path, read_one_path, wrong,
@@ -141,8 +142,25 @@ impl Source for Endpoints {
 
     fn collect_layout(&self) -> Layout {
         Layout {
+            section: "endpoints",
             folder: "network",
             holds: |name| ["allowlist.txt", "probes.json"].contains(&name),
+        }
+    }
+
+    /// The allowlist; the probes are made by `collect` ([`Acquisition`]), not copied.
+    ///
+    /// [`Acquisition`]: super::collect::Acquisition
+    fn collect(&self, snapshot: &Snapshot, stage: &mut dyn Stage) -> io::Result<()> {
+        match &snapshot.allowlist {
+            Some(allowlist) => copy_one(
+                stage,
+                allowlist,
+                ("endpoints", "allowlist"),
+                "network/allowlist.txt",
+                "allowlist",
+            ),
+            None => Ok(()),
         }
     }
 }

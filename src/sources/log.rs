@@ -1,8 +1,10 @@
 //! Logs by name (`--log [NAME=]PATH`, `logs:`), each scanned once for the patterns of all the
 //! rules on it.
 
+use std::io;
 use std::path::Path;
 
+use super::collect::{Entry, Key, Stage, origin};
 use super::{
     Flag, FromManifest, Given, Layout, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, file_name,
     flag_hint, from_manifest, wrong,
@@ -10,6 +12,7 @@ use super::{
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::{Problem, SetupError};
 use crate::document::fields::{Fields, Sp};
+use crate::document::text::plural;
 use crate::document::yaml::Value;
 use crate::files;
 use crate::finding::{Location, MAX_FINDINGS_PER_RULE};
@@ -192,8 +195,22 @@ impl Source for Logs {
     /// `logs/NAME`, a copy of each.
     fn collect_layout(&self) -> Layout {
         Layout {
+            section: "logs",
             folder: "logs",
             holds: |name| !name.contains('/'),
         }
+    }
+
+    fn collect(&self, snapshot: &Snapshot, stage: &mut dyn Stage) -> io::Result<()> {
+        for (name, log) in &snapshot.logs {
+            let relative = format!("logs/{name}");
+            stage.copy(log, &relative)?;
+            stage.record("logs", Entry::path(Key::Name(name.clone()), &relative));
+            stage.collected_from(Key::Name(format!("log {name}")), origin(log));
+        }
+        if !snapshot.logs.is_empty() {
+            stage.collected(plural(snapshot.logs.len(), "log", "logs"));
+        }
+        Ok(())
     }
 }

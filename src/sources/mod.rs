@@ -12,12 +12,15 @@
 //! The [`Snapshot`] keeps one typed field per source rather than a map of name to parts:
 //! checks and collect read them typed, and only the source's own module fills them.
 
+pub mod collect;
 mod console;
 mod endpoints;
 mod log;
 pub mod manifest;
 mod registry;
 mod tree;
+
+pub use registry::LiveRegistry;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -32,6 +35,7 @@ use crate::rules::Rule;
 use crate::snapshot::live::LiveSources;
 use crate::snapshot::manifest::ManifestReader;
 use crate::snapshot::{Artifact, Snapshot};
+use collect::Stage;
 
 /// One kind of source.
 pub trait Source: Sync {
@@ -84,11 +88,18 @@ pub trait Source: Sync {
 
     /// Where `collect` puts this source's parts in a snapshot.
     fn collect_layout(&self) -> Layout;
+
+    /// Writes the parts the snapshot names for this source into the snapshot `collect` is
+    /// building, and names them in its manifest.
+    fn collect(&self, snapshot: &Snapshot, stage: &mut dyn Stage) -> std::io::Result<()>;
 }
 
-/// Where `collect` puts a source's parts: one folder of the snapshot, and the names in it that
-/// are parts (`registry/1-machine.reg`, not `registry/notes/x`).
+/// Where `collect` puts a source's parts: one folder of the snapshot, the names in it that
+/// are parts (`registry/1-machine.reg`, not `registry/notes/x`), and the manifest's key for
+/// them.
 pub struct Layout {
+    /// The manifest's key for this source: `trees`, `endpoints`.
+    pub section: &'static str,
     pub folder: &'static str,
     /// Whether a name inside the folder (relative to it, with `/`) is one `collect` gives a part.
     pub holds: fn(&str) -> bool,
@@ -97,6 +108,19 @@ pub struct Layout {
 /// The folders `collect` writes parts into.
 pub fn collect_folders() -> impl Iterator<Item = &'static str> {
     SOURCES.iter().map(|source| source.collect_layout().folder)
+}
+
+/// The manifest's keys for the sources, in the order `collect` writes them.
+pub fn manifest_sections() -> impl Iterator<Item = &'static str> {
+    listing_order().map(|source| source.collect_layout().section)
+}
+
+/// Writes every source's parts into the snapshot `collect` is building, in listing order.
+pub fn collect_all(snapshot: &Snapshot, stage: &mut dyn Stage) -> std::io::Result<()> {
+    for source in listing_order() {
+        source.collect(snapshot, stage)?;
+    }
+    Ok(())
 }
 
 /// Whether `relative` (with `/`) is a place where `collect` puts a part of some source.

@@ -1,8 +1,10 @@
 //! Directory trees by name (`--tree NAME=DIR`, `--updatepack DIR`, `trees:`): walked live, or
 //! the listing `collect` wrote.
 
+use std::io;
 use std::path::Path;
 
+use super::collect::{Entry, Key, Stage, Value, origin};
 use super::{
     Flag, FromManifest, Given, Layout, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, flag_hint,
     from_manifest, wrong,
@@ -10,7 +12,9 @@ use super::{
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::{Problem, SetupError};
 use crate::document::fields::{Fields, Sp};
-use crate::document::yaml::{Node, Value};
+use crate::document::text::plural;
+use crate::document::yaml::{self, Node};
+use crate::files::Bytes;
 use crate::finding::SourceError;
 use crate::rules::Rule;
 use crate::snapshot::live::LiveSources;
@@ -188,9 +192,43 @@ impl Source for Trees {
     /// `trees/NAME.jsonl`, the listing of each.
     fn collect_layout(&self) -> Layout {
         Layout {
+            section: "trees",
             folder: "trees",
             holds: |name| !name.contains('/') && name.ends_with(".jsonl"),
         }
+    }
+
+    fn collect(&self, snapshot: &Snapshot, stage: &mut dyn Stage) -> io::Result<()> {
+        for (name, source) in &snapshot.trees {
+            stage.check_interrupted()?;
+            let relative = format!("trees/{name}.jsonl");
+            let listed = stage.list_tree(name, source, &relative)?;
+            let (TreeSource::Live(root) | TreeSource::Listing(root)) = source;
+            let entry = Entry {
+                key: Key::Name(name.clone()),
+                value: Value::Listing(relative),
+            };
+            stage.record("trees", entry);
+            stage.collected_from(Key::Name(format!("tree {name}")), origin(root));
+            let unreadable = match listed.unreadable.len() {
+                0 => String::new(),
+                count => format!(", {count} unreadable"),
+            };
+            stage.collected(format!(
+                "tree {name} ({}, {}; listing {}{unreadable})",
+                plural(listed.files, "file", "files"),
+                Bytes(listed.bytes),
+                Bytes(listed.listing_bytes),
+            ));
+            for line in listed.unreadable {
+                stage.warn(line);
+            }
+        }
+        if !snapshot.trees.is_empty() {
+            let hashes = if stage.hashing() { "sha256" } else { "none" };
+            stage.collected_from(Key::Fixed("tree hashes"), hashes.to_owned());
+        }
+        Ok(())
     }
 }
 
@@ -198,7 +236,7 @@ impl Source for Trees {
 /// refused: a snapshot that named one could walk any directory of the machine that checks
 /// it and name what it finds there.
 fn listing(reader: &mut ManifestReader<'_>, name: &Sp<String>, node: &Node) -> Option<TreeSource> {
-    let Value::Map(entries) = &node.value else {
+    let yaml::Value::Map(entries) = &node.value else {
         reader.push(Problem::new(
             reader.file(),
             node.span.clone(),
@@ -209,7 +247,7 @@ fn listing(reader: &mut ManifestReader<'_>, name: &Sp<String>, node: &Node) -> O
     };
     let live = entries
         .iter()
-        .find(|(key, _)| matches!(&key.value, Value::Str(k) if k == "path"));
+        .find(|(key, _)| matches!(&key.value, yaml::Value::Str(k) if k == "path"));
     if let Some((key, _)) = live {
         reader.push(
             Problem::new(

@@ -11,7 +11,7 @@ use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::probe::{Local, Settings, probe, timed_out};
+use super::{Local, Settings, probe, timed_out};
 use crate::snapshot::endpoints::{Probe, Required};
 
 /// Probes in flight at once: enough for Microsoft's ~20 endpoints in one round.

@@ -12,9 +12,15 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::deadline::{is_local, remaining};
-use super::tls::{self, Roots};
+mod deadline;
+mod pool;
+pub mod tls;
+
+use crate::document::text::plural;
 use crate::snapshot::endpoints::{Probe, Required};
+use crate::sources::collect::{Acquisition, Entry, Key, Stage};
+use deadline::{is_local, remaining};
+use tls::Roots;
 
 /// The environment variable that holds the proxy password: never a flag, so it stays out of
 /// shell history, process lists and the snapshot.
@@ -111,6 +117,61 @@ pub struct Settings {
     /// The roots a TLS handshake is judged against; `None` (`--no-tls`) stops at TCP.
     pub tls: Option<Roots>,
 }
+
+/// `collect --probe-endpoints`: every endpoint the rules require, probed, and the results
+/// written as the snapshot's `network/probes.json`, after every copied part.
+pub struct Probes {
+    pub endpoints: Vec<Required>,
+    pub settings: Settings,
+}
+
+impl Acquisition for Probes {
+    fn acquire(&self, stage: &mut dyn Stage) -> io::Result<()> {
+        let progress = stage.progress();
+        progress.begin("probing endpoints", self.endpoints.len() as u64);
+        let probed = pool::probe_all(&self.endpoints, &self.settings, stage.interrupted(), &mut || {
+            progress.advance(1);
+        });
+        progress.end();
+        let probed = probed.map_err(|stopped| match stopped {
+            pool::Stopped::Interrupted => io::Error::new(io::ErrorKind::Interrupted, "interrupted"),
+            local => io::Error::other(local.to_string()),
+        })?;
+        if let Some(why) = &probed.local_reason {
+            stage.warn(format!(
+                "{} failed on this machine ({why}) and {} made again, fewer at a time",
+                plural(probed.retried, "probe", "probes"),
+                if probed.retried == 1 { "was" } else { "were" }
+            ));
+        }
+        stage.check_interrupted()?;
+        let mut text = serde_json::to_string_pretty(&probed.probes).map_err(io::Error::other)?;
+        text.push('\n');
+        stage.write(RESULTS, text.as_bytes())?;
+        stage.record("endpoints", Entry::path(Key::Fixed("probes"), RESULTS));
+        let timeout = self.settings.timeout.as_secs_f64();
+        let how = match &self.settings.proxy {
+            Some(proxy) => format!("{proxy}, timeout {timeout} s"),
+            None => format!("direct, timeout {timeout} s"),
+        };
+        stage.collected_from(Key::Fixed("probes"), how);
+        if probed.probes.is_empty() {
+            return Ok(());
+        }
+        let count = |v: Option<bool>| probed.probes.iter().filter(|p| p.reachable == v).count();
+        stage.collected(format!(
+            "{} ({} reachable, {} not, {} not probed)",
+            plural(probed.probes.len(), "endpoint probe", "endpoint probes"),
+            count(Some(true)),
+            count(Some(false)),
+            count(None)
+        ));
+        Ok(())
+    }
+}
+
+/// Where the results go in the snapshot.
+const RESULTS: &str = "network/probes.json";
 
 /// A probe that failed for a reason of this machine, not of the network.
 pub(super) struct Local(pub(super) String);

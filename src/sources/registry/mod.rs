@@ -1,8 +1,13 @@
 //! Registry exports (`--registry FILE`, `registry:`), merged into one registry when there are
-//! several.
+//! several; `collect --read-registry` writes one more from the live registry.
 
+#[cfg(any(windows, test))]
+mod live;
+
+use std::io;
 use std::path::Path;
 
+use super::collect::{Acquisition, Entry, Key, Stage, origin};
 use super::{
     Flag, FromManifest, Given, Layout, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, flag_hint,
     from_manifest,
@@ -10,10 +15,11 @@ use super::{
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
 use crate::document::fields::Fields;
+use crate::document::text::plural;
 use crate::files;
 use crate::rules::Rule;
 use crate::snapshot::live::LiveSources;
-use crate::snapshot::registry::Registry as Merged;
+use crate::snapshot::registry::{Read, Registry as Merged};
 use crate::snapshot::{Artifact, Snapshot};
 
 pub(super) struct Registry;
@@ -125,8 +131,54 @@ impl Source for Registry {
     /// `registry/N-NAME`, each export copied or read.
     fn collect_layout(&self) -> Layout {
         Layout {
+            section: "registry",
             folder: "registry",
             holds: |name| !name.contains('/'),
         }
+    }
+
+    fn collect(&self, snapshot: &Snapshot, stage: &mut dyn Stage) -> io::Result<()> {
+        for (index, export) in snapshot.registry.iter().enumerate() {
+            // Numbered: exports from different folders are often all called `export.reg`.
+            let name = export
+                .path
+                .file_name()
+                .map_or_else(|| "export.reg".into(), |n| n.to_string_lossy());
+            let relative = format!("registry/{}-{name}", index + 1);
+            stage.copy(export, &relative)?;
+            stage.record("registry", Entry::path(Key::Item, &relative));
+            stage.collected_from(Key::Name(relative), origin(export));
+        }
+        if !snapshot.registry.is_empty() {
+            let count = snapshot.registry.len();
+            stage.collected(plural(count, "registry export", "registry exports"));
+        }
+        Ok(())
+    }
+}
+
+/// `collect --read-registry`: the keys and values the rules name, read from the live registry
+/// and written as one more export.
+pub struct LiveRegistry(pub Vec<Read>);
+
+impl Acquisition for LiveRegistry {
+    #[cfg(windows)]
+    fn acquire(&self, stage: &mut dyn Stage) -> io::Result<()> {
+        stage.write(live::LIVE_EXPORT, &live::read(&self.0))?;
+        stage.record("registry", Entry::path(Key::Item, live::LIVE_EXPORT));
+        let read = plural(self.0.len(), "value or key", "values or keys");
+        stage.collected_from(
+            Key::Name(live::LIVE_EXPORT.to_owned()),
+            format!("the live registry ({read})"),
+        );
+        stage.collected(format!("the live registry ({read})"));
+        Ok(())
+    }
+
+    #[cfg(not(windows))]
+    fn acquire(&self, _: &mut dyn Stage) -> io::Result<()> {
+        Err(io::Error::other(
+            "--read-registry reads the Windows registry: it needs Windows",
+        ))
     }
 }
