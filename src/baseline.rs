@@ -196,8 +196,8 @@ pub fn compare(report: &mut Report, baseline_path: &str, earlier: Vec<Finding>) 
             None => BaselineState::New,
             Some(before) => {
                 matched.insert(finding.fingerprint.clone());
-                // A place is its file, line and column: the byte length of a whole file (the
-                // allowlist that shows an absence) changes with every line added to it.
+                // A place is its file, line and column: the byte length of a whole file (where
+                // an absence is shown) changes with every line added to it.
                 let place = |f: &Finding| f.location.as_ref().map(|l| (l.path.clone(), l.line, l.column));
                 let same = before.message == finding.message
                     && place(before) == place(finding)

@@ -172,12 +172,11 @@ pub fn unreadable_snapshot(rules: &RuleSet, path: &str, message: &str) -> Report
 /// The rule files and the params as this run used them.
 fn ruleset_info(rules: &RuleSet) -> RulesetInfo {
     let params = rules
-        .params
-        .iter()
-        .map(|(name, value)| ParamInfo {
+        .params()
+        .map(|(name, value, origin)| ParamInfo {
             name: name.clone(),
             value: value.clone(),
-            origin: rules.param_origins.get(name).cloned().unwrap_or_default(),
+            origin: origin.clone(),
         })
         .collect();
     // The rule set knows no config: the command that read one names it.

@@ -8,8 +8,9 @@ use std::fs::{self, File, Metadata};
 use std::io::{self, Read};
 use std::path::Path;
 
-/// The most a file read whole may hold: a console export, an allowlist, probe results, a
-/// manifest, a rule or config file. Real ones are kilobytes; logs and listings are streamed.
+/// The most a file read whole may hold: a source that is not a log or a listing, probe
+/// results, a manifest, a rule or config file. Real ones are kilobytes; logs and listings are
+/// streamed.
 pub const WHOLE_FILE_LIMIT: u64 = 64 << 20;
 
 /// Opens a file to stream it, refusing anything that is not a regular file. Returns the file

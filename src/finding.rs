@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use crate::document::origin::ValueOrigin;
+
 /// Findings kept per rule; the rest are counted and the count is reported. A log with a
 /// million failures does not need a million diagnostics, and keeping them would make memory
 /// grow with the input.
@@ -352,7 +354,7 @@ pub struct RuleFileInfo {
 pub struct ParamInfo {
     pub name: String,
     pub value: String,
-    pub origin: String,
+    pub origin: ValueOrigin,
 }
 
 /// The rules behind a report, for its provenance.

@@ -203,8 +203,8 @@ pub(super) fn run(
     if code == EXIT_FINDINGS && !sites.iter().any(|site| failed_on_findings(&site.report, policy)) {
         let not_evaluated = plural(totals.not_evaluated, "rule", "rules");
         let from = match settings.strict.origin {
-            Origin::Flag(flag) => flag,
-            _ => "strict: true in the site config",
+            Origin::Flag(flag) => format!("--{flag}"),
+            _ => "strict: true in the site config".to_owned(),
         };
         writeln!(stderr, "failed: {not_evaluated} not evaluated ({from})")?;
     }

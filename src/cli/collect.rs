@@ -50,7 +50,7 @@ pub(super) fn run(
     }
     let mut acquisitions: Vec<Box<dyn Acquisition>> = Vec::new();
     if let (Some(rule_set), true) = (&rule_set, args.read_registry) {
-        acquisitions.push(Box::new(crate::sources::LiveRegistry(rule_set.registry_reads())));
+        acquisitions.push(Box::new(crate::sources::LiveRegistry::of(rule_set)));
     }
     if let (Some(rule_set), true) = (&rule_set, args.probe_endpoints) {
         let password = std::env::var(probe::PASSWORD_VARIABLE).ok();
@@ -79,10 +79,7 @@ pub(super) fn run(
             proxy,
             timeout: std::time::Duration::from_secs_f64(args.timeout),
         };
-        acquisitions.push(Box::new(probe::Probes {
-            endpoints: rule_set.required_endpoints(),
-            settings,
-        }));
+        acquisitions.push(Box::new(probe::Probes::of(rule_set, settings)));
     }
     let interrupted = stop_on_interrupt();
     let options = collect::Options {

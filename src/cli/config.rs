@@ -72,13 +72,8 @@ fn settings(settings: &Settings, rule_set: &RuleSet) -> Vec<Setting> {
         let value = format!("{} ({})", file.path, plural(file.rules, "rule", "rules"));
         out.push(line("rules", value, &settings.rule_file_origin(&file.path)));
     }
-    for (name, value) in &rule_set.params {
-        let origin = rule_set
-            .param_origins
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| "default".to_owned());
-        out.push((format!("params.{name}"), format!("{value:?}"), origin));
+    for (name, value, origin) in rule_set.params() {
+        out.push((format!("params.{name}"), format!("{value:?}"), origin.to_string()));
     }
     if let Some(config) = config {
         for (id, severity) in &config.severity {
@@ -102,7 +97,7 @@ fn settings(settings: &Settings, rule_set: &RuleSet) -> Vec<Setting> {
         out.push(line("encoding", encoding.name().to_owned(), &settings.encoding.origin));
     }
     let sources = &settings.sources;
-    let origin = |key: &str| sources.origin(key).unwrap_or_default().to_owned();
+    let origin = |key: &str| sources.origin(key).map(ToString::to_string).unwrap_or_default();
     let live = crate::sources::live_snapshot(&sources.live);
     for part in crate::sources::parts(&live) {
         if let Some(setting) = part.setting {

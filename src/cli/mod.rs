@@ -214,8 +214,7 @@ fn write_loaded(
                 plural(file.rules, "rule", "rules")
             ));
         }
-        for (name, value) in &rule_set.params {
-            let origin = rule_set.param_origins.get(name).map_or("", String::as_str);
+        for (name, value, origin) in rule_set.params() {
             lines.push(format!("param: {name} = {value:?} from {origin}"));
         }
     }

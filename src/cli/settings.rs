@@ -18,11 +18,8 @@ use crate::rules::{self, ParamOrigin, ParamOverride, RuleSet};
 pub(crate) enum Origin {
     Default,
     /// A line of the site config.
-    Config {
-        file: String,
-        line: usize,
-    },
-    /// A command-line flag, by its name (`--fail-on`).
+    Config(crate::document::origin::Origin),
+    /// A command-line flag, by its long name without the dashes (`fail-on`).
     Flag(&'static str),
     /// The site config the search from the working directory found.
     Found,
@@ -36,8 +33,8 @@ impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Origin::Default => f.write_str("default"),
-            Origin::Config { file, line } => write!(f, "{file}:{line}"),
-            Origin::Flag(name) => f.write_str(name),
+            Origin::Config(line) => line.fmt(f),
+            Origin::Flag(name) => write!(f, "--{name}"),
             Origin::Found => f.write_str("found in the working directory or above"),
             Origin::NotFound { stopped: None } => f.write_str("no sitelint.yaml here or above"),
             Origin::NotFound {
@@ -113,8 +110,9 @@ impl Settings {
         Settings::resolve_with(rule_args, source_args, flags, load_rules)
     }
 
-    /// The settings, with the rules only when `with_rules`: `collect` reads them only to
-    /// probe or read the registry, and otherwise checks the config alone.
+    /// The settings, with the rules only when `with_rules`: `collect` reads them only for
+    /// what it acquires live (what to probe, what to read), and otherwise checks the config
+    /// alone.
     pub(crate) fn resolve_for_collect(
         rule_args: &RuleArgs,
         source_args: &SourceArgs,
@@ -145,24 +143,24 @@ impl Settings {
         let site = config.value.as_ref();
         let from = |line: usize| config_line(site, line);
         let default_rules = match (rule_args.no_default_rules, site.and_then(|c| c.default_rules.as_ref())) {
-            (true, _) => Setting::new(false, Origin::Flag("--no-default-rules")),
+            (true, _) => Setting::new(false, Origin::Flag("no-default-rules")),
             (false, Some(set)) => Setting::new(set.value, from(set.line)),
             (false, None) => Setting::new(true, Origin::Default),
         };
         let rules = load(rule_args, default_rules.value, site)?;
         let fail_on = match (flags.fail_on, site.and_then(|c| c.fail_on.as_ref())) {
-            (Some(value), _) => Setting::new(value, Origin::Flag("--fail-on")),
+            (Some(value), _) => Setting::new(value, Origin::Flag("fail-on")),
             (None, Some(set)) => Setting::new(set.value, from(set.line)),
             (None, None) => Setting::new(FailOn::Error, Origin::Default),
         };
         let strict = match (flags.strict, site.and_then(|c| c.strict.as_ref())) {
-            (Some(true), _) => Setting::new(true, Origin::Flag("--strict")),
-            (Some(false), _) => Setting::new(false, Origin::Flag("--no-strict")),
+            (Some(true), _) => Setting::new(true, Origin::Flag("strict")),
+            (Some(false), _) => Setting::new(false, Origin::Flag("no-strict")),
             (None, Some(set)) => Setting::new(set.value, from(set.line)),
             (None, None) => Setting::new(false, Origin::Default),
         };
         let encoding = match (flags.encoding, site.and_then(|c| c.encoding.as_ref())) {
-            (Some(value), _) => Setting::new(Some(value), Origin::Flag("--encoding")),
+            (Some(value), _) => Setting::new(Some(value), Origin::Flag("encoding")),
             (None, Some(set)) => Setting::new(Some(set.value), from(set.line)),
             (None, None) => Setting::new(None, Origin::Default),
         };
@@ -197,7 +195,7 @@ impl Settings {
             .iter()
             .any(|r| path.starts_with(&r.display().to_string()))
         {
-            Origin::Flag("--rules")
+            Origin::Flag("rules")
         } else {
             match self.site_config().and_then(|c| c.rules.as_ref()) {
                 Some(rules) => self.config_line(rules.line),
@@ -209,10 +207,7 @@ impl Settings {
 
 fn config_line(config: Option<&SiteConfig>, line: usize) -> Origin {
     match config {
-        Some(c) => Origin::Config {
-            file: c.file.name.clone(),
-            line,
-        },
+        Some(c) => Origin::Config(c.origin(line)),
         None => Origin::Default,
     }
 }
@@ -221,10 +216,10 @@ fn config_line(config: Option<&SiteConfig>, line: usize) -> Origin {
 /// directory or its nearest parent, unless `--no-config`.
 fn site_config(args: &RuleArgs) -> Result<Setting<Option<SiteConfig>>, SetupError> {
     if args.no_config {
-        return Ok(Setting::new(None, Origin::Flag("--no-config")));
+        return Ok(Setting::new(None, Origin::Flag("no-config")));
     }
     let (path, origin) = match &args.config {
-        Some(path) => (Some(path.clone()), Origin::Flag("--config")),
+        Some(path) => (Some(path.clone()), Origin::Flag("config")),
         None => match std::env::current_dir().ok().map(|dir| discover(&dir)) {
             Some(Discovery::Found(path)) => (Some(path), Origin::Found),
             Some(Discovery::None { stopped }) => (None, Origin::NotFound { stopped }),

@@ -2,6 +2,7 @@
 //! each with where it was named; every source merges its own by `SOURCES`.
 
 use super::SourceArgs;
+use super::settings::Origin;
 use crate::document::diag::SetupError;
 use crate::rules::config::SiteConfig;
 use crate::snapshot::live::LiveSources;
@@ -17,25 +18,25 @@ pub(crate) struct Sources {
     pub(crate) live: LiveSources,
     /// Each key a source named (`sources.logs.NAME`, ...) with its origin (`sitelint.yaml:9`,
     /// `--log`).
-    origins: Vec<(String, String)>,
+    origins: Vec<(String, Origin)>,
 }
 
 impl Sources {
     pub(crate) fn merge(flags: &SourceArgs, config: Option<&SiteConfig>) -> Result<Sources, SetupError> {
         let mut sources = Sources::default();
         if let Some((config, set)) = config.and_then(|c| Some((c, c.sources.as_ref()?))) {
-            sources.add(&set.value, &config.origin(set.line));
+            sources.add(&set.value, &Origin::Config(config.origin(set.line)));
         }
         // One flag's value at a time, so each key's origin is the flag that named it last.
         for (source, flag, value) in flags.given() {
             let mut given = LiveSources::default();
             source.take(flag.given(value)?, &mut given);
-            sources.add(&given, &flag.arg());
+            sources.add(&given, &Origin::Flag(flag.long));
         }
         Ok(sources)
     }
 
-    fn add(&mut self, given: &LiveSources, origin: &str) {
+    fn add(&mut self, given: &LiveSources, origin: &Origin) {
         for source in SOURCES {
             for named in source.merge(given, &mut self.live) {
                 if let Some(replaced) = named.replaces {
@@ -46,15 +47,15 @@ impl Sources {
         }
     }
 
-    fn set_origin(&mut self, key: &str, origin: &str) {
+    fn set_origin(&mut self, key: &str, origin: &Origin) {
         match self.origins.iter_mut().find(|(k, _)| k == key) {
             Some(entry) => origin.clone_into(&mut entry.1),
-            None => self.origins.push((key.to_owned(), origin.to_owned())),
+            None => self.origins.push((key.to_owned(), origin.clone())),
         }
     }
 
     /// Where the source under `key` was named.
-    pub(crate) fn origin(&self, key: &str) -> Option<&str> {
-        self.origins.iter().find(|(k, _)| k == key).map(|(_, o)| o.as_str())
+    pub(crate) fn origin(&self, key: &str) -> Option<&Origin> {
+        self.origins.iter().find(|(k, _)| k == key).map(|(_, o)| o)
     }
 }

@@ -1,4 +1,5 @@
-//! Where a rule was defined: a line of a file people wrote, or sitelint itself.
+//! Where a rule was defined (a line of a file people wrote, or sitelint itself), and where a
+//! param's value came from.
 
 use std::fmt;
 
@@ -41,6 +42,34 @@ impl fmt::Display for Origin {
 }
 
 impl Serialize for Origin {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// Where a ruleset param's value came from. Shown as reports always showed it: `the default in
+/// FILE:LINE`, a config's `FILE:LINE`, `--set`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValueOrigin {
+    /// The `params:` of a rule file.
+    Default(Origin),
+    /// A line of the site config.
+    Config(Origin),
+    /// `--set NAME=VALUE`.
+    Flag,
+}
+
+impl fmt::Display for ValueOrigin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ValueOrigin::Default(origin) => write!(f, "the default in {origin}"),
+            ValueOrigin::Config(origin) => origin.fmt(f),
+            ValueOrigin::Flag => f.write_str("--set"),
+        }
+    }
+}
+
+impl Serialize for ValueOrigin {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
     }

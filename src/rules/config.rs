@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use crate::document::diag::{Problem, SetupError, SourceFile, suggest};
 use crate::document::fields::{Document, FieldDoc, Fields, Sp, mapping};
+use crate::document::origin::Origin;
 use crate::document::yaml::{self, Node};
 use crate::finding::Severity;
 use crate::rules::fail_on::FailOn;
@@ -62,8 +63,8 @@ impl SiteConfig {
     }
 
     /// `sitelint.yaml:7`: where a value came from.
-    pub fn origin(&self, line: usize) -> String {
-        format!("{}:{line}", self.file.name)
+    pub fn origin(&self, line: usize) -> Origin {
+        Origin::line(&self.file.name, line)
     }
 }
 

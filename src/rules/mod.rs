@@ -18,7 +18,7 @@ use crate::checks::template::Template;
 use crate::checks::{Check, KINDS, Kind, Params};
 use crate::document::diag::{Problem, SetupError, SourceFile, suggest};
 use crate::document::fields::{Document, FieldDoc, Fields, Sp, mapping, scalar_text};
-use crate::document::origin::Origin;
+use crate::document::origin::{Origin, ValueOrigin};
 use crate::document::yaml::{self, Node, Value};
 use crate::finding::{RuleFileInfo, Severity};
 use compile::compile_rule;
@@ -156,7 +156,7 @@ pub struct RuleSet {
     pub params: Params,
     /// Where each param's value came from: `the default in FILE:LINE`, `FILE:LINE` of a
     /// config, or `--set`.
-    pub param_origins: BTreeMap<String, String>,
+    pub param_origins: BTreeMap<String, ValueOrigin>,
     /// Each rule file loaded, in order, with its ruleset and how many rules it defines.
     pub files: Vec<RuleFileInfo>,
 }
@@ -214,7 +214,8 @@ pub fn load_partly(sources: &[RuleSource], overrides: &[ParamOverride]) -> Resul
         {
             for (name, value) in declared {
                 let (line, _) = file.line_column(name.span.start);
-                param_origins.insert(name.value.clone(), format!("the default in {}:{line}", file.name));
+                let origin = ValueOrigin::Default(Origin::line(&file.name, line));
+                param_origins.insert(name.value.clone(), origin);
                 params.insert(name.value, value);
             }
             loaded_files.push(RuleFileInfo {
@@ -231,8 +232,10 @@ pub fn load_partly(sources: &[RuleSource], overrides: &[ParamOverride]) -> Resul
         if params.contains_key(&o.name) {
             params.insert(o.name.clone(), o.value.clone());
             let origin = match &o.origin {
-                ParamOrigin::Flag => "--set".to_owned(),
-                ParamOrigin::File { file, span } => format!("{}:{}", file.name, file.line_column(span.start).0),
+                ParamOrigin::Flag => ValueOrigin::Flag,
+                ParamOrigin::File { file, span } => {
+                    ValueOrigin::Config(Origin::line(&file.name, file.line_column(span.start).0))
+                }
             };
             param_origins.insert(o.name.clone(), origin);
             continue;
@@ -417,45 +420,17 @@ impl RuleSet {
         Ok(())
     }
 
-    /// Every registry value and key the enabled rules read, once each, for
-    /// `collect --read-registry`.
-    pub fn registry_reads(&self) -> Vec<crate::snapshot::registry::Read> {
-        let mut all = Vec::new();
-        for rule in self.rules.iter().filter(|r| r.disabled.is_none()) {
-            if let crate::checks::SourceRef::Registry(reads) = rule.check.source() {
-                for read in reads {
-                    if !all.contains(read) {
-                        all.push(read.clone());
-                    }
-                }
-            }
-        }
-        all
+    /// Each param with its value and where the value came from. Every param has an origin: it
+    /// is declared in a rule file, and only declared params are overridden.
+    pub fn params(&self) -> impl Iterator<Item = (&String, &String, &ValueOrigin)> {
+        self.params
+            .iter()
+            .filter_map(|(name, value)| Some((name, value, self.param_origins.get(name)?)))
     }
 
-    /// Every endpoint the enabled rules require, once each (by host pattern and port), for
-    /// `collect --probe-endpoints`.
-    pub fn required_endpoints(&self) -> Vec<crate::snapshot::endpoints::Required> {
-        let mut all: Vec<crate::snapshot::endpoints::Required> = Vec::new();
-        for rule in self.rules.iter().filter(|r| r.disabled.is_none()) {
-            let crate::checks::SourceRef::Endpoints(required) = rule.check.source() else {
-                continue;
-            };
-            for endpoint in required {
-                match all
-                    .iter_mut()
-                    .find(|e| e.pattern == endpoint.pattern && e.port == endpoint.port)
-                {
-                    Some(known) => {
-                        if known.probe_host.is_none() {
-                            known.probe_host.clone_from(&endpoint.probe_host);
-                        }
-                    }
-                    None => all.push(endpoint.clone()),
-                }
-            }
-        }
-        all
+    /// The rules that are evaluated (not disabled, selected).
+    pub fn enabled(&self) -> impl Iterator<Item = &Rule> {
+        self.rules.iter().filter(|r| r.disabled.is_none())
     }
 
     pub fn get(&self, id: &str) -> Option<&Rule> {

@@ -3,7 +3,7 @@
 
 use std::fs;
 
-use crate::{json, path_str, root, sitelint, stderr};
+use crate::{json, path_str, root, sitelint, stderr, stdout};
 
 const EXAMPLE_LOG: &str = r"examples\snapshots\failed-download\logs\ConfigMgrSetup.log";
 
@@ -173,6 +173,12 @@ rules:
         ];
         let run = sitelint(&args);
         assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+        // The closing line names the live read apart from any export copied.
+        assert!(
+            stdout(&run).contains(": the live registry (3 values or keys) in "),
+            "{}",
+            stdout(&run)
+        );
     };
     let check = |snapshot: &std::path::Path| {
         let run = sitelint(&[

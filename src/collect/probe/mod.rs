@@ -16,7 +16,9 @@ mod deadline;
 mod pool;
 pub mod tls;
 
+use crate::checks::SourceRef;
 use crate::document::text::plural;
+use crate::rules::RuleSet;
 use crate::snapshot::endpoints::{Probe, Required};
 use crate::sources::collect::{Acquisition, Entry, Key, Stage};
 use deadline::{is_local, remaining};
@@ -121,8 +123,34 @@ pub struct Settings {
 /// `collect --probe-endpoints`: every endpoint the rules require, probed, and the results
 /// written as the snapshot's `network/probes.json`, after every copied part.
 pub struct Probes {
-    pub endpoints: Vec<Required>,
-    pub settings: Settings,
+    endpoints: Vec<Required>,
+    settings: Settings,
+}
+
+impl Probes {
+    /// Every endpoint the enabled rules require, once each (by host pattern and port).
+    pub fn of(rules: &RuleSet, settings: Settings) -> Probes {
+        let mut endpoints: Vec<Required> = Vec::new();
+        for rule in rules.enabled() {
+            let SourceRef::Endpoints(required) = rule.check.source() else {
+                continue;
+            };
+            for endpoint in required {
+                match endpoints
+                    .iter_mut()
+                    .find(|e| e.pattern == endpoint.pattern && e.port == endpoint.port)
+                {
+                    Some(known) => {
+                        if known.probe_host.is_none() {
+                            known.probe_host.clone_from(&endpoint.probe_host);
+                        }
+                    }
+                    None => endpoints.push(endpoint.clone()),
+                }
+            }
+        }
+        Probes { endpoints, settings }
+    }
 }
 
 impl Acquisition for Probes {

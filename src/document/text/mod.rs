@@ -185,7 +185,7 @@ pub struct Decoded {
     pub clean: bool,
 }
 
-/// Decodes a whole small file (a console export, an allowlist, probe results, a manifest):
+/// Decodes a whole small file (a source read whole, probe results, a manifest):
 /// in the encoding its BOM names, else UTF-8 when it is valid UTF-8, else the legacy code page
 /// (`named` by `--encoding`, or detected). Bytes that do not decode become U+FFFD rather than
 /// errors: a stray byte must not hide the rest.

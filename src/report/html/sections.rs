@@ -60,7 +60,7 @@ pub(super) fn provenance(out: &mut String, report: &Report) {
                 "<li><code>{} = {}</code> <span class=\"origin\">from {}</span></li>",
                 escape(&param.name),
                 escape(&param.value),
-                escape(&slash_path(&param.origin))
+                escape(&slash_path(&param.origin.to_string()))
             );
         }
         out.push_str("</ul>");

@@ -6,9 +6,6 @@ use std::fmt::Write as _;
 
 use crate::snapshot::registry::{ABSENT_MARK, Format, Read, spelled_out};
 
-/// Where the export goes in the snapshot.
-pub(super) const LIVE_EXPORT: &str = "registry/read-registry.reg";
-
 /// One key as read: its values by name, or absent.
 pub(super) enum Found {
     Absent,
@@ -160,6 +157,7 @@ pub(super) fn read(reads: &[Read]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::LIVE_EXPORT;
     use super::*;
     use crate::snapshot::registry::{Data, Registry};
 

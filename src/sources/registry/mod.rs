@@ -17,7 +17,7 @@ use crate::document::diag::SetupError;
 use crate::document::fields::Fields;
 use crate::document::text::plural;
 use crate::files;
-use crate::rules::Rule;
+use crate::rules::{Rule, RuleSet};
 use crate::snapshot::live::LiveSources;
 use crate::snapshot::registry::{Read, Registry as Merged};
 use crate::snapshot::{Artifact, Snapshot};
@@ -159,26 +159,49 @@ impl Source for Registry {
 
 /// `collect --read-registry`: the keys and values the rules name, read from the live registry
 /// and written as one more export.
-pub struct LiveRegistry(pub Vec<Read>);
+pub struct LiveRegistry(Vec<Read>);
+
+impl LiveRegistry {
+    /// Every registry value and key the enabled rules read, once each.
+    pub fn of(rules: &RuleSet) -> LiveRegistry {
+        let mut all = Vec::new();
+        for rule in rules.enabled() {
+            if let SourceRef::Registry(reads) = rule.check.source() {
+                for read in reads {
+                    if !all.contains(read) {
+                        all.push(read.clone());
+                    }
+                }
+            }
+        }
+        LiveRegistry(all)
+    }
+}
+
+/// Where the live read goes in the snapshot.
+const LIVE_EXPORT: &str = "registry/read-registry.reg";
 
 impl Acquisition for LiveRegistry {
-    #[cfg(windows)]
     fn acquire(&self, stage: &mut dyn Stage) -> io::Result<()> {
-        stage.write(live::LIVE_EXPORT, &live::read(&self.0))?;
-        stage.record("registry", Entry::path(Key::Item, live::LIVE_EXPORT));
+        stage.write(LIVE_EXPORT, &read_live(&self.0)?)?;
+        stage.record("registry", Entry::path(Key::Item, LIVE_EXPORT));
         let read = plural(self.0.len(), "value or key", "values or keys");
-        stage.collected_from(
-            Key::Name(live::LIVE_EXPORT.to_owned()),
-            format!("the live registry ({read})"),
-        );
+        stage.collected_from(Key::Name(LIVE_EXPORT.to_owned()), format!("the live registry ({read})"));
         stage.collected(format!("the live registry ({read})"));
         Ok(())
     }
+}
 
-    #[cfg(not(windows))]
-    fn acquire(&self, _: &mut dyn Stage) -> io::Result<()> {
-        Err(io::Error::other(
-            "--read-registry reads the Windows registry: it needs Windows",
-        ))
-    }
+#[cfg(windows)]
+fn read_live(reads: &[Read]) -> io::Result<Vec<u8>> {
+    Ok(live::read(reads))
+}
+
+/// The command line refuses `--read-registry` off Windows before anything is written; this
+/// is the same refusal for a caller of the library.
+#[cfg(not(windows))]
+fn read_live(_: &[Read]) -> io::Result<Vec<u8>> {
+    Err(io::Error::other(
+        "--read-registry reads the Windows registry: it needs Windows",
+    ))
 }
