@@ -84,7 +84,7 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
         };
         results.push(RuleResult {
             omitted,
-            ..RuleResult::of(rule, status, reason)
+            ..rule.result(status, reason)
         });
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -147,7 +147,7 @@ pub fn unreadable_snapshot(rules: &RuleSet, path: &str, message: &str) -> Report
             } else {
                 RuleStatus::NotEvaluated
             };
-            RuleResult::of(rule, status, rule.disabled.clone().or_else(|| Some(reason.clone())))
+            rule.result(status, rule.disabled.clone().or_else(|| Some(reason.clone())))
         })
         .collect::<Vec<_>>();
     results.sort_by(|a, b| a.id.cmp(&b.id));

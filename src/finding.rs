@@ -288,26 +288,6 @@ pub struct RuleResult {
     pub omitted_suppressed: bool,
 }
 
-impl RuleResult {
-    /// A rule's result, described as the rule is; nothing omitted yet.
-    pub fn of(rule: &crate::rules::Rule, status: RuleStatus, reason: Option<String>) -> Self {
-        RuleResult {
-            id: rule.id.clone(),
-            kind: rule.kind,
-            severity: rule.severity,
-            title: rule.title.clone(),
-            description: rule.check.describe(),
-            help: rule.help.clone(),
-            url: rule.url.clone(),
-            tags: rule.tags.clone(),
-            status,
-            reason,
-            omitted: 0,
-            omitted_suppressed: false,
-        }
-    }
-}
-
 /// The kind of the rules sitelint adds itself (the waiver checks): they are not the site's
 /// rules, so they never count as "rules passed" (a config with no waiver made the count grow).
 pub const BUILT_IN_KIND: &str = "built-in";

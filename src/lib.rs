@@ -19,6 +19,8 @@ mod parallel;
 pub mod report;
 pub mod rule_tests;
 pub mod rules;
+pub mod schema;
+pub mod site_config;
 pub mod sites;
 pub mod snapshot;
 pub mod sources;

@@ -28,7 +28,7 @@ use crate::document::diag::SetupError;
 use crate::document::text::{plural, visible};
 use crate::report::human;
 use crate::rules::RuleSet;
-use crate::rules::config::SiteConfig;
+use crate::site_config::SiteConfig;
 use crate::snapshot::{Snapshot, manifest};
 
 /// What `run` needs to know about where its output goes.
@@ -100,8 +100,8 @@ pub fn run(cli: Cli, terminal: Terminal, stdout: &mut dyn Write, stderr: &mut dy
         Command::Test { paths } => test::run(&paths, quiet, stdout, stderr),
         Command::Schema { what } => {
             let schema = match what {
-                SchemaOf::Rules => crate::rules::schema::rules(),
-                SchemaOf::Config => crate::rules::schema::config(),
+                SchemaOf::Rules => crate::schema::rules(),
+                SchemaOf::Config => crate::schema::config(),
             };
             let text = serde_json::to_string_pretty(&schema).unwrap_or_default();
             writeln!(stdout, "{text}").map(|()| EXIT_CLEAN).map_err(Failure::Io)

@@ -8,10 +8,10 @@ use std::path::PathBuf;
 
 use super::{CheckArgs, RuleArgs, SourceArgs, Sources};
 use crate::document::diag::SetupError;
-use crate::rules::config::{self, SiteConfig};
-use crate::rules::discovery::{Discovery, discover};
 use crate::rules::fail_on::FailOn;
 use crate::rules::{self, ParamOrigin, ParamOverride, RuleSet};
+use crate::site_config::discovery::{Discovery, discover};
+use crate::site_config::{self as config, SiteConfig};
 
 /// Where a setting's value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]

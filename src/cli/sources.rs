@@ -4,7 +4,7 @@
 use super::SourceArgs;
 use super::settings::Origin;
 use crate::document::diag::SetupError;
-use crate::rules::config::SiteConfig;
+use crate::site_config::SiteConfig;
 use crate::snapshot::live::LiveSources;
 use crate::sources::SOURCES;
 

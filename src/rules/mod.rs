@@ -3,10 +3,7 @@
 //! a file in one pass instead of one error per run.
 
 mod compile;
-pub mod config;
-pub mod discovery;
 pub mod fail_on;
-pub mod schema;
 pub mod waivers;
 
 use std::collections::BTreeMap;
@@ -20,7 +17,7 @@ use crate::document::diag::{Problem, SetupError, SourceFile, suggest};
 use crate::document::fields::{Document, FieldDoc, Fields, Sp, mapping, scalar_text};
 use crate::document::origin::{Origin, ValueOrigin};
 use crate::document::yaml::{self, Node, Value};
-use crate::finding::{RuleFileInfo, Severity};
+use crate::finding::{RuleFileInfo, RuleResult, RuleStatus, Severity};
 use compile::compile_rule;
 
 /// The default rule files, embedded so that `sitelint check SNAPSHOT` works anywhere.
@@ -148,6 +145,26 @@ pub struct Rule {
     /// The rule as written, for `sitelint rules show`.
     pub definition: String,
     pub check: Box<dyn Check>,
+}
+
+impl Rule {
+    /// The rule's result, described as the rule is; nothing omitted yet.
+    pub fn result(&self, status: RuleStatus, reason: Option<String>) -> RuleResult {
+        RuleResult {
+            id: self.id.clone(),
+            kind: self.kind,
+            severity: self.severity,
+            title: self.title.clone(),
+            description: self.check.describe(),
+            help: self.help.clone(),
+            url: self.url.clone(),
+            tags: self.tags.clone(),
+            status,
+            reason,
+            omitted: 0,
+            omitted_suppressed: false,
+        }
+    }
 }
 
 #[derive(Debug)]

@@ -16,9 +16,7 @@ use crate::document::fields::{Document, FieldDoc, Fields, Sp, mapping};
 use crate::document::origin::Origin;
 use crate::document::yaml::Node;
 pub use crate::finding::BUILT_IN_KIND;
-use crate::finding::{
-    Finding, Location, MAX_FINDINGS_PER_RULE, Outcome, Report, RuleResult, RuleStatus, Severity, Suppression,
-};
+use crate::finding::{Finding, Location, MAX_FINDINGS_PER_RULE, Outcome, Report, RuleStatus, Severity, Suppression};
 use crate::rules::{Rule, RuleSet};
 
 /// Built-in rule: a waiver past its `expires` day.
@@ -319,7 +317,7 @@ pub fn apply(report: &mut Report, rules: &RuleSet, waivers: &[Waiver], today: Da
         } else {
             RuleStatus::Failed
         };
-        report.rules.push(RuleResult::of(rule, status, rule.disabled.clone()));
+        report.rules.push(rule.result(status, rule.disabled.clone()));
     }
     // Numbered among themselves: the findings already in the report keep their fingerprints.
     Finding::assign_fingerprints(&mut expired);

@@ -1,10 +1,12 @@
 //! `sitelint.yaml`: a site's standing policy, so a change window does not depend on
 //! remembering flags. Found with `--config FILE`, else in the working directory or the nearest
-//! parent that has one, within the bounds of [`discover`](super::discovery::discover); relative paths in it are relative
-//! to the file. It names extra rule
-//! files, params, per-rule severities, rules to disable, the exit-code policy, the live
+//! parent that has one, within the bounds of
+//! [`discover`](discovery::discover); relative paths in it are relative to the file. It names
+//! extra rule files, params, per-rule severities, rules to disable, the exit-code policy, the live
 //! sources of the site and its waivers. The `--config` files of earlier versions (`params:`,
 //! `rules:`) are a subset and read the same.
+
+pub mod discovery;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

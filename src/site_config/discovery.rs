@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::config::CONFIG_NAME;
+use super::CONFIG_NAME;
 
 /// What the search for a config found: the config in the working directory or its nearest
 /// parent that has one, named relative to the working directory (`sitelint.yaml`,

@@ -5,7 +5,8 @@
 use serde_json::{Map, Value, json};
 
 use crate::document::fields::{FieldDoc, Shape};
-use crate::rules::{config, describe};
+use crate::rules::describe;
+use crate::site_config;
 
 const DRAFT_07: &str = "http://json-schema.org/draft-07/schema#";
 
@@ -47,7 +48,7 @@ pub fn rules() -> Value {
 
 /// The schema of `sitelint.yaml`.
 pub fn config() -> Value {
-    let docs = config::describe();
+    let docs = site_config::describe();
     let mut nested = Map::new();
     nested.insert("sources".to_owned(), object(&docs.sources, &Map::new()));
     nested.insert("waivers".to_owned(), object(&docs.waiver, &Map::new()));
