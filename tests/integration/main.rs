@@ -2,7 +2,10 @@
 
 mod cli;
 mod cli_hardening;
+mod cli_help;
 mod collect;
+#[cfg(unix)]
+mod collect_interrupted;
 mod encodings;
 mod first_runs;
 mod first_steps;
@@ -11,12 +14,15 @@ mod fleet;
 mod hostile;
 mod inputs;
 mod kinds;
+mod probe_results;
+mod probes;
 mod readme;
 mod reports;
 mod rule_files;
 mod rule_tests;
 mod sarif;
 mod schema;
+mod site_config_trust;
 mod site_policy;
 mod tls;
 mod width;
