@@ -123,6 +123,17 @@ fn add_pages(command: &clap::Command, version: &str, pages: &mut Vec<(String, Ve
             roff.control("TP", []).text([bold(*variable)]).text([roman(*meaning)]);
         }
     }
+    if name == "sitelint-check" {
+        roff.control("SH", ["LIMITS"]);
+        for (flags, limit) in crate::sources::size_limits() {
+            roff.control("TP", [])
+                .text([bold(flags)])
+                .text([roman(format!("{limit}."))]);
+        }
+        roff.control("PP", []).text([roman(
+            "A snapshot's snapshot.yaml, the rule files and sitelint.yaml are read whole as well.",
+        )]);
+    }
     roff.control("SH", ["FILES"]);
     roff.control("TP", []).text([bold("sitelint.yaml")]).text([roman(
         "The site config, read from the working directory or its nearest parent unless \

@@ -9,7 +9,7 @@ use std::io;
 use std::path::Path;
 use std::time::SystemTime;
 
-pub use listing::parse_listing;
+pub use listing::{MAX_LISTING_LINE, parse_listing};
 
 use super::TreeSource;
 use crate::finding::Location;

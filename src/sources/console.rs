@@ -6,8 +6,8 @@ use std::path::Path;
 
 use super::collect::{Stage, copy_one};
 use super::{
-    Flag, FromManifest, Given, Layout, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, flag_hint,
-    from_manifest, merge_one_path, read_one_path, wrong,
+    Flag, FromManifest, Given, Layout, Loaded, Named, NotLoaded, Part, Reading, Setting, SizeLimit, Source, Takes,
+    WHOLE, flag_hint, from_manifest, merge_one_path, read_one_path, wrong,
 };
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
@@ -106,6 +106,10 @@ impl Source for Console {
             );
             snapshot.console = export.pop().flatten();
         })
+    }
+
+    fn size_limit(&self) -> SizeLimit {
+        WHOLE
     }
 
     fn collect_layout(&self) -> Layout {

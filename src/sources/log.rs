@@ -6,8 +6,8 @@ use std::path::Path;
 
 use super::collect::{Entry, Key, Stage, origin};
 use super::{
-    Flag, FromManifest, Given, Layout, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, file_name,
-    flag_hint, from_manifest, wrong,
+    Flag, FromManifest, Given, Layout, Loaded, Named, NotLoaded, Part, Reading, Setting, SizeLimit, Source, Takes,
+    file_name, flag_hint, from_manifest, wrong,
 };
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::{Problem, SetupError};
@@ -190,6 +190,16 @@ impl Source for Logs {
                 }
             }
         })
+    }
+
+    /// Whatever its size; an entry is held whole up to a bound, so that one endless line (a
+    /// sparse file of zeros) is scanned in bounded memory.
+    fn size_limit(&self) -> SizeLimit {
+        SizeLimit::Streamed {
+            entry: "an entry (a line, a CMTrace record)",
+            bytes: log::MAX_ENTRY as u64,
+            over: "cut at a line end or where the bound falls",
+        }
     }
 
     /// `logs/NAME`, a copy of each.

@@ -86,6 +86,9 @@ pub trait Source: Sync {
     /// them into the snapshot once every field is known.
     fn read_manifest<'n>(&self, fields: &mut Fields<'n, '_>) -> FromManifest<'n>;
 
+    /// How much of it `check` reads, as `sitelint man` tells.
+    fn size_limit(&self) -> SizeLimit;
+
     /// Where `collect` puts this source's parts in a snapshot.
     fn collect_layout(&self) -> Layout;
 
@@ -103,6 +106,52 @@ pub struct Layout {
     pub folder: &'static str,
     /// Whether a name inside the folder (relative to it, with `/`) is one `collect` gives a part.
     pub holds: fn(&str) -> bool,
+}
+
+/// How much of a source `check` reads: the limits that keep a hostile or broken input from
+/// taking the machine's memory, declared by each source from the constants its reader keeps.
+/// Shown as a sentence of the manual page: `Read whole: a file over 64.0 MiB is refused ...`.
+pub enum SizeLimit {
+    /// Read whole: a file over this many bytes is refused before it is read.
+    Whole(u64),
+    /// Streamed whatever its size, but one `entry` (`a log line`) over `bytes` is `over` (`cut
+    /// there`).
+    Streamed {
+        entry: &'static str,
+        bytes: u64,
+        over: &'static str,
+    },
+}
+
+/// What sources read whole may hold (a console export, an allowlist, a registry export).
+const WHOLE: SizeLimit = SizeLimit::Whole(files::WHOLE_FILE_LIMIT);
+
+impl std::fmt::Display for SizeLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SizeLimit::Whole(bytes) => write!(
+                f,
+                "Read whole: a file over {} is refused before it is read",
+                files::Bytes(*bytes)
+            ),
+            SizeLimit::Streamed { entry, bytes, over } => {
+                write!(
+                    f,
+                    "Streamed, whatever its size: {entry} over {} is {over}",
+                    files::Bytes(*bytes)
+                )
+            }
+        }
+    }
+}
+
+/// Each source's flags (`--tree, --updatepack`) and how much of it `check` reads, in the order
+/// `--help` lists them.
+pub fn size_limits() -> impl Iterator<Item = (String, SizeLimit)> {
+    listing_order().map(|source| {
+        let flags: Vec<String> = source.flags().iter().map(Flag::arg).collect();
+        (flags.join(", "), source.size_limit())
+    })
 }
 
 /// The folders `collect` writes parts into.

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use super::collect::{Entry, Key, Stage, Value, origin};
 use super::{
-    Flag, FromManifest, Given, Layout, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, flag_hint,
-    from_manifest, wrong,
+    Flag, FromManifest, Given, Layout, Loaded, Named, NotLoaded, Part, Reading, Setting, SizeLimit, Source, Takes,
+    flag_hint, from_manifest, wrong,
 };
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::{Problem, SetupError};
@@ -187,6 +187,16 @@ impl Source for Trees {
                 }
             }
         })
+    }
+
+    /// A live tree is walked, keeping only the files its rules report on; a listing is read a
+    /// line at a time.
+    fn size_limit(&self) -> SizeLimit {
+        SizeLimit::Streamed {
+            entry: "a line of a listing (trees/NAME.jsonl of a snapshot)",
+            bytes: tree::MAX_LISTING_LINE,
+            over: "refused with its line",
+        }
     }
 
     /// `trees/NAME.jsonl`, the listing of each.

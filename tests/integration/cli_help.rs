@@ -144,6 +144,12 @@ fn man_writes_a_page_for_every_command_with_exit_codes_and_environment() {
         ("sitelint-collect.1", "SITELINT_PROXY_PASSWORD"),
         ("sitelint-collect.1", "130"),
         ("sitelint-check.1", "\\-\\-fail\\-on"),
+        // Each source's limit, from the registry.
+        ("sitelint-check.1", ".SH LIMITS"),
+        (
+            "sitelint-check.1",
+            "Read whole: a file over 64.0 MiB is refused before it is read.",
+        ),
         ("sitelint-rules-list.1", "\\-\\-no\\-default\\-rules"),
         ("sitelint-test.1", "A case failed."),
     ] {

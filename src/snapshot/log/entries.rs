@@ -8,7 +8,7 @@ use memchr::memmem;
 /// An entry longer than this is not held whole: a CMTrace record is cut at a line end, a line
 /// where the buffer ends (a matched part of it then counts its columns from the cut). A log of
 /// one endless line (a sparse file of zeros) so scans in bounded memory.
-pub(super) const MAX_ENTRY: usize = 64 << 20;
+pub const MAX_ENTRY: usize = 64 << 20;
 
 const RECORD_OPEN: &[u8] = b"<![LOG[";
 const RECORD_CLOSE: &[u8] = b"]LOG]!>";

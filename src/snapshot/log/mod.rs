@@ -27,6 +27,7 @@ mod search;
 mod split;
 
 use chunk::{Matcher, Tally};
+pub use entries::MAX_ENTRY;
 pub use excerpt::entry_context;
 pub use pattern::{MAX_REPETITION, OversizedRepetition, Pattern, oversized_repetition};
 use split::Split;

@@ -10,7 +10,7 @@ use crate::snapshot::Artifact;
 
 /// The longest listing line read: a path of Windows' longest (32,767 characters) and its
 /// numbers fit many times over.
-pub(super) const MAX_LISTING_LINE: u64 = 1 << 20;
+pub const MAX_LISTING_LINE: u64 = 1 << 20;
 
 /// One line of a listing: a file with its size (and, from `collect`, its modification time
 /// and SHA-256), or an entry that could not be read, with why.

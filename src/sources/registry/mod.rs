@@ -9,8 +9,8 @@ use std::path::Path;
 
 use super::collect::{Acquisition, Entry, Key, Stage, origin};
 use super::{
-    Flag, FromManifest, Given, Layout, Loaded, Named, NotLoaded, Part, Reading, Setting, Source, Takes, flag_hint,
-    from_manifest,
+    Flag, FromManifest, Given, Layout, Loaded, Named, NotLoaded, Part, Reading, Setting, SizeLimit, Source, Takes,
+    WHOLE, flag_hint, from_manifest,
 };
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
@@ -126,6 +126,10 @@ impl Source for Registry {
         from_manifest(move |reader, snapshot| {
             snapshot.registry = exports.iter().filter_map(|p| reader.resolve_inside(p)).collect();
         })
+    }
+
+    fn size_limit(&self) -> SizeLimit {
+        WHOLE
     }
 
     /// `registry/N-NAME`, each export copied or read.
