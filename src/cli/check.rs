@@ -10,7 +10,7 @@ use super::settings::{Origin, PolicyFlags, Settings};
 use super::{CheckArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Failure, Sources, snapshot_from, write_loaded};
 use crate::baseline::Baseline;
 use crate::document::date::Date;
-use crate::document::diag::{SetupError, did_you_mean};
+use crate::document::diag::SetupError;
 use crate::document::text::{plural, visible};
 use crate::finding::{BaselineState, Outcome, Report, Severity, Site, totals_of};
 use crate::report::steps::step_of;
@@ -84,7 +84,7 @@ pub(super) fn run(
     };
     for (snapshot, _) in targets.iter().filter_map(|t| t.loaded.as_ref().ok()) {
         if args.snapshots.is_empty() {
-            for warning in unread_sources(&rule_set, snapshot) {
+            for warning in crate::sources::unread(&rule_set, snapshot) {
                 writeln!(stderr, "warning: {}", visible(&warning))?;
             }
         }
@@ -405,44 +405,6 @@ fn parse_formats(values: &[String]) -> Result<Vec<(Format, Option<PathBuf>)>, Se
         outputs.push((Format::default_format(), None));
     }
     Ok(outputs)
-}
-
-/// Live sources that no rule in the run reads, each with the names the rules do read: a log or
-/// tree named on the command line under the wrong name is otherwise passed over without a word
-/// (`--log SCT.log=...` left every log rule not evaluated, and the run exited 0).
-fn unread_sources(rule_set: &RuleSet, snapshot: &Snapshot) -> Vec<String> {
-    let mut read_logs = Vec::new();
-    let mut read_trees = Vec::new();
-    for rule in rule_set.rules.iter().filter(|r| r.disabled.is_none()) {
-        match rule.check.source() {
-            crate::checks::SourceRef::Log { name, .. } if !read_logs.contains(&name) => read_logs.push(name),
-            crate::checks::SourceRef::Tree(name) if !read_trees.contains(&name) => read_trees.push(name),
-            _ => {}
-        }
-    }
-    let unread = |kind: &str, flag: &str, name: &str, read: &[&str]| {
-        if read.iter().any(|r| r.eq_ignore_ascii_case(name)) {
-            return None;
-        }
-        let expected = match read {
-            [] => format!("no rule in this run reads a {kind}"),
-            [one] => format!("the rules read the {kind} {one}"),
-            names => format!("the rules read the {kind}s {}", names.join(", ")),
-        };
-        let hint = did_you_mean(name, read.iter().copied())
-            .map(|close| format!("; did you mean `{close}` ({flag} {close}=...)?"))
-            .unwrap_or_default();
-        Some(format!("no rule reads {kind} `{name}`: {expected}{hint}"))
-    };
-    let logs = snapshot
-        .logs
-        .iter()
-        .filter_map(|(name, _)| unread("log", "--log", name, &read_logs));
-    let trees = snapshot
-        .trees
-        .iter()
-        .filter_map(|(name, _)| unread("tree", "--tree", name, &read_trees));
-    logs.chain(trees).collect()
 }
 
 /// Whether two paths name one directory entry.

@@ -37,8 +37,8 @@ impl Loaded for ConsoleExport {
 }
 
 impl Source for Console {
-    fn instance(&self, source: &SourceRef<'_>) -> Option<String> {
-        matches!(source, SourceRef::Console).then(String::new)
+    fn instance<'r>(&self, source: &SourceRef<'r>) -> Option<&'r str> {
+        matches!(source, SourceRef::Console).then_some("")
     }
 
     fn flags(&self) -> &'static [Flag] {

@@ -40,8 +40,8 @@ impl Loaded for EndpointData {
 }
 
 impl Source for Endpoints {
-    fn instance(&self, source: &SourceRef<'_>) -> Option<String> {
-        matches!(source, SourceRef::Endpoints(_)).then(String::new)
+    fn instance<'r>(&self, source: &SourceRef<'r>) -> Option<&'r str> {
+        matches!(source, SourceRef::Endpoints(_)).then_some("")
     }
 
     fn flags(&self) -> &'static [Flag] {

@@ -54,11 +54,15 @@ impl Loaded for Scanned {
 }
 
 impl Source for Logs {
-    fn instance(&self, source: &SourceRef<'_>) -> Option<String> {
+    fn instance<'r>(&self, source: &SourceRef<'r>) -> Option<&'r str> {
         match source {
-            SourceRef::Log { name, .. } => Some(name.to_ascii_lowercase()),
+            SourceRef::Log { name, .. } => Some(*name),
             _ => None,
         }
+    }
+
+    fn named<'s>(&self, snapshot: &'s Snapshot) -> Option<(&'static str, Vec<&'s str>)> {
+        Some(("log", snapshot.logs.iter().map(|(name, _)| name.as_str()).collect()))
     }
 
     fn flags(&self) -> &'static [Flag] {

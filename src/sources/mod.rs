@@ -15,23 +15,25 @@
 pub mod collect;
 mod console;
 mod endpoints;
+mod flag;
 mod log;
 pub mod manifest;
 mod registry;
 mod tree;
 
+pub use flag::{Flag, Given, Takes};
+use flag::{file_name, flag_hint, wrong};
 pub use registry::LiveRegistry;
 
-use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use crate::checks::{Input, SourceRef};
-use crate::document::diag::SetupError;
+use crate::document::diag::{SetupError, did_you_mean};
 use crate::document::fields::Fields;
 use crate::document::text::{Encoding, decode};
 use crate::files;
 use crate::finding::{Location, ReadAs, SourceError};
-use crate::rules::Rule;
+use crate::rules::{Rule, RuleSet};
 use crate::snapshot::live::LiveSources;
 use crate::snapshot::manifest::ManifestReader;
 use crate::snapshot::{Artifact, Snapshot};
@@ -39,10 +41,16 @@ use collect::Stage;
 
 /// One kind of source.
 pub trait Source: Sync {
-    /// Which instance of this source a rule reads (a log's name, in lower case, as Windows
-    /// file names are matched), or `None` when it reads another source. Rules with the same
-    /// instance share one load.
-    fn instance(&self, source: &SourceRef<'_>) -> Option<String>;
+    /// Which instance of this source a rule reads (a log's name as the rule writes it; `""`
+    /// for a source of one instance), or `None` when it reads another source. Rules with the
+    /// same instance, whatever its case (Windows file names are matched so), share one load.
+    fn instance<'r>(&self, source: &SourceRef<'r>) -> Option<&'r str>;
+
+    /// For a source read by name (logs, trees): what one is called (`log`) and the names of
+    /// those the snapshot holds, so that `check` can warn of one no rule reads.
+    fn named<'s>(&self, _snapshot: &'s Snapshot) -> Option<(&'static str, Vec<&'s str>)> {
+        None
+    }
 
     /// The command-line flags that name it, in the order `--help` lists them.
     fn flags(&self) -> &'static [Flag];
@@ -202,37 +210,6 @@ pub static SOURCES: &[&dyn Source] = &[
     &registry::Registry,
 ];
 
-/// A command-line flag that names a source.
-pub struct Flag {
-    /// The long name, without `--`: `tree`, `console-updates`.
-    pub long: &'static str,
-    /// How `--help` names its value: `DIR`, `NAME=DIR`, `[NAME=]PATH`.
-    pub value_name: &'static str,
-    /// Its line in `--help`, as clap shows a doc comment: no final period.
-    pub help: &'static str,
-    pub takes: Takes,
-    /// It may be given more than once, each time for one more path.
-    pub repeated: bool,
-}
-
-/// How the value of a flag becomes a live path.
-pub enum Takes {
-    /// A path, as typed: `--console-updates FILE`.
-    Path,
-    /// A path, as the instance of this name: `--updatepack DIR` is the tree `updatepack`.
-    PathNamed(&'static str),
-    /// `NAME=PATH`; the example is the help of the error for a value without a name.
-    Named { example: &'static str },
-    /// `[NAME=]PATH`, named by its file name when no name is given.
-    NamedOrFileName,
-}
-
-/// A path given to a source's flag, with the name of the instance it is for, if any.
-pub struct Given {
-    pub name: Option<String>,
-    pub path: PathBuf,
-}
-
 /// A `sources:` key a merge named (`sources.logs.NAME`), with the key of the path it replaced
 /// when that was named otherwise (a log by the same name in another case).
 pub struct Named {
@@ -244,68 +221,6 @@ impl Named {
     fn new(key: String) -> Named {
         Named { key, replaces: None }
     }
-}
-
-impl Flag {
-    /// The flag as typed: `--tree`.
-    pub fn arg(&self) -> String {
-        format!("--{}", self.long)
-    }
-
-    /// Its value is a path as typed (any bytes), not text to split at `=`.
-    pub fn takes_path(&self) -> bool {
-        matches!(self.takes, Takes::Path | Takes::PathNamed(_))
-    }
-
-    /// The path a value of this flag names, and for which instance.
-    pub fn given(&self, value: &OsStr) -> Result<Given, SetupError> {
-        let path_as = |name: Option<&str>| Given {
-            name: name.map(str::to_owned),
-            path: PathBuf::from(value),
-        };
-        let example = match &self.takes {
-            Takes::Path => return Ok(path_as(None)),
-            Takes::PathNamed(name) => return Ok(path_as(Some(*name))),
-            Takes::Named { example } => Some(example),
-            Takes::NamedOrFileName => None,
-        };
-        // clap has checked the values of the flags that do not take a path to be UTF-8.
-        let item = value.to_string_lossy();
-        let (name, path) = match (named(&item), example) {
-            (Some(named), _) => named,
-            (None, None) => (file_name(&item), &*item),
-            (None, Some(example)) => {
-                return Err(SetupError::with_help(
-                    format!("{} {item}: expected {}", self.arg(), self.value_name),
-                    format!("for example {} {example}", self.arg()),
-                ));
-            }
-        };
-        Ok(Given {
-            name: Some(name.to_owned()),
-            path: PathBuf::from(path),
-        })
-    }
-}
-
-/// `NAME=PATH`, where NAME holds no path characters (so `C:\\a=b` stays a path).
-fn named(item: &str) -> Option<(&str, &str)> {
-    let (name, path) = item.split_once('=')?;
-    let plain = !name.is_empty() && !name.contains(['/', '\\', ':']);
-    plain.then_some((name, path))
-}
-
-/// The last part of a path, by either separator: a Windows path typed on Linux keeps its
-/// backslashes.
-fn file_name(path: &str) -> &str {
-    path.rsplit(['/', '\\']).next().unwrap_or(path)
-}
-
-/// The flags of a source as the reason of a rule not evaluated for want of it names them:
-/// `--tree or --updatepack`.
-fn flag_hint(flags: &[Flag]) -> String {
-    let args: Vec<String> = flags.iter().map(Flag::arg).collect();
-    args.join(" or ")
 }
 
 /// Every source's flags, in the order `--help` lists them (directories first), with their
@@ -433,10 +348,45 @@ impl Reading<'_> {
 /// the built-in rules, which read the waivers, not the snapshot.
 pub fn read_by(rule: &Rule) -> Option<(usize, String)> {
     let source = rule.check.source();
-    SOURCES
-        .iter()
-        .enumerate()
-        .find_map(|(index, s)| s.instance(&source).map(|instance| (index, instance)))
+    SOURCES.iter().enumerate().find_map(|(index, s)| {
+        s.instance(&source)
+            .map(|instance| (index, instance.to_ascii_lowercase()))
+    })
+}
+
+/// Live sources read by name that no rule in the run reads, each with the names the rules do
+/// read: a log or tree named on the command line under the wrong name is otherwise passed
+/// over without a word (`--log SCT.log=...` left every log rule not evaluated, and the run
+/// exited 0).
+pub fn unread(rules: &RuleSet, snapshot: &Snapshot) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for source in listing_order() {
+        let Some((noun, names)) = source.named(snapshot) else {
+            continue;
+        };
+        let mut read: Vec<&str> = Vec::new();
+        for name in rules.enabled().filter_map(|rule| source.instance(&rule.check.source())) {
+            if !read.contains(&name) {
+                read.push(name);
+            }
+        }
+        for name in names
+            .into_iter()
+            .filter(|n| !read.iter().any(|r| r.eq_ignore_ascii_case(n)))
+        {
+            let expected = match read.as_slice() {
+                [] => format!("no rule in this run reads a {noun}"),
+                [one] => format!("the rules read the {noun} {one}"),
+                names => format!("the rules read the {noun}s {}", names.join(", ")),
+            };
+            let flag = source.flags().first().map(Flag::arg).unwrap_or_default();
+            let hint = did_you_mean(name, read.iter().copied())
+                .map(|close| format!("; did you mean `{close}` ({flag} {close}=...)?"))
+                .unwrap_or_default();
+            warnings.push(format!("no rule reads {noun} `{name}`: {expected}{hint}"));
+        }
+    }
+    warnings
 }
 
 /// The snapshot of the live paths named, every source's in registry order.
@@ -490,14 +440,6 @@ pub fn unusable(snapshot: &Snapshot) -> impl Iterator<Item = (&Artifact, std::io
             (part.artifact, why)
         })
     })
-}
-
-/// `--tree` and friends as one error: the flag and the path, what it is, and what it wants.
-fn wrong(flag: &str, path: &std::path::Path, what: &str, wants: &str) -> Option<SetupError> {
-    Some(SetupError::with_help(
-        format!("{flag} {}: {what}", path.display()),
-        format!("{flag} wants {wants}"),
-    ))
 }
 
 /// A source given as one file reads its one `sources:` key as a path relative to `base`.

@@ -58,11 +58,15 @@ impl Loaded for Tree {
 }
 
 impl Source for Trees {
-    fn instance(&self, source: &SourceRef<'_>) -> Option<String> {
+    fn instance<'r>(&self, source: &SourceRef<'r>) -> Option<&'r str> {
         match source {
-            SourceRef::Tree(name) => Some(name.to_ascii_lowercase()),
+            SourceRef::Tree(name) => Some(*name),
             _ => None,
         }
+    }
+
+    fn named<'s>(&self, snapshot: &'s Snapshot) -> Option<(&'static str, Vec<&'s str>)> {
+        Some(("tree", snapshot.trees.iter().map(|(name, _)| name.as_str()).collect()))
     }
 
     fn flags(&self) -> &'static [Flag] {

@@ -45,8 +45,8 @@ impl Loaded for Merged {
 }
 
 impl Source for Registry {
-    fn instance(&self, source: &SourceRef<'_>) -> Option<String> {
-        matches!(source, SourceRef::Registry(_)).then(String::new)
+    fn instance<'r>(&self, source: &SourceRef<'r>) -> Option<&'r str> {
+        matches!(source, SourceRef::Registry(_)).then_some("")
     }
 
     fn flags(&self) -> &'static [Flag] {
