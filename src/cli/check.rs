@@ -202,8 +202,8 @@ pub(super) fn run(
         .unwrap_or(EXIT_CLEAN);
     if code == EXIT_FINDINGS && !sites.iter().any(|site| failed_on_findings(&site.report, policy)) {
         let not_evaluated = plural(totals.not_evaluated, "rule", "rules");
-        let from = match settings.strict.origin {
-            Origin::Flag(flag) => format!("--{flag}"),
+        let from = match &settings.strict.origin {
+            origin @ Origin::Flag(_) => origin.to_string(),
             _ => "strict: true in the site config".to_owned(),
         };
         writeln!(stderr, "failed: {not_evaluated} not evaluated ({from})")?;

@@ -131,7 +131,7 @@ fn add_pages(command: &clap::Command, version: &str, pages: &mut Vec<(String, Ve
                 .text([roman(format!("{limit}."))]);
         }
         roff.control("PP", []).text([roman(
-            "A snapshot's snapshot.yaml, the rule files and sitelint.yaml are read whole as well.",
+            "A snapshot's snapshot.yaml and network/probes.json, the rule files and sitelint.yaml are read whole as well.",
         )]);
     }
     roff.control("SH", ["FILES"]);

@@ -31,6 +31,10 @@ impl Default for Manifest {
 
 impl Manifest {
     pub(super) fn record(&mut self, section: &'static str, entry: Entry) {
+        debug_assert!(
+            self.sections.iter().any(|(key, _)| *key == section),
+            "`{section}` is no source's manifest key"
+        );
         match self.sections.iter_mut().find(|(key, _)| *key == section) {
             Some((_, entries)) => entries.push(entry),
             None => self.sections.push((section, vec![entry])),

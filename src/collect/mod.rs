@@ -1,9 +1,10 @@
 //! `sitelint collect`: writes live sources into a self-contained snapshot directory, so a
 //! check can be repeated on another machine and kept as evidence. Each source writes its own
 //! parts through the [`Stage`] this module implements (tree listings, copies of files), then
-//! the [`Acquisition`]s asked for read what is only live (endpoint probes). Sources are only
-//! read. The snapshot is built in a temporary directory beside the target and renamed into
-//! place, so an interrupted run never leaves a half snapshot where a whole one is expected.
+//! the [`Acquisition`]s asked for read what is only live (the live registry, endpoint probes).
+//! Sources are only read. The snapshot is built in a temporary directory beside the target and
+//! renamed into place, so an interrupted run never leaves a half snapshot where a whole one is
+//! expected.
 
 mod hash;
 mod manifest;
@@ -42,7 +43,7 @@ pub struct Options<'a> {
     pub interrupted: &'a AtomicBool,
 }
 
-/// What was collected, for the closing line and the tests.
+/// What was collected, for the closing line.
 #[derive(Debug, Default)]
 pub struct Summary {
     /// What each source wrote, in the order written: `tree updatepack (12 files, ...)`, `2 logs`.
@@ -226,7 +227,7 @@ impl Stage for Staged<'_> {
         self.manifest.collected_from.push((key, from));
     }
 
-    fn collected(&mut self, phrase: String) {
+    fn closing_phrase(&mut self, phrase: String) {
         self.summary.parts.push(phrase);
     }
 

@@ -50,7 +50,7 @@ pub trait Stage {
     fn collected_from(&mut self, key: Key, from: String);
 
     /// Adds a phrase to the closing line: `2 logs`, `the console export`.
-    fn collected(&mut self, phrase: String);
+    fn closing_phrase(&mut self, phrase: String);
 
     /// Something the user should know that does not stop the run.
     fn warn(&mut self, warning: String);
@@ -132,6 +132,6 @@ pub(super) fn copy_one(
     stage.copy(artifact, relative)?;
     stage.record(section, Entry::path(Key::Fixed(key), relative));
     stage.collected_from(Key::Fixed(described), origin(artifact));
-    stage.collected(format!("the {described}"));
+    stage.closing_phrase(format!("the {described}"));
     Ok(())
 }

@@ -125,7 +125,7 @@ impl Source for Console {
             Some(export) => copy_one(
                 stage,
                 export,
-                ("console", "updates"),
+                (self.collect_layout().section, "updates"),
                 "console/updates.json",
                 "console export",
             ),

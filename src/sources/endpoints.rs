@@ -160,7 +160,7 @@ impl Source for Endpoints {
             Some(allowlist) => copy_one(
                 stage,
                 allowlist,
-                ("endpoints", "allowlist"),
+                (self.collect_layout().section, "allowlist"),
                 "network/allowlist.txt",
                 "allowlist",
             ),

@@ -61,7 +61,7 @@ impl Source for Logs {
         }
     }
 
-    fn named<'s>(&self, snapshot: &'s Snapshot) -> Option<(&'static str, Vec<&'s str>)> {
+    fn instances_by_name<'s>(&self, snapshot: &'s Snapshot) -> Option<(&'static str, Vec<&'s str>)> {
         Some(("log", snapshot.logs.iter().map(|(name, _)| name.as_str()).collect()))
     }
 
@@ -219,11 +219,14 @@ impl Source for Logs {
         for (name, log) in &snapshot.logs {
             let relative = format!("logs/{name}");
             stage.copy(log, &relative)?;
-            stage.record("logs", Entry::path(Key::Name(name.clone()), &relative));
+            stage.record(
+                self.collect_layout().section,
+                Entry::path(Key::Name(name.clone()), &relative),
+            );
             stage.collected_from(Key::Name(format!("log {name}")), origin(log));
         }
         if !snapshot.logs.is_empty() {
-            stage.collected(plural(snapshot.logs.len(), "log", "logs"));
+            stage.closing_phrase(plural(snapshot.logs.len(), "log", "logs"));
         }
         Ok(())
     }

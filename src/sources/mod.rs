@@ -48,7 +48,7 @@ pub trait Source: Sync {
 
     /// For a source read by name (logs, trees): what one is called (`log`) and the names of
     /// those the snapshot holds, so that `check` can warn of one no rule reads.
-    fn named<'s>(&self, _snapshot: &'s Snapshot) -> Option<(&'static str, Vec<&'s str>)> {
+    fn instances_by_name<'s>(&self, _snapshot: &'s Snapshot) -> Option<(&'static str, Vec<&'s str>)> {
         None
     }
 
@@ -360,8 +360,8 @@ pub fn read_by(rule: &Rule) -> Option<(usize, String)> {
 /// exited 0).
 pub fn unread(rules: &RuleSet, snapshot: &Snapshot) -> Vec<String> {
     let mut warnings = Vec::new();
-    for source in listing_order() {
-        let Some((noun, names)) = source.named(snapshot) else {
+    for source in SOURCES {
+        let Some((noun, names)) = source.instances_by_name(snapshot) else {
             continue;
         };
         let mut read: Vec<&str> = Vec::new();

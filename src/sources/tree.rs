@@ -65,7 +65,7 @@ impl Source for Trees {
         }
     }
 
-    fn named<'s>(&self, snapshot: &'s Snapshot) -> Option<(&'static str, Vec<&'s str>)> {
+    fn instances_by_name<'s>(&self, snapshot: &'s Snapshot) -> Option<(&'static str, Vec<&'s str>)> {
         Some(("tree", snapshot.trees.iter().map(|(name, _)| name.as_str()).collect()))
     }
 
@@ -222,13 +222,13 @@ impl Source for Trees {
                 key: Key::Name(name.clone()),
                 value: Value::Listing(relative),
             };
-            stage.record("trees", entry);
+            stage.record(self.collect_layout().section, entry);
             stage.collected_from(Key::Name(format!("tree {name}")), origin(root));
             let unreadable = match listed.unreadable.len() {
                 0 => String::new(),
                 count => format!(", {count} unreadable"),
             };
-            stage.collected(format!(
+            stage.closing_phrase(format!(
                 "tree {name} ({}, {}; listing {}{unreadable})",
                 plural(listed.files, "file", "files"),
                 Bytes(listed.bytes),

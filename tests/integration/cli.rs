@@ -302,6 +302,8 @@ fn a_live_source_that_no_rule_reads_is_named_with_what_the_rules_read() {
         err.contains("no rule reads tree `updatepak`: the rules read the tree updatepack; did you mean `updatepack` (--tree updatepack=...)?"),
         "{err}"
     );
+    // Logs first, then trees, as the engine loads them.
+    assert!(err.find("no rule reads log") < err.find("no rule reads tree"), "{err}");
     // A source a rule reads is not mentioned.
     let out = sitelint(&[
         "check",

@@ -177,17 +177,17 @@ impl Acquisition for Probes {
         text.push('\n');
         stage.write(RESULTS, text.as_bytes())?;
         stage.record("endpoints", Entry::path(Key::Fixed("probes"), RESULTS));
-        let timeout = self.settings.timeout.as_secs_f64();
-        let how = match &self.settings.proxy {
-            Some(proxy) => format!("{proxy}, timeout {timeout} s"),
-            None => format!("direct, timeout {timeout} s"),
-        };
+        let how = format!(
+            "{}, timeout {} s",
+            route(&self.settings),
+            self.settings.timeout.as_secs_f64()
+        );
         stage.collected_from(Key::Fixed("probes"), how);
         if probed.probes.is_empty() {
             return Ok(());
         }
         let count = |v: Option<bool>| probed.probes.iter().filter(|p| p.reachable == v).count();
-        stage.collected(format!(
+        stage.closing_phrase(format!(
             "{} ({} reachable, {} not, {} not probed)",
             plural(probed.probes.len(), "endpoint probe", "endpoint probes"),
             count(Some(true)),

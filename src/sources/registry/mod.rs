@@ -150,12 +150,12 @@ impl Source for Registry {
                 .map_or_else(|| "export.reg".into(), |n| n.to_string_lossy());
             let relative = format!("registry/{}-{name}", index + 1);
             stage.copy(export, &relative)?;
-            stage.record("registry", Entry::path(Key::Item, &relative));
+            stage.record(self.collect_layout().section, Entry::path(Key::Item, &relative));
             stage.collected_from(Key::Name(relative), origin(export));
         }
         if !snapshot.registry.is_empty() {
             let count = snapshot.registry.len();
-            stage.collected(plural(count, "registry export", "registry exports"));
+            stage.closing_phrase(plural(count, "registry export", "registry exports"));
         }
         Ok(())
     }
@@ -188,10 +188,10 @@ const LIVE_EXPORT: &str = "registry/read-registry.reg";
 impl Acquisition for LiveRegistry {
     fn acquire(&self, stage: &mut dyn Stage) -> io::Result<()> {
         stage.write(LIVE_EXPORT, &read_live(&self.0)?)?;
-        stage.record("registry", Entry::path(Key::Item, LIVE_EXPORT));
+        stage.record(Registry.collect_layout().section, Entry::path(Key::Item, LIVE_EXPORT));
         let read = plural(self.0.len(), "value or key", "values or keys");
         stage.collected_from(Key::Name(LIVE_EXPORT.to_owned()), format!("the live registry ({read})"));
-        stage.collected(format!("the live registry ({read})"));
+        stage.closing_phrase(format!("the live registry ({read})"));
         Ok(())
     }
 }
