@@ -56,7 +56,8 @@ pub fn sitelint(args: &[&str]) -> Output {
 
 /// Runs sitelint in `dir`, where a site keeps its sitelint.yaml.
 pub fn sitelint_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sitelint"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sitelint"));
+    command
         .args(args)
         .current_dir(dir)
         // The reports must not depend on how the machine running the tests likes its colours.
@@ -65,9 +66,17 @@ pub fn sitelint_in(dir: &Path, args: &[&str]) -> Output {
         .env_remove("CLICOLOR_FORCE")
         .env_remove("FORCE_COLOR")
         .env_remove("TERM")
-        .env("COLUMNS", "100")
-        .output()
-        .expect("sitelint runs")
+        .env("COLUMNS", "100");
+    // Wine's CreateProcess now and then fails with ERROR_INTERNAL_ERROR (1359) on a loaded
+    // machine, before sitelint has run at all: that start, and only that, is tried again.
+    // What sitelint does once started is never retried.
+    let mut attempt = 0;
+    loop {
+        match command.output() {
+            Err(e) if e.raw_os_error() == Some(1359) && cfg!(windows) && attempt < 3 => attempt += 1,
+            result => return result.expect("sitelint runs"),
+        }
+    }
 }
 
 /// `check ARGS --no-default-rules --rules RULES --format json` in `dir`: a check by the rules
