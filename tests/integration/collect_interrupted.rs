@@ -1,9 +1,12 @@
 //! `sitelint collect` stopped part way: killed, interrupted by SIGINT or SIGTERM, or killed
 //! between the two renames of `--force`, and the run after it, which puts right what was left.
+//! Killing by signal is tried on Unix only; a run left behind is put right everywhere.
 
 use std::fs;
 use std::path::Path;
+#[cfg(unix)]
 use std::thread;
+#[cfg(unix)]
 use std::time::Duration;
 
 use crate::collect::{collect, leftovers, live_example};

@@ -4,7 +4,6 @@ mod cli;
 mod cli_hardening;
 mod cli_help;
 mod collect;
-#[cfg(unix)]
 mod collect_interrupted;
 mod encodings;
 mod first_runs;
