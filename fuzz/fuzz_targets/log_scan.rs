@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use chunked::Chunked;
 use libfuzzer_sys::fuzz_target;
 use sitelint::document::text::VisibleText;
-use sitelint::snapshot::log::{self, LogQuery, Pattern, Scope};
+use sitelint::snapshot::log::{self, LogQuery, Pattern, Role, Scope};
 
 fn queries() -> &'static [LogQuery] {
     static QUERIES: OnceLock<Vec<LogQuery>> = OnceLock::new();
@@ -22,18 +22,30 @@ fn queries() -> &'static [LogQuery] {
             LogQuery {
                 pattern: pattern(r"ERROR:Failed to download redists? for (?P<package>[0-9A-Fa-f-]{36})"),
                 scope: Scope::WholeLog,
+                role: Role::Reports,
             },
             LogQuery {
                 pattern: pattern(r"(?i)Download\(\) failed with (?P<code>0x[0-9a-f]{8})"),
                 scope: Scope::LastRun(pattern(r"Configuration Manager Setup.*started")),
+                role: Role::Reports,
             },
             LogQuery {
                 pattern: pattern(r"(?s)ERROR.{0,40}$"),
                 scope: Scope::WholeLog,
+                role: Role::Reports,
+            },
+            // A catch-all, over text with typographic quotes and full-width forms.
+            LogQuery {
+                pattern: pattern(r"(?i)fail|'[^']*'"),
+                scope: Scope::WholeLog,
+                role: Role::Unexplained {
+                    normal: vec![pattern("Failed to get")],
+                },
             },
             LogQuery {
                 pattern: pattern(r"\AERROR|\z"),
                 scope: Scope::WholeLog,
+                role: Role::Reports,
             },
         ]
     })
@@ -43,7 +55,7 @@ fuzz_target!(|data: &[u8]| {
     let (sizes, log) = data.split_at(data.len().min(usize::from(data.first().copied().unwrap_or(0) % 8)));
     let all: Vec<&LogQuery> = queries().iter().collect();
     // The `\A` query turns the chunk-wide search off; without it the search is on.
-    for queries in [&all[..3], &all[..]] {
+    for queries in [&all[..4], &all[..]] {
         let reader = Chunked::new(log, sizes, 97);
         let Ok(scanned) = log::scan(reader, queries, 1000, None) else {
             return;

@@ -11,9 +11,10 @@
 
 use super::{Check, Context, Emission, Emissions, Input, LogTarget, Mismatch, SourceRef};
 use crate::finding::{Location, Outcome};
+use crate::snapshot::log::{LogMatch, Role};
 
 /// Built-in template values, besides the pattern's named captures.
-const VALUES: [&str; 3] = ["log", "match", "line"];
+pub(super) const VALUES: [&str; 3] = ["log", "match", "line"];
 
 #[derive(Debug)]
 struct ForbiddenLogPattern {
@@ -22,7 +23,7 @@ struct ForbiddenLogPattern {
 
 pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
     Some(Box::new(ForbiddenLogPattern {
-        target: LogTarget::read(f)?,
+        target: LogTarget::read(f, Role::Reports)?,
     }))
 }
 
@@ -55,43 +56,55 @@ impl Check for ForbiddenLogPattern {
     }
 
     fn evaluate(&self, input: &Input<'_>, out: &mut Emissions) -> Result<(), Mismatch> {
-        let Input::Log { name, whole, result } = input else {
-            return Err(Mismatch::new("a log", input));
-        };
-        for m in &result.matches {
-            let mut values = m.captures.clone();
-            values.extend(super::values(
-                &VALUES,
-                [(*name).to_owned(), m.matched.clone(), m.line.to_string()],
-            ));
-            // The captures identify the problem (a package, an error code) better than the
-            // whole line, which carries a timestamp that changes on every run.
-            let identity = if m.captures.is_empty() {
-                m.matched.clone()
-            } else {
-                m.captures
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            out.push(Emission {
-                outcome: Outcome::Fail,
-                subject: format!("{name}: {identity}"),
-                message: format!("{name} has a forbidden entry: {}", m.matched),
-                values,
-                location: Location {
-                    path: whole.path.clone(),
-                    line: Some(m.line),
-                    column: Some(m.column),
-                    end_column: m.end_column,
-                    byte_offset: m.byte_range.as_ref().map(|r| r.start),
-                    byte_length: m.byte_range.as_ref().map(|r| r.end - r.start),
-                },
-                excerpt: Some(m.excerpt.clone()),
-            });
-        }
-        out.count_unkept(result.count - result.matches.len() as u64);
-        Ok(())
+        emit_entries(input, out, |name, found| {
+            format!("{name} has a forbidden entry: {}", found.matched)
+        })
     }
+}
+
+/// One finding per matching entry of a log input, worded by `message` (from the log's name and
+/// the match); shared by the kinds whose findings are entries.
+pub(super) fn emit_entries(
+    input: &Input<'_>,
+    out: &mut Emissions,
+    message: impl Fn(&str, &LogMatch) -> String,
+) -> Result<(), Mismatch> {
+    let Input::Log { name, whole, result } = input else {
+        return Err(Mismatch::new("a log", input));
+    };
+    for m in &result.matches {
+        let mut values = m.captures.clone();
+        values.extend(super::values(
+            &VALUES,
+            [(*name).to_owned(), m.matched.clone(), m.line.to_string()],
+        ));
+        // The captures identify the problem (a package, an error code) better than the
+        // whole line, which carries a timestamp that changes on every run.
+        let identity = if m.captures.is_empty() {
+            m.matched.clone()
+        } else {
+            m.captures
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        out.push(Emission {
+            outcome: Outcome::Fail,
+            subject: format!("{name}: {identity}"),
+            message: message(name, m),
+            values,
+            location: Location {
+                path: whole.path.clone(),
+                line: Some(m.line),
+                column: Some(m.column),
+                end_column: m.end_column,
+                byte_offset: m.byte_range.as_ref().map(|r| r.start),
+                byte_length: m.byte_range.as_ref().map(|r| r.end - r.start),
+            },
+            excerpt: Some(m.excerpt.clone()),
+        });
+    }
+    out.count_unkept(result.count - result.matches.len() as u64);
+    Ok(())
 }

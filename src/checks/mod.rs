@@ -10,6 +10,7 @@ mod required_installed_program;
 mod required_log_pattern;
 mod required_registry_value;
 mod required_update_version;
+mod unexplained_log_lines;
 mod zero_byte_files;
 
 pub mod context;
@@ -26,7 +27,7 @@ use crate::document::fields::Sp;
 use crate::finding::{Excerpt, Location, MAX_FINDINGS_PER_RULE, Outcome};
 use crate::snapshot::console::ConsoleExport;
 use crate::snapshot::endpoints::{Endpoints, Required};
-use crate::snapshot::log::{LogQuery, QueryResult, Scope};
+use crate::snapshot::log::{LogQuery, QueryResult, Role, Scope};
 use crate::snapshot::registry::Registry;
 use crate::snapshot::tree::{Tree, TreeFile};
 
@@ -45,6 +46,11 @@ pub const KINDS: &[Kind] = &[
         name: "forbidden-log-pattern",
         summary: "One finding per log entry that matches `pattern`.",
         compile: forbidden_log_pattern::compile,
+    },
+    Kind {
+        name: "unexplained-log-lines",
+        summary: "One finding per log entry that matches `pattern` (the writer's mark of an error or warning) and that no other rule reporting entries of the log, nor a `normal` pattern, explains.",
+        compile: unexplained_log_lines::compile,
     },
     Kind {
         name: "required-log-pattern",
@@ -229,7 +235,8 @@ impl LogTarget {
         }
     }
 
-    pub fn read(f: &mut Context<'_, '_>) -> Option<LogTarget> {
+    /// Reads the fields; `role` says how the kind's matches relate to other rules' (see [`Role`]).
+    pub fn read(f: &mut Context<'_, '_>, role: Role) -> Option<LogTarget> {
         let log = f.required_string(
             "log",
             "The log to read, by its name in the snapshot, e.g. `log: ServiceConnectionTool.log`.",
@@ -289,6 +296,7 @@ impl LogTarget {
             query: LogQuery {
                 pattern: pattern?,
                 scope: scope?,
+                role,
             },
         })
     }
@@ -373,6 +381,7 @@ mod tests {
     const ONE_OF_EACH_KIND: &str = "ruleset: kinds
 rules:
   - {id: a, title: t, severity: error, kind: forbidden-log-pattern, log: x.log, pattern: ERROR}
+  - {id: a2, title: t, severity: warning, kind: unexplained-log-lines, log: x.log, pattern: ERROR}
   - {id: b, title: t, severity: error, kind: required-log-pattern, log: x.log, pattern: DONE}
   - {id: c, title: t, severity: error, kind: zero-byte-files, tree: pack}
   - {id: d, title: t, severity: error, kind: required-files, tree: pack, include: '**/*.cab'}

@@ -6,9 +6,10 @@
 //! what one pass over the whole log finds, however the log was cut.
 
 use super::entries::{count_line_ends, entry_at};
-use super::excerpt::describe_match;
+use super::excerpt::{EntryText, describe_match};
+use super::normalize::{self, Positions};
 use super::search::{Caches, Search};
-use super::{LogMatch, LogQuery, QueryResult, Scope};
+use super::{LogMatch, LogQuery, QueryResult, Role, Scope};
 use crate::document::text::Encoding;
 
 /// The queries of one scan compiled for searching, shared by every thread.
@@ -17,6 +18,8 @@ pub(super) struct Matcher<'q> {
     search: Search,
     /// For each query, its pattern's index in the search, and its run-start pattern's.
     indexes: Vec<(usize, Option<usize>)>,
+    /// The queries' indexes in the order an entry is checked: the catch-alls last.
+    order: Vec<usize>,
     keep: usize,
 }
 
@@ -48,20 +51,23 @@ impl<'q> Matcher<'q> {
         let mut indexes = Vec::new();
         for query in queries {
             let pattern = sources.len();
-            sources.push(&query.pattern.source);
+            sources.push(&query.pattern.folded);
             let run_start = match &query.scope {
                 Scope::LastRun(run_start) => {
-                    sources.push(&run_start.source);
+                    sources.push(&run_start.folded);
                     Some(pattern + 1)
                 }
                 Scope::WholeLog => None,
             };
             indexes.push((pattern, run_start));
         }
+        let mut order: Vec<usize> = (0..queries.len()).collect();
+        order.sort_by_key(|&i| matches!(queries[i].role, Role::Unexplained { .. }));
         Matcher {
             queries,
             search: Search::new(&sources),
             indexes,
+            order,
             keep,
         }
     }
@@ -71,7 +77,13 @@ impl<'q> Matcher<'q> {
     }
 
     pub(super) fn scan(&self, caches: &mut Caches, chunk: &Chunk) -> ChunkResult {
-        let text = &chunk.text[..];
+        let original = &chunk.text[..];
+        // Patterns match the folded text (see `normalize`); lines and columns are the same in
+        // both, and what is reported (excerpts, captures, byte offsets) is read from the
+        // original at the mapped positions.
+        let folded = normalize::folded(original);
+        let text = folded.as_deref().unwrap_or(original);
+        let mut positions = Positions::new(original, folded.as_deref());
         let mut results: Vec<(bool, QueryResult)> = self.queries.iter().map(|_| Default::default()).collect();
         let mut at = 0;
         let mut line = 0;
@@ -88,9 +100,21 @@ impl<'q> Matcher<'q> {
             }
             let entry = entry_at(text, candidate.max(at), chunk.records);
             line += count_line_ends(&text[counted..entry.start]);
-            offset = offset.and_then(|o| Some(o + chunk.encoding.original_len(&text[counted..entry.start])?));
+            let (counted_original, start_original) = (positions.original(counted), positions.original(entry.start));
+            offset = offset.and_then(|o| {
+                Some(
+                    o + chunk
+                        .encoding
+                        .original_len(&original[counted_original..start_original])?,
+                )
+            });
             counted = entry.start;
-            self.check_entry(caches, &mut results, &text[entry.clone()], line, offset, chunk.encoding);
+            let end_original = positions.original(entry.end);
+            let entry_text = EntryText {
+                matched: &text[entry.clone()],
+                original: &original[start_original..end_original],
+            };
+            self.check_entry(caches, &mut results, &entry_text, line, offset, chunk.encoding);
             // Resume after the entry, not after the candidate match: a match that ran into
             // the next entry must not hide that entry's own match.
             at = entry.end.max(candidate + 1);
@@ -98,7 +122,7 @@ impl<'q> Matcher<'q> {
         ChunkResult {
             results,
             line_ends: count_line_ends(text),
-            original_len: chunk.encoding.original_len(text),
+            original_len: chunk.encoding.original_len(original),
         }
     }
 
@@ -106,37 +130,55 @@ impl<'q> Matcher<'q> {
         &self,
         caches: &mut Caches,
         results: &mut [(bool, QueryResult)],
-        entry: &[u8],
+        entry: &EntryText<'_>,
         line: u64,
         offset: Option<u64>,
         encoding: Encoding,
     ) {
-        if !self.search.matched_in(caches, entry) {
+        if !self.search.matched_in(caches, entry.matched) {
             return;
         }
-        for ((query, (restarted, result)), &(pattern, run_start)) in self.queries.iter().zip(results).zip(&self.indexes)
-        {
+        // Reporting queries first: an entry one of them matches is explained, and the
+        // catch-alls after them pass it by (one line, one finding: the most specific rule's).
+        let mut explained = false;
+        let in_order = self.order.iter().map(|&i| (i, &self.queries[i], self.indexes[i]));
+        for (i, query, (pattern, run_start)) in in_order {
+            let (restarted, result) = &mut results[i];
             if let (Scope::LastRun(run_start_pattern), Some(index)) = (&query.scope, run_start)
                 && caches.may_match(index)
-                && run_start_pattern.regex.is_match(entry)
+                && run_start_pattern.regex.is_match(entry.matched)
             {
                 *restarted = true;
-                *result = QueryResult::default();
+                *result = QueryResult {
+                    run_started: true,
+                    ..QueryResult::default()
+                };
                 continue;
             }
             if !caches.may_match(pattern) {
                 continue;
             }
-            let Some(captures) = query.pattern.regex.captures(entry) else {
+            match &query.role {
+                Role::Unexplained { normal } => {
+                    if explained || normal.iter().any(|n| n.regex.is_match(entry.matched)) {
+                        continue;
+                    }
+                }
+                Role::Reports | Role::Counts => {}
+            }
+            let Some(captures) = query.pattern.regex.captures(entry.matched) else {
                 continue;
             };
+            if let Role::Reports = query.role {
+                explained = true;
+            }
             result.count += 1;
             if result.matches.len() < self.keep {
                 let mut found = describe_match(entry, line, &query.pattern.regex, &captures);
-                let whole = captures.get(0).map_or(0..0, |m| m.range());
                 found.byte_range = offset.and_then(|o| {
-                    let start = o + encoding.original_len(&entry[..whole.start])?;
-                    Some(start..start + encoding.original_len(&entry[whole])?)
+                    let whole = entry.original_range(captures.get(0).map_or(0..0, |m| m.range()));
+                    let start = o + encoding.original_len(&entry.original[..whole.start])?;
+                    Some(start..start + encoding.original_len(&entry.original[whole])?)
                 });
                 result.matches.push(found);
             }
@@ -173,7 +215,10 @@ impl Tally {
         let (line, offset) = (self.line, self.offset);
         for (total, (restarted, found)) in self.results.iter_mut().zip(chunk.results) {
             if restarted {
-                *total = QueryResult::default();
+                *total = QueryResult {
+                    run_started: true,
+                    ..QueryResult::default()
+                };
             }
             total.count += found.count;
             let room = self.keep.saturating_sub(total.matches.len());

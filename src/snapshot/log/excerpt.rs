@@ -6,27 +6,47 @@ use std::ops::Range;
 use regex::bytes::Regex;
 
 use super::LogMatch;
+use super::normalize::original_in;
 use crate::finding::Excerpt;
 
 /// Longest excerpt line shown before it is clipped around the match.
 const EXCERPT_WIDTH: usize = 160;
 
+/// One entry as patterns match it (folded, see `normalize`) and as the log holds it.
+pub(super) struct EntryText<'e> {
+    pub matched: &'e [u8],
+    pub original: &'e [u8],
+}
+
+impl EntryText<'_> {
+    /// The range in the original entry of a range in the matched one.
+    pub(super) fn original_range(&self, range: Range<usize>) -> Range<usize> {
+        if self.matched.len() == self.original.len() {
+            return range;
+        }
+        original_in(self.original, self.matched, range.start)..original_in(self.original, self.matched, range.end)
+    }
+}
+
+/// Describes a match found in the folded entry, from the entry's original text: a report
+/// shows the line as the log wrote it.
 pub(super) fn describe_match(
-    entry: &[u8],
+    entry: &EntryText<'_>,
     entry_line: u64,
     regex: &Regex,
     captures: &regex::bytes::Captures<'_>,
 ) -> LogMatch {
-    let whole = captures.get(0).map_or(0..0, |m| m.range());
-    let line_start = memchr::memrchr(b'\n', &entry[..whole.start]).map_or(0, |i| i + 1);
-    let line = entry_line + memchr::memchr_iter(b'\n', &entry[..line_start]).count() as u64 + 1;
-    let column = char_count(&entry[line_start..whole.start]) + 1;
-    let end_column = (!entry[whole.clone()].contains(&b'\n')).then(|| column + char_count(&entry[whole.clone()]));
+    let original = entry.original;
+    let whole = entry.original_range(captures.get(0).map_or(0..0, |m| m.range()));
+    let line_start = memchr::memrchr(b'\n', &original[..whole.start]).map_or(0, |i| i + 1);
+    let line = entry_line + memchr::memchr_iter(b'\n', &original[..line_start]).count() as u64 + 1;
+    let column = char_count(&original[line_start..whole.start]) + 1;
+    let end_column = (!original[whole.clone()].contains(&b'\n')).then(|| column + char_count(&original[whole.clone()]));
     let named = regex
         .capture_names()
         .enumerate()
         .filter_map(|(i, name)| Some((name?, captures.get(i)?)))
-        .map(|(name, m)| (name.to_owned(), clip_text(m.as_bytes())))
+        .map(|(name, m)| (name.to_owned(), clip_text(&original[entry.original_range(m.range())])))
         .collect();
     LogMatch {
         line,
@@ -35,8 +55,8 @@ pub(super) fn describe_match(
         // Set by the scanner, which knows how the text was decoded.
         byte_range: None,
         captures: named,
-        matched: clip_text(&entry[whole.clone()]),
-        excerpt: excerpt(entry, line_start, whole, line),
+        matched: clip_text(&original[whole.clone()]),
+        excerpt: excerpt(original, line_start, whole, line),
     }
 }
 

@@ -22,6 +22,7 @@ use crate::finding::Excerpt;
 mod chunk;
 mod entries;
 mod excerpt;
+mod normalize;
 mod pattern;
 mod search;
 mod split;
@@ -37,6 +38,19 @@ use split::Split;
 pub struct LogQuery {
     pub pattern: Pattern,
     pub scope: Scope,
+    pub role: Role,
+}
+
+/// How a query's matches relate to the other queries of the same scan.
+#[derive(Debug)]
+pub enum Role {
+    /// Its matches are findings: an entry it matches is explained (a specific rule).
+    Reports,
+    /// Its matches are counted (a line that must be there); it explains nothing.
+    Counts,
+    /// Matches only the entries that no [`Role::Reports`] query of the scan matches and none
+    /// of `normal` matches: a line its writer marks that nothing explains (the catch-all).
+    Unexplained { normal: Vec<Pattern> },
 }
 
 #[derive(Debug)]
@@ -68,6 +82,8 @@ pub struct QueryResult {
     pub matches: Vec<LogMatch>,
     /// All matching entries in scope, kept or not.
     pub count: u64,
+    /// With `scope: last-run`, whether any entry started a run.
+    pub run_started: bool,
 }
 
 /// What a scan found, and how the log was read.

@@ -10,14 +10,20 @@ use regex_syntax::ast::{Ast, RepetitionKind, RepetitionRange};
 #[derive(Debug)]
 pub struct Pattern {
     pub regex: Regex,
+    /// The pattern as its rule writes it, for messages.
     pub source: String,
+    /// The pattern as it is matched: folded as the log text is (see `normalize`).
+    pub folded: String,
 }
 
 impl Pattern {
     /// Compiles with the semantics entries need: `^` and `$` at every line of an entry, CRLF
     /// line ends understood, and bytes that are not UTF-8 passed over rather than rejected.
+    /// The pattern is folded as log text is, so a rule written with `'` also matches the `’`
+    /// of a line copied from a localized page.
     pub fn new(source: &str) -> Result<Pattern, regex::Error> {
-        let regex = regex::bytes::RegexBuilder::new(source)
+        let folded = super::normalize::folded_pattern(source).into_owned();
+        let regex = regex::bytes::RegexBuilder::new(&folded)
             .multi_line(true)
             .crlf(true)
             .size_limit(1 << 24)
@@ -25,6 +31,7 @@ impl Pattern {
         Ok(Pattern {
             regex,
             source: source.to_owned(),
+            folded,
         })
     }
 }

@@ -6,6 +6,7 @@ fn query(pattern: &str) -> LogQuery {
     LogQuery {
         pattern: Pattern::new(pattern).unwrap(),
         scope: Scope::WholeLog,
+        role: Role::Reports,
     }
 }
 
@@ -41,6 +42,7 @@ fn last_run_scope_forgets_matches_before_the_last_start() {
     let q = LogQuery {
         pattern: Pattern::new(r"Download\(\) failed with (?P<code>0x[0-9a-fA-F]+)").unwrap(),
         scope: Scope::LastRun(Pattern::new("^START$").unwrap()),
+        role: Role::Reports,
     };
     let results = run(log.as_bytes(), &[&q]);
     assert_eq!(results[0].count, 1);
@@ -125,6 +127,7 @@ fn a_log_with_lone_cr_line_ends_gives_the_last_runs_finding() {
     let q = LogQuery {
         pattern: Pattern::new(r"Download\(\) failed with (?P<code>0x[0-9a-fA-F]+)").unwrap(),
         scope: Scope::LastRun(Pattern::new("Setup downloader setupdl.exe: STARTED").unwrap()),
+        role: Role::Reports,
     };
     let log = "INFO: Setup downloader setupdl.exe: STARTED\rINFO: ok\rINFO: Setup downloader setupdl.exe: STARTED\rERROR: Download() failed with 0x80072ee2\r";
     let results = run(log.as_bytes(), &[&q]);
@@ -302,6 +305,7 @@ fn last_run(pattern: &str) -> LogQuery {
     LogQuery {
         pattern: Pattern::new(pattern).unwrap(),
         scope: Scope::LastRun(Pattern::new("setupdl.exe: STARTED").unwrap()),
+        role: Role::Reports,
     }
 }
 
@@ -407,4 +411,63 @@ fn a_split_utf16_log_keeps_its_byte_ranges() {
     assert_eq!(m.line, 301);
     let start = 2 + 2 * (9 * 300 + 7);
     assert_eq!(m.byte_range, Some(start..start + 2 * 28));
+}
+
+#[test]
+fn lines_copied_with_typographic_quotes_and_full_width_forms_match_and_report_the_original() {
+    // A line as a localized page prints it: `’` for `'`, and a full-width parenthesis.
+    let log = "ok\r\nError: failed to verify ’C:\\Redist\\sqlncli.msi’ authenticode signature （0x800B0109）\r\n";
+    let q = query(r"failed to verify '(?P<file>[^']+)' authenticode signature \((?P<code>0x[0-9A-F]{8})\)");
+    let results = run(log.as_bytes(), &[&q]);
+    let m = &results[0].matches[0];
+    assert_eq!(results[0].count, 1);
+    assert_eq!(m.line, 2);
+    assert_eq!(m.column, 8);
+    assert_eq!(m.captures[0].1, "C:\\Redist\\sqlncli.msi");
+    assert!(
+        m.matched.starts_with("failed to verify ’C:"),
+        "reports what the log holds: {}",
+        m.matched
+    );
+    let range = m.byte_range.clone().unwrap();
+    assert_eq!(
+        &log.as_bytes()[range.start as usize..range.end as usize],
+        m.matched.as_bytes()
+    );
+    assert!(m.excerpt.text.contains("（0x800B0109）"));
+}
+
+#[test]
+fn a_catch_all_reports_only_marked_lines_no_rule_explains_and_none_known_normal() {
+    let log = "ERROR: Failed to download redist for X\n\
+               ERROR: Something nobody has seen\n\
+               ERROR: Failed to get the site status (normal)\n\
+               INFO: fine\n";
+    let specific = query("Failed to download redist");
+    let catch_all = LogQuery {
+        pattern: Pattern::new("^ERROR:").unwrap(),
+        scope: Scope::WholeLog,
+        role: Role::Unexplained {
+            normal: vec![Pattern::new("Failed to get the site status").unwrap()],
+        },
+    };
+    // The catch-all comes first here: the order of the rules must not matter.
+    let results = run(log.as_bytes(), &[&catch_all, &specific]);
+    assert_eq!(results[1].count, 1);
+    assert_eq!(results[0].count, 1);
+    assert_eq!(results[0].matches[0].line, 2);
+    // A rule that only counts lines (a required line) explains nothing.
+    let counted = LogQuery {
+        role: Role::Counts,
+        ..query("ERROR")
+    };
+    let results = run(log.as_bytes(), &[&counted, &catch_all]);
+    assert_eq!(results[1].count, 2);
+}
+
+#[test]
+fn last_run_results_say_whether_a_run_started() {
+    let q = last_run("never");
+    assert!(!run(b"a site installation's log\n", &[&q])[0].run_started);
+    assert!(run(b"setupdl.exe: STARTED\n", &[&q])[0].run_started);
 }
