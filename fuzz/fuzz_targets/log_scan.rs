@@ -22,29 +22,37 @@ fn queries() -> &'static [LogQuery] {
             LogQuery {
                 pattern: pattern(r"ERROR:Failed to download redists? for (?P<package>[0-9A-Fa-f-]{36})"),
                 scope: Scope::WholeLog,
+                normal: Vec::new(),
+                explains: Vec::new(),
                 role: Role::Reports,
             },
             LogQuery {
                 pattern: pattern(r"(?i)Download\(\) failed with (?P<code>0x[0-9a-f]{8})"),
                 scope: Scope::LastRun(pattern(r"Configuration Manager Setup.*started")),
+                normal: Vec::new(),
+                explains: Vec::new(),
                 role: Role::Reports,
             },
             LogQuery {
                 pattern: pattern(r"(?s)ERROR.{0,40}$"),
                 scope: Scope::WholeLog,
+                normal: Vec::new(),
+                explains: Vec::new(),
                 role: Role::Reports,
             },
             // A catch-all, over text with typographic quotes and full-width forms.
             LogQuery {
                 pattern: pattern(r"(?i)fail|'[^']*'"),
                 scope: Scope::WholeLog,
-                role: Role::Unexplained {
-                    normal: vec![pattern("Failed to get")],
-                },
+                normal: vec![pattern("Failed to get")],
+                explains: Vec::new(),
+                role: Role::Unexplained,
             },
             LogQuery {
                 pattern: pattern(r"\AERROR|\z"),
                 scope: Scope::WholeLog,
+                normal: Vec::new(),
+                explains: Vec::new(),
                 role: Role::Reports,
             },
         ]

@@ -6,15 +6,19 @@
 //!   is only written to its logs.
 //! - **Example rule**: `log: ServiceConnectionTool.log`,
 //!   `pattern: 'ERROR:Failed to download redists? for (?P<package>[0-9A-Fa-f-]{36})'`.
-//! - **Options**: `scope: whole-log | last-run` with `run-start: REGEX`. `{name}` in the
-//!   message takes a named capture; `{log}`, `{match}` and `{line}` are built in.
+//! - **Options**: `scope: whole-log | last-run` with `run-start: REGEX`; `normal`: lines the
+//!   pattern matches that are known to be normal, each `{pattern, source}` (the public page
+//!   that says so). `{name}` in the
+//!   message takes a named capture; `{log}`, `{match}`, `{line}` (its number) and `{entry}`
+//!   (what the entry says, without the log's layout: timestamp, component, thread) are built
+//!   in.
 
 use super::{Check, Context, Emission, Emissions, Input, LogTarget, Mismatch, SourceRef};
 use crate::finding::{Location, Outcome};
 use crate::snapshot::log::{LogMatch, Role};
 
 /// Built-in template values, besides the pattern's named captures.
-pub(super) const VALUES: [&str; 3] = ["log", "match", "line"];
+pub(super) const VALUES: [&str; 4] = ["log", "match", "line", "entry"];
 
 #[derive(Debug)]
 struct ForbiddenLogPattern {
@@ -36,15 +40,7 @@ impl Check for ForbiddenLogPattern {
     }
 
     fn placeholders(&self) -> Vec<String> {
-        let captures = self
-            .target
-            .query
-            .pattern
-            .regex
-            .capture_names()
-            .flatten()
-            .map(str::to_owned);
-        VALUES.into_iter().map(str::to_owned).chain(captures).collect()
+        placeholders(&self.target)
     }
 
     fn describe(&self) -> String {
@@ -62,6 +58,12 @@ impl Check for ForbiddenLogPattern {
     }
 }
 
+/// The values a message may use: the built-in ones and the pattern's named captures.
+pub(super) fn placeholders(target: &LogTarget) -> Vec<String> {
+    let captures = target.query.pattern.regex.capture_names().flatten().map(str::to_owned);
+    VALUES.into_iter().map(str::to_owned).chain(captures).collect()
+}
+
 /// One finding per matching entry of a log input, worded by `message` (from the log's name and
 /// the match); shared by the kinds whose findings are entries.
 pub(super) fn emit_entries(
@@ -76,7 +78,12 @@ pub(super) fn emit_entries(
         let mut values = m.captures.clone();
         values.extend(super::values(
             &VALUES,
-            [(*name).to_owned(), m.matched.clone(), m.line.to_string()],
+            [
+                (*name).to_owned(),
+                m.matched.clone(),
+                m.line.to_string(),
+                m.message.clone(),
+            ],
         ));
         // The captures identify the problem (a package, an error code) better than the
         // whole line, which carries a timestamp that changes on every run.

@@ -78,6 +78,13 @@ const CODES: &[(u32, &str, &str)] = &[
     (0x8007_0002, "ERROR_FILE_NOT_FOUND", "a file was not found"),
     (0x8000_4005, "E_FAIL", "an unspecified failure"),
     (
+        0x8000_4003,
+        "E_POINTER",
+        "an invalid pointer (what the call needed was not there)",
+    ),
+    (0x8007_0003, "ERROR_PATH_NOT_FOUND", "the path was not found"),
+    (0x8007_0057, "E_INVALIDARG", "an argument was not valid"),
+    (
         0x8013_1509,
         "COR_E_INVALIDOPERATION",
         "a .NET web request failed (often TLS 1.2 not enabled for .NET)",
@@ -112,6 +119,7 @@ mod tests {
         );
         assert!(explain("0x80072ee2").contains("timed out"));
         assert!(explain("-2146233079").starts_with("0x80131509 (COR_E_INVALIDOPERATION"));
+        assert!(explain("-2147467261").starts_with("0x80004003 (E_POINTER"));
     }
 
     #[test]

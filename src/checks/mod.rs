@@ -23,11 +23,12 @@ use std::fmt;
 
 use globset::GlobSet;
 
-use crate::document::fields::Sp;
+use crate::document::fields::{Document, Fields, Sp};
+use crate::document::yaml::Value;
 use crate::finding::{Excerpt, Location, MAX_FINDINGS_PER_RULE, Outcome};
 use crate::snapshot::console::ConsoleExport;
 use crate::snapshot::endpoints::{Endpoints, Required};
-use crate::snapshot::log::{LogQuery, QueryResult, Role, Scope};
+use crate::snapshot::log::{LogQuery, Pattern, QueryResult, Role, Scope};
 use crate::snapshot::registry::Registry;
 use crate::snapshot::tree::{Tree, TreeFile};
 
@@ -254,6 +255,21 @@ impl LogTarget {
             "run-start",
             "With `scope: last-run`, a regular expression matching the first entry of each run.",
         );
+        let normal = known_normal(f);
+        // A rule that counts lines explains none; the others may name the lines that belong
+        // to the failures they report.
+        let explains = match role {
+            Role::Counts => Some(Vec::new()),
+            Role::Reports | Role::Unexplained => {
+                let lines = f
+                    .strings(
+                        "explains",
+                        "Lines that belong to the failures this rule reports without matching `pattern` (the downloader's `WinHttpSendRequest failed` before its `Download() failed`): no catch-all reports them again.",
+                    )
+                    .unwrap_or_default();
+                lines.iter().map(|l| f.pattern(l)).collect::<Option<Vec<_>>>()
+            }
+        };
         let log = f.with_params(&log?);
         let pattern = f.pattern(&pattern?);
         let scope = match scope.as_ref().map(|s| s.value.as_str()) {
@@ -296,10 +312,62 @@ impl LogTarget {
             query: LogQuery {
                 pattern: pattern?,
                 scope: scope?,
+                normal: normal?,
+                explains: explains?,
                 role,
             },
         })
     }
+}
+
+/// Reads `normal`: each item a mapping of `pattern` and the `source` that says the line is
+/// normal, an https URL: a list of exceptions nobody can check is how failures get waved
+/// through.
+fn known_normal(f: &mut Context<'_, '_>) -> Option<Vec<Pattern>> {
+    let items = f
+        .list(
+            "normal",
+            "Lines that look like failures and are not, each `{pattern: REGEX, source: URL}`: `source` is the public page that says so.",
+        )
+        .unwrap_or_default();
+    let file = f.file().clone();
+    let mut patterns = Vec::new();
+    let mut ok = true;
+    for item in items {
+        let Value::Map(entries) = &item.value else {
+            f.problem_with_help(
+                item.span.clone(),
+                "a known-normal line must be a mapping",
+                format!("found {}", item.value.type_name()),
+                "write `{pattern: REGEX, source: https://...}`",
+            );
+            ok = false;
+            continue;
+        };
+        let mut fields = Fields::new(&file, Document::Rule, entries, item.span.clone());
+        let pattern = fields.required_string("pattern", "A regular expression matching the normal line.");
+        let source = fields.required_string("source", "The public page (https URL) that says the line is normal.");
+        if let Some(source) = &source
+            && !source.value.starts_with("https://")
+        {
+            fields.problem_with_help(
+                source.span.clone(),
+                "the source of a known-normal line must be an https URL",
+                "not an https URL",
+                "cite the public page that says this line is normal",
+            );
+            ok = false;
+        }
+        for problem in fields.finish("a known-normal line") {
+            f.push(problem);
+            ok = false;
+        }
+        match pattern.and_then(|p| f.pattern(&p)) {
+            Some(compiled) => patterns.push(compiled),
+            None => ok = false,
+        }
+    }
+    ok.then_some(patterns)
 }
 
 /// `tree`, `include` and `exclude`: the fields both tree kinds share. Globs match paths

@@ -9,7 +9,10 @@
 //! - **Example rule**: `name: '^Microsoft ODBC Driver 18 for SQL Server$'`,
 //!   `min-version: 18.4.1.1`, `exclude-versions: [18.6.1.1]`.
 //! - **Options**: `min-version`, `max-version`, `exclude-versions` (dotted versions, compared
-//!   part by part). Built-in values: `{name}` (the program found, or the pattern), `{version}`
+//!   part by part). `version-key`: the product's own key, whose `InstalledVersion` is the
+//!   evidence Configuration Manager's prerequisite check reads
+//!   (`HKLM\SOFTWARE\Microsoft\MSODBCSQL18`): an export of it is judged like an Uninstall
+//!   entry, so an export of the keys the product itself reads is evaluated too. Built-in values: `{name}` (the program found, or the pattern), `{version}`
 //!   (its version), `{key}`, `{found}`, `{expected}`.
 
 use super::{Check, Context, Emission, Emissions, Input, Mismatch, SourceRef, values};
@@ -28,6 +31,8 @@ const UNINSTALL_KEYS: [&str; 2] = [
 #[derive(Debug)]
 struct RequiredInstalledProgram {
     name: Pattern,
+    /// The product's own key, with `InstalledVersion`.
+    version_key: Option<String>,
     min: Option<Version>,
     max: Option<Version>,
     exclude: Vec<Version>,
@@ -51,7 +56,12 @@ pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
             "Versions that are not acceptable, e.g. `[18.6.1.1]`.",
         )
         .unwrap_or_default();
+    let version_key = f.string(
+        "version-key",
+        "The product's own key whose `InstalledVersion` the prerequisite check reads, e.g. 'HKLM\\SOFTWARE\\Microsoft\\MSODBCSQL18'.",
+    );
     let name = name.and_then(|n| f.pattern(&n));
+    let version_key = version_key.map(|k| f.with_params(&k));
     let version = |f: &mut Context<'_, '_>, text: &crate::document::fields::Sp<String>| {
         let expanded = f.with_params(text)?;
         let parsed = Version::parse(&expanded);
@@ -68,33 +78,46 @@ pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
     let min = min.map(|m| version(f, &m));
     let max = max.map(|m| version(f, &m));
     let exclude: Vec<Option<Version>> = exclude.iter().map(|e| version(f, e)).collect();
+    let version_key = version_key.map_or(Some(None), |k| k.map(Some))?;
+    let mut reads: Vec<Read> = UNINSTALL_KEYS
+        .iter()
+        .map(|parent| Read::Subkeys {
+            parent: spelled_out(parent),
+            values: ["DisplayName", "DisplayVersion", "Publisher"]
+                .map(str::to_owned)
+                .to_vec(),
+        })
+        .collect();
+    reads.extend(version_key.iter().map(|key| Read::Value {
+        key: spelled_out(key),
+        value: INSTALLED_VERSION.to_owned(),
+    }));
     Some(Box::new(RequiredInstalledProgram {
         name: name?,
+        version_key,
         min: min.map_or(Some(None), |m| m.map(Some))?,
         max: max.map_or(Some(None), |m| m.map(Some))?,
         exclude: exclude.into_iter().collect::<Option<Vec<_>>>()?,
-        reads: UNINSTALL_KEYS
-            .iter()
-            .map(|parent| Read::Subkeys {
-                parent: spelled_out(parent),
-                values: ["DisplayName", "DisplayVersion", "Publisher"]
-                    .map(str::to_owned)
-                    .to_vec(),
-            })
-            .collect(),
+        reads,
     }))
 }
 
-/// A program an Uninstall key lists.
+/// The value of a product's own key that says which version is installed.
+const INSTALLED_VERSION: &str = "InstalledVersion";
+
+/// A program an Uninstall key lists, or a product's own key.
 struct Program<'r> {
     key: &'r Key,
-    name: &'r Value,
+    /// Its `DisplayName`, or the product key's path.
+    name: &'r str,
+    /// Where the program is named: its `DisplayName`, or the product key.
+    name_location: &'r Location,
     version: Option<&'r Value>,
 }
 
 impl Program<'_> {
     fn display_name(&self) -> &str {
-        self.name.data.text().unwrap_or_default()
+        self.name
     }
 
     fn version_text(&self) -> String {
@@ -116,12 +139,27 @@ fn programs(registry: &Registry) -> impl Iterator<Item = Program<'_>> {
         .filter(|key| !key.absent)
         .filter_map(|key| {
             let field = |name: &str| key.values.iter().find(|v| v.name.eq_ignore_ascii_case(name));
+            let name = field("DisplayName").filter(|v| v.data.text().is_some())?;
             Some(Program {
                 key,
-                name: field("DisplayName").filter(|v| v.data.text().is_some())?,
+                name: name.data.text().unwrap_or_default(),
+                name_location: &name.location,
                 version: field("DisplayVersion"),
             })
         })
+}
+
+/// The product's own key as a program, named by its path, when the export has it.
+fn product<'r>(registry: &'r Registry, key: &str) -> impl Iterator<Item = Program<'r>> {
+    registry.keys(key).filter(|k| !k.absent).map(|key| Program {
+        key,
+        name: &key.path,
+        name_location: &key.location,
+        version: key
+            .values
+            .iter()
+            .find(|v| v.name.eq_ignore_ascii_case(INSTALLED_VERSION)),
+    })
 }
 
 impl RequiredInstalledProgram {
@@ -182,6 +220,7 @@ impl Check for RequiredInstalledProgram {
             .iter()
             .flat_map(|k| registry.keys(k).chain(registry.subkeys(k)))
             .collect();
+        let products: Vec<Program<'_>> = self.version_key.iter().flat_map(|key| product(registry, key)).collect();
         let emission = |outcome, message: String, values, location| Emission {
             outcome,
             subject: format!("program {}", self.name.source),
@@ -190,8 +229,9 @@ impl Check for RequiredInstalledProgram {
             location,
             excerpt: None,
         };
-        if uninstall.is_empty() {
-            // An export without the Uninstall keys says nothing about what is installed.
+        if uninstall.is_empty() && products.is_empty() {
+            // An export without the Uninstall keys (or the product's own key) says nothing
+            // about what is installed.
             out.push(emission(
                 Outcome::NotEvaluated,
                 format!(
@@ -215,6 +255,7 @@ impl Check for RequiredInstalledProgram {
         }
         let matching: Vec<Program<'_>> = programs(registry)
             .filter(|p| self.name.regex.is_match(p.display_name().as_bytes()))
+            .chain(products)
             .collect();
         if matching.iter().any(|p| {
             p.version
@@ -241,7 +282,7 @@ impl Check for RequiredInstalledProgram {
                         expected,
                     ],
                 ),
-                uninstall[0].location.clone(),
+                uninstall.first().map_or_else(|| whole.clone(), |k| k.location.clone()),
             ));
             return Ok(());
         };
@@ -263,7 +304,7 @@ impl Check for RequiredInstalledProgram {
                     expected,
                 ],
             ),
-            first.version.unwrap_or(first.name).location.clone(),
+            first.version.map_or(first.name_location, |v| &v.location).clone(),
         ));
         Ok(())
     }

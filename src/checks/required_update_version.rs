@@ -1,7 +1,9 @@
 //! `required-update-version`: one finding when no update of `version` is in an allowed state.
 //!
 //! - **What it checks**: after `ServiceConnectionTool.exe -import`, the target release is
-//!   visible under Administration > Updates and Servicing, in a good state.
+//!   visible under Administration > Updates and Servicing, and every update of it (the
+//!   release and what carries its name, such as its hotfix rollups) is in a good state: the
+//!   worst of them decides.
 //! - **Why**: an import can finish without the update appearing, or with it in
 //!   "Download failed"; installing is only possible from "Ready to install".
 //! - **Example rule**: `version: "{target_version}"`,
@@ -18,7 +20,7 @@ use super::{Check, Context, Emission, Emissions, Input, Mismatch, SourceRef, val
 use crate::document::diag::suggest;
 use crate::document::fields::Sp;
 use crate::finding::Outcome;
-use crate::snapshot::console::{describe_state, state_code};
+use crate::snapshot::console::{ConsoleUpdate, describe_state, state_code};
 
 const DEFAULT_STATES: &[&str] = &[
     "ready-to-install",
@@ -127,25 +129,28 @@ impl Check for RequiredUpdateVersion {
         let Input::Console(export) = input else {
             return Err(Mismatch::new("a console export", input));
         };
+        // Every update of the release is judged (the target and what carries its name, such
+        // as its hotfix rollups), and the worst of them decides: a rollup that waits for
+        // Download must not hide a target whose download failed.
         let candidates: Vec<_> = export.updates.iter().filter(|u| u.is_version(&self.version)).collect();
-        if candidates
-            .iter()
-            .any(|u| u.state.is_some_and(|s| self.states.contains(&s)))
-        {
-            return Ok(());
-        }
-        // With `only-when`, the updates in those states are what the rule reports on.
-        let candidates = match &self.only_when {
-            None => candidates,
+        let in_states = |u: &&ConsoleUpdate, states: &[i64]| u.state.is_some_and(|s| states.contains(&s));
+        let candidates: Vec<_> = match &self.only_when {
+            // With `only-when`, the updates in those states are what the rule reports on,
+            // and nothing else.
             Some(only_when) => {
-                let reported: Vec<_> = candidates
-                    .into_iter()
-                    .filter(|u| u.state.is_some_and(|s| only_when.contains(&s)))
-                    .collect();
+                let reported: Vec<_> = candidates.into_iter().filter(|u| in_states(u, only_when)).collect();
                 if reported.is_empty() {
                     return Ok(());
                 }
                 reported
+            }
+            None => {
+                let judged = !candidates.is_empty();
+                let bad: Vec<_> = candidates.into_iter().filter(|u| !in_states(u, &self.states)).collect();
+                if judged && bad.is_empty() {
+                    return Ok(());
+                }
+                bad
             }
         };
         let allowed: Vec<String> = self.states.iter().map(|&s| describe_state(s)).collect();

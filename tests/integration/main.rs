@@ -16,6 +16,7 @@ mod kinds;
 mod probe_results;
 mod probes;
 mod readme;
+mod real_corpus;
 mod reports;
 mod rule_files;
 mod rule_tests;

@@ -62,7 +62,7 @@ impl<'q> Matcher<'q> {
             indexes.push((pattern, run_start));
         }
         let mut order: Vec<usize> = (0..queries.len()).collect();
-        order.sort_by_key(|&i| matches!(queries[i].role, Role::Unexplained { .. }));
+        order.sort_by_key(|&i| matches!(queries[i].role, Role::Unexplained));
         Matcher {
             queries,
             search: Search::new(&sources),
@@ -88,6 +88,7 @@ impl<'q> Matcher<'q> {
         let mut at = 0;
         let mut line = 0;
         let mut counted = 0;
+        let mut counted_original = 0;
         let mut offset = Some(0);
         while at < text.len() {
             let Some(candidate) = self.search.next_candidate(caches, text, at) else {
@@ -100,7 +101,8 @@ impl<'q> Matcher<'q> {
             }
             let entry = entry_at(text, candidate.max(at), chunk.records);
             line += count_line_ends(&text[counted..entry.start]);
-            let (counted_original, start_original) = (positions.original(counted), positions.original(entry.start));
+            // Positions are asked in increasing order: where the last entry started is known.
+            let start_original = positions.original(entry.start);
             offset = offset.and_then(|o| {
                 Some(
                     o + chunk
@@ -108,7 +110,7 @@ impl<'q> Matcher<'q> {
                         .original_len(&original[counted_original..start_original])?,
                 )
             });
-            counted = entry.start;
+            (counted, counted_original) = (entry.start, start_original);
             let end_original = positions.original(entry.end);
             let entry_text = EntryText {
                 matched: &text[entry.clone()],
@@ -139,7 +141,8 @@ impl<'q> Matcher<'q> {
             return;
         }
         // Reporting queries first: an entry one of them matches is explained, and the
-        // catch-alls after them pass it by (one line, one finding: the most specific rule's).
+        // catch-alls after them, in their order, pass it by (one line, one finding: the most
+        // specific rule's).
         let mut explained = false;
         let in_order = self.order.iter().map(|&i| (i, &self.queries[i], self.indexes[i]));
         for (i, query, (pattern, run_start)) in in_order {
@@ -155,22 +158,27 @@ impl<'q> Matcher<'q> {
                 };
                 continue;
             }
+            if !explained && query.explains.iter().any(|e| e.regex.is_match(entry.matched)) {
+                explained = true;
+            }
             if !caches.may_match(pattern) {
                 continue;
             }
-            match &query.role {
-                Role::Unexplained { normal } => {
-                    if explained || normal.iter().any(|n| n.regex.is_match(entry.matched)) {
-                        continue;
-                    }
-                }
-                Role::Reports | Role::Counts => {}
+            if explained && matches!(query.role, Role::Unexplained) {
+                continue;
             }
             let Some(captures) = query.pattern.regex.captures(entry.matched) else {
                 continue;
             };
-            if let Role::Reports = query.role {
+            // A known-normal line is not counted, and no catch-all reports it either. A
+            // catch-all that reports a line explains it to the catch-alls after it, so a
+            // family of failures listed before the last catch-all takes its lines.
+            let normal = query.normal.iter().any(|n| n.regex.is_match(entry.matched));
+            if !matches!(query.role, Role::Counts) || normal {
                 explained = true;
+            }
+            if normal {
+                continue;
             }
             result.count += 1;
             if result.matches.len() < self.keep {

@@ -49,6 +49,7 @@ pub(super) fn describe_match(
         .map(|(name, m)| (name.to_owned(), clip_text(&original[entry.original_range(m.range())])))
         .collect();
     LogMatch {
+        message: entry_message(original),
         line,
         column,
         end_column,
@@ -135,6 +136,44 @@ fn char_floor(bytes: &[u8], mut i: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+/// What an entry says, without its writer's layout (the layouts [`entry_context`] reads): a
+/// CMTrace record's message, a legacy line before its `$$<...>` suffix, the message column of
+/// a line copied out of CMTrace, a line after its time prefix. One line, clipped as matched
+/// text is.
+pub(super) fn entry_message(entry: &[u8]) -> String {
+    let text = String::from_utf8_lossy(entry);
+    let message = if let (Some(open), Some(close)) = (text.find("<![LOG["), text.rfind("]LOG]!>")) {
+        text.get(open + 7..close).unwrap_or_default()
+    } else if let Some(suffix) = text.rfind("$$<") {
+        &text[..suffix]
+    } else {
+        let line = text.lines().next().unwrap_or_default();
+        let columns: Vec<&str> = line
+            .split('\t')
+            .map(str::trim)
+            .filter(|c| !c.is_empty() && !is_thread_column(c))
+            .collect();
+        match columns[..] {
+            [message, _, date, ..] if starts_with_date(date) => message,
+            _ => match time_prefix(line) {
+                Some(stamp) => line[line.find(stamp).map_or(0, |i| i + stamp.len())..].trim_start_matches('>'),
+                None => line,
+            },
+        }
+    };
+    let one_line: Vec<&str> = message
+        .split(['\r', '\n'])
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    clip_text(
+        one_line
+            .join(" ")
+            .trim_matches(|c: char| c.is_whitespace() || c == '~')
+            .as_bytes(),
+    )
 }
 
 /// The component and time an entry carries, in every layout real logs and pasted excerpts
@@ -302,6 +341,36 @@ mod tests {
             "2409 is ready",
         ] {
             assert_eq!(entry_context(entry.as_bytes()), "matched here", "{entry}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod message_tests {
+    use super::entry_message;
+
+    #[test]
+    fn an_entrys_message_is_read_out_of_every_layout() {
+        for (entry, message) in [
+            (
+                "ERROR: Failed to process configuration manager update.~~  $$<CONFIGURATION_MANAGER_UPDATE><12-18-2024 09:12:45.332+300><thread=4116 (0x1014)>\r\n",
+                "ERROR: Failed to process configuration manager update.",
+            ),
+            (
+                "<![LOG[Failed to call Initialize.\nsecond line]LOG]!><time=\"15:10:23.450+300\" date=\"12-17-2024\" component=\"SMS_DMP_DOWNLOADER\" context=\"\" type=\"3\" thread=\"1\" file=\"\">",
+                "Failed to call Initialize. second line",
+            ),
+            (
+                "Failed to calculate hash\tSMS_HIERARCHY_MANAGER\t12/19/2016 5:15:34 PM\t13688 (0x3578)\n",
+                "Failed to calculate hash",
+            ),
+            (
+                "2024-11-19 12:20:42 ERROR:Failed to download redist\n",
+                "ERROR:Failed to download redist",
+            ),
+            ("plain line\n", "plain line"),
+        ] {
+            assert_eq!(entry_message(entry.as_bytes()), message, "{entry}");
         }
     }
 }

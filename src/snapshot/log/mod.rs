@@ -38,6 +38,13 @@ use split::Split;
 pub struct LogQuery {
     pub pattern: Pattern,
     pub scope: Scope,
+    /// Entries that match `pattern` and are known to be normal: they do not count, and
+    /// (for a reporting query) are explained all the same.
+    pub normal: Vec<Pattern>,
+    /// Entries that belong to the failures this query reports without matching it (the
+    /// downloader's `WinHttpSendRequest failed` before its `Download() failed`): explained,
+    /// so no catch-all reports them again (one root cause, one finding).
+    pub explains: Vec<Pattern>,
     pub role: Role,
 }
 
@@ -48,9 +55,10 @@ pub enum Role {
     Reports,
     /// Its matches are counted (a line that must be there); it explains nothing.
     Counts,
-    /// Matches only the entries that no [`Role::Reports`] query of the scan matches and none
-    /// of `normal` matches: a line its writer marks that nothing explains (the catch-all).
-    Unexplained { normal: Vec<Pattern> },
+    /// Matches only the entries that no [`Role::Reports`] query of the scan explains, nor an
+    /// `Unexplained` query before it: a line its writer marks that nothing explains (the
+    /// catch-all; a family of failures listed before the last catch-all takes its own).
+    Unexplained,
 }
 
 #[derive(Debug)]
@@ -63,6 +71,8 @@ pub enum Scope {
 /// One matching entry.
 #[derive(Debug, Clone)]
 pub struct LogMatch {
+    /// What the entry says, without its writer's layout (see `excerpt::entry_message`).
+    pub message: String,
     pub line: u64,
     pub column: u64,
     pub end_column: Option<u64>,

@@ -6,6 +6,8 @@ fn query(pattern: &str) -> LogQuery {
     LogQuery {
         pattern: Pattern::new(pattern).unwrap(),
         scope: Scope::WholeLog,
+        normal: Vec::new(),
+        explains: Vec::new(),
         role: Role::Reports,
     }
 }
@@ -42,6 +44,8 @@ fn last_run_scope_forgets_matches_before_the_last_start() {
     let q = LogQuery {
         pattern: Pattern::new(r"Download\(\) failed with (?P<code>0x[0-9a-fA-F]+)").unwrap(),
         scope: Scope::LastRun(Pattern::new("^START$").unwrap()),
+        normal: Vec::new(),
+        explains: Vec::new(),
         role: Role::Reports,
     };
     let results = run(log.as_bytes(), &[&q]);
@@ -127,6 +131,8 @@ fn a_log_with_lone_cr_line_ends_gives_the_last_runs_finding() {
     let q = LogQuery {
         pattern: Pattern::new(r"Download\(\) failed with (?P<code>0x[0-9a-fA-F]+)").unwrap(),
         scope: Scope::LastRun(Pattern::new("Setup downloader setupdl.exe: STARTED").unwrap()),
+        normal: Vec::new(),
+        explains: Vec::new(),
         role: Role::Reports,
     };
     let log = "INFO: Setup downloader setupdl.exe: STARTED\rINFO: ok\rINFO: Setup downloader setupdl.exe: STARTED\rERROR: Download() failed with 0x80072ee2\r";
@@ -305,6 +311,8 @@ fn last_run(pattern: &str) -> LogQuery {
     LogQuery {
         pattern: Pattern::new(pattern).unwrap(),
         scope: Scope::LastRun(Pattern::new("setupdl.exe: STARTED").unwrap()),
+        normal: Vec::new(),
+        explains: Vec::new(),
         role: Role::Reports,
     }
 }
@@ -447,9 +455,9 @@ fn a_catch_all_reports_only_marked_lines_no_rule_explains_and_none_known_normal(
     let catch_all = LogQuery {
         pattern: Pattern::new("^ERROR:").unwrap(),
         scope: Scope::WholeLog,
-        role: Role::Unexplained {
-            normal: vec![Pattern::new("Failed to get the site status").unwrap()],
-        },
+        normal: vec![Pattern::new("Failed to get the site status").unwrap()],
+        explains: Vec::new(),
+        role: Role::Unexplained,
     };
     // The catch-all comes first here: the order of the rules must not matter.
     let results = run(log.as_bytes(), &[&catch_all, &specific]);
@@ -470,4 +478,60 @@ fn last_run_results_say_whether_a_run_started() {
     let q = last_run("never");
     assert!(!run(b"a site installation's log\n", &[&q])[0].run_started);
     assert!(run(b"setupdl.exe: STARTED\n", &[&q])[0].run_started);
+}
+
+#[test]
+fn a_known_normal_line_of_a_reporting_rule_is_neither_counted_nor_left_to_the_catch_all() {
+    let log = "x;    Error;    for the LTSB edition\ny;    Error;    real\n";
+    let specific = LogQuery {
+        normal: vec![Pattern::new("for the LTSB edition").unwrap()],
+        explains: Vec::new(),
+        ..query(";\\s+Error;")
+    };
+    let catch_all = LogQuery {
+        role: Role::Unexplained,
+        ..query("Error")
+    };
+    let results = run(log.as_bytes(), &[&specific, &catch_all]);
+    assert_eq!((results[0].count, results[0].matches[0].line), (1, 2));
+    assert_eq!(results[1].count, 0);
+}
+
+#[test]
+fn lines_a_rule_explains_are_left_to_it_by_the_catch_all() {
+    let log = "ERROR: WinHttpSendRequest failed 0x80072ee2\nERROR: Download() failed with 0x80072ee2\nERROR: Failed to download https://go.microsoft.com/x\nERROR: Something else\n";
+    let specific = LogQuery {
+        explains: vec![
+            Pattern::new("WinHttp\\w+ failed").unwrap(),
+            Pattern::new("Failed to download https?://").unwrap(),
+        ],
+        ..query("Download\\(\\) failed")
+    };
+    let catch_all = LogQuery {
+        role: Role::Unexplained,
+        ..query("ERROR:")
+    };
+    let results = run(log.as_bytes(), &[&specific, &catch_all]);
+    assert_eq!(results[0].count, 1);
+    let lines: Vec<u64> = results[1].matches.iter().map(|m| m.line).collect();
+    assert_eq!(lines, [4]);
+}
+
+#[test]
+fn several_matching_entries_with_folded_characters_keep_their_offsets() {
+    // Regression: the second entry asked for a position before the first one's end.
+    let log = "ERROR: ’a’ failed\nok\nERROR: “b” failed\n";
+    let q = query("ERROR: .(?P<name>[ab]). failed");
+    let results = run(log.as_bytes(), &[&q]);
+    let found: Vec<(u64, String)> = results[0]
+        .matches
+        .iter()
+        .map(|m| (m.line, m.captures[0].1.clone()))
+        .collect();
+    assert_eq!(found, [(1, "a".to_owned()), (3, "b".to_owned())]);
+    let second = results[0].matches[1].byte_range.clone().unwrap();
+    assert_eq!(
+        &log.as_bytes()[second.start as usize..second.end as usize],
+        "ERROR: “b” failed".as_bytes()
+    );
 }
