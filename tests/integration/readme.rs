@@ -138,15 +138,29 @@ fn matched<'o>(output: &'o str, shown: &str, alike: impl Fn(&str, &str) -> bool)
     (skipping || at == output.len()).then_some(lines)
 }
 
-/// A line with each run of digits as `#`: two lines alike but for their counts.
+/// A line with each run of digits as `#`, and the word after a number in the singular: two
+/// lines alike but for their counts (`1 warning,` and `2 warnings,`).
 fn without_numbers(line: &str) -> String {
     let mut masked = String::new();
-    for c in line.chars() {
-        if !c.is_ascii_digit() {
-            masked.push(c);
-        } else if !masked.ends_with('#') {
-            masked.push('#');
+    let mut after_number = false;
+    for word in line.split(' ') {
+        let mut out = String::new();
+        for c in word.chars() {
+            if !c.is_ascii_digit() {
+                out.push(c);
+            } else if !out.ends_with('#') {
+                out.push('#');
+            }
         }
+        if after_number {
+            let end = out.trim_end_matches(|c: char| c.is_ascii_punctuation()).len();
+            if out[..end].ends_with('s') {
+                out.remove(end - 1);
+            }
+        }
+        after_number = word.chars().any(|c| c.is_ascii_digit());
+        masked.push_str(&out);
+        masked.push(' ');
     }
     masked
 }
@@ -167,8 +181,13 @@ fn overwriting() -> bool {
     std::env::var_os("SITELINT_README").is_some_and(|v| v == "overwrite")
 }
 
+/// Held by a test that reads the README and may write it back, so that two tests rewriting
+/// it at once do not lose each other's lines.
+static README: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn every_runnable_snippet_of_the_readme_does_what_the_readme_says() {
+    let _held = README.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     let steps = steps(&readme);
     assert!(steps.len() >= 10, "the README's markers were not found: {steps:?}");
@@ -373,6 +392,7 @@ fn the_readme_step_table_counts_the_built_in_rules_of_each_step() {
         per_step[first] += 1;
     }
 
+    let _held = README.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     let mut lines: Vec<String> = readme.lines().map(str::to_owned).collect();
     let header = lines
@@ -407,4 +427,22 @@ fn the_readme_step_table_counts_the_built_in_rules_of_each_step() {
         std::fs::write(root().join("README.md"), lines.join("\n") + "\n").unwrap();
     }
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn lines_alike_but_for_their_counts_are_renumbered() {
+    let output = "a\n8 errors, 2 warnings, 14 rules not evaluated\nz\n";
+    let shown = "...\n8 errors, 1 warning, 13 rules not evaluated\n...\n";
+    assert_eq!(
+        renumbered(output, shown),
+        Some(vec![
+            "...".to_owned(),
+            "8 errors, 2 warnings, 14 rules not evaluated".to_owned(),
+            "...".to_owned()
+        ])
+    );
+    assert_eq!(
+        renumbered(output, "...\n8 errors, 1 warning, 13 rules passed\n...\n"),
+        None
+    );
 }
