@@ -314,7 +314,7 @@ rules:
         )
         .unwrap();
         let live = LiveSources {
-            logs: vec![("ConfigMgrSetup.log".to_owned(), log)],
+            logs: [("ConfigMgrSetup.log".to_owned(), log)].into_iter().collect(),
             ..LiveSources::default()
         };
         let report = evaluate(&rules(), &crate::sources::live_snapshot(&live));
@@ -366,7 +366,9 @@ rules:
         let dir = tempfile::tempdir().unwrap();
         let live = LiveSources {
             // A directory where the log should be.
-            logs: vec![("ConfigMgrSetup.log".to_owned(), dir.path().to_owned())],
+            logs: [("ConfigMgrSetup.log".to_owned(), dir.path().to_owned())]
+                .into_iter()
+                .collect(),
             ..LiveSources::default()
         };
         let report = evaluate(&rules(), &crate::sources::live_snapshot(&live));

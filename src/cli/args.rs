@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::document::diag::SetupError;
 use crate::rules::fail_on::FailOn;
 use crate::snapshot::live::LiveSources;
-use crate::sources::{self, Flag, Source};
+use crate::sources::{self, Flag, Given, Source};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -327,7 +327,7 @@ pub enum ColorChoice {
 
 impl SourceArgs {
     /// Each value given, with its flag and the source it names, in `--help`'s order.
-    pub(crate) fn given(&self) -> impl Iterator<Item = (&'static dyn Source, &'static Flag, &OsStr)> {
+    fn given(&self) -> impl Iterator<Item = (&'static dyn Source, &'static Flag, &OsStr)> {
         sources::flags().flat_map(move |(source, flag)| {
             self.values
                 .iter()
@@ -336,12 +336,41 @@ impl SourceArgs {
         })
     }
 
-    /// The sources named, as plain paths: each value as its flag takes it (`--tree NAME=DIR`
-    /// and `--log [NAME=]PATH` split).
+    /// Each value as its flag takes it (`--tree NAME=DIR` and `--log [NAME=]PATH` split), with
+    /// its flag and source. Two values naming one tree or log, in any case (`--tree pack=a
+    /// --tree Pack=b`, `--updatepack a --tree updatepack=b`), are refused: which was meant is
+    /// not for sitelint to guess, and keeping the last would drop one the user typed.
+    pub(crate) fn taken(&self) -> Result<Vec<(&'static dyn Source, &'static Flag, Given)>, SetupError> {
+        let mut taken: Vec<(&'static dyn Source, &'static Flag, Given, String)> = Vec::new();
+        for (source, flag, value) in self.given() {
+            let given = flag.given(value)?;
+            let typed = format!("{} {}", flag.arg(), value.to_string_lossy());
+            if let Some(name) = &given.name {
+                let section = source.collect_layout().section;
+                let earlier = taken.iter().find(|(s, _, g, _)| {
+                    s.collect_layout().section == section
+                        && g.name.as_ref().is_some_and(|n| n.eq_ignore_ascii_case(name))
+                });
+                if let Some((.., earlier)) = earlier {
+                    return Err(SetupError::with_help(
+                        format!("`{earlier}` and `{typed}` both name `{name}`"),
+                        "give each name once: names are matched without regard to case, as Windows matches file names",
+                    ));
+                }
+            }
+            taken.push((source, flag, given, typed));
+        }
+        Ok(taken
+            .into_iter()
+            .map(|(source, flag, given, _)| (source, flag, given))
+            .collect())
+    }
+
+    /// The sources named, as plain paths.
     pub fn live(&self) -> Result<LiveSources, SetupError> {
         let mut live = LiveSources::default();
-        for (source, flag, value) in self.given() {
-            source.take(flag.given(value)?, &mut live);
+        for (source, _, given) in self.taken()? {
+            source.take(given, &mut live);
         }
         Ok(live)
     }

@@ -28,10 +28,10 @@ impl Sources {
             sources.add(&set.value, &Origin::Config(config.origin(set.line)));
         }
         // One flag's value at a time, so each key's origin is the flag that named it last.
-        for (source, flag, value) in flags.given() {
-            let mut given = LiveSources::default();
-            source.take(flag.given(value)?, &mut given);
-            sources.add(&given, &Origin::Flag(flag.long));
+        for (source, flag, given) in flags.taken()? {
+            let mut named = LiveSources::default();
+            source.take(given, &mut named);
+            sources.add(&named, &Origin::Flag(flag.long));
         }
         Ok(sources)
     }

@@ -411,11 +411,8 @@ sources:
         let fail_on = config.fail_on.as_ref().unwrap();
         assert_eq!((fail_on.value, fail_on.line), (FailOn::Never, 6));
         let sources = &config.sources.as_ref().unwrap().value;
-        assert_eq!(
-            sources.trees,
-            [("updatepack".to_owned(), Path::new("ops").join("packs"))]
-        );
-        assert_eq!(sources.logs[0].0, "ServiceConnectionTool.log");
+        assert_eq!(sources.trees.get("updatepack"), Some(&Path::new("ops").join("packs")));
+        assert_eq!(sources.logs.names().next(), Some("ServiceConnectionTool.log"));
     }
 
     #[test]

@@ -3,12 +3,14 @@
 
 use std::path::PathBuf;
 
+use super::by_name::ByName;
+
 /// Live sources by name. Names are as rules use them (`updatepack`, `ServiceConnectionTool.log`).
 #[derive(Debug, Clone, Default)]
 pub struct LiveSources {
     /// Directories walked at check time.
-    pub trees: Vec<(String, PathBuf)>,
-    pub logs: Vec<(String, PathBuf)>,
+    pub trees: ByName<PathBuf>,
+    pub logs: ByName<PathBuf>,
     pub console: Option<PathBuf>,
     pub allowlist: Option<PathBuf>,
     pub registry: Vec<PathBuf>,

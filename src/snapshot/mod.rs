@@ -2,6 +2,7 @@
 //! named one by one on the command line (`--updatepack`, `--log`, ...). Both become a
 //! [`Snapshot`], so the engine never knows which it was given.
 
+pub mod by_name;
 pub mod console;
 pub mod endpoints;
 pub mod live;
@@ -13,6 +14,7 @@ pub mod tree;
 use std::path::{Path, PathBuf};
 
 use crate::finding::SnapshotInfo;
+use by_name::ByName;
 
 /// A file sitelint reads, with the name reports use for it (relative to the snapshot, or as
 /// the user typed it).
@@ -43,8 +45,8 @@ pub enum TreeSource {
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
     pub info: SnapshotInfo,
-    pub trees: Vec<(String, TreeSource)>,
-    pub logs: Vec<(String, Artifact)>,
+    pub trees: ByName<TreeSource>,
+    pub logs: ByName<Artifact>,
     pub console: Option<Artifact>,
     pub allowlist: Option<Artifact>,
     pub probes: Option<Artifact>,
@@ -61,19 +63,12 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// Log names come from Windows file names, so they are matched without regard to case.
     pub fn log(&self, name: &str) -> Option<&Artifact> {
-        self.logs
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, a)| a)
+        self.logs.get(name)
     }
 
     pub fn tree(&self, name: &str) -> Option<&TreeSource> {
-        self.trees
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, t)| t)
+        self.trees.get(name)
     }
 
     /// How an absent part is described: "the snapshot has no ..." or "no log ... given (use

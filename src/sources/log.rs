@@ -7,7 +7,7 @@ use std::path::Path;
 use super::collect::{Entry, Key, Stage, origin};
 use super::{
     Flag, FromManifest, Given, Layout, Loaded, Named, NotLoaded, Part, Reading, Setting, SizeLimit, Source, Takes,
-    file_name, flag_hint, from_manifest, wrong,
+    file_name, flag_hint, from_manifest, merge_named, set_from_manifest, wrong,
 };
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::{Problem, SetupError};
@@ -62,7 +62,7 @@ impl Source for Logs {
     }
 
     fn instances_by_name<'s>(&self, snapshot: &'s Snapshot) -> Option<(&'static str, Vec<&'s str>)> {
-        Some(("log", snapshot.logs.iter().map(|(name, _)| name.as_str()).collect()))
+        Some(("log", snapshot.logs.names().collect()))
     }
 
     fn flags(&self) -> &'static [Flag] {
@@ -71,7 +71,7 @@ impl Source for Logs {
 
     fn take(&self, given: Given, live: &mut LiveSources) {
         if let Some(name) = given.name {
-            live.logs.push((name, given.path));
+            live.logs.set(name, given.path);
         }
     }
 
@@ -81,31 +81,12 @@ impl Source for Logs {
             .unwrap_or_default()
         {
             // Named by its file name, as `--log PATH` names it.
-            live.logs
-                .push((file_name(&log.value).to_owned(), base.join(&log.value)));
+            live.logs.set(file_name(&log.value).to_owned(), base.join(&log.value));
         }
     }
 
     fn merge(&self, given: &LiveSources, merged: &mut LiveSources) -> Vec<Named> {
-        let merge_one = |(name, path): &(String, std::path::PathBuf)| {
-            // Logs are matched by name without regard to case, as the rules name them.
-            let replaces = match merged.logs.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
-                Some(log) => {
-                    let replaced = key(&log.0);
-                    *log = (name.clone(), path.clone());
-                    Some(replaced)
-                }
-                None => {
-                    merged.logs.push((name.clone(), path.clone()));
-                    None
-                }
-            };
-            Named {
-                key: key(name),
-                replaces,
-            }
-        };
-        given.logs.iter().map(merge_one).collect()
+        merge_named(&given.logs, &mut merged.logs, key)
     }
 
     fn load(
@@ -190,7 +171,7 @@ impl Source for Logs {
                     }
                 };
                 if let Some(artifact) = path.and_then(|p| reader.resolve_inside(&p)) {
-                    snapshot.logs.push((name.value, artifact));
+                    set_from_manifest(reader, &mut snapshot.logs, "log", name, artifact);
                 }
             }
         })

@@ -132,7 +132,7 @@ endpoints:
         let snapshot = parse(root, "D-USB/snap/snapshot.yaml", text.to_owned()).unwrap();
         assert_eq!(snapshot.info.host.as_deref(), Some("INETPC01"));
         assert_eq!(snapshot.info.path.as_deref(), Some("D-USB/snap/snapshot.yaml"));
-        let TreeSource::Listing(listing) = &snapshot.trees[0].1 else {
+        let TreeSource::Listing(listing) = snapshot.trees.iter().next().map(|(_, tree)| tree).unwrap() else {
             panic!("a listing: {:?}", snapshot.trees);
         };
         assert_eq!(listing.display, "trees/updatepack.jsonl");

@@ -28,12 +28,14 @@ pub use registry::LiveRegistry;
 use std::path::{Path, PathBuf};
 
 use crate::checks::{Input, SourceRef};
+use crate::document::diag::Problem;
 use crate::document::diag::{SetupError, did_you_mean};
-use crate::document::fields::Fields;
+use crate::document::fields::{Fields, Sp};
 use crate::document::text::{Encoding, decode};
 use crate::files;
 use crate::finding::{Location, ReadAs, SourceError};
 use crate::rules::{Rule, RuleSet};
+use crate::snapshot::by_name::ByName;
 use crate::snapshot::live::LiveSources;
 use crate::snapshot::manifest::ManifestReader;
 use crate::snapshot::{Artifact, Snapshot};
@@ -454,4 +456,30 @@ fn merge_one_path(given: Option<&PathBuf>, merged: &mut Option<PathBuf>, key: &s
     };
     *merged = Some(path.clone());
     vec![Named::new(format!("sources.{key}"))]
+}
+
+/// A source read by name (logs, trees): a path named again, by the same name in any case,
+/// replaces the one named before.
+fn merge_named(given: &ByName<PathBuf>, merged: &mut ByName<PathBuf>, key: fn(&str) -> String) -> Vec<Named> {
+    let merge_one = |(name, path): &(String, PathBuf)| {
+        let replaces = merged.set(name.clone(), path.clone()).map(|old| key(&old));
+        Named {
+            key: key(name),
+            replaces,
+        }
+    };
+    given.iter().map(merge_one).collect()
+}
+
+/// A part a manifest names by name; a second of the same name in another case is a problem
+/// of the manifest (`check` would read one of them and `collect` write one).
+fn set_from_manifest<T>(reader: &mut ManifestReader<'_>, named: &mut ByName<T>, noun: &str, name: Sp<String>, part: T) {
+    if let Some(earlier) = named.set(name.value.clone(), part) {
+        reader.push(Problem::new(
+            reader.file(),
+            name.span,
+            format!("{noun} `{}` is named twice, also as `{earlier}`", name.value),
+            "names in another case are the same name",
+        ));
+    }
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use super::collect::{Entry, Key, Stage, Value, origin};
 use super::{
     Flag, FromManifest, Given, Layout, Loaded, Named, NotLoaded, Part, Reading, Setting, SizeLimit, Source, Takes,
-    flag_hint, from_manifest, wrong,
+    flag_hint, from_manifest, merge_named, set_from_manifest, wrong,
 };
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::{Problem, SetupError};
@@ -66,7 +66,7 @@ impl Source for Trees {
     }
 
     fn instances_by_name<'s>(&self, snapshot: &'s Snapshot) -> Option<(&'static str, Vec<&'s str>)> {
-        Some(("tree", snapshot.trees.iter().map(|(name, _)| name.as_str()).collect()))
+        Some(("tree", snapshot.trees.names().collect()))
     }
 
     fn flags(&self) -> &'static [Flag] {
@@ -75,7 +75,7 @@ impl Source for Trees {
 
     fn take(&self, given: Given, live: &mut LiveSources) {
         if let Some(name) = given.name {
-            live.trees.push((name, given.path));
+            live.trees.set(name, given.path);
         }
     }
 
@@ -84,23 +84,15 @@ impl Source for Trees {
             UPDATEPACK,
             "The Service Connection Tool's -updatepackdest folder (the tree `updatepack`).",
         ) {
-            live.trees.push((UPDATEPACK.to_owned(), base.join(&dir.value)));
+            live.trees.set(UPDATEPACK.to_owned(), base.join(&dir.value));
         }
         for (name, dir) in keys.scalar_map("trees", "Other directory trees, by name.") {
-            live.trees.push((name.value, base.join(dir)));
+            live.trees.set(name.value, base.join(dir));
         }
     }
 
-    /// A tree named again (by the same name, in the same case) replaces the earlier one.
     fn merge(&self, given: &LiveSources, merged: &mut LiveSources) -> Vec<Named> {
-        let merge_one = |(name, dir): &(String, std::path::PathBuf)| {
-            match merged.trees.iter_mut().find(|(n, _)| n == name) {
-                Some(tree) => tree.1.clone_from(dir),
-                None => merged.trees.push((name.clone(), dir.clone())),
-            }
-            Named::new(key(name))
-        };
-        given.trees.iter().map(merge_one).collect()
+        merge_named(&given.trees, &mut merged.trees, key)
     }
 
     fn load(
@@ -187,7 +179,7 @@ impl Source for Trees {
             for (key, value) in trees {
                 let Some(name) = reader.name(key) else { continue };
                 if let Some(tree) = listing(reader, &name, value) {
-                    snapshot.trees.push((name.value, tree));
+                    set_from_manifest(reader, &mut snapshot.trees, "tree", name, tree);
                 }
             }
         })

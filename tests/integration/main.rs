@@ -13,6 +13,7 @@ mod fleet;
 mod hostile;
 mod inputs;
 mod kinds;
+mod named_sources;
 mod probe_results;
 mod probes;
 mod readme;
@@ -147,4 +148,92 @@ pub fn status(report: &serde_json::Value, id: &str) -> String {
 
 pub fn path_str(path: &Path) -> &str {
     path.to_str().expect("UTF-8 temp path")
+}
+
+/// The built-in rule files and how many rules each holds, counted by the library: a test that
+/// shows a count of the default ruleset takes it from here, so a new default rule changes no
+/// test but its own.
+pub fn default_rule_files() -> Vec<(String, usize)> {
+    let rules = sitelint::rules::load(&sitelint::rules::default_sources(), &[]).expect("the default rules load");
+    rules.files.iter().map(|f| (f.path.clone(), f.rules)).collect()
+}
+
+/// How many rules the default ruleset holds (the built-in waiver rules apart).
+pub fn default_rule_count() -> usize {
+    default_rule_files().iter().map(|(_, rules)| rules).sum()
+}
+
+/// The summary line a human report of the same run ends with, from the counts of its JSON
+/// report (the JSON renderer counts what the human one does): a test of what a summary says
+/// compares with this, never with the totals of the default ruleset typed in.
+pub fn summary_of(report: &serde_json::Value) -> String {
+    let mut totals = sitelint::finding::Totals::default();
+    for finding in report["findings"].as_array().unwrap() {
+        let count = match (finding["outcome"].as_str(), finding["severity"].as_str()) {
+            (Some("suppressed"), _) => &mut totals.suppressed,
+            (Some("fail"), Some("error")) => &mut totals.errors,
+            (Some("fail"), Some("warning")) => &mut totals.warnings,
+            (Some("fail"), Some("note")) => &mut totals.notes,
+            _ => continue,
+        };
+        *count += 1;
+    }
+    for rule in report["rules"].as_array().unwrap() {
+        let omitted = usize::try_from(rule["omitted_findings"].as_u64().unwrap()).unwrap();
+        let count = match (rule["omitted_suppressed"].as_bool(), rule["severity"].as_str()) {
+            (Some(true), _) => &mut totals.suppressed,
+            (_, Some("error")) => &mut totals.errors,
+            (_, Some("warning")) => &mut totals.warnings,
+            _ => &mut totals.notes,
+        };
+        *count += omitted;
+        if rule["omitted_suppressed"] != true {
+            totals.omitted += omitted;
+        }
+        match rule["status"].as_str() {
+            Some("not-evaluated") => totals.not_evaluated += 1,
+            Some("passed") if rule["kind"] != sitelint::finding::BUILT_IN_KIND => totals.passed += 1,
+            _ => {}
+        }
+    }
+    sitelint::report::human::summary(totals)
+}
+
+/// `summary_of` the same `check` run as JSON: the same arguments, `--format json` added.
+pub fn summary_of_run(dir: &Path, args: &[&str]) -> String {
+    let out = sitelint_in(dir, &[args, &["--format", "json"]].concat());
+    summary_of(&json(&out))
+}
+
+/// The summary line of a check of several snapshots, from the counts each snapshot of its
+/// JSON report holds.
+pub fn fleet_summary_of(report: &serde_json::Value) -> String {
+    let mut totals = sitelint::finding::Totals::default();
+    for snapshot in report["snapshots"].as_array().unwrap() {
+        let count = |key: &str| usize::try_from(snapshot["summary"][key].as_u64().unwrap()).unwrap();
+        totals += sitelint::finding::Totals {
+            errors: count("errors"),
+            warnings: count("warnings"),
+            notes: count("notes"),
+            omitted: count("omitted"),
+            not_evaluated: count("not_evaluated"),
+            passed: count("passed"),
+            suppressed: count("suppressed"),
+        };
+    }
+    sitelint::report::human::summary(totals)
+}
+
+/// The rules of the snapshots of whole reports of the shipped examples: a frozen copy of a
+/// few default rules instead of the default ruleset, so that a new default rule changes none
+/// of them (a rule's own findings are judged by its cases under `rules/tests/`).
+pub const FROZEN_RULES: [&str; 3] = [
+    "--no-default-rules",
+    "--rules",
+    "tests/fixtures/reports/examples-rules.yaml",
+];
+
+/// `args` with [`FROZEN_RULES`] after them.
+pub fn frozen(args: &[&'static str]) -> Vec<&'static str> {
+    [args, &FROZEN_RULES[..]].concat()
 }

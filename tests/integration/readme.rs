@@ -9,6 +9,11 @@
 //! - `<!-- readme-test: run sitelint ARGS... [(in DIR)] [(exit N)] -->` runs sitelint there
 //!   (in its DIR) and expects exit N (default 0); when a fenced block follows, its lines must
 //!   appear in standard output in order, a line `...` standing for any number of lines.
+//!
+//! The counts the README shows come from the default ruleset and change with it: run
+//! `SITELINT_README=overwrite cargo test --test integration readme` to write the program's
+//! numbers into the lines that differ from its output by their numbers alone (a line that
+//! differs otherwise is left for a person to write).
 
 use std::path::Path;
 use std::process::Command;
@@ -34,6 +39,8 @@ enum Step {
         dir: String,
         exit: i32,
         shown: Option<String>,
+        /// The README index (0-based) of the block's first line, and the block's indent.
+        block_at: (usize, usize),
     },
 }
 
@@ -86,11 +93,13 @@ fn steps(readme: &str) -> Vec<(usize, Step)> {
                 };
                 let args: Vec<String> = command.split_whitespace().map(str::to_owned).collect();
                 assert_eq!(args[0], "sitelint", "README.md:{}: a run marker runs sitelint", i + 1);
+                let indent = lines.get(i + 1).map_or(0, |l| l.len() - l.trim_start().len());
                 Step::Run {
                     args: args[1..].to_vec(),
                     dir,
                     exit,
                     shown: block,
+                    block_at: (i + 2, indent),
                 }
             }
             _ => panic!("README.md:{}: unknown marker {marker:?}", i + 1),
@@ -102,26 +111,83 @@ fn steps(readme: &str) -> Vec<(usize, Step)> {
 
 /// Whether `output` holds `shown`'s lines in order, `...` skipping any number of lines.
 fn shows(output: &str, shown: &str) -> bool {
+    matched(output, shown, |got, want| got == want).is_some()
+}
+
+/// The lines of `output` that `shown`'s lines match in order (`None` for `...`), or `None`
+/// when they do not all match.
+fn matched<'o>(output: &'o str, shown: &str, alike: impl Fn(&str, &str) -> bool) -> Option<Vec<Option<&'o str>>> {
     let output: Vec<&str> = output.lines().map(str::trim_end).collect();
     let mut at = 0;
     let mut skipping = false;
+    let mut lines = Vec::new();
     for want in shown.lines().map(str::trim_end) {
         if want == "..." {
             skipping = true;
+            lines.push(None);
             continue;
         }
-        match output[at..].iter().position(|got| *got == want) {
+        match output[at..].iter().position(|got| alike(got, want)) {
             Some(0) => at += 1,
             Some(n) if skipping => at += n + 1,
-            _ => return false,
+            _ => return None,
         }
+        lines.push(Some(output[at - 1]));
         skipping = false;
     }
-    skipping || at == output.len()
+    (skipping || at == output.len()).then_some(lines)
 }
+
+/// A line with each run of digits as `#`, and the word after a number in the singular: two
+/// lines alike but for their counts (`1 warning,` and `2 warnings,`).
+fn without_numbers(line: &str) -> String {
+    let mut masked = String::new();
+    let mut after_number = false;
+    for word in line.split(' ') {
+        let mut out = String::new();
+        for c in word.chars() {
+            if !c.is_ascii_digit() {
+                out.push(c);
+            } else if !out.ends_with('#') {
+                out.push('#');
+            }
+        }
+        if after_number {
+            let end = out.trim_end_matches(|c: char| c.is_ascii_punctuation()).len();
+            if out[..end].ends_with('s') {
+                out.remove(end - 1);
+            }
+        }
+        after_number = word.chars().any(|c| c.is_ascii_digit());
+        masked.push_str(&out);
+        masked.push(' ');
+    }
+    masked
+}
+
+/// `shown` with the program's numbers, when it differs from `output` by numbers alone.
+fn renumbered(output: &str, shown: &str) -> Option<Vec<String>> {
+    let lines = matched(output, shown, |got, want| without_numbers(got) == without_numbers(want))?;
+    Some(
+        lines
+            .into_iter()
+            .map(|line| line.map_or_else(|| "...".to_owned(), str::to_owned))
+            .collect(),
+    )
+}
+
+/// `SITELINT_README=overwrite`: write the program's counts into the README.
+fn overwriting() -> bool {
+    std::env::var_os("SITELINT_README").is_some_and(|v| v == "overwrite")
+}
+
+/// Held by a test that reads the README and may write it back, so that two tests rewriting
+/// it at once do not lose each other's lines.
+static README: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 #[test]
 fn every_runnable_snippet_of_the_readme_does_what_the_readme_says() {
+    let _held = README.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     let steps = steps(&readme);
     assert!(steps.len() >= 10, "the README's markers were not found: {steps:?}");
@@ -130,6 +196,7 @@ fn every_runnable_snippet_of_the_readme_does_what_the_readme_says() {
     let scratch = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     copy_dir(&root().join("examples"), &scratch.path().join("examples"));
     let mut failures = Vec::new();
+    let mut rewritten: Vec<String> = readme.lines().map(str::to_owned).collect();
     for (line, step) in steps {
         match step {
             Step::Copy { from, to } => copy_dir(&root().join(from), &scratch.path().join(to)),
@@ -138,7 +205,13 @@ fn every_runnable_snippet_of_the_readme_does_what_the_readme_says() {
                 std::fs::create_dir_all(path.parent().unwrap()).unwrap();
                 std::fs::write(path, text).unwrap();
             }
-            Step::Run { args, dir, exit, shown } => {
+            Step::Run {
+                args,
+                dir,
+                exit,
+                shown,
+                block_at: (first, indent),
+            } => {
                 let out = run(&scratch.path().join(dir), &args);
                 let (mut got, err) = (stdout(&out), stderr(&out));
                 // Windows writes the paths of the human report with `\`; the README shows `/`.
@@ -153,6 +226,14 @@ fn every_runnable_snippet_of_the_readme_does_what_the_readme_says() {
                         out.status.code()
                     ));
                 } else if let Some(shown) = shown.filter(|s| !shows(&got, s)) {
+                    if overwriting()
+                        && let Some(lines) = renumbered(&got, &shown)
+                    {
+                        for (k, text) in lines.into_iter().enumerate() {
+                            rewritten[first + k] = format!("{}{text}", " ".repeat(indent));
+                        }
+                        continue;
+                    }
                     failures.push(format!(
                         "README.md:{line}: `sitelint {}` prints\n{got}\nbut the README shows\n{shown}",
                         args.join(" ")
@@ -160,6 +241,9 @@ fn every_runnable_snippet_of_the_readme_does_what_the_readme_says() {
                 }
             }
         }
+    }
+    if overwriting() {
+        std::fs::write(root().join("README.md"), rewritten.join("\n") + "\n").unwrap();
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
@@ -287,4 +371,78 @@ fn the_readme_synopses_name_exactly_the_flags_of_each_command() {
             command.join(" ")
         );
     }
+}
+
+/// The README's table of the procedure's steps counts the built-in rules of each step (a rule
+/// is under its first step tag, as `rules list` groups it): counted from `rules list`, so the
+/// table says what the program holds (`SITELINT_README=overwrite` writes the counts).
+#[test]
+fn the_readme_step_table_counts_the_built_in_rules_of_each_step() {
+    let steps: Vec<&str> = sitelint::report::steps::STEPS.iter().map(|s| s.tag).collect();
+    let out = crate::sitelint(&["rules", "list", "--format", "json", "--no-config"]);
+    let rules: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let mut per_step = vec![0_usize; steps.len()];
+    for rule in rules.as_array().unwrap().iter().filter(|r| r["kind"] != "built-in") {
+        let first = rule["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find_map(|t| steps.iter().position(|s| t == s))
+            .unwrap_or_else(|| panic!("{} has no step tag", rule["id"]));
+        per_step[first] += 1;
+    }
+
+    let _held = README.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let mut lines: Vec<String> = readme.lines().map(str::to_owned).collect();
+    let header = lines
+        .iter()
+        .position(|l| l.starts_with("| step (tag) |"))
+        .expect("the README's table of steps");
+    let mut failures = Vec::new();
+    let mut seen = 0;
+    for line in lines.iter_mut().skip(header + 2).take_while(|l| l.starts_with('|')) {
+        let cells: Vec<&str> = line.split(" | ").collect();
+        let tag = cells[0].trim_start_matches("| ").trim_matches('`');
+        let index = steps
+            .iter()
+            .position(|s| *s == tag)
+            .unwrap_or_else(|| panic!("unknown step {tag}"));
+        let (count, rest) = cells[3].split_once(':').expect("`N: what they check`");
+        seen += 1;
+        if count.parse() != Ok(per_step[index]) {
+            if overwriting() {
+                let at = line.len() - cells[3].len();
+                *line = format!("{}{}:{rest}", &line[..at], per_step[index]);
+            } else {
+                failures.push(format!(
+                    "{tag}: the README says {count}, rules list {}",
+                    per_step[index]
+                ));
+            }
+        }
+    }
+    assert_eq!(seen, steps.len(), "a row for each step");
+    if overwriting() {
+        std::fs::write(root().join("README.md"), lines.join("\n") + "\n").unwrap();
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn lines_alike_but_for_their_counts_are_renumbered() {
+    let output = "a\n8 errors, 2 warnings, 14 rules not evaluated\nz\n";
+    let shown = "...\n8 errors, 1 warning, 13 rules not evaluated\n...\n";
+    assert_eq!(
+        renumbered(output, shown),
+        Some(vec![
+            "...".to_owned(),
+            "8 errors, 2 warnings, 14 rules not evaluated".to_owned(),
+            "...".to_owned()
+        ])
+    );
+    assert_eq!(
+        renumbered(output, "...\n8 errors, 1 warning, 13 rules passed\n...\n"),
+        None
+    );
 }

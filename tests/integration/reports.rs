@@ -76,12 +76,18 @@ fn report_cases() -> Vec<Case> {
         Case::new(
             "failed_download_with_waiver",
             "examples",
-            &["check", "snapshots/failed-download"],
+            &[
+                "check",
+                "snapshots/failed-download",
+                "--no-default-rules",
+                "--rules",
+                "../tests/fixtures/reports/examples-rules.yaml",
+            ],
         ),
         Case::new(
             "clean_with_site_rules",
             ".",
-            &["check", "examples/snapshots/clean", "--rules", "examples/site-rules"],
+            &crate::frozen(&["check", "examples/snapshots/clean", "--rules", "examples/site-rules"]),
         ),
         Case::new(
             "hostile_waived_not_evaluated",

@@ -10,13 +10,18 @@ fn the_built_in_rules_pass_their_own_cases_and_none_is_untested() {
     let out = sitelint(&["test", "rules"]);
     assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
     let text = stdout(&out);
-    assert!(text.ends_with("149 passed, 0 failed\n"), "{text}");
+    // Every case on disk ran and passed.
+    let cases: usize = fs::read_dir(root().join("rules/tests"))
+        .unwrap()
+        .map(|e| fs::read_dir(e.unwrap().path()).unwrap().count())
+        .sum();
+    assert!(text.ends_with(&format!("{cases} passed, 0 failed\n")), "{text}");
     // Every default rule has a case where it fails and one where it passes.
     let ids: Vec<String> = fs::read_dir(root().join("rules/tests"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(ids.len(), 44);
+    assert_eq!(ids.len(), crate::default_rule_count());
     for id in ids {
         for case in ["fail", "pass"] {
             assert!(text.contains(&format!("ok    {id}/{case}\n")), "{id}/{case}: {text}");
@@ -141,7 +146,10 @@ fn every_built_in_rule_has_one_step_and_rules_list_groups_by_step() {
         per_step[of_rule[0]] += 1;
     }
     assert_eq!(steps[0], "connect-machine");
-    assert_eq!(per_step, [12, 1, 15, 6, 2, 3, 5]);
+    assert!(
+        per_step.iter().all(|&rules| rules > 0),
+        "a step without a rule: {per_step:?}"
+    );
 
     let listed = stdout(&sitelint(&["rules", "list", "--no-config"]));
     let headings: Vec<&str> = listed.lines().filter(|l| !l.starts_with(' ')).collect();

@@ -43,7 +43,11 @@ fn assert_fits(what: &str, text: &str) {
 
 #[test]
 fn the_failed_download_report_fits_80_columns() {
-    let out = at_80_columns(&["check", "examples/snapshots/failed-download", "--no-config"]);
+    let out = at_80_columns(&crate::frozen(&[
+        "check",
+        "examples/snapshots/failed-download",
+        "--no-config",
+    ]));
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     assert_fits("check", &text);
@@ -65,6 +69,9 @@ fn the_not_evaluated_block_fits_80_columns() {
         "--log",
         "examples/snapshots/failed-download/logs/ConfigMgrSetup.log",
         "--no-config",
+        crate::FROZEN_RULES[0],
+        crate::FROZEN_RULES[1],
+        crate::FROZEN_RULES[2],
     ]);
     let text = stdout(&out);
     assert_fits("not evaluated", &text);
