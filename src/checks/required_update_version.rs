@@ -181,7 +181,13 @@ impl Check for RequiredUpdateVersion {
                 .iter()
                 .find_map(|u| u.state)
                 .map_or_else(|| "without a state".to_owned(), describe_state);
-            (format!("{}; expected {}", states.join(", "), allowed.join(", ")), state)
+            // A long list of accepted states reads as noise under the one that matters.
+            let expected = if allowed.len() <= 4 {
+                format!("; expected {}", allowed.join(", "))
+            } else {
+                ": not a state this rule accepts (`sitelint rules show` lists them)".to_owned()
+            };
+            (format!("{}{expected}", states.join(", ")), state)
         };
         out.push(Emission {
             outcome: Outcome::Fail,
