@@ -39,6 +39,8 @@ struct Excerpt {
     /// The snapshot's line that names the excerpt, and the excerpt's path in the snapshot.
     manifest: String,
     path_in_snapshot: String,
+    /// Lines the test puts before the excerpt (a registry fragment's header), which shift it.
+    lines_before: u64,
     lines: u64,
 }
 
@@ -110,6 +112,7 @@ fn corpus() -> Vec<Excerpt> {
             let bytes = fs::read(input.join(&record.excerpt))
                 .unwrap_or_else(|e| panic!("tests/real/{name}.yaml names {}: {e}", record.excerpt));
             let lines = bytes.iter().filter(|&&b| b == b'\n').count() as u64 + u64::from(!bytes.ends_with(b"\n"));
+            let lines_before = if needs_header(&input_name, &bytes) { 2 } else { 0 };
             let (manifest, path_in_snapshot) = place(&input_name, &record.excerpt)
                 .unwrap_or_else(|| panic!("tests/real/{input_name}: not an input the corpus knows"));
             excerpts.push(Excerpt {
@@ -117,12 +120,22 @@ fn corpus() -> Vec<Excerpt> {
                 record,
                 manifest,
                 path_in_snapshot,
+                lines_before,
                 lines,
             });
         }
     }
     excerpts.sort_by(|a, b| a.name.cmp(&b.name));
     excerpts
+}
+
+/// What regedit writes before the keys: a page that prints only the keys is judged as the
+/// `.reg` file a reader pastes them into.
+const REGEDIT_HEADER: &[u8] = b"Windows Registry Editor Version 5.00\r\n\r\n";
+
+/// Whether a registry excerpt is a fragment without regedit's first line.
+fn needs_header(input: &str, bytes: &[u8]) -> bool {
+    input == "registry" && !bytes.starts_with(b"Windows Registry Editor") && !bytes.starts_with(b"REGEDIT4")
 }
 
 /// Lays each excerpt out as a snapshot of its own, in one folder per excerpt.
@@ -134,11 +147,9 @@ fn snapshots(excerpts: &[Excerpt], dir: &Path) -> Vec<PathBuf> {
             let target = snapshot.join(&excerpt.path_in_snapshot);
             fs::create_dir_all(target.parent().unwrap()).unwrap();
             let input = excerpt.name.split('/').next().unwrap();
-            fs::copy(
-                root().join("tests/real").join(input).join(&excerpt.record.excerpt),
-                &target,
-            )
-            .unwrap();
+            let bytes = fs::read(root().join("tests/real").join(input).join(&excerpt.record.excerpt)).unwrap();
+            let header: &[u8] = if excerpt.lines_before > 0 { REGEDIT_HEADER } else { b"" };
+            fs::write(&target, [header, &bytes].concat()).unwrap();
             fs::write(
                 snapshot.join("snapshot.yaml"),
                 format!("sitelint_snapshot: 1\n{}", excerpt.manifest),
