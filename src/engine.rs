@@ -190,6 +190,7 @@ fn ruleset_info(rules: &RuleSet) -> RulesetInfo {
 fn run(rule: &Rule, input: &Input<'_>, errors: &mut Vec<SourceError>) -> Evaluated {
     let mut emissions = Emissions::default();
     match rule.check.evaluate(input, &mut emissions) {
+        Ok(()) if let Some(reason) = emissions.take_rule_not_evaluated() => Evaluated::NotEvaluated(reason),
         Ok(()) => {
             let (emissions, omitted) = emissions.into_parts();
             Evaluated::Ran { emissions, omitted }

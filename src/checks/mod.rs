@@ -10,6 +10,7 @@ mod required_installed_program;
 mod required_log_pattern;
 mod required_registry_value;
 mod required_update_version;
+mod target_requirement;
 mod zero_byte_files;
 
 pub mod context;
@@ -81,6 +82,11 @@ pub const KINDS: &[Kind] = &[
         summary: "One finding when no program in the Uninstall keys matches `name` at an acceptable version.",
         compile: required_installed_program::compile,
     },
+    Kind {
+        name: "target-requirement",
+        summary: "One finding when the site server's registry does not meet an item of the target version's checklist.",
+        compile: target_requirement::compile,
+    },
 ];
 
 /// A compiled rule body.
@@ -131,6 +137,8 @@ pub fn values<const N: usize>(names: &[&str; N], values: [String; N]) -> Vec<(St
 pub struct Emissions {
     kept: Vec<Emission>,
     omitted: u64,
+    /// Why the rule as a whole cannot be judged on the input it was given.
+    rule_not_evaluated: Option<String>,
 }
 
 impl Emissions {
@@ -145,6 +153,17 @@ impl Emissions {
     /// Problems a source counted but did not hand over (log matches past the scan's keep).
     pub fn count_unkept(&mut self, count: u64) {
         self.omitted += count;
+    }
+
+    /// The input says the rule does not apply to it as a whole (a registry export of another
+    /// machine): the rule is not evaluated, with `reason`, whatever else was pushed.
+    pub fn rule_not_evaluated(&mut self, reason: impl Into<String>) {
+        self.rule_not_evaluated = Some(reason.into());
+    }
+
+    /// Why the whole rule was not evaluated, if a check said so.
+    pub fn take_rule_not_evaluated(&mut self) -> Option<String> {
+        self.rule_not_evaluated.take()
     }
 
     /// The emissions kept, and how many more were found.
@@ -380,6 +399,7 @@ rules:
   - {id: f, title: t, severity: error, kind: required-endpoints, endpoints: [go.microsoft.com]}
   - {id: g, title: t, severity: error, kind: required-registry-value, key: 'HKLM\\SOFTWARE\\A', value: B, equals: 1}
   - {id: h, title: t, severity: error, kind: required-installed-program, name: '^ODBC'}
+  - {id: i, title: t, severity: error, kind: target-requirement, requirement: dotnet, target: '2409'}
 ";
 
     #[test]

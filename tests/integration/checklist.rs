@@ -1,0 +1,83 @@
+//! Issue 33: the target version's checklist, read from the site server's registry export. The
+//! admin's site server of the issue (2303 preparing 2603, .NET 4.6.1, SQL Server Native Client
+//! 11.3, Windows ADK 10.1.28000.1, Windows Server 2012 R2, a restart pending) passed
+//! `--select tag:prerequisites` with exit 0.
+
+use crate::{json, sitelint, status, stderr};
+
+const ADMIN: &str = "tests/fixtures/kinds/target-requirement/fail/registry/site-server.reg";
+
+fn prerequisites(registry: &str, target: &str) -> (Option<i32>, serde_json::Value) {
+    let target = format!("target_version={target}");
+    let out = sitelint(&[
+        "check",
+        "--registry",
+        registry,
+        "--set",
+        &target,
+        "--select",
+        "tag:prerequisites",
+        "--format",
+        "json",
+        "--no-config",
+    ]);
+    (out.status.code(), json(&out))
+}
+
+#[test]
+fn the_admins_site_server_fails_each_checklist_item_of_2603() {
+    let (code, report) = prerequisites(ADMIN, "2603");
+    assert_eq!(code, Some(1));
+    for id in [
+        "site-upgrade-path",
+        "site-dotnet-too-old",
+        "site-dotnet-below-48",
+        "site-windows-adk-unsupported",
+        "site-server-os-unsupported",
+        "site-restart-pending",
+    ] {
+        assert_eq!(status(&report, id), "failed", "{id}");
+    }
+    // 2603 no longer needs the Native Client; 2409 does, at 11.4.7001.0.
+    assert_eq!(status(&report, "site-sql-native-client-too-old"), "passed");
+    let (_, report) = prerequisites(ADMIN, "2409");
+    assert_eq!(status(&report, "site-sql-native-client-too-old"), "failed");
+    // Windows Server 2012 R2 still takes 2409.
+    assert_eq!(status(&report, "site-server-os-unsupported"), "passed");
+}
+
+#[test]
+fn a_target_sitelint_has_no_data_for_is_a_usage_error_naming_the_known_ones() {
+    let out = sitelint(&[
+        "check",
+        "--registry",
+        ADMIN,
+        "--set",
+        "target_version=2610",
+        "--no-config",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let said = stderr(&out);
+    assert!(said.contains("unknown target_version `2610`"), "{said}");
+    assert!(said.contains("2409, 2503, 2509, 2603, 2609"), "{said}");
+}
+
+#[test]
+fn a_site_already_on_the_target_passes_the_checklist_and_never_hears_it_is_not_there_yet() {
+    let registry = "tests/fixtures/kinds/target-requirement/already-on-target/registry/site-server.reg";
+    let (code, report) = prerequisites(registry, "2509");
+    assert_eq!(code, Some(0), "{report:#}");
+    for rule in report["rules"].as_array().unwrap() {
+        if rule["id"].as_str().unwrap().starts_with("site-") {
+            assert_eq!(rule["status"], "passed", "{rule}");
+        }
+    }
+}
+
+#[test]
+fn the_connect_machines_registry_leaves_the_site_servers_checklist_not_evaluated() {
+    let registry = "examples/snapshots/clean/registry/connect-machine.reg";
+    let (code, report) = prerequisites(registry, "2409");
+    assert_eq!(code, Some(0));
+    assert_eq!(status(&report, "site-upgrade-path"), "not-evaluated");
+}
