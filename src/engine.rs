@@ -25,12 +25,14 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
     let mut read_as = Vec::new();
     // Keyed by the source's place in `SOURCES` and the instance, so one load serves a group.
     let mut groups: BTreeMap<(usize, String), Vec<(usize, &Rule)>> = BTreeMap::new();
+    let mut outcomes: BTreeMap<usize, Evaluated> = BTreeMap::new();
     for (index, rule) in rules.rules.iter().enumerate().filter(|(_, r)| r.disabled.is_none()) {
-        if let Some(key) = sources::read_by(rule) {
+        if let Some(reason) = &rule.held {
+            outcomes.insert(index, Evaluated::NotEvaluated(reason.clone()));
+        } else if let Some(key) = sources::read_by(rule) {
             groups.entry(key).or_default().push((index, rule));
         }
     }
-    let mut outcomes: BTreeMap<usize, Evaluated> = BTreeMap::new();
     // The groups' sources are independent (several logs, a tree): loaded and checked on all
     // cores, then taken in the groups' order, so the report reads as if one by one.
     let groups: Vec<(usize, &Vec<(usize, &Rule)>)> =

@@ -147,6 +147,9 @@ pub struct Rule {
     pub tags: Vec<String>,
     /// Why the rule does not run (`enabled: false`, `--select`, `--ignore`), if it does not.
     pub disabled: Option<String>,
+    /// Why the rule runs but is not evaluated in this run (a post-upgrade rule in a run that
+    /// did not ask for that step): reported not evaluated with this reason, never passed.
+    pub held: Option<String>,
     /// Where the rule is defined.
     pub origin: Origin,
     /// The rule as written, for `sitelint rules show`.

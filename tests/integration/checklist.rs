@@ -68,7 +68,7 @@ fn a_site_already_on_the_target_passes_the_checklist_and_never_hears_it_is_not_t
     let (code, report) = prerequisites(registry, "2509");
     assert_eq!(code, Some(0), "{report:#}");
     for rule in report["rules"].as_array().unwrap() {
-        if rule["id"].as_str().unwrap().starts_with("site-") {
+        if rule["id"].as_str().unwrap().starts_with("site-") && rule["status"] != "disabled" {
             assert_eq!(rule["status"], "passed", "{rule}");
         }
     }
@@ -80,4 +80,69 @@ fn the_connect_machines_registry_leaves_the_site_servers_checklist_not_evaluated
     let (code, report) = prerequisites(registry, "2409");
     assert_eq!(code, Some(0));
     assert_eq!(status(&report, "site-upgrade-path"), "not-evaluated");
+}
+
+/// After the upgrade: a `Full Version` still 2403's build, a stage with `IsComplete=4` and a
+/// CMUpdate.log cut before the post-installation monitor all passed, as no step read them.
+#[test]
+fn after_the_upgrade_each_sign_of_an_unfinished_upgrade_fails_post_upgrade() {
+    let post_upgrade = |args: &[&str]| {
+        let mut all = vec!["check", "--step", "post-upgrade", "--format", "json", "--no-config"];
+        all.extend(args);
+        let out = sitelint(&all);
+        (out.status.code(), json(&out))
+    };
+    let (code, report) = post_upgrade(&[
+        "--registry",
+        "rules/tests/site-version-not-target/fail/registry.reg",
+        "--set",
+        "target_version=2409",
+    ]);
+    assert_eq!(code, Some(1));
+    assert_eq!(status(&report, "site-version-not-target"), "failed");
+    let (_, report) = post_upgrade(&["--log", "rules/tests/cmupdate-stage-failed/fail/CMUpdate.log"]);
+    assert_eq!(status(&report, "cmupdate-stage-failed"), "failed");
+    let (_, report) = post_upgrade(&["--log", "rules/tests/cmupdate-not-finished/fail/CMUpdate.log"]);
+    assert_eq!(status(&report, "cmupdate-not-finished"), "failed");
+}
+
+/// Before the upgrade the same evidence means nothing is finished yet: a run that does not ask
+/// for the post-upgrade step leaves its rules not evaluated, saying how to ask, and never
+/// fails a site for not being on the target yet.
+#[test]
+fn a_run_that_does_not_ask_for_post_upgrade_leaves_it_not_evaluated() {
+    let out = sitelint(&[
+        "check",
+        "--registry",
+        "rules/tests/site-version-not-target/fail/registry.reg",
+        "--select",
+        "site-upgrade-path",
+        "--select",
+        "tag:upgrade",
+        "--format",
+        "json",
+        "--no-config",
+    ]);
+    let report = json(&out);
+    assert_eq!(status(&report, "site-upgrade-path"), "passed");
+    let out = sitelint(&[
+        "check",
+        "--registry",
+        "rules/tests/site-version-not-target/fail/registry.reg",
+        "--format",
+        "json",
+        "--no-config",
+    ]);
+    let report = json(&out);
+    assert_eq!(status(&report, "site-version-not-target"), "not-evaluated");
+    let rule = report["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "site-version-not-target")
+        .unwrap();
+    assert!(
+        rule["reason"].as_str().unwrap().contains("--step post-upgrade"),
+        "{rule}"
+    );
 }
