@@ -55,7 +55,10 @@ impl Check for ForbiddenLogPattern {
     }
 
     fn evaluate(&self, input: &Input<'_>, out: &mut Emissions) -> Result<(), Mismatch> {
-        let Input::Log { name, whole, result } = input else {
+        let Input::Log {
+            name, whole, result, ..
+        } = input
+        else {
             return Err(Mismatch::new("a log", input));
         };
         for m in &result.matches {

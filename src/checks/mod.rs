@@ -4,6 +4,7 @@
 //! Adding a kind means one new module and one line in [`KINDS`].
 
 mod forbidden_log_pattern;
+mod recent_log_event;
 mod required_endpoints;
 mod required_files;
 mod required_installed_program;
@@ -81,6 +82,11 @@ pub const KINDS: &[Kind] = &[
         name: "required-installed-program",
         summary: "One finding when no program in the Uninstall keys matches `name` at an acceptable version.",
         compile: required_installed_program::compile,
+    },
+    Kind {
+        name: "recent-log-event",
+        summary: "One finding when a log's last `pattern` entry is missing or older than `max-age-hours`, and one per `failure` after it.",
+        compile: recent_log_event::compile,
     },
     Kind {
         name: "target-requirement",
@@ -194,6 +200,8 @@ pub enum Input<'a> {
         /// The whole log file.
         whole: &'a Location,
         result: &'a QueryResult,
+        /// The snapshot's `collected_at`, when it has one (RFC 3339).
+        collected_at: Option<&'a str>,
     },
     Tree(&'a Tree),
     Console(&'a ConsoleExport),
@@ -399,7 +407,8 @@ rules:
   - {id: f, title: t, severity: error, kind: required-endpoints, endpoints: [go.microsoft.com]}
   - {id: g, title: t, severity: error, kind: required-registry-value, key: 'HKLM\\SOFTWARE\\A', value: B, equals: 1}
   - {id: h, title: t, severity: error, kind: required-installed-program, name: '^ODBC'}
-  - {id: i, title: t, severity: error, kind: target-requirement, requirement: dotnet, target: '2409'}
+  - {id: i, title: t, severity: error, kind: recent-log-event, log: x.log, pattern: DONE, max-age-hours: 24}
+  - {id: j, title: t, severity: error, kind: target-requirement, requirement: dotnet, target: '2409'}
 ";
 
     #[test]

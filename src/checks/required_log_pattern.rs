@@ -53,7 +53,10 @@ impl Check for RequiredLogPattern {
     }
 
     fn evaluate(&self, input: &Input<'_>, out: &mut Emissions) -> Result<(), Mismatch> {
-        let Input::Log { name, whole, result } = input else {
+        let Input::Log {
+            name, whole, result, ..
+        } = input
+        else {
             return Err(Mismatch::new("a log", input));
         };
         if result.count >= self.min_count {

@@ -4,6 +4,7 @@
 
 pub mod console;
 pub mod endpoints;
+pub mod entry_time;
 pub mod live;
 pub mod log;
 pub mod manifest;

@@ -146,3 +146,43 @@ fn a_run_that_does_not_ask_for_post_upgrade_leaves_it_not_evaluated() {
         "{rule}"
     );
 }
+
+/// smsbkup.log was read by no rule: a backup that failed (access denied cleaning the backup
+/// location) or one four days old gave nothing, and `--select tag:backup` matched no rule.
+#[test]
+fn a_failed_or_old_backup_fails_the_backup_step() {
+    let backup = |case: &str, extra: &[&str]| {
+        let snapshot = format!("rules/tests/backup-not-recent/{case}");
+        let mut args = vec![
+            "check",
+            snapshot.as_str(),
+            "--select",
+            "tag:backup",
+            "--format",
+            "json",
+            "--no-config",
+        ];
+        args.extend(extra);
+        let out = sitelint(&args);
+        (out.status.code(), json(&out))
+    };
+    let (code, report) = backup("fail-access-denied", &[]);
+    assert_eq!(code, Some(1));
+    assert_eq!(status(&report, "backup-not-recent"), "failed");
+    let (code, report) = backup("fail", &[]);
+    assert_eq!(code, Some(1));
+    let message = crate::finding(&report, "backup-not-recent")["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        message.contains("97 hours before the snapshot was collected"),
+        "{message}"
+    );
+    // The param moves the limit: four days pass with 100 hours.
+    let (code, _) = backup("fail", &["--set", "backup_max_age_hours=100"]);
+    assert_eq!(code, Some(0));
+    let (code, report) = backup("pass", &[]);
+    assert_eq!(code, Some(0));
+    assert_eq!(status(&report, "backup-warning"), "passed");
+}
