@@ -205,6 +205,28 @@ mod tests {
         }
     }
 
+    /// From 2603 the pack no longer carries the SQL Native Client and its companions: no
+    /// default rule may expect them, or every pack of 2603 would fail.
+    #[test]
+    fn no_default_rule_expects_a_redistributable_the_target_dropped() {
+        for target in TARGETS.iter().filter(|t| !t.drops_redists.is_empty()) {
+            let rules = crate::rules::load(&crate::rules::default_sources(), &[]).expect("the default rules load");
+            // A rule expects a file by requiring it (`required-files`); a help naming the
+            // files for older targets is no expectation.
+            for rule in rules.rules.iter().filter(|r| r.kind == "required-files") {
+                let required = &rule.definition;
+                for dropped in target.drops_redists {
+                    assert!(
+                        !required.to_lowercase().contains(&dropped.to_lowercase()),
+                        "{} expects {dropped}, which {} no longer ships",
+                        rule.id,
+                        target.version
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn full_versions_read_as_builds_and_versions() {
         assert_eq!(build_of("5.00.9106.1000"), Some(9106));

@@ -11,6 +11,7 @@ mod required_installed_program;
 mod required_log_pattern;
 mod required_registry_value;
 mod required_update_version;
+mod site_versions;
 mod target_requirement;
 mod zero_byte_files;
 
@@ -30,6 +31,7 @@ use crate::snapshot::console::ConsoleExport;
 use crate::snapshot::endpoints::{Endpoints, Required};
 use crate::snapshot::log::{LogQuery, QueryResult, Scope};
 use crate::snapshot::registry::Registry;
+use crate::snapshot::sites::SitesExport;
 use crate::snapshot::tree::{Tree, TreeFile};
 
 /// A rule kind: its name in rule files and how to compile a rule of that kind.
@@ -87,6 +89,11 @@ pub const KINDS: &[Kind] = &[
         name: "recent-log-event",
         summary: "One finding when a log's last `pattern` entry is missing or older than `max-age-hours`, and one per `failure` after it.",
         compile: recent_log_event::compile,
+    },
+    Kind {
+        name: "site-versions",
+        summary: "One finding per site of the hierarchy (`Get-CMSite`) not on the expected build, failed or mid-upgrade.",
+        compile: site_versions::compile,
     },
     Kind {
         name: "target-requirement",
@@ -189,6 +196,8 @@ pub enum SourceRef<'a> {
     Console,
     Endpoints(&'a [Required]),
     Registry(&'a [crate::snapshot::registry::Read]),
+    /// The hierarchy's sites (`Get-CMSite`).
+    Sites,
     /// The site config's waivers, which the built-in rules report on after the run.
     Waivers,
 }
@@ -207,6 +216,7 @@ pub enum Input<'a> {
     Console(&'a ConsoleExport),
     Endpoints(&'a Endpoints),
     Registry(&'a Registry),
+    Sites(&'a SitesExport),
 }
 
 impl Input<'_> {
@@ -218,6 +228,7 @@ impl Input<'_> {
             Input::Console(_) => "a console export",
             Input::Endpoints(_) => "endpoint lists",
             Input::Registry(_) => "a registry export",
+            Input::Sites(_) => "a sites export",
         }
     }
 }
@@ -408,7 +419,8 @@ rules:
   - {id: g, title: t, severity: error, kind: required-registry-value, key: 'HKLM\\SOFTWARE\\A', value: B, equals: 1}
   - {id: h, title: t, severity: error, kind: required-installed-program, name: '^ODBC'}
   - {id: i, title: t, severity: error, kind: recent-log-event, log: x.log, pattern: DONE, max-age-hours: 24}
-  - {id: j, title: t, severity: error, kind: target-requirement, requirement: dotnet, target: '2409'}
+  - {id: j, title: t, severity: error, kind: site-versions, expect: same-version}
+  - {id: k, title: t, severity: error, kind: target-requirement, requirement: dotnet, target: '2409'}
 ";
 
     #[test]

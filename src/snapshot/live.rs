@@ -10,6 +10,7 @@ pub struct LiveSources {
     pub trees: Vec<(String, PathBuf)>,
     pub logs: Vec<(String, PathBuf)>,
     pub console: Option<PathBuf>,
+    pub sites: Option<PathBuf>,
     pub allowlist: Option<PathBuf>,
     pub registry: Vec<PathBuf>,
 }
@@ -19,6 +20,7 @@ impl LiveSources {
         self.trees.is_empty()
             && self.logs.is_empty()
             && self.console.is_none()
+            && self.sites.is_none()
             && self.allowlist.is_none()
             && self.registry.is_empty()
     }

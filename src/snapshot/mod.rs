@@ -9,6 +9,7 @@ pub mod live;
 pub mod log;
 pub mod manifest;
 pub mod registry;
+pub mod sites;
 pub mod tree;
 
 use std::path::{Path, PathBuf};
@@ -47,6 +48,8 @@ pub struct Snapshot {
     pub trees: Vec<(String, TreeSource)>,
     pub logs: Vec<(String, Artifact)>,
     pub console: Option<Artifact>,
+    /// `Get-CMSite | ConvertTo-Json`.
+    pub sites: Option<Artifact>,
     pub allowlist: Option<Artifact>,
     pub probes: Option<Artifact>,
     /// `.reg` exports, merged when there are several.

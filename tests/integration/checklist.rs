@@ -186,3 +186,32 @@ fn a_failed_or_old_backup_fails_the_backup_step() {
     assert_eq!(code, Some(0));
     assert_eq!(status(&report, "backup-warning"), "passed");
 }
+
+/// A secondary site left on 2403 (`Get-CMSite`) passed after the upgrade: no source read the
+/// hierarchy's sites. The site left behind is named by its code.
+#[test]
+fn a_secondary_site_left_behind_fails_post_upgrade_by_its_code() {
+    let out = sitelint(&[
+        "check",
+        "--sites",
+        "rules/tests/sites-not-on-target/fail/sites.json",
+        "--set",
+        "target_version=2409",
+        "--step",
+        "post-upgrade",
+        "--format",
+        "json",
+        "--no-config",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    let finding = crate::finding(&report, "sites-not-on-target");
+    assert_eq!(finding["subject"], "S01");
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .contains("runs 5.00.9128.1000 (2403)"),
+        "{finding}"
+    );
+}
