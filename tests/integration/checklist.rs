@@ -215,3 +215,47 @@ fn a_secondary_site_left_behind_fails_post_upgrade_by_its_code() {
         "{finding}"
     );
 }
+
+/// The shipped snapshots of a site server on either side of the upgrade check as the README
+/// shows: before it the checklist and the backup pass; after it the secondary site left on
+/// 2403 is named, and nothing else fails.
+#[test]
+fn the_example_site_server_snapshots_check_as_the_readme_shows() {
+    let before = sitelint(&[
+        "check",
+        "examples/snapshots/site-server-before-upgrade",
+        "--step",
+        "prerequisites,backup",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(before.status.code(), Some(0));
+    let report = json(&before);
+    for id in [
+        "site-upgrade-path",
+        "sites-same-version",
+        "backup-not-recent",
+        "backup-warning",
+    ] {
+        assert_eq!(status(&report, id), "passed", "{id}");
+    }
+    let after = sitelint(&[
+        "check",
+        "examples/snapshots/site-server-after-upgrade",
+        "--step",
+        "post-upgrade",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(after.status.code(), Some(1));
+    let report = json(&after);
+    let failed: Vec<&str> = report["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "failed")
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["sites-not-on-target"]);
+    assert_eq!(crate::finding(&report, "sites-not-on-target")["subject"], "S01");
+}
