@@ -55,15 +55,14 @@ impl Site {
     }
 }
 
-/// Parses an export (already decoded to text).
+/// Parses an export (already decoded to text); a mistake is reported at its line and column.
 pub fn parse(text: &str) -> Result<Vec<Site>, serde_json::Error> {
     let text = text.trim_start_matches('\u{feff}');
-    let value: serde_json::Value = serde_json::from_str(text)?;
-    if value.is_array() {
-        serde_json::from_value(value)
+    if text.trim_start().starts_with('[') {
+        serde_json::from_str(text)
     } else {
         // One site: PowerShell writes the object itself, not a list of one.
-        serde_json::from_value(value).map(|site| vec![site])
+        serde_json::from_str(text).map(|site| vec![site])
     }
 }
 
@@ -88,7 +87,8 @@ mod tests {
         assert_eq!(sites[1].build(), Some(9128));
         let one = "\u{feff}{\"SiteCode\": \"CS1\", \"BuildNumber\": 9132, \"Extra\": [1, 2]}";
         assert_eq!(parse(one).unwrap()[0].code.as_deref(), Some("CS1"));
-        assert!(parse(r#"{"SiteCode": 5}"#).is_err());
+        let wrong = parse("[\n  {\"SiteCode\": 5}\n]").unwrap_err().to_string();
+        assert!(wrong.contains("line 2"), "{wrong}");
         assert!(parse("42").is_err());
     }
 }
