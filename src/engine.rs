@@ -25,12 +25,14 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
     let mut read_as = Vec::new();
     // Keyed by the source's place in `SOURCES` and the instance, so one load serves a group.
     let mut groups: BTreeMap<(usize, String), Vec<(usize, &Rule)>> = BTreeMap::new();
+    let mut outcomes: BTreeMap<usize, Evaluated> = BTreeMap::new();
     for (index, rule) in rules.rules.iter().enumerate().filter(|(_, r)| r.disabled.is_none()) {
-        if let Some(key) = sources::read_by(rule) {
+        if let Some(reason) = &rule.held {
+            outcomes.insert(index, Evaluated::NotEvaluated(reason.clone()));
+        } else if let Some(key) = sources::read_by(rule) {
             groups.entry(key).or_default().push((index, rule));
         }
     }
-    let mut outcomes: BTreeMap<usize, Evaluated> = BTreeMap::new();
     // The groups' sources are independent (several logs, a tree): loaded and checked on all
     // cores, then taken in the groups' order, so the report reads as if one by one.
     let groups: Vec<(usize, &Vec<(usize, &Rule)>)> =
@@ -190,6 +192,7 @@ fn ruleset_info(rules: &RuleSet) -> RulesetInfo {
 fn run(rule: &Rule, input: &Input<'_>, errors: &mut Vec<SourceError>) -> Evaluated {
     let mut emissions = Emissions::default();
     match rule.check.evaluate(input, &mut emissions) {
+        Ok(()) if let Some(reason) = emissions.take_rule_not_evaluated() => Evaluated::NotEvaluated(reason),
         Ok(()) => {
             let (emissions, omitted) = emissions.into_parts();
             Evaluated::Ran { emissions, omitted }

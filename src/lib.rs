@@ -24,3 +24,4 @@ pub mod site_config;
 pub mod sites;
 pub mod snapshot;
 pub mod sources;
+pub mod target;

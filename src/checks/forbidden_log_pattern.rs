@@ -71,7 +71,10 @@ pub(super) fn emit_entries(
     out: &mut Emissions,
     message: impl Fn(&str, &LogMatch) -> String,
 ) -> Result<(), Mismatch> {
-    let Input::Log { name, whole, result } = input else {
+    let Input::Log {
+        name, whole, result, ..
+    } = input
+    else {
         return Err(Mismatch::new("a log", input));
     };
     for m in &result.matches {

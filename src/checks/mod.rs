@@ -4,6 +4,7 @@
 //! Adding a kind means one new module and one line in [`KINDS`].
 
 mod forbidden_log_pattern;
+mod recent_log_event;
 mod required_endpoints;
 mod required_files;
 mod required_installed_program;
@@ -11,6 +12,8 @@ mod required_log_pattern;
 mod required_registry_value;
 mod required_update_version;
 mod unexplained_log_lines;
+mod site_versions;
+mod target_requirement;
 mod zero_byte_files;
 
 pub mod context;
@@ -30,6 +33,7 @@ use crate::snapshot::console::ConsoleExport;
 use crate::snapshot::endpoints::{Endpoints, Required};
 use crate::snapshot::log::{LogQuery, Pattern, QueryResult, Role, Scope};
 use crate::snapshot::registry::Registry;
+use crate::snapshot::sites::SitesExport;
 use crate::snapshot::tree::{Tree, TreeFile};
 
 /// A rule kind: its name in rule files and how to compile a rule of that kind.
@@ -88,6 +92,21 @@ pub const KINDS: &[Kind] = &[
         summary: "One finding when no program in the Uninstall keys matches `name` at an acceptable version.",
         compile: required_installed_program::compile,
     },
+    Kind {
+        name: "recent-log-event",
+        summary: "One finding when a log's last `pattern` entry is missing or older than `max-age-hours`, and one per `failure` after it.",
+        compile: recent_log_event::compile,
+    },
+    Kind {
+        name: "site-versions",
+        summary: "One finding per site of the hierarchy (`Get-CMSite`) not on the expected build, failed or mid-upgrade.",
+        compile: site_versions::compile,
+    },
+    Kind {
+        name: "target-requirement",
+        summary: "One finding when the site server's registry does not meet an item of the target version's checklist.",
+        compile: target_requirement::compile,
+    },
 ];
 
 /// A compiled rule body.
@@ -138,6 +157,8 @@ pub fn values<const N: usize>(names: &[&str; N], values: [String; N]) -> Vec<(St
 pub struct Emissions {
     kept: Vec<Emission>,
     omitted: u64,
+    /// Why the rule as a whole cannot be judged on the input it was given.
+    rule_not_evaluated: Option<String>,
 }
 
 impl Emissions {
@@ -152,6 +173,17 @@ impl Emissions {
     /// Problems a source counted but did not hand over (log matches past the scan's keep).
     pub fn count_unkept(&mut self, count: u64) {
         self.omitted += count;
+    }
+
+    /// The input says the rule does not apply to it as a whole (a registry export of another
+    /// machine): the rule is not evaluated, with `reason`, whatever else was pushed.
+    pub fn rule_not_evaluated(&mut self, reason: impl Into<String>) {
+        self.rule_not_evaluated = Some(reason.into());
+    }
+
+    /// Why the whole rule was not evaluated, if a check said so.
+    pub fn take_rule_not_evaluated(&mut self) -> Option<String> {
+        self.rule_not_evaluated.take()
     }
 
     /// The emissions kept, and how many more were found.
@@ -171,6 +203,8 @@ pub enum SourceRef<'a> {
     Console,
     Endpoints(&'a [Required]),
     Registry(&'a [crate::snapshot::registry::Read]),
+    /// The hierarchy's sites (`Get-CMSite`).
+    Sites,
     /// The site config's waivers, which the built-in rules report on after the run.
     Waivers,
 }
@@ -182,11 +216,14 @@ pub enum Input<'a> {
         /// The whole log file.
         whole: &'a Location,
         result: &'a QueryResult,
+        /// The snapshot's `collected_at`, when it has one (RFC 3339).
+        collected_at: Option<&'a str>,
     },
     Tree(&'a Tree),
     Console(&'a ConsoleExport),
     Endpoints(&'a Endpoints),
     Registry(&'a Registry),
+    Sites(&'a SitesExport),
 }
 
 impl Input<'_> {
@@ -198,6 +235,7 @@ impl Input<'_> {
             Input::Console(_) => "a console export",
             Input::Endpoints(_) => "endpoint lists",
             Input::Registry(_) => "a registry export",
+            Input::Sites(_) => "a sites export",
         }
     }
 }
@@ -457,6 +495,9 @@ rules:
   - {id: f, title: t, severity: error, kind: required-endpoints, endpoints: [go.microsoft.com]}
   - {id: g, title: t, severity: error, kind: required-registry-value, key: 'HKLM\\SOFTWARE\\A', value: B, equals: 1}
   - {id: h, title: t, severity: error, kind: required-installed-program, name: '^ODBC'}
+  - {id: i, title: t, severity: error, kind: recent-log-event, log: x.log, pattern: DONE, max-age-hours: 24}
+  - {id: j, title: t, severity: error, kind: site-versions, expect: same-version}
+  - {id: k, title: t, severity: error, kind: target-requirement, requirement: dotnet, target: '2409'}
 ";
 
     #[test]

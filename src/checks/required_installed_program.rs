@@ -23,7 +23,7 @@ use crate::snapshot::registry::{Key, Read, Registry, Value, Version, spelled_out
 const VALUES: [&str; 5] = ["name", "version", "key", "found", "expected"];
 
 /// Where Windows lists installed programs, for 64-bit and for 32-bit installers.
-const UNINSTALL_KEYS: [&str; 2] = [
+pub(super) const UNINSTALL_KEYS: [&str; 2] = [
     "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall",
     "HKLM\\SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall",
 ];

@@ -54,7 +54,10 @@ impl Check for RequiredLogPattern {
     }
 
     fn evaluate(&self, input: &Input<'_>, out: &mut Emissions) -> Result<(), Mismatch> {
-        let Input::Log { name, whole, result } = input else {
+        let Input::Log {
+            name, whole, result, ..
+        } = input
+        else {
             return Err(Mismatch::new("a log", input));
         };
         // A rule about the last run judges a run the log holds: a log with none (a site

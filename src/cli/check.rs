@@ -15,8 +15,8 @@ use crate::document::text::{plural, visible};
 use crate::finding::{BaselineState, Outcome, Report, Severity, Site, totals_of};
 use crate::report::steps::step_of;
 use crate::report::{FORMATS, Format, RenderContext, human};
-use crate::rules::RuleSet;
 use crate::rules::waivers;
+use crate::rules::{Rule, RuleSet};
 use crate::snapshot::Snapshot;
 use crate::sources::manifest;
 
@@ -44,6 +44,7 @@ pub(super) fn run(
     let (settings, mut rule_set) = Settings::resolve(&args.rules, &args.sources, PolicyFlags::of(&args))?;
     rule_set.select(&args.select, &args.ignore)?;
     keep_steps(&mut rule_set, &args.steps);
+    hold_post_upgrade(&mut rule_set, &args.select, &args.steps);
     let mut baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     let config = settings.site_config();
     let fleet = args.snapshots.len() > 1;
@@ -330,6 +331,27 @@ fn keep_steps(rule_set: &mut RuleSet, steps: &[String]) {
     for rule in rule_set.rules.iter_mut().filter(|r| r.disabled.is_none()) {
         if !steps.iter().any(|step| step == step_of(&rule.tags).tag) {
             rule.disabled = Some("not in the steps checked (--step)".to_owned());
+        }
+    }
+}
+
+/// The post-upgrade rules judge the site after its upgrade: the same registry and console
+/// export before it would fail them all ("not on the target yet"). They run when the run asks
+/// for that step (`--step post-upgrade`, `--select tag:post-upgrade` or one of their ids), and
+/// are otherwise not evaluated, saying how to ask (DESIGN 17).
+fn hold_post_upgrade(rule_set: &mut RuleSet, select: &[String], steps: &[String]) {
+    const STEP: &str = "post-upgrade";
+    let asked = |rule: &Rule| {
+        steps.iter().any(|step| step == STEP)
+            || select
+                .iter()
+                .any(|s| s == &format!("tag:{STEP}") || s.eq_ignore_ascii_case(&rule.id))
+    };
+    for rule in rule_set.rules.iter_mut().filter(|r| r.disabled.is_none()) {
+        if step_of(&rule.tags).tag == STEP && !asked(rule) {
+            rule.held = Some(format!(
+                "judges the site after its upgrade: ask for it with --step {STEP} (or --select tag:{STEP})"
+            ));
         }
     }
 }

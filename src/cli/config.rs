@@ -45,7 +45,8 @@ pub(super) fn run(
             if fits(&format!("{:last$}  {origin}", "")) {
                 row = format!("{row}  {origin}");
             } else {
-                row = format!("{row}\n{indent}{origin}");
+                // A long origin (a param of a long rule file) wraps too, under the value.
+                row = format!("{row}\n{}", human::wrap(&origin, terminal_width, &indent, &indent));
             }
             writeln!(stdout, "{row}")?;
         }

@@ -15,7 +15,7 @@ pub struct Step {
 }
 
 /// The steps in the order the procedure takes them.
-pub const STEPS: [Step; 7] = [
+pub const STEPS: [Step; 9] = [
     Step {
         tag: "connect-machine",
         title: "Connect machine",
@@ -47,9 +47,19 @@ pub const STEPS: [Step; 7] = [
         place: "site server",
     },
     Step {
+        tag: "backup",
+        title: "Backup",
+        place: "site server, before the upgrade",
+    },
+    Step {
         tag: "upgrade",
         title: "Upgrade",
         place: "site server",
+    },
+    Step {
+        tag: "post-upgrade",
+        title: "Post-upgrade",
+        place: "site server, after the upgrade",
     },
 ];
 

@@ -144,6 +144,7 @@ pub(super) fn compile_rule(
     let (line, _) = file.line_column(anchor.start);
     Some(Rule {
         disabled: (!enabled).then(|| "disabled in its rule file (`enabled: false`)".to_owned()),
+        held: None,
         id,
         kind: kind.name,
         severity: severity?,

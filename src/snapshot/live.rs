@@ -12,6 +12,7 @@ pub struct LiveSources {
     pub trees: ByName<PathBuf>,
     pub logs: ByName<PathBuf>,
     pub console: Option<PathBuf>,
+    pub sites: Option<PathBuf>,
     pub allowlist: Option<PathBuf>,
     pub registry: Vec<PathBuf>,
 }
@@ -21,6 +22,7 @@ impl LiveSources {
         self.trees.is_empty()
             && self.logs.is_empty()
             && self.console.is_none()
+            && self.sites.is_none()
             && self.allowlist.is_none()
             && self.registry.is_empty()
     }

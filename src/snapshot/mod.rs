@@ -5,10 +5,12 @@
 pub mod by_name;
 pub mod console;
 pub mod endpoints;
+pub mod entry_time;
 pub mod live;
 pub mod log;
 pub mod manifest;
 pub mod registry;
+pub mod sites;
 pub mod tree;
 
 use std::path::{Path, PathBuf};
@@ -48,6 +50,8 @@ pub struct Snapshot {
     pub trees: ByName<TreeSource>,
     pub logs: ByName<Artifact>,
     pub console: Option<Artifact>,
+    /// `Get-CMSite | ConvertTo-Json`.
+    pub sites: Option<Artifact>,
     pub allowlist: Option<Artifact>,
     pub probes: Option<Artifact>,
     /// `.reg` exports, merged when there are several.

@@ -41,6 +41,8 @@ struct Scanned {
     whole: Location,
     /// One result per rule of the group, in the group's order.
     results: Vec<QueryResult>,
+    /// When the snapshot was collected, for the kinds that judge an entry's age.
+    collected_at: Option<String>,
 }
 
 impl Loaded for Scanned {
@@ -49,6 +51,7 @@ impl Loaded for Scanned {
             name: &self.name,
             whole: &self.whole,
             result: &self.results[position],
+            collected_at: self.collected_at.as_deref(),
         }
     }
 }
@@ -119,6 +122,7 @@ impl Source for Logs {
             name: (*name).to_owned(),
             whole: Location::whole(&artifact.display, size),
             results: scanned.results,
+            collected_at: snapshot.info.collected_at.clone(),
         }))
     }
 

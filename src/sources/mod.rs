@@ -19,6 +19,7 @@ mod flag;
 mod log;
 pub mod manifest;
 mod registry;
+mod sites;
 mod tree;
 
 pub use flag::{Flag, Given, Takes};
@@ -210,6 +211,7 @@ pub static SOURCES: &[&dyn Source] = &[
     &console::Console,
     &endpoints::Endpoints,
     &registry::Registry,
+    &sites::Sites,
 ];
 
 /// A `sources:` key a merge named (`sources.logs.NAME`), with the key of the path it replaced

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `sitelint` binary on fixture snapshots.
 
+mod checklist;
 mod cli;
 mod cli_hardening;
 mod cli_help;

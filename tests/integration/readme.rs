@@ -344,6 +344,7 @@ fn the_readme_synopses_name_exactly_the_flags_of_each_command() {
         "--console-updates",
         "--endpoints-allowlist",
         "--registry",
+        "--sites",
     ];
     for synopsis in synopses {
         let words: Vec<&str> = synopsis.split_whitespace().collect();
