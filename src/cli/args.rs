@@ -113,9 +113,9 @@ pub struct CheckArgs {
     pub sources: SourceArgs,
     #[command(flatten)]
     pub rules: RuleArgs,
-    /// Report format, repeatable: human (default), json, sarif; FMT=PATH writes it to a file.
-    #[arg(long = "format", value_name = "FMT[=PATH]")]
-    pub formats: Vec<String>,
+    /// Report format, repeatable (human when none is given); FMT=PATH writes it to a file.
+    #[arg(long = "format", value_name = "FMT[=PATH]", value_parser = super::FormatParser)]
+    pub formats: Vec<super::FormatArg>,
     /// Lowest severity that makes the exit code 1 [default: error, or sitelint.yaml's `fail-on`].
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,

@@ -3,8 +3,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use clap::ValueEnum;
-
+use super::FormatArg;
 use super::output::{Inputs, entry, write_replacing};
 use super::settings::{Origin, PolicyFlags, Settings};
 use super::{CheckArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Failure, Sources, snapshot_from, write_loaded};
@@ -14,7 +13,7 @@ use crate::document::diag::SetupError;
 use crate::document::text::{plural, visible};
 use crate::finding::{BaselineState, Outcome, Report, Severity, Site, totals_of};
 use crate::report::steps::step_of;
-use crate::report::{FORMATS, Format, RenderContext, human};
+use crate::report::{Format, RenderContext, human};
 use crate::rules::RuleSet;
 use crate::rules::waivers;
 use crate::snapshot::Snapshot;
@@ -363,24 +362,10 @@ fn failed_on_findings(report: &Report, policy: Policy) -> bool {
 }
 
 /// `--format` values; at most one may go to standard output, and each file gets one format.
-fn parse_formats(values: &[String]) -> Result<Vec<(Format, Option<PathBuf>)>, SetupError> {
+fn parse_formats(values: &[FormatArg]) -> Result<Vec<(Format, Option<PathBuf>)>, SetupError> {
     let mut outputs: Vec<(Format, Option<PathBuf>)> = Vec::new();
-    for value in values {
-        let (name, path) = match value.split_once('=') {
-            Some((name, "")) => {
-                return Err(SetupError::with_help(
-                    format!("--format {value}: the path is missing"),
-                    format!("write {name}=report.{name} to write a file, or {name} alone for standard output"),
-                ));
-            }
-            Some((name, path)) => (name, Some(PathBuf::from(path))),
-            None => (value.as_str(), None),
-        };
-        let format = Format::from_str(name, false).map_err(|_| {
-            let names: Vec<&str> = FORMATS.iter().map(|f| f.name).collect();
-            SetupError::message(format!("unknown format `{name}` (formats: {})", names.join(", ")))
-        })?;
-        if let Some(path) = &path
+    for FormatArg { format, path } in values {
+        if let Some(path) = path
             && let Some((earlier, _)) = outputs
                 .iter()
                 .find(|(_, other)| other.as_deref().is_some_and(|other| same_file(other, path)))
@@ -393,7 +378,7 @@ fn parse_formats(values: &[String]) -> Result<Vec<(Format, Option<PathBuf>)>, Se
                 "give each format its own file, e.g. --format sarif=report.sarif --format json=report.json",
             ));
         }
-        outputs.push((format, path));
+        outputs.push((*format, path.clone()));
     }
     if outputs.iter().filter(|(_, p)| p.is_none()).count() > 1 {
         return Err(SetupError::with_help(
