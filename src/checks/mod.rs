@@ -11,9 +11,9 @@ mod required_installed_program;
 mod required_log_pattern;
 mod required_registry_value;
 mod required_update_version;
-mod unexplained_log_lines;
 mod site_versions;
 mod target_requirement;
+mod unexplained_log_lines;
 mod zero_byte_files;
 
 pub mod context;

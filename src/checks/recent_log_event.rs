@@ -198,7 +198,9 @@ impl Check for RecentLogEvent {
         // event at all, every failure: the failed backups are why none completed).
         let after = last.map_or(0, |l| l.line);
         for failure in result.matches.iter().filter(|m| is(m, FAILURE) && m.line > after) {
-            let since = last.map_or_else(String::new, |l| format!(" after the last `{}` (line {})", self.pattern, l.line));
+            let since = last.map_or_else(String::new, |l| {
+                format!(" after the last `{}` (line {})", self.pattern, l.line)
+            });
             out.push(self.emission(
                 &path,
                 failure,

@@ -12,6 +12,15 @@ use crate::rules::fail_on::FailOn;
 use crate::snapshot::live::LiveSources;
 use crate::sources::{self, Flag, Given, Source};
 
+/// The headings `--help` groups the flags under, as ripgrep groups its own: what is read, by
+/// which rules, what the run reports as failed, what it writes where, and the flags every
+/// command takes.
+const SOURCES: &str = "Sources";
+const RULES: &str = "Rules";
+const REPORTS: &str = "Reports";
+const OUTPUT: &str = "Output";
+const GLOBAL: &str = "Global";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "sitelint",
@@ -23,15 +32,15 @@ pub struct Cli {
     pub command: Command,
     /// Color: auto (on a terminal, as NO_COLOR, CLICOLOR, CLICOLOR_FORCE, FORCE_COLOR and
     /// TERM say), always, never.
-    #[arg(long, value_enum, global = true, default_value_t = ColorChoice::Auto)]
+    #[arg(long, value_enum, global = true, default_value_t = ColorChoice::Auto, help_heading = GLOBAL)]
     pub color: ColorChoice,
     /// Print less: the summary line of a check or a test (and the cases that failed), nothing
     /// for a collect that went well.
-    #[arg(long, short, global = true)]
+    #[arg(long, short, global = true, help_heading = GLOBAL)]
     pub quiet: bool,
     /// Say what was loaded, on standard error: rule files, params with where each value came
     /// from, and sources.
-    #[arg(long, short, global = true, conflicts_with = "quiet")]
+    #[arg(long, short, global = true, conflicts_with = "quiet", help_heading = GLOBAL)]
     pub verbose: bool,
 }
 
@@ -113,41 +122,41 @@ pub struct CheckArgs {
     pub sources: SourceArgs,
     #[command(flatten)]
     pub rules: RuleArgs,
-    /// Report format, repeatable: human (default), json, sarif; FMT=PATH writes it to a file.
-    #[arg(long = "format", value_name = "FMT[=PATH]")]
-    pub formats: Vec<String>,
     /// Lowest severity that makes the exit code 1 [default: error, or sitelint.yaml's `fail-on`].
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, help_heading = REPORTS)]
     pub fail_on: Option<FailOn>,
+    /// Report format, repeatable (human when none is given); FMT=PATH writes it to a file.
+    #[arg(long = "format", value_name = "FMT[=PATH]", value_parser = super::FormatParser, help_heading = OUTPUT)]
+    pub formats: Vec<super::FormatArg>,
     /// Only run these rules (ids or tag:NAME), repeatable.
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", help_heading = RULES)]
     pub select: Vec<String>,
     /// Skip these rules (ids or tag:NAME), repeatable.
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", help_heading = RULES)]
     pub ignore: Vec<String>,
     /// Only run the rules of these steps of the procedure, e.g. connect-machine,network,download
     /// on the internet machine; `other` is the rules without a step tag.
-    #[arg(long = "step", value_name = "STEP", value_delimiter = ',', value_parser = step_names())]
+    #[arg(long = "step", value_name = "STEP", value_delimiter = ',', value_parser = step_names(), help_heading = RULES)]
     pub steps: Vec<String>,
     /// Count a rule that could not be evaluated as a failure.
-    #[arg(long, overrides_with = "no_strict")]
+    #[arg(long, overrides_with = "no_strict", help_heading = REPORTS)]
     pub strict: bool,
     /// Do not, whatever sitelint.yaml's `strict` says.
-    #[arg(long, overrides_with = "strict")]
+    #[arg(long, overrides_with = "strict", help_heading = REPORTS)]
     pub no_strict: bool,
     /// Show the findings a waiver suppressed, with its reason (they never fail the run).
-    #[arg(long)]
+    #[arg(long, help_heading = OUTPUT)]
     pub show_suppressed: bool,
     /// The code page of inputs that have no BOM and are not UTF-8, e.g. cp932, windows-1252
     /// [default: detected, or sitelint.yaml's `encoding`].
-    #[arg(long, value_name = "NAME", value_parser = parse_encoding)]
+    #[arg(long, value_name = "NAME", value_parser = parse_encoding, help_heading = SOURCES)]
     pub encoding: Option<&'static encoding_rs::Encoding>,
     /// Compare with an earlier JSON report: each finding new, unchanged or updated, and the
     /// ones gone listed as fixed.
-    #[arg(long, value_name = "REPORT.json")]
+    #[arg(long, value_name = "REPORT.json", help_heading = REPORTS)]
     pub baseline: Option<PathBuf>,
     /// Fail the run only on findings the baseline does not have.
-    #[arg(long, requires = "baseline")]
+    #[arg(long, requires = "baseline", help_heading = REPORTS)]
     pub fail_on_new: bool,
 }
 
@@ -225,6 +234,7 @@ impl clap::Args for SourceArgs {
 fn source_arg(flag: &'static Flag) -> clap::Arg {
     let arg = clap::Arg::new(flag.long)
         .long(flag.long)
+        .help_heading(SOURCES)
         .value_name(flag.value_name)
         .help(flag.help)
         .action(if flag.repeated {
@@ -261,21 +271,21 @@ impl clap::FromArgMatches for SourceArgs {
 #[derive(Debug, Args)]
 pub struct RuleArgs {
     /// A rule file or a directory of *.yaml/*.yml rule files (repeatable).
-    #[arg(long = "rules", value_name = "PATH")]
+    #[arg(long = "rules", value_name = "PATH", help_heading = RULES)]
     pub rules: Vec<PathBuf>,
     /// Do not load the built-in ConfigMgr offline-servicing ruleset.
-    #[arg(long)]
+    #[arg(long, help_heading = RULES)]
     pub no_default_rules: bool,
     /// The site config [default: sitelint.yaml in the working directory or its nearest parent
     /// that has one, searched no further than git would: not past a directory another user
     /// owns, anyone may write to, or on another filesystem; on Windows, not the drive's root].
-    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config", help_heading = RULES)]
     pub config: Option<PathBuf>,
     /// Do not read a sitelint.yaml.
-    #[arg(long)]
+    #[arg(long, help_heading = RULES)]
     pub no_config: bool,
     /// Override a ruleset param, e.g. --set target_version=2409 (repeatable).
-    #[arg(long = "set", value_name = "KEY=VALUE")]
+    #[arg(long = "set", value_name = "KEY=VALUE", help_heading = RULES)]
     pub set: Vec<String>,
 }
 

@@ -3,8 +3,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use clap::ValueEnum;
-
+use super::FormatArg;
 use super::output::{Inputs, entry, write_replacing};
 use super::settings::{Origin, PolicyFlags, Settings};
 use super::{CheckArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Failure, Sources, snapshot_from, write_loaded};
@@ -12,9 +11,9 @@ use crate::baseline::Baseline;
 use crate::document::date::Date;
 use crate::document::diag::SetupError;
 use crate::document::text::{plural, visible};
-use crate::finding::{BaselineState, Outcome, Report, Severity, Site, totals_of};
+use crate::finding::{BaselineState, Outcome, Report, Severity, Site, Totals, totals_of};
 use crate::report::steps::step_of;
-use crate::report::{FORMATS, Format, RenderContext, human};
+use crate::report::{Format, RenderContext, human};
 use crate::rules::waivers;
 use crate::rules::{Rule, RuleSet};
 use crate::snapshot::Snapshot;
@@ -31,7 +30,8 @@ struct Target<'a> {
 /// `check`, of one snapshot or several: a check of one is a fleet of one, except that it is
 /// reported without a name and a snapshot it cannot read stops it. Several are checked each
 /// on its own, on every core, and reported in the order given; one that cannot be read is
-/// named, and the others still run.
+/// named, and the others still run. Each stage is a function of [`Check`], in the order they
+/// run.
 pub(super) fn run(
     args: CheckArgs,
     style: human::Style,
@@ -46,92 +46,137 @@ pub(super) fn run(
     keep_steps(&mut rule_set, &args.steps);
     hold_post_upgrade(&mut rule_set, &args.select, &args.steps);
     let mut baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
-    let config = settings.site_config();
-    let fleet = args.snapshots.len() > 1;
-    let mut targets = load(&args, &settings, &outputs, stderr)?;
-    let mut rules_told = false;
-    for target in &mut targets {
-        match &mut target.loaded {
-            Ok((snapshot, sources)) => {
-                snapshot.encoding = settings.encoding.value;
-                if verbose {
-                    // The rules and the config once, before the first snapshot's sources.
-                    let (rules, config) = if rules_told {
-                        (None, None)
-                    } else {
-                        (Some(&rule_set), config)
-                    };
-                    write_loaded(rules, config, snapshot, *sources, stderr)?;
-                    rules_told = true;
-                }
-            }
-            Err(error) => {
-                let path = target.path.map_or_else(String::new, |p| p.display().to_string());
-                writeln!(
-                    stderr,
-                    "error: snapshot {} ({path}) cannot be checked:",
-                    visible(&target.name)
-                )?;
-                super::write_setup_error(error, style, stderr)?;
-            }
-        }
-    }
-    let rule_files = || {
-        rule_set
-            .files
-            .iter()
-            .map(|file| file.path.as_str())
-            .filter(|f| !f.starts_with("(built in)"))
+    let check = Check {
+        args: &args,
+        settings: &settings,
+        rule_set: &rule_set,
+        outputs: &outputs,
+        fleet: args.snapshots.len() > 1,
     };
-    for (snapshot, _) in targets.iter().filter_map(|t| t.loaded.as_ref().ok()) {
-        if args.snapshots.is_empty() {
-            for warning in crate::sources::unread(&rule_set, snapshot) {
-                writeln!(stderr, "warning: {}", visible(&warning))?;
-            }
-        }
-        let inputs = Inputs::of_run(rule_files(), config.map(|c| Path::new(&c.file.name)), snapshot);
-        refuse(&inputs, &outputs)?;
-    }
-    let mut sites: Vec<Site> = crate::parallel::map_in_order(&targets, |target| {
-        let path = || target.path.map_or_else(String::new, |p| p.display().to_string());
-        // Each of several is read again, now held for as long as it is checked (see `load`).
-        let reloaded = match (&target.loaded, target.path) {
-            (Ok(_), Some(path)) if fleet => Some(manifest::load(path).map(|mut snapshot| {
-                snapshot.encoding = settings.encoding.value;
-                (snapshot, None)
-            })),
-            _ => None,
-        };
-        let report = match reloaded.as_ref().unwrap_or(&target.loaded) {
-            Ok((snapshot, _)) => {
-                let mut report = crate::engine::evaluate(&rule_set, snapshot);
-                report.ruleset.config = config.map(|c| c.file.name.clone());
-                if let Some(config) = config {
-                    waivers::apply(&mut report, &rule_set, &config.waivers, Date::today());
-                }
-                report
-            }
-            Err(error) => crate::engine::unreadable_snapshot(&rule_set, &path(), &describe(error)),
-        };
-        Site {
-            name: target.name.clone(),
-            report,
-        }
-    });
-    // Prefixed by its snapshot's name in a check of several.
-    let of = |site: &Site| {
-        if fleet {
-            format!("{}: ", visible(&site.name))
-        } else {
-            String::new()
-        }
-    };
+    let targets = load(&args, &settings, &outputs, stderr)?;
+    check.tell_loaded(&targets, style, verbose, stderr)?;
+    check.refuse_outputs(&targets, stderr)?;
+    let mut sites = check.evaluate(&targets);
     if let Some(baseline) = &mut baseline {
-        for site in &mut sites {
-            let earlier = baseline.take(&site.name, !fleet);
+        check.compare(&mut sites, baseline, stderr)?;
+    }
+    check.tell_decoding(&sites, verbose, stderr)?;
+    check.write_reports(&sites, style, quiet, stdout)?;
+    let totals = check.tell_outcome(&sites, &targets, quiet, stderr)?;
+    check.exit_code(&sites, totals, stderr)
+}
+
+/// What every stage of a check reads: its arguments, settings, rules and outputs.
+struct Check<'a> {
+    args: &'a CheckArgs,
+    settings: &'a Settings,
+    rule_set: &'a RuleSet,
+    outputs: &'a [(Format, Option<PathBuf>)],
+    /// A check of several snapshots, each reported under its name.
+    fleet: bool,
+}
+
+impl Check<'_> {
+    /// With `-v`, what was loaded (the rules and the config once, before the first
+    /// snapshot's sources); and each snapshot that cannot be checked, with why.
+    fn tell_loaded(
+        &self,
+        targets: &[Target<'_>],
+        style: human::Style,
+        verbose: bool,
+        stderr: &mut dyn Write,
+    ) -> Result<(), Failure> {
+        let mut rules_told = false;
+        for target in targets {
+            match &target.loaded {
+                Ok((snapshot, sources)) => {
+                    if verbose {
+                        let (rules, config) = if rules_told {
+                            (None, None)
+                        } else {
+                            (Some(self.rule_set), self.settings.site_config())
+                        };
+                        write_loaded(rules, config, snapshot, *sources, stderr)?;
+                        rules_told = true;
+                    }
+                }
+                Err(error) => {
+                    let path = target.path.map_or_else(String::new, |p| p.display().to_string());
+                    writeln!(
+                        stderr,
+                        "error: snapshot {} ({path}) cannot be checked:",
+                        visible(&target.name)
+                    )?;
+                    super::write_setup_error(error, style, stderr)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Before anything is evaluated: the live sources no rule reads, and a report path that
+    /// would replace or lie inside something the run reads.
+    fn refuse_outputs(&self, targets: &[Target<'_>], stderr: &mut dyn Write) -> Result<(), Failure> {
+        let rule_files = || {
+            self.rule_set
+                .files
+                .iter()
+                .map(|file| file.path.as_str())
+                .filter(|f| !f.starts_with("(built in)"))
+        };
+        let config = self.settings.site_config();
+        for (snapshot, _) in targets.iter().filter_map(|t| t.loaded.as_ref().ok()) {
+            if self.args.snapshots.is_empty() {
+                for warning in crate::sources::unread(self.rule_set, snapshot) {
+                    writeln!(stderr, "warning: {}", visible(&warning))?;
+                }
+            }
+            let inputs = Inputs::of_run(rule_files(), config.map(|c| Path::new(&c.file.name)), snapshot);
+            refuse(&inputs, self.outputs)?;
+        }
+        Ok(())
+    }
+
+    /// Each snapshot's report, with the site config's waivers applied; of several, on every
+    /// core and in the order given.
+    fn evaluate(&self, targets: &[Target<'_>]) -> Vec<Site> {
+        let config = self.settings.site_config();
+        crate::parallel::map_in_order(targets, |target| {
+            let path = || target.path.map_or_else(String::new, |p| p.display().to_string());
+            // Each of several is read again, now held for as long as it is checked (see `load`).
+            let reloaded = match (&target.loaded, target.path) {
+                (Ok(_), Some(path)) if self.fleet => Some(manifest::load(path).map(|mut snapshot| {
+                    snapshot.encoding = self.settings.encoding.value;
+                    (snapshot, None)
+                })),
+                _ => None,
+            };
+            let report = match reloaded.as_ref().unwrap_or(&target.loaded) {
+                Ok((snapshot, _)) => {
+                    let mut report = crate::engine::evaluate(self.rule_set, snapshot);
+                    report.ruleset.config = config.map(|c| c.file.name.clone());
+                    if let Some(config) = config {
+                        waivers::apply(&mut report, self.rule_set, &config.waivers, Date::today());
+                    }
+                    report
+                }
+                Err(error) => crate::engine::unreadable_snapshot(self.rule_set, &path(), &describe(error)),
+            };
+            Site {
+                name: target.name.clone(),
+                report,
+            }
+        })
+    }
+
+    /// Each finding compared with the baseline's; a snapshot of the baseline this run does
+    /// not check is named.
+    fn compare(&self, sites: &mut [Site], baseline: &mut Baseline, stderr: &mut dyn Write) -> Result<(), Failure> {
+        for site in sites {
+            let earlier = baseline.take(&site.name, !self.fleet);
             crate::baseline::compare(&mut site.report, &baseline.path, earlier);
         }
-        for (name, _) in baseline.snapshots.iter().filter(|_| fleet) {
+        for (name, _) in baseline.snapshots.iter().filter(|_| self.fleet) {
             let name = name
                 .as_deref()
                 .unwrap_or("(the only snapshot of a one-snapshot report)");
@@ -142,74 +187,121 @@ pub(super) fn run(
                 visible(name)
             )?;
         }
+        Ok(())
     }
-    for site in &sites {
-        for read in &site.report.read_as {
-            if verbose {
-                writeln!(stderr, "read {}{} as {}", of(site), visible(&read.path), read.encoding)?;
-            }
-            if !read.clean {
-                writeln!(
-                    stderr,
-                    "warning: {}{}: some bytes are not {}; they show as U+FFFD (--encoding names another code page)",
-                    of(site),
-                    visible(&read.path),
-                    read.encoding
-                )?;
-            }
+
+    /// Prefixed by its snapshot's name in a check of several.
+    fn of(&self, site: &Site) -> String {
+        if self.fleet {
+            format!("{}: ", visible(&site.name))
+        } else {
+            String::new()
         }
     }
 
-    let working_dir = working_dir()?;
-    for (format, path) in &outputs {
-        let context = RenderContext {
-            style,
-            quiet,
-            to_file: path.is_some(),
-            show_suppressed: args.show_suppressed,
-            working_dir: &working_dir,
-        };
-        let text = match sites.as_slice() {
-            [site] if !fleet => format.renderer.render(&site.report, &context),
-            sites => format.renderer.render_sites(sites, &context),
-        };
-        write_report(*format, path.as_deref(), &text, stdout)?;
-    }
-    let readable = sites.iter().zip(&targets).filter(|(_, t)| t.loaded.is_ok());
-    for (site, _) in readable {
-        for error in &site.report.errors {
-            writeln!(stderr, "error: {}{}", of(site), visible(&error.message))?;
-        }
-    }
-    let (totals, _) = totals_of(&sites);
-    // With every report in a file the run would otherwise say nothing at all.
-    if !quiet && outputs.iter().all(|(_, path)| path.is_some()) {
-        writeln!(stderr, "{}", human::summary(totals))?;
-        for (format, path) in &outputs {
-            if let Some(path) = path {
-                writeln!(
-                    stderr,
-                    "wrote the {format} report to {}",
-                    visible(&path.display().to_string())
-                )?;
+    /// How each text input was decoded (with `-v`), and a warning for each that was not
+    /// clean.
+    fn tell_decoding(&self, sites: &[Site], verbose: bool, stderr: &mut dyn Write) -> Result<(), Failure> {
+        for site in sites {
+            for read in &site.report.read_as {
+                if verbose {
+                    writeln!(
+                        stderr,
+                        "read {}{} as {}",
+                        self.of(site),
+                        visible(&read.path),
+                        read.encoding
+                    )?;
+                }
+                if !read.clean {
+                    writeln!(
+                        stderr,
+                        "warning: {}{}: some bytes are not {}; they show as U+FFFD (--encoding names another code page)",
+                        self.of(site),
+                        visible(&read.path),
+                        read.encoding
+                    )?;
+                }
             }
         }
+        Ok(())
     }
-    let policy = Policy::of(&settings, args.fail_on_new);
-    let code = sites
-        .iter()
-        .map(|site| exit_code(&site.report, policy))
-        .max()
-        .unwrap_or(EXIT_CLEAN);
-    if code == EXIT_FINDINGS && !sites.iter().any(|site| failed_on_findings(&site.report, policy)) {
-        let not_evaluated = plural(totals.not_evaluated, "rule", "rules");
-        let from = match &settings.strict.origin {
-            origin @ Origin::Flag(_) => origin.to_string(),
-            _ => "strict: true in the site config".to_owned(),
-        };
-        writeln!(stderr, "failed: {not_evaluated} not evaluated ({from})")?;
+
+    /// One report per `--format`, to standard output or its file.
+    fn write_reports(
+        &self,
+        sites: &[Site],
+        style: human::Style,
+        quiet: bool,
+        stdout: &mut dyn Write,
+    ) -> Result<(), Failure> {
+        let working_dir = working_dir()?;
+        for (format, path) in self.outputs {
+            let context = RenderContext {
+                style,
+                quiet,
+                to_file: path.is_some(),
+                show_suppressed: self.args.show_suppressed,
+                working_dir: &working_dir,
+            };
+            let text = match sites {
+                [site] if !self.fleet => format.renderer.render(&site.report, &context),
+                sites => format.renderer.render_sites(sites, &context),
+            };
+            write_report(*format, path.as_deref(), &text, stdout)?;
+        }
+        Ok(())
     }
-    Ok(code)
+
+    /// The sources that could not be read, and, with every report in a file, the summary and
+    /// where each went (the run would otherwise say nothing at all).
+    fn tell_outcome(
+        &self,
+        sites: &[Site],
+        targets: &[Target<'_>],
+        quiet: bool,
+        stderr: &mut dyn Write,
+    ) -> Result<Totals, Failure> {
+        let readable = sites.iter().zip(targets).filter(|(_, t)| t.loaded.is_ok());
+        for (site, _) in readable {
+            for error in &site.report.errors {
+                writeln!(stderr, "error: {}{}", self.of(site), visible(&error.message))?;
+            }
+        }
+        let (totals, _) = totals_of(sites);
+        if !quiet && self.outputs.iter().all(|(_, path)| path.is_some()) {
+            writeln!(stderr, "{}", human::summary(totals))?;
+            for (format, path) in self.outputs {
+                if let Some(path) = path {
+                    writeln!(
+                        stderr,
+                        "wrote the {format} report to {}",
+                        visible(&path.display().to_string())
+                    )?;
+                }
+            }
+        }
+        Ok(totals)
+    }
+
+    /// The worst snapshot's exit code; a failure for rules not evaluated alone says so.
+    fn exit_code(&self, sites: &[Site], totals: Totals, stderr: &mut dyn Write) -> Result<u8, Failure> {
+        let policy = Policy::of(self.settings, self.args.fail_on_new);
+        let code = sites
+            .iter()
+            .map(|site| exit_code(&site.report, policy))
+            .max()
+            .unwrap_or(EXIT_CLEAN);
+        if code == EXIT_FINDINGS && !sites.iter().any(|site| failed_on_findings(&site.report, policy)) {
+            let not_evaluated = plural(totals.not_evaluated, "rule", "rules");
+            let from = match &self.settings.strict.origin {
+                origin @ Origin::Flag(_) => origin.to_string(),
+                _ => "strict: true in the site config".to_owned(),
+            };
+            writeln!(stderr, "failed: {not_evaluated} not evaluated ({from})")?;
+        }
+        Ok(code)
+    }
 }
 
 /// The snapshots given, or the live sources: a check of one stops at a snapshot it cannot
@@ -222,7 +314,8 @@ fn load<'a>(
 ) -> Result<Vec<Target<'a>>, Failure> {
     let given = args.snapshots.first().map(PathBuf::as_path);
     if args.snapshots.len() <= 1 {
-        let loaded = snapshot_from(given, &args.sources, &settings.sources)?;
+        let mut loaded = snapshot_from(given, &args.sources, &settings.sources)?;
+        loaded.0.encoding = settings.encoding.value;
         return Ok(vec![Target {
             name: String::new(),
             path: given,
@@ -249,7 +342,11 @@ fn load<'a>(
     // Not held open here: a fleet of more snapshots than the process may open files would
     // fail. Each is held while it is checked, read again then.
     let loaded = crate::parallel::map_in_order(&args.snapshots, |path| {
-        manifest::load(path).map(|snapshot| Snapshot { held: None, ..snapshot })
+        manifest::load(path).map(|snapshot| Snapshot {
+            held: None,
+            encoding: settings.encoding.value,
+            ..snapshot
+        })
     });
     let targets = args.snapshots.iter().zip(names).zip(loaded);
     Ok(targets
@@ -385,24 +482,10 @@ fn failed_on_findings(report: &Report, policy: Policy) -> bool {
 }
 
 /// `--format` values; at most one may go to standard output, and each file gets one format.
-fn parse_formats(values: &[String]) -> Result<Vec<(Format, Option<PathBuf>)>, SetupError> {
+fn parse_formats(values: &[FormatArg]) -> Result<Vec<(Format, Option<PathBuf>)>, SetupError> {
     let mut outputs: Vec<(Format, Option<PathBuf>)> = Vec::new();
-    for value in values {
-        let (name, path) = match value.split_once('=') {
-            Some((name, "")) => {
-                return Err(SetupError::with_help(
-                    format!("--format {value}: the path is missing"),
-                    format!("write {name}=report.{name} to write a file, or {name} alone for standard output"),
-                ));
-            }
-            Some((name, path)) => (name, Some(PathBuf::from(path))),
-            None => (value.as_str(), None),
-        };
-        let format = Format::from_str(name, false).map_err(|_| {
-            let names: Vec<&str> = FORMATS.iter().map(|f| f.name).collect();
-            SetupError::message(format!("unknown format `{name}` (formats: {})", names.join(", ")))
-        })?;
-        if let Some(path) = &path
+    for FormatArg { format, path } in values {
+        if let Some(path) = path
             && let Some((earlier, _)) = outputs
                 .iter()
                 .find(|(_, other)| other.as_deref().is_some_and(|other| same_file(other, path)))
@@ -415,7 +498,7 @@ fn parse_formats(values: &[String]) -> Result<Vec<(Format, Option<PathBuf>)>, Se
                 "give each format its own file, e.g. --format sarif=report.sarif --format json=report.json",
             ));
         }
-        outputs.push((format, path));
+        outputs.push((*format, path.clone()));
     }
     if outputs.iter().filter(|(_, p)| p.is_none()).count() > 1 {
         return Err(SetupError::with_help(

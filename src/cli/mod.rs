@@ -7,6 +7,7 @@ mod args;
 mod check;
 mod collect;
 mod config;
+mod format_arg;
 mod man;
 mod output;
 mod progress;
@@ -16,6 +17,7 @@ mod sources;
 mod test;
 
 pub use args::*;
+pub use format_arg::{FormatArg, FormatParser};
 pub(crate) use sources::Sources;
 
 use std::borrow::Cow;

@@ -15,9 +15,6 @@ pub mod uri;
 use std::fmt;
 use std::path::Path;
 
-use clap::ValueEnum;
-use clap::builder::PossibleValue;
-
 use crate::files::slash_path;
 use crate::finding::{BaselineTotals, Location, Report, Site, Suppression, Totals};
 
@@ -140,16 +137,6 @@ pub fn waiver_place(waiver: &Suppression, working_dir: &Path) -> String {
 impl Format {
     pub fn default_format() -> Format {
         FORMATS[0]
-    }
-}
-
-impl ValueEnum for Format {
-    fn value_variants<'a>() -> &'a [Self] {
-        FORMATS
-    }
-
-    fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(PossibleValue::new(self.name))
     }
 }
 

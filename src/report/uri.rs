@@ -3,9 +3,10 @@
 
 use std::path::{Component, Path, PathBuf, Prefix};
 
-use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
-use crate::finding::{Location, Report};
+use super::sarif::model::{ArtifactLocation, Location, Message, PhysicalLocation, Region, UriBase};
+use crate::finding::{self, Report};
 
 /// GitHub ignores `uriBaseId` and reads a relative URI as relative to the repository root,
 /// which is where a pipeline runs sitelint: artifacts under the working directory get URIs
@@ -62,57 +63,73 @@ impl Uris {
         directory_uri(&self.working_dir)
     }
 
-    pub fn bases(&self) -> Value {
-        let mut bases = json!({
-            WORKING_DIR_BASE: {
-                "uri": self.working_dir_uri(),
-                "description": {"text": "The directory sitelint ran in."},
-            }
-        });
+    pub fn bases(&self) -> BTreeMap<&'static str, UriBase> {
+        let base = |uri: String, description: &str| UriBase {
+            description: Message {
+                text: description.to_owned(),
+            },
+            uri,
+        };
+        let mut bases = BTreeMap::from([(
+            WORKING_DIR_BASE,
+            base(self.working_dir_uri(), "The directory sitelint ran in."),
+        )]);
         if let Some((dir, description)) = &self.outside {
-            bases[SNAPSHOT_BASE] = json!({"uri": directory_uri(dir), "description": {"text": description}});
+            bases.insert(SNAPSHOT_BASE, base(directory_uri(dir), description));
         }
         bases
     }
 
-    pub fn artifact(&self, path: &str) -> Value {
+    pub fn artifact(&self, path: &str) -> ArtifactLocation {
         let absolute = normalize(&self.report_base.join(path));
+        let relative_to = |base: &'static str, relative: &Path| ArtifactLocation {
+            uri: relative_uri(relative),
+            uri_base_id: Some(base),
+        };
         if let Ok(relative) = absolute.strip_prefix(&self.working_dir) {
-            return json!({"uri": relative_uri(relative), "uriBaseId": WORKING_DIR_BASE});
+            return relative_to(WORKING_DIR_BASE, relative);
         }
         match &self.outside {
             Some((dir, _)) if absolute.starts_with(dir) => {
-                let relative = absolute.strip_prefix(dir).unwrap_or(&absolute);
-                json!({"uri": relative_uri(relative), "uriBaseId": SNAPSHOT_BASE})
+                relative_to(SNAPSHOT_BASE, absolute.strip_prefix(dir).unwrap_or(&absolute))
             }
             // Sources on two Windows drives share no directory: only an absolute URI names both.
-            _ => json!({"uri": file_uri(&absolute)}),
+            _ => ArtifactLocation {
+                uri: file_uri(&absolute),
+                uri_base_id: None,
+            },
         }
     }
 
-    pub fn location(&self, location: &Location) -> Value {
-        let mut physical = json!({"artifactLocation": self.artifact(&location.path)});
+    pub fn location(&self, location: &finding::Location) -> Location {
         // A whole file (the artifact that shows an absence) is a region of all its bytes:
         // GitHub then shows a file-level alert instead of pinning it to line 1.
-        let mut region = serde_json::Map::new();
-        if let Some(line) = location.line {
-            region.insert("startLine".into(), json!(line));
-            region.insert("endLine".into(), json!(line));
+        let (byte_offset, byte_length) = match (location.byte_offset, location.byte_length) {
+            (Some(offset), Some(length)) => (Some(offset), Some(length)),
+            _ => (None, None),
+        };
+        let region = Region {
+            byte_length,
+            byte_offset,
+            end_column: location.end_column,
+            end_line: location.line,
+            start_column: location.column,
+            start_line: location.line,
+        };
+        let any = [
+            region.byte_length,
+            region.end_column,
+            region.start_column,
+            region.start_line,
+        ]
+        .iter()
+        .any(Option::is_some);
+        Location {
+            physical_location: PhysicalLocation {
+                artifact_location: self.artifact(&location.path),
+                region: any.then_some(region),
+            },
         }
-        if let Some(column) = location.column {
-            region.insert("startColumn".into(), json!(column));
-        }
-        if let Some(end) = location.end_column {
-            region.insert("endColumn".into(), json!(end));
-        }
-        if let (Some(offset), Some(length)) = (location.byte_offset, location.byte_length) {
-            region.insert("byteOffset".into(), json!(offset));
-            region.insert("byteLength".into(), json!(length));
-        }
-        if !region.is_empty() {
-            physical["region"] = Value::Object(region);
-        }
-        json!({"physicalLocation": physical})
     }
 }
 

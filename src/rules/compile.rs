@@ -10,7 +10,7 @@ use crate::document::fields::{Document, FieldDoc, Fields, mapping};
 use crate::document::origin::Origin;
 use crate::document::yaml::Node;
 use crate::finding::Severity;
-use crate::rules::waivers::BUILT_IN_IDS;
+use crate::rules::waivers::BuiltIn;
 
 pub(super) fn compile_rule(
     file: &Arc<SourceFile>,
@@ -62,16 +62,16 @@ pub(super) fn compile_rule(
                 "too long",
                 format!("rule ids are at most {MAX_ID_LEN} bytes: they are typed in `--select` and waivers and shown in every report"),
             );
-        } else if BUILT_IN_IDS.contains(&id.value.as_str()) {
+        } else if BuiltIn::of(&id.value).is_some() {
             f.problem_with_help(
                 id.span.clone(),
                 format!("rule id `{}` is reserved", id.value),
                 "a built-in rule's id",
                 format!(
                     "the built-in rules {} report on waivers; give the rule another id",
-                    BUILT_IN_IDS
+                    BuiltIn::ALL
                         .iter()
-                        .map(|id| format!("`{id}`"))
+                        .map(|built_in| format!("`{}`", built_in.id()))
                         .collect::<Vec<_>>()
                         .join(" and ")
                 ),

@@ -19,23 +19,60 @@ pub use crate::finding::BUILT_IN_KIND;
 use crate::finding::{Finding, Location, MAX_FINDINGS_PER_RULE, Outcome, Report, RuleStatus, Severity, Suppression};
 use crate::rules::{Rule, RuleSet};
 
-/// Built-in rule: a waiver past its `expires` day.
-pub const WAIVER_EXPIRED: &str = "waiver-expired";
-/// Built-in rule: a waiver that matched nothing while its rule was evaluated.
-pub const WAIVER_UNUSED: &str = "waiver-unused";
+/// The built-in rules, which report on the site config's waivers. An enum rather than ids
+/// compared one by one: a third built-in rule is not evaluated until every `match` on this
+/// names it, where an `if id == ... else` filed it silently under the last branch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuiltIn {
+    /// A waiver past its `expires` day.
+    Expired = 0,
+    /// A waiver that matched nothing while its rule was evaluated.
+    Unused = 1,
+}
 
-/// The ids no rule file may take.
-pub const BUILT_IN_IDS: [&str; 2] = [WAIVER_EXPIRED, WAIVER_UNUSED];
+impl BuiltIn {
+    /// Each, at the index of its discriminant (the findings of each are kept in an array).
+    pub const ALL: [BuiltIn; 2] = [BuiltIn::Expired, BuiltIn::Unused];
+
+    /// Its id, which no rule file may take.
+    pub fn id(self) -> &'static str {
+        match self {
+            BuiltIn::Expired => "waiver-expired",
+            BuiltIn::Unused => "waiver-unused",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            BuiltIn::Expired => "A waiver has expired",
+            BuiltIn::Unused => "A waiver matched nothing",
+        }
+    }
+
+    fn description(self) -> &'static str {
+        match self {
+            BuiltIn::Expired => {
+                "Fails for each waiver in the site config whose `expires` day has passed: it suppresses nothing any more."
+            }
+            BuiltIn::Unused => "Fails for each waiver in force that matched no finding while its rule was evaluated.",
+        }
+    }
+
+    /// The built-in rule of this id.
+    pub fn of(id: &str) -> Option<BuiltIn> {
+        BuiltIn::ALL.into_iter().find(|built_in| built_in.id() == id)
+    }
+}
 
 /// The built-in rules about waivers, as entries of the rule registry: `rules show`,
 /// `--select`, `--ignore`, `severity:` and `disable:` treat them as every other rule. Their
 /// findings come from [`apply`], after the run, not from the snapshot.
 pub fn built_in_rules() -> Vec<Rule> {
-    let rule = |id: &str, title: &str, description: &'static str| Rule {
-        id: id.to_owned(),
+    let rule = |built_in: BuiltIn| Rule {
+        id: built_in.id().to_owned(),
         kind: BUILT_IN_KIND,
         severity: Severity::Warning,
-        title: title.to_owned(),
+        title: built_in.title().to_owned(),
         message: None,
         help: None,
         url: None,
@@ -44,28 +81,15 @@ pub fn built_in_rules() -> Vec<Rule> {
         held: None,
         origin: Origin::BuiltIn,
         definition: "# built into sitelint: it reports on the `waivers:` of the site config".to_owned(),
-        check: Box::new(WaiverCheck { description }),
+        check: Box::new(WaiverCheck(built_in)),
     };
-    vec![
-        rule(
-            WAIVER_EXPIRED,
-            "A waiver has expired",
-            "Fails for each waiver in the site config whose `expires` day has passed: it suppresses nothing any more.",
-        ),
-        rule(
-            WAIVER_UNUSED,
-            "A waiver matched nothing",
-            "Fails for each waiver in force that matched no finding while its rule was evaluated.",
-        ),
-    ]
+    BuiltIn::ALL.into_iter().map(rule).collect()
 }
 
 /// What a built-in rule checks: the site config's waivers, which the engine does not read;
 /// [`apply`] reports on them once the rules have run.
 #[derive(Debug)]
-struct WaiverCheck {
-    description: &'static str,
-}
+struct WaiverCheck(BuiltIn);
 
 impl Check for WaiverCheck {
     fn source(&self) -> SourceRef<'_> {
@@ -77,7 +101,7 @@ impl Check for WaiverCheck {
     }
 
     fn describe(&self) -> String {
-        self.description.to_owned()
+        self.0.description().to_owned()
     }
 
     fn evaluate(&self, input: &Input<'_>, _: &mut Emissions) -> Result<(), Mismatch> {
@@ -272,16 +296,16 @@ pub fn apply(report: &mut Report, rules: &RuleSet, waivers: &[Waiver], today: Da
             rule.status = RuleStatus::Passed;
         }
     }
-    let mut expired = Vec::new();
-    let mut unused = Vec::new();
+    // The findings of each built-in rule, at the index of its discriminant.
+    let mut found: [Vec<Finding>; BuiltIn::ALL.len()] = Default::default();
     for (waiver, used) in waivers.iter().zip(used) {
         let evaluated = report
             .rules
             .iter()
             .any(|r| r.id == waiver.rule.value && matches!(r.status, RuleStatus::Passed | RuleStatus::Failed));
         if waiver.expires < today {
-            expired.push(built_in_finding(
-                WAIVER_EXPIRED,
+            found[BuiltIn::Expired as usize].push(built_in_finding(
+                BuiltIn::Expired,
                 waiver,
                 format!(
                     "{} expired on {}: it suppresses nothing any more",
@@ -291,20 +315,17 @@ pub fn apply(report: &mut Report, rules: &RuleSet, waivers: &[Waiver], today: Da
                 "Fix what it waived, or renew it with a new `expires` day and a reason that still holds.",
             ));
         } else if !used && evaluated {
-            unused.push(built_in_finding(
-                WAIVER_UNUSED,
+            found[BuiltIn::Unused as usize].push(built_in_finding(
+                BuiltIn::Unused,
                 waiver,
                 format!("{} matched no finding", waiver.describe()),
                 "The problem it waived is gone, or its `subject` or `fingerprint` no longer matches: remove the waiver, or correct it.",
             ));
         }
     }
-    for rule in rules.rules.iter().filter(|r| r.kind == BUILT_IN_KIND) {
-        let found = if rule.id == WAIVER_EXPIRED {
-            &mut expired
-        } else {
-            &mut unused
-        };
+    let built_in_rules = rules.rules.iter().filter(|r| r.kind == BUILT_IN_KIND);
+    for (rule, built_in) in built_in_rules.filter_map(|r| Some((r, BuiltIn::of(&r.id)?))) {
+        let found = &mut found[built_in as usize];
         if rule.disabled.is_some() {
             found.clear();
         }
@@ -321,22 +342,23 @@ pub fn apply(report: &mut Report, rules: &RuleSet, waivers: &[Waiver], today: Da
         report.rules.push(rule.result(status, rule.disabled.clone()));
     }
     // Numbered among themselves: the findings already in the report keep their fingerprints.
-    Finding::assign_fingerprints(&mut expired);
-    Finding::assign_fingerprints(&mut unused);
+    for of_rule in &mut found {
+        Finding::assign_fingerprints(of_rule);
+    }
     // Capped like every rule's findings: the rest are counted in the rule's `omitted`.
-    for (id, found) in [(WAIVER_EXPIRED, &mut expired), (WAIVER_UNUSED, &mut unused)] {
+    for (built_in, found) in BuiltIn::ALL.into_iter().zip(&mut found) {
         let omitted = found.len().saturating_sub(MAX_FINDINGS_PER_RULE);
         found.truncate(MAX_FINDINGS_PER_RULE);
-        if let Some(rule) = report.rules.iter_mut().find(|r| r.id == id) {
+        if let Some(rule) = report.rules.iter_mut().find(|r| r.id == built_in.id()) {
             rule.omitted = omitted as u64;
         }
     }
-    report.findings.extend(expired.into_iter().chain(unused));
+    report.findings.extend(found.into_iter().flatten());
     report.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     report.rules.sort_by(|a, b| a.id.cmp(&b.id));
 }
 
-fn built_in_finding(rule_id: &str, waiver: &Waiver, message: String, help: &str) -> Finding {
+fn built_in_finding(rule: BuiltIn, waiver: &Waiver, message: String, help: &str) -> Finding {
     // The config by its file name and the waiver by what it accepts: the subject, and the
     // fingerprint made from it, stay the same wherever sitelint runs and wherever the site
     // folder is copied, and through edits to the waiver's reason, owner or line.
@@ -345,7 +367,7 @@ fn built_in_finding(rule_id: &str, waiver: &Waiver, message: String, help: &str)
         .map_or_else(|| waiver.location.path.clone(), |n| n.to_string_lossy().into_owned());
     let subject = format!("{config_name}: waiver of {}", waiver.identity());
     Finding {
-        rule_id: rule_id.to_owned(),
+        rule_id: rule.id().to_owned(),
         severity: Severity::Warning,
         fingerprint: String::new(),
         baseline: None,
@@ -357,5 +379,18 @@ fn built_in_finding(rule_id: &str, waiver: &Waiver, message: String, help: &str)
         url: None,
         gap: None,
         suppression: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BuiltIn;
+
+    #[test]
+    fn each_built_in_rule_is_at_the_index_of_its_discriminant_and_has_its_own_id() {
+        for (index, built_in) in BuiltIn::ALL.into_iter().enumerate() {
+            assert_eq!(built_in as usize, index);
+            assert_eq!(BuiltIn::of(built_in.id()), Some(built_in));
+        }
     }
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use super::collect::{Entry, Key, Stage, origin};
 use super::{
     Flag, FromManifest, Given, Layout, Loaded, Named, NotLoaded, Part, Reading, Setting, SizeLimit, Source, Takes,
-    file_name, flag_hint, from_manifest, merge_named, set_from_manifest, wrong,
+    file_name, flag_hint, from_manifest, merge_named, set_from_config, set_from_manifest, wrong,
 };
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::{Problem, SetupError};
@@ -84,7 +84,11 @@ impl Source for Logs {
             .unwrap_or_default()
         {
             // Named by its file name, as `--log PATH` names it.
-            live.logs.set(file_name(&log.value).to_owned(), base.join(&log.value));
+            let name = Sp {
+                value: file_name(&log.value).to_owned(),
+                span: log.span,
+            };
+            set_from_config(keys, &mut live.logs, "log", name, base.join(&log.value));
         }
     }
 

@@ -473,6 +473,25 @@ fn merge_named(given: &ByName<PathBuf>, merged: &mut ByName<PathBuf>, key: fn(&s
     given.iter().map(merge_one).collect()
 }
 
+/// A source read by name, named in `sources:` of `sitelint.yaml`: a second of the same name in
+/// any case is a problem of the config, as two flags naming one are refused (keeping the
+/// last would drop a tree or log the site wrote down).
+fn set_from_config(
+    keys: &mut Fields<'_, '_>,
+    named: &mut ByName<PathBuf>,
+    noun: &str,
+    name: Sp<String>,
+    path: PathBuf,
+) {
+    if let Some(earlier) = named.set(name.value.clone(), path) {
+        keys.problem(
+            name.span,
+            format!("{noun} `{}` is named twice, also as `{earlier}`", name.value),
+            "names in another case are the same name",
+        );
+    }
+}
+
 /// A part a manifest names by name; a second of the same name in another case is a problem
 /// of the manifest (`check` would read one of them and `collect` write one).
 fn set_from_manifest<T>(reader: &mut ManifestReader<'_>, named: &mut ByName<T>, noun: &str, name: Sp<String>, part: T) {

@@ -7,7 +7,7 @@ use std::path::Path;
 use super::collect::{Entry, Key, Stage, Value, origin};
 use super::{
     Flag, FromManifest, Given, Layout, Loaded, Named, NotLoaded, Part, Reading, Setting, SizeLimit, Source, Takes,
-    flag_hint, from_manifest, merge_named, set_from_manifest, wrong,
+    flag_hint, from_manifest, merge_named, set_from_config, set_from_manifest, wrong,
 };
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::{Problem, SetupError};
@@ -84,10 +84,14 @@ impl Source for Trees {
             UPDATEPACK,
             "The Service Connection Tool's -updatepackdest folder (the tree `updatepack`).",
         ) {
-            live.trees.set(UPDATEPACK.to_owned(), base.join(&dir.value));
+            let name = Sp {
+                value: UPDATEPACK.to_owned(),
+                span: dir.span,
+            };
+            set_from_config(keys, &mut live.trees, "tree", name, base.join(&dir.value));
         }
         for (name, dir) in keys.scalar_map("trees", "Other directory trees, by name.") {
-            live.trees.set(name.value, base.join(dir));
+            set_from_config(keys, &mut live.trees, "tree", name, base.join(dir));
         }
     }
 

@@ -157,3 +157,40 @@ fn man_writes_a_page_for_every_command_with_exit_codes_and_environment() {
     }
     assert_eq!(stdout(&sitelint(&["man"])), main, "`sitelint man` prints sitelint(1)");
 }
+
+/// `--format` takes its names from the registry of formats: `--help`, the manual page and the
+/// completions offer every one (its help once listed 3 of the 6, and completion none), and a
+/// name that is none of them is a usage error that lists them.
+#[test]
+fn format_names_come_from_the_registry_everywhere() {
+    let names: Vec<&str> = sitelint::report::FORMATS.iter().map(|f| f.name).collect();
+    let help = stdout(&sitelint(&["check", "--help"]));
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        help.contains(&format!("[possible values: {}]", names.join(", "))),
+        "{help}"
+    );
+    let zsh = stdout(&sitelint(&["completions", "zsh"]));
+    assert!(zsh.contains(&format!(":FMT[=PATH]:({})", names.join(" "))), "{zsh}");
+    let dir = tempfile::tempdir().unwrap();
+    let out = sitelint(&["man", "--dir", crate::path_str(dir.path())]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let page = std::fs::read_to_string(dir.path().join("sitelint-check.1")).unwrap();
+    let format = page
+        .split("\\-\\-format\\fR \\fI<FMT")
+        .nth(1)
+        .expect("--format in the manual page");
+    let listed: String = format
+        .split(".RE")
+        .next()
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('.'))
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(listed.ends_with(&names.join(" ")), "{listed}");
+    let out = sitelint(&["check", "examples/snapshots/clean", "--format", "jsno"]);
+    assert_eq!(out.status.code(), Some(2));
+    let said = stderr(&out);
+    assert!(said.contains(&names.join(", ")) && said.contains("'json'"), "{said}");
+}

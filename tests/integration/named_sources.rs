@@ -108,3 +108,26 @@ fn two_flags_naming_one_tree_or_log_in_any_case_are_refused() {
         assert!(said.contains(first) && said.contains(second), "{flags:?}: {said}");
     }
 }
+
+#[test]
+fn a_config_naming_one_tree_or_log_twice_in_any_case_is_refused() {
+    let dir = site();
+    for (sources, first, second) in [
+        ("trees: {Pack: good, pack: bad}", "`pack`", "`Pack`"),
+        (
+            "updatepack: good\n  trees: {UpdatePack: bad}",
+            "`UpdatePack`",
+            "`updatepack`",
+        ),
+        ("logs: [a/SCT.log, b/sct.LOG]", "`sct.LOG`", "`SCT.log`"),
+    ] {
+        fs::write(dir.path().join("sitelint.yaml"), format!("sources:\n  {sources}\n")).unwrap();
+        let out = check(dir.path(), &[]);
+        assert_eq!(out.status.code(), Some(2), "{sources}: {}", stderr(&out));
+        let said = stderr(&out);
+        assert!(
+            said.contains(first) && said.contains(second) && said.contains("named twice"),
+            "{sources}: {said}"
+        );
+    }
+}

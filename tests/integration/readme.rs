@@ -281,8 +281,10 @@ fn help_flags(args: &[&str]) -> Vec<String> {
         .unwrap();
     let mut flags: Vec<String> = stdout(&out)
         .lines()
-        .skip_while(|l| !l.starts_with("Options:"))
+        // Every heading's flags (Sources, Rules, ..., Global), not a list item of a value's help.
+        .skip_while(|l| !l.starts_with("Usage:"))
         .filter_map(|l| l.trim_start().strip_prefix('-').map(|f| format!("-{f}")))
+        .filter(|l| l[1..].starts_with(|c: char| c == '-' || c.is_ascii_alphabetic()))
         .flat_map(|l| {
             let names = l.split("  ").next().unwrap_or_default().to_owned();
             names

@@ -3,11 +3,16 @@
 //! URIs are relative with declared bases, fingerprints come from the rule and the subject, and
 //! a clean run still lists every rule with `results: []` so old alerts close.
 
+pub mod model;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde_json::{Value, json};
-
+use self::model::{
+    AutomationDetails, Configuration, DescriptorReference, Driver, Help, Invocation, InvocationProperties, Log,
+    Message, Notification, PartialFingerprints, ReportingDescriptor, ResultProperties, RuleProperties, RuleReference,
+    Run, RunProperties, Runs, SarifResult, SnapshotProperties, Suppression, SuppressionProperties, Tool, Uri,
+};
 use super::uri::Uris;
 use super::{Render, RenderContext, Snapshots};
 use crate::finding::{Finding, Location, Outcome, Report, RuleResult, RuleStatus};
@@ -31,45 +36,29 @@ impl Render for Sarif {
     /// (`sitelint/NAME/`): GitHub keeps one category per site, so each site's alerts open and
     /// close on their own.
     fn render_snapshots(&self, snapshots: Snapshots<'_>, context: &RenderContext<'_>) -> String {
-        // Each run is turned into text as soon as it is built: the tree of JSON values of a
-        // run is many times its text, and a thousand of them at once would be most of the
-        // memory of the whole check.
+        // Each run is built as it is written and dropped before the next: the runs of a
+        // thousand snapshots at once would be most of the memory of the whole check.
         let runs = snapshots.reports().map(|(name, report)| {
             let mut run = run(report, context.working_dir);
-            if let Some(name) = name {
-                run["automationDetails"] = json!({"id": format!("sitelint/{name}/")});
-            }
-            serde_json::to_string_pretty(&run).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+            run.automation_details = name.map(|name| AutomationDetails {
+                id: format!("sitelint/{name}/"),
+            });
+            run
         });
-        log_of_texts(runs)
+        let log = Log {
+            schema: "https://json.schemastore.org/sarif-2.1.0.json",
+            runs: Runs(std::cell::RefCell::new(Some(runs))),
+            version: "2.1.0",
+        };
+        let mut text = serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        text.push('\n');
+        text
     }
-}
-
-/// The log around runs already written as pretty JSON, as `serde_json` writes the whole log
-/// (keys sorted): each run's lines indented to its depth (a JSON string holds no raw line end,
-/// so every line break in a run's text is one between values).
-fn log_of_texts(runs: impl Iterator<Item = String>) -> String {
-    let mut text = String::from("{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"runs\": [");
-    let mut any = false;
-    for (index, run) in runs.enumerate() {
-        any = true;
-        text.push_str(if index == 0 { "\n" } else { ",\n" });
-        for (line_number, line) in run.lines().enumerate() {
-            if line_number > 0 {
-                text.push('\n');
-            }
-            text.push_str("    ");
-            text.push_str(line);
-        }
-    }
-    text.push_str(if any { "\n  ]" } else { "]" });
-    text.push_str(",\n  \"version\": \"2.1.0\"\n}\n");
-    text
 }
 
 /// The run of one snapshot. `working_dir` is the absolute directory sitelint ran in:
 /// relative paths in the report are resolved against it.
-fn run(report: &Report, working_dir: &Path) -> Value {
+fn run<'r>(report: &'r Report, working_dir: &Path) -> Run<'r> {
     let uris = Uris::new(report, working_dir);
     let rule_index: BTreeMap<&str, usize> = report
         .rules
@@ -77,9 +66,13 @@ fn run(report: &Report, working_dir: &Path) -> Value {
         .enumerate()
         .map(|(i, r)| (r.id.as_str(), i))
         .collect();
+    let rule_ref = |id: &str| RuleReference {
+        id: id.to_owned(),
+        index: rule_index[id],
+    };
 
     let (kept, capped) = cap_results(report);
-    let mut results: Vec<Value> = kept
+    let mut results: Vec<SarifResult> = kept
         .iter()
         .map(|finding| result(finding, rule_index[finding.rule_id.as_str()], &uris))
         .collect();
@@ -88,8 +81,8 @@ fn run(report: &Report, working_dir: &Path) -> Value {
     for finding in report.baseline.iter().flat_map(|c| &c.absent) {
         if let Some(&index) = rule_index.get(finding.rule_id.as_str()) {
             let mut absent = result(finding, index, &uris);
-            absent["kind"] = json!("pass");
-            absent["level"] = json!("none");
+            absent.kind = Some("pass");
+            absent.level = "none";
             results.push(absent);
         }
     }
@@ -102,10 +95,8 @@ fn run(report: &Report, working_dir: &Path) -> Value {
             format!("Rule {} was evaluated only in part: {}", finding.rule_id, gap.reason)
         };
         let mut note = notification(NOT_EVALUATED, "warning", &text);
-        note["associatedRule"] = json!({"id": finding.rule_id, "index": rule_index[finding.rule_id.as_str()]});
-        if let Some(location) = &finding.location {
-            note["locations"] = json!([uris.location(location)]);
-        }
+        note.associated_rule = Some(rule_ref(&finding.rule_id));
+        note.locations = finding.location.as_ref().map(|location| [uris.location(location)]);
         notifications.push(note);
     }
     for rule in &report.rules {
@@ -123,37 +114,46 @@ fn run(report: &Report, working_dir: &Path) -> Value {
                 kept as u64 + left_out
             ),
         );
-        note["associatedRule"] = json!({"id": rule.id, "index": rule_index[rule.id.as_str()]});
+        note.associated_rule = Some(rule_ref(&rule.id));
         notifications.push(note);
     }
     for error in &report.errors {
         let mut note = notification(SOURCE_UNREADABLE, "error", &error.message);
-        note["locations"] = json!([uris.location(&Location::artifact(&error.path))]);
+        note.locations = Some([uris.location(&Location::artifact(&error.path))]);
         notifications.push(note);
     }
 
-    let mut run = json!({
-        "tool": {"driver": driver(&report.rules)},
-        "invocations": [{
-            "executionSuccessful": report.errors.is_empty(),
-            "workingDirectory": {"uri": uris.working_dir_uri()},
-            "toolExecutionNotifications": notifications,
-        }],
-        "originalUriBaseIds": uris.bases(),
-        "columnKind": "unicodeCodePoints",
-        "results": results,
+    // SARIF has no place of its own for a tool's configuration file: the invocation's
+    // property bag holds it, as an artifact location a viewer can resolve.
+    let properties = report.ruleset.config.as_ref().map(|config| InvocationProperties {
+        config: uris.artifact(&working_dir.join(config).display().to_string()),
     });
-    if let Some(config) = &report.ruleset.config {
-        // SARIF has no place of its own for a tool's configuration file: the invocation's
-        // property bag holds it, as an artifact location a viewer can resolve.
-        let path = working_dir.join(config).display().to_string();
-        run["invocations"][0]["properties"] = json!({"config": uris.artifact(&path)});
-    }
     let snapshot = &report.snapshot;
-    if snapshot.path.is_some() || snapshot.host.is_some() || snapshot.collected_at.is_some() {
-        run["properties"] = json!({"snapshot": snapshot});
+    let described = snapshot.path.is_some() || snapshot.host.is_some() || snapshot.collected_at.is_some();
+    Run {
+        automation_details: None,
+        column_kind: "unicodeCodePoints",
+        invocations: [Invocation {
+            execution_successful: report.errors.is_empty(),
+            properties,
+            tool_execution_notifications: notifications,
+            working_directory: Uri {
+                uri: uris.working_dir_uri(),
+            },
+        }],
+        original_uri_base_ids: uris.bases(),
+        properties: described.then_some(RunProperties {
+            snapshot: SnapshotProperties {
+                collected_at: snapshot.collected_at.as_deref(),
+                host: snapshot.host.as_deref(),
+                path: &snapshot.path,
+            },
+        }),
+        results,
+        tool: Tool {
+            driver: driver(&report.rules),
+        },
     }
-    run
 }
 
 /// The results a run keeps: every failure (suppressed ones too, so a reviewer sees what was
@@ -177,14 +177,11 @@ fn cap_results(report: &Report) -> (Vec<&Finding>, BTreeMap<&str, u64>) {
     (failures.into_iter().map(|(_, f)| f).collect(), capped)
 }
 
-fn driver(rules: &[RuleResult]) -> Value {
-    json!({
-        "name": "sitelint",
-        "version": env!("CARGO_PKG_VERSION"),
-        "semanticVersion": env!("CARGO_PKG_VERSION"),
-        "informationUri": env!("CARGO_PKG_REPOSITORY"),
-        "rules": rules.iter().map(rule_descriptor).collect::<Vec<_>>(),
-        "notifications": [
+fn driver(rules: &[RuleResult]) -> Driver {
+    Driver {
+        information_uri: env!("CARGO_PKG_REPOSITORY"),
+        name: "sitelint",
+        notifications: vec![
             descriptor(
                 NOT_EVALUATED,
                 "A rule could not be evaluated because the snapshot lacks what it reads.",
@@ -201,48 +198,62 @@ fn driver(rules: &[RuleResult]) -> Value {
                 "Check that the file exists, can be read, and is in the format the message names; the run ended with exit code 2.",
             ),
         ],
-    })
+        rules: rules.iter().map(rule_descriptor).collect(),
+        semantic_version: env!("CARGO_PKG_VERSION"),
+        version: env!("CARGO_PKG_VERSION"),
+    }
 }
 
-fn descriptor(id: &str, description: &str, help: &str) -> Value {
-    json!({
-        "id": id,
-        "shortDescription": {"text": description},
-        "fullDescription": {"text": description},
-        "help": {"text": help, "markdown": help},
-    })
+fn message(text: impl Into<String>) -> Message {
+    Message { text: text.into() }
 }
 
-fn rule_descriptor(rule: &RuleResult) -> Value {
+fn descriptor(id: &str, description: &str, help: &str) -> ReportingDescriptor {
+    ReportingDescriptor {
+        default_configuration: None,
+        full_description: message(description),
+        help: Help {
+            markdown: help.to_owned(),
+            text: help.to_owned(),
+        },
+        help_uri: None,
+        id: id.to_owned(),
+        name: None,
+        properties: None,
+        short_description: message(description),
+    }
+}
+
+fn rule_descriptor(rule: &RuleResult) -> ReportingDescriptor {
     let help = rule.help.as_deref().unwrap_or(&rule.title);
-    let (help_text, help_markdown) = match &rule.url {
+    let (text, markdown) = match &rule.url {
         Some(url) => (
             format!("{help}\n\nMore: {url}"),
             format!("{help}\n\n[Microsoft's guidance and more]({url})"),
         ),
         None => (help.to_owned(), help.to_owned()),
     };
-    let mut descriptor = json!({
-        "id": rule.id,
-        "name": pascal_case(&rule.id),
-        "shortDescription": {"text": sentence(&rule.title)},
-        "fullDescription": {"text": clip(&format!("{} {}", sentence(&rule.title), rule.description), 1024)},
-        "help": {"text": help_text, "markdown": help_markdown},
-        "defaultConfiguration": {
+    ReportingDescriptor {
+        default_configuration: Some(Configuration {
+            enabled: rule.status != RuleStatus::Disabled,
             // SARIF levels have the names sitelint severities have.
-            "level": rule.severity.as_str(),
-            "enabled": rule.status != RuleStatus::Disabled,
-        },
+            level: rule.severity.as_str(),
+        }),
+        full_description: message(clip(&format!("{} {}", sentence(&rule.title), rule.description), 1024)),
+        help: Help { markdown, text },
+        help_uri: rule.url.clone(),
+        id: rule.id.clone(),
+        name: Some(pascal_case(&rule.id)),
         // GitHub shows at most 10 tags and takes 20.
-        "properties": {"tags": rule.tags.iter().take(20).collect::<Vec<_>>(), "kind": rule.kind},
-    });
-    if let Some(url) = &rule.url {
-        descriptor["helpUri"] = json!(url);
+        properties: Some(RuleProperties {
+            kind: rule.kind,
+            tags: rule.tags.iter().take(20).cloned().collect(),
+        }),
+        short_description: message(sentence(&rule.title)),
     }
-    descriptor
 }
 
-fn result(finding: &Finding, rule_index: usize, uris: &Uris) -> Value {
+fn result(finding: &Finding, rule_index: usize, uris: &Uris) -> SarifResult {
     // Every failure has a location (the checks guarantee it); the manifest-less fallback keeps
     // the upload valid should one ever lack it, since GitHub rejects a whole file for one
     // result without a location.
@@ -250,48 +261,50 @@ fn result(finding: &Finding, rule_index: usize, uris: &Uris) -> Value {
         .location
         .clone()
         .unwrap_or_else(|| Location::artifact(crate::snapshot::manifest::MANIFEST_NAME));
-    let fingerprint = &finding.fingerprint;
-    let mut result = json!({
-        "ruleId": finding.rule_id,
-        "ruleIndex": rule_index,
-        "level": finding.severity.as_str(),
-        "message": {"text": sentence(&finding.message)},
-        "locations": [uris.location(&location)],
+    // Kept as a result, marked accepted: review tools show it as suppressed, not as an alert.
+    let suppressions = finding.suppression.as_ref().map(|waiver| {
+        [Suppression {
+            justification: waiver.reason.clone(),
+            kind: "external",
+            location: uris.location(&waiver.location),
+            properties: SuppressionProperties {
+                expires: waiver.expires.clone(),
+                owner: waiver.owner.clone(),
+                ticket: waiver.ticket.clone(),
+            },
+            status: "accepted",
+        }]
+    });
+    SarifResult {
+        baseline_state: finding.baseline.map(|state| state.as_str()),
+        kind: None,
+        level: finding.severity.as_str(),
+        locations: [uris.location(&location)],
+        message: message(sentence(&finding.message)),
         // GitHub de-duplicates alerts only by `primaryLocationLineHash`, and computes its own
         // from the log line (timestamps included) when it is missing: the same value under
         // both names keeps an alert's identity across runs.
-        "partialFingerprints": {
-            "sitelint/v1": fingerprint,
-            "primaryLocationLineHash": fingerprint,
+        partial_fingerprints: PartialFingerprints {
+            primary_location_line_hash: finding.fingerprint.clone(),
+            sitelint_v1: finding.fingerprint.clone(),
         },
-        "properties": {"subject": finding.subject},
-    });
-    if let Some(state) = finding.baseline {
-        result["baselineState"] = json!(state.as_str());
+        properties: ResultProperties {
+            subject: finding.subject.clone(),
+        },
+        rule_id: finding.rule_id.clone(),
+        rule_index,
+        suppressions,
     }
-    // Kept as a result, marked accepted: review tools show it as suppressed, not as an alert.
-    if let Some(waiver) = &finding.suppression {
-        let mut properties = json!({"owner": waiver.owner, "expires": waiver.expires});
-        if let Some(ticket) = &waiver.ticket {
-            properties["ticket"] = json!(ticket);
-        }
-        result["suppressions"] = json!([{
-            "kind": "external",
-            "status": "accepted",
-            "justification": waiver.reason,
-            "location": uris.location(&waiver.location),
-            "properties": properties,
-        }]);
-    }
-    result
 }
 
-fn notification(descriptor: &str, level: &str, text: &str) -> Value {
-    json!({
-        "descriptor": {"id": descriptor},
-        "level": level,
-        "message": {"text": sentence(text)},
-    })
+fn notification(descriptor: &'static str, level: &'static str, text: &str) -> Notification {
+    Notification {
+        associated_rule: None,
+        descriptor: DescriptorReference { id: descriptor },
+        level,
+        locations: None,
+        message: message(sentence(text)),
+    }
 }
 
 /// SARIF viewers show the first sentence when space is short, and the validator wants
@@ -332,29 +345,6 @@ fn pascal_case(id: &str) -> String {
 mod tests {
     use super::*;
     use crate::finding::Severity;
-
-    /// The log as one tree of values: what [`log_of_texts`] must write, byte for byte.
-    fn log(runs: Vec<Value>) -> String {
-        let log = json!({
-            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-            "version": "2.1.0",
-            "runs": runs,
-        });
-        let mut text = serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-        text.push('\n');
-        text
-    }
-
-    #[test]
-    fn runs_written_one_by_one_make_the_log_written_at_once() {
-        let runs = vec![
-            json!({"tool": {"driver": {"name": "sitelint", "rules": []}}, "results": [], "note": "a\nb"}),
-            json!({"results": [{"ruleId": "x", "locations": [{"a": 1}]}], "empty": {}}),
-        ];
-        let texts = runs.iter().map(|r| serde_json::to_string_pretty(r).unwrap());
-        assert_eq!(log_of_texts(texts), log(runs.clone()));
-        assert_eq!(log_of_texts(std::iter::empty()), log(Vec::new()));
-    }
 
     #[test]
     fn sentences_end_with_a_period() {
