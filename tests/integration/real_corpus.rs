@@ -233,3 +233,20 @@ fn the_default_rulesets_verdict_on_every_real_excerpt_is_its_sources() {
         mismatches.join("\n")
     );
 }
+
+#[test]
+fn the_readme_states_the_corpus_as_it_is() {
+    let count = corpus().len();
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    // The README wraps its prose: compare with every run of spaces and line ends as one space.
+    let readme = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    for claim in [
+        format!("{count} real excerpts"),
+        format!("agrees with the source's on all {count}"),
+    ] {
+        assert!(
+            readme.contains(&claim),
+            "the README must say `{claim}`: tests/real holds {count} excerpts"
+        );
+    }
+}
