@@ -1,0 +1,147 @@
+use super::*;
+
+#[test]
+fn the_built_in_roots_are_microsofts_by_their_published_thumbprints() {
+    let sha1: Vec<String> = MICROSOFT_ROOTS
+        .iter()
+        .map(|der| crate::document::text::hex(digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, der).as_ref()))
+        .collect();
+    assert_eq!(
+        sha1.iter().map(|s| s.to_ascii_uppercase()).collect::<Vec<_>>(),
+        [
+            "3B1EFD3A66EA28B16697394703A72CA340A05BD5",
+            "8F43288AD272F3103B6FB1428485EA3014C0BCFE"
+        ]
+    );
+}
+
+#[test]
+fn times_read_back_as_dates() {
+    assert_eq!(format_time(1_300_831_984), "2011-03-22 22:13:04 UTC");
+}
+
+/// Test material made by `scripts/make-signed-fixtures` in a temporary directory, or `None`
+/// (said on stderr) when a tool it needs is not installed.
+#[allow(clippy::print_stderr)] // a test that cannot run says so instead of passing silently
+pub(crate) fn fixtures() -> Option<tempfile::TempDir> {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/make-signed-fixtures");
+    let out = std::process::Command::new("bash")
+        .arg(&script)
+        .arg(dir.path())
+        .output()
+        .expect("bash runs");
+    match out.status.code() {
+        Some(0) => Some(dir),
+        Some(3) if std::env::var_os("SITELINT_REQUIRE_SIGNING_TOOLS").is_none() => {
+            eprintln!(
+                "SKIPPED: Authenticode fixtures not made: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+            None
+        }
+        _ => panic!("make-signed-fixtures failed: {}", String::from_utf8_lossy(&out.stderr)),
+    }
+}
+
+/// The DER of the first certificate in a PEM file.
+pub(crate) fn pem_der(path: &Path) -> Vec<u8> {
+    let text = std::fs::read_to_string(path).expect("a PEM file");
+    crate::authenticode::pem::certificates(&text).expect("PEM").remove(0)
+}
+
+fn verdict(dir: &Path, name: &str, signer: Option<&str>) -> Result<Valid, Failure> {
+    let roots = vec![pem_der(&dir.join("test-root.pem"))];
+    let signer = signer.map(|s| regex::Regex::new(s).unwrap());
+    let policy = Policy {
+        roots: &roots,
+        signer: signer.as_ref(),
+        now: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64,
+    };
+    verify_file(&dir.join(name), &policy)
+}
+
+#[test]
+fn each_broken_pe_fails_with_its_own_cause() {
+    let Some(dir) = fixtures() else { return };
+    let dir = dir.path();
+    let good = verdict(dir, "good.exe", Some("CN=sitelint Test Signer")).expect("good.exe verifies");
+    assert!(good.signer.contains("CN=sitelint Test Signer"), "{}", good.signer);
+    assert!(good.signed_at.is_some(), "the timestamp is read");
+    let cause = |name: &str| verdict(dir, name, Some("CN=sitelint Test Signer$")).unwrap_err();
+    assert_eq!(cause("changed.exe").cause(), "content-changed");
+    let short = cause("short.exe");
+    assert_eq!(short.cause(), "unreadable");
+    assert!(short.to_string().contains("cut short"), "{short}");
+    assert_eq!(cause("unsigned.exe"), Failure::NotSigned);
+    assert_eq!(cause("other-ca.exe").cause(), "untrusted-root");
+    assert_eq!(cause("other-signer.exe").cause(), "signer-mismatch");
+    let page = cause("page.msi");
+    assert!(page.to_string().contains("HTML"), "{page}");
+    // Without a signer pattern, another signer of a trusted CA is valid.
+    assert!(verdict(dir, "other-signer.exe", None).is_ok());
+}
+
+#[test]
+#[allow(clippy::print_stderr)]
+fn osslsigncode_agrees_on_every_fixture() {
+    let Some(dir) = fixtures() else { return };
+    let dir = dir.path();
+    for name in [
+        "good.exe",
+        "changed.exe",
+        "short.exe",
+        "unsigned.exe",
+        "other-ca.exe",
+        "other-signer.exe",
+        "page.msi",
+    ] {
+        let root = dir.join("test-root.pem");
+        let out = std::process::Command::new("osslsigncode")
+            .args(["verify", "-CAfile"])
+            .arg(&root)
+            .arg("-TSA-CAfile")
+            .arg(&root)
+            .arg("-in")
+            .arg(dir.join(name))
+            .output()
+            .expect("osslsigncode runs (the fixtures script needed it)");
+        let theirs = out.status.success();
+        let ours = verdict(dir, name, None);
+        assert_eq!(
+            ours.is_ok(),
+            theirs,
+            "{name}: sitelint {ours:?}, osslsigncode {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
+#[test]
+fn every_byte_cut_or_flipped_in_a_signature_gives_a_reason_not_a_panic() {
+    let Some(dir) = fixtures() else { return };
+    let bytes = std::fs::read(dir.path().join("good.exe")).unwrap();
+    let roots = vec![pem_der(&dir.path().join("test-root.pem"))];
+    let policy = Policy {
+        roots: &roots,
+        signer: None,
+        now: 0,
+    };
+    // The certificate table is the file's tail: damage its bytes in turn. Some are signed by
+    // nothing (the SignedData's list of digest algorithms, a certificate's outer copy of its
+    // algorithm), so a change there may leave the file valid, as it does for Windows; what
+    // must hold is a verdict without a panic, and a reason with every failure.
+    let start = bytes.len() - 4000;
+    for at in (start..bytes.len()).step_by(7) {
+        let mut damaged = bytes.clone();
+        damaged[at] ^= 0x55;
+        if let Err(failure) = verify(&mut io::Cursor::new(&damaged), damaged.len() as u64, &policy) {
+            assert!(!failure.to_string().is_empty());
+        }
+        let cut = &bytes[..at];
+        assert!(verify(&mut io::Cursor::new(cut), cut.len() as u64, &policy).is_err());
+    }
+}
