@@ -20,6 +20,7 @@ use std::ops::Range;
 use std::path::Path;
 
 use ring::digest;
+use serde::{Deserialize, Serialize};
 
 pub use pkcs7::Signature;
 
@@ -41,7 +42,7 @@ pub struct Policy<'a> {
     /// The trusted roots, DER.
     pub roots: &'a [Vec<u8>],
     /// A regex the signing certificate's subject must match.
-    pub signer: Option<&'a regex::Regex>,
+    pub signer: Option<&'a regex::bytes::Regex>,
     /// Seconds since 1970: the time a signature without a timestamp is judged at.
     pub now: i64,
 }
@@ -53,39 +54,107 @@ pub struct Valid {
     pub signed_at: Option<i64>,
 }
 
-/// Why a file is not validly signed, one cause each.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Failure {
-    #[error("not signed")]
+/// Why a file is not validly signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Cause {
     NotSigned,
     /// Not a PE, CAB or MSI, or one whose structure cannot be read (cut short, damaged).
-    #[error("{0}")]
-    Unreadable(String),
-    #[error("content changed after signing: the file's {algorithm} digest is not the one signed")]
-    ContentChanged { algorithm: &'static str },
-    #[error("the signature itself is invalid: {0}")]
-    BadSignature(String),
-    #[error("the chain does not reach a trusted root: {0}")]
-    UntrustedRoot(String),
-    #[error("a certificate was not valid at {at}: {subject}")]
-    NotValidAtTime { subject: String, at: String },
-    #[error("signed by `{0}`, which is not the signer required")]
-    SignerMismatch(String),
+    Unreadable,
+    ContentChanged,
+    SignatureInvalid,
+    UntrustedRoot,
+    /// A certificate of the chain was not valid at the signing time.
+    Expired,
+    SignerMismatch,
+}
+
+/// A cause and what shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    pub cause: Cause,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
 }
 
 impl Failure {
-    /// A short stable name of the cause, for rule messages and the listing.
-    pub fn cause(&self) -> &'static str {
-        match self {
-            Failure::NotSigned => "not-signed",
-            Failure::Unreadable(_) => "unreadable",
-            Failure::ContentChanged { .. } => "content-changed",
-            Failure::BadSignature(_) => "signature-invalid",
-            Failure::UntrustedRoot(_) => "untrusted-root",
-            Failure::NotValidAtTime { .. } => "expired",
-            Failure::SignerMismatch(_) => "signer-mismatch",
+    fn new(cause: Cause, detail: impl Into<String>) -> Self {
+        Failure {
+            cause,
+            detail: detail.into(),
         }
     }
+
+    /// A short stable name of the cause, for rule messages (`{cause}`).
+    pub fn cause(&self) -> &'static str {
+        match self.cause {
+            Cause::NotSigned => "not-signed",
+            Cause::Unreadable => "unreadable",
+            Cause::ContentChanged => "content-changed",
+            Cause::SignatureInvalid => "signature-invalid",
+            Cause::UntrustedRoot => "untrusted-root",
+            Cause::Expired => "expired",
+            Cause::SignerMismatch => "signer-mismatch",
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let detail = &self.detail;
+        match self.cause {
+            Cause::NotSigned => write!(f, "not signed (no Authenticode signature)"),
+            Cause::Unreadable => write!(f, "{detail}"),
+            Cause::ContentChanged => write!(f, "content changed after signing: {detail}"),
+            Cause::SignatureInvalid => write!(f, "the signature itself is invalid: {detail}"),
+            Cause::UntrustedRoot => write!(f, "the chain does not reach a trusted root: {detail}"),
+            Cause::Expired => write!(f, "not valid at the signing time: {detail}"),
+            Cause::SignerMismatch => write!(f, "signed by `{detail}`, which is not the signer required"),
+        }
+    }
+}
+
+/// What can be known of a file's signatures without the roots: what `collect` records in a
+/// listing, and what [`judge`] decides on with a rule's roots and signer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Examined {
+    /// No signature could be looked at (not signed, not a PE, cut short).
+    Failed(Failure),
+    Signatures(Vec<Examination>),
+}
+
+/// One signature: checked up to its roots, or failed before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Examination {
+    Checked(Evidence),
+    Failed(Failure),
+}
+
+/// A signature whose digest matches the file and whose signer (and timestamp) verify.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// The signing certificate's subject.
+    pub signer: String,
+    /// Seconds since 1970, from the verified timestamp countersignature.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_at: Option<i64>,
+    pub chain: Chain,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp_chain: Option<Chain>,
+}
+
+/// A chain as far as the signature's own certificates take it, each link verified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Chain {
+    /// SHA-256 of each certificate, the signer's first: a root among them is reached.
+    pub sha256: Vec<String>,
+    /// The last certificate, DER in hex: a root that issued it is reached.
+    pub top: String,
+    /// When every certificate of the chain is valid (seconds since 1970).
+    pub valid_from: i64,
+    pub valid_to: i64,
 }
 
 /// Why no signature could be looked at; the format readers return it.
@@ -148,34 +217,54 @@ impl DigestAlgorithm {
 
 /// Verifies the file at `path`.
 pub fn verify_file(path: &Path, policy: &Policy<'_>) -> Result<Valid, Failure> {
-    let (mut file, len) =
-        crate::files::open_regular(path).map_err(|e| Failure::Unreadable(format!("cannot read the file: {e}")))?;
-    verify(&mut file, len, policy)
+    judge(&examine_file(path), policy)
+}
+
+/// Examines the file at `path`.
+pub fn examine_file(path: &Path) -> Examined {
+    match crate::files::open_regular(path) {
+        Ok((mut file, len)) => examine(&mut file, len),
+        Err(e) => Examined::Failed(Failure::new(Cause::Unreadable, format!("cannot read the file: {e}"))),
+    }
 }
 
 /// Verifies a file of `len` bytes read from `file`.
 pub fn verify<R: Read + Seek>(file: &mut R, len: u64, policy: &Policy<'_>) -> Result<Valid, Failure> {
+    judge(&examine(file, len), policy)
+}
+
+/// Everything about a file's signatures that does not depend on the roots and signer asked
+/// for: its format, the digests, the signers' and timestamps' signatures, the chains as far as
+/// the signatures' certificates go.
+pub fn examine<R: Read + Seek>(file: &mut R, len: u64) -> Examined {
+    match signatures(file, len) {
+        Ok(signatures) => Examined::Signatures(signatures),
+        Err(failure) => Examined::Failed(failure),
+    }
+}
+
+fn signatures<R: Read + Seek>(file: &mut R, len: u64) -> Result<Vec<Examination>, Failure> {
+    let unreadable = |e: io::Error| Failure::new(Cause::Unreadable, format!("cannot read the file: {e}"));
     let mut magic = [0u8; 8];
-    let read = read_up_to(file, &mut magic).map_err(|e| Failure::Unreadable(format!("cannot read the file: {e}")))?;
-    file.seek(SeekFrom::Start(0))
-        .map_err(|e| Failure::Unreadable(format!("cannot read the file: {e}")))?;
+    let read = read_up_to(file, &mut magic).map_err(unreadable)?;
+    file.seek(SeekFrom::Start(0)).map_err(unreadable)?;
     let layout = match &magic[..read] {
         [b'M', b'Z', ..] => pe::layout(file, len),
-        _ => return Err(Failure::Unreadable(not_signable(&magic[..read], len))),
+        _ => return Err(Failure::new(Cause::Unreadable, not_signable(&magic[..read], len))),
     };
     let layout = layout.map_err(|u| match u {
-        Unsigned::NotSigned => Failure::NotSigned,
-        Unsigned::Unreadable(why) => Failure::Unreadable(why),
+        Unsigned::NotSigned => Failure::new(Cause::NotSigned, ""),
+        Unsigned::Unreadable(why) => Failure::new(Cause::Unreadable, why),
     })?;
     let mut signatures = Vec::new();
     let mut first_error = None;
     for blob in &layout.signatures {
         if let Err(e) = pkcs7::signatures(blob, &mut signatures) {
-            first_error.get_or_insert(Failure::BadSignature(e.0));
+            first_error.get_or_insert(Failure::new(Cause::SignatureInvalid, e.0));
         }
     }
     if signatures.is_empty() {
-        return Err(first_error.unwrap_or(Failure::NotSigned));
+        return Err(first_error.unwrap_or(Failure::new(Cause::NotSigned, "")));
     }
     let mut algorithms: Vec<DigestAlgorithm> = Vec::new();
     for signature in &signatures {
@@ -183,22 +272,49 @@ pub fn verify<R: Read + Seek>(file: &mut R, len: u64, policy: &Policy<'_>) -> Re
             algorithms.push(signature.file_digest_algorithm);
         }
     }
-    let digests = hash_ranges(file, &layout.ranges, &algorithms)
-        .map_err(|e| Failure::Unreadable(format!("cannot read the file: {e}")))?;
-    // Any one valid signature makes the file valid; otherwise the first signature's failure
-    // is the cause (the one Windows shows first).
+    let digests = hash_ranges(file, &layout.ranges, &algorithms).map_err(unreadable)?;
+    let mut examined: Vec<Examination> = signatures
+        .iter()
+        .map(|signature| {
+            let index = algorithms
+                .iter()
+                .position(|a| *a == signature.file_digest_algorithm)
+                .unwrap_or(0);
+            let result = if digests[index].as_ref() == signature.file_digest {
+                signature.examine()
+            } else {
+                Err(Failure::new(
+                    Cause::ContentChanged,
+                    format!(
+                        "the file's {} digest is not the one signed",
+                        signature.file_digest_algorithm.name()
+                    ),
+                ))
+            };
+            match result {
+                Ok(evidence) => Examination::Checked(evidence),
+                Err(failure) => Examination::Failed(failure),
+            }
+        })
+        .collect();
+    if let Some(e) = first_error {
+        examined.push(Examination::Failed(e));
+    }
+    Ok(examined)
+}
+
+/// Decides on an examined file with the roots and signer of `policy`: valid when any one
+/// signature is; otherwise the first signature's failure (the one Windows shows first).
+pub fn judge(examined: &Examined, policy: &Policy<'_>) -> Result<Valid, Failure> {
+    let signatures = match examined {
+        Examined::Failed(failure) => return Err(failure.clone()),
+        Examined::Signatures(signatures) => signatures,
+    };
     let mut failure = None;
-    for signature in &signatures {
-        let index = algorithms
-            .iter()
-            .position(|a| *a == signature.file_digest_algorithm)
-            .unwrap_or(0);
-        let result = if digests[index].as_ref() == signature.file_digest {
-            signature.verify(policy)
-        } else {
-            Err(Failure::ContentChanged {
-                algorithm: signature.file_digest_algorithm.name(),
-            })
+    for signature in signatures {
+        let result = match signature {
+            Examination::Checked(evidence) => pkcs7::judge(evidence, policy),
+            Examination::Failed(f) => Err(f.clone()),
         };
         match result {
             Ok(valid) => return Ok(valid),
@@ -207,7 +323,7 @@ pub fn verify<R: Read + Seek>(file: &mut R, len: u64, policy: &Policy<'_>) -> Re
             }
         }
     }
-    Err(failure.unwrap_or(Failure::NotSigned))
+    Err(failure.unwrap_or(Failure::new(Cause::NotSigned, "")))
 }
 
 /// What a file that is neither PE, CAB nor MSI is, in words: empty, an HTML page (what a

@@ -9,7 +9,10 @@ use x509_parser::extensions::ParsedExtension;
 use x509_parser::x509::SubjectPublicKeyInfo;
 
 use super::der::{self, CONTEXT_0, CONTEXT_1, INTEGER, Malformed, OCTET_STRING, OID, Reader, SEQUENCE, SET, Tlv, oid};
-use super::{DigestAlgorithm, Failure, MAX_SIGNATURES, Policy, Valid, format_time};
+use ring::digest;
+
+use super::{Cause, Chain, DigestAlgorithm, Evidence, Failure, MAX_SIGNATURES, Policy, Valid, format_time};
+use crate::document::text::hex;
 
 /// The longest chain followed from a signing certificate to a root.
 const MAX_CHAIN: usize = 8;
@@ -181,26 +184,46 @@ fn attribute<'a>(attrs: &Tlv<'a>, wanted: &[u8]) -> der::Result<Vec<Tlv<'a>>> {
 }
 
 fn bad(e: Malformed) -> Failure {
-    Failure::BadSignature(e.0)
+    Failure::new(Cause::SignatureInvalid, e.0)
+}
+
+fn invalid(why: &str) -> Failure {
+    Failure::new(Cause::SignatureInvalid, why)
 }
 
 impl Signature<'_> {
-    /// Checks the signer, the timestamp and the chain; the file digest is checked by the caller.
-    pub(super) fn verify(&self, policy: &Policy<'_>) -> Result<Valid, Failure> {
+    /// Checks the signer and the timestamp, and follows the chains as far as the signature's
+    /// certificates go; the file digest is checked by the caller, the roots by [`judge`].
+    pub(super) fn examine(&self) -> Result<Evidence, Failure> {
         let cert = check_signer(&self.signer, self.content, &self.certs)?;
-        let signed_at = timestamp(&self.signer, &self.certs, policy.roots).map_err(in_timestamp)?;
-        chain(cert, &self.certs, policy.roots, signed_at.unwrap_or(policy.now))?;
-        let subject = parse(cert)?.subject().to_string();
-        if let Some(signer) = policy.signer
-            && !signer.is_match(&subject)
-        {
-            return Err(Failure::SignerMismatch(subject));
-        }
-        Ok(Valid {
-            signer: subject,
+        let (signed_at, timestamp_chain) = match timestamp(&self.signer, &self.certs).map_err(in_timestamp)? {
+            Some((time, chain)) => (Some(time), Some(chain)),
+            None => (None, None),
+        };
+        Ok(Evidence {
+            signer: parse(cert)?.subject().to_string(),
             signed_at,
+            chain: walk(cert, &self.certs)?,
+            timestamp_chain,
         })
     }
+}
+
+/// Judges a signature's evidence with the roots and signer of `policy`.
+pub(super) fn judge(evidence: &Evidence, policy: &Policy<'_>) -> Result<Valid, Failure> {
+    if let (Some(chain), Some(at)) = (&evidence.timestamp_chain, evidence.signed_at) {
+        anchor(chain, policy.roots, at).map_err(in_timestamp)?;
+    }
+    anchor(&evidence.chain, policy.roots, evidence.signed_at.unwrap_or(policy.now))?;
+    if let Some(signer) = policy.signer
+        && !signer.is_match(evidence.signer.as_bytes())
+    {
+        return Err(Failure::new(Cause::SignerMismatch, evidence.signer.clone()));
+    }
+    Ok(Valid {
+        signer: evidence.signer.clone(),
+        signed_at: evidence.signed_at,
+    })
 }
 
 /// Checks a signer's signed attributes against `content` and its signature against its
@@ -209,20 +232,20 @@ fn check_signer<'a>(signer: &SignerInfo<'_>, content: &[u8], certs: &[&'a [u8]])
     let attrs = signer
         .signed_attrs
         .as_ref()
-        .ok_or_else(|| Failure::BadSignature("the signer has no signed attributes".to_owned()))?;
+        .ok_or_else(|| invalid("the signer has no signed attributes"))?;
     let digests = attribute(attrs, oid::MESSAGE_DIGEST).map_err(bad)?;
     let digest = digests
         .first()
-        .ok_or_else(|| Failure::BadSignature("the signed attributes hold no message digest".to_owned()))?
+        .ok_or_else(|| invalid("the signed attributes hold no message digest"))?
         .expect(OCTET_STRING, "message digest")
         .map_err(bad)?;
     if digest.value != signer.digest.hash(content).as_ref() {
-        return Err(Failure::BadSignature(
-            "the signed attributes' message digest is not the digest of the content they sign".to_owned(),
+        return Err(invalid(
+            "the signed attributes' message digest is not the digest of the content they sign",
         ));
     }
-    let cert = find_cert(&signer.id, certs)
-        .ok_or_else(|| Failure::BadSignature("the signing certificate is not in the signature".to_owned()))?;
+    let cert =
+        find_cert(&signer.id, certs).ok_or_else(|| invalid("the signing certificate is not in the signature"))?;
     // The signature is over the attributes encoded as a SET, not as the `[0]` they are stored as.
     let mut message = attrs.raw.to_vec();
     message[0] = SET;
@@ -234,8 +257,8 @@ fn check_signer<'a>(signer: &SignerInfo<'_>, content: &[u8], certs: &[&'a [u8]])
         &message,
         signer.signature,
     ) {
-        return Err(Failure::BadSignature(
-            "the signer's signature does not verify with its certificate's key".to_owned(),
+        return Err(invalid(
+            "the signer's signature does not verify with its certificate's key",
         ));
     }
     Ok(cert)
@@ -259,7 +282,7 @@ fn find_cert<'a>(id: &SignerId<'_>, certs: &[&'a [u8]]) -> Option<&'a [u8]> {
 pub(super) fn parse(der: &[u8]) -> Result<X509Certificate<'_>, Failure> {
     x509_parser::parse_x509_certificate(der)
         .map(|(_, cert)| cert)
-        .map_err(|e| Failure::BadSignature(format!("a certificate cannot be read: {e}")))
+        .map_err(|e| invalid(&format!("a certificate cannot be read: {e}")))
 }
 
 /// Whether `signature` over `message` verifies with `key`; `digest` is the hash when the
@@ -307,96 +330,124 @@ fn verify_with(
         .is_ok()
 }
 
-/// Follows the chain from `leaf` through `certs` to one of `roots`, each certificate valid `at`.
-fn chain(leaf: &[u8], certs: &[&[u8]], roots: &[Vec<u8>], at: i64) -> Result<(), Failure> {
+/// Whether `issuer` issued `cert`: its subject is the issuer's name and its key verifies the
+/// certificate's signature.
+fn issued(issuer: &X509Certificate<'_>, cert: &X509Certificate<'_>) -> bool {
+    issuer.tbs_certificate.subject.as_raw() == cert.tbs_certificate.issuer.as_raw()
+        && verify_with(
+            issuer.public_key(),
+            cert.signature_algorithm.algorithm.as_bytes(),
+            None,
+            cert.tbs_certificate.as_ref(),
+            &cert.signature_value.data,
+        )
+}
+
+/// Follows the chain from `leaf` through the signature's `certs`, each link verified, until
+/// no certificate there issued the last one (a root, or an intermediate whose issuer is left
+/// out, as Microsoft leaves its roots out).
+fn walk(leaf: &[u8], certs: &[&[u8]]) -> Result<Chain, Failure> {
     let mut current = leaf;
+    let mut sha256 = Vec::new();
+    let (mut valid_from, mut valid_to) = (i64::MIN, i64::MAX);
     for _ in 0..MAX_CHAIN {
         let cert = parse(current)?;
-        valid_at(&cert, at)?;
-        if roots.iter().any(|root| root.as_slice() == current) {
-            return Ok(());
-        }
-        let issued = |candidate: &X509Certificate<'_>| {
-            candidate.tbs_certificate.subject.as_raw() == cert.tbs_certificate.issuer.as_raw()
-                && verify_with(
-                    candidate.public_key(),
-                    cert.signature_algorithm.algorithm.as_bytes(),
-                    None,
-                    cert.tbs_certificate.as_ref(),
-                    &cert.signature_value.data,
-                )
-        };
-        for root in roots {
-            let root = parse(root)?;
-            if issued(&root) {
-                return valid_at(&root, at);
-            }
-        }
+        sha256.push(hex(digest::digest(&digest::SHA256, current).as_ref()));
+        let validity = cert.validity();
+        valid_from = valid_from.max(validity.not_before.timestamp());
+        valid_to = valid_to.min(validity.not_after.timestamp());
         let next = certs
             .iter()
             .copied()
             .filter(|der| *der != current)
-            .find(|der| parse(der).is_ok_and(|c| issued(&c)));
+            .find(|der| parse(der).is_ok_and(|c| issued(&c, &cert)));
         match next {
-            Some(next) => current = next,
-            None => {
-                return Err(Failure::UntrustedRoot(format!(
-                    "`{}` is issued by `{}`, which is not a trusted root",
-                    cert.subject(),
-                    cert.issuer()
-                )));
+            Some(next) if cert.tbs_certificate.subject.as_raw() != cert.tbs_certificate.issuer.as_raw() => {
+                current = next
             }
+            _ => break,
         }
     }
-    Err(Failure::UntrustedRoot(format!(
-        "no trusted root within {MAX_CHAIN} certificates"
-    )))
+    Ok(Chain {
+        sha256,
+        top: hex(current),
+        valid_from,
+        valid_to,
+    })
 }
 
-fn valid_at(cert: &X509Certificate<'_>, at: i64) -> Result<(), Failure> {
-    let validity = cert.validity();
-    let (from, to) = (validity.not_before.timestamp(), validity.not_after.timestamp());
-    if (from..=to).contains(&at) {
-        Ok(())
-    } else {
-        Err(Failure::NotValidAtTime {
-            subject: format!(
-                "{} (valid {} to {})",
-                cert.subject(),
-                format_time(from),
-                format_time(to)
-            ),
-            at: format_time(at),
-        })
+/// Checks that a chain reaches one of `roots` and that it and the root are valid `at`.
+fn anchor(chain: &Chain, roots: &[Vec<u8>], at: i64) -> Result<(), Failure> {
+    let window = |from: i64, to: i64, what: &str| {
+        if (from..=to).contains(&at) {
+            Ok(())
+        } else {
+            Err(Failure::new(
+                Cause::Expired,
+                format!(
+                    "{what} is valid from {} to {}, not at {}",
+                    format_time(from),
+                    format_time(to),
+                    format_time(at)
+                ),
+            ))
+        }
+    };
+    let top_der = unhex(&chain.top).ok_or_else(|| invalid("the recorded chain is not hex"))?;
+    let top = parse(&top_der)?;
+    for root_der in roots {
+        let root = parse(root_der)?;
+        let root_hash = hex(digest::digest(&digest::SHA256, root_der).as_ref());
+        if chain.sha256.contains(&root_hash) || issued(&root, &top) {
+            window(chain.valid_from, chain.valid_to, "the signing chain")?;
+            let validity = root.validity();
+            return window(
+                validity.not_before.timestamp(),
+                validity.not_after.timestamp(),
+                &format!("root `{}`", root.subject()),
+            );
+        }
     }
+    Err(Failure::new(
+        Cause::UntrustedRoot,
+        format!(
+            "`{}` is issued by `{}`, which is not a trusted root",
+            top.subject(),
+            top.issuer()
+        ),
+    ))
 }
 
-/// The time the signer's timestamp countersignature gives, checked: its imprint is of this
-/// signature, its own signer verifies and chains to a root at that time. `None` without one.
-fn timestamp(signer: &SignerInfo<'_>, certs: &[&[u8]], roots: &[Vec<u8>]) -> Result<Option<i64>, Failure> {
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// The time the signer's timestamp countersignature gives, and the chain of its signer, its
+/// imprint checked against this signature and its own signer verified. `None` without one.
+fn timestamp(signer: &SignerInfo<'_>, certs: &[&[u8]]) -> Result<Option<(i64, Chain)>, Failure> {
     let Some(attrs) = &signer.unsigned_attrs else {
         return Ok(None);
     };
     if let Some(token) = attribute(attrs, oid::RFC3161_TIMESTAMP).map_err(bad)?.first() {
         let data = signed_data(token.raw).map_err(bad)?;
         if data.content_type != oid::TST_INFO {
-            return Err(Failure::BadSignature("the token is not a TSTInfo".to_owned()));
+            return Err(invalid("the token is not a TSTInfo"));
         }
         let info = data.content.expect(OCTET_STRING, "TSTInfo").map_err(bad)?;
         let (imprint_algorithm, imprint, time) = tst_info(info.value).map_err(bad)?;
         if imprint != imprint_algorithm.hash(signer.signature).as_ref() {
-            return Err(Failure::BadSignature(
-                "it is the timestamp of another signature".to_owned(),
-            ));
+            return Err(invalid("it is the timestamp of another signature"));
         }
-        let tsa = data
-            .signers
-            .first()
-            .ok_or_else(|| Failure::BadSignature("the token has no signer".to_owned()))?;
+        let tsa = data.signers.first().ok_or_else(|| invalid("the token has no signer"))?;
         let all: Vec<&[u8]> = data.certs.iter().chain(certs).copied().collect();
         let cert = check_signer(tsa, info.value, &all)?;
-        chain(cert, &all, roots, time)?;
-        return Ok(Some(time));
+        return Ok(Some((time, walk(cert, &all)?)));
     }
     if let Some(counter) = attribute(attrs, oid::COUNTER_SIGNATURE).map_err(bad)?.first() {
         let counter = signer_info(*counter).map_err(bad)?;
@@ -404,14 +455,13 @@ fn timestamp(signer: &SignerInfo<'_>, certs: &[&[u8]], roots: &[Vec<u8>]) -> Res
         let signed_attrs = counter
             .signed_attrs
             .as_ref()
-            .ok_or_else(|| bad(Malformed::new("no signed attributes")))?;
+            .ok_or_else(|| invalid("no signed attributes"))?;
         let time = attribute(signed_attrs, oid::SIGNING_TIME)
             .map_err(bad)?
             .first()
-            .ok_or_else(|| Failure::BadSignature("the countersignature has no signing time".to_owned()))
+            .ok_or_else(|| invalid("the countersignature has no signing time"))
             .and_then(|t| der::time(t).map_err(bad))?;
-        chain(cert, certs, roots, time)?;
-        return Ok(Some(time));
+        return Ok(Some((time, walk(cert, certs)?)));
     }
     Ok(None)
 }
@@ -431,13 +481,5 @@ fn tst_info(bytes: &[u8]) -> der::Result<(DigestAlgorithm, &[u8], i64)> {
 
 /// Says that a failure is the timestamp's, not the file signer's.
 fn in_timestamp(failure: Failure) -> Failure {
-    match failure {
-        Failure::BadSignature(why) => Failure::BadSignature(format!("timestamp countersignature: {why}")),
-        Failure::UntrustedRoot(why) => Failure::UntrustedRoot(format!("timestamp countersignature: {why}")),
-        Failure::NotValidAtTime { subject, at } => Failure::NotValidAtTime {
-            subject: format!("timestamp countersignature: {subject}"),
-            at,
-        },
-        other => other,
-    }
+    Failure::new(failure.cause, format!("timestamp countersignature: {}", failure.detail))
 }

@@ -10,6 +10,7 @@ mod required_installed_program;
 mod required_log_pattern;
 mod required_registry_value;
 mod required_update_version;
+mod signed_files;
 mod zero_byte_files;
 
 pub mod context;
@@ -80,6 +81,11 @@ pub const KINDS: &[Kind] = &[
         name: "required-installed-program",
         summary: "One finding when no program in the Uninstall keys matches `name` at an acceptable version.",
         compile: required_installed_program::compile,
+    },
+    Kind {
+        name: "signed-files",
+        summary: "One finding per file of a tree without a valid Authenticode signature chained to `roots`.",
+        compile: signed_files::compile,
     },
 ];
 
@@ -380,6 +386,7 @@ rules:
   - {id: f, title: t, severity: error, kind: required-endpoints, endpoints: [go.microsoft.com]}
   - {id: g, title: t, severity: error, kind: required-registry-value, key: 'HKLM\\SOFTWARE\\A', value: B, equals: 1}
   - {id: h, title: t, severity: error, kind: required-installed-program, name: '^ODBC'}
+  - {id: i, title: t, severity: error, kind: signed-files, tree: pack}
 ";
 
     #[test]
