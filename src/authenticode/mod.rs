@@ -215,6 +215,15 @@ impl DigestAlgorithm {
     }
 }
 
+/// Whether a file's name is one Authenticode signs in a pack (`.exe`, `.dll`, `.sys`,
+/// `.ocx`, `.msi`, `.msp`, `.cab`): the files `collect --hash` examines. A page saved under
+/// such a name is examined too, and found not to be one.
+pub fn signable_name(path: &str) -> bool {
+    const EXTENSIONS: [&str; 7] = ["exe", "dll", "sys", "ocx", "msi", "msp", "cab"];
+    path.rsplit_once('.')
+        .is_some_and(|(_, ext)| EXTENSIONS.iter().any(|e| ext.eq_ignore_ascii_case(e)))
+}
+
 /// Verifies the file at `path`.
 pub fn verify_file(path: &Path, policy: &Policy<'_>) -> Result<Valid, Failure> {
     judge(&examine_file(path), policy)

@@ -419,7 +419,7 @@ fn anchor(chain: &Chain, roots: &[Vec<u8>], at: i64) -> Result<(), Failure> {
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())

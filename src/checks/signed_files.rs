@@ -131,28 +131,6 @@ impl Check for SignedFiles {
         let Input::Tree(tree) = input else {
             return Err(Mismatch::new("a tree", input));
         };
-        let Some(root) = &tree.root else {
-            out.push(Emission {
-                outcome: Outcome::NotEvaluated,
-                subject: format!("{}: signatures", tree.name),
-                message: format!(
-                    "the listing of tree `{}` records no signatures; check the directory itself",
-                    tree.name
-                ),
-                values: values(
-                    &VALUES,
-                    [
-                        String::new(),
-                        tree.name.clone(),
-                        "cannot-verify".to_owned(),
-                        String::new(),
-                    ],
-                ),
-                location: tree.location.clone(),
-                excerpt: None,
-            });
-            return Ok(());
-        };
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
@@ -162,24 +140,40 @@ impl Check for SignedFiles {
             now,
         };
         let files: Vec<_> = tree.files.iter().filter(|f| self.filter.matches(&f.path)).collect();
-        let verdicts = crate::parallel::map_in_order(&files, |file| {
-            authenticode::verify_file(&root.join(&file.path), &policy)
+        // A live tree's files are examined now, on every core; a listing's were when the
+        // snapshot was collected, and are judged here with this rule's roots and signer.
+        let verdicts = crate::parallel::map_in_order(&files, |file| match (&tree.root, &file.authenticode) {
+            (Some(root), _) => Some(authenticode::judge(
+                &authenticode::examine_file(&root.join(&file.path)),
+                &policy,
+            )),
+            (None, Some(examined)) => Some(authenticode::judge(examined, &policy)),
+            (None, None) => None,
         });
         for (file, verdict) in files.into_iter().zip(verdicts) {
-            let Err(failure) = verdict else { continue };
-            out.push(Emission {
-                outcome: Outcome::Fail,
-                subject: format!("{}: {}", tree.name, file.path),
-                message: format!("{}: {failure}", file.path),
-                values: values(
-                    &VALUES,
-                    [
-                        file.path.clone(),
-                        tree.name.clone(),
-                        failure.cause().to_owned(),
-                        failure.to_string(),
-                    ],
+            let (outcome, cause, detail, message) = match verdict {
+                Some(Ok(_)) => continue,
+                Some(Err(failure)) => (
+                    Outcome::Fail,
+                    failure.cause().to_owned(),
+                    failure.to_string(),
+                    format!("{}: {failure}", file.path),
                 ),
+                None => (
+                    Outcome::NotEvaluated,
+                    "cannot-verify".to_owned(),
+                    String::new(),
+                    format!(
+                        "{}: its signature was not examined when the snapshot was collected (`collect --hash` examines .exe, .dll, .sys, .ocx, .msi, .msp and .cab files)",
+                        file.path
+                    ),
+                ),
+            };
+            out.push(Emission {
+                outcome,
+                subject: format!("{}: {}", tree.name, file.path),
+                message,
+                values: values(&VALUES, [file.path.clone(), tree.name.clone(), cause, detail]),
                 location: tree.location_of(file),
                 excerpt: None,
             });
