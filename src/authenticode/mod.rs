@@ -10,6 +10,7 @@
 //! definite lengths only, at most [`MAX_SIGNATURES`] signatures) and return reasons, never
 //! panic.
 
+mod cab;
 pub mod der;
 mod pe;
 pub mod pem;
@@ -259,6 +260,7 @@ fn signatures<R: Read + Seek>(file: &mut R, len: u64) -> Result<Vec<Examination>
     file.seek(SeekFrom::Start(0)).map_err(unreadable)?;
     let layout = match &magic[..read] {
         [b'M', b'Z', ..] => pe::layout(file, len),
+        [b'M', b'S', b'C', b'F', ..] => cab::layout(file, len),
         _ => return Err(Failure::new(Cause::Unreadable, not_signable(&magic[..read], len))),
     };
     let layout = layout.map_err(|u| match u {

@@ -91,6 +91,20 @@ fn each_broken_pe_fails_with_its_own_cause() {
 }
 
 #[test]
+fn each_broken_cabinet_fails_with_its_own_cause() {
+    let Some(dir) = fixtures() else { return };
+    let dir = dir.path();
+    verdict(dir, "good.cab", Some("CN=sitelint Test Signer$")).expect("good.cab verifies");
+    let cause = |name: &str| verdict(dir, name, Some("CN=sitelint Test Signer$")).unwrap_err();
+    assert_eq!(cause("changed.cab").cause(), "content-changed");
+    let short = cause("short.cab");
+    assert!(short.to_string().contains("cut short"), "{short}");
+    assert_eq!(cause("unsigned.cab").cause(), "not-signed");
+    assert_eq!(cause("other-ca.cab").cause(), "untrusted-root");
+    assert_eq!(cause("other-signer.cab").cause(), "signer-mismatch");
+}
+
+#[test]
 #[allow(clippy::print_stderr)]
 fn osslsigncode_agrees_on_every_fixture() {
     let Some(dir) = fixtures() else { return };
