@@ -211,10 +211,11 @@ impl Signature<'_> {
 
 /// Judges a signature's evidence with the roots and signer of `policy`.
 pub(super) fn judge(evidence: &Evidence, policy: &Policy<'_>) -> Result<Valid, Failure> {
+    // The signer's chain first: its failure is the one a reader needs.
+    anchor(&evidence.chain, policy.roots, evidence.signed_at.unwrap_or(policy.now))?;
     if let (Some(chain), Some(at)) = (&evidence.timestamp_chain, evidence.signed_at) {
         anchor(chain, policy.roots, at).map_err(in_timestamp)?;
     }
-    anchor(&evidence.chain, policy.roots, evidence.signed_at.unwrap_or(policy.now))?;
     if let Some(signer) = policy.signer
         && !signer.is_match(evidence.signer.as_bytes())
     {
@@ -408,14 +409,16 @@ fn anchor(chain: &Chain, roots: &[Vec<u8>], at: i64) -> Result<(), Failure> {
             );
         }
     }
-    Err(Failure::new(
-        Cause::UntrustedRoot,
+    let detail = if top.subject() == top.issuer() {
+        format!("it ends at root `{}`, which is not a trusted root", top.subject())
+    } else {
         format!(
             "`{}` is issued by `{}`, which is not a trusted root",
             top.subject(),
             top.issuer()
-        ),
-    ))
+        )
+    };
+    Err(Failure::new(Cause::UntrustedRoot, detail))
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {

@@ -198,3 +198,21 @@ fn a_microsoft_signed_dll_verifies_against_the_built_in_roots_at_its_signing_tim
     let untrusted = verify_file(Path::new(&path), &only_2010).unwrap_err();
     assert_eq!(untrusted.cause(), "untrusted-root", "{untrusted}");
 }
+
+#[test]
+fn an_msi_is_neither_passed_nor_failed_and_an_html_page_named_msi_is_no_msi() {
+    let policy = Policy {
+        roots: &[],
+        signer: None,
+        now: 0,
+    };
+    let mut msi = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    msi.resize(4096, 0);
+    let failure = verify(&mut io::Cursor::new(&msi), msi.len() as u64, &policy).unwrap_err();
+    assert_eq!(failure.cause(), "cannot-verify");
+    let page = b"<!DOCTYPE html><html>blocked</html>";
+    let failure = verify(&mut io::Cursor::new(page), page.len() as u64, &policy).unwrap_err();
+    assert_eq!(failure.cause(), "unreadable");
+    let failure = verify(&mut io::Cursor::new(b""), 0, &policy).unwrap_err();
+    assert!(failure.to_string().contains("empty"), "{failure}");
+}

@@ -1,7 +1,7 @@
 //! `signed-files`: one finding per file of a tree whose Authenticode signature is not valid.
 //!
 //! - **What it checks**: that every file selected by `include` (default `**`) and not by
-//!   `exclude` carries an Authenticode signature (PE: `.exe`, `.dll`) whose digest matches
+//!   `exclude` carries an Authenticode signature (PE: `.exe`, `.dll`; cabinets) whose digest matches
 //!   the content, whose signer's signature verifies, whose chain reaches one of `roots`,
 //!   valid at the time its timestamp countersignature gives (else now), and, with `signer`,
 //!   whose signing certificate's subject matches it. Any one valid signature of a file
@@ -17,7 +17,8 @@
 //!   `roots` (`microsoft`, Microsoft Root Certificate Authority 2010 and 2011 built in, and/or
 //!   PEM files relative to the rule file; default `[microsoft]`). Built-in values: `{path}`,
 //!   `{tree}`, `{cause}` (`not-signed`, `unreadable`, `content-changed`, `signature-invalid`,
-//!   `untrusted-root`, `expired`, `signer-mismatch`), `{detail}`.
+//!   `untrusted-root`, `expired`, `signer-mismatch`; `cannot-verify`, not evaluated, for an
+//!   MSI, whose signature is not verified yet), `{detail}`.
 
 use std::path::Path;
 
@@ -140,6 +141,22 @@ impl Check for SignedFiles {
             now,
         };
         let files: Vec<_> = tree.files.iter().filter(|f| self.filter.matches(&f.path)).collect();
+        // A listing that records no signature at all was not collected by a sitelint that
+        // examines them (or was written by hand): one finding for the tree, not one per file.
+        if tree.root.is_none() && !files.is_empty() && files.iter().all(|f| f.authenticode.is_none()) {
+            out.push(Emission {
+                outcome: Outcome::NotEvaluated,
+                subject: format!("{}: signatures", tree.name),
+                message: format!(
+                    "the listing of tree `{}` records no signatures: collect the snapshot again with this sitelint, or check the folder itself",
+                    tree.name
+                ),
+                values: values(&VALUES, [String::new(), tree.name.clone(), "cannot-verify".to_owned(), String::new()]),
+                location: tree.location.clone(),
+                excerpt: None,
+            });
+            return Ok(());
+        }
         // A live tree's files are examined now, on every core; a listing's were when the
         // snapshot was collected, and are judged here with this rule's roots and signer.
         let verdicts = crate::parallel::map_in_order(&files, |file| match (&tree.root, &file.authenticode) {
@@ -153,6 +170,12 @@ impl Check for SignedFiles {
         for (file, verdict) in files.into_iter().zip(verdicts) {
             let (outcome, cause, detail, message) = match verdict {
                 Some(Ok(_)) => continue,
+                Some(Err(failure)) if failure.cause == authenticode::Cause::CannotVerify => (
+                    Outcome::NotEvaluated,
+                    failure.cause().to_owned(),
+                    failure.to_string(),
+                    format!("{}: {failure}", file.path),
+                ),
                 Some(Err(failure)) => (
                     Outcome::Fail,
                     failure.cause().to_owned(),
@@ -164,7 +187,7 @@ impl Check for SignedFiles {
                     "cannot-verify".to_owned(),
                     String::new(),
                     format!(
-                        "{}: its signature was not examined when the snapshot was collected (`collect --hash` examines .exe, .dll, .sys, .ocx, .msi, .msp and .cab files)",
+                        "{}: its signature was not examined when the snapshot was collected (`collect` examines .exe, .dll, .sys, .ocx, .msi, .msp and .cab files)",
                         file.path
                     ),
                 ),

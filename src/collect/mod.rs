@@ -277,17 +277,14 @@ fn write_listing(
         None
     };
     // What `signed-files` needs of each file that can carry a signature, judged later with
-    // the rule's roots on any machine. A second read of those files (the page cache's, for
-    // the small ones): folding it into the hash pass above is left to do.
-    let mut examined = if options.hash {
-        let examined = crate::parallel::map_in_order(&tree.files, |file| {
-            crate::authenticode::signable_name(&file.path)
-                .then(|| crate::authenticode::examine_file(&root.path.join(&file.path)))
-        });
-        Some(examined.into_iter())
-    } else {
-        None
-    };
+    // the rule's roots on any machine, so a snapshot checks as its pack did. With `--hash`
+    // this is a second read of those files (the page cache's, for the small ones): folding it
+    // into the hash pass above is left to do.
+    let mut examined = crate::parallel::map_in_order(&tree.files, |file| {
+        crate::authenticode::signable_name(&file.path)
+            .then(|| crate::authenticode::examine_file(&root.path.join(&file.path)))
+    })
+    .into_iter();
     for file in &tree.files {
         let mut line = ListingLine {
             path: &file.path,
@@ -295,7 +292,7 @@ fn write_listing(
             mtime: file.modified.map(rfc3339),
             sha256: None,
             error: None,
-            authenticode: examined.as_mut().and_then(Iterator::next).flatten(),
+            authenticode: examined.next().flatten(),
         };
         match digests.as_mut().and_then(Iterator::next) {
             Some(Ok(digest)) => line.sha256 = Some(digest),

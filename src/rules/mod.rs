@@ -30,6 +30,10 @@ const DEFAULT_RULESETS: &[(&str, &str)] = &[
         "rules/connect-machine-prerequisites.yaml",
         include_str!("../../rules/connect-machine-prerequisites.yaml"),
     ),
+    (
+        "rules/pack-verification.yaml",
+        include_str!("../../rules/pack-verification.yaml"),
+    ),
 ];
 
 /// The longest rule id accepted. Ids are typed by hand (`--select`, waivers) and laid out in

@@ -50,7 +50,7 @@ pub struct TreeFile {
     pub modified: Option<SystemTime>,
     /// The file's line in a listing (0 for a live tree).
     line: u64,
-    /// What `collect --hash` found of the file's Authenticode signatures (a listing of a
+    /// What `collect` found of the file's Authenticode signatures (a listing of a
     /// signable file only); a live tree's files are examined when a rule needs them.
     pub authenticode: Option<Box<crate::authenticode::Examined>>,
 }

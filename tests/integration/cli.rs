@@ -38,7 +38,7 @@ fn clean_example_passes_with_site_rules_too() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     // The site server's steps need its logs, which an internet machine's snapshot lacks.
     assert!(
-        stdout(&out).ends_with("0 errors, 0 warnings, 14 rules not evaluated, 32 rules passed\n"),
+        stdout(&out).ends_with("0 errors, 0 warnings, 15 rules not evaluated, 32 rules passed\n"),
         "{}",
         stdout(&out)
     );
@@ -60,7 +60,7 @@ fn output_is_byte_identical_across_runs() {
     assert_eq!(a.status.code(), Some(1));
     assert_eq!(b.status.code(), Some(1));
     // Two empty reports would be identical too: this one has its findings.
-    assert_eq!(json(&a)["findings"].as_array().map(Vec::len), Some(23));
+    assert_eq!(json(&a)["findings"].as_array().map(Vec::len), Some(24));
     assert_eq!(a.stdout, b.stdout);
 }
 
@@ -78,9 +78,9 @@ fn one_run_writes_human_to_stdout_and_json_to_a_file() {
         &target,
     ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).ends_with("8 errors, 1 warning, 14 rules not evaluated, 24 rules passed\n"));
+    assert!(stdout(&out).ends_with("8 errors, 1 warning, 15 rules not evaluated, 24 rules passed\n"));
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    assert_eq!(report["findings"].as_array().unwrap().len(), 23);
+    assert_eq!(report["findings"].as_array().unwrap().len(), 24);
 }
 
 #[test]
@@ -348,7 +348,7 @@ fn rules_list_has_a_json_form_for_scripts() {
     let rules = json(&out);
     let rules = rules.as_array().unwrap();
     // The shipped and the site rules, and the two built-in ones about waivers.
-    assert_eq!(rules.len(), 48);
+    assert_eq!(rules.len(), 49);
     let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert!(
         ids.contains(&"waiver-expired") && ids.contains(&"waiver-unused"),

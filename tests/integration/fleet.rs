@@ -392,7 +392,7 @@ fn verbose_names_the_rules_once_and_what_each_snapshot_loaded() {
     let out = sitelint(&["check", CLEAN, FAILING, "-v", "--format", "json"]);
     let said = stderr(&out);
     let loaded = |what: &str| said.lines().filter(|l| l.starts_with(what)).count();
-    assert_eq!(loaded("loaded rules: "), 2, "each built-in rule file once: {said}");
+    assert_eq!(loaded("loaded rules: "), 3, "each built-in rule file once: {said}");
     assert_eq!(loaded("loaded snapshot: "), 2, "{said}");
     assert_eq!(loaded("loaded log ServiceConnectionTool.log: "), 2, "{said}");
     for name in ["clean", "failed-download"] {
@@ -416,7 +416,7 @@ fn with_every_report_of_several_snapshots_in_a_file_the_summary_goes_to_stderr()
     assert_eq!(
         stderr(&out),
         format!(
-            "8 errors, 1 warning, 28 rules not evaluated, 54 rules passed\nwrote the json report to {}\n",
+            "8 errors, 1 warning, 30 rules not evaluated, 54 rules passed\nwrote the json report to {}\n",
             report.display()
         )
     );
@@ -433,13 +433,13 @@ fn a_strict_failure_of_several_snapshots_says_it_is_strict() {
     copy_dir(&root().join(CLEAN), &two);
     let out = sitelint(&["check", path_str(&one), path_str(&two), "--strict", "-q"]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(stderr(&out), "failed: 28 rules not evaluated (--strict)\n");
+    assert_eq!(stderr(&out), "failed: 30 rules not evaluated (--strict)\n");
     std::fs::write(dir.path().join("sitelint.yaml"), "strict: true\n").unwrap();
     let out = crate::sitelint_in(dir.path(), &["check", "one", "two", "-q"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr(&out),
-        "failed: 28 rules not evaluated (strict: true in the site config)\n"
+        "failed: 30 rules not evaluated (strict: true in the site config)\n"
     );
     let out = crate::sitelint_in(dir.path(), &["check", "one", "two", "-q", "--no-strict"]);
     assert_eq!((out.status.code(), stderr(&out).as_str()), (Some(0), ""));

@@ -80,7 +80,6 @@ fn a_pack_checked_live_and_as_a_snapshot_collected_from_it_gives_the_same_findin
             "collect",
             "--updatepack",
             pack.to_str().unwrap(),
-            "--hash",
             "--out",
             snapshot.to_str().unwrap(),
         ],
