@@ -23,7 +23,6 @@ use std::path::Path;
 use ring::digest;
 use serde::{Deserialize, Serialize};
 
-pub use pkcs7::Signature;
 
 /// The roots built into sitelint: Microsoft Root Certificate Authority 2010 (SHA-1
 /// 3B1EFD3A66EA28B16697394703A72CA340A05BD5) and 2011 (SHA-1
