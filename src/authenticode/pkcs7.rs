@@ -19,10 +19,10 @@ const MAX_CHAIN: usize = 8;
 
 /// One Authenticode signature of a file.
 #[derive(Debug)]
-pub struct Signature<'a> {
+pub(super) struct Signature<'a> {
     /// The algorithm and digest of the file's signed bytes, as the signer saw them.
-    pub file_digest_algorithm: DigestAlgorithm,
-    pub file_digest: &'a [u8],
+    pub(super) file_digest_algorithm: DigestAlgorithm,
+    pub(super) file_digest: &'a [u8],
     certs: Vec<&'a [u8]>,
     /// The bytes the signer's `messageDigest` attribute is the digest of.
     content: &'a [u8],

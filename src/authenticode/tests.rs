@@ -91,6 +91,25 @@ fn each_broken_pe_fails_with_its_own_cause() {
 }
 
 #[test]
+fn a_valid_nested_signature_makes_a_file_valid_whose_first_signature_is_not() {
+    let Some(dir) = fixtures() else { return };
+    let dir = dir.path();
+    let valid = verdict(dir, "nested.exe", Some("CN=sitelint Test Signer$")).expect("the nested signature is valid");
+    assert!(valid.signed_at.is_some());
+    // Trusting only the other root, the first signature is the valid one.
+    let roots = vec![pem_der(&dir.join("other-root.pem"))];
+    let policy = Policy {
+        roots: &roots,
+        signer: None,
+        now: 0,
+    };
+    assert!(
+        verify_file(&dir.join("nested.exe"), &policy).is_err(),
+        "its timestamp chains to the test root only"
+    );
+}
+
+#[test]
 fn each_broken_cabinet_fails_with_its_own_cause() {
     let Some(dir) = fixtures() else { return };
     let dir = dir.path();
