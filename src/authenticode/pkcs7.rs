@@ -196,6 +196,7 @@ impl Signature<'_> {
     /// certificates go; the file digest is checked by the caller, the roots by [`judge`].
     pub(super) fn examine(&self) -> Result<Evidence, Failure> {
         let cert = check_signer(&self.signer, self.content, &self.certs)?;
+        code_signing(&parse(cert)?)?;
         let (signed_at, timestamp_chain) = match timestamp(&self.signer, &self.certs).map_err(in_timestamp)? {
             Some((time, chain)) => (Some(time), Some(chain)),
             None => (None, None),
@@ -263,6 +264,19 @@ fn check_signer<'a>(signer: &SignerInfo<'_>, content: &[u8], certs: &[&'a [u8]])
         ));
     }
     Ok(cert)
+}
+
+/// A signing certificate that names its uses must name code signing (or any use), as
+/// Windows requires: a TLS server's certificate from the same CA signs no program.
+fn code_signing(cert: &X509Certificate<'_>) -> Result<(), Failure> {
+    match cert.extended_key_usage() {
+        Ok(None) => Ok(()),
+        Ok(Some(usage)) if usage.value.code_signing || usage.value.any => Ok(()),
+        Ok(Some(_)) => Err(invalid("the signing certificate is not for code signing")),
+        Err(e) => Err(invalid(&format!(
+            "the signing certificate's key usages cannot be read: {e}"
+        ))),
+    }
 }
 
 fn find_cert<'a>(id: &SignerId<'_>, certs: &[&'a [u8]]) -> Option<&'a [u8]> {

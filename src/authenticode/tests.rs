@@ -84,6 +84,8 @@ fn each_broken_pe_fails_with_its_own_cause() {
     assert_eq!(cause("unsigned.exe").cause(), "not-signed");
     assert_eq!(cause("other-ca.exe").cause(), "untrusted-root");
     assert_eq!(cause("other-signer.exe").cause(), "signer-mismatch");
+    let usage = cause("wrong-usage.exe");
+    assert!(usage.to_string().contains("not for code signing"), "{usage}");
     let page = cause("page.msi");
     assert!(page.to_string().contains("HTML"), "{page}");
     // Without a signer pattern, another signer of a trusted CA is valid.
@@ -128,15 +130,12 @@ fn each_broken_cabinet_fails_with_its_own_cause() {
 fn osslsigncode_agrees_on_every_fixture() {
     let Some(dir) = fixtures() else { return };
     let dir = dir.path();
-    for name in [
-        "good.exe",
-        "changed.exe",
-        "short.exe",
-        "unsigned.exe",
-        "other-ca.exe",
-        "other-signer.exe",
-        "page.msi",
-    ] {
+    let cases = ["good", "changed", "short", "unsigned", "other-ca", "other-signer"];
+    let files = cases
+        .iter()
+        .flat_map(|case| [format!("{case}.exe"), format!("{case}.cab")]);
+    for name in files.chain(["page.msi", "nested.exe", "wrong-usage.exe"].map(str::to_owned)) {
+        let name = name.as_str();
         let root = dir.join("test-root.pem");
         let out = std::process::Command::new("osslsigncode")
             .args(["verify", "-CAfile"])
