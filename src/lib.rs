@@ -7,6 +7,7 @@
 //! [`rule_tests`] runs the test cases kept beside rule files. The library never prints:
 //! [`cli::run`] writes to the writers it is given.
 
+pub mod authenticode;
 pub mod baseline;
 pub mod checks;
 pub mod cli;

@@ -11,6 +11,7 @@ mod required_installed_program;
 mod required_log_pattern;
 mod required_registry_value;
 mod required_update_version;
+mod signed_files;
 mod site_versions;
 mod target_requirement;
 mod unexplained_log_lines;
@@ -106,6 +107,11 @@ pub const KINDS: &[Kind] = &[
         name: "target-requirement",
         summary: "One finding when the site server's registry does not meet an item of the target version's checklist.",
         compile: target_requirement::compile,
+    },
+    Kind {
+        name: "signed-files",
+        summary: "One finding per file of a tree without a valid Authenticode signature chained to `roots`.",
+        compile: signed_files::compile,
     },
 ];
 
@@ -498,6 +504,7 @@ rules:
   - {id: i, title: t, severity: error, kind: recent-log-event, log: x.log, pattern: DONE, max-age-hours: 24}
   - {id: j, title: t, severity: error, kind: site-versions, expect: same-version}
   - {id: k, title: t, severity: error, kind: target-requirement, requirement: dotnet, target: '2409'}
+  - {id: l, title: t, severity: error, kind: signed-files, tree: pack}
 ";
 
     #[test]

@@ -25,6 +25,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 
+use crate::authenticode::Examined;
 use crate::document::diag::SetupError;
 use crate::files;
 use crate::snapshot::manifest::MANIFEST_NAME;
@@ -248,7 +249,7 @@ impl Stage for Staged<'_> {
     }
 }
 
-/// One JSON line per file, sorted by path: `{"path","size","mtime"[,"sha256"]}`, or
+/// One JSON line per file, sorted by path: `{"path","size","mtime"[,"sha256","authenticode"]}`, or
 /// `{"path","error"}` for an entry that could not be read. Returns the listing's size.
 fn write_listing(
     tree: &Tree,
@@ -275,6 +276,15 @@ fn write_listing(
     } else {
         None
     };
+    // What `signed-files` needs of each file that can carry a signature, judged later with
+    // the rule's roots on any machine, so a snapshot checks as its pack did. With `--hash`
+    // this is a second read of those files (the page cache's, for the small ones): folding it
+    // into the hash pass above is left to do.
+    let mut examined = crate::parallel::map_in_order(&tree.files, |file| {
+        crate::authenticode::signable_name(&file.path)
+            .then(|| crate::authenticode::examine_file(&root.path.join(&file.path)))
+    })
+    .into_iter();
     for file in &tree.files {
         let mut line = ListingLine {
             path: &file.path,
@@ -282,6 +292,7 @@ fn write_listing(
             mtime: file.modified.map(rfc3339),
             sha256: None,
             error: None,
+            authenticode: examined.next().flatten(),
         };
         match digests.as_mut().and_then(Iterator::next) {
             Some(Ok(digest)) => line.sha256 = Some(digest),
@@ -299,6 +310,7 @@ fn write_listing(
         mtime: None,
         sha256: None,
         error: Some(u.why.clone()),
+        authenticode: None,
     }));
     entries.sort_by(|a, b| a.path.cmp(b.path));
     let mut out = BufWriter::new(create_new(to)?);
@@ -322,6 +334,8 @@ struct ListingLine<'a> {
     sha256: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    authenticode: Option<Examined>,
 }
 
 /// Copies a source as it was when the copy began: a log that keeps growing (the tool is still

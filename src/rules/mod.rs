@@ -34,6 +34,10 @@ const DEFAULT_RULESETS: &[(&str, &str)] = &[
         "rules/site-server-checklist.yaml",
         include_str!("../../rules/site-server-checklist.yaml"),
     ),
+    (
+        "rules/pack-verification.yaml",
+        include_str!("../../rules/pack-verification.yaml"),
+    ),
 ];
 
 /// The param that names the version the site is updated to.

@@ -28,6 +28,9 @@ pub struct Tree {
     pub location: Location,
     /// Entries that could not be read, by the walk or when the listing was recorded.
     pub unreadable: Vec<Unreadable>,
+    /// The directory of a live tree, whose files a kind that reads their bytes opens
+    /// (`signed-files`); `None` for a listing.
+    pub root: Option<std::path::PathBuf>,
     listing: bool,
 }
 
@@ -47,6 +50,9 @@ pub struct TreeFile {
     pub modified: Option<SystemTime>,
     /// The file's line in a listing (0 for a live tree).
     line: u64,
+    /// What `collect` found of the file's Authenticode signatures (a listing of a
+    /// signable file only); a live tree's files are examined when a rule needs them.
+    pub authenticode: Option<Box<crate::authenticode::Examined>>,
 }
 
 impl Tree {
@@ -135,19 +141,20 @@ pub fn load_keeping(name: &str, source: &TreeSource, keep: Keep<'_>) -> Result<T
 
 /// [`load_keeping`], walking a live tree on `workers` threads.
 fn load_on(name: &str, source: &TreeSource, workers: usize, keep: Keep<'_>) -> Result<Tree, TreeError> {
-    let ((mut files, mut unreadable), location, listing) = match source {
+    let ((mut files, mut unreadable), location, root) = match source {
         // A directory has no bytes of its own: its location is an empty span.
         TreeSource::Live(root) => (
             walk::walk(root, workers, keep)?,
             Location::whole(&root.display, 0),
-            false,
+            Some(root.path.clone()),
         ),
         TreeSource::Listing(listing) => {
             let entries = listing::read_listing(listing, keep)?;
             let size = fs::metadata(&listing.path).map_or(0, |m| m.len());
-            (entries, Location::whole(&listing.display, size), true)
+            (entries, Location::whole(&listing.display, size), None)
         }
     };
+    let listing = root.is_none();
     // Whole orders, not just by path: a walk's threads find entries in any order, and two
     // names that are not Unicode can read the same once made readable.
     files.sort_unstable_by(|a, b| (&a.path, a.line, a.size, a.modified).cmp(&(&b.path, b.line, b.size, b.modified)));
@@ -157,6 +164,7 @@ fn load_on(name: &str, source: &TreeSource, workers: usize, keep: Keep<'_>) -> R
         files,
         location,
         unreadable,
+        root,
         listing,
     })
 }

@@ -103,7 +103,7 @@ fn a_collected_snapshot_finds_what_the_live_check_finds_and_survives_a_move() {
     let collected = collect(&out, &sources, &[]);
     assert_eq!(collected.status.code(), Some(0), "{}", stderr(&collected));
     assert!(
-        stdout(&collected).contains("tree updatepack (10 files, 1.1 GiB; listing 1"),
+        stdout(&collected).contains("tree updatepack (10 files, 1.1 GiB; listing 2"),
         "{}",
         stdout(&collected)
     );
@@ -113,9 +113,17 @@ fn a_collected_snapshot_finds_what_the_live_check_finds_and_survives_a_move() {
     let (_, example) = check_json(&[EXAMPLE.to_owned()]);
     assert_eq!((live_code, snap_code), (Some(1), Some(1)));
     assert_eq!(found(&live), found(&snap));
+    // The shipped example's files are placeholders whose signatures were never recorded (its
+    // listing says so in one not-evaluated finding); the rebuilt files, zeros, are examined and
+    // found to be no PE or cabinet. Every other rule finds the same.
+    let without_signatures = |report: &Value| {
+        let mut all = found(report);
+        all.retain(|f| f.0 != "pack-file-signature-invalid");
+        all
+    };
     assert_eq!(
-        found(&snap),
-        found(&example),
+        without_signatures(&snap),
+        without_signatures(&example),
         "the rebuilt example checks like the shipped one"
     );
     // Paths are relative to the snapshot: the listing line, the copied log.

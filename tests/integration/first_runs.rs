@@ -10,7 +10,8 @@ use crate::{path_str, root, sitelint, sitelint_in, stderr, stdout};
 fn update_pack(dir: &Path) -> String {
     let pack = dir.join("UpdatePacks");
     fs::create_dir_all(&pack).unwrap();
-    fs::write(pack.join("ConfigMgr.Update.Manifest.cab"), "MSCF").unwrap();
+    // The encrypted form of the manifest: a cabinet of four bytes would be a damaged one.
+    fs::write(pack.join("ConfigMgr.Update.Manifest.enc"), "manifest").unwrap();
     path_str(&pack).to_owned()
 }
 

@@ -24,6 +24,7 @@ mod rule_files;
 mod rule_tests;
 mod sarif;
 mod schema;
+mod signed_files;
 mod site_config_trust;
 mod site_policy;
 mod tls;

@@ -19,6 +19,7 @@ struct ListingEntry {
     path: String,
     size: Option<u64>,
     error: Option<String>,
+    authenticode: Option<crate::authenticode::Examined>,
 }
 
 /// Reads a JSON Lines listing, keeping the files `keep` asks for. Paths must stay inside the
@@ -94,6 +95,7 @@ pub(super) fn parse_listing_keeping(
                     size,
                     modified: None,
                     line: line_no,
+                    authenticode: entry.authenticode.map(Box::new),
                 };
                 if keep(&file) {
                     files.push(file);

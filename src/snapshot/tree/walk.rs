@@ -200,6 +200,7 @@ fn list(directory: &Directory, canonical_root: &Path, keep: Keep<'_>, listed: &m
                     size: meta.len(),
                     modified: meta.modified().ok(),
                     line: 0,
+                    authenticode: None,
                 };
                 if keep(&file) {
                     listed.files.push(file);
