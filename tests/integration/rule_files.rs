@@ -141,3 +141,14 @@ fn a_misspelt_kind_does_not_hide_the_rules_other_mistakes() {
         assert!(err.contains(expected), "{expected}: {err}");
     }
 }
+
+/// Issue 35 (H2): `type:` names a registry value type, and an unknown one is a rule error.
+#[test]
+fn a_registry_value_type_must_be_one_windows_has() {
+    let text = refused(
+        "registry.yaml",
+        "ruleset: x\nrules:\n  - id: crypto\n    title: Crypto\n    severity: error\n    kind: required-registry-value\n    key: 'HKLM\\SOFTWARE\\X'\n    value: V\n    equals: 1\n    type: word\n",
+    );
+    assert!(text.contains("`word` is not a registry value type"), "{text}");
+    assert!(text.contains("registry.yaml:10:"), "{text}");
+}

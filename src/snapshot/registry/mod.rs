@@ -65,6 +65,75 @@ impl fmt::Display for Data {
     }
 }
 
+/// A value's type, as a rule names it (`type: dword`) and as Windows calls it (REG_DWORD).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    String,
+    ExpandString,
+    MultiString,
+    Dword,
+    Qword,
+    Binary,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 6] = [
+        Kind::String,
+        Kind::ExpandString,
+        Kind::MultiString,
+        Kind::Dword,
+        Kind::Qword,
+        Kind::Binary,
+    ];
+
+    /// The name a rule gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::String => "string",
+            Kind::ExpandString => "expand-string",
+            Kind::MultiString => "multi-string",
+            Kind::Dword => "dword",
+            Kind::Qword => "qword",
+            Kind::Binary => "binary",
+        }
+    }
+
+    /// The name Windows (`reg query`, regedit) gives it.
+    pub fn registry_name(self) -> &'static str {
+        match self {
+            Kind::String => "REG_SZ",
+            Kind::ExpandString => "REG_EXPAND_SZ",
+            Kind::MultiString => "REG_MULTI_SZ",
+            Kind::Dword => "REG_DWORD",
+            Kind::Qword => "REG_QWORD",
+            Kind::Binary => "REG_BINARY",
+        }
+    }
+
+    /// The type of a value's data; none for a deleted value. `hex(N):` types other than the
+    /// string and number types count as binary only when N is 3 (REG_BINARY).
+    pub fn of(data: &Data) -> Option<Kind> {
+        match data {
+            Data::String(_) => Some(Kind::String),
+            Data::Expandable(_) => Some(Kind::ExpandString),
+            Data::Multi(_) => Some(Kind::MultiString),
+            Data::Dword(_) => Some(Kind::Dword),
+            Data::Qword(_) => Some(Kind::Qword),
+            Data::Binary { kind: 3, .. } => Some(Kind::Binary),
+            Data::Binary { .. } | Data::Deleted => None,
+        }
+    }
+
+    /// The type of a value's data in words, for a message.
+    pub fn describe(data: &Data) -> String {
+        match (Kind::of(data), data) {
+            (Some(kind), _) => kind.registry_name().to_owned(),
+            (None, Data::Binary { kind, .. }) => format!("hex({kind:x})"),
+            (None, _) => "none (deleted)".to_owned(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Value {
     /// The name as written; empty for the default value (`@`).
