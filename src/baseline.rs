@@ -226,19 +226,30 @@ pub fn compare(report: &mut Report, baseline_path: &str, earlier: Vec<Finding>) 
         .filter(|f| f.outcome() == Outcome::NotEvaluated)
         .map(|f| crate::finding::identity(&f.rule_id, &f.subject))
         .collect();
+    // Compared only as far as the cap kept: the failures a rule counted but did not keep
+    // cannot be told new or not, and cannot prove a baseline finding fixed.
+    let uncompared: Vec<(String, u64)> = report
+        .rules
+        .iter()
+        .filter(|r| r.omitted > 0 && !r.omitted_suppressed)
+        .map(|r| (r.id.clone(), r.omitted))
+        .collect();
+    let capped = |rule_id: &str| uncompared.iter().any(|(id, _)| id == rule_id);
     let mut comparison = Comparison {
         path: baseline_path.to_owned(),
         absent: Vec::new(),
         unchecked: 0,
+        uncompared: Vec::new(),
     };
     for finding in earlier.into_iter().filter(|f| !matched.contains(&f.fingerprint)) {
         let identity = crate::finding::identity(&finding.rule_id, &finding.subject);
-        if evaluated(&finding.rule_id) && !unchecked_parts.contains(&identity) {
+        if evaluated(&finding.rule_id) && !unchecked_parts.contains(&identity) && !capped(&finding.rule_id) {
             comparison.absent.push(finding);
         } else {
             comparison.unchecked += 1;
         }
     }
     comparison.absent.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    comparison.uncompared = uncompared;
     report.baseline = Some(comparison);
 }

@@ -200,7 +200,21 @@ pub(super) fn run(
         .map(|site| exit_code(&site.report, policy))
         .max()
         .unwrap_or(EXIT_CLEAN);
-    if code == EXIT_FINDINGS && !sites.iter().any(|site| failed_on_findings(&site.report, policy)) {
+    for site in sites.iter().filter(|s| partial_comparison(&s.report, policy)) {
+        for (rule, count) in site.report.baseline.iter().flat_map(|b| &b.uncompared) {
+            writeln!(
+                stderr,
+                "failed: {}{rule}: {count} failures past the {} kept were not compared with the baseline, and may be new (--fail-on-new)",
+                of(site),
+                crate::finding::MAX_FINDINGS_PER_RULE
+            )?;
+        }
+    }
+    if code == EXIT_FINDINGS
+        && !sites
+            .iter()
+            .any(|site| failed_on_findings(&site.report, policy) || partial_comparison(&site.report, policy))
+    {
         let not_evaluated = plural(totals.not_evaluated, "rule", "rules");
         let from = match &settings.strict.origin {
             origin @ Origin::Flag(_) => origin.to_string(),
@@ -339,14 +353,15 @@ fn working_dir() -> Result<PathBuf, SetupError> {
 }
 
 /// 2 when a source could not be read, 1 when a failure reaches the threshold (with
-/// `--fail-on-new`, a failure the baseline does not have; with `--strict`, a rule not
+/// `--fail-on-new`, a failure the baseline does not have, or failures past the cap that could
+/// not be compared; with `--strict`, a rule not
 /// evaluated), else 0. Suppressed findings never count.
 fn exit_code(report: &Report, policy: Policy) -> u8 {
     if !report.errors.is_empty() {
         return EXIT_ERROR;
     }
     let not_evaluated = || report.findings.iter().any(|f| f.outcome() == Outcome::NotEvaluated);
-    if failed_on_findings(report, policy) || (policy.strict && not_evaluated()) {
+    if failed_on_findings(report, policy) || partial_comparison(report, policy) || (policy.strict && not_evaluated()) {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
@@ -359,6 +374,20 @@ fn failed_on_findings(report: &Report, policy: Policy) -> bool {
         f.outcome() == Outcome::Fail
             && policy.threshold.is_some_and(|t| f.severity >= t)
             && (!policy.only_new || f.baseline == Some(BaselineState::New))
+    })
+}
+
+/// With `--fail-on-new`, whether a rule at the threshold found more failures than it keeps:
+/// those past the cap were not compared, so the run cannot say that none is new.
+fn partial_comparison(report: &Report, policy: Policy) -> bool {
+    let Some(comparison) = report.baseline.as_ref().filter(|_| policy.only_new) else {
+        return false;
+    };
+    comparison.uncompared.iter().any(|(id, _)| {
+        report
+            .rules
+            .iter()
+            .any(|r| r.id == *id && policy.threshold.is_some_and(|t| r.severity >= t))
     })
 }
 

@@ -12,6 +12,7 @@ mod fleet;
 
 mod hostile;
 mod inputs;
+mod issue35;
 mod kinds;
 mod probe_results;
 mod probes;

@@ -229,8 +229,16 @@ pub fn baseline_summary(t: BaselineTotals) -> String {
     if t.unchecked > 0 {
         let _ = write!(
             line,
-            " ({} not checked again: their rules were not evaluated)",
+            " ({} not checked again: their rules were not evaluated or found more than they keep)",
             t.unchecked
+        );
+    }
+    if t.uncompared > 0 {
+        let _ = write!(
+            line,
+            "; {} past the cap of {} findings per rule not compared",
+            t.uncompared,
+            crate::finding::MAX_FINDINGS_PER_RULE
         );
     }
     line

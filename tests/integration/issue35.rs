@@ -1,0 +1,42 @@
+//! Issue 35, "never a wrong answer, turn 4": each test reproduces one defect of the issue and
+//! names it (H2 …, M1 …, L …), so a test that fails points at the attack it guards against.
+
+use std::fs;
+use std::path::Path;
+
+use crate::{json, sitelint_in, stderr};
+
+/// `check --updatepack up` of the zero-byte-files rule alone, in `dir`, with `args` after.
+fn empty_redists(dir: &Path, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["check", "--no-config", "--updatepack", "up", "--select", "redist-zero-byte-file"];
+    all.extend_from_slice(args);
+    sitelint_in(dir, &all)
+}
+
+/// H3: the per-rule cap keeps 1,000 findings; what is past it cannot be compared with the
+/// baseline, so `--fail-on-new` fails on it rather than calling it "0 new", and a baseline
+/// finding pushed out of the kept thousand is not "fixed".
+#[test]
+fn h3_failures_past_the_cap_are_not_called_old_or_fixed() {
+    let dir = tempfile::tempdir().unwrap();
+    let redist = dir.path().join("up/Redist");
+    fs::create_dir_all(&redist).unwrap();
+    for n in 0..1200 {
+        fs::write(redist.join(format!("f{n:04}.cab")), "").unwrap();
+    }
+    let base = empty_redists(dir.path(), &["--format", "json=base.json"]);
+    assert_eq!(base.status.code(), Some(1), "{}", stderr(&base));
+    fs::write(redist.join("f1200.cab"), "").unwrap();
+    // Sorted first: it pushes a baseline finding out of the kept thousand.
+    fs::write(redist.join("a.cab"), "").unwrap();
+    let after = empty_redists(dir.path(), &["--baseline", "base.json", "--fail-on-new", "--format", "json"]);
+    assert_eq!(after.status.code(), Some(1), "{}", stderr(&after));
+    assert!(
+        stderr(&after).contains("redist-zero-byte-file: 202 failures past the 1000 kept were not compared"),
+        "{}",
+        stderr(&after)
+    );
+    let report = json(&after);
+    assert_eq!(report["baseline"]["absent"], 0, "{}", report["baseline"]);
+    assert_eq!(report["baseline"]["uncompared"], 202, "{}", report["baseline"]);
+}
