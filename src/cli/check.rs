@@ -354,8 +354,7 @@ fn working_dir() -> Result<PathBuf, SetupError> {
 
 /// 2 when a source could not be read, 1 when a failure reaches the threshold (with
 /// `--fail-on-new`, a failure the baseline does not have, or failures past the cap that could
-/// not be compared; with `--strict`, a rule not
-/// evaluated), else 0. Suppressed findings never count.
+/// not be compared; with `--strict`, a rule not evaluated), else 0. Suppressed findings never count.
 fn exit_code(report: &Report, policy: Policy) -> u8 {
     if !report.errors.is_empty() {
         return EXIT_ERROR;
