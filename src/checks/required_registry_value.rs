@@ -110,7 +110,7 @@ pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
         let text = f.with_params(&k)?;
         let hive = text.trim().split('\\').next().unwrap_or("");
         if HIVES.iter().any(|h| h.eq_ignore_ascii_case(hive)) {
-            Some(spelled_out(&text))
+            Some(spelled_out(text.trim()))
         } else {
             f.problem_with_help(
                 k.span,
@@ -239,14 +239,6 @@ impl RequiredRegistryValue {
     }
 }
 
-/// Where a value was given: `file:line`.
-fn place(value: &Value) -> String {
-    match value.location.line {
-        Some(line) => format!("{}:{line}", value.location.path),
-        None => value.location.path.clone(),
-    }
-}
-
 fn missing_key_location(registry: &Registry, key: &str) -> Location {
     registry
         .keys(key)
@@ -304,36 +296,24 @@ impl Check for RequiredRegistryValue {
             return Ok(());
         };
         if let Some(kind) = self.kind
-            && let Some(wrong) = given.iter().find(|v| Kind::of(&v.data) != Some(kind))
+            && Kind::of(&first.data) != Some(kind)
         {
-            let found = format!("{} ({})", wrong.data, Kind::describe(&wrong.data));
+            let found = format!("{} ({})", first.data, Kind::describe(&first.data));
             let message = format!(
                 "{}: {} is {found}, of the wrong type: it must be {expected}, and the program that reads it ignores a value of another type",
                 self.key,
                 self.value_name(),
             );
-            out.push(self.emission(message, found, wrong.location.clone()));
+            out.push(self.emission(message, found, first.location.clone()));
             return Ok(());
         }
-        let Some(wrong) = given.iter().find(|v| !self.expected.accepts(&v.data)) else {
+        // The exports agree (a disagreement stops the registry's load), so the first says it.
+        if self.expected.accepts(&first.data) {
             return Ok(());
-        };
-        let differ = given.iter().any(|v| v.data != first.data);
-        let (found, message) = if differ {
-            let all: Vec<String> = given.iter().map(|v| format!("{} ({})", v.data, place(v))).collect();
-            let found = all.join(", ");
-            let message = format!(
-                "{}: {} is given differently in the exports: {found}; it must be {expected}",
-                self.key,
-                self.value_name()
-            );
-            (found, message)
-        } else {
-            let found = wrong.data.to_string();
-            let message = format!("{}: {} is {found}; it must be {expected}", self.key, self.value_name());
-            (found, message)
-        };
-        out.push(self.emission(message, found, wrong.location.clone()));
+        }
+        let found = first.data.to_string();
+        let message = format!("{}: {} is {found}; it must be {expected}", self.key, self.value_name());
+        out.push(self.emission(message, found, first.location.clone()));
         Ok(())
     }
 }

@@ -96,6 +96,15 @@ impl Source for Registry {
             })?;
             reading.read_as(artifact, encoding, clean);
         }
+        // Never one of two answers picked: the exports must agree before any rule reads them.
+        if let Some(conflict) = merged.conflict() {
+            let message = conflict.to_string();
+            let artifact = snapshot.registry.iter().find(|a| a.display == conflict.path());
+            if let Some(artifact) = artifact.or(snapshot.registry.first()) {
+                reading.error(artifact, message.clone());
+            }
+            return Err(NotLoaded::Unreadable(message));
+        }
         Ok(Box::new(merged))
     }
 
