@@ -314,6 +314,8 @@ pub struct ReadAs {
     pub encoding: String,
     /// Every byte decoded; otherwise the text holds U+FFFD where one did not.
     pub clean: bool,
+    /// The text is full of control characters: read in the wrong encoding, or not text.
+    pub garbled: bool,
 }
 
 /// What the snapshot was, for the report header.

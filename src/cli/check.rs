@@ -156,6 +156,15 @@ pub(super) fn run(
                     read.encoding
                 )?;
             }
+            if read.garbled {
+                writeln!(
+                    stderr,
+                    "warning: {}{}: read as {}, its text is full of control characters: it is in another encoding (--encoding names the code page) or is not text, and the rules that read it may pass on nothing",
+                    of(site),
+                    visible(&read.path),
+                    read.encoding
+                )?;
+            }
         }
     }
 

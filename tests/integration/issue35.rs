@@ -40,3 +40,20 @@ fn h3_failures_past_the_cap_are_not_called_old_or_fixed() {
     assert_eq!(report["baseline"]["absent"], 0, "{}", report["baseline"]);
     assert_eq!(report["baseline"]["uncompared"], 202, "{}", report["baseline"]);
 }
+
+/// M2: a log that decodes without an error but is full of control characters is warned
+/// about: every rule reading it may pass on nothing.
+#[test]
+fn m2_a_log_full_of_control_characters_is_warned_about() {
+    let (_dir, snap) = crate::example_copy();
+    let garbage: Vec<u8> = (0..4000u32).map(|i| [1u8, 2, b'a', 0x1b, 7][(i % 5) as usize]).collect();
+    fs::write(snap.join("logs/ConfigMgrSetup.log"), garbage).unwrap();
+    let out = crate::sitelint(&["check", crate::path_str(&snap), "-q"]);
+    assert!(
+        stderr(&out).contains("ConfigMgrSetup.log: read as UTF-8, its text is full of control characters"),
+        "{}",
+        stderr(&out)
+    );
+    let clean = crate::sitelint(&["check", "examples/snapshots/failed-download", "-q"]);
+    assert!(!stderr(&clean).contains("control characters"), "{}", stderr(&clean));
+}

@@ -236,8 +236,9 @@ impl Registry {
     }
 
     /// Adds one export's keys; `display` is the name findings use for the file. Returns how
-    /// it was decoded, and whether every byte decoded.
-    pub fn add(&mut self, display: &str, bytes: &[u8], named: Named) -> Result<(Encoding, bool), ParseError> {
+    /// it was decoded, whether every byte decoded, and whether the text is full of control
+    /// characters.
+    pub fn add(&mut self, display: &str, bytes: &[u8], named: Named) -> Result<(Encoding, bool, bool), ParseError> {
         let (keys, read_as) = parse(display, bytes, named)?;
         self.keys.extend(keys);
         self.files.push(Location::whole(display, bytes.len() as u64));

@@ -121,9 +121,9 @@ fn lines(text: &str) -> Vec<Line<'_>> {
 
 /// Reads one export: UTF-16 by its BOM, else UTF-8, else the ANSI code page (`named`, or
 /// detected), as every small file is decoded.
-pub fn parse(display: &str, bytes: &[u8], named: Named) -> Result<(Vec<Key>, (Encoding, bool)), ParseError> {
+pub fn parse(display: &str, bytes: &[u8], named: Named) -> Result<(Vec<Key>, (Encoding, bool, bool)), ParseError> {
     let decoded = decode(bytes, named);
-    let read_as = (decoded.encoding, decoded.clean);
+    let read_as = (decoded.encoding, decoded.clean, decoded.garbled);
     let text = decoded.text;
     // Byte offsets in locations are only byte offsets in the file when decoding kept them.
     let same_bytes = text.as_bytes() == bytes;
