@@ -57,3 +57,27 @@ fn m2_a_log_full_of_control_characters_is_warned_about() {
     let clean = crate::sitelint(&["check", "examples/snapshots/failed-download", "-q"]);
     assert!(!stderr(&clean).contains("control characters"), "{}", stderr(&clean));
 }
+
+/// M3: a sitelint.yaml that is a link to nothing, a FIFO or a directory stops the run with a
+/// clear error, rather than being passed over with the site's `fail-on` and rules.
+#[cfg(unix)]
+#[test]
+fn m3_a_config_that_is_not_a_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("sitelint.yaml");
+    std::os::unix::fs::symlink("nowhere.yaml", &config).unwrap();
+    let out = sitelint_in(dir.path(), &["config"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("it is a link to nowhere.yaml, which does not exist"), "{}", stderr(&out));
+    fs::remove_file(&config).unwrap();
+    let made = std::process::Command::new("mkfifo").arg(&config).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo (coreutils) is needed by this test");
+    let out = sitelint_in(dir.path(), &["check", "--updatepack", "."]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("it is a FIFO, not a regular file"), "{}", stderr(&out));
+    fs::remove_file(&config).unwrap();
+    fs::create_dir(&config).unwrap();
+    let out = sitelint_in(dir.path(), &["config"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("it is a directory"), "{}", stderr(&out));
+}
