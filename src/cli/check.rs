@@ -126,9 +126,23 @@ pub(super) fn run(
         }
     };
     if let Some(baseline) = &mut baseline {
+        let mut warnings = Vec::new();
         for site in &mut sites {
-            let earlier = baseline.take(&site.name, !fleet);
+            // Another site's snapshot is never compared as if it were this one: every finding
+            // of it is new.
+            let earlier = baseline.take(&site.name, !fleet, &site.report.snapshot).unwrap_or_else(|why| {
+                warnings.push(format!(
+                    "warning: {}not compared with the baseline {}: {}; every finding is new",
+                    of(site),
+                    visible(&baseline.path),
+                    visible(&why)
+                ));
+                Vec::new()
+            });
             crate::baseline::compare(&mut site.report, &baseline.path, earlier);
+        }
+        for warning in warnings {
+            writeln!(stderr, "{warning}")?;
         }
         for (name, _) in baseline.snapshots.iter().filter(|_| fleet) {
             let name = name

@@ -81,3 +81,24 @@ fn m3_a_config_that_is_not_a_file_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("it is a directory"), "{}", stderr(&out));
 }
+
+/// M4: another site's snapshot of the same folder name is never compared with this one's
+/// baseline as "0 new": the report recorded where the baseline's snapshot was.
+#[test]
+fn m4_another_sites_snapshot_of_one_name_is_not_compared_with_the_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    for site in ["x/snap", "w/snap", "z"] {
+        crate::copy_dir(&crate::root().join("examples/snapshots/failed-download"), &dir.path().join(site));
+    }
+    let base = sitelint_in(dir.path(), &["check", "--no-config", "x/snap", "z", "--format", "json=base.json", "-q"]);
+    assert_eq!(base.status.code(), Some(1), "{}", stderr(&base));
+    let same = sitelint_in(dir.path(), &["check", "--no-config", "x/snap", "z", "--baseline", "base.json", "--fail-on-new", "-q"]);
+    assert_eq!(same.status.code(), Some(0), "{}", stderr(&same));
+    let other = sitelint_in(dir.path(), &["check", "--no-config", "w/snap", "z", "--baseline", "base.json", "--fail-on-new", "-q"]);
+    assert_eq!(other.status.code(), Some(1), "{}", stderr(&other));
+    assert!(
+        stderr(&other).contains("snap: not compared with the baseline base.json: the baseline's snapshot `snap` was x/snap/snapshot.yaml, this one is w/snap/snapshot.yaml"),
+        "{}",
+        stderr(&other)
+    );
+}
