@@ -11,7 +11,7 @@ use super::{CheckArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Failure, Sources, 
 use crate::baseline::Baseline;
 use crate::document::date::Date;
 use crate::document::diag::SetupError;
-use crate::document::text::{plural, visible};
+use crate::document::text::{plural, visible, visible_line};
 use crate::finding::{BaselineState, Outcome, Report, Severity, Site, totals_of};
 use crate::report::steps::step_of;
 use crate::report::{FORMATS, Format, RenderContext, human};
@@ -69,7 +69,7 @@ pub(super) fn run(
                 writeln!(
                     stderr,
                     "error: snapshot {} ({path}) cannot be checked:",
-                    visible(&target.name)
+                    visible_line(&target.name)
                 )?;
                 super::write_setup_error(error, style, stderr)?;
             }
@@ -120,7 +120,7 @@ pub(super) fn run(
     // Prefixed by its snapshot's name in a check of several.
     let of = |site: &Site| {
         if fleet {
-            format!("{}: ", visible(&site.name))
+            format!("{}: ", visible_line(&site.name))
         } else {
             String::new()
         }

@@ -27,7 +27,7 @@ impl Render for Markdown {
     fn render_snapshots(&self, snapshots: Snapshots<'_>, _: &RenderContext<'_>) -> String {
         let (totals, baseline) = snapshots.totals();
         let mut out = Budget::new(MAX_CHARS - FOOTER_ROOM);
-        let verdict = escape(&super::human::summary(totals));
+        let verdict = super::human::summary(totals);
         out.push(&match snapshots {
             Snapshots::One(_) => format!("### sitelint: {verdict}\n\n"),
             Snapshots::Several(sites) => format!(
@@ -77,19 +77,19 @@ fn several(out: &mut Budget, sites: &[Site]) {
             "| {} | {} | {} |\n",
             escape(&site.name),
             cells.join(" | "),
-            escape(&super::human::summary(site.report.totals()))
+            super::human::summary(site.report.totals())
         ));
     }
     for (site, groups) in sites.iter().zip(&grouped) {
         out.heading(&format!(
             "\n#### {}: {}\n\n",
-            escape(&site.name),
-            escape(&super::human::summary(site.report.totals()))
+            escape_line(&site.name),
+            super::human::summary(site.report.totals())
         ));
         out.push(&provenance(&site.report));
         findings_by_step(out, &site.report, groups, "#####");
         for error in &site.report.errors {
-            out.push(&format!("\n**Could not be read:** {}\n", escape(&error.message)));
+            out.push(&format!("\n**Could not be read:** {}\n", escape_line(&error.message)));
         }
     }
 }
@@ -168,51 +168,76 @@ impl Budget {
     }
 }
 
-/// Text from an input in a table cell or a line: control characters made visible, line ends
-/// as spaces (a line end ends a table row), and every character Markdown or GitHub would read
-/// as syntax (`|`, backticks, emphasis, links, HTML, math, mentions) backslash-escaped.
+/// Text from an input (a log line, a path, a host, a waiver's reason) in a table cell: see
+/// [`code`]; a `|` is escaped as well, since GitHub splits a table row at a `|` even inside
+/// a code span, and drops the backslash of `\|` there.
 pub fn escape(text: &str) -> String {
-    let shown = visible(text);
-    let mut out = String::with_capacity(shown.len());
-    for c in shown.chars() {
-        match c {
-            '\r' => {}
-            '\n' => out.push(' '),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '#' | '!' | '&' | '$' | '@' | '{' | '}' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
+    code(text, true)
+}
+
+/// Text from an input on a line of its own (a list item): see [`code`].
+fn escape_line(text: &str) -> String {
+    code(text, false)
+}
+
+/// Text from an input as a code span, the one Markdown construct inside which GitHub makes
+/// nothing live: no `@user` or `@org/team` mention (a backslash before `@` does not stop
+/// one), no `#123` or `owner/repo#123` reference, no link of a bare URL, no emphasis, HTML,
+/// math or emoji. Control characters are made visible and line ends become spaces (a line
+/// end would end a table row, or forge one); the fence is one backtick longer than the
+/// longest run inside, with a space inside it where the text starts or ends with a backtick.
+/// Empty text stays empty.
+fn code(text: &str, in_table: bool) -> String {
+    let mut shown: String = visible(text)
+        .chars()
+        .filter(|&c| c != '\r')
+        .map(|c| if c == '\n' { ' ' } else { c })
+        .collect();
+    if in_table {
+        shown = shown.replace('|', "\\|");
     }
-    out
+    if shown.trim().is_empty() {
+        return shown;
+    }
+    let longest = shown
+        .split(|c| c != '`')
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if shown.starts_with('`') || shown.ends_with('`') || (shown.starts_with(' ') && shown.ends_with(' ')) {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{shown}{pad}{fence}")
 }
 
 fn provenance(report: &Report) -> String {
     let snapshot = &report.snapshot;
     let mut parts = Vec::new();
     match &snapshot.path {
-        Some(path) => parts.push(format!("Snapshot {}", escape(&slash_path(path)))),
+        Some(path) => parts.push(format!("Snapshot {}", escape_line(&slash_path(path)))),
         None => parts.push("Live sources".to_owned()),
     }
     if let Some(host) = &snapshot.host {
-        parts.push(format!("host **{}**", escape(host)));
+        parts.push(format!("host {}", escape_line(host)));
     }
     if let Some(at) = &snapshot.collected_at {
-        parts.push(format!("collected {}", escape(at)));
+        parts.push(format!("collected {}", escape_line(at)));
     }
-    let rulesets: Vec<String> = report.ruleset.files.iter().map(|f| escape(&f.ruleset)).collect();
+    let rulesets: Vec<String> = report.ruleset.files.iter().map(|f| escape_line(&f.ruleset)).collect();
     if !rulesets.is_empty() {
         parts.push(format!("rules {}", rulesets.join(", ")));
     }
     if let Some(config) = &report.ruleset.config {
-        parts.push(format!("config {}", escape(&slash_path(config))));
+        parts.push(format!("config {}", escape_line(&slash_path(config))));
     }
     let params: Vec<String> = report
         .ruleset
         .params
         .iter()
-        .map(|p| format!("{}={}", escape(&p.name), escape(&p.value)))
+        .map(|p| format!("{}={}", escape_line(&p.name), escape_line(&p.value)))
         .collect();
     if !params.is_empty() {
         parts.push(format!("params {}", params.join(", ")));
@@ -297,9 +322,9 @@ fn not_evaluated(out: &mut Budget, report: &Report) {
         let what = if gap.whole_rule {
             String::new()
         } else {
-            format!(" {}:", escape(&finding.subject))
+            format!(" {}:", escape_line(&finding.subject))
         };
-        out.push(&format!("- `{}`:{what} {}\n", finding.rule_id, escape(&gap.reason)));
+        out.push(&format!("- `{}`:{what} {}\n", finding.rule_id, escape_line(&gap.reason)));
     }
 }
 
@@ -319,14 +344,14 @@ fn suppressed(out: &mut Budget, report: &Report) {
         let ticket = waiver
             .ticket
             .as_deref()
-            .map_or_else(String::new, |t| format!(", {}", escape(t)));
+            .map_or_else(String::new, |t| format!(", {}", escape_line(t)));
         out.push(&format!(
             "- `{}` {}: {} (owner {}, until {}{ticket})\n",
             finding.rule_id,
-            escape(&finding.subject),
-            escape(&waiver.reason),
-            escape(&waiver.owner),
-            escape(&waiver.expires)
+            escape_line(&finding.subject),
+            escape_line(&waiver.reason),
+            escape_line(&waiver.owner),
+            escape_line(&waiver.expires)
         ));
     }
 }
@@ -337,11 +362,21 @@ mod tests {
 
     #[test]
     fn table_syntax_in_inputs_is_escaped() {
-        assert_eq!(
-            escape("a | b `c` <script>\r\nnext"),
-            "a \\| b \\`c\\` \\<script\\> next"
-        );
-        assert_eq!(escape("\u{1b}[31m"), "\\\\x1b\\[31m");
+        assert_eq!(escape("a | b `c` <script>\r\nnext"), "``a \\| b `c` <script> next``");
+        assert_eq!(escape("\u{1b}[31m"), "`\\x1b[31m`");
+        assert_eq!(escape("`tick`"), "`` `tick` ``");
+        assert_eq!(escape(""), "");
+    }
+
+    /// Issue 35 (M5): GitHub ignores a backslash before `@` and `#`: a log line mentioned
+    /// users and teams and linked issues from a pull-request comment, and bare URLs became
+    /// live links. In a code span GitHub makes none of them.
+    #[test]
+    fn mentions_references_and_urls_from_a_log_are_code() {
+        let line = "ask @octocat and @github/security about #123 at https://evil.example/x";
+        assert_eq!(escape(line), format!("`{line}`"));
+        assert_eq!(escape_line(line), format!("`{line}`"));
+        assert_eq!(escape_line("a|b"), "`a|b`");
     }
 
     #[test]

@@ -102,3 +102,18 @@ fn m4_another_sites_snapshot_of_one_name_is_not_compared_with_the_baseline() {
         stderr(&other)
     );
 }
+
+/// The output rule, terminal: a line feed in a snapshot's folder name is shown as `\n`, so it
+/// cannot end its row of the table of snapshots and forge another ("fabrikam 0 errors").
+#[cfg(unix)]
+#[test]
+fn a_line_feed_in_a_snapshot_name_does_not_forge_a_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let forged = "contoso\n  fabrikam          0 errors, 0 warnings, 0 rules not evaluated, 0 suppressed";
+    crate::copy_dir(&crate::root().join("examples/snapshots/failed-download"), &dir.path().join(forged));
+    crate::copy_dir(&crate::root().join("examples/snapshots/clean"), &dir.path().join("clean"));
+    let out = sitelint_in(dir.path(), &["check", "--no-config", forged, "clean", "-q"]);
+    let text = crate::stdout(&out);
+    assert!(!text.lines().any(|l| l.trim_start().starts_with("fabrikam")), "{text}");
+    assert!(text.contains("contoso\\n  fabrikam"), "{text}");
+}

@@ -12,7 +12,7 @@ mod tests;
 use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
 use encoding_rs::{SHIFT_JIS, UTF_8, UTF_16BE, UTF_16LE};
 
-pub use self::shown::{VisibleText, hex, plural, visible};
+pub use self::shown::{VisibleText, hex, plural, visible, visible_line};
 pub use self::stream::Utf8Reader;
 
 /// How much of a file the encoding is judged from (a BOM, UTF-16 without one, the legacy code
