@@ -83,7 +83,10 @@ pub enum DataError {
     QwordLength(usize),
 }
 
-/// One logical line: continuation lines (`\` at the end, two spaces before the next) joined.
+/// One logical line: continuation lines (`\` at the end, two spaces before the next) joined,
+/// as regedit joins them: only in the hex data of a value, which is where `reg export` wraps.
+/// A comment or a text value that ends in `\` ends there, and the next line is read on its
+/// own (regedit imports a value on the line after such a comment).
 struct Line<'t> {
     number: u64,
     text: std::borrow::Cow<'t, str>,
@@ -105,10 +108,10 @@ fn lines(text: &str) -> Vec<Line<'_>> {
             let joined = last.text.to_mut();
             joined.pop(); // the `\`
             joined.push_str(physical.trim_start());
-            continuing = joined.ends_with('\\');
+            continuing = continues(joined);
             continue;
         }
-        continuing = physical.ends_with('\\');
+        continuing = continues(physical);
         out.push(Line {
             number: index as u64 + 1,
             text: physical.into(),
@@ -117,6 +120,23 @@ fn lines(text: &str) -> Vec<Line<'_>> {
         });
     }
     out
+}
+
+/// Whether a line goes on on the next: it ends in `\` inside a value's hex data.
+fn continues(line: &str) -> bool {
+    let line = line.trim_end();
+    if !line.ends_with('\\') {
+        return false;
+    }
+    let text = line.trim_start();
+    let data = if text.starts_with('@') {
+        text[1..].trim_start().strip_prefix('=')
+    } else if let Some(quoted) = text.strip_prefix('"') {
+        quoted_text(quoted).and_then(|(_, rest)| rest.trim_start().strip_prefix('='))
+    } else {
+        None
+    };
+    data.is_some_and(|d| d.trim_start().get(..3).is_some_and(|h| h.eq_ignore_ascii_case("hex")))
 }
 
 /// Reads one export: UTF-16 by its BOM, else UTF-8, else the ANSI code page (`named`, or
@@ -258,9 +278,11 @@ fn data_of(data: &str, format: Format, named: Named) -> Result<Data, DataError> 
     }
     let lower = data.to_ascii_lowercase();
     if let Some(digits) = lower.strip_prefix("dword:") {
-        return u32::from_str_radix(digits.trim(), 16)
+        // Hex digits only: `from_str_radix` also takes a sign (`dword:+1`), which regedit refuses.
+        let digits = digits.trim();
+        return u32::from_str_radix(digits, 16)
             .ok()
-            .filter(|_| digits.trim().len() <= 8)
+            .filter(|_| (1..=8).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_hexdigit()))
             .map(Data::Dword)
             .ok_or_else(|| DataError::NotADword(clip(data)));
     }
@@ -300,7 +322,7 @@ fn hex_bytes(text: &str) -> Result<Vec<u8>, DataError> {
             let b = b.trim();
             u8::from_str_radix(b, 16)
                 .ok()
-                .filter(|_| b.len() <= 2)
+                .filter(|_| b.len() <= 2 && b.bytes().all(|c| c.is_ascii_hexdigit()))
                 .ok_or_else(|| DataError::NotAHexByte(clip(b)))
         })
         .collect()

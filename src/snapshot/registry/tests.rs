@@ -216,3 +216,28 @@ fn versions_compare_part_by_part() {
     assert_eq!(Version::parse("abc"), None);
     assert_eq!(Version::of(&Data::Dword(394_802)), Some(v("394802")));
 }
+
+/// Issue 35 (L): a line ending in `\` goes on only inside a value's hex data, as regedit reads
+/// it: a comment ending in `\` no longer hides the value on the next line, which regedit
+/// imports. And a dword is hex digits only: `dword:+1` is refused, as regedit refuses it.
+#[test]
+fn only_hex_data_continues_and_a_dword_has_no_sign() {
+    let text = "REGEDIT4\n[HKLM\\A]\n; TLS settings follow \\\n\"SchUseStrongCrypto\"=dword:00000000\n\"Bin\"=hex:01,02,\\\n  03\n";
+    let (keys, _) = parse("c.reg", text.as_bytes(), None).unwrap();
+    let values: Vec<(&str, &Data, Option<u64>)> = keys[0]
+        .values
+        .iter()
+        .map(|v| (v.name.as_str(), &v.data, v.location.line))
+        .collect();
+    assert_eq!(
+        values,
+        [
+            ("SchUseStrongCrypto", &Data::Dword(0), Some(4)),
+            ("Bin", &Data::Binary { kind: 3, bytes: vec![1, 2, 3] }, Some(5)),
+        ]
+    );
+    for bad in ["dword:+1", "dword:-1", "dword:", "hex:+1"] {
+        let text = format!("REGEDIT4\n[HKLM\\A]\n\"V\"={bad}\n");
+        assert!(parse("x.reg", text.as_bytes(), None).is_err(), "{bad}");
+    }
+}
