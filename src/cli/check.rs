@@ -44,6 +44,16 @@ pub(super) fn run(
     let (settings, mut rule_set) = Settings::resolve(&args.rules, &args.sources, PolicyFlags::of(&args))?;
     rule_set.select(&args.select, &args.ignore)?;
     keep_steps(&mut rule_set, &args.steps);
+    // A run that checks nothing passes nothing: under --strict that is a failure to run, not
+    // a clean result. The built-in waiver rules do not count, as they check no snapshot.
+    let narrowed = !(args.select.is_empty() && args.ignore.is_empty() && args.steps.is_empty());
+    if settings.strict.value && narrowed && !rule_set.enabled().any(|r| r.kind != crate::rules::waivers::BUILT_IN_KIND) {
+        return Err(SetupError::with_help(
+            "--select, --ignore and --step leave no rule to run, and --strict counts a check of nothing as a failure",
+            "`sitelint rules list` shows the loaded rules, their tags and the step each belongs to",
+        )
+        .into());
+    }
     let mut baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     let config = settings.site_config();
     let fleet = args.snapshots.len() > 1;

@@ -117,3 +117,15 @@ fn a_line_feed_in_a_snapshot_name_does_not_forge_a_row() {
     assert!(!text.lines().any(|l| l.trim_start().starts_with("fabrikam")), "{text}");
     assert!(text.contains("contoso\\n  fabrikam"), "{text}");
 }
+
+/// L: a selection that leaves no rule to run checks nothing; under --strict that is exit 2,
+/// not a clean run.
+#[test]
+fn a_selection_that_leaves_no_rule_fails_under_strict() {
+    let args = ["check", "examples/snapshots/clean", "--select", "redist-zero-byte-file", "--ignore", "redist-zero-byte-file"];
+    let out = crate::sitelint(&[&args[..], &["--strict"]].concat());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("leave no rule to run"), "{}", stderr(&out));
+    let strict_step = crate::sitelint(&["check", "examples/snapshots/clean", "--select", "tag:connect-machine", "--step", "upgrade", "--strict"]);
+    assert_eq!(strict_step.status.code(), Some(2), "{}", stderr(&strict_step));
+}
