@@ -129,3 +129,24 @@ fn a_selection_that_leaves_no_rule_fails_under_strict() {
     let strict_step = crate::sitelint(&["check", "examples/snapshots/clean", "--select", "tag:connect-machine", "--step", "upgrade", "--strict"]);
     assert_eq!(strict_step.status.code(), Some(2), "{}", stderr(&strict_step));
 }
+
+/// L: 100,000 unknown placeholders on one line printed 158 MB: each problem quoted the whole
+/// line. Now the first few are shown with their place, the rest counted, and a line too long
+/// to quote is named by its place.
+#[test]
+fn a_hundred_thousand_unknown_placeholders_are_a_screenful() {
+    let dir = tempfile::tempdir().unwrap();
+    let message: String = (0..100_000).map(|i| format!("{{u{i}}}")).collect();
+    let path = dir.path().join("ph.yaml");
+    fs::write(
+        &path,
+        format!("ruleset: x\nrules:\n  - id: r\n    title: R\n    severity: error\n    kind: zero-byte-files\n    tree: updatepack\n    message: \"{message}\"\n"),
+    )
+    .unwrap();
+    let out = crate::sitelint(&["rules", "list", "--no-default-rules", "--rules", crate::path_str(&path)]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = stderr(&out);
+    assert!(text.len() < 10_000, "{} bytes", text.len());
+    assert!(text.contains("and 99995 more unknown placeholders in this text"), "{text}");
+    assert!(text.contains("ph.yaml:8:15; the line is too long to show"), "{text}");
+}
