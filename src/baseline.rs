@@ -197,12 +197,16 @@ impl Baseline {
         if let (Some(before), Some(now)) = (&recorded.host, &this.host)
             && !before.eq_ignore_ascii_case(now)
         {
-            return Err(format!("the baseline's snapshot is of host `{before}`, this one of `{now}`"));
+            return Err(format!(
+                "the baseline's snapshot is of host `{before}`, this one of `{now}`"
+            ));
         }
         if let (false, Some(before), Some(now)) = (one, &recorded.path, &this.path)
             && slash(before) != slash(now)
         {
-            return Err(format!("the baseline's snapshot `{name}` was {before}, this one is {now}"));
+            return Err(format!(
+                "the baseline's snapshot `{name}` was {before}, this one is {now}"
+            ));
         }
         Ok(findings)
     }

@@ -29,7 +29,10 @@ pub fn names(paths: &[PathBuf]) -> Result<Vec<String>, SetupError> {
             ));
         }
         // Not by case alone: Windows folders are not told apart by it, and reports are read there.
-        if let Some(j) = names[..i].iter().position(|n| n.to_lowercase() == names[i].to_lowercase()) {
+        if let Some(j) = names[..i]
+            .iter()
+            .position(|n| n.to_lowercase() == names[i].to_lowercase())
+        {
             return Err(SetupError::with_help(
                 format!(
                     "two snapshots are named `{}` ({} and {}): a snapshot is named by its folder",

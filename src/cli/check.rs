@@ -47,7 +47,12 @@ pub(super) fn run(
     // A run that checks nothing passes nothing: under --strict that is a failure to run, not
     // a clean result. The built-in waiver rules do not count, as they check no snapshot.
     let narrowed = !(args.select.is_empty() && args.ignore.is_empty() && args.steps.is_empty());
-    if settings.strict.value && narrowed && !rule_set.enabled().any(|r| r.kind != crate::rules::waivers::BUILT_IN_KIND) {
+    if settings.strict.value
+        && narrowed
+        && !rule_set
+            .enabled()
+            .any(|r| r.kind != crate::rules::waivers::BUILT_IN_KIND)
+    {
         return Err(SetupError::with_help(
             "--select, --ignore and --step leave no rule to run, and --strict counts a check of nothing as a failure",
             "`sitelint rules list` shows the loaded rules, their tags and the step each belongs to",
@@ -140,15 +145,17 @@ pub(super) fn run(
         for site in &mut sites {
             // Another site's snapshot is never compared as if it were this one: every finding
             // of it is new.
-            let earlier = baseline.take(&site.name, !fleet, &site.report.snapshot).unwrap_or_else(|why| {
-                warnings.push(format!(
-                    "warning: {}not compared with the baseline {}: {}; every finding is new",
-                    of(site),
-                    visible(&baseline.path),
-                    visible(&why)
-                ));
-                Vec::new()
-            });
+            let earlier = baseline
+                .take(&site.name, !fleet, &site.report.snapshot)
+                .unwrap_or_else(|why| {
+                    warnings.push(format!(
+                        "warning: {}not compared with the baseline {}: {}; every finding is new",
+                        of(site),
+                        visible(&baseline.path),
+                        visible(&why)
+                    ));
+                    Vec::new()
+                });
             crate::baseline::compare(&mut site.report, &baseline.path, earlier);
         }
         for warning in warnings {

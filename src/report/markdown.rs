@@ -1,7 +1,9 @@
 //! The Markdown report: GitHub-flavoured, for a pull request comment or
 //! `$GITHUB_STEP_SUMMARY`. The summary line, the steps with their status, a table per step of
 //! its failing findings, and what was not evaluated or suppressed. GitHub refuses a comment
-//! over 65,536 characters, so the rows that do not fit are counted, never cut in the middle.
+//! over 65,536 characters, so the rows that do not fit are counted, never cut in the middle;
+//! when they do not all fit, the notes go first, then the warnings, so that the errors are
+//! what is shown (40,000 errors must not hide behind the warnings of an earlier step).
 
 use std::fmt::Write as _;
 
@@ -9,7 +11,7 @@ use super::steps::{self, StepGroup, StepStatus};
 use super::{Render, RenderContext, Snapshots, place};
 use crate::document::text::{plural, visible};
 use crate::files::slash_path;
-use crate::finding::{Finding, Outcome, Report, RuleStatus, Site};
+use crate::finding::{Finding, Outcome, Report, RuleStatus, Severity, Site};
 
 /// GitHub's limit on a comment's body, in characters.
 pub const MAX_CHARS: usize = 65_536;
@@ -25,33 +27,47 @@ impl Render for Markdown {
     /// a grid of snapshots × steps, then each snapshot as the report of one snapshot has it,
     /// one heading level down.
     fn render_snapshots(&self, snapshots: Snapshots<'_>, _: &RenderContext<'_>) -> String {
-        let (totals, baseline) = snapshots.totals();
-        let mut out = Budget::new(MAX_CHARS - FOOTER_ROOM);
-        let verdict = super::human::summary(totals);
-        out.push(&match snapshots {
-            Snapshots::One(_) => format!("### sitelint: {verdict}\n\n"),
-            Snapshots::Several(sites) => format!(
-                "### sitelint: {}: {verdict}\n\n",
-                plural(sites.len(), "snapshot", "snapshots")
-            ),
-        });
-        if let Some(t) = baseline {
-            out.push(&format!("{}.\n\n", super::human::baseline_summary(t)));
-        }
-        match snapshots {
-            Snapshots::One(report) => {
-                let groups = steps::group(report);
-                out.push(&provenance(report));
-                out.push("| Step | Status | Rules |\n| --- | --- | --- |\n");
-                for group in &groups {
-                    out.push(&board_row(group));
-                }
-                findings_by_step(&mut out, report, &groups, "####");
+        // Everything if it fits; else without the notes' rows; else with the errors' alone.
+        let mut out = render_from(snapshots, Severity::Note);
+        for floor in [Severity::Warning, Severity::Error] {
+            if out.left_out == 0 {
+                break;
             }
-            Snapshots::Several(sites) => several(&mut out, sites),
+            out = render_from(snapshots, floor);
         }
         finish(out)
     }
+}
+
+/// The report with the failing findings' rows of `floor` and above, the others counted as
+/// left out.
+fn render_from(snapshots: Snapshots<'_>, floor: Severity) -> Budget {
+    let (totals, baseline) = snapshots.totals();
+    let mut out = Budget::new(MAX_CHARS - FOOTER_ROOM, floor);
+    let verdict = super::human::summary(totals);
+    out.push(&match snapshots {
+        Snapshots::One(_) => format!("### sitelint: {verdict}\n\n"),
+        Snapshots::Several(sites) => format!(
+            "### sitelint: {}: {verdict}\n\n",
+            plural(sites.len(), "snapshot", "snapshots")
+        ),
+    });
+    if let Some(t) = baseline {
+        out.push(&format!("{}.\n\n", super::human::baseline_summary(t)));
+    }
+    match snapshots {
+        Snapshots::One(report) => {
+            let groups = steps::group(report);
+            out.push(&provenance(report));
+            out.push("| Step | Status | Rules |\n| --- | --- | --- |\n");
+            for group in &groups {
+                out.push(&board_row(group));
+            }
+            findings_by_step(&mut out, report, &groups, "####");
+        }
+        Snapshots::Several(sites) => several(&mut out, sites),
+    }
+    out
 }
 
 /// The grid of snapshots × steps, then each snapshot under its name.
@@ -113,8 +129,12 @@ fn finish(out: Budget) -> String {
     if out.left_out > 0 {
         let _ = write!(
             text,
-            "\n_{} not shown: GitHub keeps {MAX_CHARS} characters of a comment; the JSON, SARIF and HTML reports have every finding._\n",
-            plural(out.left_out, "more row", "more rows")
+            "\n_{} not shown{}: GitHub keeps {MAX_CHARS} characters of a comment; the JSON and HTML reports list every finding kept._\n",
+            plural(out.left_out, "more row", "more rows"),
+            match out.floor {
+                Severity::Note => String::new(),
+                floor => format!(" (every finding below {floor} left out first)"),
+            }
         );
     }
     text
@@ -129,16 +149,19 @@ struct Budget {
     full: bool,
     /// Rows refused; headings are not counted.
     left_out: usize,
+    /// Failing findings below this severity are left out before any row is refused.
+    floor: Severity,
 }
 
 impl Budget {
-    fn new(limit: usize) -> Self {
+    fn new(limit: usize, floor: Severity) -> Self {
         Budget {
             text: String::new(),
             chars: 0,
             limit,
             full: false,
             left_out: 0,
+            floor,
         }
     }
 
@@ -199,11 +222,7 @@ fn code(text: &str, in_table: bool) -> String {
     if shown.trim().is_empty() {
         return shown;
     }
-    let longest = shown
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = shown.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
     let pad = if shown.starts_with('`') || shown.ends_with('`') || (shown.starts_with(' ') && shown.ends_with(' ')) {
         " "
@@ -283,6 +302,10 @@ fn findings_table(out: &mut Budget, group: &StepGroup<'_>, level: &str) {
         group.step.tag
     ));
     for finding in failing {
+        if finding.severity < out.floor {
+            out.left_out += 1;
+            continue;
+        }
         let location = finding
             .location
             .as_ref()
@@ -324,7 +347,11 @@ fn not_evaluated(out: &mut Budget, report: &Report) {
         } else {
             format!(" {}:", escape_line(&finding.subject))
         };
-        out.push(&format!("- `{}`:{what} {}\n", finding.rule_id, escape_line(&gap.reason)));
+        out.push(&format!(
+            "- `{}`:{what} {}\n",
+            finding.rule_id,
+            escape_line(&gap.reason)
+        ));
     }
 }
 
@@ -381,7 +408,7 @@ mod tests {
 
     #[test]
     fn a_refused_row_refuses_every_later_one_and_counts_them() {
-        let mut budget = Budget::new(10);
+        let mut budget = Budget::new(10, Severity::Note);
         assert!(budget.push("12345"));
         assert!(!budget.push("1234567"));
         // It would fit, but comes after one that did not: the shown part stays a prefix.

@@ -105,7 +105,11 @@ fn snapshots_of_one_name_are_refused() {
     let b = dir.path().join("fabrikam/snapshot");
     let out = sitelint(&["check", path_str(&a), path_str(&b), "--format", "sarif"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("two snapshots are named `snapshot`"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("two snapshots are named `snapshot`"),
+        "{}",
+        stderr(&out)
+    );
 
     let twice = sitelint(&["check", path_str(&a), &format!("{}/snapshot.yaml", path_str(&a))]);
     assert_eq!(twice.status.code(), Some(2));

@@ -8,7 +8,14 @@ use crate::{json, sitelint_in, stderr};
 
 /// `check --updatepack up` of the zero-byte-files rule alone, in `dir`, with `args` after.
 fn empty_redists(dir: &Path, args: &[&str]) -> std::process::Output {
-    let mut all = vec!["check", "--no-config", "--updatepack", "up", "--select", "redist-zero-byte-file"];
+    let mut all = vec![
+        "check",
+        "--no-config",
+        "--updatepack",
+        "up",
+        "--select",
+        "redist-zero-byte-file",
+    ];
     all.extend_from_slice(args);
     sitelint_in(dir, &all)
 }
@@ -29,7 +36,10 @@ fn h3_failures_past_the_cap_are_not_called_old_or_fixed() {
     fs::write(redist.join("f1200.cab"), "").unwrap();
     // Sorted first: it pushes a baseline finding out of the kept thousand.
     fs::write(redist.join("a.cab"), "").unwrap();
-    let after = empty_redists(dir.path(), &["--baseline", "base.json", "--fail-on-new", "--format", "json"]);
+    let after = empty_redists(
+        dir.path(),
+        &["--baseline", "base.json", "--fail-on-new", "--format", "json"],
+    );
     assert_eq!(after.status.code(), Some(1), "{}", stderr(&after));
     assert!(
         stderr(&after).contains("redist-zero-byte-file: 202 failures past the 1000 kept were not compared"),
@@ -46,7 +56,9 @@ fn h3_failures_past_the_cap_are_not_called_old_or_fixed() {
 #[test]
 fn m2_a_log_full_of_control_characters_is_warned_about() {
     let (_dir, snap) = crate::example_copy();
-    let garbage: Vec<u8> = (0..4000u32).map(|i| [1u8, 2, b'a', 0x1b, 7][(i % 5) as usize]).collect();
+    let garbage: Vec<u8> = (0..4000u32)
+        .map(|i| [1u8, 2, b'a', 0x1b, 7][(i % 5) as usize])
+        .collect();
     fs::write(snap.join("logs/ConfigMgrSetup.log"), garbage).unwrap();
     let out = crate::sitelint(&["check", crate::path_str(&snap), "-q"]);
     assert!(
@@ -68,13 +80,24 @@ fn m3_a_config_that_is_not_a_file_is_a_clear_error() {
     std::os::unix::fs::symlink("nowhere.yaml", &config).unwrap();
     let out = sitelint_in(dir.path(), &["config"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("it is a link to nowhere.yaml, which does not exist"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("it is a link to nowhere.yaml, which does not exist"),
+        "{}",
+        stderr(&out)
+    );
     fs::remove_file(&config).unwrap();
     let made = std::process::Command::new("mkfifo").arg(&config).status();
-    assert!(made.is_ok_and(|s| s.success()), "mkfifo (coreutils) is needed by this test");
+    assert!(
+        made.is_ok_and(|s| s.success()),
+        "mkfifo (coreutils) is needed by this test"
+    );
     let out = sitelint_in(dir.path(), &["check", "--updatepack", "."]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("it is a FIFO, not a regular file"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("it is a FIFO, not a regular file"),
+        "{}",
+        stderr(&out)
+    );
     fs::remove_file(&config).unwrap();
     fs::create_dir(&config).unwrap();
     let out = sitelint_in(dir.path(), &["config"]);
@@ -88,13 +111,51 @@ fn m3_a_config_that_is_not_a_file_is_a_clear_error() {
 fn m4_another_sites_snapshot_of_one_name_is_not_compared_with_the_baseline() {
     let dir = tempfile::tempdir().unwrap();
     for site in ["x/snap", "w/snap", "z"] {
-        crate::copy_dir(&crate::root().join("examples/snapshots/failed-download"), &dir.path().join(site));
+        crate::copy_dir(
+            &crate::root().join("examples/snapshots/failed-download"),
+            &dir.path().join(site),
+        );
     }
-    let base = sitelint_in(dir.path(), &["check", "--no-config", "x/snap", "z", "--format", "json=base.json", "-q"]);
+    let base = sitelint_in(
+        dir.path(),
+        &[
+            "check",
+            "--no-config",
+            "x/snap",
+            "z",
+            "--format",
+            "json=base.json",
+            "-q",
+        ],
+    );
     assert_eq!(base.status.code(), Some(1), "{}", stderr(&base));
-    let same = sitelint_in(dir.path(), &["check", "--no-config", "x/snap", "z", "--baseline", "base.json", "--fail-on-new", "-q"]);
+    let same = sitelint_in(
+        dir.path(),
+        &[
+            "check",
+            "--no-config",
+            "x/snap",
+            "z",
+            "--baseline",
+            "base.json",
+            "--fail-on-new",
+            "-q",
+        ],
+    );
     assert_eq!(same.status.code(), Some(0), "{}", stderr(&same));
-    let other = sitelint_in(dir.path(), &["check", "--no-config", "w/snap", "z", "--baseline", "base.json", "--fail-on-new", "-q"]);
+    let other = sitelint_in(
+        dir.path(),
+        &[
+            "check",
+            "--no-config",
+            "w/snap",
+            "z",
+            "--baseline",
+            "base.json",
+            "--fail-on-new",
+            "-q",
+        ],
+    );
     assert_eq!(other.status.code(), Some(1), "{}", stderr(&other));
     assert!(
         stderr(&other).contains("snap: not compared with the baseline base.json: the baseline's snapshot `snap` was x/snap/snapshot.yaml, this one is w/snap/snapshot.yaml"),
@@ -110,8 +171,14 @@ fn m4_another_sites_snapshot_of_one_name_is_not_compared_with_the_baseline() {
 fn a_line_feed_in_a_snapshot_name_does_not_forge_a_row() {
     let dir = tempfile::tempdir().unwrap();
     let forged = "contoso\n  fabrikam          0 errors, 0 warnings, 0 rules not evaluated, 0 suppressed";
-    crate::copy_dir(&crate::root().join("examples/snapshots/failed-download"), &dir.path().join(forged));
-    crate::copy_dir(&crate::root().join("examples/snapshots/clean"), &dir.path().join("clean"));
+    crate::copy_dir(
+        &crate::root().join("examples/snapshots/failed-download"),
+        &dir.path().join(forged),
+    );
+    crate::copy_dir(
+        &crate::root().join("examples/snapshots/clean"),
+        &dir.path().join("clean"),
+    );
     let out = sitelint_in(dir.path(), &["check", "--no-config", forged, "clean", "-q"]);
     let text = crate::stdout(&out);
     assert!(!text.lines().any(|l| l.trim_start().starts_with("fabrikam")), "{text}");
@@ -122,11 +189,26 @@ fn a_line_feed_in_a_snapshot_name_does_not_forge_a_row() {
 /// not a clean run.
 #[test]
 fn a_selection_that_leaves_no_rule_fails_under_strict() {
-    let args = ["check", "examples/snapshots/clean", "--select", "redist-zero-byte-file", "--ignore", "redist-zero-byte-file"];
+    let args = [
+        "check",
+        "examples/snapshots/clean",
+        "--select",
+        "redist-zero-byte-file",
+        "--ignore",
+        "redist-zero-byte-file",
+    ];
     let out = crate::sitelint(&[&args[..], &["--strict"]].concat());
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("leave no rule to run"), "{}", stderr(&out));
-    let strict_step = crate::sitelint(&["check", "examples/snapshots/clean", "--select", "tag:connect-machine", "--step", "upgrade", "--strict"]);
+    let strict_step = crate::sitelint(&[
+        "check",
+        "examples/snapshots/clean",
+        "--select",
+        "tag:connect-machine",
+        "--step",
+        "upgrade",
+        "--strict",
+    ]);
     assert_eq!(strict_step.status.code(), Some(2), "{}", stderr(&strict_step));
 }
 
@@ -147,6 +229,31 @@ fn a_hundred_thousand_unknown_placeholders_are_a_screenful() {
     assert_eq!(out.status.code(), Some(2));
     let text = stderr(&out);
     assert!(text.len() < 10_000, "{} bytes", text.len());
-    assert!(text.contains("and 99995 more unknown placeholders in this text"), "{text}");
+    assert!(
+        text.contains("and 99995 more unknown placeholders in this text"),
+        "{text}"
+    );
     assert!(text.contains("ph.yaml:8:15; the line is too long to show"), "{text}");
+}
+
+/// L: when the Markdown report is past GitHub's 65,536 characters, the warnings' rows go
+/// before the errors' do, whatever step each is in, and the footer says where the rest is
+/// without claiming SARIF has them all (it keeps 25,000 results).
+#[test]
+fn markdown_past_its_limit_keeps_the_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let log: String = (0..1000).map(|i| format!("WARN: a proxy note {i}\nERROR: a failed upgrade step {i}\n")).collect();
+    fs::write(dir.path().join("x.log"), log).unwrap();
+    let rules = "ruleset: t\nrules:\n  - id: early-warning\n    title: W\n    severity: warning\n    kind: forbidden-log-pattern\n    log: x.log\n    pattern: 'WARN: .*'\n    tags: [download]\n  - id: late-error\n    title: E\n    severity: error\n    kind: forbidden-log-pattern\n    log: x.log\n    pattern: 'ERROR: .*'\n    tags: [upgrade]\n";
+    fs::write(dir.path().join("rules.yaml"), rules).unwrap();
+    let out = sitelint_in(
+        dir.path(),
+        &["check", "--no-config", "--no-default-rules", "--rules", "rules.yaml", "--log", "x.log", "--format", "markdown"],
+    );
+    let text = crate::stdout(&out);
+    assert!(text.chars().count() <= 65_536);
+    assert!(text.contains("| `late-error` | error |"), "no error row");
+    assert!(!text.contains("| `early-warning` | warning |"), "a warning row before the errors");
+    assert!(text.contains("(every finding below error left out first)"), "{}", &text[text.len() - 400..]);
+    assert!(!text.contains("SARIF"), "{}", &text[text.len() - 400..]);
 }

@@ -158,7 +158,9 @@ fn a_registry_value_type_must_be_one_windows_has() {
 #[test]
 fn a_rule_url_must_be_an_absolute_uri() {
     let rule = |url: &str| {
-        format!("ruleset: x\nrules:\n  - id: r\n    title: R\n    severity: error\n    kind: zero-byte-files\n    tree: updatepack\n    url: '{url}'\n")
+        format!(
+            "ruleset: x\nrules:\n  - id: r\n    title: R\n    severity: error\n    kind: zero-byte-files\n    tree: updatepack\n    url: '{url}'\n"
+        )
     };
     let text = refused("url.yaml", &rule("https://example.com/a page"));
     assert!(text.contains("`url` is not an absolute URI: it holds ' '"), "{text}");

@@ -193,7 +193,11 @@ impl Registry {
             let path = normalize(&key.path);
             match keys.get(&path) {
                 Some(earlier) if earlier.absent != key.absent => {
-                    let (absent, present) = if earlier.absent { (*earlier, key) } else { (key, *earlier) };
+                    let (absent, present) = if earlier.absent {
+                        (*earlier, key)
+                    } else {
+                        (key, *earlier)
+                    };
                     return Some(Conflict::Key {
                         key: key.path.clone(),
                         absent: absent.location.clone(),

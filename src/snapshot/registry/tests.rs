@@ -166,7 +166,11 @@ fn exports_that_disagree_are_a_conflict_and_agreeing_ones_are_not() {
         "the registry exports disagree: HKEY_LOCAL_MACHINE\\A: value V is 1 at 0.reg:3 and 0 at 1.reg:3; export it again, once"
     );
     assert!(conflict(&["REGEDIT4\n[HKLM\\A]\n\"V\"=\"18.6\"\n\"v\"=\"18.4\"\n"]).is_some());
-    assert!(conflict(&["REGEDIT4\n[-HKLM\\A]\n", &v("dword:1")]).unwrap().contains("recorded absent at 0.reg:2 and present at 1.reg:2"));
+    assert!(
+        conflict(&["REGEDIT4\n[-HKLM\\A]\n", &v("dword:1")])
+            .unwrap()
+            .contains("recorded absent at 0.reg:2 and present at 1.reg:2")
+    );
     assert!(conflict(&[&v("dword:1"), &format!("REGEDIT4\n{ABSENT_MARK}HKLM\\A\n")]).is_some());
 }
 
@@ -181,7 +185,11 @@ fn names_compare_as_windows_compares_them() {
     assert_ne!(normalize("HKLM\\SOFTWARE\\X "), normalize("HKLM\\SOFTWARE\\X"));
     let mut registry = Registry::default();
     registry
-        .add("k.reg", "REGEDIT4\n[HKLM\\SOFTWARE\\\u{212A}ey ]\n\"V\"=dword:1\n".as_bytes(), None)
+        .add(
+            "k.reg",
+            "REGEDIT4\n[HKLM\\SOFTWARE\\\u{212A}ey ]\n\"V\"=dword:1\n".as_bytes(),
+            None,
+        )
         .unwrap();
     assert_eq!(registry.keys("HKLM\\SOFTWARE\\key").count(), 0);
     assert_eq!(registry.keys("HKLM\\SOFTWARE\\\u{212A}EY ").count(), 1);
@@ -233,7 +241,14 @@ fn only_hex_data_continues_and_a_dword_has_no_sign() {
         values,
         [
             ("SchUseStrongCrypto", &Data::Dword(0), Some(4)),
-            ("Bin", &Data::Binary { kind: 3, bytes: vec![1, 2, 3] }, Some(5)),
+            (
+                "Bin",
+                &Data::Binary {
+                    kind: 3,
+                    bytes: vec![1, 2, 3]
+                },
+                Some(5)
+            ),
         ]
     );
     for bad in ["dword:+1", "dword:-1", "dword:", "hex:+1"] {
