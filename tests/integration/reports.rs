@@ -126,7 +126,7 @@ fn markup_from_inputs_is_escaped_in_every_format() {
     assert!(
         reports
             .html
-            .contains("<a href=\"https://example.com/help?a=1&amp;b=&lt;2&gt;\">")
+            .contains("<a href=\"https://example.com/help?a=1&amp;b=&#39;2&#39;\">")
     );
     // The escape sequence is shown, never sent.
     assert!(!reports.html.contains('\u{1b}') && !reports.junit.contains('\u{1b}'));
