@@ -257,3 +257,14 @@ fn markdown_past_its_limit_keeps_the_errors() {
     assert!(text.contains("(every finding below error left out first)"), "{}", &text[text.len() - 400..]);
     assert!(!text.contains("SARIF"), "{}", &text[text.len() - 400..]);
 }
+
+/// L: long unbroken text (a path, a log line without spaces) ran off the HTML page; the body
+/// now breaks it anywhere, and every element inherits that. (Whether a browser lays it out so
+/// is what `scripts/html-in-browser` shows; here, that the rule is there for it.)
+#[test]
+fn html_breaks_long_unbroken_text() {
+    let out = crate::sitelint(&["check", "examples/snapshots/failed-download", "--format", "html"]);
+    let html = crate::stdout(&out);
+    let body = html.lines().find(|l| l.starts_with("body {")).expect("the body's style");
+    assert!(body.contains("overflow-wrap: anywhere"), "{body}");
+}
