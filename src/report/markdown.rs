@@ -89,8 +89,9 @@ fn several(out: &mut Budget, sites: &[Site]) {
         let cells: Vec<&str> = (0..columns)
             .map(|i| groups.get(i).map_or("", |g| status_mark(g.status())))
             .collect();
+        let errors = super::read_errors(&site.report).map_or_else(String::new, |e| format!(", **{e}**"));
         out.push(&format!(
-            "| {} | {} | {} |\n",
+            "| {} | {} | {}{errors} |\n",
             escape(&site.name),
             cells.join(" | "),
             super::human::summary(site.report.totals())

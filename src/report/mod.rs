@@ -38,6 +38,18 @@ use clap::builder::PossibleValue;
 use crate::files::slash_path;
 use crate::finding::{BaselineTotals, Location, Report, Site, Suppression, Totals};
 
+/// `2 read errors (exit 2)` for a snapshot whose sources could not all be read, which every
+/// format's table of snapshots must show: its rules read "not evaluated", which alone does
+/// not say the run failed.
+pub fn read_errors(report: &Report) -> Option<String> {
+    (!report.errors.is_empty()).then(|| {
+        format!(
+            "{} (exit 2)",
+            crate::document::text::plural(report.errors.len(), "read error", "read errors")
+        )
+    })
+}
+
 /// What a renderer may need besides the report.
 #[derive(Debug, Clone, Copy)]
 pub struct RenderContext<'a> {

@@ -268,3 +268,16 @@ fn html_breaks_long_unbroken_text() {
     let body = html.lines().find(|l| l.starts_with("body {")).expect("the body's style");
     assert!(body.contains("overflow-wrap: anywhere"), "{body}");
 }
+
+/// L: a snapshot that could not be read is flagged in the fleet's Markdown and HTML tables,
+/// not only shown as rules "not evaluated".
+#[test]
+fn an_unreadable_snapshot_is_flagged_in_the_fleet_tables() {
+    for (format, flag) in [("markdown", "**1 read error (exit 2)**"), ("html", "<strong>1 read error (exit 2)</strong>")] {
+        let out = crate::sitelint(&["check", "examples/snapshots/clean", "examples/snapshots/no-such-site", "--format", format]);
+        assert_eq!(out.status.code(), Some(2));
+        let text = crate::stdout(&out);
+        let row = text.lines().find(|l| l.contains("no-such-site") && l.contains("rules passed")).expect("its row");
+        assert!(row.contains(flag), "{format}: {row}");
+    }
+}

@@ -109,12 +109,8 @@ fn render_sites(sites: &[Site], style: Style, context: &RenderContext<'_>) -> St
             plural(t.not_evaluated, "rule", "rules"),
             t.suppressed
         );
-        if !site.report.errors.is_empty() {
-            let _ = write!(
-                out,
-                ", {} (exit 2)",
-                plural(site.report.errors.len(), "read error", "read errors")
-            );
+        if let Some(errors) = super::read_errors(&site.report) {
+            let _ = write!(out, ", {errors}");
         }
         out.push('\n');
     }
