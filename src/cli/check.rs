@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 
-use super::output::{Inputs, entry, write_replacing};
+use super::output::{Inputs, Staged, entry};
 use super::settings::{Origin, PolicyFlags, Settings};
 use super::{CheckArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Failure, Sources, snapshot_from, write_loaded};
 use crate::baseline::Baseline;
@@ -200,6 +200,10 @@ pub(super) fn run(
     }
 
     let working_dir = working_dir()?;
+    // Every report file is written aside before any is put in place: one that cannot be
+    // written leaves the earlier set as it was, never new JSON beside old SARIF.
+    let mut staged = Vec::new();
+    let mut to_stdout = None;
     for (format, path) in &outputs {
         let context = RenderContext {
             style,
@@ -212,7 +216,20 @@ pub(super) fn run(
             [site] if !fleet => format.renderer.render(&site.report, &context),
             sites => format.renderer.render_sites(sites, &context),
         };
-        write_report(*format, path.as_deref(), &text, stdout)?;
+        match path {
+            None => to_stdout = Some(text),
+            Some(path) => staged.push((
+                *format,
+                path,
+                Staged::new(path, text.as_bytes()).map_err(|e| cannot_write(*format, path, &e))?,
+            )),
+        }
+    }
+    for (format, path, file) in staged {
+        file.commit().map_err(|e| cannot_write(format, path, &e))?;
+    }
+    if let Some(text) = to_stdout {
+        stdout.write_all(text.as_bytes())?;
     }
     let readable = sites.iter().zip(&targets).filter(|(_, t)| t.loaded.is_ok());
     for (site, _) in readable {
@@ -329,13 +346,8 @@ fn refuse(inputs: &Inputs, outputs: &[(Format, Option<PathBuf>)]) -> Result<(), 
     Ok(())
 }
 
-fn write_report(format: Format, path: Option<&Path>, text: &str, stdout: &mut dyn Write) -> Result<(), Failure> {
-    match path {
-        None => stdout.write_all(text.as_bytes())?,
-        Some(path) => write_replacing(path, text.as_bytes())
-            .map_err(|e| SetupError::message(format!("cannot write the {format} report to {}: {e}", path.display())))?,
-    }
-    Ok(())
+fn cannot_write(format: Format, path: &Path, error: &std::io::Error) -> SetupError {
+    SetupError::message(format!("cannot write the {format} report to {}: {error}", path.display()))
 }
 
 /// A setup error in one line, for the report of a snapshot it stopped.

@@ -281,3 +281,28 @@ fn an_unreadable_snapshot_is_flagged_in_the_fleet_tables() {
         assert!(row.contains(flag), "{format}: {row}");
     }
 }
+
+/// L: the report files are one set: when one cannot be written, the others are left as the
+/// last run wrote them (a new JSON report beside an old SARIF log answered two runs at once),
+/// and no temporary file is left behind.
+#[test]
+fn report_files_are_written_as_a_set() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("r.json"), "old").unwrap();
+    let out = sitelint_in(
+        dir.path(),
+        &[
+            "check",
+            crate::path_str(&crate::root().join("examples/snapshots/failed-download")),
+            "--format",
+            "json=r.json",
+            "--format",
+            "sarif=no-such-dir/r.sarif",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("cannot write the sarif report"), "{}", stderr(&out));
+    assert_eq!(fs::read_to_string(dir.path().join("r.json")).unwrap(), "old");
+    let left: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left.len(), 1, "{left:?}");
+}
