@@ -347,7 +347,10 @@ fn refuse(inputs: &Inputs, outputs: &[(Format, Option<PathBuf>)]) -> Result<(), 
 }
 
 fn cannot_write(format: Format, path: &Path, error: &std::io::Error) -> SetupError {
-    SetupError::message(format!("cannot write the {format} report to {}: {error}", path.display()))
+    SetupError::message(format!(
+        "cannot write the {format} report to {}: {error}",
+        path.display()
+    ))
 }
 
 /// A setup error in one line, for the report of a snapshot it stopped.

@@ -437,7 +437,9 @@ mod tests {
         let report = Report {
             snapshot: Default::default(),
             ruleset: Default::default(),
-            findings: (0..MAX_RESULTS_PER_RUN - 5).map(|n| failure("r", Severity::Error, n)).collect(),
+            findings: (0..MAX_RESULTS_PER_RUN - 5)
+                .map(|n| failure("r", Severity::Error, n))
+                .collect(),
             rules: vec![rule],
             errors: Vec::new(),
             read_as: Vec::new(),
@@ -451,6 +453,9 @@ mod tests {
         let run = run(&report, Path::new("/w"));
         assert_eq!(run["results"].as_array().unwrap().len(), MAX_RESULTS_PER_RUN);
         let notes = run["invocations"][0]["toolExecutionNotifications"].to_string();
-        assert!(notes.contains("7 problems fixed since the baseline were left out"), "{notes}");
+        assert!(
+            notes.contains("7 problems fixed since the baseline were left out"),
+            "{notes}"
+        );
     }
 }

@@ -242,19 +242,38 @@ fn a_hundred_thousand_unknown_placeholders_are_a_screenful() {
 #[test]
 fn markdown_past_its_limit_keeps_the_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let log: String = (0..1000).map(|i| format!("WARN: a proxy note {i}\nERROR: a failed upgrade step {i}\n")).collect();
+    let log: String = (0..1000)
+        .map(|i| format!("WARN: a proxy note {i}\nERROR: a failed upgrade step {i}\n"))
+        .collect();
     fs::write(dir.path().join("x.log"), log).unwrap();
     let rules = "ruleset: t\nrules:\n  - id: early-warning\n    title: W\n    severity: warning\n    kind: forbidden-log-pattern\n    log: x.log\n    pattern: 'WARN: .*'\n    tags: [download]\n  - id: late-error\n    title: E\n    severity: error\n    kind: forbidden-log-pattern\n    log: x.log\n    pattern: 'ERROR: .*'\n    tags: [upgrade]\n";
     fs::write(dir.path().join("rules.yaml"), rules).unwrap();
     let out = sitelint_in(
         dir.path(),
-        &["check", "--no-config", "--no-default-rules", "--rules", "rules.yaml", "--log", "x.log", "--format", "markdown"],
+        &[
+            "check",
+            "--no-config",
+            "--no-default-rules",
+            "--rules",
+            "rules.yaml",
+            "--log",
+            "x.log",
+            "--format",
+            "markdown",
+        ],
     );
     let text = crate::stdout(&out);
     assert!(text.chars().count() <= 65_536);
     assert!(text.contains("| `late-error` | error |"), "no error row");
-    assert!(!text.contains("| `early-warning` | warning |"), "a warning row before the errors");
-    assert!(text.contains("(every finding below error left out first)"), "{}", &text[text.len() - 400..]);
+    assert!(
+        !text.contains("| `early-warning` | warning |"),
+        "a warning row before the errors"
+    );
+    assert!(
+        text.contains("(every finding below error left out first)"),
+        "{}",
+        &text[text.len() - 400..]
+    );
     assert!(!text.contains("SARIF"), "{}", &text[text.len() - 400..]);
 }
 
@@ -265,7 +284,10 @@ fn markdown_past_its_limit_keeps_the_errors() {
 fn html_breaks_long_unbroken_text() {
     let out = crate::sitelint(&["check", "examples/snapshots/failed-download", "--format", "html"]);
     let html = crate::stdout(&out);
-    let body = html.lines().find(|l| l.starts_with("body {")).expect("the body's style");
+    let body = html
+        .lines()
+        .find(|l| l.starts_with("body {"))
+        .expect("the body's style");
     assert!(body.contains("overflow-wrap: anywhere"), "{body}");
 }
 
@@ -273,11 +295,23 @@ fn html_breaks_long_unbroken_text() {
 /// not only shown as rules "not evaluated".
 #[test]
 fn an_unreadable_snapshot_is_flagged_in_the_fleet_tables() {
-    for (format, flag) in [("markdown", "**1 read error (exit 2)**"), ("html", "<strong>1 read error (exit 2)</strong>")] {
-        let out = crate::sitelint(&["check", "examples/snapshots/clean", "examples/snapshots/no-such-site", "--format", format]);
+    for (format, flag) in [
+        ("markdown", "**1 read error (exit 2)**"),
+        ("html", "<strong>1 read error (exit 2)</strong>"),
+    ] {
+        let out = crate::sitelint(&[
+            "check",
+            "examples/snapshots/clean",
+            "examples/snapshots/no-such-site",
+            "--format",
+            format,
+        ]);
         assert_eq!(out.status.code(), Some(2));
         let text = crate::stdout(&out);
-        let row = text.lines().find(|l| l.contains("no-such-site") && l.contains("rules passed")).expect("its row");
+        let row = text
+            .lines()
+            .find(|l| l.contains("no-such-site") && l.contains("rules passed"))
+            .expect("its row");
         assert!(row.contains(flag), "{format}: {row}");
     }
 }
@@ -301,8 +335,15 @@ fn report_files_are_written_as_a_set() {
         ],
     );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("cannot write the sarif report"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot write the sarif report"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(fs::read_to_string(dir.path().join("r.json")).unwrap(), "old");
-    let left: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let left: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(left.len(), 1, "{left:?}");
 }

@@ -11,12 +11,11 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::fmt;
 
-use crate::document::text::Encoding;
 use crate::finding::Location;
 
 mod parse;
 
-pub use parse::{ABSENT_MARK, DataError, Format, LineError, Named, ParseError, parse};
+pub use parse::{ABSENT_MARK, DataError, Decoding, Format, LineError, Named, ParseError, parse};
 
 /// A value's data, decoded from the form `reg export` wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -242,7 +241,7 @@ impl Registry {
     /// Adds one export's keys; `display` is the name findings use for the file. Returns how
     /// it was decoded, whether every byte decoded, and whether the text is full of control
     /// characters.
-    pub fn add(&mut self, display: &str, bytes: &[u8], named: Named) -> Result<(Encoding, bool, bool), ParseError> {
+    pub fn add(&mut self, display: &str, bytes: &[u8], named: Named) -> Result<Decoding, ParseError> {
         let (keys, read_as) = parse(display, bytes, named)?;
         self.keys.extend(keys);
         self.files.push(Location::whole(display, bytes.len() as u64));

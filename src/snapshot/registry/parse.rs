@@ -9,6 +9,10 @@ use super::{Data, Key, Value, spelled_out};
 /// The code page `--encoding` names for exports without a BOM (REGEDIT4), or none to detect it.
 pub type Named = Option<&'static encoding_rs::Encoding>;
 
+/// How an export was read: its encoding, whether every byte decoded, and whether its text is
+/// full of control characters.
+pub type Decoding = (Encoding, bool, bool);
+
 /// The comment `collect --read-registry` writes for a key it looked for and did not find:
 /// regedit ignores it, and this parser records the key as known to be absent.
 pub const ABSENT_MARK: &str = "; sitelint: absent ";
@@ -129,8 +133,8 @@ fn continues(line: &str) -> bool {
         return false;
     }
     let text = line.trim_start();
-    let data = if text.starts_with('@') {
-        text[1..].trim_start().strip_prefix('=')
+    let data = if let Some(rest) = text.strip_prefix('@') {
+        rest.trim_start().strip_prefix('=')
     } else if let Some(quoted) = text.strip_prefix('"') {
         quoted_text(quoted).and_then(|(_, rest)| rest.trim_start().strip_prefix('='))
     } else {
@@ -141,7 +145,7 @@ fn continues(line: &str) -> bool {
 
 /// Reads one export: UTF-16 by its BOM, else UTF-8, else the ANSI code page (`named`, or
 /// detected), as every small file is decoded.
-pub fn parse(display: &str, bytes: &[u8], named: Named) -> Result<(Vec<Key>, (Encoding, bool, bool)), ParseError> {
+pub fn parse(display: &str, bytes: &[u8], named: Named) -> Result<(Vec<Key>, Decoding), ParseError> {
     let decoded = decode(bytes, named);
     let read_as = (decoded.encoding, decoded.clean, decoded.garbled);
     let text = decoded.text;
