@@ -347,3 +347,44 @@ fn report_files_are_written_as_a_set() {
         .collect();
     assert_eq!(left.len(), 1, "{left:?}");
 }
+
+/// M4: a baseline of one snapshot compares with a run of one whatever the folders are called,
+/// but not with another host's snapshot (`host:` in both manifests): every finding is new.
+#[test]
+fn m4_a_baseline_of_another_host_is_not_compared() {
+    let dir = tempfile::tempdir().unwrap();
+    for site in ["a", "b"] {
+        crate::copy_dir(
+            &crate::root().join("examples/snapshots/failed-download"),
+            &dir.path().join(site),
+        );
+    }
+    let manifest = dir.path().join("b/snapshot.yaml");
+    let text = fs::read_to_string(&manifest)
+        .unwrap()
+        .replace("host: INETPC01", "host: OTHERPC");
+    fs::write(&manifest, text).unwrap();
+    let base = sitelint_in(
+        dir.path(),
+        &["check", "--no-config", "a", "--format", "json=base.json", "-q"],
+    );
+    assert_eq!(base.status.code(), Some(1), "{}", stderr(&base));
+    let other = sitelint_in(
+        dir.path(),
+        &[
+            "check",
+            "--no-config",
+            "b",
+            "--baseline",
+            "base.json",
+            "--fail-on-new",
+            "-q",
+        ],
+    );
+    assert_eq!(other.status.code(), Some(1), "{}", stderr(&other));
+    assert!(
+        stderr(&other).contains("the baseline's snapshot is of host `INETPC01`, this one of `OTHERPC`"),
+        "{}",
+        stderr(&other)
+    );
+}
