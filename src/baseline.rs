@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::document::diag::SetupError;
 use crate::finding::{
-    BaselineState, Comparison, Finding, Location, Outcome, Report, RuleStatus, Severity, Suppression,
+    BaselineState, Comparison, Finding, Location, Outcome, Report, RuleStatus, Severity, SnapshotInfo, Suppression,
 };
 
 /// A baseline report larger than this is refused before it is read: a report of a thousand
@@ -26,12 +26,25 @@ pub struct Baseline {
     /// `(snapshot name, findings)` in the report's order; the name is `None` in the report of
     /// one snapshot, which names none.
     pub snapshots: Vec<(Option<String>, Vec<Finding>)>,
+    /// What the report says of each snapshot besides its name (`None` in the report of one),
+    /// to tell another site's snapshot of the same name from this one.
+    identities: Vec<(Option<String>, RawIdentity)>,
+}
+
+/// A snapshot's manifest path and host, as the report recorded them.
+#[derive(Debug, Deserialize)]
+struct RawIdentity {
+    name: Option<String>,
+    path: Option<String>,
+    host: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct RawReport {
     sitelint_report: Option<serde_json::Value>,
     findings: Option<Vec<RawFinding>>,
+    snapshot: Option<RawIdentity>,
+    snapshots: Option<Vec<RawIdentity>>,
 }
 
 #[derive(Deserialize)]
@@ -109,9 +122,15 @@ impl Baseline {
         let findings = raw
             .findings
             .ok_or_else(|| not_a_report("it has no `findings` list".to_owned()))?;
+        let identities = match (raw.snapshot, raw.snapshots) {
+            (_, Some(several)) => several.into_iter().map(|s| (s.name.clone(), s)).collect(),
+            (Some(one), None) => vec![(None, one)],
+            (None, None) => Vec::new(),
+        };
         let mut baseline = Baseline {
             path: shown.to_owned(),
             snapshots: Vec::new(),
+            identities,
         };
         for (index, raw) in findings.into_iter().enumerate() {
             let severity = Severity::parse(&raw.severity)
@@ -155,14 +174,41 @@ impl Baseline {
 
     /// The baseline findings of the snapshot `name`: in a report of one snapshot, all of
     /// them whatever the name (a download done again goes to another folder), else those
-    /// recorded under the same name. Taken out, so each is compared once.
-    pub fn take(&mut self, name: &str, one_snapshot_run: bool) -> Vec<Finding> {
-        let position = if one_snapshot_run && self.snapshots.len() <= 1 {
+    /// recorded under the same name. Taken out, so each is compared once. `Err` says why the
+    /// baseline's snapshot is another one all the same, and nothing is compared: a host other
+    /// than this snapshot's, or (in a check of several) a manifest at another path.
+    pub fn take(&mut self, name: &str, one_snapshot_run: bool, this: &SnapshotInfo) -> Result<Vec<Finding>, String> {
+        let one = one_snapshot_run && self.snapshots.len() <= 1 && self.identities.len() <= 1;
+        let position = if one {
             (!self.snapshots.is_empty()).then_some(0)
         } else {
             self.snapshots.iter().position(|(n, _)| n.as_deref() == Some(name))
         };
-        position.map(|i| self.snapshots.remove(i).1).unwrap_or_default()
+        let findings = position.map(|i| self.snapshots.remove(i).1).unwrap_or_default();
+        let identity = if one {
+            self.identities.first()
+        } else {
+            self.identities.iter().find(|(n, _)| n.as_deref() == Some(name))
+        };
+        let Some((_, recorded)) = identity else {
+            return Ok(findings);
+        };
+        let slash = |p: &str| p.replace('\\', "/");
+        if let (Some(before), Some(now)) = (&recorded.host, &this.host)
+            && !before.eq_ignore_ascii_case(now)
+        {
+            return Err(format!(
+                "the baseline's snapshot is of host `{before}`, this one of `{now}`"
+            ));
+        }
+        if let (false, Some(before), Some(now)) = (one, &recorded.path, &this.path)
+            && slash(before) != slash(now)
+        {
+            return Err(format!(
+                "the baseline's snapshot `{name}` was {before}, this one is {now}"
+            ));
+        }
+        Ok(findings)
     }
 }
 
@@ -226,19 +272,30 @@ pub fn compare(report: &mut Report, baseline_path: &str, earlier: Vec<Finding>) 
         .filter(|f| f.outcome() == Outcome::NotEvaluated)
         .map(|f| crate::finding::identity(&f.rule_id, &f.subject))
         .collect();
+    // Compared only as far as the cap kept: the failures a rule counted but did not keep
+    // cannot be told new or not, and cannot prove a baseline finding fixed.
+    let uncompared: Vec<(String, u64)> = report
+        .rules
+        .iter()
+        .filter(|r| r.omitted > 0 && !r.omitted_suppressed)
+        .map(|r| (r.id.clone(), r.omitted))
+        .collect();
+    let capped = |rule_id: &str| uncompared.iter().any(|(id, _)| id == rule_id);
     let mut comparison = Comparison {
         path: baseline_path.to_owned(),
         absent: Vec::new(),
         unchecked: 0,
+        uncompared: Vec::new(),
     };
     for finding in earlier.into_iter().filter(|f| !matched.contains(&f.fingerprint)) {
         let identity = crate::finding::identity(&finding.rule_id, &finding.subject);
-        if evaluated(&finding.rule_id) && !unchecked_parts.contains(&identity) {
+        if evaluated(&finding.rule_id) && !unchecked_parts.contains(&identity) && !capped(&finding.rule_id) {
             comparison.absent.push(finding);
         } else {
             comparison.unchecked += 1;
         }
     }
     comparison.absent.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    comparison.uncompared = uncompared;
     report.baseline = Some(comparison);
 }

@@ -175,6 +175,11 @@ pub struct Comparison {
     /// The baseline's findings whose rule could not be evaluated in this run (or was not
     /// loaded): neither fixed nor still there, as far as this run can tell.
     pub unchecked: usize,
+    /// Per rule that found more than the per-rule cap keeps, how many of its failures were
+    /// counted but not kept, and so not compared: any of them may be new, and a baseline
+    /// finding of that rule that is not among the kept ones may be among them rather than
+    /// fixed. `--fail-on-new` fails on such a partial comparison.
+    pub uncompared: Vec<(String, u64)>,
 }
 
 /// The counts of the baseline summary line.
@@ -185,6 +190,8 @@ pub struct BaselineTotals {
     pub updated: usize,
     pub absent: usize,
     pub unchecked: usize,
+    /// Failures past the per-rule cap, not compared.
+    pub uncompared: u64,
 }
 
 /// A waiver that accepts a finding, as the site wrote it.
@@ -307,6 +314,8 @@ pub struct ReadAs {
     pub encoding: String,
     /// Every byte decoded; otherwise the text holds U+FFFD where one did not.
     pub clean: bool,
+    /// The text is full of control characters: read in the wrong encoding, or not text.
+    pub garbled: bool,
 }
 
 /// What the snapshot was, for the report header.
@@ -402,6 +411,7 @@ impl std::ops::AddAssign for BaselineTotals {
         self.updated += other.updated;
         self.absent += other.absent;
         self.unchecked += other.unchecked;
+        self.uncompared += other.uncompared;
     }
 }
 
@@ -425,6 +435,7 @@ impl Report {
         let mut totals = BaselineTotals {
             absent: comparison.absent.len(),
             unchecked: comparison.unchecked,
+            uncompared: comparison.uncompared.iter().map(|(_, n)| n).sum(),
             ..BaselineTotals::default()
         };
         for state in self.findings.iter().filter_map(|f| f.baseline) {

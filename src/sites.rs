@@ -1,8 +1,11 @@
 //! Several snapshots in one `check`: the name each is reported under. A name is the
-//! snapshot directory's name, as the user chose it for the site (`contoso`), and stays the
-//! same from run to run, so it can key a SARIF category and a dashboard's suites. Two
-//! directories of the same name (`contoso/snapshot`, `fabrikam/snapshot`) are told apart by
-//! as many parent directories as it takes, never by the order they were given in.
+//! snapshot directory's name, as the user chose it for the site (`contoso`), and nothing else:
+//! not the other snapshots given with it, not their order. So it stays the same from run to
+//! run and can key a SARIF category, a dashboard's suites and the baseline. Two snapshots of
+//! one name (`contoso/snapshot`, `fabrikam/snapshot`) are refused: told apart by their parent
+//! directories, a name would change with the company it keeps (`x/snap` alone is `snap`,
+//! beside `y/snap` it was `x/snap`), and a baseline matched by it would compare one site's
+//! snapshot with another's.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -12,6 +15,7 @@ use crate::snapshot::manifest::MANIFEST_NAME;
 /// The names of the snapshots at `paths` (directories or manifests), unique, in order.
 pub fn names(paths: &[PathBuf]) -> Result<Vec<String>, SetupError> {
     let parts: Vec<Vec<String>> = paths.iter().map(|p| components(p)).collect();
+    let names: Vec<String> = parts.iter().map(|p| p.last().cloned().unwrap_or_default()).collect();
     for (i, a) in parts.iter().enumerate() {
         if let Some(j) = parts[..i].iter().position(|b| b == a) {
             return Err(SetupError::with_help(
@@ -24,20 +28,23 @@ pub fn names(paths: &[PathBuf]) -> Result<Vec<String>, SetupError> {
                 "give each snapshot once",
             ));
         }
+        // Not by case alone: Windows folders are not told apart by it, and reports are read there.
+        if let Some(j) = names[..i]
+            .iter()
+            .position(|n| n.to_lowercase() == names[i].to_lowercase())
+        {
+            return Err(SetupError::with_help(
+                format!(
+                    "two snapshots are named `{}` ({} and {}): a snapshot is named by its folder",
+                    names[i],
+                    paths[j].display(),
+                    paths[i].display()
+                ),
+                "give each site's snapshot a folder of its own name (contoso, fabrikam), or check them in separate runs",
+            ));
+        }
     }
-    let suffix = |p: &[String], n: usize| p[p.len().saturating_sub(n)..].join("/");
-    Ok(parts
-        .iter()
-        .map(|mine| {
-            let unique_at = (1..=mine.len()).find(|&n| {
-                parts
-                    .iter()
-                    .filter(|other| *other != mine)
-                    .all(|other| suffix(other, n) != suffix(mine, n))
-            });
-            suffix(mine, unique_at.unwrap_or(mine.len()))
-        })
-        .collect())
+    Ok(names)
 }
 
 /// The snapshot's directory as absolute path components, without the manifest's own name.
@@ -85,16 +92,16 @@ mod tests {
         );
     }
 
+    /// Issue 35 (M4): a name does not depend on the other snapshots given, so two of one
+    /// name are refused rather than told apart by their parents.
     #[test]
-    fn directories_of_one_name_are_told_apart_by_their_parents() {
-        assert_eq!(
-            named(&["/srv/contoso/snapshot", "/srv/fabrikam/snapshot", "/srv/tailspin"]),
-            ["contoso/snapshot", "fabrikam/snapshot", "tailspin"]
-        );
-        // The same names whatever the order.
-        assert_eq!(
-            named(&["/srv/tailspin", "/srv/fabrikam/snapshot", "/srv/contoso/snapshot"]),
-            ["tailspin", "fabrikam/snapshot", "contoso/snapshot"]
+    fn a_name_is_the_folder_whatever_else_is_given() {
+        assert_eq!(named(&["/srv/x/snap", "/srv/z"]), ["snap", "z"]);
+        assert_eq!(named(&["/srv/z", "/srv/x/snap"]), ["z", "snap"]);
+        let error = names(&[PathBuf::from("/srv/x/snap"), PathBuf::from("/srv/y/Snap")]);
+        assert!(
+            matches!(&error, Err(SetupError::Message { message, .. }) if message.contains("two snapshots are named `Snap`")),
+            "{error:?}"
         );
     }
 

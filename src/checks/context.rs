@@ -36,6 +36,10 @@ impl DerefMut for Context<'_, '_> {
     }
 }
 
+/// Unknown placeholders of one text reported each at its place; the rest are counted in one
+/// problem, so a text of 100,000 of them is one screen of mistakes, not 100,000.
+const MAX_UNKNOWN_PLACEHOLDERS_SHOWN: usize = 5;
+
 impl<'n, 'c> Context<'n, 'c> {
     pub fn new(fields: Fields<'n, 'c>, params: &'c Params) -> Self {
         Context { fields, params }
@@ -66,12 +70,16 @@ impl<'n, 'c> Context<'n, 'c> {
                 return None;
             }
         };
-        let mut ok = true;
+        let mut unknown = 0usize;
         for (name, range) in template.names_with_ranges() {
             if self.params.contains_key(name) || extra.iter().any(|e| e == name) {
                 continue;
             }
-            ok = false;
+            unknown += 1;
+            // The first few each at its place; the rest of that one mistake are counted.
+            if unknown > MAX_UNKNOWN_PLACEHOLDERS_SHOWN {
+                continue;
+            }
             let candidates: Vec<&str> = self
                 .params
                 .keys()
@@ -95,7 +103,14 @@ impl<'n, 'c> Context<'n, 'c> {
                 help,
             );
         }
-        ok.then_some(template)
+        if let Some(more) = unknown.checked_sub(MAX_UNKNOWN_PLACEHOLDERS_SHOWN).filter(|&n| n > 0) {
+            self.problem(
+                text.span.clone(),
+                format!("and {more} more unknown placeholders in this text"),
+                "this text",
+            );
+        }
+        (unknown == 0).then_some(template)
     }
     /// Compiles a regex, reporting the regex crate's own explanation at the value.
     pub fn pattern(&mut self, text: &Sp<String>) -> Option<Pattern> {

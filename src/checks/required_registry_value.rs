@@ -7,11 +7,14 @@
 //! - **Example rule**: `key: 'HKLM\SOFTWARE\Microsoft\.NETFramework\v4.0.30319'`,
 //!   `value: SchUseStrongCrypto`, `equals: 1`.
 //! - **Options**: exactly one of `equals`, `at-least`, `one-of`; `value: "@"` is the default
-//!   value. Built-in values: `{key}`, `{value}`, `{found}`, `{expected}`.
+//!   value; `type` (`string`, `expand-string`, `multi-string`, `dword`, `qword`, `binary`)
+//!   the value type the reader needs, for a program that ignores a value of another type (.NET
+//!   reads `SchUseStrongCrypto` only as a DWORD: `reg add` without `/t` writes the text "1",
+//!   which leaves TLS 1.2 off). Built-in values: `{key}`, `{value}`, `{found}`, `{expected}`.
 
 use super::{Check, Context, Emission, Emissions, Input, Mismatch, SourceRef, values};
 use crate::finding::{Location, Outcome};
-use crate::snapshot::registry::{Data, Read, Registry, Value, Version, spelled_out};
+use crate::snapshot::registry::{Data, Kind, Read, Registry, Value, Version, spelled_out};
 
 const VALUES: [&str; 4] = ["key", "value", "found", "expected"];
 
@@ -79,6 +82,8 @@ struct RequiredRegistryValue {
     /// As the rule names it; `@` for the default value.
     value: String,
     expected: Expected,
+    /// The value type the reader needs, when the rule names one.
+    kind: Option<Kind>,
     /// The one read, for `collect --read-registry`.
     read: [Read; 1],
 }
@@ -105,7 +110,7 @@ pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
         let text = f.with_params(&k)?;
         let hive = text.trim().split('\\').next().unwrap_or("");
         if HIVES.iter().any(|h| h.eq_ignore_ascii_case(hive)) {
-            Some(spelled_out(&text))
+            Some(spelled_out(text.trim()))
         } else {
             f.problem_with_help(
                 k.span,
@@ -116,6 +121,27 @@ pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
             None
         }
     });
+    let kind_field = f.string(
+        "type",
+        "The value type the program that reads the value needs, e.g. `type: dword` (REG_DWORD): a value of another type fails even when its text matches.",
+    );
+    let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+    f.values("type", kinds.iter().copied());
+    let kind = match kind_field {
+        None => Some(None),
+        Some(text) => match Kind::ALL.into_iter().find(|k| k.name() == text.value) {
+            Some(kind) => Some(Some(kind)),
+            None => {
+                f.problem_with_help(
+                    text.span,
+                    format!("`{}` is not a registry value type", text.value),
+                    "not a type",
+                    format!("write one of {}", kinds.join(", ")),
+                );
+                None
+            }
+        },
+    };
     let value = value.and_then(|v| f.with_params(&v));
     let given = [&equals, &at_least].iter().filter(|e| e.is_some()).count() + usize::from(one_of.is_some());
     let expected = match (equals, at_least, one_of) {
@@ -165,7 +191,7 @@ pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
             None
         }
     };
-    let (key, value) = (key?, value?);
+    let (key, value, kind) = (key?, value?, kind?);
     let read = [Read::Value {
         key: key.clone(),
         value: if value == "@" { String::new() } else { value.clone() },
@@ -174,6 +200,7 @@ pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
         key,
         value,
         expected: expected?,
+        kind,
         read,
     }))
 }
@@ -182,6 +209,14 @@ impl RequiredRegistryValue {
     /// The value's name as messages show it.
     fn value_name(&self) -> &str {
         if self.value.is_empty() { "@" } else { &self.value }
+    }
+
+    /// What the value must be, with the type when the rule names one: `1 (REG_DWORD)`.
+    fn expected_text(&self) -> String {
+        match self.kind {
+            Some(kind) => format!("{} ({})", self.expected.describe(), kind.registry_name()),
+            None => self.expected.describe(),
+        }
     }
 
     fn emission(&self, message: String, found: String, location: Location) -> Emission {
@@ -195,20 +230,12 @@ impl RequiredRegistryValue {
                     self.key.clone(),
                     self.value_name().to_owned(),
                     found,
-                    self.expected.describe(),
+                    self.expected_text(),
                 ],
             ),
             location,
             excerpt: None,
         }
-    }
-}
-
-/// Where a value was given: `file:line`.
-fn place(value: &Value) -> String {
-    match value.location.line {
-        Some(line) => format!("{}:{line}", value.location.path),
-        None => value.location.path.clone(),
     }
 }
 
@@ -235,7 +262,7 @@ impl Check for RequiredRegistryValue {
             "Fails unless registry value {} under {} is {}.",
             self.value_name(),
             self.key,
-            self.expected.describe()
+            self.expected_text()
         )
     }
 
@@ -243,7 +270,7 @@ impl Check for RequiredRegistryValue {
         let Input::Registry(registry) = input else {
             return Err(Mismatch::new("a registry export", input));
         };
-        let expected = self.expected.describe();
+        let expected = self.expected_text();
         let present = registry.keys(&self.key).find(|k| !k.absent);
         let Some(key) = present else {
             let absent = registry.keys(&self.key).next().is_some();
@@ -268,25 +295,25 @@ impl Check for RequiredRegistryValue {
             ));
             return Ok(());
         };
-        let Some(wrong) = given.iter().find(|v| !self.expected.accepts(&v.data)) else {
-            return Ok(());
-        };
-        let differ = given.iter().any(|v| v.data != first.data);
-        let (found, message) = if differ {
-            let all: Vec<String> = given.iter().map(|v| format!("{} ({})", v.data, place(v))).collect();
-            let found = all.join(", ");
+        if let Some(kind) = self.kind
+            && Kind::of(&first.data) != Some(kind)
+        {
+            let found = format!("{} ({})", first.data, Kind::describe(&first.data));
             let message = format!(
-                "{}: {} is given differently in the exports: {found}; it must be {expected}",
+                "{}: {} is {found}, of the wrong type: it must be {expected}, and the program that reads it ignores a value of another type",
                 self.key,
-                self.value_name()
+                self.value_name(),
             );
-            (found, message)
-        } else {
-            let found = wrong.data.to_string();
-            let message = format!("{}: {} is {found}; it must be {expected}", self.key, self.value_name());
-            (found, message)
-        };
-        out.push(self.emission(message, found, wrong.location.clone()));
+            out.push(self.emission(message, found, first.location.clone()));
+            return Ok(());
+        }
+        // The exports agree (a disagreement stops the registry's load), so the first says it.
+        if self.expected.accepts(&first.data) {
+            return Ok(());
+        }
+        let found = first.data.to_string();
+        let message = format!("{}: {} is {found}; it must be {expected}", self.key, self.value_name());
+        out.push(self.emission(message, found, first.location.clone()));
         Ok(())
     }
 }

@@ -4,13 +4,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::FormatArg;
-use super::output::{Inputs, entry, write_replacing};
+use super::output::{Inputs, Staged, entry};
 use super::settings::{Origin, PolicyFlags, Settings};
 use super::{CheckArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Failure, Sources, snapshot_from, write_loaded};
 use crate::baseline::Baseline;
 use crate::document::date::Date;
 use crate::document::diag::SetupError;
-use crate::document::text::{plural, visible};
+use crate::document::text::{plural, visible, visible_line};
 use crate::finding::{BaselineState, Outcome, Report, Severity, Site, Totals, totals_of};
 use crate::report::steps::step_of;
 use crate::report::{Format, RenderContext, human};
@@ -45,6 +45,7 @@ pub(super) fn run(
     rule_set.select(&args.select, &args.ignore)?;
     keep_steps(&mut rule_set, &args.steps);
     hold_post_upgrade(&mut rule_set, &args.select, &args.steps);
+    refuse_empty_selection(&settings, &rule_set, &args)?;
     let mut baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     let check = Check {
         args: &args,
@@ -105,7 +106,7 @@ impl Check<'_> {
                     writeln!(
                         stderr,
                         "error: snapshot {} ({path}) cannot be checked:",
-                        visible(&target.name)
+                        visible_line(&target.name)
                     )?;
                     super::write_setup_error(error, style, stderr)?;
                 }
@@ -173,7 +174,21 @@ impl Check<'_> {
     /// not check is named.
     fn compare(&self, sites: &mut [Site], baseline: &mut Baseline, stderr: &mut dyn Write) -> Result<(), Failure> {
         for site in sites {
-            let earlier = baseline.take(&site.name, !self.fleet);
+            // Another site's snapshot is never compared as if it were this one: every finding
+            // of it is new.
+            let earlier = match baseline.take(&site.name, !self.fleet, &site.report.snapshot) {
+                Ok(earlier) => earlier,
+                Err(why) => {
+                    writeln!(
+                        stderr,
+                        "warning: {}not compared with the baseline {}: {}; every finding is new",
+                        self.of(site),
+                        visible(&baseline.path),
+                        visible(&why)
+                    )?;
+                    Vec::new()
+                }
+            };
             crate::baseline::compare(&mut site.report, &baseline.path, earlier);
         }
         for (name, _) in baseline.snapshots.iter().filter(|_| self.fleet) {
@@ -193,7 +208,7 @@ impl Check<'_> {
     /// Prefixed by its snapshot's name in a check of several.
     fn of(&self, site: &Site) -> String {
         if self.fleet {
-            format!("{}: ", visible(&site.name))
+            format!("{}: ", visible_line(&site.name))
         } else {
             String::new()
         }
@@ -222,12 +237,23 @@ impl Check<'_> {
                         read.encoding
                     )?;
                 }
+                if read.garbled {
+                    writeln!(
+                        stderr,
+                        "warning: {}{}: read as {}, its text is full of control characters: it is in another encoding (--encoding names the code page) or is not text, and the rules that read it may pass on nothing",
+                        self.of(site),
+                        visible(&read.path),
+                        read.encoding
+                    )?;
+                }
             }
         }
         Ok(())
     }
 
-    /// One report per `--format`, to standard output or its file.
+    /// One report per `--format`, to standard output or its file. Every report file is
+    /// written aside before any is put in place: one that cannot be written leaves the earlier
+    /// set as it was, never new JSON beside old SARIF.
     fn write_reports(
         &self,
         sites: &[Site],
@@ -236,6 +262,8 @@ impl Check<'_> {
         stdout: &mut dyn Write,
     ) -> Result<(), Failure> {
         let working_dir = working_dir()?;
+        let mut staged = Vec::new();
+        let mut to_stdout = None;
         for (format, path) in self.outputs {
             let context = RenderContext {
                 style,
@@ -248,7 +276,20 @@ impl Check<'_> {
                 [site] if !self.fleet => format.renderer.render(&site.report, &context),
                 sites => format.renderer.render_sites(sites, &context),
             };
-            write_report(*format, path.as_deref(), &text, stdout)?;
+            match path {
+                None => to_stdout = Some(text),
+                Some(path) => staged.push((
+                    *format,
+                    path,
+                    Staged::new(path, text.as_bytes()).map_err(|e| cannot_write(*format, path, &e))?,
+                )),
+            }
+        }
+        for (format, path, file) in staged {
+            file.commit().map_err(|e| cannot_write(format, path, &e))?;
+        }
+        if let Some(text) = to_stdout {
+            stdout.write_all(text.as_bytes())?;
         }
         Ok(())
     }
@@ -292,7 +333,19 @@ impl Check<'_> {
             .map(|site| exit_code(&site.report, policy))
             .max()
             .unwrap_or(EXIT_CLEAN);
-        if code == EXIT_FINDINGS && !sites.iter().any(|site| failed_on_findings(&site.report, policy)) {
+        for site in sites.iter().filter(|s| partial_comparison(&s.report, policy)) {
+            for (rule, count) in site.report.baseline.iter().flat_map(|b| &b.uncompared) {
+                writeln!(
+                    stderr,
+                    "failed: {}{rule}: {count} failures past the {} kept were not compared with the baseline, and may be new (--fail-on-new)",
+                    self.of(site),
+                    crate::finding::MAX_FINDINGS_PER_RULE
+                )?;
+            }
+        }
+        let for_findings =
+            |site: &Site| failed_on_findings(&site.report, policy) || partial_comparison(&site.report, policy);
+        if code == EXIT_FINDINGS && !sites.iter().any(for_findings) {
             let not_evaluated = plural(totals.not_evaluated, "rule", "rules");
             let from = match &self.settings.strict.origin {
                 origin @ Origin::Flag(_) => origin.to_string(),
@@ -373,11 +426,25 @@ fn refuse(inputs: &Inputs, outputs: &[(Format, Option<PathBuf>)]) -> Result<(), 
     Ok(())
 }
 
-fn write_report(format: Format, path: Option<&Path>, text: &str, stdout: &mut dyn Write) -> Result<(), Failure> {
-    match path {
-        None => stdout.write_all(text.as_bytes())?,
-        Some(path) => write_replacing(path, text.as_bytes())
-            .map_err(|e| SetupError::message(format!("cannot write the {format} report to {}: {e}", path.display())))?,
+fn cannot_write(format: Format, path: &Path, error: &std::io::Error) -> SetupError {
+    SetupError::message(format!(
+        "cannot write the {format} report to {}: {error}",
+        path.display()
+    ))
+}
+
+/// A run that checks nothing passes nothing: under --strict that is a failure to run, not a
+/// clean result. The built-in waiver rules do not count, as they check no snapshot.
+fn refuse_empty_selection(settings: &Settings, rule_set: &RuleSet, args: &CheckArgs) -> Result<(), SetupError> {
+    let narrowed = !(args.select.is_empty() && args.ignore.is_empty() && args.steps.is_empty());
+    let checks_something = rule_set
+        .enabled()
+        .any(|r| r.kind != crate::rules::waivers::BUILT_IN_KIND);
+    if settings.strict.value && narrowed && !checks_something {
+        return Err(SetupError::with_help(
+            "--select, --ignore and --step leave no rule to run, and --strict counts a check of nothing as a failure",
+            "`sitelint rules list` shows the loaded rules, their tags and the step each belongs to",
+        ));
     }
     Ok(())
 }
@@ -458,14 +525,14 @@ fn working_dir() -> Result<PathBuf, SetupError> {
 }
 
 /// 2 when a source could not be read, 1 when a failure reaches the threshold (with
-/// `--fail-on-new`, a failure the baseline does not have; with `--strict`, a rule not
-/// evaluated), else 0. Suppressed findings never count.
+/// `--fail-on-new`, a failure the baseline does not have, or failures past the cap that could
+/// not be compared; with `--strict`, a rule not evaluated), else 0. Suppressed findings never count.
 fn exit_code(report: &Report, policy: Policy) -> u8 {
     if !report.errors.is_empty() {
         return EXIT_ERROR;
     }
     let not_evaluated = || report.findings.iter().any(|f| f.outcome() == Outcome::NotEvaluated);
-    if failed_on_findings(report, policy) || (policy.strict && not_evaluated()) {
+    if failed_on_findings(report, policy) || partial_comparison(report, policy) || (policy.strict && not_evaluated()) {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
@@ -478,6 +545,20 @@ fn failed_on_findings(report: &Report, policy: Policy) -> bool {
         f.outcome() == Outcome::Fail
             && policy.threshold.is_some_and(|t| f.severity >= t)
             && (!policy.only_new || f.baseline == Some(BaselineState::New))
+    })
+}
+
+/// With `--fail-on-new`, whether a rule at the threshold found more failures than it keeps:
+/// those past the cap were not compared, so the run cannot say that none is new.
+fn partial_comparison(report: &Report, policy: Policy) -> bool {
+    let Some(comparison) = report.baseline.as_ref().filter(|_| policy.only_new) else {
+        return false;
+    };
+    comparison.uncompared.iter().any(|(id, _)| {
+        report
+            .rules
+            .iter()
+            .any(|r| r.id == *id && policy.threshold.is_some_and(|t| r.severity >= t))
     })
 }
 

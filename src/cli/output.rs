@@ -112,38 +112,74 @@ pub(super) fn entry(path: &Path) -> Option<PathBuf> {
     }
 }
 
-/// Writes `text` to a temporary file beside `path`, then renames it over `path`; a `path` that
-/// is no file (a FIFO, `/dev/stdout`, `/dev/null`) is written to as it is, since renaming over
-/// it would replace the device or pipe itself.
-pub(super) fn write_replacing(path: &Path, text: &[u8]) -> io::Result<()> {
-    if fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
-        return OpenOptions::new().write(true).open(path)?.write_all(text);
-    }
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
-    let mut attempt = 0u32;
-    let (temporary, mut file) = loop {
-        let candidate = dir.join(format!(
-            ".{}.{}-{attempt}.sitelint-tmp",
-            name.to_string_lossy(),
-            std::process::id()
-        ));
-        match OpenOptions::new().write(true).create_new(true).open(&candidate) {
-            Ok(file) => break (candidate, file),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
-            Err(e) => return Err(e),
+/// A report written to a temporary file beside its path, not yet in place: [`Staged::commit`]
+/// renames it over the path, and dropping it uncommitted removes it. A run stages every report
+/// file before it commits any, so one that cannot be written leaves the earlier set as it was,
+/// and a run stopped while writing leaves no report half-written.
+pub(super) struct Staged {
+    path: PathBuf,
+    /// `None` once committed, or for a path that is no file (a FIFO, `/dev/stdout`,
+    /// `/dev/null`): renaming over it would replace the device or pipe itself, so it is written
+    /// to as it is, at commit.
+    temporary: Option<PathBuf>,
+    direct: Option<Vec<u8>>,
+}
+
+impl Staged {
+    pub(super) fn new(path: &Path, text: &[u8]) -> io::Result<Staged> {
+        if fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+            return Ok(Staged {
+                path: path.to_owned(),
+                temporary: None,
+                direct: Some(text.to_vec()),
+            });
         }
-    };
-    let written = file.write_all(text).and_then(|()| file.sync_all());
-    drop(file);
-    let written = written.and_then(|()| fs::rename(&temporary, path));
-    if written.is_err() {
-        let _ = fs::remove_file(&temporary);
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let name = path
+            .file_name()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
+        let mut attempt = 0u32;
+        let (temporary, mut file) = loop {
+            let candidate = dir.join(format!(
+                ".{}.{}-{attempt}.sitelint-tmp",
+                name.to_string_lossy(),
+                std::process::id()
+            ));
+            match OpenOptions::new().write(true).create_new(true).open(&candidate) {
+                Ok(file) => break (candidate, file),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
+                Err(e) => return Err(e),
+            }
+        };
+        let staged = Staged {
+            path: path.to_owned(),
+            temporary: Some(temporary),
+            direct: None,
+        };
+        // On an error `staged` is dropped, and the temporary file with it.
+        file.write_all(text).and_then(|()| file.sync_all())?;
+        Ok(staged)
     }
-    written
+
+    /// Puts the report in place.
+    pub(super) fn commit(mut self) -> io::Result<()> {
+        if let Some(text) = self.direct.take() {
+            return OpenOptions::new().write(true).open(&self.path)?.write_all(&text);
+        }
+        match &self.temporary {
+            Some(temporary) => fs::rename(temporary, &self.path).map(|()| self.temporary = None),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if let Some(temporary) = &self.temporary {
+            let _ = fs::remove_file(temporary);
+        }
+    }
 }

@@ -40,6 +40,15 @@ impl SourceFile {
         }
     }
 
+    /// How long, in bytes, the line that holds `offset` is.
+    fn line_len(&self, offset: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        let offset = offset.min(bytes.len());
+        let start = memchr::memrchr(b'\n', &bytes[..offset]).map_or(0, |i| i + 1);
+        let end = memchr::memchr(b'\n', &bytes[offset..]).map_or(bytes.len(), |i| offset + i);
+        end - start
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_column(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
@@ -130,10 +139,25 @@ impl Problem {
     }
 }
 
+/// A line longer than this is not quoted under a problem: each of its problems would print it
+/// whole (100,000 mistakes on one 800 KB line printed 158 MB). Its place is given in words.
+const MAX_QUOTED_LINE: usize = 2000;
+
+impl Problem {
+    /// Whether the problem's line is too long to quote.
+    fn line_too_long(&self) -> bool {
+        self.file.line_len(self.span.start) > MAX_QUOTED_LINE
+    }
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Messages quote values from the file, which may hold control characters.
-        f.write_str(&visible(&self.message))
+        f.write_str(&visible(&self.message))?;
+        if self.line_too_long() {
+            write!(f, " (at {}; the line is too long to show)", visible(&self.position()))?;
+        }
+        Ok(())
     }
 }
 
@@ -147,10 +171,13 @@ impl Diagnostic for Problem {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&*self.file)
+        (!self.line_too_long()).then_some(&*self.file as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.line_too_long() {
+            return None;
+        }
         // An empty span still gets a caret: miette draws nothing for length 0 at end of input.
         let end = self
             .span

@@ -1,7 +1,9 @@
 //! The Markdown report: GitHub-flavoured, for a pull request comment or
 //! `$GITHUB_STEP_SUMMARY`. The summary line, the steps with their status, a table per step of
 //! its failing findings, and what was not evaluated or suppressed. GitHub refuses a comment
-//! over 65,536 characters, so the rows that do not fit are counted, never cut in the middle.
+//! over 65,536 characters, so the rows that do not fit are counted, never cut in the middle;
+//! when they do not all fit, the notes go first, then the warnings, so that the errors are
+//! what is shown (40,000 errors must not hide behind the warnings of an earlier step).
 
 use std::fmt::Write as _;
 
@@ -9,7 +11,7 @@ use super::steps::{self, StepGroup, StepStatus};
 use super::{Render, RenderContext, Snapshots, place};
 use crate::document::text::{plural, visible};
 use crate::files::slash_path;
-use crate::finding::{Finding, Outcome, Report, RuleStatus, Site};
+use crate::finding::{Finding, Outcome, Report, RuleStatus, Severity, Site};
 
 /// GitHub's limit on a comment's body, in characters.
 pub const MAX_CHARS: usize = 65_536;
@@ -25,33 +27,47 @@ impl Render for Markdown {
     /// a grid of snapshots × steps, then each snapshot as the report of one snapshot has it,
     /// one heading level down.
     fn render_snapshots(&self, snapshots: Snapshots<'_>, _: &RenderContext<'_>) -> String {
-        let (totals, baseline) = snapshots.totals();
-        let mut out = Budget::new(MAX_CHARS - FOOTER_ROOM);
-        let verdict = escape(&super::human::summary(totals));
-        out.push(&match snapshots {
-            Snapshots::One(_) => format!("### sitelint: {verdict}\n\n"),
-            Snapshots::Several(sites) => format!(
-                "### sitelint: {}: {verdict}\n\n",
-                plural(sites.len(), "snapshot", "snapshots")
-            ),
-        });
-        if let Some(t) = baseline {
-            out.push(&format!("{}.\n\n", super::human::baseline_summary(t)));
-        }
-        match snapshots {
-            Snapshots::One(report) => {
-                let groups = steps::group(report);
-                out.push(&provenance(report));
-                out.push("| Step | Status | Rules |\n| --- | --- | --- |\n");
-                for group in &groups {
-                    out.push(&board_row(group));
-                }
-                findings_by_step(&mut out, report, &groups, "####");
+        // Everything if it fits; else without the notes' rows; else with the errors' alone.
+        let mut out = render_from(snapshots, Severity::Note);
+        for floor in [Severity::Warning, Severity::Error] {
+            if out.left_out == 0 {
+                break;
             }
-            Snapshots::Several(sites) => several(&mut out, sites),
+            out = render_from(snapshots, floor);
         }
         finish(out)
     }
+}
+
+/// The report with the failing findings' rows of `floor` and above, the others counted as
+/// left out.
+fn render_from(snapshots: Snapshots<'_>, floor: Severity) -> Budget {
+    let (totals, baseline) = snapshots.totals();
+    let mut out = Budget::new(MAX_CHARS - FOOTER_ROOM, floor);
+    let verdict = super::human::summary(totals);
+    out.push(&match snapshots {
+        Snapshots::One(_) => format!("### sitelint: {verdict}\n\n"),
+        Snapshots::Several(sites) => format!(
+            "### sitelint: {}: {verdict}\n\n",
+            plural(sites.len(), "snapshot", "snapshots")
+        ),
+    });
+    if let Some(t) = baseline {
+        out.push(&format!("{}.\n\n", super::human::baseline_summary(t)));
+    }
+    match snapshots {
+        Snapshots::One(report) => {
+            let groups = steps::group(report);
+            out.push(&provenance(report));
+            out.push("| Step | Status | Rules |\n| --- | --- | --- |\n");
+            for group in &groups {
+                out.push(&board_row(group));
+            }
+            findings_by_step(&mut out, report, &groups, "####");
+        }
+        Snapshots::Several(sites) => several(&mut out, sites),
+    }
+    out
 }
 
 /// The grid of snapshots × steps, then each snapshot under its name.
@@ -73,23 +89,24 @@ fn several(out: &mut Budget, sites: &[Site]) {
         let cells: Vec<&str> = (0..columns)
             .map(|i| groups.get(i).map_or("", |g| status_mark(g.status())))
             .collect();
+        let errors = super::read_errors(&site.report).map_or_else(String::new, |e| format!(", **{e}**"));
         out.push(&format!(
-            "| {} | {} | {} |\n",
+            "| {} | {} | {}{errors} |\n",
             escape(&site.name),
             cells.join(" | "),
-            escape(&super::human::summary(site.report.totals()))
+            super::human::summary(site.report.totals())
         ));
     }
     for (site, groups) in sites.iter().zip(&grouped) {
         out.heading(&format!(
             "\n#### {}: {}\n\n",
-            escape(&site.name),
-            escape(&super::human::summary(site.report.totals()))
+            escape_line(&site.name),
+            super::human::summary(site.report.totals())
         ));
         out.push(&provenance(&site.report));
         findings_by_step(out, &site.report, groups, "#####");
         for error in &site.report.errors {
-            out.push(&format!("\n**Could not be read:** {}\n", escape(&error.message)));
+            out.push(&format!("\n**Could not be read:** {}\n", escape_line(&error.message)));
         }
     }
 }
@@ -113,8 +130,12 @@ fn finish(out: Budget) -> String {
     if out.left_out > 0 {
         let _ = write!(
             text,
-            "\n_{} not shown: GitHub keeps {MAX_CHARS} characters of a comment; the JSON, SARIF and HTML reports have every finding._\n",
-            plural(out.left_out, "more row", "more rows")
+            "\n_{} not shown{}: GitHub keeps {MAX_CHARS} characters of a comment; the JSON and HTML reports list every finding kept._\n",
+            plural(out.left_out, "more row", "more rows"),
+            match out.floor {
+                Severity::Note => String::new(),
+                floor => format!(" (every finding below {floor} left out first)"),
+            }
         );
     }
     text
@@ -129,16 +150,19 @@ struct Budget {
     full: bool,
     /// Rows refused; headings are not counted.
     left_out: usize,
+    /// Failing findings below this severity are left out before any row is refused.
+    floor: Severity,
 }
 
 impl Budget {
-    fn new(limit: usize) -> Self {
+    fn new(limit: usize, floor: Severity) -> Self {
         Budget {
             text: String::new(),
             chars: 0,
             limit,
             full: false,
             left_out: 0,
+            floor,
         }
     }
 
@@ -168,51 +192,72 @@ impl Budget {
     }
 }
 
-/// Text from an input in a table cell or a line: control characters made visible, line ends
-/// as spaces (a line end ends a table row), and every character Markdown or GitHub would read
-/// as syntax (`|`, backticks, emphasis, links, HTML, math, mentions) backslash-escaped.
+/// Text from an input (a log line, a path, a host, a waiver's reason) in a table cell: see
+/// [`code`]; a `|` is escaped as well, since GitHub splits a table row at a `|` even inside
+/// a code span, and drops the backslash of `\|` there.
 pub fn escape(text: &str) -> String {
-    let shown = visible(text);
-    let mut out = String::with_capacity(shown.len());
-    for c in shown.chars() {
-        match c {
-            '\r' => {}
-            '\n' => out.push(' '),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '#' | '!' | '&' | '$' | '@' | '{' | '}' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
+    code(text, true)
+}
+
+/// Text from an input on a line of its own (a list item): see [`code`].
+fn escape_line(text: &str) -> String {
+    code(text, false)
+}
+
+/// Text from an input as a code span, the one Markdown construct inside which GitHub makes
+/// nothing live: no `@user` or `@org/team` mention (a backslash before `@` does not stop
+/// one), no `#123` or `owner/repo#123` reference, no link of a bare URL, no emphasis, HTML,
+/// math or emoji. Control characters are made visible and line ends become spaces (a line
+/// end would end a table row, or forge one); the fence is one backtick longer than the
+/// longest run inside, with a space inside it where the text starts or ends with a backtick.
+/// Empty text stays empty.
+fn code(text: &str, in_table: bool) -> String {
+    let mut shown: String = visible(text)
+        .chars()
+        .filter(|&c| c != '\r')
+        .map(|c| if c == '\n' { ' ' } else { c })
+        .collect();
+    if in_table {
+        shown = shown.replace('|', "\\|");
     }
-    out
+    if shown.trim().is_empty() {
+        return shown;
+    }
+    let longest = shown.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if shown.starts_with('`') || shown.ends_with('`') || (shown.starts_with(' ') && shown.ends_with(' ')) {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{shown}{pad}{fence}")
 }
 
 fn provenance(report: &Report) -> String {
     let snapshot = &report.snapshot;
     let mut parts = Vec::new();
     match &snapshot.path {
-        Some(path) => parts.push(format!("Snapshot {}", escape(&slash_path(path)))),
+        Some(path) => parts.push(format!("Snapshot {}", escape_line(&slash_path(path)))),
         None => parts.push("Live sources".to_owned()),
     }
     if let Some(host) = &snapshot.host {
-        parts.push(format!("host **{}**", escape(host)));
+        parts.push(format!("host {}", escape_line(host)));
     }
     if let Some(at) = &snapshot.collected_at {
-        parts.push(format!("collected {}", escape(at)));
+        parts.push(format!("collected {}", escape_line(at)));
     }
-    let rulesets: Vec<String> = report.ruleset.files.iter().map(|f| escape(&f.ruleset)).collect();
+    let rulesets: Vec<String> = report.ruleset.files.iter().map(|f| escape_line(&f.ruleset)).collect();
     if !rulesets.is_empty() {
         parts.push(format!("rules {}", rulesets.join(", ")));
     }
     if let Some(config) = &report.ruleset.config {
-        parts.push(format!("config {}", escape(&slash_path(config))));
+        parts.push(format!("config {}", escape_line(&slash_path(config))));
     }
     let params: Vec<String> = report
         .ruleset
         .params
         .iter()
-        .map(|p| format!("{}={}", escape(&p.name), escape(&p.value)))
+        .map(|p| format!("{}={}", escape_line(&p.name), escape_line(&p.value)))
         .collect();
     if !params.is_empty() {
         parts.push(format!("params {}", params.join(", ")));
@@ -258,6 +303,10 @@ fn findings_table(out: &mut Budget, group: &StepGroup<'_>, level: &str) {
         group.step.tag
     ));
     for finding in failing {
+        if finding.severity < out.floor {
+            out.left_out += 1;
+            continue;
+        }
         let location = finding
             .location
             .as_ref()
@@ -297,9 +346,13 @@ fn not_evaluated(out: &mut Budget, report: &Report) {
         let what = if gap.whole_rule {
             String::new()
         } else {
-            format!(" {}:", escape(&finding.subject))
+            format!(" {}:", escape_line(&finding.subject))
         };
-        out.push(&format!("- `{}`:{what} {}\n", finding.rule_id, escape(&gap.reason)));
+        out.push(&format!(
+            "- `{}`:{what} {}\n",
+            finding.rule_id,
+            escape_line(&gap.reason)
+        ));
     }
 }
 
@@ -319,14 +372,14 @@ fn suppressed(out: &mut Budget, report: &Report) {
         let ticket = waiver
             .ticket
             .as_deref()
-            .map_or_else(String::new, |t| format!(", {}", escape(t)));
+            .map_or_else(String::new, |t| format!(", {}", escape_line(t)));
         out.push(&format!(
             "- `{}` {}: {} (owner {}, until {}{ticket})\n",
             finding.rule_id,
-            escape(&finding.subject),
-            escape(&waiver.reason),
-            escape(&waiver.owner),
-            escape(&waiver.expires)
+            escape_line(&finding.subject),
+            escape_line(&waiver.reason),
+            escape_line(&waiver.owner),
+            escape_line(&waiver.expires)
         ));
     }
 }
@@ -337,16 +390,26 @@ mod tests {
 
     #[test]
     fn table_syntax_in_inputs_is_escaped() {
-        assert_eq!(
-            escape("a | b `c` <script>\r\nnext"),
-            "a \\| b \\`c\\` \\<script\\> next"
-        );
-        assert_eq!(escape("\u{1b}[31m"), "\\\\x1b\\[31m");
+        assert_eq!(escape("a | b `c` <script>\r\nnext"), "``a \\| b `c` <script> next``");
+        assert_eq!(escape("\u{1b}[31m"), "`\\x1b[31m`");
+        assert_eq!(escape("`tick`"), "`` `tick` ``");
+        assert_eq!(escape(""), "");
+    }
+
+    /// Issue 35 (M5): GitHub ignores a backslash before `@` and `#`: a log line mentioned
+    /// users and teams and linked issues from a pull-request comment, and bare URLs became
+    /// live links. In a code span GitHub makes none of them.
+    #[test]
+    fn mentions_references_and_urls_from_a_log_are_code() {
+        let line = "ask @octocat and @github/security about #123 at https://evil.example/x";
+        assert_eq!(escape(line), format!("`{line}`"));
+        assert_eq!(escape_line(line), format!("`{line}`"));
+        assert_eq!(escape_line("a|b"), "`a|b`");
     }
 
     #[test]
     fn a_refused_row_refuses_every_later_one_and_counts_them() {
-        let mut budget = Budget::new(10);
+        let mut budget = Budget::new(10, Severity::Note);
         assert!(budget.push("12345"));
         assert!(!budget.push("1234567"));
         // It would fit, but comes after one that did not: the shown part stays a prefix.

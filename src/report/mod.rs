@@ -2,6 +2,23 @@
 //! review tooling (SARIF), for the change record (HTML), for a pull request (Markdown) or for
 //! a CI dashboard (JUnit). Each format is one module implementing [`Render`] and one line in
 //! [`FORMATS`]; renderers read only the neutral finding model.
+//!
+//! **The one rule for text from a file.** Everything a report shows that came from an input
+//! (a log line, a path or folder name, a host, a param, a waiver's reason, a rule file's
+//! message) is data in every output, never its syntax, and never more than one line where
+//! the output is made of lines:
+//!
+//! - terminal (human, and stderr): through [`visible`](crate::document::text::visible), so no
+//!   control or bidirectional character acts on the terminal; where the text must stay on its
+//!   line (a snapshot's name in the table of snapshots, a prefix of a stderr line) through
+//!   [`visible_line`](crate::document::text::visible_line), which writes a line feed as `\n`;
+//! - Markdown: in a code span ([`markdown::escape`]), the one construct inside which GitHub
+//!   makes nothing live: no mention, no issue reference, no link of a bare URL, no emphasis
+//!   or HTML; line ends as spaces, `|` escaped in table cells;
+//! - HTML and JUnit: made visible, then `&<>"'` escaped ([`html::escape`]); the only link
+//!   made from an input is a rule's `url:`, and only an `http(s)` one;
+//! - SARIF and JSON: the text as it is, in JSON strings (a reader of data, not a terminal); a
+//!   path becomes a URI only percent-encoded, segment by segment ([`uri`]).
 
 pub mod html;
 pub mod human;
@@ -17,6 +34,18 @@ use std::path::Path;
 
 use crate::files::slash_path;
 use crate::finding::{BaselineTotals, Location, Report, Site, Suppression, Totals};
+
+/// `2 read errors (exit 2)` for a snapshot whose sources could not all be read, which every
+/// format's table of snapshots must show: its rules read "not evaluated", which alone does
+/// not say the run failed.
+pub fn read_errors(report: &Report) -> Option<String> {
+    (!report.errors.is_empty()).then(|| {
+        format!(
+            "{} (exit 2)",
+            crate::document::text::plural(report.errors.len(), "read error", "read errors")
+        )
+    })
+}
 
 /// What a renderer may need besides the report.
 #[derive(Debug, Clone, Copy)]

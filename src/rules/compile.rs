@@ -128,7 +128,18 @@ pub(super) fn compile_rule(
     let check = (kind.compile)(&mut f);
     let title = title.and_then(|t| f.with_params(&t));
     let help = help.and_then(|h| f.with_params(&h));
-    let url = url.and_then(|u| f.with_params(&u));
+    let url = url.and_then(|u| {
+        let text = f.with_params(&u)?;
+        if let Err(why) = absolute_uri(&text) {
+            f.problem_with_help(
+                u.span.clone(),
+                format!("`url` is not an absolute URI: {why}"),
+                "not a URI",
+                "write a web address such as https://learn.microsoft.com/...; encode a space as %20",
+            );
+        }
+        Some(text)
+    });
     let message = match (&message, &check) {
         (Some(m), Some(check)) => f.template(m, &check.placeholders()).map(Some),
         (None, _) => Some(None),
@@ -203,4 +214,37 @@ fn definition_text(file: &SourceFile, start: usize, top_level_keys: &[usize]) ->
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Whether a rule's `url` is an absolute URI (RFC 3986), as SARIF's `helpUri` must be and as
+/// every report links it: a scheme, then only the characters a URI may hold, with `%` only
+/// before two hex digits. Not a full parse: what a browser would refuse or correct (a space,
+/// a non-ASCII letter, a control character) is what is refused.
+fn absolute_uri(text: &str) -> Result<(), String> {
+    let Some((scheme, rest)) = text.split_once(':') else {
+        return Err("it has no scheme (`https:`)".to_owned());
+    };
+    let mut letters = scheme.chars();
+    let scheme_ok = letters.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && letters.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !scheme_ok {
+        return Err(format!("`{}` is not a scheme", crate::document::text::visible(scheme)));
+    }
+    if rest.is_empty() {
+        return Err("nothing follows the scheme".to_owned());
+    }
+    let bytes = rest.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        let allowed = b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=".contains(&b);
+        if b == b'%' {
+            let hex = |j: usize| bytes.get(j).is_some_and(u8::is_ascii_hexdigit);
+            if !(hex(i + 1) && hex(i + 2)) {
+                return Err("a `%` is not followed by two hex digits".to_owned());
+            }
+        } else if !allowed {
+            let c = rest[i..].chars().next().unwrap_or('?');
+            return Err(format!("it holds {c:?}, which a URI may not"));
+        }
+    }
+    Ok(())
 }

@@ -40,7 +40,10 @@ pub fn discover(cwd: &Path) -> Discovery {
                 stopped: Some((dir.to_owned(), why)),
             };
         }
-        if dir.join(CONFIG_NAME).is_file() {
+        // Any entry of that name, not only a regular file: a link that leads nowhere, a
+        // directory or a FIFO named sitelint.yaml is found, and reading it then fails in
+        // words (exit 2). Passed over, the site's `fail-on` and rules would be lost silently.
+        if dir.join(CONFIG_NAME).symlink_metadata().is_ok() {
             let mut relative: PathBuf = std::iter::repeat_n("..", depth).collect();
             relative.push(CONFIG_NAME);
             return Discovery::Found(relative);
@@ -116,6 +119,23 @@ mod tests {
         );
         std::fs::write(below.join(CONFIG_NAME), "").unwrap();
         assert_eq!(discover(&below).path(), Some(Path::new(CONFIG_NAME)));
+    }
+
+    /// Issue 35 (M3): a dangling link, a directory or a FIFO named sitelint.yaml is found (and
+    /// refused when read), never passed over for one further up or for none.
+    #[cfg(unix)]
+    #[test]
+    fn a_config_that_is_not_a_file_is_found_all_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(CONFIG_NAME), "").unwrap();
+        let here = dir.path().join("site");
+        std::fs::create_dir(&here).unwrap();
+        let config = here.join(CONFIG_NAME);
+        std::os::unix::fs::symlink(here.join("gone.yaml"), &config).unwrap();
+        assert_eq!(discover(&here).path(), Some(Path::new(CONFIG_NAME)));
+        std::fs::remove_file(&config).unwrap();
+        std::fs::create_dir(&config).unwrap();
+        assert_eq!(discover(&here).path(), Some(Path::new(CONFIG_NAME)));
     }
 
     /// `/dev/shm` is a filesystem of its own where it exists: reached through a link, the

@@ -71,8 +71,17 @@ impl SiteConfig {
 }
 
 pub fn load(path: &Path) -> Result<SiteConfig, SetupError> {
-    let bytes = crate::files::read_limited(path, crate::files::WHOLE_FILE_LIMIT)
-        .map_err(|e| SetupError::message(format!("cannot read config {}: {e}", path.display())))?;
+    let bytes = crate::files::read_limited(path, crate::files::WHOLE_FILE_LIMIT).map_err(|e| {
+        // A link that leads nowhere says only "No such file" of a name that is plainly there.
+        let why = match std::fs::read_link(path) {
+            Ok(target) if !path.exists() => format!("it is a link to {}, which does not exist", target.display()),
+            _ => e.to_string(),
+        };
+        SetupError::with_help(
+            format!("cannot read config {}: {why}", path.display()),
+            "make it the site's config file, or remove it; --no-config runs without one",
+        )
+    })?;
     let text = crate::document::text::decode_yaml(&bytes)
         .map_err(|e| SetupError::message(format!("cannot read config {}: {e}", path.display())))?;
     parse(path, text)

@@ -121,7 +121,7 @@ impl Source for Logs {
             files::open_regular(&artifact.path).map_err(|e| reading.unreadable(artifact, &e.to_string()))?;
         let scanned = log::scan(file, &queries, MAX_FINDINGS_PER_RULE, snapshot.encoding)
             .map_err(|e| reading.unreadable(artifact, &e.to_string()))?;
-        reading.read_as(artifact, scanned.encoding, scanned.clean);
+        reading.read_as(artifact, scanned.encoding, scanned.clean, scanned.garbled);
         Ok(Box::new(Scanned {
             name: (*name).to_owned(),
             whole: Location::whole(&artifact.display, size),

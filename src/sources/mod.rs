@@ -312,11 +312,12 @@ pub struct Reading<'r> {
 }
 
 impl Reading<'_> {
-    fn read_as(&mut self, artifact: &Artifact, encoding: Encoding, clean: bool) {
+    fn read_as(&mut self, artifact: &Artifact, encoding: Encoding, clean: bool, garbled: bool) {
         self.read_as.push(ReadAs {
             path: artifact.display.clone(),
             encoding: encoding.to_string(),
             clean,
+            garbled,
         });
     }
 
@@ -343,7 +344,7 @@ impl Reading<'_> {
         let bytes = files::read_limited(&artifact.path, files::WHOLE_FILE_LIMIT)
             .map_err(|e| self.unreadable(artifact, &e.to_string()))?;
         let decoded = decode(&bytes, snapshot.encoding);
-        self.read_as(artifact, decoded.encoding, decoded.clean);
+        self.read_as(artifact, decoded.encoding, decoded.clean, decoded.garbled);
         Ok((decoded.text, Location::whole(&artifact.display, bytes.len() as u64)))
     }
 }

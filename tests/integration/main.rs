@@ -13,6 +13,7 @@ mod fleet;
 
 mod hostile;
 mod inputs;
+mod issue35;
 mod kinds;
 mod named_sources;
 mod probe_results;

@@ -141,3 +141,35 @@ fn a_misspelt_kind_does_not_hide_the_rules_other_mistakes() {
         assert!(err.contains(expected), "{expected}: {err}");
     }
 }
+
+/// Issue 35 (H2): `type:` names a registry value type, and an unknown one is a rule error.
+#[test]
+fn a_registry_value_type_must_be_one_windows_has() {
+    let text = refused(
+        "registry.yaml",
+        "ruleset: x\nrules:\n  - id: crypto\n    title: Crypto\n    severity: error\n    kind: required-registry-value\n    key: 'HKLM\\SOFTWARE\\X'\n    value: V\n    equals: 1\n    type: word\n",
+    );
+    assert!(text.contains("`word` is not a registry value type"), "{text}");
+    assert!(text.contains("registry.yaml:10:"), "{text}");
+}
+
+/// Issue 35 (L): a rule's `url` must be an absolute URI, or SARIF's `helpUri` fails the SARIF
+/// validator; the mistake is the rule file's, with its place.
+#[test]
+fn a_rule_url_must_be_an_absolute_uri() {
+    let rule = |url: &str| {
+        format!(
+            "ruleset: x\nrules:\n  - id: r\n    title: R\n    severity: error\n    kind: zero-byte-files\n    tree: updatepack\n    url: '{url}'\n"
+        )
+    };
+    let text = refused("url.yaml", &rule("https://example.com/a page"));
+    assert!(text.contains("`url` is not an absolute URI: it holds ' '"), "{text}");
+    assert!(text.contains("url.yaml:8:"), "{text}");
+    assert!(refused("url.yaml", &rule("docs/help.html")).contains("it has no scheme"));
+    assert!(refused("url.yaml", &rule("https://example.com/%zz")).contains("two hex digits"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ok.yaml");
+    std::fs::write(&path, rule("https://learn.microsoft.com/a%20b?x=1#y")).unwrap();
+    let out = sitelint(&["rules", "list", "--no-default-rules", "--rules", path_str(&path)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

@@ -82,7 +82,8 @@ fn registry_exports_of_the_config_and_of_registry_flags_are_both_read() {
         "sources:\n  registry: [snap/registry/connect-machine.reg]\n",
     )
     .unwrap();
-    let odbc = "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\{ODBC18}]\r\n\
+    // Another program's key: the same key with another version in two exports is a conflict.
+    let odbc = "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\{ODBC18-32}]\r\n\
                 \"DisplayName\"=\"Microsoft ODBC Driver 18 for SQL Server\"\r\n\"DisplayVersion\"=\"18.6.1.1\"\r\n";
     fs::write(
         dir.path().join("fixed/odbc.reg"),
@@ -225,7 +226,7 @@ fn every_report_names_the_config_it_used() {
     assert_eq!(named["uri"], uri.as_str(), "{named:#}");
 
     for (format, says) in [
-        ("markdown", "config ../sitelint.yaml"),
+        ("markdown", "config `../sitelint.yaml`"),
         ("junit", "<property name=\"config\" value=\"../sitelint.yaml\"/>"),
         ("html", "<dt>Site config</dt><dd><code>../sitelint.yaml</code></dd>"),
     ] {

@@ -12,7 +12,7 @@ mod tests;
 use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
 use encoding_rs::{SHIFT_JIS, UTF_8, UTF_16BE, UTF_16LE};
 
-pub use self::shown::{VisibleText, hex, plural, visible};
+pub use self::shown::{VisibleText, hex, plural, visible, visible_line};
 pub use self::stream::Utf8Reader;
 
 /// How much of a file the encoding is judged from (a BOM, UTF-16 without one, the legacy code
@@ -20,9 +20,14 @@ pub use self::stream::Utf8Reader;
 /// then turns out not to be UTF-8.
 const PREFIX: usize = 64 * 1024;
 
-/// UTF-16 without a BOM is taken only on strong evidence: at least this many code units at
-/// the start, nine in ten of them ASCII beside a zero byte.
-const MIN_UTF16_UNITS: usize = 4;
+/// UTF-16 without a BOM is taken only on strong evidence: at least this many zero bytes in
+/// the prefix, at least one per [`UTF16_ZERO_EVERY`] code units, and nearly all of them on
+/// the same side of their code unit ([`Encoding::sniff`]).
+const MIN_UTF16_ZEROS: usize = 4;
+
+/// See [`MIN_UTF16_ZEROS`]: a line of Japanese ends in CR LF, two zero bytes in a few dozen
+/// code units; UTF-8 and the legacy code pages put no zero byte in text at all.
+const UTF16_ZERO_EVERY: usize = 64;
 
 /// How a file's bytes were read: a character set, and whether a BOM named it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,33 +42,29 @@ impl Encoding {
         bom: false,
     };
 
-    /// What the first bytes of a file say for certain: a BOM, or UTF-16 that cannot be anything
-    /// else (ASCII beside a zero byte through the whole prefix). A UTF-8 log that happens to
-    /// start `a\0b\0` is not that: its next characters have no zero bytes.
+    /// What the first bytes of a file say for certain: a BOM, or UTF-16 by where its zero
+    /// bytes fall. Text in UTF-8 or a legacy code page has no zero byte; UTF-16 has one in
+    /// every ASCII character (CR LF, digits, spaces: even a Japanese log is full of them), on
+    /// the high side of the code unit: odd offsets in UTF-16LE, even in UTF-16BE. A CJK
+    /// character can put one on the other side (U+3000 is `00 30` in UTF-16LE), so the side
+    /// is the one with at least four times the zeros of the other, not all of them. Not the
+    /// share of ASCII: a Japanese log is far from all ASCII, and was read as windows-1251. A
+    /// UTF-8 log that happens to start `a\0b\0` is not UTF-16: too few zeros follow.
     fn sniff(prefix: &[u8]) -> Option<Encoding> {
         if let Some((charset, _)) = encoding_rs::Encoding::for_bom(prefix) {
             return Some(Encoding { charset, bom: true });
         }
         let units = &prefix[..prefix.len().min(PREFIX) & !1];
         let total = units.len() / 2;
-        if total < MIN_UTF16_UNITS {
-            return None;
-        }
-        let count = |zero_at: usize| {
-            units
-                .chunks_exact(2)
-                .filter(|unit| unit[zero_at] == 0 && unit[1 - zero_at] != 0)
-                .count()
-        };
-        let strong = |ascii: usize| ascii * 10 >= total * 9;
-        let charset = if strong(count(1)) {
-            UTF_16LE
-        } else if strong(count(0)) {
-            UTF_16BE
+        let zeros = |side: usize| units.chunks_exact(2).filter(|unit| unit[side] == 0).count();
+        let (even, odd) = (zeros(0), zeros(1));
+        let (side, other, charset) = if odd >= even {
+            (odd, even, UTF_16LE)
         } else {
-            return None;
+            (even, odd, UTF_16BE)
         };
-        Some(Encoding { charset, bom: false })
+        let enough = side >= MIN_UTF16_ZEROS && side * UTF16_ZERO_EVERY >= total;
+        (enough && side >= 4 * other).then_some(Encoding { charset, bom: false })
     }
 
     pub fn bom_len(self) -> usize {
@@ -183,6 +184,23 @@ pub struct Decoded {
     pub encoding: Encoding,
     /// Every byte decoded; otherwise the text holds U+FFFD where one did not.
     pub clean: bool,
+    /// The text is full of control characters ([`garbled`]).
+    pub garbled: bool,
+}
+
+/// Whether decoded text is full of control characters (one in ten, not counting tab, line
+/// feed, carriage return and form feed): text read in the wrong encoding, or not text at
+/// all. Every byte may have decoded, and every rule may pass on it, so the run warns. Judged
+/// on the first [`PREFIX`] bytes.
+pub fn garbled(text: &str) -> bool {
+    let (mut total, mut controls) = (0usize, 0usize);
+    for c in text.chars().take(PREFIX) {
+        total += 1;
+        if c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c') {
+            controls += 1;
+        }
+    }
+    total >= 16 && controls * 10 >= total
 }
 
 /// Decodes a whole small file (a source read whole, probe results, a manifest):
@@ -198,6 +216,7 @@ pub fn decode(bytes: &[u8], named: Option<&'static encoding_rs::Encoding>) -> De
         .charset
         .decode_without_bom_handling(&bytes[encoding.bom_len()..]);
     Decoded {
+        garbled: garbled(&text),
         text: text.into_owned(),
         encoding,
         clean: !had_errors,

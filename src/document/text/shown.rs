@@ -43,6 +43,17 @@ pub fn visible(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// [`visible`] for text that must stay on one line (a snapshot's name in a table of them, a
+/// stderr line it starts): a line feed is written `\n` as well, so a name cannot end its row
+/// and forge the next one.
+pub fn visible_line(text: &str) -> Cow<'_, str> {
+    if text.contains('\n') {
+        Cow::Owned(visible(&text.replace('\n', "\\n")).into_owned())
+    } else {
+        visible(text)
+    }
+}
+
 /// [`visible`] text that remembers where each byte of the original went, so that a span in the
 /// original (a match, a caret under a rule-file value) can be drawn under the visible text.
 #[derive(Debug, Clone)]

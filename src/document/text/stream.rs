@@ -38,6 +38,8 @@ pub struct Utf8Reader<R> {
     pub encoding: Encoding,
     /// Some bytes did not decode: U+FFFD in the text, or invalid UTF-8 passed through.
     pub damaged: bool,
+    /// The first bytes, decoded, are full of control characters ([`super::garbled`]).
+    pub garbled: bool,
 }
 
 impl<R: Read> Utf8Reader<R> {
@@ -51,6 +53,8 @@ impl<R: Read> Utf8Reader<R> {
         let decoder = sniffed
             .filter(|e| !e.is_utf8())
             .map(|e| e.charset.new_decoder_without_bom_handling());
+        let start = &raw[encoding.bom_len()..];
+        let garbled = super::garbled(&encoding.charset.decode_without_bom_handling(start).0);
         Ok(Utf8Reader {
             inner,
             named,
@@ -67,6 +71,7 @@ impl<R: Read> Utf8Reader<R> {
             checked_to: 0,
             encoding,
             damaged: false,
+            garbled,
         })
     }
 

@@ -94,6 +94,24 @@ fn utf16_without_a_bom_needs_strong_evidence() {
     assert_eq!(read_all(&no_bom), "INFO: Connecting\r\n");
 }
 
+/// Issue 35 (M2): a Japanese SCT log in UTF-16LE without a BOM is far from nine tenths ASCII,
+/// and was read as windows-1251; where the zero bytes fall says UTF-16 all the same, in both
+/// byte orders, and with CJK characters whose low byte is zero (U+3000, U+4E00).
+#[test]
+fn utf16_without_a_bom_is_known_by_where_its_zero_bytes_fall() {
+    let log = "ERROR: 接続が切断されました: 送信時に、予期しないエラーが発生しました。\u{3000}一 ~~  $$<SMS_DMP_DOWNLOADER><12-17-2024 14:40:12.332+300><thread=4116 (0x1014)>\r\n".repeat(20);
+    let le: Vec<u8> = log.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let be: Vec<u8> = log.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    assert_eq!(decode(&le, None).encoding.charset, encoding_rs::UTF_16LE);
+    assert_eq!(text(&le), log);
+    assert_eq!(read_all(&le), log);
+    assert_eq!(read_all(&be), log);
+    // All Japanese but the line ends.
+    let japanese = "予期しないエラーが発生しました。接続が切断されました\r\n".repeat(10);
+    let le: Vec<u8> = japanese.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    assert_eq!(text(&le), japanese);
+}
+
 #[test]
 fn yaml_in_a_legacy_code_page_is_refused_with_how_to_convert_it() {
     let rule = "rules:\n  - id: proxy\n    message: プロキシ認証が必要です\n";

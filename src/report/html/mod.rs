@@ -103,9 +103,10 @@ fn several(out: &mut String, sites: &[Site]) {
                 None => out.push_str("<td></td>"),
             }
         }
+        let errors = super::read_errors(&site.report).map_or_else(String::new, |e| format!(", <strong>{e}</strong>"));
         let _ = writeln!(
             out,
-            "<td>{}</td></tr>",
+            "<td>{}{errors}</td></tr>",
             escape(&super::human::summary(site.report.totals()))
         );
     }

@@ -7,9 +7,12 @@ pub(super) const GRID_STYLE: &str = "
 ";
 
 /// Plain, readable without colours (every status is also a word), one step to a printed page.
+/// `overflow-wrap: anywhere` on the body, inherited by everything: a path, a host or a log
+/// line without a space breaks where it must instead of running off the page (and, in a table
+/// cell, the cell's narrowest width no longer grows with it).
 pub(super) const STYLE: &str = "
 :root { color-scheme: light; --fail: #b3261e; --warn: #8a5300; --pass: #1e6b2f; --gap: #5f6368; }
-body { font: 15px/1.45 system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 0 auto; max-width: 70rem; padding: 1rem 1.5rem; color: #1b1b1b; background: #fff; }
+body { font: 15px/1.45 system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 0 auto; max-width: 70rem; padding: 1rem 1.5rem; color: #1b1b1b; background: #fff; overflow-wrap: anywhere; }
 h1 { font-size: 1.6rem; margin: 0.2rem 0; }
 h2 { font-size: 1.25rem; border-bottom: 1px solid #ccc; padding-bottom: 0.2rem; margin-top: 1.6rem; }
 h3 { font-size: 1rem; margin: 0 0 0.3rem; }
@@ -30,10 +33,10 @@ dt { font-weight: 600; } dd { margin: 0; } dd ul { margin: 0; padding-left: 1.1r
 .severity { font-size: 0.8em; font-weight: 700; letter-spacing: 0.04em; }
 .error .severity { color: var(--fail); } .warning .severity { color: var(--warn); }
 .message { margin: 0.2rem 0; font-weight: 500; } .location { margin: 0.2rem 0; color: #333; }
-.excerpt { margin: 0.4rem 0; } .excerpt pre { margin: 0; padding: 0.5rem; background: #f4f4f4; border: 1px solid #ddd; white-space: pre-wrap; overflow-wrap: anywhere; }
+.excerpt { margin: 0.4rem 0; } .excerpt pre { margin: 0; padding: 0.5rem; background: #f4f4f4; border: 1px solid #ddd; white-space: pre-wrap; }
 .excerpt figcaption { font-size: 0.85em; color: #555; }
 mark { background: #ffe08a; color: inherit; font-weight: 700; text-decoration: underline; text-decoration-thickness: 2px; }
-.help { margin: 0.3rem 0; } .url { margin: 0; font-size: 0.9em; overflow-wrap: anywhere; }
+.help { margin: 0.3rem 0; } .url { margin: 0; font-size: 0.9em; }
 table { border-collapse: collapse; width: 100%; margin: 0.5rem 0; } th, td { text-align: left; vertical-align: top; border: 1px solid #ccc; padding: 0.25rem 0.5rem; }
 thead th { background: #f0f0f0; }
 .counts span { white-space: nowrap; }

@@ -18,7 +18,7 @@ use self::wrap::words_keeping_code_spans;
 pub use self::wrap::wrap;
 use super::steps::{self, OTHER, STEPS, Step};
 use super::{Render, RenderContext, Snapshots};
-use crate::document::text::{plural, visible};
+use crate::document::text::{plural, visible, visible_line};
 use crate::files::native_path;
 use crate::finding::{BaselineTotals, Finding, Outcome, Report, Site, Totals};
 
@@ -80,13 +80,13 @@ fn render_sites(sites: &[Site], style: Style, context: &RenderContext<'_>) -> St
             let _ = writeln!(
                 out,
                 "{rule} snapshot {} ({}) {rule}\n",
-                visible(&site.name),
-                visible(path.as_deref().unwrap_or("live sources"))
+                visible_line(&site.name),
+                visible_line(path.as_deref().unwrap_or("live sources"))
             );
             body(&mut out, &site.report, style, context);
-            let _ = writeln!(out, "{}: {}", visible(&site.name), summary(site.report.totals()));
+            let _ = writeln!(out, "{}: {}", visible_line(&site.name), summary(site.report.totals()));
             if let Some(t) = site.report.baseline_totals() {
-                let _ = writeln!(out, "{}: {}", visible(&site.name), baseline_summary(t));
+                let _ = writeln!(out, "{}: {}", visible_line(&site.name), baseline_summary(t));
             }
             out.push('\n');
         }
@@ -95,7 +95,7 @@ fn render_sites(sites: &[Site], style: Style, context: &RenderContext<'_>) -> St
     out.push_str(":\n");
     let width = sites
         .iter()
-        .map(|s| visible(&s.name).chars().count())
+        .map(|s| visible_line(&s.name).chars().count())
         .max()
         .unwrap_or(0);
     for site in sites {
@@ -103,18 +103,14 @@ fn render_sites(sites: &[Site], style: Style, context: &RenderContext<'_>) -> St
         let _ = write!(
             out,
             "  {:<width$}  {}, {}, {} not evaluated, {} suppressed",
-            visible(&site.name),
+            visible_line(&site.name),
             plural(t.errors, "error", "errors"),
             plural(t.warnings, "warning", "warnings"),
             plural(t.not_evaluated, "rule", "rules"),
             t.suppressed
         );
-        if !site.report.errors.is_empty() {
-            let _ = write!(
-                out,
-                ", {} (exit 2)",
-                plural(site.report.errors.len(), "read error", "read errors")
-            );
+        if let Some(errors) = super::read_errors(&site.report) {
+            let _ = write!(out, ", {errors}");
         }
         out.push('\n');
     }
@@ -229,8 +225,16 @@ pub fn baseline_summary(t: BaselineTotals) -> String {
     if t.unchecked > 0 {
         let _ = write!(
             line,
-            " ({} not checked again: their rules were not evaluated)",
+            " ({} not checked again: their rules were not evaluated or found more than they keep)",
             t.unchecked
+        );
+    }
+    if t.uncompared > 0 {
+        let _ = write!(
+            line,
+            "; {} past the cap of {} findings per rule not compared",
+            t.uncompared,
+            crate::finding::MAX_FINDINGS_PER_RULE
         );
     }
     line

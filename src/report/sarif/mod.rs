@@ -77,9 +77,15 @@ fn run<'r>(report: &'r Report, working_dir: &Path) -> Run<'r> {
         .map(|finding| result(finding, rule_index[finding.rule_id.as_str()], &uris))
         .collect();
     // A problem fixed since the baseline is a result too, so a viewer can show it as gone:
-    // the rule was evaluated and the problem is not there (`kind: pass`).
+    // the rule was evaluated and the problem is not there (`kind: pass`). Within the same cap
+    // as the failures, which come first; the fixed ones past it are counted.
+    let mut fixed_left_out = 0u64;
     for finding in report.baseline.iter().flat_map(|c| &c.absent) {
         if let Some(&index) = rule_index.get(finding.rule_id.as_str()) {
+            if results.len() >= MAX_RESULTS_PER_RUN {
+                fixed_left_out += 1;
+                continue;
+            }
             let mut absent = result(finding, index, &uris);
             absent.kind = Some("pass");
             absent.level = "none";
@@ -88,6 +94,15 @@ fn run<'r>(report: &'r Report, working_dir: &Path) -> Run<'r> {
     }
 
     let mut notifications = Vec::new();
+    if fixed_left_out > 0 {
+        notifications.push(notification(
+            RESULTS_CAPPED,
+            "warning",
+            &format!(
+                "{fixed_left_out} problems fixed since the baseline were left out: a run keeps at most {MAX_RESULTS_PER_RUN} results (the JSON report lists them in `absent`)"
+            ),
+        ));
+    }
     for (finding, gap) in report.findings.iter().filter_map(|f| Some((f, f.gap.as_ref()?))) {
         let text = if gap.whole_rule {
             format!("Rule {} was not evaluated: {}", finding.rule_id, gap.reason)
@@ -389,5 +404,48 @@ mod tests {
         assert_eq!(capped, BTreeMap::from([("many-notes", 10)]));
         // Still in report order, not severity order.
         assert_eq!(kept[0].message, "problem 0");
+    }
+
+    /// Issue 35 (L): the results of problems fixed since the baseline count toward the cap
+    /// too; those past it are counted in a notification.
+    #[test]
+    fn fixed_results_stay_within_the_cap() {
+        let rule = crate::finding::RuleResult {
+            id: "r".to_owned(),
+            kind: "zero-byte-files",
+            severity: Severity::Error,
+            title: "R".to_owned(),
+            description: String::new(),
+            help: None,
+            url: None,
+            tags: Vec::new(),
+            status: crate::finding::RuleStatus::Failed,
+            reason: None,
+            omitted: 0,
+            omitted_suppressed: false,
+        };
+        let report = Report {
+            snapshot: Default::default(),
+            ruleset: Default::default(),
+            findings: (0..MAX_RESULTS_PER_RUN - 5)
+                .map(|n| failure("r", Severity::Error, n))
+                .collect(),
+            rules: vec![rule],
+            errors: Vec::new(),
+            read_as: Vec::new(),
+            baseline: Some(crate::finding::Comparison {
+                path: "base.json".to_owned(),
+                absent: (0..12).map(|n| failure("r", Severity::Error, 100_000 + n)).collect(),
+                unchecked: 0,
+                uncompared: Vec::new(),
+            }),
+        };
+        let run = serde_json::to_value(run(&report, Path::new("/w"))).unwrap();
+        assert_eq!(run["results"].as_array().unwrap().len(), MAX_RESULTS_PER_RUN);
+        let notes = run["invocations"][0]["toolExecutionNotifications"].to_string();
+        assert!(
+            notes.contains("7 problems fixed since the baseline were left out"),
+            "{notes}"
+        );
     }
 }

@@ -104,6 +104,8 @@ pub struct Scanned {
     pub encoding: Encoding,
     /// Every byte decoded (or, for UTF-8, was valid UTF-8).
     pub clean: bool,
+    /// Its first bytes are full of control characters.
+    pub garbled: bool,
 }
 
 /// Scans `input` once and returns one result per query, in order, each keeping its first
@@ -133,6 +135,7 @@ fn scan_split(
         results: tally.results,
         encoding: reader.encoding,
         clean: !reader.damaged,
+        garbled: reader.garbled,
     })
 }
 

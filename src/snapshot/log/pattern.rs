@@ -58,7 +58,7 @@ pub fn oversized_repetition(source: &str) -> Option<OversizedRepetition> {
     found
 }
 
-/// How many characters `ast` stands for at most, counting an open repetition (`*`, `{m,}`)
+/// How many characters `ast` stands for at most (the longest branch of an alternation), counting an open repetition (`*`, `{m,}`)
 /// by its fixed part: a loop costs the automaton nothing per turn.
 fn expanded_size(ast: &Ast, found: &mut Option<OversizedRepetition>) -> u64 {
     match ast {
@@ -85,10 +85,12 @@ fn expanded_size(ast: &Ast, found: &mut Option<OversizedRepetition>) -> u64 {
             .asts
             .iter()
             .fold(0, |sum, a| sum.saturating_add(expanded_size(a, found))),
+        // One branch matches, so the longest stands for the alternation: `(?:a|b|c){400}`
+        // is 400 characters, as `[abc]{400}` is, not 1,200.
         Ast::Alternation(alternation) => alternation
             .asts
             .iter()
-            .fold(0, |sum, a| sum.saturating_add(expanded_size(a, found))),
+            .fold(0, |longest, a| longest.max(expanded_size(a, found))),
         Ast::Empty(_) | Ast::Flags(_) | Ast::Assertion(_) => 0,
         Ast::Literal(_) | Ast::Dot(_) | Ast::ClassUnicode(_) | Ast::ClassPerl(_) | Ast::ClassBracketed(_) => 1,
     }
@@ -97,6 +99,13 @@ fn expanded_size(ast: &Ast, found: &mut Option<OversizedRepetition>) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 35 (L): an alternation counts as its longest branch, not as all its branches.
+    #[test]
+    fn an_alternation_counts_as_its_longest_branch() {
+        assert_eq!(oversized_repetition("(?:ab|c|d){400}"), None);
+        assert_eq!(oversized_repetition("(?:abc|d){334}").unwrap().expands_to, 1002);
+    }
 
     #[test]
     fn counted_repetitions_past_the_limit_are_found_with_their_span() {

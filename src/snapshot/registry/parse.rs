@@ -9,6 +9,10 @@ use super::{Data, Key, Value, spelled_out};
 /// The code page `--encoding` names for exports without a BOM (REGEDIT4), or none to detect it.
 pub type Named = Option<&'static encoding_rs::Encoding>;
 
+/// How an export was read: its encoding, whether every byte decoded, and whether its text is
+/// full of control characters.
+pub type Decoding = (Encoding, bool, bool);
+
 /// The comment `collect --read-registry` writes for a key it looked for and did not find:
 /// regedit ignores it, and this parser records the key as known to be absent.
 pub const ABSENT_MARK: &str = "; sitelint: absent ";
@@ -83,7 +87,10 @@ pub enum DataError {
     QwordLength(usize),
 }
 
-/// One logical line: continuation lines (`\` at the end, two spaces before the next) joined.
+/// One logical line: continuation lines (`\` at the end, two spaces before the next) joined,
+/// as regedit joins them: only in the hex data of a value, which is where `reg export` wraps.
+/// A comment or a text value that ends in `\` ends there, and the next line is read on its
+/// own (regedit imports a value on the line after such a comment).
 struct Line<'t> {
     number: u64,
     text: std::borrow::Cow<'t, str>,
@@ -105,10 +112,10 @@ fn lines(text: &str) -> Vec<Line<'_>> {
             let joined = last.text.to_mut();
             joined.pop(); // the `\`
             joined.push_str(physical.trim_start());
-            continuing = joined.ends_with('\\');
+            continuing = continues(joined);
             continue;
         }
-        continuing = physical.ends_with('\\');
+        continuing = continues(physical);
         out.push(Line {
             number: index as u64 + 1,
             text: physical.into(),
@@ -119,11 +126,28 @@ fn lines(text: &str) -> Vec<Line<'_>> {
     out
 }
 
+/// Whether a line goes on on the next: it ends in `\` inside a value's hex data.
+fn continues(line: &str) -> bool {
+    let line = line.trim_end();
+    if !line.ends_with('\\') {
+        return false;
+    }
+    let text = line.trim_start();
+    let data = if let Some(rest) = text.strip_prefix('@') {
+        rest.trim_start().strip_prefix('=')
+    } else if let Some(quoted) = text.strip_prefix('"') {
+        quoted_text(quoted).and_then(|(_, rest)| rest.trim_start().strip_prefix('='))
+    } else {
+        None
+    };
+    data.is_some_and(|d| d.trim_start().get(..3).is_some_and(|h| h.eq_ignore_ascii_case("hex")))
+}
+
 /// Reads one export: UTF-16 by its BOM, else UTF-8, else the ANSI code page (`named`, or
 /// detected), as every small file is decoded.
-pub fn parse(display: &str, bytes: &[u8], named: Named) -> Result<(Vec<Key>, (Encoding, bool)), ParseError> {
+pub fn parse(display: &str, bytes: &[u8], named: Named) -> Result<(Vec<Key>, Decoding), ParseError> {
     let decoded = decode(bytes, named);
-    let read_as = (decoded.encoding, decoded.clean);
+    let read_as = (decoded.encoding, decoded.clean, decoded.garbled);
     let text = decoded.text;
     // Byte offsets in locations are only byte offsets in the file when decoding kept them.
     let same_bytes = text.as_bytes() == bytes;
@@ -258,9 +282,11 @@ fn data_of(data: &str, format: Format, named: Named) -> Result<Data, DataError> 
     }
     let lower = data.to_ascii_lowercase();
     if let Some(digits) = lower.strip_prefix("dword:") {
-        return u32::from_str_radix(digits.trim(), 16)
+        // Hex digits only: `from_str_radix` also takes a sign (`dword:+1`), which regedit refuses.
+        let digits = digits.trim();
+        return u32::from_str_radix(digits, 16)
             .ok()
-            .filter(|_| digits.trim().len() <= 8)
+            .filter(|_| (1..=8).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_hexdigit()))
             .map(Data::Dword)
             .ok_or_else(|| DataError::NotADword(clip(data)));
     }
@@ -300,7 +326,7 @@ fn hex_bytes(text: &str) -> Result<Vec<u8>, DataError> {
             let b = b.trim();
             u8::from_str_radix(b, 16)
                 .ok()
-                .filter(|_| b.len() <= 2)
+                .filter(|_| b.len() <= 2 && b.bytes().all(|c| c.is_ascii_hexdigit()))
                 .ok_or_else(|| DataError::NotAHexByte(clip(b)))
         })
         .collect()

@@ -128,7 +128,7 @@ fn a_file_that_is_not_an_export_names_its_first_bad_line() {
 }
 
 #[test]
-fn files_merge_and_a_value_given_twice_is_kept_twice() {
+fn files_merge_and_a_value_given_twice_differently_is_a_conflict() {
     let mut registry = Registry::default();
     registry
         .add("a.reg", b"REGEDIT4\n[HKLM\\A]\n\"X\"=dword:1\n", None)
@@ -145,6 +145,54 @@ fn files_merge_and_a_value_given_twice_is_kept_twice() {
         .map(|(_, v)| (v.location.path.as_str(), &v.data))
         .collect();
     assert_eq!(found, [("a.reg", &Data::Dword(1)), ("b.reg", &Data::Dword(0))]);
+    assert!(registry.conflict().is_some());
+}
+
+/// Issue 35 (M1): never one of two answers picked, whether the two are in two files, twice in
+/// one key, or a key deleted (`[-KEY]`) in one file and exported in another.
+#[test]
+fn exports_that_disagree_are_a_conflict_and_agreeing_ones_are_not() {
+    let conflict = |files: &[&str]| {
+        let mut registry = Registry::default();
+        for (n, text) in files.iter().enumerate() {
+            registry.add(&format!("{n}.reg"), text.as_bytes(), None).unwrap();
+        }
+        registry.conflict().map(|c| c.to_string())
+    };
+    let v = |data: &str| format!("REGEDIT4\n[HKLM\\A]\n\"V\"={data}\n");
+    assert_eq!(conflict(&[&v("dword:1"), &v("dword:1")]), None);
+    assert_eq!(
+        conflict(&[&v("dword:1"), &v("dword:0")]).unwrap(),
+        "the registry exports disagree: HKEY_LOCAL_MACHINE\\A: value V is 1 at 0.reg:3 and 0 at 1.reg:3; export it again, once"
+    );
+    assert!(conflict(&["REGEDIT4\n[HKLM\\A]\n\"V\"=\"18.6\"\n\"v\"=\"18.4\"\n"]).is_some());
+    assert!(
+        conflict(&["REGEDIT4\n[-HKLM\\A]\n", &v("dword:1")])
+            .unwrap()
+            .contains("recorded absent at 0.reg:2 and present at 1.reg:2")
+    );
+    assert!(conflict(&[&v("dword:1"), &format!("REGEDIT4\n{ABSENT_MARK}HKLM\\A\n")]).is_some());
+}
+
+/// Issue 35 (lookalike keys): names compare as Windows compares them, by the simple uppercase
+/// mapping: the Kelvin sign is not K, `ß` is not `SS`, and a trailing space makes another name.
+#[test]
+fn names_compare_as_windows_compares_them() {
+    assert_eq!(windows_name("SchUseStrongCrypto"), windows_name("schusestrongcrypto"));
+    assert_eq!(windows_name("Ölpreis"), windows_name("ölpreis"));
+    assert_ne!(windows_name("\u{212A}ey"), windows_name("key"));
+    assert_ne!(windows_name("straße"), windows_name("STRASSE"));
+    assert_ne!(normalize("HKLM\\SOFTWARE\\X "), normalize("HKLM\\SOFTWARE\\X"));
+    let mut registry = Registry::default();
+    registry
+        .add(
+            "k.reg",
+            "REGEDIT4\n[HKLM\\SOFTWARE\\\u{212A}ey ]\n\"V\"=dword:1\n".as_bytes(),
+            None,
+        )
+        .unwrap();
+    assert_eq!(registry.keys("HKLM\\SOFTWARE\\key").count(), 0);
+    assert_eq!(registry.keys("HKLM\\SOFTWARE\\\u{212A}EY ").count(), 1);
 }
 
 #[test]
@@ -175,4 +223,36 @@ fn versions_compare_part_by_part() {
     assert!(v("18.10.1.1") > v("18.6.1.1"));
     assert_eq!(Version::parse("abc"), None);
     assert_eq!(Version::of(&Data::Dword(394_802)), Some(v("394802")));
+}
+
+/// Issue 35 (L): a line ending in `\` goes on only inside a value's hex data, as regedit reads
+/// it: a comment ending in `\` no longer hides the value on the next line, which regedit
+/// imports. And a dword is hex digits only: `dword:+1` is refused, as regedit refuses it.
+#[test]
+fn only_hex_data_continues_and_a_dword_has_no_sign() {
+    let text = "REGEDIT4\n[HKLM\\A]\n; TLS settings follow \\\n\"SchUseStrongCrypto\"=dword:00000000\n\"Bin\"=hex:01,02,\\\n  03\n";
+    let (keys, _) = parse("c.reg", text.as_bytes(), None).unwrap();
+    let values: Vec<(&str, &Data, Option<u64>)> = keys[0]
+        .values
+        .iter()
+        .map(|v| (v.name.as_str(), &v.data, v.location.line))
+        .collect();
+    assert_eq!(
+        values,
+        [
+            ("SchUseStrongCrypto", &Data::Dword(0), Some(4)),
+            (
+                "Bin",
+                &Data::Binary {
+                    kind: 3,
+                    bytes: vec![1, 2, 3]
+                },
+                Some(5)
+            ),
+        ]
+    );
+    for bad in ["dword:+1", "dword:-1", "dword:", "hex:+1"] {
+        let text = format!("REGEDIT4\n[HKLM\\A]\n\"V\"={bad}\n");
+        assert!(parse("x.reg", text.as_bytes(), None).is_err(), "{bad}");
+    }
 }

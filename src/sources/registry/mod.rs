@@ -89,12 +89,21 @@ impl Source for Registry {
         for artifact in &snapshot.registry {
             let bytes = files::read_limited(&artifact.path, files::WHOLE_FILE_LIMIT)
                 .map_err(|e| reading.unreadable(artifact, &e.to_string()))?;
-            let (encoding, clean) = merged.add(&artifact.display, &bytes, snapshot.encoding).map_err(|e| {
+            let (encoding, clean, garbled) = merged.add(&artifact.display, &bytes, snapshot.encoding).map_err(|e| {
                 let message = e.to_string();
                 reading.error(artifact, message.clone());
                 NotLoaded::Unreadable(message)
             })?;
-            reading.read_as(artifact, encoding, clean);
+            reading.read_as(artifact, encoding, clean, garbled);
+        }
+        // Never one of two answers picked: the exports must agree before any rule reads them.
+        if let Some(conflict) = merged.conflict() {
+            let message = conflict.to_string();
+            let artifact = snapshot.registry.iter().find(|a| a.display == conflict.path());
+            if let Some(artifact) = artifact.or(snapshot.registry.first()) {
+                reading.error(artifact, message.clone());
+            }
+            return Err(NotLoaded::Unreadable(message));
         }
         Ok(Box::new(merged))
     }
