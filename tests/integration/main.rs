@@ -237,3 +237,18 @@ pub const FROZEN_RULES: [&str; 3] = [
 pub fn frozen(args: &[&'static str]) -> Vec<&'static str> {
     [args, &FROZEN_RULES[..]].concat()
 }
+
+/// Validates JUnit files against the committed schema (Jenkins' junit-10.xsd) with xmllint.
+/// xmllint is beyond the Rust toolchain the README names, so its tests are `#[ignore]`d and
+/// `.ci/run` installs it and runs them; run by hand without it, this says what is missing.
+#[cfg(not(windows))]
+pub fn xmllint_validates_junit(files: &[PathBuf]) {
+    let out = Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(root().join("ci/junit/junit-10.xsd"))
+        .args(files)
+        .output()
+        .expect("xmllint is not installed (Debian's libxml2-utils; .ci/run installs it)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
