@@ -1,6 +1,6 @@
 //! `sitelint check`: rules against a snapshot, one report per `--format`, and the exit code.
 
-use std::io::Write;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
@@ -13,7 +13,7 @@ use crate::document::date::Date;
 use crate::document::diag::SetupError;
 use crate::document::text::{plural, visible};
 use crate::finding::{BaselineState, Outcome, Report, Severity, Site, totals_of};
-use crate::report::steps::step_of;
+use crate::report::steps::{OTHER, STEPS, step_of};
 use crate::report::{FORMATS, Format, RenderContext, human};
 use crate::rules::RuleSet;
 use crate::rules::waivers;
@@ -43,7 +43,7 @@ pub(super) fn run(
     let outputs = parse_formats(&args.formats)?;
     let (settings, mut rule_set) = Settings::resolve(&args.rules, &args.sources, PolicyFlags::of(&args))?;
     rule_set.select(&args.select, &args.ignore)?;
-    keep_steps(&mut rule_set, &args.steps);
+    let left_out = keep_steps(&mut rule_set, &args.steps);
     let mut baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     let config = settings.site_config();
     let fleet = args.snapshots.len() > 1;
@@ -61,6 +61,9 @@ pub(super) fn run(
                         (Some(&rule_set), config)
                     };
                     write_loaded(rules, config, snapshot, *sources, stderr)?;
+                    if !rules_told {
+                        write_left_out(&left_out, stderr)?;
+                    }
                     rules_told = true;
                 }
             }
@@ -323,15 +326,41 @@ impl Policy {
 
 /// `--step`: the rules of other steps do not run, so a machine that holds only some of the
 /// evidence (the internet machine has no console export) is not told its steps are unfinished.
-fn keep_steps(rule_set: &mut RuleSet, steps: &[String]) {
+/// A rule without a step tag (a site's own, say) belongs to no step `--step` could leave out,
+/// so it always runs: leaving it out would drop a loaded rule without a word. Returns how many
+/// rules each step left out had, in the procedure's order, for `-v` to say.
+fn keep_steps(rule_set: &mut RuleSet, steps: &[String]) -> Vec<(&'static str, usize)> {
+    let mut left_out: Vec<(&'static str, usize)> = Vec::new();
     if steps.is_empty() {
-        return;
+        return left_out;
     }
     for rule in rule_set.rules.iter_mut().filter(|r| r.disabled.is_none()) {
-        if !steps.iter().any(|step| step == step_of(&rule.tags).tag) {
+        let step = step_of(&rule.tags).tag;
+        if step != OTHER.tag && !steps.iter().any(|s| s == step) {
             rule.disabled = Some("not in the steps checked (--step)".to_owned());
+            match left_out.iter_mut().find(|(tag, _)| *tag == step) {
+                Some((_, count)) => *count += 1,
+                None => left_out.push((step, 1)),
+            }
         }
     }
+    left_out.sort_by_key(|(tag, _)| STEPS.iter().position(|s| s.tag == *tag));
+    left_out
+}
+
+/// `-v`: `--step left out 12 rules of steps not checked: import (3), console (4), ...`.
+fn write_left_out(left_out: &[(&str, usize)], stderr: &mut dyn Write) -> io::Result<()> {
+    if left_out.is_empty() {
+        return Ok(());
+    }
+    let total: usize = left_out.iter().map(|(_, n)| n).sum();
+    let steps: Vec<String> = left_out.iter().map(|(tag, n)| format!("{tag} ({n})")).collect();
+    writeln!(
+        stderr,
+        "--step left out {} of steps not checked: {}",
+        plural(total, "rule", "rules"),
+        steps.join(", ")
+    )
 }
 
 fn working_dir() -> Result<PathBuf, SetupError> {

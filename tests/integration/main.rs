@@ -25,6 +25,7 @@ mod sarif;
 mod schema;
 mod site_config_trust;
 mod site_policy;
+mod steps_keep;
 mod tls;
 mod width;
 #[cfg(windows)]
