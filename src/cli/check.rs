@@ -169,6 +169,7 @@ pub(super) fn run(
             quiet,
             to_file: path.is_some(),
             show_suppressed: args.show_suppressed,
+            verbose,
             working_dir: &working_dir,
         };
         let text = match sites.as_slice() {

@@ -7,6 +7,7 @@ mod collect;
 mod collect_interrupted;
 mod encodings;
 mod first_runs;
+mod first_screen;
 mod first_steps;
 mod fleet;
 

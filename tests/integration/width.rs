@@ -52,7 +52,7 @@ fn the_failed_download_report_fits_80_columns() {
     let text = stdout(&out);
     assert_fits("check", &text);
     // The state names and the export command stay whole, for copy and paste.
-    assert!(text.contains("prerequisite-check-warning"), "{text}");
+    assert!(text.contains("download-failed (327679)"), "{text}");
     assert!(
         text.contains("`Get-CMSiteUpdate -Fast | ConvertTo-Json > updates.json`"),
         "{text}"
@@ -75,7 +75,7 @@ fn the_not_evaluated_block_fits_80_columns() {
     ]);
     let text = stdout(&out);
     assert_fits("not evaluated", &text);
-    let block = &text[text.find("not evaluated:\n").expect("the block")..];
+    let block = &text[text.find("not evaluated (-v lists the rules):\n").expect("the block")..];
     insta::assert_snapshot!("not_evaluated_80", block);
 }
 
