@@ -48,12 +48,12 @@ pub fn built_in_rules() -> Vec<Rule> {
     vec![
         rule(
             WAIVER_EXPIRED,
-            "A waiver has expired",
+            "Every waiver is within its expiry date",
             "Fails for each waiver in the site config whose `expires` day has passed: it suppresses nothing any more.",
         ),
         rule(
             WAIVER_UNUSED,
-            "A waiver matched nothing",
+            "Every waiver in force matches a finding",
             "Fails for each waiver in force that matched no finding while its rule was evaluated.",
         ),
     ]
