@@ -1,5 +1,6 @@
 //! End-to-end tests of the `sitelint` binary on fixture snapshots.
 
+mod baseline_reports;
 mod cli;
 mod cli_hardening;
 mod cli_help;
