@@ -29,6 +29,7 @@ mod site_config_trust;
 mod site_policy;
 mod steps_keep;
 mod tls;
+mod whole_lines;
 mod width;
 #[cfg(windows)]
 mod windows;

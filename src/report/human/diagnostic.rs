@@ -66,7 +66,11 @@ impl<'a> FindingDiagnostic<'a> {
                 label: marks(visible(&excerpt.label).into_owned()),
                 first_line: excerpt.first_line,
             };
-            source.fit(style.width, ascii)
+            if style.clip {
+                source.fit(style.width, ascii)
+            } else {
+                source
+            }
         });
         // A waiver's line is named absolutely in the model, like its config; from here, as
         // every other path is shown.

@@ -29,6 +29,10 @@ pub struct Style {
     /// Draw frames with ASCII only. Windows PowerShell 5.1 decodes a redirected program's
     /// output in the console's code page, which turns box-drawing characters into noise.
     pub ascii: bool,
+    /// Clip excerpt lines to `width`, for a terminal (or a width asked for with `COLUMNS`).
+    /// A pipe or a file keeps every line whole: there a cut hides the end of a line (a
+    /// destination folder, an error code) that no one can scroll to.
+    pub clip: bool,
 }
 
 /// A handler configured the same way for findings and for rule-file problems.
@@ -132,6 +136,7 @@ fn file_style(context: &RenderContext<'_>) -> Style {
         Style {
             color: false,
             ascii: false,
+            clip: false,
             ..context.style
         }
     } else {
