@@ -95,6 +95,7 @@ fn main() -> ExitCode {
         env_color: color_from_environment(),
         escapes: terminal_acts_on_escapes(),
         width: terminal_width(),
+        width_asked: std::env::var("COLUMNS").is_ok_and(|c| c.parse::<usize>().is_ok_and(|w| w > 0)),
     };
     let mut stdout = UntilClosed {
         inner: io::stdout().lock(),

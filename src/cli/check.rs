@@ -1,6 +1,6 @@
 //! `sitelint check`: rules against a snapshot, one report per `--format`, and the exit code.
 
-use std::io::Write;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use super::FormatArg;
@@ -12,7 +12,7 @@ use crate::document::date::Date;
 use crate::document::diag::SetupError;
 use crate::document::text::{plural, visible, visible_line};
 use crate::finding::{BaselineState, Outcome, Report, Severity, Site, Totals, totals_of};
-use crate::report::steps::step_of;
+use crate::report::steps::{OTHER, STEPS, step_of};
 use crate::report::{Format, RenderContext, human};
 use crate::rules::waivers;
 use crate::rules::{Rule, RuleSet};
@@ -43,7 +43,7 @@ pub(super) fn run(
     let outputs = parse_formats(&args.formats)?;
     let (settings, mut rule_set) = Settings::resolve(&args.rules, &args.sources, PolicyFlags::of(&args))?;
     rule_set.select(&args.select, &args.ignore)?;
-    keep_steps(&mut rule_set, &args.steps);
+    let left_out = keep_steps(&mut rule_set, &args.steps);
     hold_post_upgrade(&mut rule_set, &args.select, &args.steps);
     refuse_empty_selection(&settings, &rule_set, &args)?;
     let mut baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
@@ -53,6 +53,7 @@ pub(super) fn run(
         rule_set: &rule_set,
         outputs: &outputs,
         fleet: args.snapshots.len() > 1,
+        left_out: &left_out,
     };
     let targets = load(&args, &settings, &outputs, stderr)?;
     check.tell_loaded(&targets, style, verbose, stderr)?;
@@ -62,7 +63,7 @@ pub(super) fn run(
         check.compare(&mut sites, baseline, stderr)?;
     }
     check.tell_decoding(&sites, verbose, stderr)?;
-    check.write_reports(&sites, style, quiet, stdout)?;
+    check.write_reports(&sites, style, quiet, verbose, stdout)?;
     let totals = check.tell_outcome(&sites, &targets, quiet, stderr)?;
     check.exit_code(&sites, totals, stderr)
 }
@@ -75,6 +76,8 @@ struct Check<'a> {
     outputs: &'a [(Format, Option<PathBuf>)],
     /// A check of several snapshots, each reported under its name.
     fleet: bool,
+    /// How many rules each step that `--step` left out had, for `-v`.
+    left_out: &'a [(&'static str, usize)],
 }
 
 impl Check<'_> {
@@ -98,6 +101,9 @@ impl Check<'_> {
                             (Some(self.rule_set), self.settings.site_config())
                         };
                         write_loaded(rules, config, snapshot, *sources, stderr)?;
+                        if !rules_told {
+                            write_left_out(self.left_out, stderr)?;
+                        }
                         rules_told = true;
                     }
                 }
@@ -259,6 +265,7 @@ impl Check<'_> {
         sites: &[Site],
         style: human::Style,
         quiet: bool,
+        verbose: bool,
         stdout: &mut dyn Write,
     ) -> Result<(), Failure> {
         let working_dir = working_dir()?;
@@ -270,6 +277,7 @@ impl Check<'_> {
                 quiet,
                 to_file: path.is_some(),
                 show_suppressed: self.args.show_suppressed,
+                verbose,
                 working_dir: &working_dir,
             };
             let text = match sites {
@@ -488,15 +496,41 @@ impl Policy {
 
 /// `--step`: the rules of other steps do not run, so a machine that holds only some of the
 /// evidence (the internet machine has no console export) is not told its steps are unfinished.
-fn keep_steps(rule_set: &mut RuleSet, steps: &[String]) {
+/// A rule without a step tag (a site's own, say) belongs to no step `--step` could leave out,
+/// so it always runs: leaving it out would drop a loaded rule without a word. Returns how many
+/// rules each step left out had, in the procedure's order, for `-v` to say.
+fn keep_steps(rule_set: &mut RuleSet, steps: &[String]) -> Vec<(&'static str, usize)> {
+    let mut left_out: Vec<(&'static str, usize)> = Vec::new();
     if steps.is_empty() {
-        return;
+        return left_out;
     }
     for rule in rule_set.rules.iter_mut().filter(|r| r.disabled.is_none()) {
-        if !steps.iter().any(|step| step == step_of(&rule.tags).tag) {
+        let step = step_of(&rule.tags).tag;
+        if step != OTHER.tag && !steps.iter().any(|s| s == step) {
             rule.disabled = Some("not in the steps checked (--step)".to_owned());
+            match left_out.iter_mut().find(|(tag, _)| *tag == step) {
+                Some((_, count)) => *count += 1,
+                None => left_out.push((step, 1)),
+            }
         }
     }
+    left_out.sort_by_key(|(tag, _)| STEPS.iter().position(|s| s.tag == *tag));
+    left_out
+}
+
+/// `-v`: `--step left out 12 rules of steps not checked: import (3), console (4), ...`.
+fn write_left_out(left_out: &[(&str, usize)], stderr: &mut dyn Write) -> io::Result<()> {
+    if left_out.is_empty() {
+        return Ok(());
+    }
+    let total: usize = left_out.iter().map(|(_, n)| n).sum();
+    let steps: Vec<String> = left_out.iter().map(|(tag, n)| format!("{tag} ({n})")).collect();
+    writeln!(
+        stderr,
+        "--step left out {} of steps not checked: {}",
+        plural(total, "rule", "rules"),
+        steps.join(", ")
+    )
 }
 
 /// The post-upgrade rules judge the site after its upgrade: the same registry and console

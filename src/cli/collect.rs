@@ -107,6 +107,7 @@ pub(super) fn run(
                     color: false,
                     width: terminal.width,
                     ascii: cfg!(windows) && !terminal.stderr_is_tty,
+                    clip: true,
                 },
                 stderr,
             )?;

@@ -37,7 +37,8 @@ pub(super) fn run(
         } else if fits(&plain) {
             writeln!(stdout, "{plain}")?;
         } else {
-            // Wider than the terminal: the value wraps under itself, the origin stays whole.
+            // Wider than the terminal: the value wraps under itself, the origin follows it
+            // or goes below it, wrapped too (only a word longer than the line runs past it).
             let indent = " ".repeat(key.chars().count() + 3);
             let mut row = human::wrap(&visible(&value), terminal_width, &format!("{key} = "), &indent);
             let origin = visible(&format!("({origin})")).into_owned();

@@ -45,6 +45,8 @@ pub struct Terminal {
     /// only in virtual-terminal mode; where that cannot be turned on, output is plain text.
     pub escapes: bool,
     pub width: usize,
+    /// The width was asked for (`COLUMNS`), not only guessed for a pipe or a file.
+    pub width_asked: bool,
 }
 
 /// How many problems of one file are drawn before the rest are only counted.
@@ -86,6 +88,7 @@ pub fn run(cli: Cli, terminal: Terminal, stdout: &mut dyn Write, stderr: &mut dy
         },
         width: terminal.width,
         ascii: cfg!(windows) && !tty,
+        clip: tty || terminal.width_asked,
     };
     let result = match cli.command {
         Command::Check(args) => check::run(

@@ -11,7 +11,7 @@ use super::steps::{self, StepGroup, StepStatus};
 use super::{Render, RenderContext, Snapshots, place};
 use crate::document::text::{plural, visible};
 use crate::files::slash_path;
-use crate::finding::{Finding, Outcome, Report, RuleStatus, Severity, Site};
+use crate::finding::{BaselineState, Finding, Outcome, Report, RuleStatus, Severity, Site};
 
 /// GitHub's limit on a comment's body, in characters.
 pub const MAX_CHARS: usize = 65_536;
@@ -122,6 +122,25 @@ fn findings_by_step(out: &mut Budget, report: &Report, groups: &[StepGroup<'_>],
     }
     not_evaluated(out, report);
     suppressed(out, report);
+    fixed(out, report);
+}
+
+/// The baseline's findings that are gone, by rule and subject.
+fn fixed(out: &mut Budget, report: &Report) {
+    let Some(comparison) = &report.baseline else {
+        return;
+    };
+    if comparison.absent.is_empty() {
+        out.heading("\n**Fixed since the baseline:** none.\n");
+        return;
+    }
+    out.heading(&format!(
+        "\n**Fixed since the baseline:** {}:\n\n| Rule | Subject |\n| --- | --- |\n",
+        plural(comparison.absent.len(), "finding", "findings")
+    ));
+    for finding in &comparison.absent {
+        out.push(&format!("| `{}` | {} |\n", finding.rule_id, escape(&finding.subject)));
+    }
 }
 
 /// The text, with the count of the rows that did not fit.
@@ -311,8 +330,14 @@ fn findings_table(out: &mut Budget, group: &StepGroup<'_>, level: &str) {
             .location
             .as_ref()
             .map_or_else(String::new, |l| escape(&place(l)));
+        // With --baseline, a finding the baseline lacks says so before its message.
+        let new = if finding.baseline == Some(BaselineState::New) {
+            "**new** · "
+        } else {
+            ""
+        };
         out.push(&format!(
-            "| `{}` | {} | {} | {location} |\n",
+            "| `{}` | {} | {new}{} | {location} |\n",
             finding.rule_id,
             finding.severity,
             escape(&finding.message)

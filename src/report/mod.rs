@@ -58,6 +58,8 @@ pub struct RenderContext<'a> {
     pub to_file: bool,
     /// Show findings a waiver suppressed (machine-readable reports always carry them).
     pub show_suppressed: bool,
+    /// `-v`: the terminal lists the rules not evaluated rule by rule.
+    pub verbose: bool,
     /// The absolute directory sitelint ran in: relative paths resolve against it.
     pub working_dir: &'a Path,
 }

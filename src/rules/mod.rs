@@ -485,3 +485,34 @@ pub(crate) fn matches_selector(rule: &Rule, selector: &str) -> bool {
         None => rule.id == selector,
     }
 }
+
+#[cfg(test)]
+mod title_tests {
+    /// A rule's title is shown beside its status, passed or failed, so it states the
+    /// requirement ("The update manifest is present"), never the failure ("... is missing",
+    /// which reads backwards on a passed row). The words that only describe a failure.
+    const FAILURE_WORDS: &[&str] = &[
+        "missing", "fail", "fails", "failed", "failure", "not", "no", "cannot", "could", "never", "empty", "refused",
+        "rejected", "stopped", "warned", "closed", "blocked", "expired", "nothing", "waits",
+    ];
+
+    #[test]
+    fn every_built_in_title_states_the_requirement_not_the_failure() {
+        let rules = super::load(&super::default_sources(), &[]).unwrap();
+        assert!(!rules.rules.is_empty());
+        for rule in &rules.rules {
+            for word in rule
+                .title
+                .split(|c: char| !c.is_alphanumeric() && c != '\'')
+                .map(str::to_lowercase)
+            {
+                assert!(
+                    !FAILURE_WORDS.contains(&word.as_str()),
+                    "{}: the title `{}` reads as a failure ({word})",
+                    rule.id,
+                    rule.title
+                );
+            }
+        }
+    }
+}

@@ -44,8 +44,8 @@ impl BuiltIn {
 
     fn title(self) -> &'static str {
         match self {
-            BuiltIn::Expired => "A waiver has expired",
-            BuiltIn::Unused => "A waiver matched nothing",
+            BuiltIn::Expired => "Every waiver is within its expiry date",
+            BuiltIn::Unused => "Every waiver in force matches a finding",
         }
     }
 

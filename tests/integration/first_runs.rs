@@ -189,9 +189,15 @@ fn the_internet_machine_checks_its_own_steps_without_being_asked_for_a_console_e
     let all = sitelint_in(dir.path(), &["check", "--updatepack", &pack]);
     let text = stdout(&all);
     // Each rule not evaluated under its step and where that step's evidence is.
+    // One line per missing input; `-v` lists the rules.
     assert!(
-        text.contains("\n  console (site server)\n    target-version-download-pending "),
+        text.contains("\n  console (site server)\n    4 rules: no console export given (use --console-updates)\n"),
         "{text}"
+    );
+    let verbose = stdout(&sitelint_in(dir.path(), &["check", "--updatepack", &pack, "-v"]));
+    assert!(
+        verbose.contains("\n  console (site server)\n    target-version-download-pending "),
+        "{verbose}"
     );
     assert!(
         text.contains("\n  download (internet machine, after Connect)\n"),

@@ -177,7 +177,7 @@ fn a_log_of_one_40_mb_line_and_multi_line_cmtrace_records() {
 }
 
 /// README step 5: a check of the console export alone shows its one result first and the
-/// rules it could not run in one block, not as a diagnostic each.
+/// rules it could not run in one block, not as a diagnostic each; with `-v` rule by rule.
 #[test]
 fn rules_not_evaluated_are_listed_in_one_block_after_the_findings() {
     let args = [
@@ -187,7 +187,7 @@ fn rules_not_evaluated_are_listed_in_one_block_after_the_findings() {
         "--set",
         "target_version=2409",
     ];
-    let out = sitelint(&args);
+    let out = sitelint(&[&args[..], &["-v"]].concat());
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     let report = json(&sitelint(&[&args[..], &["--format", "json"]].concat()));

@@ -22,6 +22,7 @@ fn run(args: &[&str]) -> (u8, String, String) {
         env_color: ColorChoice::Never,
         escapes: false,
         width: 100,
+        width_asked: true,
     };
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
     let code = cli::run(cli, terminal, &mut stdout, &mut stderr).expect("writing to memory works");

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `sitelint` binary on fixture snapshots.
 
+mod baseline_reports;
 mod checklist;
 mod cli;
 mod cli_hardening;
@@ -8,6 +9,7 @@ mod collect;
 mod collect_interrupted;
 mod encodings;
 mod first_runs;
+mod first_screen;
 mod first_steps;
 mod fleet;
 
@@ -28,7 +30,9 @@ mod schema;
 mod signed_files;
 mod site_config_trust;
 mod site_policy;
+mod steps_keep;
 mod tls;
+mod whole_lines;
 mod width;
 #[cfg(windows)]
 mod windows;
@@ -239,4 +243,19 @@ pub const FROZEN_RULES: [&str; 3] = [
 /// `args` with [`FROZEN_RULES`] after them.
 pub fn frozen(args: &[&'static str]) -> Vec<&'static str> {
     [args, &FROZEN_RULES[..]].concat()
+}
+
+/// Validates JUnit files against the committed schema (Jenkins' junit-10.xsd) with xmllint.
+/// xmllint is beyond the Rust toolchain the README names, so its tests are `#[ignore]`d and
+/// `.ci/run` installs it and runs them; run by hand without it, this says what is missing.
+#[cfg(not(windows))]
+pub fn xmllint_validates_junit(files: &[PathBuf]) {
+    let out = Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(root().join("ci/junit/junit-10.xsd"))
+        .args(files)
+        .output()
+        .expect("xmllint is not installed (Debian's libxml2-utils; .ci/run installs it)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }

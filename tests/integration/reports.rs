@@ -398,10 +398,12 @@ fn html_markdown_junit_and_sarif_count_what_json_counts_on_every_example_and_fix
 }
 
 /// The JUnit report of every example and fixture validates against the committed schema
-/// (the shape Jenkins' junit-10.xsd gives, which Azure DevOps and GitLab read too).
+/// (the shape Jenkins' junit-10.xsd gives, which Azure DevOps and GitLab read too). xmllint
+/// is beyond the Rust toolchain: ignored by a plain `cargo test`, run by `.ci/run`.
 #[cfg(not(windows))]
 #[test]
-fn junit_reports_validate_against_the_committed_schema() {
+#[ignore = "needs xmllint; .ci/run installs it and runs the ignored tests"]
+fn junit_reports_validate_against_the_committed_schema_with_xmllint() {
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
     for (n, case) in every_case().iter().enumerate() {
@@ -409,14 +411,7 @@ fn junit_reports_validate_against_the_committed_schema() {
         std::fs::write(&file, reports(case).junit).unwrap();
         files.push(file);
     }
-    let out = std::process::Command::new("xmllint")
-        .arg("--noout")
-        .arg("--schema")
-        .arg(root().join("ci/junit/junit-10.xsd"))
-        .args(&files)
-        .output()
-        .expect("xmllint runs (Debian's libxml2-utils; .ci/run installs it)");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    crate::xmllint_validates_junit(&files);
 }
 
 #[test]

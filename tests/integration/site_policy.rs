@@ -392,7 +392,7 @@ fn rules_show_describes_a_built_in_rule() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
-        text.starts_with("waiver-expired  (warning built-in)\nA waiver has expired\n"),
+        text.starts_with("waiver-expired  (warning built-in)\nEvery waiver is within its expiry date\n"),
         "{text}"
     );
     assert!(text.contains("`expires` day has passed"), "{text}");

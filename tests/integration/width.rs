@@ -75,7 +75,7 @@ fn the_not_evaluated_block_fits_80_columns() {
     ]);
     let text = stdout(&out);
     assert_fits("not evaluated", &text);
-    let block = &text[text.find("not evaluated:\n").expect("the block")..];
+    let block = &text[text.find("not evaluated (-v lists the rules):\n").expect("the block")..];
     insta::assert_snapshot!("not_evaluated_80", block);
 }
 

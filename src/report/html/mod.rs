@@ -12,7 +12,7 @@ mod style;
 use std::fmt::Write as _;
 
 use self::sections::{
-    board, class_of, counts, finding_article, not_evaluated, provenance, source_errors, step_section, suppressed,
+    board, class_of, counts, finding_article, fixed, not_evaluated, provenance, source_errors, step_section, suppressed,
 };
 use self::style::{GRID_STYLE, STYLE};
 
@@ -73,6 +73,7 @@ fn one(out: &mut String, report: &Report, context: &RenderContext<'_>) {
     }
     not_evaluated(out, report);
     suppressed(out, report, context);
+    fixed(out, report);
     source_errors(out, report);
 }
 
@@ -193,6 +194,7 @@ fn site_section(out: &mut String, number: usize, site: &Site, groups: &[StepGrou
             finding_article(out, finding);
         }
     }
+    fixed(out, report);
     if !report.errors.is_empty() {
         out.push_str("<h3>Sources that could not be read</h3>\n<ul>\n");
         for error in &report.errors {

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use super::escape;
 use crate::document::text::{VisibleText, plural};
 use crate::files::slash_path;
-use crate::finding::{Finding, Outcome, Report, RuleStatus, Severity, Totals};
+use crate::finding::{BaselineState, Finding, Outcome, Report, RuleStatus, Severity, Totals};
 use crate::report::steps::{StepGroup, StepStatus};
 use crate::report::{RenderContext, place, waiver_place};
 
@@ -223,9 +223,15 @@ pub(super) fn finding_article(out: &mut String, finding: &Finding) {
     let severity = finding.severity;
     let _ = write!(
         out,
-        "<article class=\"finding {severity}\">\n<h3><span class=\"severity\">{}</span> <code>{}</code></h3>\n<p class=\"message\">{}</p>\n",
+        "<article class=\"finding {severity}\">\n<h3><span class=\"severity\">{}</span> <code>{}</code>{}</h3>\n<p class=\"message\">{}</p>\n",
         severity_word(severity),
         escape(&finding.rule_id),
+        // With --baseline, a finding the baseline lacks says so in words.
+        if finding.baseline == Some(BaselineState::New) {
+            " <span class=\"new\">new since the baseline</span>"
+        } else {
+            ""
+        },
         escape(&finding.message),
     );
     if let Some(location) = &finding.location {
@@ -316,6 +322,28 @@ pub(super) fn not_evaluated(out: &mut String, report: &Report) {
             "<tr><td><code>{}</code></td><td>{what}</td><td>{}</td></tr>",
             escape(&finding.rule_id),
             escape(&gap.reason)
+        );
+    }
+    out.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+/// The baseline's findings that are gone, by rule and subject; nothing without a baseline.
+pub(super) fn fixed(out: &mut String, report: &Report) {
+    let Some(comparison) = &report.baseline else {
+        return;
+    };
+    out.push_str("<section id=\"fixed\">\n<h2>Fixed since the baseline</h2>\n");
+    if comparison.absent.is_empty() {
+        out.push_str("<p>No finding of the baseline is gone.</p>\n</section>\n");
+        return;
+    }
+    out.push_str("<table>\n<thead><tr><th>Rule</th><th>Subject</th></tr></thead>\n<tbody>\n");
+    for finding in &comparison.absent {
+        let _ = writeln!(
+            out,
+            "<tr><td><code>{}</code></td><td>{}</td></tr>",
+            escape(&finding.rule_id),
+            escape(&finding.subject)
         );
     }
     out.push_str("</tbody>\n</table>\n</section>\n");

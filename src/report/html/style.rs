@@ -32,6 +32,7 @@ dt { font-weight: 600; } dd { margin: 0; } dd ul { margin: 0; padding-left: 1.1r
 .finding.warning { border-left-color: var(--warn); } .finding.note { border-left-color: var(--gap); }
 .severity { font-size: 0.8em; font-weight: 700; letter-spacing: 0.04em; }
 .error .severity { color: var(--fail); } .warning .severity { color: var(--warn); }
+.new { font-size: 0.8em; font-weight: 700; border: 1px solid currentColor; padding: 0 0.3em; }
 .message { margin: 0.2rem 0; font-weight: 500; } .location { margin: 0.2rem 0; color: #333; }
 .excerpt { margin: 0.4rem 0; } .excerpt pre { margin: 0; padding: 0.5rem; background: #f4f4f4; border: 1px solid #ddd; white-space: pre-wrap; }
 .excerpt figcaption { font-size: 0.85em; color: #555; }

@@ -12,7 +12,7 @@ use super::Style;
 use crate::document::diag::read_named_span;
 use crate::document::text::{VisibleText, visible};
 use crate::files::native_path;
-use crate::finding::{Finding, Severity};
+use crate::finding::{BaselineState, Finding, Severity};
 
 /// Adapts a failure to miette. Everything that came from an input (the message with its
 /// captured values, the path, the excerpt and its label) is shown with control characters
@@ -66,7 +66,11 @@ impl<'a> FindingDiagnostic<'a> {
                 label: marks(visible(&excerpt.label).into_owned()),
                 first_line: excerpt.first_line,
             };
-            source.fit(style.width, ascii)
+            if style.clip {
+                source.fit(style.width, ascii)
+            } else {
+                source
+            }
         });
         // A waiver's line is named absolutely in the model, like its config; from here, as
         // every other path is shown.
@@ -130,9 +134,15 @@ impl std::error::Error for FindingDiagnostic<'_> {}
 
 impl Diagnostic for FindingDiagnostic<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        // With --baseline, a finding the baseline lacks says so beside its rule.
+        let id = if self.finding.baseline == Some(BaselineState::New) {
+            format!("{} (new since the baseline)", self.finding.rule_id)
+        } else {
+            self.finding.rule_id.clone()
+        };
         match (&self.finding.url, self.url_below_id) {
-            (Some(url), true) => Some(Box::new(format!("{}\n{}", self.finding.rule_id, visible(url)))),
-            _ => Some(Box::new(&self.finding.rule_id)),
+            (Some(url), true) => Some(Box::new(format!("{id}\n{}", visible(url)))),
+            _ => Some(Box::new(id)),
         }
     }
 

@@ -20,7 +20,7 @@ use super::steps::{self, OTHER, STEPS, Step};
 use super::{Render, RenderContext, Snapshots};
 use crate::document::text::{plural, visible, visible_line};
 use crate::files::native_path;
-use crate::finding::{BaselineTotals, Finding, Outcome, Report, Site, Totals};
+use crate::finding::{BaselineTotals, Finding, Outcome, Report, RuleStatus, Site, Totals};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
@@ -29,6 +29,10 @@ pub struct Style {
     /// Draw frames with ASCII only. Windows PowerShell 5.1 decodes a redirected program's
     /// output in the console's code page, which turns box-drawing characters into noise.
     pub ascii: bool,
+    /// Clip excerpt lines to `width`, for a terminal (or a width asked for with `COLUMNS`).
+    /// A pipe or a file keeps every line whole: there a cut hides the end of a line (a
+    /// destination folder, an error code) that no one can scroll to.
+    pub clip: bool,
 }
 
 /// A handler configured the same way for findings and for rule-file problems.
@@ -128,6 +132,7 @@ fn file_style(context: &RenderContext<'_>) -> Style {
         Style {
             color: false,
             ascii: false,
+            clip: false,
             ..context.style
         }
     } else {
@@ -167,7 +172,7 @@ fn body(out: &mut String, report: &Report, style: Style, context: &RenderContext
     // A rule's help is shown once, at its first finding: forty failed prerequisite lines
     // need forty messages, not forty copies of one paragraph. JSON and SARIF keep it on each.
     let mut helped: HashSet<(&str, &str)> = HashSet::new();
-    for finding in report.findings.iter().filter(shown) {
+    for finding in in_procedure_order(report).into_iter().filter(shown) {
         let mut diagnostic = FindingDiagnostic::new(finding, context.working_dir, style);
         if let Some(help) = finding.help.as_deref()
             && !helped.insert((finding.rule_id.as_str(), help))
@@ -177,7 +182,7 @@ fn body(out: &mut String, report: &Report, style: Style, context: &RenderContext
         out.push_str(&render_diagnostic(&diagnostic, style));
         out.push('\n');
     }
-    out.push_str(&not_evaluated_block(report, style.width));
+    out.push_str(&not_evaluated_block(report, style.width, context.verbose));
     for rule in report.rules.iter().filter(|r| r.omitted > 0 && !r.omitted_suppressed) {
         let note = format!(
             "note: {} found {} more than the {} shown; the JSON report counts them as omitted_findings",
@@ -188,6 +193,19 @@ fn body(out: &mut String, report: &Report, style: Style, context: &RenderContext
         let _ = writeln!(out, "{}\n", wrap(&note, style.width, "", "  "));
     }
     out.push_str(&fixed_block(report));
+}
+
+/// The findings in the procedure's order, step by step, and in a step errors first, then
+/// warnings, then notes (each in report order), so the first screen shows the worst problem
+/// of the earliest step rather than whichever file sorts first.
+fn in_procedure_order(report: &Report) -> Vec<&Finding> {
+    let mut ordered = Vec::with_capacity(report.findings.len());
+    for group in steps::group(report) {
+        let start = ordered.len();
+        ordered.extend(group.findings);
+        ordered[start..].sort_by_key(|f| std::cmp::Reverse(f.severity));
+    }
+    ordered
 }
 
 /// The baseline's findings that are gone, one line each: rule and subject.
@@ -240,12 +258,12 @@ pub fn baseline_summary(t: BaselineTotals) -> String {
     line
 }
 
-/// One line per rule, or part of a rule, that was not evaluated, with the reason (which names
-/// the source it lacks), ids aligned, reasons wrapped to `width`. Under the step each rule
-/// belongs to and where that step's evidence lives, so that a run on one machine can tell the
-/// evidence it lacks from the evidence that is on the other machine; with the `--step` that
-/// checks only the internet machine's steps when a site server's step is listed.
-fn not_evaluated_block(report: &Report, width: usize) -> String {
+/// What was not evaluated, under the step each rule belongs to and where that step's
+/// evidence lives, so that a run on one machine can tell the evidence it lacks from the
+/// evidence that is on the other machine. One line per missing input (`12 rules: no registry
+/// export given (use --registry)`): a check of one source should not scroll its result away
+/// under a line for every rule it could not run; `-v` lists them rule by rule.
+fn not_evaluated_block(report: &Report, width: usize, verbose: bool) -> String {
     let groups: Vec<(&Step, Vec<(&str, &str)>)> = steps::group(report)
         .into_iter()
         .map(|group| {
@@ -265,46 +283,107 @@ fn not_evaluated_block(report: &Report, width: usize) -> String {
     // Rules without a step tag (a site's own rules) need no heading of their own.
     let headed = !matches!(&groups[..], [(step, _)] if step.tag == OTHER.tag);
     let margin = if headed { "    " } else { "  " };
-    let id_width = groups
+    let mut block = if verbose {
+        String::from("not evaluated:\n")
+    } else {
+        String::from("not evaluated (-v lists the rules):\n")
+    };
+    for (step, gaps) in &groups {
+        if headed {
+            let _ = writeln!(block, "  {} ({})", step.tag, step.place);
+        }
+        if verbose {
+            rule_by_rule(&mut block, gaps, margin, width);
+        } else {
+            by_missing_input(&mut block, gaps, margin, width);
+        }
+    }
+    if let Some(hint) = machine_hint(report) {
+        let _ = writeln!(block, "{}", wrap(&hint, width, "  ", "  "));
+    }
+    block.push('\n');
+    block
+}
+
+/// `12 rules: no registry export given (use --registry)`, a line per reason, in the order the
+/// reasons first come; a rule counted once per reason (a rule with several gaps, such as
+/// wildcard endpoints, is one rule).
+fn by_missing_input(block: &mut String, gaps: &[(&str, &str)], margin: &str, width: usize) {
+    let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
+    for &(id, reason) in gaps {
+        match reasons.iter_mut().find(|(r, _)| *r == reason) {
+            Some((_, ids)) if !ids.contains(&id) => ids.push(id),
+            Some(_) => {}
+            None => reasons.push((reason, vec![id])),
+        }
+    }
+    for (reason, ids) in reasons {
+        let line = format!("{}: {}", plural(ids.len(), "rule", "rules"), visible(reason));
+        let _ = writeln!(block, "{}", wrap(&line, width, margin, &format!("{margin}  ")));
+    }
+}
+
+/// One line per rule, or part of a rule, with the reason (which names the source it lacks),
+/// ids aligned, reasons wrapped to `width`.
+fn rule_by_rule(block: &mut String, gaps: &[(&str, &str)], margin: &str, width: usize) {
+    let id_width = gaps
         .iter()
-        .flat_map(|(_, gaps)| gaps.iter().map(|(id, _)| id.chars().count()))
+        .map(|(id, _)| id.chars().count())
         .max()
         .unwrap_or(0)
         .min(crate::rules::MAX_ID_LEN);
     // Reasons wrap beside the ids; when that leaves too narrow a column, below them.
     let beside = margin.len() + id_width + 2 + MIN_REASON_COLUMN <= width;
-    let mut block = String::from("not evaluated:\n");
-    for (step, gaps) in &groups {
-        if headed {
-            let _ = writeln!(block, "  {} ({})", step.tag, step.place);
-        }
-        for (id, reason) in gaps {
-            let reason = visible(reason);
-            if beside {
-                let indent = " ".repeat(margin.len() + id_width + 2);
-                let initial = format!("{margin}{id:<id_width$}  ");
-                let _ = writeln!(block, "{}", wrap(&reason, width, &initial, &indent));
-            } else {
-                let deeper = format!("{margin}    ");
-                let _ = writeln!(block, "{margin}{id}\n{}", wrap(&reason, width, &deeper, &deeper));
-            }
+    for (id, reason) in gaps {
+        let reason = visible(reason);
+        if beside {
+            let indent = " ".repeat(margin.len() + id_width + 2);
+            let initial = format!("{margin}{id:<id_width$}  ");
+            let _ = writeln!(block, "{}", wrap(&reason, width, &initial, &indent));
+        } else {
+            let deeper = format!("{margin}    ");
+            let _ = writeln!(block, "{margin}{id}\n{}", wrap(&reason, width, &deeper, &deeper));
         }
     }
+}
+
+/// The `--step` that checks only the steps of the machine the run is on, when the other
+/// machine's rules are what is left not evaluated. The machine is told by its evidence: a run
+/// where a rule of one machine's steps was evaluated and none of the other's is on the first.
+/// With evidence of both, or of neither, no machine can be told and nothing is suggested.
+fn machine_hint(report: &Report) -> Option<String> {
     let on_internet_machine = |step: &Step| step.place.starts_with("internet machine");
-    // The site server's evidence is missing, as it is on every internet-machine run.
-    if groups
-        .iter()
-        .any(|(step, _)| step.tag != OTHER.tag && !on_internet_machine(step))
-    {
-        let internet: Vec<&str> = STEPS.iter().filter(|s| on_internet_machine(s)).map(|s| s.tag).collect();
-        let note = format!(
-            "on the internet machine, add --step {} to check only its steps",
-            internet.join(",")
-        );
-        let _ = writeln!(block, "{}", wrap(&note, width, "  ", "  "));
+    let (mut internet, mut site_server) = (Evidence::default(), Evidence::default());
+    for group in steps::group(report).iter().filter(|g| g.step.tag != OTHER.tag) {
+        let side = if on_internet_machine(group.step) {
+            &mut internet
+        } else {
+            &mut site_server
+        };
+        side.evaluated |= group.count(RuleStatus::Passed) + group.count(RuleStatus::Failed) > 0;
+        side.missing |= group.count(RuleStatus::NotEvaluated) > 0;
     }
-    block.push('\n');
-    block
+    let (machine, here) = match (internet.evaluated, site_server.evaluated) {
+        (true, false) if site_server.missing => ("internet machine", true),
+        (false, true) if internet.missing => ("site server", false),
+        _ => return None,
+    };
+    let tags: Vec<&str> = STEPS
+        .iter()
+        .filter(|s| on_internet_machine(s) == here)
+        .map(|s| s.tag)
+        .collect();
+    Some(format!(
+        "on the {machine}, add --step {} to check only its steps",
+        tags.join(",")
+    ))
+}
+
+/// Whether some rules of one machine's steps were evaluated, and whether some were not.
+#[derive(Default)]
+struct Evidence {
+    evaluated: bool,
+    missing: bool,
 }
 
 /// `2 errors, 1 warning, 1 rule not evaluated, 31 rules passed`.

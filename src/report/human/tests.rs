@@ -82,6 +82,7 @@ fn a_long_excerpt_is_clipped_to_the_width_with_the_match_in_view() {
             color: false,
             width,
             ascii,
+            clip: true,
         };
         let finding = long_entry_finding();
         let shown = render_diagnostic(&FindingDiagnostic::new(&finding, Path::new("/"), style), style);
@@ -130,6 +131,7 @@ fn the_ascii_style_draws_clipped_text_and_labels_in_ascii() {
         color: false,
         width: 100,
         ascii: true,
+        clip: true,
     };
     let shown = render_diagnostic(&FindingDiagnostic::new(&finding, Path::new("/"), style), style);
     assert!(shown.is_ascii(), "{shown}");

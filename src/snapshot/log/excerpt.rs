@@ -9,8 +9,15 @@ use super::LogMatch;
 use super::normalize::original_in;
 use crate::finding::Excerpt;
 
-/// Longest excerpt line shown before it is clipped around the match.
+/// Longest match shown before it is clipped, in bytes.
 const EXCERPT_WIDTH: usize = 160;
+
+/// Characters of the line kept on each side of the match. A report that is not a terminal
+/// (JSON, HTML, a redirected terminal report) shows the line whole, so this bounds only a
+/// hostile line (a megabyte of one line), never a log's real one: a cut at 80 bytes hid the
+/// end of a CP932 line (a Japanese destination folder) that no one could scroll to. A
+/// terminal clips to its own width when it draws the excerpt.
+const CONTEXT_CHARS: usize = 400;
 
 /// One entry as patterns match it (folded, see `normalize`) and as the log holds it.
 pub(super) struct EntryText<'e> {
@@ -94,13 +101,13 @@ fn excerpt(entry: &[u8], line_start: usize, whole: Range<usize>, line: u64) -> E
     if clipped_match {
         highlight_end = char_floor(entry, whole.start + EXCERPT_WIDTH);
     }
-    let clip_left = whole.start - from > EXCERPT_WIDTH / 2;
+    let clip_left = char_count(&entry[from..whole.start]) > CONTEXT_CHARS as u64;
     if clip_left {
-        from = char_floor(entry, whole.start - EXCERPT_WIDTH / 2);
+        from = chars_before(entry, whole.start, CONTEXT_CHARS);
     }
-    let clip_right = to - highlight_end > EXCERPT_WIDTH / 2;
+    let clip_right = char_count(&entry[highlight_end..to.max(highlight_end)]) > CONTEXT_CHARS as u64;
     if clip_right {
-        to = char_floor(entry, highlight_end + EXCERPT_WIDTH / 2);
+        to = chars_after(entry, highlight_end, CONTEXT_CHARS);
     }
     let mut text = String::new();
     if clip_left {
@@ -131,6 +138,27 @@ fn excerpt(entry: &[u8], line_start: usize, whole: Range<usize>, line: u64) -> E
 }
 
 /// Moves a byte index back to the start of a UTF-8 character.
+/// The byte offset `n` characters after `at` (a character starts at a non-continuation byte).
+fn chars_after(bytes: &[u8], at: usize, n: usize) -> usize {
+    bytes[at..]
+        .iter()
+        .enumerate()
+        .filter(|&(_, b)| !(0x80..0xC0).contains(b))
+        .nth(n)
+        .map_or(bytes.len(), |(i, _)| at + i)
+}
+
+/// The byte offset `n` characters before `at`.
+fn chars_before(bytes: &[u8], at: usize, n: usize) -> usize {
+    bytes[..at]
+        .iter()
+        .enumerate()
+        .rev()
+        .filter(|&(_, b)| !(0x80..0xC0).contains(b))
+        .nth(n - 1)
+        .map_or(0, |(i, _)| i)
+}
+
 fn char_floor(bytes: &[u8], mut i: usize) -> usize {
     while i > 0 && i < bytes.len() && (0x80..0xC0).contains(&bytes[i]) {
         i -= 1;

@@ -1,0 +1,69 @@
+//! What a new user sees first in the terminal (issue 36): the findings in the procedure's
+//! order, errors first in each step; the rules not evaluated one line per missing input; a
+//! closing hint for the machine the run is on.
+
+use crate::{sitelint, stdout};
+
+/// README step 5: the console export alone, on the site server.
+const CONSOLE_ONLY: [&str; 5] = [
+    "check",
+    "--console-updates",
+    "examples/snapshots/failed-download/console/updates.json",
+    "--set",
+    "target_version=2409",
+];
+
+#[test]
+fn findings_come_in_the_procedures_order_with_errors_first() {
+    let text = stdout(&sitelint(&crate::frozen(&[
+        "check",
+        "examples/snapshots/failed-download",
+        "--no-config",
+    ])));
+    let at = |needle: &str| text.find(needle).unwrap_or_else(|| panic!("{needle}: {text}"));
+    // The network step (the allowlist) before the download step (the logs and the pack),
+    // before the console (the site server's export), whatever their files' names.
+    let network = at("\nupdates-and-servicing-endpoints\n");
+    let download = at("\nredist-zero-byte-file\n");
+    let console = at("\ntarget-version-not-ready\n");
+    assert!(network < download && download < console, "{text}");
+    // In a step, the errors before the warnings: the pack's empty file (an error) before the
+    // Service Connection Tool's log that never confirms the redistributables (a warning),
+    // though the log's path sorts first.
+    assert!(download < at("\nsct-redists-not-confirmed\n"), "{text}");
+    assert!(at("\nsct-redists-not-confirmed\n") < console, "{text}");
+}
+
+#[test]
+fn rules_not_evaluated_are_a_line_per_missing_input_and_listed_with_verbose() {
+    let text = stdout(&sitelint(&CONSOLE_ONLY));
+    assert!(text.contains("\nnot evaluated (-v lists the rules):\n"), "{text}");
+    assert!(
+        text.contains("\n    12 rules: no registry export given (use --registry)\n"),
+        "{text}"
+    );
+    assert!(!text.contains("dotnet-framework-too-old"), "{text}");
+    let verbose = stdout(&sitelint(&[&CONSOLE_ONLY[..], &["-v"]].concat()));
+    assert!(verbose.contains("\n    dotnet-framework-too-old "), "{verbose}");
+}
+
+#[test]
+fn the_closing_hint_names_the_machine_the_run_is_on() {
+    let site_server = stdout(&sitelint(&CONSOLE_ONLY));
+    assert!(
+        site_server.contains("on the site server, add --step import,console,"),
+        "{site_server}"
+    );
+    assert!(!site_server.contains("on the internet machine"), "{site_server}");
+
+    let internet = stdout(&sitelint(&[
+        "check",
+        "--log",
+        "examples/snapshots/failed-download/logs/ConfigMgrSetup.log",
+    ]));
+    assert!(
+        internet.contains("on the internet machine, add --step connect-machine,network,download"),
+        "{internet}"
+    );
+    assert!(!internet.contains("on the site server"), "{internet}");
+}
