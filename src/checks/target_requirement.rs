@@ -9,8 +9,8 @@
 //!   - `windows-adk`: the Windows ADK listed under the Uninstall keys is not one the target
 //!     does not support;
 //!   - `sql-native-client`: SQL Server Native Client 11 (`HKLM\SOFTWARE\Microsoft\SQLNCLI11`
-//!     `InstalledVersion`, what the prerequisite check reads) is recent enough, when the
-//!     target needs it;
+//!     `InstalledVersion`, what the prerequisite check reads, else its Uninstall entry) is
+//!     recent enough, when the target needs it;
 //!   - `odbc-driver-18`: ODBC Driver 18 (`HKLM\SOFTWARE\Microsoft\MSODBCSQL18`
 //!     `InstalledVersion`, else its Uninstall entry) is installed, recent enough and not a
 //!     version known to break the target;
@@ -47,6 +47,8 @@ const CURRENT_VERSION: &str = "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVer
 /// another entry, versioned with it, so the name is matched whole.
 const ADK_NAME: &str = "Windows Assessment and Deployment Kit";
 const ODBC_NAME: &str = "Microsoft ODBC Driver 18 for SQL Server";
+/// SQL Server Native Client 11's name in the Uninstall keys (the 2012 client that 11.4 updates).
+const SNAC_NAME: &str = "Microsoft SQL Server 2012 Native Client";
 
 /// Where Windows records a restart it waits for: keys whose presence says so, and values.
 const RESTART_KEYS: &[&str] = &[
@@ -128,7 +130,10 @@ impl Requirement {
             Requirement::UpgradePath | Requirement::SiteVersion => {}
             Requirement::Dotnet | Requirement::DotnetRecommended => reads.push(value(NET_FULL, "Release")),
             Requirement::WindowsAdk => reads.extend(uninstall()),
-            Requirement::SqlNativeClient => reads.push(value(SQLNCLI11, INSTALLED_VERSION)),
+            Requirement::SqlNativeClient => {
+                reads.push(value(SQLNCLI11, INSTALLED_VERSION));
+                reads.extend(uninstall());
+            }
             Requirement::OdbcDriver18 => {
                 reads.push(value(MSODBCSQL18, INSTALLED_VERSION));
                 reads.extend(uninstall());
@@ -391,7 +396,10 @@ impl TargetRequirement {
             Requirement::SqlNativeClient => {
                 let min = target.sqlncli_min?;
                 let expected = format!("SQL Server Native Client {min} or later");
-                let Some(installed) = value(registry, SQLNCLI11, INSTALLED_VERSION) else {
+                // What the prerequisite check reads, else the Uninstall entry, as for ODBC.
+                let installed =
+                    value(registry, SQLNCLI11, INSTALLED_VERSION).or_else(|| program(registry, SNAC_NAME).flatten());
+                let Some(installed) = installed else {
                     return Some(self.missing(registry, SQLNCLI11, INSTALLED_VERSION, expected));
                 };
                 self.version_at_least(installed, "SQL Server Native Client", Some(min), &[])
