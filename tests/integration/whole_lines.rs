@@ -71,7 +71,8 @@ fn a_width_asked_for_still_clips_the_excerpt() {
     let dir = tempfile::tempdir().unwrap();
     let text = stdout(&check(dir.path(), Some("80")));
     assert!(!text.contains("after three attempts"), "{text}");
-    assert!(text.contains('…'), "{text}");
+    // Windows redirected output is ASCII: `...` for `…`.
+    assert!(text.contains('…') || (cfg!(windows) && text.contains("...")), "{text}");
 }
 
 /// `sitelint config` at 80 columns: an origin too long for its line wraps below the value
