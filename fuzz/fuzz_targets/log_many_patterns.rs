@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use sitelint::document::text::Utf8Reader;
-use sitelint::snapshot::log::{self, LogQuery, Pattern, Scope};
+use sitelint::snapshot::log::{self, LogQuery, Pattern, Role, Scope};
 
 /// Patterns of the shapes rules use: literals, classes, anchors, word boundaries, captures,
 /// alternations, case folding, Japanese text; each shape many times over.
@@ -29,6 +29,9 @@ fn family() -> &'static [LogQuery] {
             .map(|source| LogQuery {
                 pattern: Pattern::new(&source.replace("{{", "{").replace("}}", "}")).unwrap(),
                 scope: Scope::WholeLog,
+                normal: Vec::new(),
+                explains: Vec::new(),
+                role: Role::Reports,
             })
             .collect()
     })
