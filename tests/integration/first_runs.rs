@@ -190,8 +190,15 @@ fn the_internet_machine_checks_its_own_steps_without_being_asked_for_a_console_e
     let text = stdout(&all);
     // Each rule not evaluated under its step and where that step's evidence is.
     // One line per missing input; `-v` lists the rules.
+    let report = crate::json(&sitelint_in(
+        dir.path(),
+        &["check", "--updatepack", &pack, "--format", "json"],
+    ));
+    let reason = "no console export given (use --console-updates)";
+    let count = crate::not_evaluated_for(&report, "console", reason);
+    assert!(count > 1, "{report:#}");
     assert!(
-        text.contains("\n  console (site server)\n    4 rules: no console export given (use --console-updates)\n"),
+        text.contains(&format!("\n  console (site server)\n    {count} rules: {reason}\n")),
         "{text}"
     );
     let verbose = stdout(&sitelint_in(dir.path(), &["check", "--updatepack", &pack, "-v"]));

@@ -172,6 +172,22 @@ pub fn default_rule_count() -> usize {
 
 /// The summary line a human report of the same run ends with, from the counts of its JSON
 /// report (the JSON renderer counts what the human one does): a test of what a summary says
+/// How many rules of `step` a JSON report leaves not evaluated for `reason`: what the terminal
+/// counts on one line under the step, taken from the run itself rather than typed in.
+pub fn not_evaluated_for(report: &serde_json::Value, step: &str, reason: &str) -> usize {
+    report["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "not-evaluated" && r["reason"] == reason)
+        .filter(|r| {
+            r["tags"]
+                .as_array()
+                .is_some_and(|t| t.first().is_some_and(|t| t == step))
+        })
+        .count()
+}
+
 /// compares with this, never with the totals of the default ruleset typed in.
 pub fn summary_of(report: &serde_json::Value) -> String {
     let mut totals = sitelint::finding::Totals::default();

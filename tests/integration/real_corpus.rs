@@ -94,19 +94,8 @@ fn corpus() -> Vec<Excerpt> {
             ] {
                 assert!(!value.trim().is_empty(), "tests/real/{name}.yaml: `{field}` is empty");
             }
-            let steps = [
-                "connect-machine",
-                "network",
-                "download",
-                "import",
-                "console",
-                "prerequisites",
-                "backup",
-                "upgrade",
-                "post-upgrade",
-            ];
             assert!(
-                steps.contains(&record.step.as_str()),
+                sitelint::report::steps::STEPS.iter().any(|s| s.tag == record.step),
                 "tests/real/{name}.yaml: unknown step"
             );
             let bytes = fs::read(input.join(&record.excerpt))
