@@ -396,3 +396,49 @@ fn m4_a_baseline_of_another_host_is_not_compared() {
         stderr(&other)
     );
 }
+
+/// L: in a line longer than the 64 MiB held whole, a match across the cut was lost, and a
+/// match after it counted its columns from the cut. Both are found, once, at the line's own
+/// column and byte offset.
+#[test]
+fn l_a_match_across_the_cut_of_a_line_over_64_mib_is_found_at_its_column() {
+    const RULES: &str = r#"ruleset: long-lines
+rules:
+  - id: download-failed
+    title: Every download succeeded
+    severity: error
+    kind: forbidden-log-pattern
+    log: dmpdownloader.log
+    pattern: 'Download\(\) failed with (?P<code>0x[0-9a-f]{8})'
+    message: 'download failed with {code}'
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let cut = 64 << 20;
+    let failure = "Download() failed with 0x80072ee2";
+    // The failure starts 10 bytes before the cut; the first line is one of 30 bytes.
+    let first = "INFO: dmpdownloader started\r\n";
+    let mut bytes = first.as_bytes().to_vec();
+    bytes.resize(first.len() + cut - 10, b'x');
+    bytes.extend_from_slice(failure.as_bytes());
+    bytes.extend_from_slice(&vec![b'y'; 1 << 20]);
+    bytes.extend_from_slice(b"\r\nINFO: done\r\n");
+    fs::write(dir.path().join("dmpdownloader.log"), &bytes).unwrap();
+    fs::write(dir.path().join("rules.yaml"), RULES).unwrap();
+    let out = crate::check_with_rules(dir.path(), "rules.yaml", &["--log", "dmpdownloader.log"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = json(&out);
+    let found: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "download-failed")
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    let location = &found[0]["location"];
+    assert_eq!(found[0]["message"], "download failed with 0x80072ee2");
+    assert_eq!(
+        (location["line"].as_u64(), location["column"].as_u64()),
+        (Some(2), Some(cut as u64 - 9))
+    );
+    assert_eq!(location["byte_offset"].as_u64(), Some((first.len() + cut - 10) as u64));
+}

@@ -33,6 +33,12 @@ pub(super) struct Chunk {
     pub offsets_exact: bool,
     /// The last chunk of the log.
     pub last: bool,
+    /// When the chunk starts inside a line cut at the longest entry: the characters of the
+    /// line before its start, and how many bytes at its start the chunk before also held.
+    pub column: u64,
+    pub overlap: usize,
+    /// The chunk ends inside a line it cut (the next chunk goes on with it).
+    pub cut_line: bool,
 }
 
 /// What one chunk holds, counted from its start.
@@ -40,9 +46,24 @@ pub(super) struct ChunkResult {
     /// One per query: whether a run start came in the chunk (then the result is all that
     /// counts from the chunks so far), and what was found after the last one.
     results: Vec<(bool, QueryResult)>,
+    /// One per query: whether it counted an entry on the chunk's first line, and on its last.
+    edges: Vec<Edges>,
     line_ends: u64,
-    /// Bytes of the file the chunk's text came from, when the encoding tells it.
+    /// Bytes of the file the chunk's text came from, when the encoding tells it, and of the
+    /// start it shares with the chunk before (a cut line read again).
     original_len: Option<u64>,
+    overlap_len: Option<u64>,
+    /// The chunk starts inside a line the chunk before cut, and ends inside one it cuts.
+    continues_line: bool,
+    cut_line: bool,
+}
+
+/// Whether a query counted an entry on the first and on the last line of a chunk: a line cut
+/// across chunks is one line, and gives one finding.
+#[derive(Default, Clone, Copy)]
+struct Edges {
+    first_line: bool,
+    last_line: bool,
 }
 
 impl<'q> Matcher<'q> {
@@ -85,6 +106,8 @@ impl<'q> Matcher<'q> {
         let text = folded.as_deref().unwrap_or(original);
         let mut positions = Positions::new(original, folded.as_deref());
         let mut results: Vec<(bool, QueryResult)> = self.queries.iter().map(|_| Default::default()).collect();
+        let line_ends = count_line_ends(text);
+        let mut edges = vec![Edges::default(); self.queries.len()];
         let mut at = 0;
         let mut line = 0;
         let mut counted = 0;
@@ -116,29 +139,53 @@ impl<'q> Matcher<'q> {
                 matched: &text[entry.clone()],
                 original: &original[start_original..end_original],
             };
-            self.check_entry(caches, &mut results, &entry_text, line, offset, chunk.encoding);
+            let place = EntryPlace {
+                line,
+                offset,
+                // The start of a cut line's continuation was searched in the chunk before:
+                // a match starts after its first character, and `^` or `\b` see what was
+                // before it.
+                search_from: if line == 0 && chunk.overlap > 0 {
+                    first_char_len(entry_text.matched)
+                } else {
+                    0
+                },
+                column: if line == 0 { chunk.column } else { 0 },
+                // And the end of a line it cuts is searched again in the next chunk, which
+                // sees what comes after it (`$` is not the end of the line there).
+                cut_here: chunk.cut_line && entry.end == text.len(),
+            };
+            for i in self.check_entry(caches, &mut results, &entry_text, &place, chunk.encoding) {
+                edges[i].first_line |= line == 0;
+                edges[i].last_line |= line == line_ends;
+            }
             // Resume after the entry, not after the candidate match: a match that ran into
             // the next entry must not hide that entry's own match.
             at = entry.end.max(candidate + 1);
         }
         ChunkResult {
             results,
-            line_ends: count_line_ends(text),
+            edges,
+            line_ends,
             original_len: chunk.encoding.original_len(original),
+            overlap_len: chunk.encoding.original_len(&original[..chunk.overlap]),
+            continues_line: chunk.overlap > 0,
+            cut_line: chunk.cut_line,
         }
     }
 
+    /// Checks one entry against every query; gives the queries that counted it.
     fn check_entry(
         &self,
         caches: &mut Caches,
         results: &mut [(bool, QueryResult)],
         entry: &EntryText<'_>,
-        line: u64,
-        offset: Option<u64>,
+        place: &EntryPlace,
         encoding: Encoding,
-    ) {
+    ) -> Vec<usize> {
+        let mut counted = Vec::new();
         if !self.search.matched_in(caches, entry.matched) {
-            return;
+            return counted;
         }
         // Reporting queries first: an entry one of them matches is explained, and the
         // catch-alls after them, in their order, pass it by (one line, one finding: the most
@@ -156,6 +203,7 @@ impl<'q> Matcher<'q> {
                     run_started: true,
                     ..QueryResult::default()
                 };
+                counted.retain(|&c| c != i);
                 continue;
             }
             if !explained && query.explains.iter().any(|e| e.regex.is_match(entry.matched)) {
@@ -167,9 +215,12 @@ impl<'q> Matcher<'q> {
             if explained && matches!(query.role, Role::Unexplained) {
                 continue;
             }
-            let Some(captures) = query.pattern.regex.captures(entry.matched) else {
+            let Some(captures) = query.pattern.regex.captures_at(entry.matched, place.search_from) else {
                 continue;
             };
+            if place.cut_here && captures.get(0).is_some_and(|m| m.end() == entry.matched.len()) {
+                continue;
+            }
             // A known-normal line is not counted, and no catch-all reports it either. A
             // catch-all that reports a line explains it to the catch-alls after it, so a
             // family of failures listed before the last catch-all takes its lines.
@@ -181,9 +232,14 @@ impl<'q> Matcher<'q> {
                 continue;
             }
             result.count += 1;
+            counted.push(i);
             if result.matches.len() < self.keep {
-                let mut found = describe_match(entry, line, &query.pattern.regex, &captures);
-                found.byte_range = offset.and_then(|o| {
+                let mut found = describe_match(entry, place.line, &query.pattern.regex, &captures);
+                if found.line == place.line + 1 {
+                    found.column += place.column;
+                    found.end_column = found.end_column.map(|c| c + place.column);
+                }
+                found.byte_range = place.offset.and_then(|o| {
                     let whole = entry.original_range(captures.get(0).map_or(0..0, |m| m.range()));
                     let start = o + encoding.original_len(&entry.original[..whole.start])?;
                     Some(start..start + encoding.original_len(&entry.original[whole])?)
@@ -191,7 +247,30 @@ impl<'q> Matcher<'q> {
                 result.matches.push(found);
             }
         }
+        counted
     }
+}
+
+/// Where an entry is in its chunk.
+struct EntryPlace {
+    /// Line ends before it, counted from the chunk's start.
+    line: u64,
+    /// Its byte offset in the file, while the decoded text tells it.
+    offset: Option<u64>,
+    /// Where in the entry its match may start.
+    search_from: usize,
+    /// Characters of its line before the chunk's start.
+    column: u64,
+    /// The chunk cuts the entry's line where the entry ends.
+    cut_here: bool,
+}
+
+/// The bytes of the first character of `text` (0 for none).
+fn first_char_len(text: &[u8]) -> usize {
+    text.iter()
+        .skip(1)
+        .position(|b| !(0x80..0xC0).contains(b))
+        .map_or(text.len(), |i| i + 1)
 }
 
 /// The results of the chunks added so far, in file order.
@@ -202,6 +281,8 @@ pub(super) struct Tally {
     line: u64,
     /// File offset of the next chunk, while the decoded text tells it.
     offset: Option<u64>,
+    /// One per query: the chunk before cut a line, and the query counted that line.
+    counted_cut_line: Vec<bool>,
 }
 
 impl Tally {
@@ -212,6 +293,7 @@ impl Tally {
             keep,
             line: 0,
             offset: Some(offset),
+            counted_cut_line: vec![false; queries],
         }
     }
 
@@ -220,22 +302,39 @@ impl Tally {
         if !offsets_exact {
             self.offset = None;
         }
-        let (line, offset) = (self.line, self.offset);
-        for (total, (restarted, found)) in self.results.iter_mut().zip(chunk.results) {
+        // A chunk that goes on with a cut line starts where the chunk before read again.
+        let start = match (self.offset, chunk.overlap_len) {
+            (Some(o), Some(overlap)) => o.checked_sub(overlap),
+            _ => None,
+        };
+        let line = self.line;
+        // The whole chunk is the middle of one cut line.
+        let within_one_line = chunk.continues_line && chunk.line_ends == 0;
+        let per_query = self.results.iter_mut().zip(chunk.results).zip(&chunk.edges);
+        for (((total, (restarted, mut found)), edges), counted_cut_line) in per_query.zip(&mut self.counted_cut_line) {
             if restarted {
                 *total = QueryResult {
                     run_started: true,
                     ..QueryResult::default()
                 };
             }
+            // One line, one finding: the chunk before counted the line this one goes on with.
+            let counted_before = chunk.continues_line && !restarted && *counted_cut_line;
+            if counted_before && edges.first_line {
+                found.count -= 1;
+                if found.matches.first().is_some_and(|m| m.line == 1) {
+                    found.matches.remove(0);
+                }
+            }
+            *counted_cut_line = chunk.cut_line && (edges.last_line || within_one_line && counted_before);
             total.count += found.count;
             let room = self.keep.saturating_sub(total.matches.len());
             total
                 .matches
-                .extend(found.matches.into_iter().take(room).map(|m| shift(m, line, offset)));
+                .extend(found.matches.into_iter().take(room).map(|m| shift(m, line, start)));
         }
         self.line += chunk.line_ends;
-        self.offset = self.offset.and_then(|o| Some(o + chunk.original_len?));
+        self.offset = start.and_then(|o| Some(o + chunk.original_len?));
     }
 }
 

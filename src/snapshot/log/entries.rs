@@ -6,9 +6,16 @@ use std::ops::Range;
 use memchr::memmem;
 
 /// An entry longer than this is not held whole: a CMTrace record is cut at a line end, a line
-/// where the buffer ends (a matched part of it then counts its columns from the cut). A log of
-/// one endless line (a sparse file of zeros) so scans in bounded memory.
+/// where the buffer ends. A log of one endless line (a sparse file of zeros) so scans in
+/// bounded memory. A line cut so goes on in the next chunk, which starts [`CUT_OVERLAP`] bytes
+/// before the cut: see `split::Chunker`.
 pub const MAX_ENTRY: usize = 64 << 20;
+
+/// How much of a line cut at [`MAX_ENTRY`] the next chunk reads again, so that a match that
+/// runs across the cut is still found whole if it is no longer than this (a log line's
+/// failure is a few hundred bytes; a match of more than 1 MiB across the cut is the one
+/// thing a line over 64 MiB still loses).
+pub(super) const CUT_OVERLAP: usize = 1 << 20;
 
 const RECORD_OPEN: &[u8] = b"<![LOG[";
 const RECORD_CLOSE: &[u8] = b"]LOG]!>";
@@ -48,6 +55,11 @@ fn line_start_before(bytes: &[u8], pos: usize) -> usize {
     memchr::memrchr2(b'\n', b'\r', &bytes[..pos]).map_or(0, |i| i + 1)
 }
 
+/// Whether `bytes` ends with a line end (then the next text starts a line).
+pub(super) fn ends_with_line_end(bytes: &[u8]) -> bool {
+    matches!(bytes.last(), Some(b'\n' | b'\r'))
+}
+
 /// The line ends in `bytes`; a CR at the very end counts, so `bytes` must not end between the
 /// CR and LF of a CRLF.
 pub(super) fn count_line_ends(bytes: &[u8]) -> u64 {
@@ -69,19 +81,20 @@ fn last_line_end(buf: &[u8]) -> usize {
     0
 }
 
-/// End of the last complete entry in `buf` (0 if none yet).
-pub(super) fn boundary(buf: &[u8], records: bool) -> usize {
+/// End of the last complete entry in `buf` (0 if none yet), or `buf.len()` once `buf` holds
+/// `max_entry` bytes of one line.
+pub(super) fn boundary(buf: &[u8], records: bool, max_entry: usize) -> usize {
     let line_end = last_line_end(buf);
     if records {
         // A record may span lines; it is complete once the next one has begun.
         if let Some(next_record) = memmem::rfind(buf, b"\n<![LOG[") {
             return next_record + 1;
         }
-        if buf.len() < MAX_ENTRY {
+        if buf.len() < max_entry {
             return 0;
         }
     }
-    if line_end == 0 && buf.len() >= MAX_ENTRY {
+    if line_end == 0 && buf.len() >= max_entry {
         return buf.len();
     }
     line_end

@@ -69,7 +69,7 @@ pub(super) fn describe_match(
 }
 
 /// Characters in UTF-8 bytes (invalid bytes count one each, as they render as U+FFFD).
-fn char_count(bytes: &[u8]) -> u64 {
+pub(super) fn char_count(bytes: &[u8]) -> u64 {
     bytes.iter().filter(|&&b| !(0x80..0xC0).contains(&b)).count() as u64
 }
 

@@ -13,7 +13,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Mutex, PoisonError, mpsc};
 
 use super::chunk::{Chunk, ChunkResult, Matcher, Tally};
-use super::entries::{boundary, detect_records};
+use super::entries::{CUT_OVERLAP, MAX_ENTRY, boundary, detect_records, ends_with_line_end};
+use super::excerpt::char_count;
 use crate::document::text::Utf8Reader;
 
 /// How much is read at a time.
@@ -27,6 +28,10 @@ pub(super) struct Split {
     pub chunk: usize,
     /// Threads scanning chunks; one scans on the reading thread.
     pub threads: usize,
+    /// The longest line held whole ([`MAX_ENTRY`]), and how much of a line cut there the next
+    /// chunk reads again ([`CUT_OVERLAP`], at most half of it).
+    pub max_entry: usize,
+    pub cut_overlap: usize,
 }
 
 impl Split {
@@ -34,6 +39,8 @@ impl Split {
         Split {
             chunk: CHUNK,
             threads: crate::parallel::workers(),
+            max_entry: MAX_ENTRY,
+            cut_overlap: CUT_OVERLAP,
         }
     }
 }
@@ -51,6 +58,11 @@ pub(super) fn scan_chunks<R: Read>(
         buf: Vec::with_capacity(split.chunk.saturating_mul(2)),
         records: None,
         size: split.chunk.max(1),
+        max_entry: split.max_entry.max(2),
+        // Each cut line's chunk then adds at least half of `max_entry` new bytes.
+        cut_overlap: split.cut_overlap.min(split.max_entry / 2),
+        column: 0,
+        overlap: 0,
         spare: Vec::new(),
     };
     let first = chunker.next()?;
@@ -159,6 +171,12 @@ struct Chunker<R> {
     buf: Vec<u8>,
     records: Option<bool>,
     size: usize,
+    max_entry: usize,
+    cut_overlap: usize,
+    /// Where `buf` starts in a line cut at `max_entry`: the characters of the line before it,
+    /// and the bytes at its start the chunk before also held (0 and 0 at a line's start).
+    column: u64,
+    overlap: usize,
     /// Buffers of chunks scanned, to read into again.
     spare: Vec<Vec<u8>>,
 }
@@ -175,14 +193,33 @@ impl<R: Read> Chunker<R> {
             let end = if eof {
                 self.buf.len()
             } else {
-                boundary(&self.buf, records)
+                boundary(&self.buf, records, self.max_entry)
             };
             if end == 0 && !eof {
                 continue;
             }
+            // A line longer than `max_entry` is cut where the buffer ends; the next chunk
+            // starts `cut_overlap` bytes (whole characters) before the cut, so a match across
+            // the cut is found there, and counts its columns from the line's start.
+            let cut_line = !eof && end == self.buf.len() && !ends_with_line_end(&self.buf);
+            let next_from = if cut_line {
+                let mut from = end - self.cut_overlap;
+                while from < end && (0x80..0xC0).contains(&self.buf[from]) {
+                    from += 1;
+                }
+                from
+            } else {
+                end
+            };
+            let (column, overlap) = (self.column, self.overlap);
+            (self.column, self.overlap) = if cut_line {
+                (column + char_count(&self.buf[..next_from]), end - next_from)
+            } else {
+                (0, 0)
+            };
             let mut rest = self.spare.pop().unwrap_or_default();
             rest.clear();
-            rest.extend_from_slice(&self.buf[end..]);
+            rest.extend_from_slice(&self.buf[next_from..]);
             self.buf.truncate(end);
             return Ok(Chunk {
                 text: std::mem::replace(&mut self.buf, rest),
@@ -190,6 +227,9 @@ impl<R: Read> Chunker<R> {
                 records,
                 offsets_exact: self.reader.offsets_exact(),
                 last: eof,
+                column,
+                overlap,
+                cut_line,
             });
         }
     }

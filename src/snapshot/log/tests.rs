@@ -329,6 +329,7 @@ fn same_whatever_the_split(log: &[u8], queries: &[&LogQuery], keep: usize) {
     let whole = Split {
         chunk: log.len() + 1,
         threads: 1,
+        ..Split::for_this_machine()
     };
     let expected = described(&scan_split(log, queries, keep, None, whole).unwrap().results);
     assert!(
@@ -337,7 +338,11 @@ fn same_whatever_the_split(log: &[u8], queries: &[&LogQuery], keep: usize) {
     );
     for chunk in [1, 2, 3, 5, 8, 13, 64, 100, 257, 1000, 4096] {
         for threads in [1, 2, 4] {
-            let split = Split { chunk, threads };
+            let split = Split {
+                chunk,
+                threads,
+                ..Split::for_this_machine()
+            };
             let found = scan_split(log, queries, keep, None, split).unwrap().results;
             assert_eq!(described(&found), expected, "{split:?}");
         }
@@ -387,7 +392,11 @@ fn a_short_plain_first_line_makes_a_log_of_lines_whatever_the_read_size() {
     let log = b"ab\n<![LOG[first\r\nERROR second]LOG]!><time=\"1\">\r\n";
     let q = query(r"(?s)first.*ERROR");
     for chunk in [1, 3, 100] {
-        let split = Split { chunk, threads: 1 };
+        let split = Split {
+            chunk,
+            threads: 1,
+            ..Split::for_this_machine()
+        };
         let results = scan_split(&log[..], &[&q], KEEP, None, split).unwrap().results;
         assert_eq!(results[0].count, 0, "read as records with reads of {chunk}");
     }
@@ -398,7 +407,11 @@ fn a_short_plain_first_line_makes_a_log_of_lines_whatever_the_read_size() {
 #[test]
 fn an_empty_match_at_a_chunk_end_is_found_once_where_it_is() {
     let q = query("^$");
-    let split = Split { chunk: 4, threads: 2 };
+    let split = Split {
+        chunk: 4,
+        threads: 2,
+        ..Split::for_this_machine()
+    };
     let results = scan_split(&b"abc\ndef\n\nghi\n"[..], &[&q], KEEP, None, split)
         .unwrap()
         .results;
@@ -415,7 +428,11 @@ fn a_split_utf16_log_keeps_its_byte_ranges() {
     let mut bytes = vec![0xFF, 0xFE];
     bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
     let q = query("Manifest verification failed");
-    let split = Split { chunk: 50, threads: 3 };
+    let split = Split {
+        chunk: 50,
+        threads: 3,
+        ..Split::for_this_machine()
+    };
     let m = &scan_split(&bytes[..], &[&q], KEEP, None, split).unwrap().results[0].matches[0];
     assert_eq!(m.line, 301);
     let start = 2 + 2 * (9 * 300 + 7);
@@ -535,4 +552,74 @@ fn several_matching_entries_with_folded_characters_keep_their_offsets() {
         &log.as_bytes()[second.start as usize..second.end as usize],
         "ERROR: “b” failed".as_bytes()
     );
+}
+
+/// Where a match is and what it matched.
+type Placed = (u64, u64, Option<u64>, Option<std::ops::Range<u64>>, String);
+
+/// Each query's count, and where its matches are and what they matched (the excerpt of a cut
+/// line shows its chunk's part).
+fn placed(results: &[QueryResult]) -> Vec<(u64, Vec<Placed>)> {
+    let place = |m: &LogMatch| (m.line, m.column, m.end_column, m.byte_range.clone(), m.matched.clone());
+    results
+        .iter()
+        .map(|r| (r.count, r.matches.iter().map(place).collect()))
+        .collect()
+}
+
+/// A split that cuts lines longer than 64 bytes and reads 24 bytes of each cut line again.
+fn cutting(chunk: usize, threads: usize) -> Split {
+    Split {
+        chunk,
+        threads,
+        max_entry: 64,
+        cut_overlap: 24,
+    }
+}
+
+/// Regression (issue 35): in a line longer than the longest entry held whole, a match across
+/// the cut was lost, and a match after it counted its columns from the cut.
+#[test]
+fn a_match_across_the_cut_of_an_overlong_line_is_found_at_its_column() {
+    let q = query("Download failed");
+    for at in [40, 56, 60, 63, 64, 70, 100, 130, 200] {
+        let mut line = "é".repeat(5) + &"x".repeat(at - 10);
+        line.push_str("Download failed");
+        line.push_str(&"y".repeat(150));
+        let log = format!("first\n{line}\nlast\n");
+        let whole = run(log.as_bytes(), &[&q]);
+        assert_eq!(
+            (whole[0].matches[0].line, whole[0].matches[0].column),
+            (2, at as u64 - 4)
+        );
+        for chunk in [1, 7, 16, 64, 1000] {
+            for threads in [1, 3] {
+                let found = scan_split(log.as_bytes(), &[&q], KEEP, None, cutting(chunk, threads))
+                    .unwrap()
+                    .results;
+                assert_eq!(placed(&found), placed(&whole), "match at {at}, chunk {chunk}");
+            }
+        }
+    }
+}
+
+/// A cut line is one line: a pattern it matches before and after the cut gives one finding,
+/// `^` does not match where a chunk goes on with it, and `$` not where a chunk cuts it.
+#[test]
+fn an_overlong_line_cut_in_chunks_gives_one_finding_and_anchors_keep_their_meaning() {
+    let line = format!("{}ERROR{}ERROR{}", "a".repeat(30), "b".repeat(200), "c".repeat(100));
+    let log = format!("{line}\nERROR ok\n");
+    let error = query("ERROR");
+    let at_start = query("(?m)^[bc]");
+    let at_end = query("(?m)[ab]$");
+    let queries = [&error, &at_start, &at_end];
+    for chunk in [1, 5, 64, 1000] {
+        let found = scan_split(log.as_bytes(), &queries, KEEP, None, cutting(chunk, 2))
+            .unwrap()
+            .results;
+        let lines: Vec<u64> = found[0].matches.iter().map(|m| m.line).collect();
+        assert_eq!((found[0].count, lines), (2, vec![1, 2]), "chunk {chunk}");
+        assert_eq!(found[0].matches[0].column, 31);
+        assert_eq!((found[1].count, found[2].count), (0, 0), "chunk {chunk}");
+    }
 }
