@@ -596,7 +596,7 @@ impl Check for TargetRequirement {
         } else if let Some(version) = self.on_target(registry) {
             // Passed, but never in silence: the upgrade this checklist prepares has happened.
             out.note(format!(
-                "the site already runs {version}, {} or later: nothing left to upgrade, so the checklist for it has nothing to judge",
+                "the site already runs {version}, at or past the target {}: nothing left to upgrade, so this checklist has nothing to judge",
                 self.target.version
             ));
         } else if let Some(problem) = self.judge(registry) {

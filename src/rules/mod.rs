@@ -335,15 +335,15 @@ pub fn load_partly(sources: &[RuleSource], overrides: &[ParamOverride]) -> Resul
     }
 
     // The checklist rules read the target's data: a target sitelint has no data for is the
-    // run's mistake, told before any rule is compiled against it.
-    if let Some(version) = params.get(TARGET_VERSION)
-        && problems.is_empty()
-    {
-        let build = crate::target::lookup(version)?.build;
-        params.insert(
-            TARGET_BUILD.to_owned(),
-            build.map(|b| b.to_string()).unwrap_or_default(),
-        );
+    // run's mistake, told before any rule is compiled against it. Its build is a param too
+    // (empty when unknown), so that rules compile against it whatever else is wrong.
+    if let Some(version) = params.get(TARGET_VERSION) {
+        let target = crate::target::find(version);
+        if target.is_none() && problems.is_empty() {
+            crate::target::lookup(version)?;
+        }
+        let build = target.and_then(|t| t.build).map(|b| b.to_string()).unwrap_or_default();
+        params.insert(TARGET_BUILD.to_owned(), build);
     }
 
     let mut rules: Vec<Rule> = Vec::new();
