@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::checks::evidence::{Found, LogEvidence};
 use crate::checks::{Emission, Emissions, Input, Params};
 use crate::finding::{
     Finding, Gap, Location, Outcome, ParamInfo, ReadAs, Report, RuleResult, RuleStatus, RulesetInfo, SourceError,
@@ -16,7 +17,13 @@ use crate::sources::{self, Reading, SOURCES};
 
 /// What became of one rule before it is written into the report.
 enum Evaluated {
-    Ran { emissions: Vec<Emission>, omitted: u64 },
+    /// `note`: what the rule or the run wants said about how it was judged, shown as the
+    /// reason of a rule that ran (evidence that released it, a site already on the target).
+    Ran {
+        emissions: Vec<Emission>,
+        omitted: u64,
+        note: Option<String>,
+    },
     NotEvaluated(String),
 }
 
@@ -26,10 +33,22 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
     // Keyed by the source's place in `SOURCES` and the instance, so one load serves a group.
     let mut groups: BTreeMap<(usize, String), Vec<(usize, &Rule)>> = BTreeMap::new();
     let mut outcomes: BTreeMap<usize, Evaluated> = BTreeMap::new();
+    // Why each rule judged only on evidence (`when-log`) runs in this snapshot.
+    let mut released: BTreeMap<usize, String> = BTreeMap::new();
+    let mut seen = Seen::default();
     for (index, rule) in rules.rules.iter().enumerate().filter(|(_, r)| r.disabled.is_none()) {
-        if let Some(reason) = &rule.held {
-            outcomes.insert(index, Evaluated::NotEvaluated(reason.clone()));
-        } else if let Some(key) = sources::read_by(rule) {
+        if let Some(when) = &rule.when {
+            match when.released(|evidence| seen.look(evidence, snapshot)) {
+                Ok(why) => {
+                    released.insert(index, why);
+                }
+                Err(reason) => {
+                    outcomes.insert(index, Evaluated::NotEvaluated(reason));
+                    continue;
+                }
+            }
+        }
+        if let Some(key) = sources::read_by(rule) {
             groups.entry(key).or_default().push((index, rule));
         }
     }
@@ -70,15 +89,25 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
                 findings.push(not_evaluated(rule, &reason, snapshot));
                 (RuleStatus::NotEvaluated, Some(reason), 0)
             }
-            Some(Evaluated::Ran { emissions, omitted }) => {
+            Some(Evaluated::Ran {
+                emissions,
+                omitted,
+                note,
+            }) => {
                 // A rule checked only in part (an endpoint it could not probe) is not passed.
                 let unchecked = emissions.iter().find(|e| e.outcome == Outcome::NotEvaluated);
+                // Why the rule ran at all comes first, then what it said of how it judged.
+                let said = [released.remove(&index), note]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>();
+                let said = (!said.is_empty()).then(|| said.join("; "));
                 let (status, reason) = if emissions.iter().any(|e| e.outcome == Outcome::Fail) {
-                    (RuleStatus::Failed, None)
+                    (RuleStatus::Failed, said)
                 } else if let Some(part) = unchecked {
                     (RuleStatus::NotEvaluated, Some(part.message.clone()))
                 } else {
-                    (RuleStatus::Passed, None)
+                    (RuleStatus::Passed, said)
                 };
                 findings.extend(emissions.into_iter().map(|e| finding(rule, e, &rules.params)));
                 (status, reason, omitted)
@@ -100,6 +129,27 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot) -> Report {
         errors,
         read_as,
         baseline: None,
+    }
+}
+
+/// The evidence already looked for in this snapshot: the post-upgrade rules all wait for the
+/// same entry, and CMUpdate.log is scanned for it once.
+#[derive(Default)]
+struct Seen(Vec<(String, String, Found)>);
+
+impl Seen {
+    fn look(&mut self, evidence: &LogEvidence, snapshot: &Snapshot) -> Found {
+        let known = self
+            .0
+            .iter()
+            .find(|(log, entry, _)| *log == evidence.log && *entry == evidence.entry);
+        if let Some((_, _, found)) = known {
+            return found.clone();
+        }
+        let found = evidence.look(snapshot);
+        self.0
+            .push((evidence.log.clone(), evidence.entry.clone(), found.clone()));
+        found
     }
 }
 
@@ -194,8 +244,13 @@ fn run(rule: &Rule, input: &Input<'_>, errors: &mut Vec<SourceError>) -> Evaluat
     match rule.check.evaluate(input, &mut emissions) {
         Ok(()) if let Some(reason) = emissions.take_rule_not_evaluated() => Evaluated::NotEvaluated(reason),
         Ok(()) => {
+            let note = emissions.take_note();
             let (emissions, omitted) = emissions.into_parts();
-            Evaluated::Ran { emissions, omitted }
+            Evaluated::Ran {
+                emissions,
+                omitted,
+                note,
+            }
         }
         // An engine bug: loud (exit 2, with the rule named) rather than a silent pass.
         Err(mismatch) => {

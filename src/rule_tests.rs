@@ -250,11 +250,17 @@ pub fn run(suite: &mut Suite) -> impl Iterator<Item = Result<CaseResult, SetupEr
             }
         };
         for (rule, disabled) in rules.rules.iter_mut().zip(&disabled) {
-            rule.disabled = if rule.id == case.rule_id {
+            let under_test = rule.id == case.rule_id;
+            rule.disabled = if under_test {
                 disabled.clone()
             } else {
                 Some("not under test".to_owned())
             };
+            // A case asks for its rule, as `--select` does: a rule that waits for evidence
+            // (`when-log`) judges the case's snapshot whatever it shows.
+            if let Some(when) = &mut rule.when {
+                when.asked = under_test.then(|| "judged because its case asks for it".to_owned());
+            }
         }
         run_case(rules, case)
     })

@@ -106,7 +106,15 @@ pub const TARGETS: &[Target] = &[
     },
     Target {
         version: "2603",
-        // Not in the pages read yet: the "What's new in version 2603" page gives it.
+        // Not published where we looked (2026-12-07): "What's new in version 2603" (revision
+        // of 2026-08-05, https://learn.microsoft.com/intune/configmgr/core/plan-design/changes/whats-new-in-version-2603),
+        // its checklist, KB 37426535 (the summary of changes) and the 2603 hotfix pages give
+        // only the console's version (5.2603.1035.1200, KB 37942646), not the site's; the
+        // version table of https://learn.microsoft.com/intune/configmgr/core/servers/manage/updates
+        // as stored stops at 2503. The console's middle number is no site build: left unknown.
+        // The same pages confirm the rest of this entry: "Apply this update on sites that run
+        // version 2409 or later"; sqlncli.msi, SQLSysClrTypes.msi and SharedManagementObjects.msi
+        // are no longer in the redistributables.
         build: None,
         installs_on: ("2409", 9132),
         dotnet_error: NET_462,
@@ -121,6 +129,8 @@ pub const TARGETS: &[Target] = &[
     },
     Target {
         version: "2609",
+        // No page of Microsoft's for 2609 (What's new, checklist, hotfixes) was published where
+        // we looked (2026-12-07): its build is unknown.
         build: None,
         installs_on: ("2503", 9135),
         dotnet_error: NET_462,

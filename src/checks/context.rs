@@ -45,6 +45,11 @@ impl<'n, 'c> Context<'n, 'c> {
         Context { fields, params }
     }
 
+    /// A param's value in this run.
+    pub fn param(&self, name: &str) -> Option<&'c str> {
+        self.params.get(name).map(String::as_str)
+    }
+
     pub fn into_fields(self) -> Fields<'n, 'c> {
         self.fields
     }

@@ -18,6 +18,7 @@ mod unexplained_log_lines;
 mod zero_byte_files;
 
 pub mod context;
+pub mod evidence;
 pub mod hresult;
 pub mod template;
 
@@ -133,6 +134,11 @@ pub trait Check: fmt::Debug + Send + Sync {
     fn needs_file(&self, _file: &TreeFile) -> bool {
         true
     }
+    /// For a log kind: the entry of another log its judgement depends on (`before-log`),
+    /// which the log source looks for and hands over with the log ([`Input::Log`]).
+    fn evidence(&self) -> Option<&evidence::LogEvidence> {
+        None
+    }
 }
 
 /// A check handed an input other than the one its [`Check::source`] names.
@@ -165,6 +171,8 @@ pub struct Emissions {
     omitted: u64,
     /// Why the rule as a whole cannot be judged on the input it was given.
     rule_not_evaluated: Option<String>,
+    /// What a rule that passes wants said about how (a site already on the target).
+    note: Option<String>,
 }
 
 impl Emissions {
@@ -185,6 +193,17 @@ impl Emissions {
     /// machine): the rule is not evaluated, with `reason`, whatever else was pushed.
     pub fn rule_not_evaluated(&mut self, reason: impl Into<String>) {
         self.rule_not_evaluated = Some(reason.into());
+    }
+
+    /// Says how the rule was judged, for a rule that passes: the report shows it as the
+    /// rule's reason (a site already on the target passes its checklist, saying so).
+    pub fn note(&mut self, note: impl Into<String>) {
+        self.note = Some(note.into());
+    }
+
+    /// The note, if a check left one.
+    pub fn take_note(&mut self) -> Option<String> {
+        self.note.take()
     }
 
     /// Why the whole rule was not evaluated, if a check said so.
@@ -224,6 +243,8 @@ pub enum Input<'a> {
         result: &'a QueryResult,
         /// The snapshot's `collected_at`, when it has one (RFC 3339).
         collected_at: Option<&'a str>,
+        /// What the snapshot shows of the check's [`Check::evidence`], when it has one.
+        evidence: Option<&'a evidence::Found>,
     },
     Tree(&'a Tree),
     Console(&'a ConsoleExport),

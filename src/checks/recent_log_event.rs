@@ -2,8 +2,10 @@
 //! `max-age-hours`, and one per `failure` entry after it.
 //!
 //! - **What it checks**: the latest entry of the log that matches `pattern` (a backup that
-//!   completed) was written no more than `max-age-hours` before the snapshot was collected
-//!   (its `collected_at`; now, for live sources), and no entry matching `failure` follows it.
+//!   completed) was written no more than `max-age-hours` before a reference time, and no
+//!   entry matching `failure` follows it. The reference is the first entry of `before-log`
+//!   matching `before-entry` when the snapshot shows one (the upgrade's start: the entries
+//!   after it are not looked at), else the snapshot's `collected_at`, else now.
 //!   The entry's time is read from its CMTrace attributes or its `$$<...>` suffix, with the
 //!   writer's bias ([`crate::snapshot::entry_time`]).
 //! - **Why**: Microsoft recommends a site backup before the upgrade; one that is days old, or
@@ -11,8 +13,10 @@
 //! - **Example rule**: `log: smsbkup.log`, `pattern: 'Backup completed'`,
 //!   `failure: 'Failed to delete the contents of the backup folder'`,
 //!   `max-age-hours: "{backup_max_age_hours}"`.
-//! - **Options**: `failure` (optional). Built-in values: `{log}`, `{found}`, `{expected}`.
+//! - **Options**: `failure` (optional); `before-log` and `before-entry` (optional, together;
+//!   see [`super::evidence`]). Built-in values: `{log}`, `{found}`, `{expected}`.
 
+use super::evidence::{Found, LogEvidence};
 use super::{Check, Context, Emission, Emissions, Input, Mismatch, SourceRef, values};
 use crate::document::fields::Sp;
 use crate::finding::{Location, Outcome};
@@ -34,6 +38,8 @@ struct RecentLogEvent {
     pattern: String,
     failure: Option<String>,
     max_age_hours: u64,
+    /// The entry of another log ages are measured up to (`before-log`, `before-entry`).
+    before: Option<LogEvidence>,
 }
 
 pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
@@ -52,6 +58,12 @@ pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
     let max_age = f.required_string(
         "max-age-hours",
         "How many hours before the snapshot was collected the last event may be, e.g. `max-age-hours: \"{backup_max_age_hours}\"`.",
+    );
+    let before = LogEvidence::read(
+        f,
+        "before-log",
+        "before-entry",
+        "ages are measured up to its first match (the upgrade's start) when the snapshot shows one, else up to `collected_at`, else now.",
     );
     let log = log.and_then(|l| f.with_params(&l));
     // Each pattern is compiled alone first, so that a mistake is shown where it is written.
@@ -96,6 +108,7 @@ pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
         pattern: pattern.value,
         failure: failure.map(|f| f.value),
         max_age_hours: max_age_hours?,
+        before: before?,
     }))
 }
 
@@ -145,6 +158,10 @@ impl Check for RecentLogEvent {
         }
     }
 
+    fn evidence(&self) -> Option<&LogEvidence> {
+        self.before.as_ref()
+    }
+
     fn placeholders(&self) -> Vec<String> {
         VALUES.map(str::to_owned).to_vec()
     }
@@ -155,8 +172,17 @@ impl Check for RecentLogEvent {
             .as_ref()
             .map(|f| format!(", or when an entry matching `{f}` follows it"))
             .unwrap_or_default();
+        let reference = self.before.as_ref().map_or_else(
+            || "the snapshot".to_owned(),
+            |b| {
+                format!(
+                    "the first entry of {} matching `{}` (else the snapshot)",
+                    b.log, b.entry
+                )
+            },
+        );
         format!(
-            "Fails unless the last entry of {} matching `{}` is at most {} hours older than the snapshot{failure}.",
+            "Fails unless the last entry of {} matching `{}` is at most {} hours older than {reference}{failure}.",
             self.log, self.pattern, self.max_age_hours
         )
     }
@@ -167,6 +193,7 @@ impl Check for RecentLogEvent {
             whole,
             result,
             collected_at,
+            evidence,
         } = input
         else {
             return Err(Mismatch::new("a log", input));
@@ -181,23 +208,34 @@ impl Check for RecentLogEvent {
             ));
             return Ok(());
         }
+        let reference = match self.reference(*evidence, *collected_at) {
+            Ok(reference) => reference,
+            Err(reason) => {
+                out.rule_not_evaluated(reason);
+                return Ok(());
+            }
+        };
         let path = whole.path.clone();
-        let last = result.matches.iter().rev().find(|m| is(m, EVENT));
+        // Entries after the reference (the backups after the upgrade started) are not the
+        // ones that count; an entry whose time cannot be read is kept.
+        let before_reference = |m: &&LogMatch| !reference.upto || time_of(m).is_none_or(|time| time <= reference.time);
+        let in_scope: Vec<&LogMatch> = result.matches.iter().filter(before_reference).collect();
+        let last = in_scope.iter().rev().find(|m| is(m, EVENT)).copied();
         match last {
             None => out.push(Emission {
                 outcome: Outcome::Fail,
                 subject: format!("{}: no {}", self.log, self.pattern),
-                message: format!("{name} has no entry matching `{}`", self.pattern),
+                message: format!("{name} has no entry matching `{}`{}", self.pattern, reference.scope()),
                 values: values(&VALUES, [self.log.clone(), "none".to_owned(), self.expected()]),
                 location: (*whole).clone(),
                 excerpt: None,
             }),
-            Some(last) => self.judge_age(name, &path, last, *collected_at, out),
+            Some(last) => self.judge_age(name, &path, last, &reference, out),
         }
         // Every failure that no later event superseded stands, each at its line (with no
         // event at all, every failure: the failed backups are why none completed).
         let after = last.map_or(0, |l| l.line);
-        for failure in result.matches.iter().filter(|m| is(m, FAILURE) && m.line > after) {
+        for failure in in_scope.iter().filter(|m| is(m, FAILURE) && m.line > after) {
             let since = last.map_or_else(String::new, |l| {
                 format!(" after the last `{}` (line {})", self.pattern, l.line)
             });
@@ -213,37 +251,88 @@ impl Check for RecentLogEvent {
     }
 }
 
+/// The time ages are measured up to, and what it is, in words.
+struct Reference {
+    time: i64,
+    against: String,
+    /// It is an entry of another log (the upgrade's start): later entries do not count.
+    upto: bool,
+}
+
+impl Reference {
+    /// ` before <the reference>`, for a log with no event, when the reference cuts it.
+    fn scope(&self) -> String {
+        if self.upto {
+            format!(" before {}", self.against)
+        } else {
+            String::new()
+        }
+    }
+}
+
 impl RecentLogEvent {
-    /// One finding when the last event is older than `max-age-hours` before the reference
-    /// time (the snapshot's `collected_at`, else now); not evaluated when its time is unknown.
-    fn judge_age(&self, name: &str, path: &str, last: &LogMatch, collected_at: Option<&str>, out: &mut Emissions) {
-        let (reference, against) = match collected_at.and_then(entry_time::of_rfc3339) {
-            Some(time) => (time, "the snapshot was collected"),
-            None => (entry_time::now(), "now"),
-        };
-        match time_of(last) {
-            None => out.rule_not_evaluated(format!(
+    /// The first entry of `before-log` the snapshot shows, else its `collected_at`, else now;
+    /// `Err` when that entry's time cannot be read (measuring from another moment would judge
+    /// a backup against the wrong one).
+    fn reference(&self, evidence: Option<&Found>, collected_at: Option<&str>) -> Result<Reference, String> {
+        if let (Some(before), Some(Found::Entry { line, time })) = (&self.before, evidence) {
+            let Some(time) = *time else {
+                return Err(format!(
+                    "the time of {}:{line} (the first entry matching `{}`) cannot be read (no CMTrace time or $$<...> suffix)",
+                    before.log, before.entry
+                ));
+            };
+            return Ok(Reference {
+                time,
+                against: format!("{}:{line} (`{}`)", before.log, before.entry),
+                upto: true,
+            });
+        }
+        Ok(match collected_at.and_then(entry_time::of_rfc3339) {
+            Some(time) => Reference {
+                time,
+                against: "the snapshot was collected".to_owned(),
+                upto: false,
+            },
+            None => Reference {
+                time: entry_time::now(),
+                against: "now".to_owned(),
+                upto: false,
+            },
+        })
+    }
+
+    /// One finding when the last event is older than `max-age-hours` before the reference;
+    /// not evaluated when its time is unknown. A pass says what it was measured against.
+    fn judge_age(&self, name: &str, path: &str, last: &LogMatch, reference: &Reference, out: &mut Emissions) {
+        let Some(time) = time_of(last) else {
+            out.rule_not_evaluated(format!(
                 "the time of {name}:{} cannot be read (no CMTrace time or $$<...> suffix)",
                 last.line
-            )),
-            Some(time) => {
-                let hours = (reference - time) / 3600;
-                if reference - time > i64::try_from(self.max_age_hours).unwrap_or(i64::MAX) * 3600 {
-                    let when = entry_time::describe(time);
-                    out.push(self.emission(
-                        path,
-                        last,
-                        format!(
-                            "the last `{}` in {name} is from {when}, {hours} hours before {against} ({}): more than {} hours",
-                            self.pattern,
-                            entry_time::describe(reference),
-                            self.max_age_hours
-                        ),
-                        "too old",
-                        when,
-                    ));
-                }
-            }
+            ));
+            return;
+        };
+        let hours = (reference.time - time) / 3600;
+        let when = entry_time::describe(time);
+        if reference.time - time > i64::try_from(self.max_age_hours).unwrap_or(i64::MAX) * 3600 {
+            out.push(self.emission(
+                path,
+                last,
+                format!(
+                    "the last `{}` in {name} is from {when}, {hours} hours before {} ({}): more than {} hours",
+                    self.pattern,
+                    reference.against,
+                    entry_time::describe(reference.time),
+                    self.max_age_hours
+                ),
+                "too old",
+                when,
+            ));
+        } else {
+            out.note(format!(
+                "the last `{}` in {name} (line {}, {when}) is {hours} hours before {}",
+                self.pattern, last.line, reference.against
+            ));
         }
     }
 }

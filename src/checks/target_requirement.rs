@@ -25,7 +25,8 @@
 //!
 //! Before and after (DESIGN 17): the checklist judges the site before its upgrade, so a site
 //! whose `Full Version` is already the target's build passes every item but `site-version`,
-//! and no item before the upgrade says "not on the target yet".
+//! saying so (the rule's reason in the report: the site already runs the target), and no item
+//! before the upgrade says "not on the target yet".
 
 use super::{Check, Context, Emission, Emissions, Input, Mismatch, SourceRef, values};
 use crate::finding::{Location, Outcome};
@@ -360,13 +361,9 @@ impl TargetRequirement {
     fn judge(&self, registry: &Registry) -> Option<Problem> {
         let target = self.target;
         let full_version = value(registry, SMS_SETUP, FULL_VERSION);
-        let build = full_version.and_then(|v| v.data.text()).and_then(target::build_of);
-        let on_target = target.build.is_some_and(|t| build.is_some_and(|b| b >= t));
         match self.requirement {
+            // A site already on the target was passed before this, saying so (`on_target`).
             Requirement::SiteVersion => self.site_version(registry, full_version),
-            // The checklist is for the upgrade still to come: a site already on the target
-            // passes it.
-            _ if on_target => None,
             Requirement::UpgradePath => self.upgrade_path(registry, full_version),
             Requirement::Dotnet | Requirement::DotnetRecommended => {
                 let min = if self.requirement == Requirement::Dotnet {
@@ -436,6 +433,15 @@ impl TargetRequirement {
             }
             Requirement::NoPendingRestart => Self::pending_restart(registry),
         }
+    }
+
+    /// The site's `Full Version` in words, when it is already the target's build or later:
+    /// every checklist item but the site's own version has nothing left to judge.
+    fn on_target(&self, registry: &Registry) -> Option<String> {
+        let shown = value(registry, SMS_SETUP, FULL_VERSION).map(text)?;
+        let build = target::build_of(&shown)?;
+        let on_target = self.requirement != Requirement::SiteVersion && self.target.build.is_some_and(|t| build >= t);
+        on_target.then(|| target::describe_full_version(&shown))
     }
 
     fn upgrade_path(&self, registry: &Registry, full_version: Option<&Value>) -> Option<Problem> {
@@ -587,6 +593,12 @@ impl Check for TargetRequirement {
         };
         if let Some(reason) = self.unjudged(registry) {
             out.rule_not_evaluated(reason);
+        } else if let Some(version) = self.on_target(registry) {
+            // Passed, but never in silence: the upgrade this checklist prepares has happened.
+            out.note(format!(
+                "the site already runs {version}, at or past the target {}: nothing left to upgrade, so this checklist has nothing to judge",
+                self.target.version
+            ));
         } else if let Some(problem) = self.judge(registry) {
             out.push(Emission {
                 outcome: Outcome::Fail,

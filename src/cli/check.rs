@@ -14,8 +14,8 @@ use crate::document::text::{plural, visible, visible_line};
 use crate::finding::{BaselineState, Outcome, Report, Severity, Site, Totals, totals_of};
 use crate::report::steps::{OTHER, STEPS, step_of};
 use crate::report::{Format, RenderContext, human};
+use crate::rules::RuleSet;
 use crate::rules::waivers;
-use crate::rules::{Rule, RuleSet};
 use crate::snapshot::Snapshot;
 use crate::sources::manifest;
 
@@ -44,7 +44,7 @@ pub(super) fn run(
     let (settings, mut rule_set) = Settings::resolve(&args.rules, &args.sources, PolicyFlags::of(&args))?;
     rule_set.select(&args.select, &args.ignore)?;
     let left_out = keep_steps(&mut rule_set, &args.steps);
-    hold_post_upgrade(&mut rule_set, &args.select, &args.steps);
+    ask_for_waiting(&mut rule_set, &args.select, &args.steps);
     refuse_empty_selection(&settings, &rule_set, &args)?;
     let mut baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     let check = Check {
@@ -533,24 +533,28 @@ fn write_left_out(left_out: &[(&str, usize)], stderr: &mut dyn Write) -> io::Res
     )
 }
 
-/// The post-upgrade rules judge the site after its upgrade: the same registry and console
-/// export before it would fail them all ("not on the target yet"). They run when the run asks
-/// for that step (`--step post-upgrade`, `--select tag:post-upgrade` or one of their ids), and
-/// are otherwise not evaluated, saying how to ask (DESIGN 17).
-fn hold_post_upgrade(rule_set: &mut RuleSet, select: &[String], steps: &[String]) {
-    const STEP: &str = "post-upgrade";
-    let asked = |rule: &Rule| {
-        steps.iter().any(|step| step == STEP)
-            || select
-                .iter()
-                .any(|s| s == &format!("tag:{STEP}") || s.eq_ignore_ascii_case(&rule.id))
-    };
+/// A rule that waits for evidence (`when-log`: the post-upgrade rules, until CMUpdate.log
+/// shows the target's CMUpdate running) judges whatever the evidence when the run asks for
+/// it: `--step` of its step, `--select` of one of its tags or its id (DESIGN 17). Otherwise
+/// the engine looks for the evidence in each snapshot.
+fn ask_for_waiting(rule_set: &mut RuleSet, select: &[String], steps: &[String]) {
     for rule in rule_set.rules.iter_mut().filter(|r| r.disabled.is_none()) {
-        if step_of(&rule.tags).tag == STEP && !asked(rule) {
-            rule.held = Some(format!(
-                "judges the site after its upgrade: ask for it with --step {STEP} (or --select tag:{STEP})"
-            ));
-        }
+        let step = step_of(&rule.tags).tag;
+        let Some(when) = &mut rule.when else { continue };
+        let by_step = steps.iter().any(|s| s == step).then(|| format!("--step {step}"));
+        let by_select = || {
+            select
+                .iter()
+                .find(|s| {
+                    s.eq_ignore_ascii_case(&rule.id)
+                        || s.strip_prefix("tag:")
+                            .is_some_and(|tag| rule.tags.iter().any(|t| t == tag))
+                })
+                .map(|s| format!("--select {s}"))
+        };
+        when.asked = by_step
+            .or_else(by_select)
+            .map(|how| format!("judged because the run asks for it ({how})"));
     }
 }
 

@@ -3,13 +3,15 @@
 
 use std::sync::Arc;
 
-use super::{MAX_ID_LEN, Rule};
+use super::{MAX_ID_LEN, Rule, When};
+use crate::checks::evidence::LogEvidence;
 use crate::checks::{Context, KINDS, Params};
 use crate::document::diag::{Problem, SourceFile, did_you_mean, suggest};
 use crate::document::fields::{Document, FieldDoc, Fields, mapping};
 use crate::document::origin::Origin;
 use crate::document::yaml::Node;
 use crate::finding::Severity;
+use crate::report::steps::{OTHER, step_of};
 use crate::rules::waivers::BuiltIn;
 
 pub(super) fn compile_rule(
@@ -126,6 +128,12 @@ pub(super) fn compile_rule(
         return None;
     };
     let check = (kind.compile)(&mut f);
+    let when = LogEvidence::read(
+        &mut f,
+        "when-log",
+        "when-entry",
+        "the rule judges only once the snapshot shows that entry (or when the run asks for it with `--step` or `--select`), e.g. the post-upgrade rules wait for CMUpdate.log's `Configuration Manager v5\\.00 \\(Build {target_build}\\)`.",
+    );
     let title = title.and_then(|t| f.with_params(&t));
     let help = help.and_then(|h| f.with_params(&h));
     let url = url.and_then(|u| {
@@ -153,9 +161,15 @@ pub(super) fn compile_rule(
 
     let id = id?.value;
     let (line, _) = file.line_column(anchor.start);
+    let tags: Vec<String> = tags.into_iter().map(|t| t.value).collect();
+    let when = when?.map(|evidence| When {
+        evidence,
+        asked: None,
+        how_to_ask: how_to_ask(&id, &tags),
+    });
     Some(Rule {
         disabled: (!enabled).then(|| "disabled in its rule file (`enabled: false`)".to_owned()),
-        held: None,
+        when,
         id,
         kind: kind.name,
         severity: severity?,
@@ -163,11 +177,22 @@ pub(super) fn compile_rule(
         message: message?,
         help: help.filter(|h| !h.trim().is_empty()).map(|h| h.trim_end().to_owned()),
         url,
-        tags: tags.into_iter().map(|t| t.value).collect(),
+        tags,
         origin: Origin::line(&file.name, line),
         definition: definition_text(file, anchor.start, top_level_keys),
         check: check?,
     })
+}
+
+/// `ask for it with --step post-upgrade (or --select tag:post-upgrade)`, or by its id for a
+/// rule of no step.
+fn how_to_ask(id: &str, tags: &[String]) -> String {
+    let step = step_of(tags);
+    if step.tag == OTHER.tag {
+        format!("ask for it with --select {id}")
+    } else {
+        format!("ask for it with --step {0} (or --select tag:{0})", step.tag)
+    }
 }
 
 fn kind_names() -> Vec<&'static str> {

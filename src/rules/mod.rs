@@ -11,6 +11,7 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::checks::evidence::{Found, LogEvidence};
 use crate::checks::template::Template;
 use crate::checks::{Check, KINDS, Kind, Params};
 use crate::document::diag::{Problem, SetupError, SourceFile, suggest};
@@ -42,6 +43,9 @@ const DEFAULT_RULESETS: &[(&str, &str)] = &[
 
 /// The param that names the version the site is updated to.
 pub const TARGET_VERSION: &str = "target_version";
+/// The build of `target_version` (`9132`), which sitelint sets itself from its data: empty
+/// for a target whose build Microsoft's pages do not give yet.
+pub const TARGET_BUILD: &str = "target_build";
 
 /// The longest rule id accepted. Ids are typed by hand (`--select`, waivers) and laid out in
 /// columns (`rules list`, the human report); a longer one is a mistake, or an attack on the
@@ -151,14 +155,41 @@ pub struct Rule {
     pub tags: Vec<String>,
     /// Why the rule does not run (`enabled: false`, `--select`, `--ignore`), if it does not.
     pub disabled: Option<String>,
-    /// Why the rule runs but is not evaluated in this run (a post-upgrade rule in a run that
-    /// did not ask for that step): reported not evaluated with this reason, never passed.
-    pub held: Option<String>,
+    /// The entry of another log the rule waits for (`when-log`, `when-entry`): without it,
+    /// and unless the run asks for the rule, it is reported not evaluated, never passed.
+    pub when: Option<When>,
     /// Where the rule is defined.
     pub origin: Origin,
     /// The rule as written, for `sitelint rules show`.
     pub definition: String,
     pub check: Box<dyn Check>,
+}
+
+/// A rule judged only once the snapshot shows an entry (the post-upgrade rules: CMUpdate.log
+/// shows the target's CMUpdate running), or when the run asks for it.
+#[derive(Debug)]
+pub struct When {
+    pub evidence: LogEvidence,
+    /// Set by the run: why it judges the rule whatever the evidence (`--step post-upgrade`).
+    pub asked: Option<String>,
+    /// How a run asks for the rule, for the reason it gives when it waits.
+    pub how_to_ask: String,
+}
+
+impl When {
+    /// Why the rule runs in a snapshot (asked for, or the entry `look` finds), or why not.
+    pub fn released(&self, look: impl FnOnce(&LogEvidence) -> Found) -> Result<String, String> {
+        if let Some(asked) = &self.asked {
+            return Ok(asked.clone());
+        }
+        match look(&self.evidence) {
+            Found::Entry { line, .. } => Ok(format!(
+                "judged because {}:{line} matches `{}`",
+                self.evidence.log, self.evidence.entry
+            )),
+            Found::Not(why) => Err(format!("waits for {why}; {}", self.how_to_ask)),
+        }
+    }
 }
 
 impl Rule {
@@ -304,11 +335,15 @@ pub fn load_partly(sources: &[RuleSource], overrides: &[ParamOverride]) -> Resul
     }
 
     // The checklist rules read the target's data: a target sitelint has no data for is the
-    // run's mistake, told before any rule is compiled against it.
-    if let Some(version) = params.get(TARGET_VERSION)
-        && problems.is_empty()
-    {
-        crate::target::lookup(version)?;
+    // run's mistake, told before any rule is compiled against it. Its build is a param too
+    // (empty when unknown), so that rules compile against it whatever else is wrong.
+    if let Some(version) = params.get(TARGET_VERSION) {
+        let target = crate::target::find(version);
+        if target.is_none() && problems.is_empty() {
+            crate::target::lookup(version)?;
+        }
+        let build = target.and_then(|t| t.build).map(|b| b.to_string()).unwrap_or_default();
+        params.insert(TARGET_BUILD.to_owned(), build);
     }
 
     let mut rules: Vec<Rule> = Vec::new();

@@ -78,7 +78,7 @@ pub fn built_in_rules() -> Vec<Rule> {
         url: None,
         tags: vec!["waivers".to_owned()],
         disabled: None,
-        held: None,
+        when: None,
         origin: Origin::BuiltIn,
         definition: "# built into sitelint: it reports on the `waivers:` of the site config".to_owned(),
         check: Box::new(WaiverCheck(built_in)),

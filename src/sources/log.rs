@@ -9,6 +9,7 @@ use super::{
     Flag, FromManifest, Given, Layout, Loaded, Named, NotLoaded, Part, Reading, Setting, SizeLimit, Source, Takes,
     file_name, flag_hint, from_manifest, merge_named, set_from_config, set_from_manifest, wrong,
 };
+use crate::checks::evidence::Found;
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::{Problem, SetupError};
 use crate::document::fields::{Fields, Sp};
@@ -43,6 +44,8 @@ struct Scanned {
     results: Vec<QueryResult>,
     /// When the snapshot was collected, for the kinds that judge an entry's age.
     collected_at: Option<String>,
+    /// What the snapshot shows of each rule's evidence in another log, in the group's order.
+    evidence: Vec<Option<Found>>,
 }
 
 impl Loaded for Scanned {
@@ -52,6 +55,7 @@ impl Loaded for Scanned {
             whole: &self.whole,
             result: &self.results[position],
             collected_at: self.collected_at.as_deref(),
+            evidence: self.evidence[position].as_ref(),
         }
     }
 }
@@ -127,6 +131,10 @@ impl Source for Logs {
             whole: Location::whole(&artifact.display, size),
             results: scanned.results,
             collected_at: snapshot.info.collected_at.clone(),
+            evidence: group
+                .iter()
+                .map(|rule| rule.check.evidence().map(|e| e.look(snapshot)))
+                .collect(),
         }))
     }
 
