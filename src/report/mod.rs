@@ -33,7 +33,7 @@ use std::fmt;
 use std::path::Path;
 
 use crate::files::slash_path;
-use crate::finding::{BaselineTotals, Location, Report, Site, Suppression, Totals};
+use crate::finding::{BaselineTotals, Finding, Location, Report, Site, Suppression, Totals};
 
 /// `2 read errors (exit 2)` for a snapshot whose sources could not all be read, which every
 /// format's table of snapshots must show: its rules read "not evaluated", which alone does
@@ -45,6 +45,38 @@ pub fn read_errors(report: &Report) -> Option<String> {
             crate::document::text::plural(report.errors.len(), "read error", "read errors")
         )
     })
+}
+
+/// Findings with one cause: the same rule and the same help. The reports for people show the
+/// help once per cause, not under each finding (a rule's 9-line help under each of its 17
+/// endpoints hid the findings).
+pub struct Cause<'f> {
+    pub findings: Vec<&'f Finding>,
+}
+
+impl<'f> Cause<'f> {
+    /// The first finding: its rule, severity, help and url stand for the cause's.
+    pub fn first(&self) -> &'f Finding {
+        self.findings[0]
+    }
+}
+
+/// `findings` grouped by cause, each cause where its first finding is, its findings in order.
+pub fn causes<'f>(findings: impl IntoIterator<Item = &'f Finding>) -> Vec<Cause<'f>> {
+    let mut causes: Vec<Cause<'f>> = Vec::new();
+    for finding in findings {
+        let same = |cause: &&mut Cause<'f>| {
+            let first = cause.first();
+            first.rule_id == finding.rule_id && first.help == finding.help && first.severity == finding.severity
+        };
+        match causes.iter_mut().find(same) {
+            Some(cause) => cause.findings.push(finding),
+            None => causes.push(Cause {
+                findings: vec![finding],
+            }),
+        }
+    }
+    causes
 }
 
 /// What a renderer may need besides the report.

@@ -18,6 +18,7 @@ mod inputs;
 mod issue35;
 mod kinds;
 mod named_sources;
+mod one_cause;
 mod probe_results;
 mod probes;
 mod readme;

@@ -1,10 +1,11 @@
 //! The HTML report for the change record: one self-contained file a change advisory board
 //! reads in a browser or on paper. The provenance, a board of the procedure's steps, every
-//! finding with its excerpt and help, what was not evaluated and what was waived, and the
-//! counts the JSON and SARIF reports give. It loads nothing (no script, no font, no image; its
-//! Content-Security-Policy forbids them too), reads with colours off, and prints one step to a
-//! page. Everything that came from an input is made visible (control characters as `\x1b`) and
-//! escaped.
+//! finding with its excerpt, the help once per cause, what was not evaluated and what was
+//! waived, and the counts the JSON and SARIF reports give. It loads nothing (no script, no
+//! font, no image; its Content-Security-Policy forbids them too), reads with colours off, and
+//! prints each step with findings from the top of a page. Everything that came from an input
+//! is made visible (control characters as `\x1b`) and escaped; a rule's code spans become
+//! `<code>`, their text escaped too.
 
 mod sections;
 mod style;
@@ -12,7 +13,7 @@ mod style;
 use std::fmt::Write as _;
 
 use self::sections::{
-    board, class_of, counts, finding_article, fixed, not_evaluated, provenance, source_errors, step_section, suppressed,
+    board, cause_article, class_of, counts, fixed, not_evaluated, provenance, source_errors, step_section, suppressed,
 };
 use self::style::{GRID_STYLE, STYLE};
 
@@ -190,8 +191,8 @@ fn site_section(out: &mut String, number: usize, site: &Site, groups: &[StepGrou
             group.step.title,
             group.status().as_str()
         );
-        for finding in failing {
-            finding_article(out, finding);
+        for cause in super::causes(failing) {
+            cause_article(out, &cause);
         }
     }
     fixed(out, report);
@@ -203,6 +204,32 @@ fn site_section(out: &mut String, number: usize, site: &Site, groups: &[StepGrou
         out.push_str("</ul>\n");
     }
     out.push_str("</section>\n");
+}
+
+/// A rule's message, help or reason, escaped as [`escape`] does, with each pair of backticks
+/// (`` `Get-CMSite` ``) a `<code>` element: the rule files write commands and names so. A
+/// backtick without its pair, and an empty pair, stay as they are.
+pub fn rich(text: &str) -> String {
+    let parts: Vec<&str> = text.split('`').collect();
+    let mut out = String::with_capacity(text.len());
+    for (index, part) in parts.iter().enumerate() {
+        let in_code = index % 2 == 1;
+        let closed = index + 1 < parts.len();
+        match (in_code, closed && !part.is_empty()) {
+            (false, _) => out.push_str(&escape(part)),
+            (true, true) => {
+                let _ = write!(out, "<code>{}</code>", escape(part));
+            }
+            (true, false) => {
+                out.push('`');
+                out.push_str(&escape(part));
+                if closed {
+                    out.push('`');
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Text from an input as markup text or an attribute value: control characters made visible

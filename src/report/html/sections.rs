@@ -3,12 +3,12 @@
 
 use std::fmt::Write as _;
 
-use super::escape;
+use super::{escape, rich};
 use crate::document::text::{VisibleText, plural};
 use crate::files::slash_path;
 use crate::finding::{BaselineState, Finding, Outcome, Report, RuleStatus, Severity, Totals};
 use crate::report::steps::{StepGroup, StepStatus};
-use crate::report::{RenderContext, place, waiver_place};
+use crate::report::{Cause, RenderContext, causes, place, waiver_place};
 
 pub(super) fn provenance(out: &mut String, report: &Report) {
     let snapshot = &report.snapshot;
@@ -165,10 +165,15 @@ pub(super) fn step_section(out: &mut String, group: &StepGroup<'_>) {
     let status = group.status();
     let _ = write!(
         out,
-        "<section class=\"step {class}{empty}\" id=\"step-{tag}\">\n<h2>{title} <span class=\"status\">{status}</span></h2>\n\
+        "<section class=\"step {class}{paged}\" id=\"step-{tag}\">\n<h2>{title} <span class=\"status\">{status}</span></h2>\n\
          <p class=\"place\">{place} · tag <code>{tag}</code></p>\n",
         class = class_of(status),
-        empty = if group.rules.is_empty() { " empty" } else { "" },
+        // A printed page of its own only for a step with findings to read.
+        paged = if group.findings_with(Outcome::Fail).next().is_some() {
+            " paged"
+        } else {
+            ""
+        },
         tag = group.step.tag,
         title = group.step.title,
         status = status.as_str(),
@@ -182,8 +187,8 @@ pub(super) fn step_section(out: &mut String, group: &StepGroup<'_>) {
         };
         let _ = writeln!(out, "<p>{words}</p>");
     }
-    for finding in failing {
-        finding_article(out, finding);
+    for cause in causes(failing) {
+        cause_article(out, &cause);
     }
     for rule in group.rules.iter().filter(|r| r.omitted > 0 && !r.omitted_suppressed) {
         let _ = writeln!(
@@ -219,21 +224,51 @@ pub(super) fn step_section(out: &mut String, group: &StepGroup<'_>) {
     out.push_str("</section>\n");
 }
 
-pub(super) fn finding_article(out: &mut String, finding: &Finding) {
-    let severity = finding.severity;
+/// One cause: its rule, each of its findings (message, place, excerpt), then its help once.
+pub(super) fn cause_article(out: &mut String, cause: &Cause<'_>) {
+    let first = cause.first();
+    let severity = first.severity;
     let _ = write!(
         out,
-        "<article class=\"finding {severity}\">\n<h3><span class=\"severity\">{}</span> <code>{}</code>{}</h3>\n<p class=\"message\">{}</p>\n",
+        "<article class=\"finding {severity}\">\n<h3><span class=\"severity\">{}</span> <code>{}</code>",
         severity_word(severity),
-        escape(&finding.rule_id),
-        // With --baseline, a finding the baseline lacks says so in words.
-        if finding.baseline == Some(BaselineState::New) {
-            " <span class=\"new\">new since the baseline</span>"
-        } else {
-            ""
-        },
-        escape(&finding.message),
+        escape(&first.rule_id),
     );
+    match cause.findings[..] {
+        [one] => {
+            let _ = writeln!(out, "{}</h3>", new_mark(one));
+            occurrence(out, one);
+        }
+        ref many => {
+            let _ = writeln!(
+                out,
+                " <span class=\"count\">{}, one cause</span></h3>\n<ol class=\"occurrences\">",
+                plural(many.len(), "finding", "findings")
+            );
+            for finding in many {
+                let _ = writeln!(out, "<li>{}", new_mark(finding));
+                occurrence(out, finding);
+                out.push_str("</li>\n");
+            }
+            out.push_str("</ol>\n");
+        }
+    }
+    help(out, first);
+    out.push_str("</article>\n");
+}
+
+/// With --baseline, a finding the baseline lacks says so in words.
+fn new_mark(finding: &Finding) -> &'static str {
+    if finding.baseline == Some(BaselineState::New) {
+        " <span class=\"new\">new since the baseline</span>"
+    } else {
+        ""
+    }
+}
+
+/// A finding's message, place and excerpt.
+fn occurrence(out: &mut String, finding: &Finding) {
+    let _ = writeln!(out, "<p class=\"message\">{}</p>", rich(&finding.message));
     if let Some(location) = &finding.location {
         let _ = writeln!(
             out,
@@ -250,13 +285,11 @@ pub(super) fn finding_article(out: &mut String, finding: &Finding) {
         }
         out.push_str("</figure>\n");
     }
-    help(out, finding);
-    out.push_str("</article>\n");
 }
 
 fn help(out: &mut String, finding: &Finding) {
     if let Some(help) = &finding.help {
-        let _ = writeln!(out, "<p class=\"help\"><strong>Help:</strong> {}</p>", escape(help));
+        let _ = writeln!(out, "<p class=\"help\"><strong>Help:</strong> {}</p>", rich(help));
     }
     if let Some(url) = &finding.url {
         // Only a web address becomes a link: a rule file from a pull request must not be able
@@ -321,7 +354,7 @@ pub(super) fn not_evaluated(out: &mut String, report: &Report) {
             out,
             "<tr><td><code>{}</code></td><td>{what}</td><td>{}</td></tr>",
             escape(&finding.rule_id),
-            escape(&gap.reason)
+            rich(&gap.reason)
         );
     }
     out.push_str("</tbody>\n</table>\n</section>\n");
