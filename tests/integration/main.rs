@@ -28,6 +28,7 @@ mod rule_files;
 mod rule_tests;
 mod sarif;
 mod schema;
+mod several_snapshots;
 mod signed_files;
 mod site_config_trust;
 mod site_policy;

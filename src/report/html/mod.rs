@@ -13,14 +13,14 @@ mod style;
 use std::fmt::Write as _;
 
 use self::sections::{
-    board, cause_article, class_of, counts, fixed, not_evaluated, provenance, source_errors, step_section, suppressed,
+    Part, board, cause_article, class_of, counts, fixed, not_evaluated, provenance, provenance_rows, source_errors,
+    step_section, suppressed,
 };
 use self::style::{GRID_STYLE, STYLE};
 
 use super::steps::{self, StepGroup};
 use super::{Render, RenderContext, Snapshots};
 use crate::document::text::{plural, visible};
-use crate::files::slash_path;
 use crate::finding::{Finding, Outcome, Report, Site, Totals};
 
 /// The HTML report.
@@ -55,7 +55,7 @@ impl Render for Html {
         }
         match snapshots {
             Snapshots::One(report) => one(&mut out, report, context),
-            Snapshots::Several(sites) => several(&mut out, sites),
+            Snapshots::Several(sites) => several(&mut out, sites, context),
         }
         footer(&mut out);
         out
@@ -72,14 +72,14 @@ fn one(out: &mut String, report: &Report, context: &RenderContext<'_>) {
     for group in &groups {
         step_section(out, group);
     }
-    not_evaluated(out, report);
-    suppressed(out, report, context);
-    fixed(out, report);
-    source_errors(out, report);
+    not_evaluated(out, report, Part::ONE);
+    suppressed(out, report, context, Part::ONE);
+    fixed(out, report, Part::ONE);
+    source_errors(out, report, Part::ONE);
 }
 
 /// The grid of snapshots × steps, then each snapshot's section.
-fn several(out: &mut String, sites: &[Site]) {
+fn several(out: &mut String, sites: &[Site], context: &RenderContext<'_>) {
     let grouped: Vec<Vec<StepGroup<'_>>> = sites.iter().map(|s| steps::group(&s.report)).collect();
     let columns = grouped.iter().map(Vec::len).max().unwrap_or(0);
     out.push_str(
@@ -114,7 +114,7 @@ fn several(out: &mut String, sites: &[Site]) {
     }
     out.push_str("</tbody>\n</table>\n</section>\n");
     for (index, (site, groups)) in sites.iter().zip(&grouped).enumerate() {
-        site_section(out, index + 1, site, groups);
+        site_section(out, index + 1, site, groups, context);
     }
 }
 
@@ -149,29 +149,18 @@ fn footer(out: &mut String) {
     );
 }
 
-/// One snapshot of a check of several: its provenance, counts, failing findings by step,
-/// and what could not be read.
-fn site_section(out: &mut String, number: usize, site: &Site, groups: &[StepGroup<'_>]) {
+/// One snapshot of a check of several: its provenance (rule files, params and site config
+/// included), counts, failing findings by step, and what was not evaluated, waived, fixed or
+/// unreadable: each snapshot's own, as a report of it alone would give them.
+fn site_section(out: &mut String, number: usize, site: &Site, groups: &[StepGroup<'_>], context: &RenderContext<'_>) {
     let report = &site.report;
-    let snapshot = &report.snapshot;
     let _ = write!(
         out,
         "<section class=\"snapshot\" id=\"snapshot-{number}\">\n<h2>{}</h2>\n<p class=\"verdict\">{}</p>\n<dl>\n",
         escape(&site.name),
         escape(&super::human::summary(report.totals()))
     );
-    let rows = [
-        ("Snapshot", snapshot.path.as_deref().map(slash_path)),
-        ("Host", snapshot.host.as_deref().map(Into::into)),
-        ("Collected at", snapshot.collected_at.as_deref().map(Into::into)),
-    ];
-    for (what, value) in rows {
-        let value = value.map_or_else(
-            || "<span class=\"none\">not recorded</span>".to_owned(),
-            |v| format!("<code>{}</code>", escape(&v)),
-        );
-        let _ = writeln!(out, "<dt>{what}</dt><dd>{value}</dd>");
-    }
+    provenance_rows(out, report);
     if let Some(t) = report.baseline_totals() {
         let _ = writeln!(
             out,
@@ -195,14 +184,15 @@ fn site_section(out: &mut String, number: usize, site: &Site, groups: &[StepGrou
             cause_article(out, &cause);
         }
     }
-    fixed(out, report);
-    if !report.errors.is_empty() {
-        out.push_str("<h3>Sources that could not be read</h3>\n<ul>\n");
-        for error in &report.errors {
-            let _ = writeln!(out, "<li>{}</li>", escape(&error.message));
-        }
-        out.push_str("</ul>\n");
-    }
+    let prefix = format!("snapshot-{number}-");
+    let part = Part {
+        level: 3,
+        prefix: &prefix,
+    };
+    not_evaluated(out, report, part);
+    suppressed(out, report, context, part);
+    fixed(out, report, part);
+    source_errors(out, report, part);
     out.push_str("</section>\n");
 }
 

@@ -10,12 +10,41 @@ use crate::finding::{BaselineState, Finding, Outcome, Report, RuleStatus, Severi
 use crate::report::steps::{StepGroup, StepStatus};
 use crate::report::{Cause, RenderContext, causes, place, waiver_place};
 
+/// Where a part of a snapshot's report goes: a section of the report of one snapshot (`<h2>`,
+/// ids as they are), or of one snapshot among several (`<h3>`, ids prefixed by the snapshot's,
+/// so no two parts share one).
+#[derive(Clone, Copy)]
+pub(super) struct Part<'a> {
+    pub level: u8,
+    pub prefix: &'a str,
+}
+
+impl Part<'_> {
+    pub(super) const ONE: Part<'static> = Part { level: 2, prefix: "" };
+
+    fn open(self, out: &mut String, id: &str, title: &str) {
+        let _ = writeln!(
+            out,
+            "<section id=\"{}{id}\">\n<h{level}>{title}</h{level}>",
+            self.prefix,
+            level = self.level
+        );
+    }
+}
+
 pub(super) fn provenance(out: &mut String, report: &Report) {
+    Part::ONE.open(out, "provenance", "Provenance");
+    out.push_str("<dl>\n");
+    provenance_rows(out, report);
+    out.push_str("</dl>\n</section>\n");
+}
+
+/// Where the snapshot came from and what judged it: the site config, rule files and params.
+pub(super) fn provenance_rows(out: &mut String, report: &Report) {
     let snapshot = &report.snapshot;
     let unknown = "<span class=\"none\">not recorded</span>".to_owned();
     let field = |value: Option<&str>| value.map_or_else(|| unknown.clone(), |v| format!("<code>{}</code>", escape(v)));
     let path = snapshot.path.as_deref().map(slash_path);
-    out.push_str("<section id=\"provenance\">\n<h2>Provenance</h2>\n<dl>\n");
     let _ = writeln!(
         out,
         "<dt>Snapshot</dt><dd>{}</dd>",
@@ -65,7 +94,7 @@ pub(super) fn provenance(out: &mut String, report: &Report) {
         }
         out.push_str("</ul>");
     }
-    out.push_str("</dd>\n</dl>\n</section>\n");
+    out.push_str("</dd>\n");
 }
 
 /// The steps side by side, each with its status in words (a mark alone does not survive a
@@ -332,9 +361,9 @@ fn severity_word(severity: Severity) -> &'static str {
     }
 }
 
-pub(super) fn not_evaluated(out: &mut String, report: &Report) {
+pub(super) fn not_evaluated(out: &mut String, report: &Report, part: Part<'_>) {
     let gaps: Vec<&Finding> = report.findings.iter().filter(|f| f.gap.is_some()).collect();
-    out.push_str("<section id=\"not-evaluated\">\n<h2>Not evaluated</h2>\n");
+    part.open(out, "not-evaluated", "Not evaluated");
     if gaps.is_empty() {
         out.push_str("<p>Every rule that runs was evaluated.</p>\n</section>\n");
         return;
@@ -361,11 +390,11 @@ pub(super) fn not_evaluated(out: &mut String, report: &Report) {
 }
 
 /// The baseline's findings that are gone, by rule and subject; nothing without a baseline.
-pub(super) fn fixed(out: &mut String, report: &Report) {
+pub(super) fn fixed(out: &mut String, report: &Report, part: Part<'_>) {
     let Some(comparison) = &report.baseline else {
         return;
     };
-    out.push_str("<section id=\"fixed\">\n<h2>Fixed since the baseline</h2>\n");
+    part.open(out, "fixed", "Fixed since the baseline");
     if comparison.absent.is_empty() {
         out.push_str("<p>No finding of the baseline is gone.</p>\n</section>\n");
         return;
@@ -382,10 +411,10 @@ pub(super) fn fixed(out: &mut String, report: &Report) {
     out.push_str("</tbody>\n</table>\n</section>\n");
 }
 
-pub(super) fn suppressed(out: &mut String, report: &Report, context: &RenderContext<'_>) {
+pub(super) fn suppressed(out: &mut String, report: &Report, context: &RenderContext<'_>, part: Part<'_>) {
     let waived: Vec<&Finding> = report.findings.iter().filter(|f| f.suppression.is_some()).collect();
     let omitted: Vec<_> = report.rules.iter().filter(|r| r.omitted_suppressed).collect();
-    out.push_str("<section id=\"suppressed\">\n<h2>Suppressed</h2>\n");
+    part.open(out, "suppressed", "Suppressed");
     if waived.is_empty() && omitted.is_empty() {
         out.push_str("<p>No finding is suppressed by a waiver.</p>\n</section>\n");
         return;
@@ -405,7 +434,7 @@ pub(super) fn suppressed(out: &mut String, report: &Report, context: &RenderCont
             escape(&waiver.owner),
             escape(&waiver.expires),
             waiver.ticket.as_deref().map_or_else(|| "none".to_owned(), escape),
-            escape(&waiver_place(waiver, context.working_dir)),
+            escape(&waiver_place(waiver, &report.snapshot, context.working_dir)),
         );
     }
     for rule in omitted {
@@ -420,11 +449,12 @@ pub(super) fn suppressed(out: &mut String, report: &Report, context: &RenderCont
     out.push_str("</tbody>\n</table>\n</section>\n");
 }
 
-pub(super) fn source_errors(out: &mut String, report: &Report) {
+pub(super) fn source_errors(out: &mut String, report: &Report, part: Part<'_>) {
     if report.errors.is_empty() {
         return;
     }
-    out.push_str("<section id=\"errors\">\n<h2>Sources that could not be read</h2>\n<ul>\n");
+    part.open(out, "errors", "Sources that could not be read");
+    out.push_str("<ul>\n");
     for error in &report.errors {
         let _ = writeln!(out, "<li>{}</li>", escape(&error.message));
     }
