@@ -1,5 +1,7 @@
 //! `required-endpoints`: one finding per endpoint that its probe did not reach, or, with no
-//! probe result for it, that the allowlist does not allow.
+//! probe result for it, that the allowlist does not allow; one finding for the endpoints whose
+//! probes all failed at one proxy for one reason (a proxy name that does not resolve), naming
+//! them, rather than one per endpoint.
 //!
 //! - **What it checks**: that the internet-connected machine can reach every host the
 //!   Service Connection Tool downloads from, directly or through the proxy.
@@ -13,7 +15,7 @@
 use super::{Check, Context, Emission, Emissions, Input, Mismatch, SourceRef, values};
 use crate::document::fields::scalar_text;
 use crate::finding::Outcome;
-use crate::snapshot::endpoints::{Coverage, HTTPS_PORT, HostPattern, Required};
+use crate::snapshot::endpoints::{Coverage, HTTPS_PORT, HostPattern, ProxyFailure, Required};
 
 const VALUES: [&str; 2] = ["endpoint", "why"];
 
@@ -124,34 +126,7 @@ impl Check for RequiredEndpoints {
         let Input::Endpoints(endpoints) = input else {
             return Err(Mismatch::new("endpoint lists", input));
         };
-        for required in &self.endpoints {
-            let endpoint = required.name();
-            let not_allowed = || endpoints.allowlist.as_ref().map(|_| "the allowlist does not allow it");
-            let (outcome, why) = match endpoints.coverage(required) {
-                Coverage::Allowed { .. } | Coverage::Reachable => continue,
-                Coverage::TlsFailed(why) => (Outcome::Fail, why),
-                Coverage::NotProbed(why) => (Outcome::NotEvaluated, why),
-                // The probe decides; the message says what the allowlist claimed all the same.
-                Coverage::ProbeFailed { failure, allowed } => {
-                    let list = match allowed {
-                        Some(line) => Some(format!("the allowlist allows it (line {line}), but")),
-                        None => not_allowed().map(|words| format!("{words}, and")),
-                    };
-                    let probe = format!("its probe failed: {failure}");
-                    (
-                        Outcome::Fail,
-                        list.map_or_else(|| probe.clone(), |list| format!("{list} {probe}")),
-                    )
-                }
-                Coverage::Missing { probed } => {
-                    let probe = probed.then_some("it was not probed");
-                    let why = match (not_allowed(), probe) {
-                        (Some(list), Some(probe)) => format!("{list}, and {probe}"),
-                        (list, probe) => list.or(probe).unwrap_or_default().to_owned(),
-                    };
-                    (Outcome::Fail, why)
-                }
-            };
+        let emit = |out: &mut Emissions, outcome: Outcome, endpoint: String, why: String| {
             let message = match outcome {
                 Outcome::NotEvaluated => format!("{endpoint} was not probed: {why}"),
                 _ => format!("{endpoint} is not reachable: {why}"),
@@ -164,6 +139,64 @@ impl Check for RequiredEndpoints {
                 location: endpoints.evidence(),
                 excerpt: None,
             });
+        };
+        // One root cause, one finding: the endpoints whose probes failed at the same proxy
+        // for the same reason, in the order required, with what each would have said alone.
+        let mut at_proxy: Vec<(ProxyFailure, Vec<(String, String)>)> = Vec::new();
+        for required in &self.endpoints {
+            let endpoint = required.name();
+            let not_allowed = || endpoints.allowlist.as_ref().map(|_| "the allowlist does not allow it");
+            let (outcome, why) = match endpoints.coverage(required) {
+                Coverage::Allowed { .. } | Coverage::Reachable => continue,
+                Coverage::TlsFailed(why) => (Outcome::Fail, why),
+                Coverage::NotProbed(why) => (Outcome::NotEvaluated, why),
+                // The probe decides; the message says what the allowlist claimed all the same.
+                Coverage::ProbeFailed {
+                    failure,
+                    allowed,
+                    at_proxy: proxy,
+                } => {
+                    let list = match allowed {
+                        Some(line) => Some(format!("the allowlist allows it (line {line}), but")),
+                        None => not_allowed().map(|words| format!("{words}, and")),
+                    };
+                    let probe = format!("its probe failed: {failure}");
+                    let why = list.map_or_else(|| probe.clone(), |list| format!("{list} {probe}"));
+                    if let Some(proxy) = proxy {
+                        match at_proxy.iter_mut().find(|(p, _)| *p == proxy) {
+                            Some((_, failed)) => failed.push((endpoint, why)),
+                            None => at_proxy.push((proxy, vec![(endpoint, why)])),
+                        }
+                        continue;
+                    }
+                    (Outcome::Fail, why)
+                }
+                Coverage::Missing { probed } => {
+                    let probe = probed.then_some("it was not probed");
+                    let why = match (not_allowed(), probe) {
+                        (Some(list), Some(probe)) => format!("{list}, and {probe}"),
+                        (list, probe) => list.or(probe).unwrap_or_default().to_owned(),
+                    };
+                    (Outcome::Fail, why)
+                }
+            };
+            emit(out, outcome, endpoint, why);
+        }
+        for (proxy, mut failed) in at_proxy {
+            if let [(endpoint, why)] = &mut failed[..] {
+                emit(out, Outcome::Fail, std::mem::take(endpoint), std::mem::take(why));
+                continue;
+            }
+            // The endpoints are not judged: the probes never got past the proxy. The finding
+            // is the proxy's, and names every endpoint it left unchecked.
+            let names: Vec<&str> = failed.iter().map(|(endpoint, _)| endpoint.as_str()).collect();
+            let why = format!(
+                "{}; {} endpoints were not checked through it: {}",
+                proxy.why,
+                names.len(),
+                names.join(", ")
+            );
+            emit(out, Outcome::Fail, format!("the {}", proxy.proxy), why);
         }
         Ok(())
     }

@@ -145,10 +145,12 @@ impl Check<'_> {
     }
 
     /// Each snapshot's report, with the site config's waivers applied; of several, on every
-    /// core and in the order given.
+    /// core and in the order given. A waiver is unused only when it matched no finding of any
+    /// snapshot: one written for one site is not `waiver-unused` on the others.
     fn evaluate(&self, targets: &[Target<'_>]) -> Vec<Site> {
         let config = self.settings.site_config();
-        crate::parallel::map_in_order(targets, |target| {
+        let today = Date::today();
+        let evaluated = crate::parallel::map_in_order(targets, |target| {
             let path = || target.path.map_or_else(String::new, |p| p.display().to_string());
             // Each of several is read again, now held for as long as it is checked (see `load`).
             let reloaded = match (&target.loaded, target.path) {
@@ -158,22 +160,43 @@ impl Check<'_> {
                 })),
                 _ => None,
             };
-            let report = match reloaded.as_ref().unwrap_or(&target.loaded) {
+            let (report, used) = match reloaded.as_ref().unwrap_or(&target.loaded) {
                 Ok((snapshot, _)) => {
                     let mut report = crate::engine::evaluate(self.rule_set, snapshot);
                     report.ruleset.config = config.map(|c| c.file.name.clone());
-                    if let Some(config) = config {
-                        waivers::apply(&mut report, self.rule_set, &config.waivers, Date::today());
-                    }
-                    report
+                    let used = config.map(|config| waivers::suppress(&mut report, &config.waivers, today));
+                    (report, used)
                 }
-                Err(error) => crate::engine::unreadable_snapshot(self.rule_set, &path(), &describe(error)),
+                Err(error) => (
+                    crate::engine::unreadable_snapshot(self.rule_set, &path(), &describe(error)),
+                    None,
+                ),
             };
-            Site {
+            let site = Site {
                 name: target.name.clone(),
                 report,
+            };
+            (site, used)
+        });
+        let Some(config) = config else {
+            return evaluated.into_iter().map(|(site, _)| site).collect();
+        };
+        let mut used_anywhere = vec![false; config.waivers.len()];
+        for used in evaluated.iter().filter_map(|(_, used)| used.as_ref()) {
+            for (anywhere, &here) in used_anywhere.iter_mut().zip(used) {
+                *anywhere |= here;
             }
-        })
+        }
+        evaluated
+            .into_iter()
+            .map(|(mut site, used)| {
+                // An unreadable snapshot's rules were not evaluated: nothing to say of a waiver.
+                if used.is_some() {
+                    waivers::report_on(&mut site.report, self.rule_set, &config.waivers, today, &used_anywhere);
+                }
+                site
+            })
+            .collect()
     }
 
     /// Each finding compared with the baseline's; a snapshot of the baseline this run does

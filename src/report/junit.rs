@@ -94,7 +94,7 @@ fn write_suites(out: &mut String, report: &Report, context: &RenderContext<'_>, 
     let groups = steps::group(report);
     let suites: Vec<(&StepGroup<'_>, Vec<Case<'_>>)> = groups
         .iter()
-        .map(|group| (group, cases(group, context, site)))
+        .map(|group| (group, cases(group, report, context, site)))
         .collect();
     let count =
         |cases: &[Case<'_>], pick: fn(&CaseResult<'_>) -> bool| cases.iter().filter(|c| pick(&c.result)).count();
@@ -146,7 +146,7 @@ fn write_suites(out: &mut String, report: &Report, context: &RenderContext<'_>, 
 
 /// The step's cases: a pass for each evaluated rule without a finding, then one per finding
 /// in report order.
-fn cases<'r>(group: &StepGroup<'r>, context: &RenderContext<'_>, site: Option<&str>) -> Vec<Case<'r>> {
+fn cases<'r>(group: &StepGroup<'r>, report: &Report, context: &RenderContext<'_>, site: Option<&str>) -> Vec<Case<'r>> {
     let classname = |rule_id: &str| match site {
         Some(site) => format!("sitelint.{site}.{}.{rule_id}", group.step.tag),
         None => format!("sitelint.{}.{rule_id}", group.step.tag),
@@ -168,7 +168,7 @@ fn cases<'r>(group: &StepGroup<'r>, context: &RenderContext<'_>, site: Option<&s
                 let ticket = waiver.ticket.as_deref().map_or_else(String::new, |t| format!(", {t}"));
                 CaseResult::Skipped(format!(
                     "suppressed by the waiver at {}: {} (owner {}, until {}{ticket})",
-                    waiver_place(waiver, context.working_dir),
+                    waiver_place(waiver, &report.snapshot, context.working_dir),
                     waiver.reason,
                     waiver.owner,
                     waiver.expires

@@ -1,6 +1,7 @@
 //! The Markdown report: GitHub-flavoured, for a pull request comment or
 //! `$GITHUB_STEP_SUMMARY`. The summary line, the steps with their status, a table per step of
-//! its failing findings, and what was not evaluated or suppressed. GitHub refuses a comment
+//! its failing findings with their log lines, what to do once per cause, and what was not
+//! evaluated or suppressed. GitHub refuses a comment
 //! over 65,536 characters, so the rows that do not fit are counted, never cut in the middle;
 //! when they do not all fit, the notes go first, then the warnings, so that the errors are
 //! what is shown (40,000 errors must not hide behind the warnings of an earlier step).
@@ -8,7 +9,7 @@
 use std::fmt::Write as _;
 
 use super::steps::{self, StepGroup, StepStatus};
-use super::{Render, RenderContext, Snapshots, place};
+use super::{Cause, Render, RenderContext, Snapshots, causes, place};
 use crate::document::text::{plural, visible};
 use crate::files::slash_path;
 use crate::finding::{BaselineState, Finding, Outcome, Report, RuleStatus, Severity, Site};
@@ -313,15 +314,21 @@ fn board_row(group: &StepGroup<'_>) -> String {
     format!("| {} | {} | {detail} |\n", group.step.title, status_mark(status))
 }
 
+/// A step's failing findings, each with its log line where it has one, then what to do, once
+/// per cause.
 fn findings_table(out: &mut Budget, group: &StepGroup<'_>, level: &str) {
     let failing: Vec<&Finding> = group.findings_with(Outcome::Fail).collect();
+    // The log line's column only where a finding has one: an endpoint has none.
+    let lines = failing.iter().any(|f| f.excerpt.is_some());
     out.heading(&format!(
-        "\n{level} {}\n\n{} · tag `{}`\n\n| Rule | Severity | Message | Location |\n| --- | --- | --- | --- |\n",
+        "\n{level} {}\n\n{} · tag `{}`\n\n| Rule | Severity | Message |{} Location |\n| --- | --- | --- |{} --- |\n",
         group.step.title,
         plural(failing.len(), "failing finding", "failing findings"),
-        group.step.tag
+        group.step.tag,
+        if lines { " Log line |" } else { "" },
+        if lines { " --- |" } else { "" },
     ));
-    for finding in failing {
+    for &finding in &failing {
         if finding.severity < out.floor {
             out.left_out += 1;
             continue;
@@ -336,8 +343,13 @@ fn findings_table(out: &mut Budget, group: &StepGroup<'_>, level: &str) {
         } else {
             ""
         };
+        let line = match (&finding.excerpt, lines) {
+            (Some(excerpt), true) => format!(" {} |", escape(&excerpt.text)),
+            (None, true) => " |".to_owned(),
+            (_, false) => String::new(),
+        };
         out.push(&format!(
-            "| `{}` | {} | {new}{} | {location} |\n",
+            "| `{}` | {} | {new}{} |{line} {location} |\n",
             finding.rule_id,
             finding.severity,
             escape(&finding.message)
@@ -345,12 +357,59 @@ fn findings_table(out: &mut Budget, group: &StepGroup<'_>, level: &str) {
     }
     for rule in group.rules.iter().filter(|r| r.omitted > 0 && !r.omitted_suppressed) {
         out.push(&format!(
-            "| `{}` | {} | {} more, past the {} listed (counted in the JSON report) | |\n",
+            "| `{}` | {} | {} more, past the {} listed (counted in the JSON report) |{} |\n",
             rule.id,
             rule.severity,
             plural(rule.omitted, "finding", "findings"),
-            crate::finding::MAX_FINDINGS_PER_RULE
+            crate::finding::MAX_FINDINGS_PER_RULE,
+            if lines { " |" } else { "" },
         ));
+    }
+    what_to_do(out, &failing);
+}
+
+/// Each cause's help and link, once however many findings it has. The help is a rule file's
+/// text, so it is a code span like every other text from a file.
+fn what_to_do(out: &mut Budget, failing: &[&Finding]) {
+    let causes: Vec<Cause<'_>> = causes(failing.iter().copied())
+        .into_iter()
+        .filter(|c| c.first().help.is_some() || c.first().url.is_some())
+        .collect();
+    if causes.is_empty() {
+        return;
+    }
+    out.heading("\n**What to do**\n\n");
+    for cause in causes {
+        let first = cause.first();
+        let count = match cause.findings.len() {
+            1 => String::new(),
+            n => format!(" ({n} findings)"),
+        };
+        let help = first
+            .help
+            .as_deref()
+            .map_or_else(String::new, |h| format!(" {}", escape_line(h)));
+        let url = first
+            .url
+            .as_deref()
+            .map_or_else(String::new, |u| format!(" {}", link(u)));
+        out.push(&format!("- `{}`{count}:{help}{url}\n", first.rule_id));
+    }
+}
+
+/// A rule's `url:` as an autolink when it is a web address with nothing that would end one
+/// early; anything else as a code span.
+fn link(url: &str) -> String {
+    let lower = url.to_ascii_lowercase();
+    let web = lower.starts_with("https://") || lower.starts_with("http://");
+    if web
+        && !url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '`'))
+    {
+        format!("<{url}>")
+    } else {
+        escape_line(url)
     }
 }
 

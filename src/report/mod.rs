@@ -33,7 +33,7 @@ use std::fmt;
 use std::path::Path;
 
 use crate::files::slash_path;
-use crate::finding::{BaselineTotals, Location, Report, Site, Suppression, Totals};
+use crate::finding::{BaselineTotals, Finding, Location, Report, Site, SnapshotInfo, Suppression, Totals};
 
 /// `2 read errors (exit 2)` for a snapshot whose sources could not all be read, which every
 /// format's table of snapshots must show: its rules read "not evaluated", which alone does
@@ -45,6 +45,38 @@ pub fn read_errors(report: &Report) -> Option<String> {
             crate::document::text::plural(report.errors.len(), "read error", "read errors")
         )
     })
+}
+
+/// Findings with one cause: the same rule and the same help. The reports for people show the
+/// help once per cause, not under each finding (a rule's 9-line help under each of its 17
+/// endpoints hid the findings).
+pub struct Cause<'f> {
+    pub findings: Vec<&'f Finding>,
+}
+
+impl<'f> Cause<'f> {
+    /// The first finding: its rule, severity, help and url stand for the cause's.
+    pub fn first(&self) -> &'f Finding {
+        self.findings[0]
+    }
+}
+
+/// `findings` grouped by cause, each cause where its first finding is, its findings in order.
+pub fn causes<'f>(findings: impl IntoIterator<Item = &'f Finding>) -> Vec<Cause<'f>> {
+    let mut causes: Vec<Cause<'f>> = Vec::new();
+    for finding in findings {
+        let same = |cause: &&mut Cause<'f>| {
+            let first = cause.first();
+            first.rule_id == finding.rule_id && first.help == finding.help && first.severity == finding.severity
+        };
+        match causes.iter_mut().find(same) {
+            Some(cause) => cause.findings.push(finding),
+            None => causes.push(Cause {
+                findings: vec![finding],
+            }),
+        }
+    }
+    causes
 }
 
 /// What a renderer may need besides the report.
@@ -154,15 +186,41 @@ pub fn place(location: &Location) -> String {
     text
 }
 
-/// A waiver's line, its config named from the directory sitelint ran in.
-pub fn waiver_place(waiver: &Suppression, working_dir: &Path) -> String {
-    let config = Path::new(&waiver.location.path);
-    let config = config.strip_prefix(working_dir).unwrap_or(config);
+/// A waiver's line, its config named as [`for_people`] names it.
+pub fn waiver_place(waiver: &Suppression, snapshot: &SnapshotInfo, working_dir: &Path) -> String {
     format!(
         "{}:{}",
-        slash_path(&config.display().to_string()),
+        for_people(&waiver.location.path, snapshot, working_dir),
         waiver.location.line.unwrap_or(1)
     )
+}
+
+/// A path of a report (relative to the snapshot) as a person reads it: inside the snapshot as
+/// every report names it (`logs/ConfigMgrSetup.log`); outside it (a waiver's site config,
+/// `../../sitelint.yaml`) from the directory sitelint ran in, where they typed the command.
+pub fn for_people(path: &str, snapshot: &SnapshotInfo, working_dir: &Path) -> String {
+    let given = Path::new(path);
+    let inside = given.is_relative() && !given.starts_with("..");
+    if inside {
+        return slash_path(path).into_owned();
+    }
+    let dir = snapshot
+        .path
+        .as_deref()
+        .and_then(|manifest| Path::new(manifest).parent())
+        .unwrap_or(Path::new(""));
+    let mut resolved = std::path::PathBuf::new();
+    for component in working_dir.join(dir).join(given).components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                resolved.pop();
+            }
+            other => resolved.push(other),
+        }
+    }
+    let shown = resolved.strip_prefix(working_dir).unwrap_or(&resolved);
+    slash_path(&shown.display().to_string()).into_owned()
 }
 
 impl Format {
@@ -211,5 +269,24 @@ mod tests {
         let several: Vec<Option<&str>> = Snapshots::Several(&sites).reports().map(|(name, _)| name).collect();
         assert_eq!(several, [Some("west"), Some("east")]);
         assert!(Snapshots::Several(&[]).reports().next().is_none());
+    }
+
+    /// Unix paths: a Windows `/site` has no drive, and is not the absolute path it stands for.
+    #[cfg(not(windows))]
+    #[test]
+    fn a_path_outside_the_snapshot_is_named_from_the_working_directory() {
+        let snapshot = SnapshotInfo {
+            path: Some("snapshots/a/snapshot.yaml".to_owned()),
+            ..SnapshotInfo::default()
+        };
+        let here = Path::new("/site");
+        assert_eq!(for_people("logs/a.log", &snapshot, here), "logs/a.log");
+        assert_eq!(for_people("../../sitelint.yaml", &snapshot, here), "sitelint.yaml");
+        assert_eq!(for_people("../../../etc/c.yaml", &snapshot, here), "/etc/c.yaml");
+        // Live sources: the paths are the working directory's own.
+        assert_eq!(
+            for_people("sitelint.yaml", &SnapshotInfo::default(), here),
+            "sitelint.yaml"
+        );
     }
 }

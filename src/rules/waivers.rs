@@ -4,7 +4,7 @@
 //! `waiver-expired` at its line; one that matched nothing while its rule ran is reported as
 //! `waiver-unused`, so a waiver does not outlive the problem it was written for.
 
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use globset::{GlobBuilder, GlobMatcher};
@@ -236,13 +236,21 @@ impl Waiver {
             })
     }
 
-    fn suppression(&self) -> Suppression {
+    fn suppression(&self, base: &Path) -> Suppression {
         Suppression {
             reason: self.reason.clone(),
             owner: self.owner.clone(),
             expires: self.expires.to_string(),
             ticket: self.ticket.clone(),
-            location: self.location.clone(),
+            location: self.location_from(base),
+        }
+    }
+
+    /// The waiver's line, its config named from `base` (see [`report_base`]).
+    fn location_from(&self, base: &Path) -> Location {
+        Location {
+            path: relative(Path::new(&self.location.path), base).display().to_string(),
+            ..self.location.clone()
         }
     }
 
@@ -261,11 +269,17 @@ impl Waiver {
     }
 }
 
-/// Applies the waivers to a report: suppresses what the waivers in force match, reports
-/// expired and unused waivers as findings of the built-in rules (as `rules` defines them:
-/// their severity, or why they do not run), and settles each rule's status again (a rule
-/// whose every failure is waived has passed).
+/// Applies the waivers to the report of a check of one snapshot: [`suppress`], then
+/// [`report_on`] with what it used.
 pub fn apply(report: &mut Report, rules: &RuleSet, waivers: &[Waiver], today: Date) {
+    let used = suppress(report, waivers, today);
+    report_on(report, rules, waivers, today, &used);
+}
+
+/// Suppresses what the waivers in force match and settles each rule's status again (a rule
+/// whose every failure is waived has passed); returns, per waiver, whether it matched.
+pub fn suppress(report: &mut Report, waivers: &[Waiver], today: Date) -> Vec<bool> {
+    let base = report_base(report);
     let mut used = vec![false; waivers.len()];
     for finding in report.findings.iter_mut().filter(|f| f.outcome() == Outcome::Fail) {
         let in_force = waivers
@@ -274,7 +288,7 @@ pub fn apply(report: &mut Report, rules: &RuleSet, waivers: &[Waiver], today: Da
             .find(|(_, w)| w.expires >= today && w.matches(finding));
         if let Some((index, waiver)) = in_force {
             used[index] = true;
-            finding.suppression = Some(waiver.suppression());
+            finding.suppression = Some(waiver.suppression(&base));
         }
     }
     for rule in &mut report.rules {
@@ -296,9 +310,19 @@ pub fn apply(report: &mut Report, rules: &RuleSet, waivers: &[Waiver], today: Da
             rule.status = RuleStatus::Passed;
         }
     }
+    used
+}
+
+/// Reports expired and unused waivers as findings of the built-in rules (as `rules` defines
+/// them: their severity, or why they do not run). `used` says, per waiver, whether it matched
+/// a finding of any snapshot of the run: a waiver written for one site of a check of several
+/// is not unused on the others. Each is located in the site config by a path relative to the
+/// snapshot, as every path of a report is.
+pub fn report_on(report: &mut Report, rules: &RuleSet, waivers: &[Waiver], today: Date, used: &[bool]) {
+    let base = report_base(report);
     // The findings of each built-in rule, at the index of its discriminant.
     let mut found: [Vec<Finding>; BuiltIn::ALL.len()] = Default::default();
-    for (waiver, used) in waivers.iter().zip(used) {
+    for (waiver, &used) in waivers.iter().zip(used) {
         let evaluated = report
             .rules
             .iter()
@@ -307,6 +331,7 @@ pub fn apply(report: &mut Report, rules: &RuleSet, waivers: &[Waiver], today: Da
             found[BuiltIn::Expired as usize].push(built_in_finding(
                 BuiltIn::Expired,
                 waiver,
+                &base,
                 format!(
                     "{} expired on {}: it suppresses nothing any more",
                     waiver.describe(),
@@ -318,6 +343,7 @@ pub fn apply(report: &mut Report, rules: &RuleSet, waivers: &[Waiver], today: Da
             found[BuiltIn::Unused as usize].push(built_in_finding(
                 BuiltIn::Unused,
                 waiver,
+                &base,
                 format!("{} matched no finding", waiver.describe()),
                 "The problem it waived is gone, or its `subject` or `fingerprint` no longer matches: remove the waiver, or correct it.",
             ));
@@ -358,7 +384,54 @@ pub fn apply(report: &mut Report, rules: &RuleSet, waivers: &[Waiver], today: Da
     report.rules.sort_by(|a, b| a.id.cmp(&b.id));
 }
 
-fn built_in_finding(rule: BuiltIn, waiver: &Waiver, message: String, help: &str) -> Finding {
+/// The absolute directory a report's paths are relative to: its snapshot's, or for live
+/// sources the directory sitelint runs in.
+fn report_base(report: &Report) -> PathBuf {
+    let dir = report
+        .snapshot
+        .path
+        .as_deref()
+        .and_then(|manifest| Path::new(manifest).parent())
+        .unwrap_or(Path::new(""));
+    std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned())
+}
+
+/// The components of `path` with `.` and `..` resolved without the file system.
+fn lexical(path: &Path) -> Vec<Component<'_>> {
+    let mut out: Vec<Component<'_>> = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `path` (absolute) from `base` (absolute): `../../sitelint.yaml`. Lexical, as the reports'
+/// paths are: neither need exist on the machine that reads the report. On another drive there
+/// is no relative path, and the absolute one is kept.
+fn relative(path: &Path, base: &Path) -> PathBuf {
+    let (path_parts, base_parts) = (lexical(path), lexical(base));
+    let same_root = |a: Option<&Component<'_>>, b: Option<&Component<'_>>| a == b;
+    if !same_root(path_parts.first(), base_parts.first()) {
+        return path.to_owned();
+    }
+    let common = path_parts.iter().zip(&base_parts).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..base_parts.len() {
+        out.push("..");
+    }
+    for part in &path_parts[common..] {
+        out.push(part);
+    }
+    out
+}
+
+fn built_in_finding(rule: BuiltIn, waiver: &Waiver, base: &Path, message: String, help: &str) -> Finding {
     // The config by its file name and the waiver by what it accepts: the subject, and the
     // fingerprint made from it, stay the same wherever sitelint runs and wherever the site
     // folder is copied, and through edits to the waiver's reason, owner or line.
@@ -373,7 +446,7 @@ fn built_in_finding(rule: BuiltIn, waiver: &Waiver, message: String, help: &str)
         baseline: None,
         message,
         subject,
-        location: Some(waiver.location.clone()),
+        location: Some(waiver.location_from(base)),
         excerpt: None,
         help: Some(help.to_owned()),
         url: None,
@@ -384,7 +457,27 @@ fn built_in_finding(rule: BuiltIn, waiver: &Waiver, message: String, help: &str)
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::BuiltIn;
+
+    #[test]
+    fn a_config_is_named_from_the_snapshot_lexically_and_absolutely_from_another_root() {
+        let rel = |path: &str, base: &str| super::relative(Path::new(path), Path::new(base));
+        assert_eq!(
+            rel("/site/sitelint.yaml", "/site/snapshots/a"),
+            Path::new("../../sitelint.yaml")
+        );
+        assert_eq!(rel("/site/sitelint.yaml", "/site"), Path::new("sitelint.yaml"));
+        assert_eq!(
+            rel("/site/x/../sitelint.yaml", "/site/./a"),
+            Path::new("../sitelint.yaml")
+        );
+        assert_eq!(
+            rel("/etc/sitelint.yaml", "/usb/snap"),
+            Path::new("../../etc/sitelint.yaml")
+        );
+    }
 
     #[test]
     fn each_built_in_rule_is_at_the_index_of_its_discriminant_and_has_its_own_id() {

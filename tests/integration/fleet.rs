@@ -26,6 +26,7 @@ fn version_free(text: &str) -> String {
     text.replace(&format!("sitelint {version}"), "sitelint VERSION")
         .replace(&format!("\"version\": \"{version}\""), "\"version\": \"VERSION\"")
         .replace(&format!("value=\"{version}\""), "value=\"VERSION\"")
+        .replace(&format!("<dd>{version}</dd>"), "<dd>VERSION</dd>")
 }
 
 #[test]

@@ -365,3 +365,58 @@ fn sigint_and_sigterm_stop_probing_at_once_and_clean_up() {
         assert_eq!(leftovers(dir.path()), Vec::<String>::new(), "{signals:?}");
     }
 }
+
+/// Issue 36: a proxy that cannot be reached failed every probe alike, and the check reported
+/// one error per endpoint (17 with the default rules) while `collect` said nothing of the
+/// proxy. One root cause is one finding, naming the endpoints left unchecked, and `collect`
+/// says it once.
+#[test]
+fn a_proxy_that_cannot_be_reached_is_one_finding_and_one_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_open, closed) = open_and_closed_ports();
+    let endpoints = ["a.test", "b.test", "c.test"].map(str::to_owned);
+    let rules = rules_file(dir.path(), &endpoints, "");
+    let out = dir.path().join("snap");
+    let proxy = format!("http://127.0.0.1:{closed}");
+    let collected = collect(
+        &out,
+        &[],
+        &[
+            "--probe-endpoints",
+            "--no-tls",
+            "--proxy",
+            &proxy,
+            "--timeout",
+            "2",
+            "--no-default-rules",
+            "--rules",
+            path_str(&rules),
+        ],
+    );
+    assert_eq!(collected.status.code(), Some(0), "{}", stderr(&collected));
+    let warnings: Vec<String> = stderr(&collected)
+        .lines()
+        .filter(|l| l.contains("could not be reached"))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", stderr(&collected));
+    assert!(
+        warnings[0].contains(&format!(
+            "the proxy 127.0.0.1:{closed} could not be reached (connection refused"
+        )) && warnings[0].ends_with("3 endpoint probes did not get past it"),
+        "{}",
+        warnings[0]
+    );
+    let checked = check_with_rules(dir.path(), path_str(&rules), &[path_str(&out)]);
+    assert_eq!(checked.status.code(), Some(1), "{}", stderr(&checked));
+    let report = json(&checked);
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    let message = findings[0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!(
+            "the proxy 127.0.0.1:{closed} is not reachable: connection refused"
+        )) && message.ends_with("3 endpoints were not checked through it: a.test, b.test, c.test"),
+        "{message}"
+    );
+}

@@ -144,9 +144,17 @@ fn markup_from_inputs_is_escaped_in_every_format() {
         .lines()
         .find(|l| l.starts_with("| `setup-error-line`"))
         .expect("the failing row");
-    // Four cells: five pipes that are not escaped.
-    assert_eq!(row.matches('|').count() - row.matches("\\|").count(), 5, "{row}");
-    assert_eq!(row.matches("\\|").count(), 2, "{row}");
+    // Five cells (the log line's among them): six pipes that are not escaped.
+    assert_eq!(row.matches('|').count() - row.matches("\\|").count(), 6, "{row}");
+    assert_eq!(row.matches("\\|").count(), 4, "{row}");
+    // What to do: the rule's help and its `javascript:` url are code, never markup or a link.
+    assert!(
+        reports.markdown.contains(
+            "- `setup-error-line`: ``Read the <b>whole</b> line | then `download` again.`` `javascript:alert(1)`\n"
+        ),
+        "{}",
+        reports.markdown
+    );
     assert!(row.contains("| ``the setup log says: <script>"), "{row}");
     assert!(row.contains("`rm -rf /` & done`` |"), "{row}");
     // The matched text is marked in the excerpt.
@@ -455,8 +463,9 @@ fn markdown_past_githubs_limit_keeps_whole_rows_and_counts_the_rest() {
         assert!(row.ends_with(" |"), "{row}");
     }
     let last = text.lines().last().unwrap();
+    // The rows past the limit, the rule's line under "What to do" and the not-evaluated one.
     assert!(
-        last.starts_with(&format!("_{} more rows not shown", 900 - rows + 1)),
+        last.starts_with(&format!("_{} more rows not shown", 900 - rows + 2)),
         "{rows} rows shown; {last}"
     );
 }

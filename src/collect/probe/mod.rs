@@ -19,7 +19,7 @@ pub mod tls;
 use crate::checks::SourceRef;
 use crate::document::text::plural;
 use crate::rules::RuleSet;
-use crate::snapshot::endpoints::{Probe, Required};
+use crate::snapshot::endpoints::{PROXY_FAILED, Probe, Required};
 use crate::sources::collect::{Acquisition, Entry, Key, Stage};
 use deadline::{is_local, remaining};
 use tls::Roots;
@@ -173,6 +173,25 @@ impl Acquisition for Probes {
             ));
         }
         stage.check_interrupted()?;
+        // A proxy that cannot be reached fails every probe alike: said once, as the check
+        // reports it once.
+        let mut at_proxy: Vec<(&str, &str, usize)> = Vec::new();
+        for probe in probed.probes.iter().filter(|p| p.reachable == Some(false)) {
+            let route = probe.route.as_deref().unwrap_or_default();
+            let Some(why) = probe.detail.as_deref().and_then(|d| d.strip_prefix(PROXY_FAILED)) else {
+                continue;
+            };
+            match at_proxy.iter_mut().find(|(r, w, _)| *r == route && *w == why) {
+                Some((_, _, count)) => *count += 1,
+                None => at_proxy.push((route, why, 1)),
+            }
+        }
+        for (route, why, count) in at_proxy {
+            stage.warn(format!(
+                "the {route} could not be reached ({why}): {} did not get past it",
+                plural(count, "endpoint probe", "endpoint probes")
+            ));
+        }
         let mut text = serde_json::to_string_pretty(&probed.probes).map_err(io::Error::other)?;
         text.push('\n');
         stage.write(RESULTS, text.as_bytes())?;
@@ -297,7 +316,7 @@ fn direct(host: &str, port: u16, deadline: Instant) -> Opened {
 fn through_proxy(proxy: &Proxy, host: &str, port: u16, deadline: Instant) -> Opened {
     let mut stream = match connect(&proxy.host, proxy.port, deadline) {
         Ok((stream, _)) => stream,
-        Err(Failure::Network(why)) => return Err(Failure::Network(format!("cannot reach the proxy: {why}"))),
+        Err(Failure::Network(why)) => return Err(Failure::Network(format!("{PROXY_FAILED}{why}"))),
         Err(local) => return Err(local),
     };
     let mut request = format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n");

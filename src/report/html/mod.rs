@@ -1,10 +1,11 @@
 //! The HTML report for the change record: one self-contained file a change advisory board
 //! reads in a browser or on paper. The provenance, a board of the procedure's steps, every
-//! finding with its excerpt and help, what was not evaluated and what was waived, and the
-//! counts the JSON and SARIF reports give. It loads nothing (no script, no font, no image; its
-//! Content-Security-Policy forbids them too), reads with colours off, and prints one step to a
-//! page. Everything that came from an input is made visible (control characters as `\x1b`) and
-//! escaped.
+//! finding with its excerpt, the help once per cause, what was not evaluated and what was
+//! waived, and the counts the JSON and SARIF reports give. It loads nothing (no script, no
+//! font, no image; its Content-Security-Policy forbids them too), reads with colours off, and
+//! prints each step with findings from the top of a page. Everything that came from an input
+//! is made visible (control characters as `\x1b`) and escaped; a rule's code spans become
+//! `<code>`, their text escaped too.
 
 mod sections;
 mod style;
@@ -12,14 +13,14 @@ mod style;
 use std::fmt::Write as _;
 
 use self::sections::{
-    board, class_of, counts, finding_article, fixed, not_evaluated, provenance, source_errors, step_section, suppressed,
+    Part, board, cause_article, class_of, counts, fixed, not_evaluated, provenance, provenance_rows, source_errors,
+    step_section, suppressed,
 };
 use self::style::{GRID_STYLE, STYLE};
 
 use super::steps::{self, StepGroup};
 use super::{Render, RenderContext, Snapshots};
 use crate::document::text::{plural, visible};
-use crate::files::slash_path;
 use crate::finding::{Finding, Outcome, Report, Site, Totals};
 
 /// The HTML report.
@@ -54,7 +55,7 @@ impl Render for Html {
         }
         match snapshots {
             Snapshots::One(report) => one(&mut out, report, context),
-            Snapshots::Several(sites) => several(&mut out, sites),
+            Snapshots::Several(sites) => several(&mut out, sites, context),
         }
         footer(&mut out);
         out
@@ -71,14 +72,14 @@ fn one(out: &mut String, report: &Report, context: &RenderContext<'_>) {
     for group in &groups {
         step_section(out, group);
     }
-    not_evaluated(out, report);
-    suppressed(out, report, context);
-    fixed(out, report);
-    source_errors(out, report);
+    not_evaluated(out, report, Part::ONE);
+    suppressed(out, report, context, Part::ONE);
+    fixed(out, report, Part::ONE);
+    source_errors(out, report, Part::ONE);
 }
 
 /// The grid of snapshots × steps, then each snapshot's section.
-fn several(out: &mut String, sites: &[Site]) {
+fn several(out: &mut String, sites: &[Site], context: &RenderContext<'_>) {
     let grouped: Vec<Vec<StepGroup<'_>>> = sites.iter().map(|s| steps::group(&s.report)).collect();
     let columns = grouped.iter().map(Vec::len).max().unwrap_or(0);
     out.push_str(
@@ -113,7 +114,7 @@ fn several(out: &mut String, sites: &[Site]) {
     }
     out.push_str("</tbody>\n</table>\n</section>\n");
     for (index, (site, groups)) in sites.iter().zip(&grouped).enumerate() {
-        site_section(out, index + 1, site, groups);
+        site_section(out, index + 1, site, groups, context);
     }
 }
 
@@ -148,29 +149,18 @@ fn footer(out: &mut String) {
     );
 }
 
-/// One snapshot of a check of several: its provenance, counts, failing findings by step,
-/// and what could not be read.
-fn site_section(out: &mut String, number: usize, site: &Site, groups: &[StepGroup<'_>]) {
+/// One snapshot of a check of several: its provenance (rule files, params and site config
+/// included), counts, failing findings by step, and what was not evaluated, waived, fixed or
+/// unreadable: each snapshot's own, as a report of it alone would give them.
+fn site_section(out: &mut String, number: usize, site: &Site, groups: &[StepGroup<'_>], context: &RenderContext<'_>) {
     let report = &site.report;
-    let snapshot = &report.snapshot;
     let _ = write!(
         out,
         "<section class=\"snapshot\" id=\"snapshot-{number}\">\n<h2>{}</h2>\n<p class=\"verdict\">{}</p>\n<dl>\n",
         escape(&site.name),
         escape(&super::human::summary(report.totals()))
     );
-    let rows = [
-        ("Snapshot", snapshot.path.as_deref().map(slash_path)),
-        ("Host", snapshot.host.as_deref().map(Into::into)),
-        ("Collected at", snapshot.collected_at.as_deref().map(Into::into)),
-    ];
-    for (what, value) in rows {
-        let value = value.map_or_else(
-            || "<span class=\"none\">not recorded</span>".to_owned(),
-            |v| format!("<code>{}</code>", escape(&v)),
-        );
-        let _ = writeln!(out, "<dt>{what}</dt><dd>{value}</dd>");
-    }
+    provenance_rows(out, report);
     if let Some(t) = report.baseline_totals() {
         let _ = writeln!(
             out,
@@ -190,19 +180,46 @@ fn site_section(out: &mut String, number: usize, site: &Site, groups: &[StepGrou
             group.step.title,
             group.status().as_str()
         );
-        for finding in failing {
-            finding_article(out, finding);
+        for cause in super::causes(failing) {
+            cause_article(out, &cause);
         }
     }
-    fixed(out, report);
-    if !report.errors.is_empty() {
-        out.push_str("<h3>Sources that could not be read</h3>\n<ul>\n");
-        for error in &report.errors {
-            let _ = writeln!(out, "<li>{}</li>", escape(&error.message));
-        }
-        out.push_str("</ul>\n");
-    }
+    let prefix = format!("snapshot-{number}-");
+    let part = Part {
+        level: 3,
+        prefix: &prefix,
+    };
+    not_evaluated(out, report, part);
+    suppressed(out, report, context, part);
+    fixed(out, report, part);
+    source_errors(out, report, part);
     out.push_str("</section>\n");
+}
+
+/// A rule's message, help or reason, escaped as [`escape`] does, with each pair of backticks
+/// (`` `Get-CMSite` ``) a `<code>` element: the rule files write commands and names so. A
+/// backtick without its pair, and an empty pair, stay as they are.
+pub fn rich(text: &str) -> String {
+    let parts: Vec<&str> = text.split('`').collect();
+    let mut out = String::with_capacity(text.len());
+    for (index, part) in parts.iter().enumerate() {
+        let in_code = index % 2 == 1;
+        let closed = index + 1 < parts.len();
+        match (in_code, closed && !part.is_empty()) {
+            (false, _) => out.push_str(&escape(part)),
+            (true, true) => {
+                let _ = write!(out, "<code>{}</code>", escape(part));
+            }
+            (true, false) => {
+                out.push('`');
+                out.push_str(&escape(part));
+                if closed {
+                    out.push('`');
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Text from an input as markup text or an attribute value: control characters made visible

@@ -3,19 +3,48 @@
 
 use std::fmt::Write as _;
 
-use super::escape;
+use super::{escape, rich};
 use crate::document::text::{VisibleText, plural};
 use crate::files::slash_path;
 use crate::finding::{BaselineState, Finding, Outcome, Report, RuleStatus, Severity, Totals};
 use crate::report::steps::{StepGroup, StepStatus};
-use crate::report::{RenderContext, place, waiver_place};
+use crate::report::{Cause, RenderContext, causes, place, waiver_place};
+
+/// Where a part of a snapshot's report goes: a section of the report of one snapshot (`<h2>`,
+/// ids as they are), or of one snapshot among several (`<h3>`, ids prefixed by the snapshot's,
+/// so no two parts share one).
+#[derive(Clone, Copy)]
+pub(super) struct Part<'a> {
+    pub level: u8,
+    pub prefix: &'a str,
+}
+
+impl Part<'_> {
+    pub(super) const ONE: Part<'static> = Part { level: 2, prefix: "" };
+
+    fn open(self, out: &mut String, id: &str, title: &str) {
+        let _ = writeln!(
+            out,
+            "<section id=\"{}{id}\">\n<h{level}>{title}</h{level}>",
+            self.prefix,
+            level = self.level
+        );
+    }
+}
 
 pub(super) fn provenance(out: &mut String, report: &Report) {
+    Part::ONE.open(out, "provenance", "Provenance");
+    out.push_str("<dl>\n");
+    provenance_rows(out, report);
+    out.push_str("</dl>\n</section>\n");
+}
+
+/// Where the snapshot came from and what judged it: the site config, rule files and params.
+pub(super) fn provenance_rows(out: &mut String, report: &Report) {
     let snapshot = &report.snapshot;
     let unknown = "<span class=\"none\">not recorded</span>".to_owned();
     let field = |value: Option<&str>| value.map_or_else(|| unknown.clone(), |v| format!("<code>{}</code>", escape(v)));
     let path = snapshot.path.as_deref().map(slash_path);
-    out.push_str("<section id=\"provenance\">\n<h2>Provenance</h2>\n<dl>\n");
     let _ = writeln!(
         out,
         "<dt>Snapshot</dt><dd>{}</dd>",
@@ -65,7 +94,7 @@ pub(super) fn provenance(out: &mut String, report: &Report) {
         }
         out.push_str("</ul>");
     }
-    out.push_str("</dd>\n</dl>\n</section>\n");
+    out.push_str("</dd>\n");
 }
 
 /// The steps side by side, each with its status in words (a mark alone does not survive a
@@ -165,10 +194,15 @@ pub(super) fn step_section(out: &mut String, group: &StepGroup<'_>) {
     let status = group.status();
     let _ = write!(
         out,
-        "<section class=\"step {class}{empty}\" id=\"step-{tag}\">\n<h2>{title} <span class=\"status\">{status}</span></h2>\n\
+        "<section class=\"step {class}{paged}\" id=\"step-{tag}\">\n<h2>{title} <span class=\"status\">{status}</span></h2>\n\
          <p class=\"place\">{place} · tag <code>{tag}</code></p>\n",
         class = class_of(status),
-        empty = if group.rules.is_empty() { " empty" } else { "" },
+        // A printed page of its own only for a step with findings to read.
+        paged = if group.findings_with(Outcome::Fail).next().is_some() {
+            " paged"
+        } else {
+            ""
+        },
         tag = group.step.tag,
         title = group.step.title,
         status = status.as_str(),
@@ -182,8 +216,8 @@ pub(super) fn step_section(out: &mut String, group: &StepGroup<'_>) {
         };
         let _ = writeln!(out, "<p>{words}</p>");
     }
-    for finding in failing {
-        finding_article(out, finding);
+    for cause in causes(failing) {
+        cause_article(out, &cause);
     }
     for rule in group.rules.iter().filter(|r| r.omitted > 0 && !r.omitted_suppressed) {
         let _ = writeln!(
@@ -219,21 +253,51 @@ pub(super) fn step_section(out: &mut String, group: &StepGroup<'_>) {
     out.push_str("</section>\n");
 }
 
-pub(super) fn finding_article(out: &mut String, finding: &Finding) {
-    let severity = finding.severity;
+/// One cause: its rule, each of its findings (message, place, excerpt), then its help once.
+pub(super) fn cause_article(out: &mut String, cause: &Cause<'_>) {
+    let first = cause.first();
+    let severity = first.severity;
     let _ = write!(
         out,
-        "<article class=\"finding {severity}\">\n<h3><span class=\"severity\">{}</span> <code>{}</code>{}</h3>\n<p class=\"message\">{}</p>\n",
+        "<article class=\"finding {severity}\">\n<h3><span class=\"severity\">{}</span> <code>{}</code>",
         severity_word(severity),
-        escape(&finding.rule_id),
-        // With --baseline, a finding the baseline lacks says so in words.
-        if finding.baseline == Some(BaselineState::New) {
-            " <span class=\"new\">new since the baseline</span>"
-        } else {
-            ""
-        },
-        escape(&finding.message),
+        escape(&first.rule_id),
     );
+    match cause.findings[..] {
+        [one] => {
+            let _ = writeln!(out, "{}</h3>", new_mark(one));
+            occurrence(out, one);
+        }
+        ref many => {
+            let _ = writeln!(
+                out,
+                " <span class=\"count\">{}, one cause</span></h3>\n<ol class=\"occurrences\">",
+                plural(many.len(), "finding", "findings")
+            );
+            for finding in many {
+                let _ = writeln!(out, "<li>{}", new_mark(finding));
+                occurrence(out, finding);
+                out.push_str("</li>\n");
+            }
+            out.push_str("</ol>\n");
+        }
+    }
+    help(out, first);
+    out.push_str("</article>\n");
+}
+
+/// With --baseline, a finding the baseline lacks says so in words.
+fn new_mark(finding: &Finding) -> &'static str {
+    if finding.baseline == Some(BaselineState::New) {
+        " <span class=\"new\">new since the baseline</span>"
+    } else {
+        ""
+    }
+}
+
+/// A finding's message, place and excerpt.
+fn occurrence(out: &mut String, finding: &Finding) {
+    let _ = writeln!(out, "<p class=\"message\">{}</p>", rich(&finding.message));
     if let Some(location) = &finding.location {
         let _ = writeln!(
             out,
@@ -250,13 +314,11 @@ pub(super) fn finding_article(out: &mut String, finding: &Finding) {
         }
         out.push_str("</figure>\n");
     }
-    help(out, finding);
-    out.push_str("</article>\n");
 }
 
 fn help(out: &mut String, finding: &Finding) {
     if let Some(help) = &finding.help {
-        let _ = writeln!(out, "<p class=\"help\"><strong>Help:</strong> {}</p>", escape(help));
+        let _ = writeln!(out, "<p class=\"help\"><strong>Help:</strong> {}</p>", rich(help));
     }
     if let Some(url) = &finding.url {
         // Only a web address becomes a link: a rule file from a pull request must not be able
@@ -299,9 +361,9 @@ fn severity_word(severity: Severity) -> &'static str {
     }
 }
 
-pub(super) fn not_evaluated(out: &mut String, report: &Report) {
+pub(super) fn not_evaluated(out: &mut String, report: &Report, part: Part<'_>) {
     let gaps: Vec<&Finding> = report.findings.iter().filter(|f| f.gap.is_some()).collect();
-    out.push_str("<section id=\"not-evaluated\">\n<h2>Not evaluated</h2>\n");
+    part.open(out, "not-evaluated", "Not evaluated");
     if gaps.is_empty() {
         out.push_str("<p>Every rule that runs was evaluated.</p>\n</section>\n");
         return;
@@ -321,18 +383,18 @@ pub(super) fn not_evaluated(out: &mut String, report: &Report) {
             out,
             "<tr><td><code>{}</code></td><td>{what}</td><td>{}</td></tr>",
             escape(&finding.rule_id),
-            escape(&gap.reason)
+            rich(&gap.reason)
         );
     }
     out.push_str("</tbody>\n</table>\n</section>\n");
 }
 
 /// The baseline's findings that are gone, by rule and subject; nothing without a baseline.
-pub(super) fn fixed(out: &mut String, report: &Report) {
+pub(super) fn fixed(out: &mut String, report: &Report, part: Part<'_>) {
     let Some(comparison) = &report.baseline else {
         return;
     };
-    out.push_str("<section id=\"fixed\">\n<h2>Fixed since the baseline</h2>\n");
+    part.open(out, "fixed", "Fixed since the baseline");
     if comparison.absent.is_empty() {
         out.push_str("<p>No finding of the baseline is gone.</p>\n</section>\n");
         return;
@@ -349,10 +411,10 @@ pub(super) fn fixed(out: &mut String, report: &Report) {
     out.push_str("</tbody>\n</table>\n</section>\n");
 }
 
-pub(super) fn suppressed(out: &mut String, report: &Report, context: &RenderContext<'_>) {
+pub(super) fn suppressed(out: &mut String, report: &Report, context: &RenderContext<'_>, part: Part<'_>) {
     let waived: Vec<&Finding> = report.findings.iter().filter(|f| f.suppression.is_some()).collect();
     let omitted: Vec<_> = report.rules.iter().filter(|r| r.omitted_suppressed).collect();
-    out.push_str("<section id=\"suppressed\">\n<h2>Suppressed</h2>\n");
+    part.open(out, "suppressed", "Suppressed");
     if waived.is_empty() && omitted.is_empty() {
         out.push_str("<p>No finding is suppressed by a waiver.</p>\n</section>\n");
         return;
@@ -372,7 +434,7 @@ pub(super) fn suppressed(out: &mut String, report: &Report, context: &RenderCont
             escape(&waiver.owner),
             escape(&waiver.expires),
             waiver.ticket.as_deref().map_or_else(|| "none".to_owned(), escape),
-            escape(&waiver_place(waiver, context.working_dir)),
+            escape(&waiver_place(waiver, &report.snapshot, context.working_dir)),
         );
     }
     for rule in omitted {
@@ -387,11 +449,12 @@ pub(super) fn suppressed(out: &mut String, report: &Report, context: &RenderCont
     out.push_str("</tbody>\n</table>\n</section>\n");
 }
 
-pub(super) fn source_errors(out: &mut String, report: &Report) {
+pub(super) fn source_errors(out: &mut String, report: &Report, part: Part<'_>) {
     if report.errors.is_empty() {
         return;
     }
-    out.push_str("<section id=\"errors\">\n<h2>Sources that could not be read</h2>\n<ul>\n");
+    part.open(out, "errors", "Sources that could not be read");
+    out.push_str("<ul>\n");
     for error in &report.errors {
         let _ = writeln!(out, "<li>{}</li>", escape(&error.message));
     }

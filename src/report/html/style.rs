@@ -6,7 +6,8 @@ pub(super) const GRID_STYLE: &str = "
 @media print { .snapshot { break-before: page; } }
 ";
 
-/// Plain, readable without colours (every status is also a word), one step to a printed page.
+/// Plain, readable without colours (every status is also a word); a step with findings starts
+/// a printed page, the others follow on.
 /// `overflow-wrap: anywhere` on the body, inherited by everything: a path, a host or a log
 /// line without a space breaks where it must instead of running off the page (and, in a table
 /// cell, the cell's narrowest width no longer grows with it).
@@ -37,6 +38,7 @@ dt { font-weight: 600; } dd { margin: 0; } dd ul { margin: 0; padding-left: 1.1r
 .excerpt { margin: 0.4rem 0; } .excerpt pre { margin: 0; padding: 0.5rem; background: #f4f4f4; border: 1px solid #ddd; white-space: pre-wrap; }
 .excerpt figcaption { font-size: 0.85em; color: #555; }
 mark { background: #ffe08a; color: inherit; font-weight: 700; text-decoration: underline; text-decoration-thickness: 2px; }
+.occurrences { margin: 0.3rem 0; padding-left: 1.4rem; } .occurrences li { margin: 0.3rem 0; } .count { font-weight: 400; color: #555; }
 .help { margin: 0.3rem 0; } .url { margin: 0; font-size: 0.9em; }
 table { border-collapse: collapse; width: 100%; margin: 0.5rem 0; } th, td { text-align: left; vertical-align: top; border: 1px solid #ccc; padding: 0.25rem 0.5rem; }
 thead th { background: #f0f0f0; }
@@ -46,8 +48,8 @@ footer { margin-top: 2rem; font-size: 0.85em; color: #555; }
 @media print {
   body { max-width: none; padding: 0; font-size: 11pt; }
   a { color: inherit; text-decoration: none; }
-  .step:not(.empty) { break-before: page; }
-  .finding, tr, .step-card { break-inside: avoid; }
+  .step.paged { break-before: page; }
+  .finding, .occurrences li, tr, .step-card { break-inside: avoid; }
   .excerpt pre { background: none; }
   mark { background: none; }
 }

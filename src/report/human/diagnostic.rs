@@ -12,7 +12,7 @@ use super::Style;
 use crate::document::diag::read_named_span;
 use crate::document::text::{VisibleText, visible};
 use crate::files::native_path;
-use crate::finding::{BaselineState, Finding, Severity};
+use crate::finding::{BaselineState, Finding, Severity, SnapshotInfo};
 
 /// Adapts a failure to miette. Everything that came from an input (the message with its
 /// captured values, the path, the excerpt and its label) is shown with control characters
@@ -35,18 +35,15 @@ pub(super) struct FindingDiagnostic<'a> {
 impl<'a> FindingDiagnostic<'a> {
     /// With `ascii`, sitelint's own marks are drawn in ASCII too (`...` for a clipped text,
     /// `-` between an entry's component and time), as the frames are.
-    pub(super) fn new(finding: &'a Finding, working_dir: &Path, style: Style) -> Self {
+    pub(super) fn new(finding: &'a Finding, snapshot: &SnapshotInfo, working_dir: &Path, style: Style) -> Self {
         let ascii = style.ascii;
         let marks = |text: String| if ascii { ascii_marks(&text) } else { text };
-        // The waiver's config is named absolutely in the model; a person reads it from here.
+        // The waiver's config is named from the snapshot in the model; a person reads it from here.
         let waiver = finding.suppression.as_ref().map(|waiver| {
-            let config = Path::new(&waiver.location.path);
-            let config = config.strip_prefix(working_dir).unwrap_or(config);
             let ticket = waiver.ticket.as_deref().map_or_else(String::new, |t| format!(", {t}"));
             let text = format!(
-                "suppressed by the waiver at {}:{}: {} (owner {}, until {}{ticket})",
-                config.display(),
-                waiver.location.line.unwrap_or(1),
+                "suppressed by the waiver at {}: {} (owner {}, until {}{ticket})",
+                native_path(&crate::report::waiver_place(waiver, snapshot, working_dir)),
                 waiver.reason,
                 waiver.owner,
                 waiver.expires,
@@ -72,15 +69,14 @@ impl<'a> FindingDiagnostic<'a> {
                 source
             }
         });
-        // A waiver's line is named absolutely in the model, like its config; from here, as
-        // every other path is shown.
+        // A waiver's line is named from the snapshot in the model, like its config; from
+        // here, as a person typed the command.
         let place = finding
             .location
             .as_ref()
             .filter(|_| finding.excerpt.is_none())
             .map(|location| {
-                let path = Path::new(&location.path);
-                let path = path.strip_prefix(working_dir).unwrap_or(path).display().to_string();
+                let path = crate::report::for_people(&location.path, snapshot, working_dir);
                 let path = visible(&native_path(&path)).into_owned();
                 location
                     .line

@@ -173,7 +173,7 @@ fn body(out: &mut String, report: &Report, style: Style, context: &RenderContext
     // need forty messages, not forty copies of one paragraph. JSON and SARIF keep it on each.
     let mut helped: HashSet<(&str, &str)> = HashSet::new();
     for finding in in_procedure_order(report).into_iter().filter(shown) {
-        let mut diagnostic = FindingDiagnostic::new(finding, context.working_dir, style);
+        let mut diagnostic = FindingDiagnostic::new(finding, &report.snapshot, context.working_dir, style);
         if let Some(help) = finding.help.as_deref()
             && !helped.insert((finding.rule_id.as_str(), help))
         {

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::diagnostic::FindingDiagnostic;
 use super::*;
-use crate::finding::Severity;
+use crate::finding::{Severity, SnapshotInfo};
 
 #[test]
 fn summary_counts_and_pluralises() {
@@ -85,7 +85,10 @@ fn a_long_excerpt_is_clipped_to_the_width_with_the_match_in_view() {
             clip: true,
         };
         let finding = long_entry_finding();
-        let shown = render_diagnostic(&FindingDiagnostic::new(&finding, Path::new("/"), style), style);
+        let shown = render_diagnostic(
+            &FindingDiagnostic::new(&finding, &SnapshotInfo::default(), Path::new("/"), style),
+            style,
+        );
         for line in shown.lines().filter(|l| !l.starts_with("https://")) {
             assert!(line.chars().count() <= width, "{width}: {line}\n{shown}");
         }
@@ -133,7 +136,10 @@ fn the_ascii_style_draws_clipped_text_and_labels_in_ascii() {
         ascii: true,
         clip: true,
     };
-    let shown = render_diagnostic(&FindingDiagnostic::new(&finding, Path::new("/"), style), style);
+    let shown = render_diagnostic(
+        &FindingDiagnostic::new(&finding, &SnapshotInfo::default(), Path::new("/"), style),
+        style,
+    );
     assert!(shown.is_ascii(), "{shown}");
     assert!(shown.contains("...ERROR: Download() failed"), "{shown}");
     assert!(shown.contains("Configuration Manager Setup - 12-17-2024"), "{shown}");

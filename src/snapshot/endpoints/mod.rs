@@ -10,7 +10,7 @@ mod host;
 mod probes;
 
 pub use host::{HostError, HostPattern};
-pub use probes::{Certificate, Probe, ProbesError, Tls, parse_probes};
+pub use probes::{Certificate, PROXY_FAILED, Probe, ProbesError, Tls, parse_probes};
 
 use crate::finding::Location;
 
@@ -97,9 +97,11 @@ pub enum Coverage {
     },
     Reachable,
     /// Its probe failed (why); the allowlist claims it allowed (the entry's line) or not.
+    /// `at_proxy`: the proxy, not the endpoint, failed, and so it fails every endpoint alike.
     ProbeFailed {
         failure: String,
         allowed: Option<u64>,
+        at_proxy: Option<ProxyFailure>,
     },
     /// Neither allowed by an allowlist nor reached by a probe; `probed` says whether there
     /// were probe results at all.
@@ -110,6 +112,14 @@ pub enum Coverage {
     NotProbed(String),
     /// The host was reached, but its TLS did not hold (why, in words).
     TlsFailed(String),
+}
+
+/// A probe that failed at the proxy: the proxy (`proxy host:port`) and why, as the probe
+/// recorded it after [`PROXY_FAILED`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ProxyFailure {
+    pub proxy: String,
+    pub why: String,
 }
 
 impl Endpoints {
@@ -145,9 +155,14 @@ impl Endpoints {
                 _ => String::new(),
             };
             let detail = probe.detail.as_deref().unwrap_or("unreachable");
+            let at_proxy = detail.strip_prefix(PROXY_FAILED).map(|why| ProxyFailure {
+                proxy: route.to_owned(),
+                why: why.to_owned(),
+            });
             return Coverage::ProbeFailed {
                 failure: format!("{detail}{via} ({route})"),
                 allowed,
+                at_proxy,
             };
         }
         if let Some(line) = allowed {

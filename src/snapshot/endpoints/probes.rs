@@ -5,6 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use super::HTTPS_PORT;
 
+/// How a probe's `detail` begins when the proxy failed rather than the endpoint: `collect`
+/// writes it, and a check folds the endpoints that failed so into one finding about the proxy.
+pub const PROXY_FAILED: &str = "cannot reach the proxy: ";
+
 /// One probe of one required endpoint, as `collect --probe-endpoints` records it.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 pub struct Probe {

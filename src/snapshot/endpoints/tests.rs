@@ -80,14 +80,16 @@ fn probes_count_for_the_host_and_port_they_probed() {
         coverage("download.microsoft.com"),
         Coverage::ProbeFailed {
             failure: "proxy answered 403 (proxy.contoso.com:8080)".into(),
-            allowed: None
+            allowed: None,
+            at_proxy: None
         }
     );
     assert_eq!(
         coverage("*.manage.microsoft.com"),
         Coverage::ProbeFailed {
             failure: "timed out via configmgrbits.cdn.manage.microsoft.com (direct)".into(),
-            allowed: None
+            allowed: None,
+            at_proxy: None
         }
     );
     assert_eq!(
@@ -101,7 +103,8 @@ fn probes_count_for_the_host_and_port_they_probed() {
         coverage("localhost:18444"),
         Coverage::ProbeFailed {
             failure: "connection refused (direct)".into(),
-            allowed: None
+            allowed: None,
+            at_proxy: None
         }
     );
     assert_eq!(coverage("localhost"), Coverage::Missing { probed: true });
@@ -128,7 +131,11 @@ fn a_failed_probe_beats_the_allowlist_that_allows_the_host() {
         endpoints.coverage(&required("go.microsoft.com")),
         Coverage::ProbeFailed {
             failure: "cannot reach the proxy: name not resolved (proxy nonexistent.invalid:8080)".into(),
-            allowed: Some(1)
+            allowed: Some(1),
+            at_proxy: Some(ProxyFailure {
+                proxy: "proxy nonexistent.invalid:8080".into(),
+                why: "name not resolved".into()
+            })
         }
     );
     // Nothing observed: the claim stands.
