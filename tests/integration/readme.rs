@@ -429,6 +429,52 @@ fn the_line_matcher_skips_only_where_the_readme_says_so() {
     assert!(!shows("a\nb\n", "a\nb\nc\n"));
 }
 
+/// A heading's anchor as GitHub makes it: lower case, punctuation dropped, spaces as `-`.
+fn slug(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-' || *c == '_')
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+/// Every link between the documents leads somewhere: the file exists, and the anchor is one of
+/// its headings (the split moved sections between files; a stale `#anchor` is a dead link).
+#[test]
+fn links_between_the_documents_resolve() {
+    let mut failures = Vec::new();
+    for doc in documents() {
+        let text = std::fs::read_to_string(&doc).unwrap();
+        for (at, _) in text.match_indices("](") {
+            let target = &text[at + 2..];
+            let target = &target[..target.find(')').unwrap_or(target.len())];
+            if target.contains("://") || target.starts_with("mailto:") || target.contains(' ') {
+                continue;
+            }
+            let (file, anchor) = target.split_once('#').unwrap_or((target, ""));
+            let file = if file.is_empty() { doc.clone() } else { doc.parent().unwrap().join(file) };
+            if !file.exists() {
+                failures.push(format!("{}: {target}: no such file", shown(&doc)));
+                continue;
+            }
+            if anchor.is_empty() {
+                continue;
+            }
+            let headings = std::fs::read_to_string(&file).unwrap_or_default();
+            let found = headings
+                .lines()
+                .filter_map(|l| l.strip_prefix('#').map(|h| h.trim_start_matches('#')))
+                .any(|h| slug(h) == anchor);
+            if !found {
+                failures.push(format!("{}: {target}: no heading with that anchor", shown(&doc)));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
 #[test]
 fn command_lines_are_read_as_the_shells_read_them() {
     let block = "$logs = 'C:\\Logs'\n\
