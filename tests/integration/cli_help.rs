@@ -227,6 +227,9 @@ fn step_names_come_from_the_registry_everywhere() {
         .expect("--step in the manual page");
     let step = step.split("\n.TP").next().unwrap().replace("\\-", "-");
     for name in &names {
-        assert!(step.contains(&format!("\n{name}\n")), "the manual's --step lacks {name}: {step}");
+        assert!(
+            step.contains(&format!("\n{name}\n")),
+            "the manual's --step lacks {name}: {step}"
+        );
     }
 }

@@ -119,9 +119,16 @@ fn steps(name: &str, doc: &str) -> (Vec<(usize, Step)>, Vec<usize>) {
             continue;
         };
         let at = format!("{name}:{}", i + 1);
-        let marker = marker.strip_suffix("-->").unwrap_or_else(|| panic!("{at}: a marker ends on its line")).trim();
+        let marker = marker
+            .strip_suffix("-->")
+            .unwrap_or_else(|| panic!("{at}: a marker ends on its line"))
+            .trim();
         let block = fenced_block(&lines, i + 1);
-        let needs_block = |what: &str| block.clone().unwrap_or_else(|| panic!("{at}: `{what}` needs a block after it"));
+        let needs_block = |what: &str| {
+            block
+                .clone()
+                .unwrap_or_else(|| panic!("{at}: `{what}` needs a block after it"))
+        };
         let (verb, rest) = marker.split_once(' ').unwrap_or((marker, ""));
         let step = match verb {
             "copy" => {
@@ -181,7 +188,11 @@ fn command_lines(block: &str) -> Vec<Vec<String>> {
     let mut continued = false;
     for line in block.lines() {
         let text = line.trim();
-        let (text, continues) = match text.strip_suffix(" `").or(text.strip_suffix(" \\")).or(text.strip_suffix(" ^")) {
+        let (text, continues) = match text
+            .strip_suffix(" `")
+            .or(text.strip_suffix(" \\"))
+            .or(text.strip_suffix(" ^"))
+        {
             Some(head) => (head, true),
             None => (text, false),
         };
@@ -358,7 +369,10 @@ fn check_document(doc: &Path) -> Vec<String> {
                 }
                 for words in commands {
                     if let Err(e) = sitelint::cli::Cli::try_parse_from(&words) {
-                        failures.push(format!("{name}:{line}: sitelint does not take `{}`:\n{e}", words.join(" ")));
+                        failures.push(format!(
+                            "{name}:{line}: sitelint does not take `{}`:\n{e}",
+                            words.join(" ")
+                        ));
                     }
                 }
             }
@@ -454,7 +468,11 @@ fn links_between_the_documents_resolve() {
                 continue;
             }
             let (file, anchor) = target.split_once('#').unwrap_or((target, ""));
-            let file = if file.is_empty() { doc.clone() } else { doc.parent().unwrap().join(file) };
+            let file = if file.is_empty() {
+                doc.clone()
+            } else {
+                doc.parent().unwrap().join(file)
+            };
             if !file.exists() {
                 failures.push(format!("{}: {target}: no such file", shown(&doc)));
                 continue;
@@ -643,7 +661,11 @@ fn the_step_table_counts_the_built_in_rules_of_each_step() {
         .into_iter()
         .find(|d| std::fs::read_to_string(d).unwrap().contains("\n| step (tag) |"))
         .expect("a document with the table of steps");
-    let mut lines: Vec<String> = std::fs::read_to_string(&doc).unwrap().lines().map(str::to_owned).collect();
+    let mut lines: Vec<String> = std::fs::read_to_string(&doc)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
     let header = lines.iter().position(|l| l.starts_with("| step (tag) |")).unwrap();
     let mut failures = Vec::new();
     let mut seen = 0;

@@ -14,11 +14,16 @@ const BEGIN: &str = "<!-- generated from the kinds: src/checks/*.rs and KINDS; S
 const END: &str = "<!-- end of the generated kinds -->";
 
 /// The fields every rule has, documented once above the kinds.
-const COMMON: [&str; 9] = ["id", "title", "severity", "kind", "message", "help", "url", "tags", "enabled"];
+const COMMON: [&str; 9] = [
+    "id", "title", "severity", "kind", "message", "help", "url", "tags", "enabled",
+];
 
 /// A description as a table cell: one line, its pipes escaped.
 fn cell(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ").replace('|', "\\|")
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('|', "\\|")
 }
 
 /// A field table of `definition`'s properties named by `pick`, required ones first.
@@ -91,7 +96,9 @@ fn the_kinds_in_writing_rules_are_generated_from_the_kinds_own_docs() {
     let _held = DOCS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let path = root().join("docs/writing-rules.md");
     let text = std::fs::read_to_string(&path).unwrap();
-    let start = text.find(BEGIN).expect("docs/writing-rules.md has the generated kinds' markers");
+    let start = text
+        .find(BEGIN)
+        .expect("docs/writing-rules.md has the generated kinds' markers");
     let end = text.find(END).expect("the generated kinds end with their marker") + END.len();
     let want = generated();
     if text[start..end] != want {
