@@ -332,7 +332,7 @@ impl TargetRequirement {
         // checklist says nothing of it: only an export with the site's Setup key is judged.
         if !registry.keys(SMS_SETUP).any(|k| !k.absent) {
             return Some(format!(
-                "the registry export has no {SMS_SETUP}: it is not the site server's (export that key there with the others the README lists)"
+                "the registry export has no {SMS_SETUP}: it is not the site server's (export that key there with the others docs/guide.md lists)"
             ));
         }
         let uninstall = super::required_installed_program::UNINSTALL_KEYS;

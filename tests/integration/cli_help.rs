@@ -194,3 +194,42 @@ fn format_names_come_from_the_registry_everywhere() {
     let said = stderr(&out);
     assert!(said.contains(&names.join(", ")) && said.contains("'json'"), "{said}");
 }
+
+/// `--step` takes its names from the procedure's steps (`STEPS`, and `other` for the rules
+/// without a step tag): `--help`, the manual page and the completions that complete values
+/// (zsh, bash, fish; clap_complete's PowerShell and Elvish scripts complete flags only) offer
+/// each one, so a step added to the procedure is offered everywhere without another edit.
+#[test]
+fn step_names_come_from_the_registry_everywhere() {
+    use sitelint::report::steps::{OTHER, STEPS};
+    let names: Vec<&str> = STEPS.iter().chain([&OTHER]).map(|s| s.tag).collect();
+    let help = stdout(&sitelint(&["check", "--help"]));
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        help.contains(&format!("[possible values: {}]", names.join(", "))),
+        "{help}"
+    );
+    let zsh = stdout(&sitelint(&["completions", "zsh"]));
+    assert!(zsh.contains(&format!(":STEP:({})", names.join(" "))), "{zsh}");
+    for shell in ["bash", "fish"] {
+        let script = stdout(&sitelint(&["completions", shell]));
+        for name in &names {
+            assert!(script.contains(name), "{shell} completion lacks step {name}");
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = sitelint(&["man", "--dir", crate::path_str(dir.path())]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let page = std::fs::read_to_string(dir.path().join("sitelint-check.1")).unwrap();
+    let step = page
+        .split("\\-\\-step\\fR \\fI<STEP>")
+        .nth(1)
+        .expect("--step in the manual page");
+    let step = step.split("\n.TP").next().unwrap().replace("\\-", "-");
+    for name in &names {
+        assert!(
+            step.contains(&format!("\n{name}\n")),
+            "the manual's --step lacks {name}: {step}"
+        );
+    }
+}

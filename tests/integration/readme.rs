@@ -1,28 +1,61 @@
-//! The README as a test: every snippet marked runnable is written, run or compared with what
-//! sitelint really prints, and the command synopses list exactly the flags `--help` lists.
+//! The README and `docs/` as tests: every fenced block of README.md and docs/*.md is written,
+//! run, parsed or compared with what sitelint really prints, or says why it is none of these;
+//! the command synopses list exactly the flags `--help` lists.
 //!
-//! A marker is an HTML comment on the line before a fenced block (GitHub does not show it):
+//! A marker is an HTML comment on the line before a fenced block (GitHub does not show it), and
+//! every fenced block has one:
 //!
-//! - `<!-- readme-test: copy FROM TO -->` copies FROM (relative to the repository) to TO in a
-//!   scratch directory that holds a copy of `examples/`;
-//! - `<!-- readme-test: file PATH -->` writes the next block to PATH in the scratch directory;
-//! - `<!-- readme-test: run sitelint ARGS... [(in DIR)] [(exit N)] -->` runs sitelint there
-//!   (in its DIR) and expects exit N (default 0); when a fenced block follows, its lines must
-//!   appear in standard output in order, a line `...` standing for any number of lines.
+//! - `<!-- doc-test: copy FROM TO -->` (no block) copies the file or directory FROM (relative
+//!   to the repository) to TO in the document's scratch directory, which holds a copy of
+//!   `examples/`;
+//! - `<!-- doc-test: file PATH -->` writes the next block to PATH in the scratch directory;
+//! - `<!-- doc-test: run sitelint ARGS... [(in DIR)] [(exit N)] -->` runs sitelint there (in
+//!   its DIR) and expects exit N (default 0); when a fenced block follows, its lines must
+//!   appear in standard output in order, a line `...` standing for any number of lines;
+//! - `<!-- doc-test: parse -->`: the block is commands for a Windows machine (its paths, its
+//!   cmdlets): each sitelint command line in it (continued over `` ` ``, `\` or `^` line ends,
+//!   up to a pipe, a redirection or a comment, a PowerShell splat `@name` left out) must be
+//!   accepted by sitelint's own argument parser, and there must be one;
+//! - `<!-- doc-test: synopses -->`: the command synopses, which
+//!   `the_synopses_name_exactly_the_flags_of_each_command` compares with `--help`;
+//! - `<!-- doc-test: not run: WHY -->`: a block no test can run (a measurement, a CI workflow,
+//!   a download), with the reason in the document's source.
 //!
-//! The counts the README shows come from the default ruleset and change with it: run
+//! The counts the documents show come from the default ruleset and change with it: run
 //! `SITELINT_README=overwrite cargo test --test integration readme` to write the program's
 //! numbers into the lines that differ from its output by their numbers alone (a line that
-//! differs otherwise is left for a person to write).
+//! differs otherwise is left for a person to write), and the generated part of
+//! docs/writing-rules.md (`readme::kinds`).
 
-use std::path::Path;
+mod kinds;
+
+use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use clap::Parser;
 
 use crate::{copy_dir, root, stderr, stdout};
 
-const MARKER: &str = "<!-- readme-test: ";
+const MARKER: &str = "<!-- doc-test: ";
 
-/// A step of the README's runnable snippets, with the README line it comes from.
+/// The documents whose blocks are tested: the README, then docs/*.md by name.
+fn documents() -> Vec<PathBuf> {
+    let mut docs: Vec<PathBuf> = std::fs::read_dir(root().join("docs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    docs.sort();
+    docs.insert(0, root().join("README.md"));
+    docs
+}
+
+/// A document's path as its messages name it (`docs/guide.md`).
+fn shown(doc: &Path) -> String {
+    doc.strip_prefix(root()).unwrap().to_string_lossy().replace('\\', "/")
+}
+
+/// A step of a document's blocks.
 #[derive(Debug)]
 enum Step {
     Copy {
@@ -39,9 +72,14 @@ enum Step {
         dir: String,
         exit: i32,
         shown: Option<String>,
-        /// The README index (0-based) of the block's first line, and the block's indent.
+        /// The document index (0-based) of the block's first line, and the block's indent.
         block_at: (usize, usize),
     },
+    Parse {
+        block: String,
+    },
+    Synopses,
+    NotRun,
 }
 
 /// The fenced block starting at `lines[at]`, if one does: its text without the fences.
@@ -61,38 +99,60 @@ fn fenced_block(lines: &[&str], at: usize) -> Option<String> {
     Some(body.join("\n") + "\n")
 }
 
-fn steps(readme: &str) -> Vec<(usize, Step)> {
-    let lines: Vec<&str> = readme.lines().collect();
+/// The steps of a document, each with its line; and the lines of the fenced blocks no marker
+/// claims.
+fn steps(name: &str, doc: &str) -> (Vec<(usize, Step)>, Vec<usize>) {
+    let lines: Vec<&str> = doc.lines().collect();
     let mut steps = Vec::new();
+    let mut unclaimed = Vec::new();
+    let mut in_block = false;
     for (i, line) in lines.iter().enumerate() {
+        if line.trim_start().starts_with("```") {
+            let claimed = i > 0 && lines[i - 1].trim_start().starts_with(MARKER);
+            if !in_block && !claimed {
+                unclaimed.push(i + 1);
+            }
+            in_block = !in_block;
+            continue;
+        }
         let Some(marker) = line.trim().strip_prefix(MARKER) else {
             continue;
         };
-        let marker = marker.strip_suffix("-->").expect("a marker ends on its line").trim();
+        let at = format!("{name}:{}", i + 1);
+        let marker = marker
+            .strip_suffix("-->")
+            .unwrap_or_else(|| panic!("{at}: a marker ends on its line"))
+            .trim();
         let block = fenced_block(&lines, i + 1);
-        let step = match marker.split_once(' ') {
-            Some(("copy", paths)) => {
-                let (from, to) = paths.split_once(' ').expect("copy FROM TO");
+        let needs_block = |what: &str| {
+            block
+                .clone()
+                .unwrap_or_else(|| panic!("{at}: `{what}` needs a block after it"))
+        };
+        let (verb, rest) = marker.split_once(' ').unwrap_or((marker, ""));
+        let step = match verb {
+            "copy" => {
+                let (from, to) = rest.split_once(' ').unwrap_or_else(|| panic!("{at}: copy FROM TO"));
                 Step::Copy {
                     from: from.to_owned(),
                     to: to.to_owned(),
                 }
             }
-            Some(("file", path)) => Step::File {
-                path: path.to_owned(),
-                text: block.unwrap_or_else(|| panic!("README.md:{}: `file` needs a block after it", i + 1)),
+            "file" => Step::File {
+                path: rest.to_owned(),
+                text: needs_block("file"),
             },
-            Some(("run", command)) => {
-                let (command, exit) = match command.strip_suffix(')').and_then(|c| c.rsplit_once("(exit ")) {
+            "run" => {
+                let (command, exit) = match rest.strip_suffix(')').and_then(|c| c.rsplit_once("(exit ")) {
                     Some((command, code)) => (command.trim(), code.parse().expect("(exit N)")),
-                    None => (command, 0),
+                    None => (rest, 0),
                 };
                 let (command, dir) = match command.strip_suffix(')').and_then(|c| c.rsplit_once("(in ")) {
                     Some((command, dir)) => (command.trim(), dir.to_owned()),
                     None => (command, String::new()),
                 };
                 let args: Vec<String> = command.split_whitespace().map(str::to_owned).collect();
-                assert_eq!(args[0], "sitelint", "README.md:{}: a run marker runs sitelint", i + 1);
+                assert_eq!(args[0], "sitelint", "{at}: a run marker runs sitelint");
                 let indent = lines.get(i + 1).map_or(0, |l| l.len() - l.trim_start().len());
                 Step::Run {
                     args: args[1..].to_vec(),
@@ -102,11 +162,87 @@ fn steps(readme: &str) -> Vec<(usize, Step)> {
                     block_at: (i + 2, indent),
                 }
             }
-            _ => panic!("README.md:{}: unknown marker {marker:?}", i + 1),
+            "parse" => Step::Parse {
+                block: needs_block("parse"),
+            },
+            "synopses" => Step::Synopses,
+            "not" => {
+                let why = rest.strip_prefix("run:").map(str::trim).unwrap_or_default();
+                assert!(!why.is_empty(), "{at}: `not run:` says why");
+                needs_block("not run");
+                Step::NotRun
+            }
+            _ => panic!("{at}: unknown marker {marker:?}"),
         };
         steps.push((i + 1, step));
     }
-    steps
+    (steps, unclaimed)
+}
+
+/// The sitelint command lines of a shell block, each as its words: continued lines joined
+/// (`` ` `` in PowerShell, `\` in sh, `^` in cmd.exe), cut at a pipe, a redirection or a
+/// comment, with PowerShell's splats (`@regs`) left out and `sitelint.exe` or
+/// `cargo run --release --` read as `sitelint`. Other lines (cmdlets, cargo) are left alone.
+fn command_lines(block: &str) -> Vec<Vec<String>> {
+    let mut joined: Vec<String> = Vec::new();
+    let mut continued = false;
+    for line in block.lines() {
+        let text = line.trim();
+        let (text, continues) = match text
+            .strip_suffix(" `")
+            .or(text.strip_suffix(" \\"))
+            .or(text.strip_suffix(" ^"))
+        {
+            Some(head) => (head, true),
+            None => (text, false),
+        };
+        match joined.last_mut() {
+            Some(last) if continued => {
+                last.push(' ');
+                last.push_str(text);
+            }
+            _ => joined.push(text.to_owned()),
+        }
+        continued = continues;
+    }
+    joined
+        .iter()
+        .map(|line| words(line))
+        .filter_map(|mut words| {
+            if words.starts_with(&["cargo".into(), "run".into(), "--release".into(), "--".into()]) {
+                words.splice(..4, ["sitelint".to_owned()]);
+            }
+            let program = words.first()?.rsplit(['/', '\\']).next()?.to_owned();
+            (program == "sitelint" || program == "sitelint.exe").then(|| {
+                words[0] = "sitelint".to_owned();
+                words.retain(|w| !w.starts_with('@'));
+                words
+            })
+        })
+        .collect()
+}
+
+/// A command line's words as a shell splits them: quotes group, and a pipe, a redirection or
+/// a comment ends the command.
+fn words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut quote = None;
+    for c in line.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.get_or_insert_default().push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                word.get_or_insert_default();
+            }
+            (None, c) if c.is_whitespace() => words.extend(word.take()),
+            (None, '|' | '>' | '#') if word.is_none() => return words,
+            (None, c) => word.get_or_insert_default().push(c),
+        }
+    }
+    words.extend(word);
+    words
 }
 
 /// Whether `output` holds `shown`'s lines in order, `...` skipping any number of lines.
@@ -176,35 +312,71 @@ fn renumbered(output: &str, shown: &str) -> Option<Vec<String>> {
     )
 }
 
-/// `SITELINT_README=overwrite`: write the program's counts into the README.
+/// `SITELINT_README=overwrite`: write the program's counts into the documents.
 fn overwriting() -> bool {
     std::env::var_os("SITELINT_README").is_some_and(|v| v == "overwrite")
 }
 
-/// Held by a test that reads the README and may write it back, so that two tests rewriting
-/// it at once do not lose each other's lines.
-static README: std::sync::Mutex<()> = std::sync::Mutex::new(());
+/// Held by a test that reads the documents and may write them back, so that two tests
+/// rewriting one at once do not lose each other's lines.
+static DOCS: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 #[test]
-fn every_runnable_snippet_of_the_readme_does_what_the_readme_says() {
-    let _held = README.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let steps = steps(&readme);
-    assert!(steps.len() >= 10, "the README's markers were not found: {steps:?}");
+fn every_block_of_the_readme_and_the_docs_does_what_they_say() {
+    let _held = DOCS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut failures = Vec::new();
+    for doc in documents() {
+        failures.extend(check_document(&doc));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Runs one document's steps in a scratch directory of its own; under `SITELINT_README=overwrite`
+/// writes the program's numbers back into it. What failed, each with its place.
+fn check_document(doc: &Path) -> Vec<String> {
+    let name = shown(doc);
+    let text = std::fs::read_to_string(doc).unwrap();
+    let (steps, unclaimed) = steps(&name, &text);
+    let mut failures: Vec<String> = unclaimed
+        .iter()
+        .map(|line| format!("{name}:{line}: a fenced block with no `{MARKER}...` marker on the line before it"))
+        .collect();
     // Under the target directory: a sitelint.yaml left in the system's temporary directory
     // would be read as the site config of every command.
     let scratch = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     copy_dir(&root().join("examples"), &scratch.path().join("examples"));
-    let mut failures = Vec::new();
-    let mut rewritten: Vec<String> = readme.lines().map(str::to_owned).collect();
+    let mut rewritten: Vec<String> = text.lines().map(str::to_owned).collect();
     for (line, step) in steps {
         match step {
-            Step::Copy { from, to } => copy_dir(&root().join(from), &scratch.path().join(to)),
+            Step::Copy { from, to } => {
+                let (from, to) = (root().join(from), scratch.path().join(to));
+                if from.is_dir() {
+                    copy_dir(&from, &to);
+                } else {
+                    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+                    std::fs::copy(&from, &to).unwrap_or_else(|e| panic!("{name}:{line}: {}: {e}", from.display()));
+                }
+            }
             Step::File { path, text } => {
                 let path = scratch.path().join(path);
                 std::fs::create_dir_all(path.parent().unwrap()).unwrap();
                 std::fs::write(path, text).unwrap();
             }
+            Step::Parse { block } => {
+                let commands = command_lines(&block);
+                if commands.is_empty() {
+                    failures.push(format!("{name}:{line}: `parse`, but the block has no sitelint command"));
+                }
+                for words in commands {
+                    if let Err(e) = sitelint::cli::Cli::try_parse_from(&words) {
+                        failures.push(format!(
+                            "{name}:{line}: sitelint does not take `{}`:\n{e}",
+                            words.join(" ")
+                        ));
+                    }
+                }
+            }
+            Step::Synopses | Step::NotRun => {}
             Step::Run {
                 args,
                 dir,
@@ -214,14 +386,14 @@ fn every_runnable_snippet_of_the_readme_does_what_the_readme_says() {
             } => {
                 let out = run(&scratch.path().join(dir), &args);
                 let (mut got, err) = (stdout(&out), stderr(&out));
-                // Windows writes the paths of the human report with `\`; the README shows `/`.
+                // Windows writes the paths of the human report with `\`; the docs show `/`.
                 let shown = shown.map(|s| if cfg!(windows) { s.replace('\\', "/") } else { s });
                 if cfg!(windows) {
                     got = got.replace('\\', "/");
                 }
                 if out.status.code() != Some(exit) {
                     failures.push(format!(
-                        "README.md:{line}: `sitelint {}` exited {:?}, the README says {exit}\n{got}{err}",
+                        "{name}:{line}: `sitelint {}` exited {:?}, the document says {exit}\n{got}{err}",
                         args.join(" "),
                         out.status.code()
                     ));
@@ -235,7 +407,7 @@ fn every_runnable_snippet_of_the_readme_does_what_the_readme_says() {
                         continue;
                     }
                     failures.push(format!(
-                        "README.md:{line}: `sitelint {}` prints\n{got}\nbut the README shows\n{shown}",
+                        "{name}:{line}: `sitelint {}` prints\n{got}\nbut the document shows\n{shown}",
                         args.join(" ")
                     ));
                 }
@@ -243,9 +415,9 @@ fn every_runnable_snippet_of_the_readme_does_what_the_readme_says() {
         }
     }
     if overwriting() {
-        std::fs::write(root().join("README.md"), rewritten.join("\n") + "\n").unwrap();
+        std::fs::write(doc, rewritten.join("\n") + "\n").unwrap();
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    failures
 }
 
 fn run(dir: &Path, args: &[String]) -> std::process::Output {
@@ -269,6 +441,84 @@ fn the_line_matcher_skips_only_where_the_readme_says_so() {
     assert!(!shows("a\nb\nc\n", "a\nc\n"));
     assert!(!shows("a\nb\nc\n", "a\nb\n"));
     assert!(!shows("a\nb\n", "a\nb\nc\n"));
+}
+
+/// A heading's anchor as GitHub makes it: lower case, punctuation dropped, spaces as `-`.
+fn slug(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-' || *c == '_')
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+/// Every link between the documents leads somewhere: the file exists, and the anchor is one of
+/// its headings (the split moved sections between files; a stale `#anchor` is a dead link).
+#[test]
+fn links_between_the_documents_resolve() {
+    let mut failures = Vec::new();
+    for doc in documents() {
+        let text = std::fs::read_to_string(&doc).unwrap();
+        for (at, _) in text.match_indices("](") {
+            let target = &text[at + 2..];
+            let target = &target[..target.find(')').unwrap_or(target.len())];
+            if target.contains("://") || target.starts_with("mailto:") || target.contains(' ') {
+                continue;
+            }
+            let (file, anchor) = target.split_once('#').unwrap_or((target, ""));
+            let file = if file.is_empty() {
+                doc.clone()
+            } else {
+                doc.parent().unwrap().join(file)
+            };
+            if !file.exists() {
+                failures.push(format!("{}: {target}: no such file", shown(&doc)));
+                continue;
+            }
+            if anchor.is_empty() {
+                continue;
+            }
+            let headings = std::fs::read_to_string(&file).unwrap_or_default();
+            let found = headings
+                .lines()
+                .filter_map(|l| l.strip_prefix('#').map(|h| h.trim_start_matches('#')))
+                .any(|h| slug(h) == anchor);
+            if !found {
+                failures.push(format!("{}: {target}: no heading with that anchor", shown(&doc)));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn command_lines_are_read_as_the_shells_read_them() {
+    let block = "$logs = 'C:\\Logs'\n\
+                 sitelint check --log \"$logs\\hman.log\" --select tag:import   # the import\n\
+                 sitelint collect --out D:\\USB `\n  --hash @regs\n\
+                 cargo run --release -- check examples/snapshots/clean\n\
+                 sitelint.exe completions powershell | Out-String\n\
+                 cargo test\n";
+    let words: Vec<String> = command_lines(block).into_iter().map(|w| w.join(" ")).collect();
+    assert_eq!(
+        words,
+        [
+            "sitelint check --log $logs\\hman.log --select tag:import",
+            "sitelint collect --out D:\\USB --hash",
+            "sitelint check examples/snapshots/clean",
+            "sitelint completions powershell",
+        ]
+    );
+}
+
+#[test]
+fn a_block_without_a_marker_is_found() {
+    let doc = "text\n\n```sh\nsitelint check\n```\n\n<!-- doc-test: not run: a workflow -->\n```yaml\non: push\n```\n";
+    let (steps, unclaimed) = steps("doc.md", doc);
+    assert_eq!(unclaimed, [3]);
+    assert!(matches!(steps[..], [(7, Step::NotRun)]), "{steps:?}");
 }
 
 /// The flags `sitelint ARGS --help` lists, without `--help` itself.
@@ -314,14 +564,25 @@ fn synopsis_flags(synopsis: &str, source_flags: &[&str]) -> Vec<String> {
     flags
 }
 
+/// The block marked `synopses`: there is one, in one of the documents.
+fn synopses_block() -> String {
+    let mut found = Vec::new();
+    for doc in documents() {
+        let text = std::fs::read_to_string(&doc).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if line.trim() == format!("{MARKER}synopses -->") {
+                found.push(fenced_block(&lines, i + 1).expect("a block after `synopses`"));
+            }
+        }
+    }
+    assert_eq!(found.len(), 1, "one block of synopses in the documents");
+    found.remove(0)
+}
+
 #[test]
-fn the_readme_synopses_name_exactly_the_flags_of_each_command() {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let block = readme
-        .split("## Commands\n\n```\n")
-        .nth(1)
-        .and_then(|rest| rest.split("```").next())
-        .expect("the Commands section opens with the synopses");
+fn the_synopses_name_exactly_the_flags_of_each_command() {
+    let block = synopses_block();
     // One synopsis a command: its first line and the indented lines after it.
     let mut synopses: Vec<String> = Vec::new();
     for line in block.lines() {
@@ -338,7 +599,7 @@ fn the_readme_synopses_name_exactly_the_flags_of_each_command() {
         .into_iter()
         .filter(|f| help_flags(&["test"]).contains(f) && help_flags(&["schema"]).contains(f))
         .collect();
-    assert_eq!(global_flags, everywhere, "README's global flags");
+    assert_eq!(global_flags, everywhere, "the synopses' global flags");
     let source_flags = [
         "--tree",
         "--updatepack",
@@ -370,17 +631,17 @@ fn the_readme_synopses_name_exactly_the_flags_of_each_command() {
         assert_eq!(
             synopsis_flags(&synopsis, &source_flags),
             expected,
-            "README's synopsis of `sitelint {}`",
+            "the synopsis of `sitelint {}`",
             command.join(" ")
         );
     }
 }
 
-/// The README's table of the procedure's steps counts the built-in rules of each step (a rule
+/// The guide's table of the procedure's steps counts the built-in rules of each step (a rule
 /// is under its first step tag, as `rules list` groups it): counted from `rules list`, so the
 /// table says what the program holds (`SITELINT_README=overwrite` writes the counts).
 #[test]
-fn the_readme_step_table_counts_the_built_in_rules_of_each_step() {
+fn the_step_table_counts_the_built_in_rules_of_each_step() {
     let steps: Vec<&str> = sitelint::report::steps::STEPS.iter().map(|s| s.tag).collect();
     let out = crate::sitelint(&["rules", "list", "--format", "json", "--no-config"]);
     let rules: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
@@ -395,13 +656,17 @@ fn the_readme_step_table_counts_the_built_in_rules_of_each_step() {
         per_step[first] += 1;
     }
 
-    let _held = README.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let mut lines: Vec<String> = readme.lines().map(str::to_owned).collect();
-    let header = lines
-        .iter()
-        .position(|l| l.starts_with("| step (tag) |"))
-        .expect("the README's table of steps");
+    let _held = DOCS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let doc = documents()
+        .into_iter()
+        .find(|d| std::fs::read_to_string(d).unwrap().contains("\n| step (tag) |"))
+        .expect("a document with the table of steps");
+    let mut lines: Vec<String> = std::fs::read_to_string(&doc)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let header = lines.iter().position(|l| l.starts_with("| step (tag) |")).unwrap();
     let mut failures = Vec::new();
     let mut seen = 0;
     for line in lines.iter_mut().skip(header + 2).take_while(|l| l.starts_with('|')) {
@@ -419,7 +684,8 @@ fn the_readme_step_table_counts_the_built_in_rules_of_each_step() {
                 *line = format!("{}{}:{rest}", &line[..at], per_step[index]);
             } else {
                 failures.push(format!(
-                    "{tag}: the README says {count}, rules list {}",
+                    "{tag}: {} says {count}, rules list {}",
+                    shown(&doc),
                     per_step[index]
                 ));
             }
@@ -427,7 +693,7 @@ fn the_readme_step_table_counts_the_built_in_rules_of_each_step() {
     }
     assert_eq!(seen, steps.len(), "a row for each step");
     if overwriting() {
-        std::fs::write(root().join("README.md"), lines.join("\n") + "\n").unwrap();
+        std::fs::write(&doc, lines.join("\n") + "\n").unwrap();
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
