@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::Artifact;
-use super::tree::{relative_path, stays_inside};
 use crate::document::diag::{Problem, SetupError, SourceFile};
 use crate::document::fields::{Document, Fields, Sp};
 use crate::document::yaml::{Node, Value};
+use crate::files::{relative_path, stays_inside};
 
 pub const MANIFEST_NAME: &str = "snapshot.yaml";
 
