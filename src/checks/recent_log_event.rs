@@ -5,7 +5,7 @@
 //!   completed) was written no more than `max-age-hours` before the snapshot was collected
 //!   (its `collected_at`; now, for live sources), and no entry matching `failure` follows it.
 //!   The entry's time is read from its CMTrace attributes or its `$$<...>` suffix, with the
-//!   writer's bias ([`crate::snapshot::entry_time`]).
+//!   writer's bias ([`crate::readers::entry_time`]).
 //! - **Why**: Microsoft recommends a site backup before the upgrade; one that is days old, or
 //!   that failed since, is no way back.
 //! - **Example rule**: `log: smsbkup.log`, `pattern: 'Backup completed'`,
@@ -16,8 +16,8 @@
 use super::{Check, Context, Emission, Emissions, Input, Mismatch, SourceRef, values};
 use crate::document::fields::Sp;
 use crate::finding::{Location, Outcome};
-use crate::snapshot::entry_time;
-use crate::snapshot::log::{LogMatch, LogQuery, Role, Scope};
+use crate::readers::entry_time;
+use crate::readers::log::{LogMatch, LogQuery, Role, Scope};
 
 const VALUES: [&str; 3] = ["log", "found", "expected"];
 

@@ -28,8 +28,8 @@ use serde::Serialize;
 use crate::authenticode::Examined;
 use crate::document::diag::SetupError;
 use crate::files;
+use crate::readers::tree::{self, Tree};
 use crate::snapshot::manifest::MANIFEST_NAME;
-use crate::snapshot::tree::{self, Tree};
 use crate::snapshot::{Artifact, Snapshot, TreeSource};
 use crate::sources::collect::{Entry, Key, Listed, Stage};
 

@@ -3,15 +3,8 @@
 //! [`Snapshot`], so the engine never knows which it was given.
 
 pub mod by_name;
-pub mod console;
-pub mod endpoints;
-pub mod entry_time;
 pub mod live;
-pub mod log;
 pub mod manifest;
-pub mod registry;
-pub mod sites;
-pub mod tree;
 
 use std::path::{Path, PathBuf};
 

@@ -12,8 +12,8 @@ use super::{
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
 use crate::document::fields::Fields;
+use crate::readers::console::{self, ConsoleExport};
 use crate::rules::Rule;
-use crate::snapshot::console::{self, ConsoleExport};
 use crate::snapshot::live::LiveSources;
 use crate::snapshot::{Artifact, Snapshot};
 

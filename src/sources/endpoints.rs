@@ -12,8 +12,8 @@ use super::{
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
 use crate::document::fields::Fields;
+use crate::readers::endpoints::{self, Endpoints as EndpointData};
 use crate::rules::Rule;
-use crate::snapshot::endpoints::{self, Endpoints as EndpointData};
 use crate::snapshot::live::LiveSources;
 use crate::snapshot::{Artifact, Snapshot};
 

@@ -16,9 +16,9 @@ use crate::document::text::plural;
 use crate::document::yaml::Value;
 use crate::files;
 use crate::finding::{Location, MAX_FINDINGS_PER_RULE};
+use crate::readers::log::{self, LogQuery, QueryResult};
 use crate::rules::Rule;
 use crate::snapshot::live::LiveSources;
-use crate::snapshot::log::{self, LogQuery, QueryResult};
 use crate::snapshot::{Artifact, Snapshot};
 
 pub(super) struct Logs;

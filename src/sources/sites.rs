@@ -12,9 +12,9 @@ use super::{
 use crate::checks::{Input, SourceRef};
 use crate::document::diag::SetupError;
 use crate::document::fields::Fields;
+use crate::readers::sites::{self, SitesExport};
 use crate::rules::Rule;
 use crate::snapshot::live::LiveSources;
-use crate::snapshot::sites::{self, SitesExport};
 use crate::snapshot::{Artifact, Snapshot};
 
 pub(super) struct Sites;

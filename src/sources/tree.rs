@@ -16,10 +16,10 @@ use crate::document::text::plural;
 use crate::document::yaml::{self, Node};
 use crate::files::Bytes;
 use crate::finding::SourceError;
+use crate::readers::tree::{self, Tree, TreeFile};
 use crate::rules::Rule;
 use crate::snapshot::live::LiveSources;
 use crate::snapshot::manifest::ManifestReader;
-use crate::snapshot::tree::{self, Tree, TreeFile};
 use crate::snapshot::{Artifact, Snapshot, TreeSource};
 
 pub(super) struct Trees;

@@ -18,8 +18,8 @@ pub mod tls;
 
 use crate::checks::SourceRef;
 use crate::document::text::plural;
+use crate::readers::endpoints::{Probe, Required};
 use crate::rules::RuleSet;
-use crate::snapshot::endpoints::{Probe, Required};
 use crate::sources::collect::{Acquisition, Entry, Key, Stage};
 use deadline::{is_local, remaining};
 use tls::Roots;

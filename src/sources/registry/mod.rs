@@ -17,9 +17,9 @@ use crate::document::diag::SetupError;
 use crate::document::fields::Fields;
 use crate::document::text::plural;
 use crate::files;
+use crate::readers::registry::{Read, Registry as Merged};
 use crate::rules::{Rule, RuleSet};
 use crate::snapshot::live::LiveSources;
-use crate::snapshot::registry::{Read, Registry as Merged};
 use crate::snapshot::{Artifact, Snapshot};
 
 pub(super) struct Registry;

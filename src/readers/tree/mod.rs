@@ -10,8 +10,8 @@ use std::time::SystemTime;
 
 pub use listing::{MAX_LISTING_LINE, parse_listing};
 
-use super::TreeSource;
 use crate::finding::Location;
+use crate::snapshot::TreeSource;
 
 /// Which files of a tree to keep: the walk and the listing drop the others as they go, so a
 /// check's memory grows with what its rules can report on, not with the size of the tree.
