@@ -7,16 +7,16 @@
 //! expected.
 
 mod hash;
-mod manifest;
 mod owned;
 pub mod probe;
 mod staging;
+mod write_manifest;
 
 pub use crate::document::date::rfc3339;
-pub use crate::sources::collect::{Acquisition, Progress, Silent};
-use manifest::Manifest;
+pub use crate::sources::stage::{Acquisition, Progress, Silent};
 use staging::Staging;
 pub use staging::{abandon, recover};
+use write_manifest::Manifest;
 
 use std::fs;
 use std::io::{self, BufWriter, Read, Write};
@@ -29,9 +29,9 @@ use crate::authenticode::Examined;
 use crate::document::diag::SetupError;
 use crate::files;
 use crate::readers::tree::{self, Tree};
-use crate::snapshot::manifest::MANIFEST_NAME;
+use crate::snapshot::manifest_file::MANIFEST_NAME;
 use crate::snapshot::{Artifact, Snapshot, TreeSource};
-use crate::sources::collect::{Entry, Key, Listed, Stage};
+use crate::sources::stage::{Entry, Key, Listed, Stage};
 
 pub struct Options<'a> {
     pub out: &'a Path,

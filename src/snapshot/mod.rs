@@ -4,7 +4,7 @@
 
 pub mod by_name;
 pub mod live;
-pub mod manifest;
+pub mod manifest_file;
 
 use std::path::{Path, PathBuf};
 
@@ -55,7 +55,7 @@ pub struct Snapshot {
     /// detected when `None`.
     pub encoding: Option<&'static encoding_rs::Encoding>,
     /// The manifest, open and share-locked for as long as the snapshot is read, so that
-    /// `collect --force` does not replace it meanwhile ([`manifest::lock`]).
+    /// `collect --force` does not replace it meanwhile ([`manifest_file::lock`]).
     pub held: Option<std::sync::Arc<std::fs::File>>,
 }
 

@@ -4,7 +4,7 @@
 use std::io::{self, Read};
 use std::path::Path;
 
-use super::collect::{Stage, copy_one};
+use super::stage::{Stage, copy_one};
 use super::{
     Flag, FromManifest, Given, Layout, Loaded, Named, NotLoaded, Part, Reading, Setting, SizeLimit, Source, Takes,
     WHOLE, flag_hint, from_manifest, merge_one_path, read_one_path, wrong,
@@ -154,7 +154,7 @@ impl Source for Endpoints {
 
     /// The allowlist; the probes are made by `collect` ([`Acquisition`]), not copied.
     ///
-    /// [`Acquisition`]: super::collect::Acquisition
+    /// [`Acquisition`]: super::stage::Acquisition
     fn collect(&self, snapshot: &Snapshot, stage: &mut dyn Stage) -> io::Result<()> {
         match &snapshot.allowlist {
             Some(allowlist) => copy_one(

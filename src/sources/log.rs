@@ -4,7 +4,7 @@
 use std::io;
 use std::path::Path;
 
-use super::collect::{Entry, Key, Stage, origin};
+use super::stage::{Entry, Key, Stage, origin};
 use super::{
     Flag, FromManifest, Given, Layout, Loaded, Named, NotLoaded, Part, Reading, Setting, SizeLimit, Source, Takes,
     file_name, flag_hint, from_manifest, merge_named, set_from_config, set_from_manifest, wrong,

@@ -12,14 +12,14 @@
 //! The [`Snapshot`] keeps one typed field per source rather than a map of name to parts:
 //! checks and collect read them typed, and only the source's own module fills them.
 
-pub mod collect;
 mod console;
 mod endpoints;
 mod flag;
 mod log;
-pub mod manifest;
+pub mod read_manifest;
 mod registry;
 mod sites;
+pub mod stage;
 mod tree;
 
 pub use flag::{Flag, Given, Takes};
@@ -38,9 +38,9 @@ use crate::finding::{Location, ReadAs, SourceError};
 use crate::rules::{Rule, RuleSet};
 use crate::snapshot::by_name::ByName;
 use crate::snapshot::live::LiveSources;
-use crate::snapshot::manifest::ManifestReader;
+use crate::snapshot::manifest_file::ManifestReader;
 use crate::snapshot::{Artifact, Snapshot};
-use collect::Stage;
+use stage::Stage;
 
 /// One kind of source.
 pub trait Source: Sync {

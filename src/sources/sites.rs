@@ -4,7 +4,7 @@
 use std::io;
 use std::path::Path;
 
-use super::collect::{Stage, copy_one};
+use super::stage::{Stage, copy_one};
 use super::{
     Flag, FromManifest, Given, Layout, Loaded, Named, NotLoaded, Part, Reading, Setting, SizeLimit, Source, Takes,
     WHOLE, flag_hint, from_manifest, merge_one_path, read_one_path, wrong,

@@ -4,7 +4,7 @@
 use std::io;
 use std::path::Path;
 
-use super::collect::{Entry, Key, Stage, Value, origin};
+use super::stage::{Entry, Key, Stage, Value, origin};
 use super::{
     Flag, FromManifest, Given, Layout, Loaded, Named, NotLoaded, Part, Reading, Setting, SizeLimit, Source, Takes,
     flag_hint, from_manifest, merge_named, set_from_config, set_from_manifest, wrong,
@@ -19,7 +19,7 @@ use crate::finding::SourceError;
 use crate::readers::tree::{self, Tree, TreeFile};
 use crate::rules::Rule;
 use crate::snapshot::live::LiveSources;
-use crate::snapshot::manifest::ManifestReader;
+use crate::snapshot::manifest_file::ManifestReader;
 use crate::snapshot::{Artifact, Snapshot, TreeSource};
 
 pub(super) struct Trees;

@@ -20,7 +20,7 @@ use crate::checks::SourceRef;
 use crate::document::text::plural;
 use crate::readers::endpoints::{Probe, Required};
 use crate::rules::RuleSet;
-use crate::sources::collect::{Acquisition, Entry, Key, Stage};
+use crate::sources::stage::{Acquisition, Entry, Key, Stage};
 use deadline::{is_local, remaining};
 use tls::Roots;
 

@@ -7,7 +7,7 @@ mod live;
 use std::io;
 use std::path::Path;
 
-use super::collect::{Acquisition, Entry, Key, Stage, origin};
+use super::stage::{Acquisition, Entry, Key, Stage, origin};
 use super::{
     Flag, FromManifest, Given, Layout, Loaded, Named, NotLoaded, Part, Reading, Setting, SizeLimit, Source, Takes,
     WHOLE, flag_hint, from_manifest,

@@ -9,7 +9,7 @@ use crate::document::diag::{Problem, SetupError, SourceFile};
 use crate::document::fields::mapping;
 use crate::document::yaml::{self, Node};
 use crate::finding::SnapshotInfo;
-use crate::snapshot::manifest::{self, MANIFEST_NAME, ManifestReader};
+use crate::snapshot::manifest_file::{self, MANIFEST_NAME, ManifestReader};
 use crate::snapshot::{Artifact, Snapshot};
 
 /// The snapshot format this build reads.
@@ -17,7 +17,7 @@ const FORMAT_VERSION: i64 = 1;
 
 /// Loads a snapshot from its directory or its manifest file.
 pub fn load(given: &Path) -> Result<Snapshot, SetupError> {
-    let opened = manifest::open(given)?;
+    let opened = manifest_file::open(given)?;
     let mut snapshot = parse(&opened.root, &opened.display, opened.text)?;
     snapshot.held = Some(Arc::new(opened.held));
     Ok(snapshot)
