@@ -81,7 +81,7 @@ pub fn collect(snapshot: &Snapshot, options: &Options<'_>, progress: &dyn Progre
 /// A snapshot written inside a tree it lists ends up in the next listing of that tree.
 fn out_inside_a_tree(snapshot: &Snapshot, out: &Path) -> Option<String> {
     let out_path = std::path::absolute(out).ok()?;
-    snapshot.trees.iter().find_map(|(name, source)| {
+    crate::sources::trees(snapshot).find_map(|(name, source)| {
         let TreeSource::Live(root) = source else { return None };
         let root_path = std::path::absolute(&root.path).ok()?;
         out_path.starts_with(&root_path).then(|| {
