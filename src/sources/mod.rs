@@ -21,6 +21,8 @@ mod registry;
 pub mod shape;
 mod sites;
 pub mod stage;
+#[cfg(test)]
+mod throwaway;
 mod tree;
 
 pub use flag::{Flag, Given, Takes};
@@ -216,6 +218,8 @@ pub static SOURCES: &[&dyn Source] = &[
     &endpoints::Endpoints,
     &registry::Registry,
     &sites::Sites,
+    #[cfg(test)]
+    &throwaway::Services,
 ];
 
 /// A `sources:` key a merge named (`sources.logs.NAME`), with the key of the path it replaced
