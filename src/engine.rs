@@ -146,7 +146,7 @@ impl Seen {
         if let Some((_, _, found)) = known {
             return found.clone();
         }
-        let found = evidence.look(snapshot);
+        let found = evidence.look(crate::sources::log_named(snapshot, &evidence.log), snapshot);
         self.0
             .push((evidence.log.clone(), evidence.entry.clone(), found.clone()));
         found
@@ -371,10 +371,8 @@ rules:
             "INFO: Setup downloader setupdl.exe: STARTED\r\nERROR: Download() failed with 0x80072ee2\r\n",
         )
         .unwrap();
-        let live = LiveSources {
-            logs: [("ConfigMgrSetup.log".to_owned(), log)].into_iter().collect(),
-            ..LiveSources::default()
-        };
+        let mut live = LiveSources::default();
+        live.of_mut("logs").set("ConfigMgrSetup.log".to_owned(), log);
         let report = evaluate(&rules(), &crate::sources::live_snapshot(&live));
         assert_eq!(status(&report, "setup-failed"), (RuleStatus::Failed, None));
         assert_eq!(status(&report, "setup-started"), (RuleStatus::Passed, None));
@@ -422,13 +420,10 @@ rules:
     #[test]
     fn an_unreadable_source_is_an_error_and_its_rules_are_not_evaluated() {
         let dir = tempfile::tempdir().unwrap();
-        let live = LiveSources {
-            // A directory where the log should be.
-            logs: [("ConfigMgrSetup.log".to_owned(), dir.path().to_owned())]
-                .into_iter()
-                .collect(),
-            ..LiveSources::default()
-        };
+        let mut live = LiveSources::default();
+        // A directory where the log should be.
+        live.of_mut("logs")
+            .set("ConfigMgrSetup.log".to_owned(), dir.path().to_owned());
         let report = evaluate(&rules(), &crate::sources::live_snapshot(&live));
         assert_eq!(status(&report, "setup-failed").0, RuleStatus::NotEvaluated);
         assert_eq!(status(&report, "setup-started").0, RuleStatus::NotEvaluated);

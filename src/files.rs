@@ -1,6 +1,7 @@
 //! Opening the files sitelint reads. A snapshot may come from anyone, so a part must be a
 //! regular file (a FIFO would block a run forever, a device node would feed it without end),
-//! and a file read whole must be under its size limit, checked before a byte is read.
+//! and a file read whole must be under its size limit, checked before a byte is read. A path
+//! a snapshot records stays inside the snapshot ([`relative_path`], [`stays_inside`]).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -147,6 +148,42 @@ impl fmt::Display for Bytes {
     }
 }
 
+/// Normalises a path recorded in a snapshot to `a/b/c`, refusing anything that would leave
+/// the directory it is relative to.
+pub fn relative_path(text: &str) -> Result<String, &'static str> {
+    let text = text.replace('\\', "/");
+    let bytes = text.as_bytes();
+    let has_drive = bytes.len() >= 2 && bytes[1] == b':' && bytes[0].is_ascii_alphabetic();
+    if text.starts_with('/') || has_drive {
+        return Err("is absolute; paths in a snapshot must be relative to it");
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for part in text.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    return Err("points outside the snapshot");
+                }
+            }
+            other => parts.push(other),
+        }
+    }
+    if parts.is_empty() {
+        return Err("is empty");
+    }
+    Ok(parts.join("/"))
+}
+
+/// Whether `path` really is inside `root` once links are resolved (a relative path can still
+/// lead out through a symbolic link). Paths that do not exist yet are judged by their text.
+pub fn stays_inside(root: &Path, path: &Path) -> bool {
+    match (fs::canonicalize(root), fs::canonicalize(path)) {
+        (Ok(root), Ok(path)) => path.starts_with(root),
+        _ => true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,5 +253,19 @@ mod tests {
         assert_eq!(Bytes(812).to_string(), "812 bytes");
         assert_eq!(Bytes(42_291).to_string(), "41.3 KiB");
         assert_eq!(Bytes(6_460_000_000).to_string(), "6.0 GiB");
+    }
+
+    #[test]
+    fn relative_paths_are_normalised_and_escapes_refused() {
+        assert_eq!(
+            relative_path(r"3B7D\Redist\.\a.msi"),
+            Ok("3B7D/Redist/a.msi".to_owned())
+        );
+        assert_eq!(relative_path("a/../b"), Ok("b".to_owned()));
+        assert!(relative_path("../etc/passwd").is_err());
+        assert!(relative_path("a/../../x").is_err());
+        assert!(relative_path("/etc/passwd").is_err());
+        assert!(relative_path(r"C:\Windows").is_err());
+        assert!(relative_path(r"\\server\share").is_err());
     }
 }

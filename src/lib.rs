@@ -17,6 +17,7 @@ pub mod engine;
 pub mod files;
 pub mod finding;
 mod parallel;
+pub mod readers;
 pub mod report;
 pub mod rule_tests;
 pub mod rules;

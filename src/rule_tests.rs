@@ -15,7 +15,7 @@ use crate::document::text::{decode_yaml, plural};
 use crate::document::yaml;
 use crate::finding::{Finding, Outcome, RuleStatus};
 use crate::rules::{self, ParamOverride, RuleSet, RuleSource};
-use crate::sources::manifest;
+use crate::sources::read_manifest;
 
 const EXPECT_NAME: &str = "expect.yaml";
 
@@ -267,7 +267,7 @@ pub fn run(suite: &mut Suite) -> impl Iterator<Item = Result<CaseResult, SetupEr
 }
 
 fn run_case(rule_set: &RuleSet, case: &Case) -> Result<CaseResult, SetupError> {
-    let snapshot = manifest::load(&case.dir)?;
+    let snapshot = read_manifest::load(&case.dir)?;
     let report = crate::engine::evaluate(rule_set, &snapshot);
     let status = report
         .rules

@@ -10,7 +10,7 @@
 use std::path::{Component, Path, PathBuf};
 
 use crate::document::diag::SetupError;
-use crate::snapshot::manifest::MANIFEST_NAME;
+use crate::snapshot::manifest_file::MANIFEST_NAME;
 
 /// The names of the snapshots at `paths` (directories or manifests), unique, in order.
 pub fn names(paths: &[PathBuf]) -> Result<Vec<String>, SetupError> {

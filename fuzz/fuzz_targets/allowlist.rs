@@ -4,5 +4,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = sitelint::snapshot::endpoints::parse_allowlist(&sitelint::document::text::decode(data, None).text);
+    let _ = sitelint::readers::endpoints::parse_allowlist(&sitelint::document::text::decode(data, None).text);
 });

@@ -4,7 +4,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok((files, _)) = sitelint::snapshot::tree::parse_listing(data, "trees/updatepack.jsonl") {
+    if let Ok((files, _)) = sitelint::readers::tree::parse_listing(data, "trees/updatepack.jsonl") {
         for file in files {
             assert!(!file.path.starts_with('/') && !file.path.split('/').any(|p| p == ".." || p.is_empty()));
         }

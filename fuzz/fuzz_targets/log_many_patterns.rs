@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use sitelint::document::text::Utf8Reader;
-use sitelint::snapshot::log::{self, LogQuery, Pattern, Role, Scope};
+use sitelint::readers::log::{self, LogQuery, Pattern, Role, Scope};
 
 /// Patterns of the shapes rules use: literals, classes, anchors, word boundaries, captures,
 /// alternations, case folding, Japanese text; each shape many times over.

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use chunked::Chunked;
 use libfuzzer_sys::fuzz_target;
 use sitelint::document::text::VisibleText;
-use sitelint::snapshot::log::{self, LogQuery, Pattern, Role, Scope};
+use sitelint::readers::log::{self, LogQuery, Pattern, Role, Scope};
 
 fn queries() -> &'static [LogQuery] {
     static QUERIES: OnceLock<Vec<LogQuery>> = OnceLock::new();

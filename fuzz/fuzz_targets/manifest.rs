@@ -8,7 +8,7 @@ use std::path::Path;
 fuzz_target!(|data: &[u8]| {
     let root = Path::new("/nonexistent/sitelint-fuzz-snapshot");
     if let Ok(snapshot) =
-        sitelint::sources::manifest::parse(root, "snapshot.yaml", sitelint::document::text::decode(data, None).text)
+        sitelint::sources::read_manifest::parse(root, "snapshot.yaml", sitelint::document::text::decode(data, None).text)
     {
         // Whatever it names stays inside the snapshot.
         for part in sitelint::sources::parts(&snapshot) {

@@ -10,7 +10,7 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use crate::checks::template::Template;
 use crate::document::diag::{Problem, did_you_mean};
 use crate::document::fields::{Fields, Sp};
-use crate::snapshot::log::{MAX_REPETITION, Pattern, oversized_repetition};
+use crate::readers::log::{MAX_REPETITION, Pattern, oversized_repetition};
 
 /// Ruleset parameters by name, after `--config` and `--set` overrides.
 pub type Params = BTreeMap<String, String>;

@@ -15,9 +15,9 @@
 
 use super::Context;
 use crate::files;
-use crate::snapshot::Snapshot;
-use crate::snapshot::entry_time;
-use crate::snapshot::log::{self, LogQuery, Role, Scope};
+use crate::readers::entry_time;
+use crate::readers::log::{self, LogQuery, Role, Scope};
+use crate::snapshot::{Artifact, Snapshot};
 
 /// The entry a rule looks for in another log.
 #[derive(Debug)]
@@ -103,15 +103,20 @@ impl LogEvidence {
         }
     }
 
-    /// The first entry of the log that matches, in `snapshot`. Reading the log is the job of
-    /// the rules that read it, which report a log they cannot read; here it only means the
-    /// evidence cannot be told.
-    pub fn look(&self, snapshot: &Snapshot) -> Found {
+    /// The name of the log the evidence is in.
+    pub fn log(&self) -> &str {
+        &self.log
+    }
+
+    /// The first entry of the log that matches, in `log` as the snapshot names it (`None`:
+    /// the snapshot has no such log). Reading the log is the job of the rules that read it,
+    /// which report a log they cannot read; here it only means the evidence cannot be told.
+    pub fn look(&self, log: Option<&Artifact>, snapshot: &Snapshot) -> Found {
         let query = match &self.query {
             Ok(query) => query,
             Err(why) => return Found::Not(why.clone()),
         };
-        let Some(artifact) = snapshot.log(&self.log) else {
+        let Some(artifact) = log else {
             return Found::Not(format!("no log `{}` given", self.log));
         };
         let scanned =

@@ -15,7 +15,7 @@
 
 use super::{Check, Context, Emission, Emissions, Input, LogTarget, Mismatch, SourceRef};
 use crate::finding::{Location, Outcome};
-use crate::snapshot::log::{LogMatch, Role};
+use crate::readers::log::{LogMatch, Role};
 
 /// Built-in template values, besides the pattern's named captures.
 pub(super) const VALUES: [&str; 4] = ["log", "match", "line", "entry"];

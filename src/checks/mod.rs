@@ -31,12 +31,12 @@ use globset::GlobSet;
 use crate::document::fields::{Document, Fields, Sp};
 use crate::document::yaml::Value;
 use crate::finding::{Excerpt, Location, MAX_FINDINGS_PER_RULE, Outcome};
-use crate::snapshot::console::ConsoleExport;
-use crate::snapshot::endpoints::{Endpoints, Required};
-use crate::snapshot::log::{LogQuery, Pattern, QueryResult, Role, Scope};
-use crate::snapshot::registry::Registry;
-use crate::snapshot::sites::SitesExport;
-use crate::snapshot::tree::{Tree, TreeFile};
+use crate::readers::console::ConsoleExport;
+use crate::readers::endpoints::{Endpoints, Required};
+use crate::readers::log::{LogQuery, Pattern, QueryResult, Role, Scope};
+use crate::readers::registry::Registry;
+use crate::readers::sites::SitesExport;
+use crate::readers::tree::{Tree, TreeFile};
 
 /// A rule kind: its name in rule files and how to compile a rule of that kind.
 pub struct Kind {
@@ -227,7 +227,7 @@ pub enum SourceRef<'a> {
     Tree(&'a str),
     Console,
     Endpoints(&'a [Required]),
-    Registry(&'a [crate::snapshot::registry::Read]),
+    Registry(&'a [crate::readers::registry::Read]),
     /// The hierarchy's sites (`Get-CMSite`).
     Sites,
     /// The site config's waivers, which the built-in rules report on after the run.

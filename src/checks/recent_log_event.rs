@@ -7,7 +7,7 @@
 //!   matching `before-entry` when the snapshot shows one (the upgrade's start: the entries
 //!   after it are not looked at), else the snapshot's `collected_at`, else now.
 //!   The entry's time is read from its CMTrace attributes or its `$$<...>` suffix, with the
-//!   writer's bias ([`crate::snapshot::entry_time`]).
+//!   writer's bias ([`crate::readers::entry_time`]).
 //! - **Why**: Microsoft recommends a site backup before the upgrade; one that is days old, or
 //!   that failed since, is no way back.
 //! - **Example rule**: `log: smsbkup.log`, `pattern: 'Backup completed'`,
@@ -20,8 +20,8 @@ use super::evidence::{Found, LogEvidence};
 use super::{Check, Context, Emission, Emissions, Input, Mismatch, SourceRef, values};
 use crate::document::fields::Sp;
 use crate::finding::{Location, Outcome};
-use crate::snapshot::entry_time;
-use crate::snapshot::log::{LogMatch, LogQuery, Role, Scope};
+use crate::readers::entry_time;
+use crate::readers::log::{LogMatch, LogQuery, Role, Scope};
 
 const VALUES: [&str; 3] = ["log", "found", "expected"];
 

@@ -15,7 +15,7 @@
 use super::{Check, Context, Emission, Emissions, Input, Mismatch, SourceRef, values};
 use crate::document::fields::scalar_text;
 use crate::finding::Outcome;
-use crate::snapshot::endpoints::{Coverage, HTTPS_PORT, HostPattern, ProxyFailure, Required};
+use crate::readers::endpoints::{Coverage, HTTPS_PORT, HostPattern, ProxyFailure, Required};
 
 const VALUES: [&str; 2] = ["endpoint", "why"];
 

@@ -17,8 +17,8 @@
 
 use super::{Check, Context, Emission, Emissions, Input, Mismatch, SourceRef, values};
 use crate::finding::{Location, Outcome};
-use crate::snapshot::log::Pattern;
-use crate::snapshot::registry::{Key, Read, Registry, Value, Version, spelled_out};
+use crate::readers::log::Pattern;
+use crate::readers::registry::{Key, Read, Registry, Value, Version, spelled_out};
 
 const VALUES: [&str; 5] = ["name", "version", "key", "found", "expected"];
 

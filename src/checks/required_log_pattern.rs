@@ -13,7 +13,7 @@
 use super::{Check, Context, Emission, Emissions, Input, LogTarget, Mismatch, SourceRef, values};
 use crate::document::text::plural;
 use crate::finding::Outcome;
-use crate::snapshot::log::{Role, Scope};
+use crate::readers::log::{Role, Scope};
 
 const VALUES: [&str; 4] = ["log", "pattern", "count", "min_count"];
 

@@ -14,7 +14,7 @@
 
 use super::{Check, Context, Emission, Emissions, Input, Mismatch, SourceRef, values};
 use crate::finding::{Location, Outcome};
-use crate::snapshot::registry::{Data, Kind, Read, Registry, Value, Version, spelled_out};
+use crate::readers::registry::{Data, Kind, Read, Registry, Value, Version, spelled_out};
 
 const VALUES: [&str; 4] = ["key", "value", "found", "expected"];
 

@@ -20,7 +20,7 @@ use super::{Check, Context, Emission, Emissions, Input, Mismatch, SourceRef, val
 use crate::document::diag::suggest;
 use crate::document::fields::Sp;
 use crate::finding::Outcome;
-use crate::snapshot::console::{ConsoleUpdate, describe_state, state_code};
+use crate::readers::console::{ConsoleUpdate, describe_state, state_code};
 
 const DEFAULT_STATES: &[&str] = &[
     "ready-to-install",
@@ -54,7 +54,7 @@ pub(super) fn compile(f: &mut Context<'_, '_>) -> Option<Box<dyn Check>> {
         "only-when",
         "Report only when the update is in one of these states (names or numeric `State` codes); absent or in any other state, it passes this rule. For a next step (`available-to-download`) that another rule lets pass.",
     );
-    let state_names = || crate::snapshot::console::STATES.iter().map(|(name, _)| *name);
+    let state_names = || crate::readers::console::STATES.iter().map(|(name, _)| *name);
     f.values_or_integers("states", state_names());
     f.values_or_integers("only-when", state_names());
     let version = version.and_then(|v| f.with_params(&v));
@@ -80,7 +80,7 @@ fn state_codes(f: &mut Context<'_, '_>, names: &[Sp<String>]) -> Option<Vec<i64>
         match state_code(&name.value) {
             Some(code) => codes.push(code),
             None => {
-                let known: Vec<&str> = crate::snapshot::console::STATES.iter().map(|(n, _)| *n).collect();
+                let known: Vec<&str> = crate::readers::console::STATES.iter().map(|(n, _)| *n).collect();
                 let help = suggest(&name.value, known.iter().copied(), || {
                     format!("use a numeric State code or one of: {}", known.join(", "))
                 });

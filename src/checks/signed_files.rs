@@ -25,7 +25,7 @@ use std::path::Path;
 use super::{Check, Context, Emission, Emissions, Input, Mismatch, SourceRef, TreeFilter, values};
 use crate::authenticode::{self, MICROSOFT_ROOTS, Policy};
 use crate::finding::Outcome;
-use crate::snapshot::log::Pattern;
+use crate::readers::log::Pattern;
 
 const VALUES: [&str; 4] = ["path", "tree", "cause", "detail"];
 
@@ -124,7 +124,7 @@ impl Check for SignedFiles {
         )
     }
 
-    fn needs_file(&self, file: &crate::snapshot::tree::TreeFile) -> bool {
+    fn needs_file(&self, file: &crate::readers::tree::TreeFile) -> bool {
         self.filter.matches(&file.path)
     }
 

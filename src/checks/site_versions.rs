@@ -12,7 +12,7 @@
 
 use super::{Check, Context, Emission, Emissions, Input, Mismatch, SourceRef, values};
 use crate::finding::Outcome;
-use crate::snapshot::sites::{MODE_UPGRADING, STATUS_ACTIVE, Site};
+use crate::readers::sites::{MODE_UPGRADING, STATUS_ACTIVE, Site};
 use crate::target::{self, Target};
 
 const VALUES: [&str; 3] = ["site", "found", "expected"];

@@ -30,7 +30,7 @@
 
 use super::{Check, Context, Emission, Emissions, Input, Mismatch, SourceRef, values};
 use crate::finding::{Location, Outcome};
-use crate::snapshot::registry::{Data, Read, Registry, Value, Version, spelled_out};
+use crate::readers::registry::{Data, Read, Registry, Value, Version, spelled_out};
 use crate::target::{self, Target};
 
 const VALUES: [&str; 3] = ["target", "found", "expected"];

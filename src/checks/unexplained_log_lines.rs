@@ -18,7 +18,7 @@
 
 use super::forbidden_log_pattern::{emit_entries, placeholders};
 use super::{Check, Context, Emissions, Input, LogTarget, Mismatch, SourceRef};
-use crate::snapshot::log::Role;
+use crate::readers::log::Role;
 
 #[derive(Debug)]
 struct UnexplainedLogLines {

@@ -9,7 +9,7 @@
 
 use super::{Check, Context, Emission, Emissions, Input, Mismatch, SourceRef, TreeFilter, values};
 use crate::finding::Outcome;
-use crate::snapshot::tree::TreeFile;
+use crate::readers::tree::TreeFile;
 
 const VALUES: [&str; 2] = ["path", "tree"];
 

@@ -356,10 +356,9 @@ impl SourceArgs {
             let given = flag.given(value)?;
             let typed = format!("{} {}", flag.arg(), value.to_string_lossy());
             if let Some(name) = &given.name {
-                let section = source.collect_layout().section;
+                let section = source.declared().key;
                 let earlier = taken.iter().find(|(s, _, g, _)| {
-                    s.collect_layout().section == section
-                        && g.name.as_ref().is_some_and(|n| n.eq_ignore_ascii_case(name))
+                    s.declared().key == section && g.name.as_ref().is_some_and(|n| n.eq_ignore_ascii_case(name))
                 });
                 if let Some((.., earlier)) = earlier {
                     return Err(SetupError::with_help(

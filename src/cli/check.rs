@@ -17,7 +17,7 @@ use crate::report::{Format, RenderContext, human};
 use crate::rules::RuleSet;
 use crate::rules::waivers;
 use crate::snapshot::Snapshot;
-use crate::sources::manifest;
+use crate::sources::read_manifest;
 
 /// One snapshot given to the run (or the live sources), as loaded.
 struct Target<'a> {
@@ -154,7 +154,7 @@ impl Check<'_> {
             let path = || target.path.map_or_else(String::new, |p| p.display().to_string());
             // Each of several is read again, now held for as long as it is checked (see `load`).
             let reloaded = match (&target.loaded, target.path) {
-                (Ok(_), Some(path)) if self.fleet => Some(manifest::load(path).map(|mut snapshot| {
+                (Ok(_), Some(path)) if self.fleet => Some(read_manifest::load(path).map(|mut snapshot| {
                     snapshot.encoding = self.settings.encoding.value;
                     (snapshot, None)
                 })),
@@ -426,7 +426,7 @@ fn load<'a>(
     // Not held open here: a fleet of more snapshots than the process may open files would
     // fail. Each is held while it is checked, read again then.
     let loaded = crate::parallel::map_in_order(&args.snapshots, |path| {
-        manifest::load(path).map(|snapshot| Snapshot {
+        read_manifest::load(path).map(|snapshot| Snapshot {
             held: None,
             encoding: settings.encoding.value,
             ..snapshot

@@ -31,7 +31,7 @@ use crate::document::text::{plural, visible};
 use crate::report::human;
 use crate::rules::RuleSet;
 use crate::site_config::SiteConfig;
-use crate::snapshot::{Snapshot, manifest};
+use crate::snapshot::{Snapshot, manifest_file};
 
 /// What `run` needs to know about where its output goes.
 #[derive(Debug, Clone, Copy)]
@@ -256,17 +256,17 @@ fn snapshot_from<'a>(
             "give either a snapshot or source flags, not both",
             "`sitelint check DIR` checks a snapshot; `sitelint check --updatepack DIR --log FILE ...` checks live sources",
         )),
-        Some(path) => Ok((crate::sources::manifest::load(path)?, None)),
+        Some(path) => Ok((crate::sources::read_manifest::load(path)?, None)),
         None => {
             // Named by the flag it came with: the config's own sources are checked by their use.
             if let Some(error) = crate::sources::wrong_type(&flags.live()?) {
                 return Err(error);
             }
             if sources.live.is_empty() {
-                let help = if Path::new(manifest::MANIFEST_NAME).is_file() {
+                let help = if Path::new(manifest_file::MANIFEST_NAME).is_file() {
                     format!(
                         "this directory is a snapshot (it holds {}): sitelint check .",
-                        manifest::MANIFEST_NAME
+                        manifest_file::MANIFEST_NAME
                     )
                 } else {
                     // Works from an installed binary: no path that exists only in the repository.

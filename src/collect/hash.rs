@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use super::Progress;
 use crate::document::text::hex;
 use crate::files;
-use crate::snapshot::tree::TreeFile;
+use crate::readers::tree::TreeFile;
 
 /// Bytes read at a time: large enough that a read costs little beside the bytes it copies,
 /// small enough to stay in the core's cache between the copy and the hash (which then reads
@@ -124,8 +124,8 @@ fn stopped() -> io::Error {
 mod tests {
     use super::*;
     use crate::collect::Silent;
+    use crate::readers::tree;
     use crate::snapshot::TreeSource;
-    use crate::snapshot::tree;
     use std::fs;
 
     const EMPTY: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";

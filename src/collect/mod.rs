@@ -7,16 +7,16 @@
 //! expected.
 
 mod hash;
-mod manifest;
 mod owned;
 pub mod probe;
 mod staging;
+mod write_manifest;
 
 pub use crate::document::date::rfc3339;
-pub use crate::sources::collect::{Acquisition, Progress, Silent};
-use manifest::Manifest;
+pub use crate::sources::stage::{Acquisition, Progress, Silent};
 use staging::Staging;
 pub use staging::{abandon, recover};
+use write_manifest::Manifest;
 
 use std::fs;
 use std::io::{self, BufWriter, Read, Write};
@@ -28,10 +28,10 @@ use serde::Serialize;
 use crate::authenticode::Examined;
 use crate::document::diag::SetupError;
 use crate::files;
-use crate::snapshot::manifest::MANIFEST_NAME;
-use crate::snapshot::tree::{self, Tree};
+use crate::readers::tree::{self, Tree};
+use crate::snapshot::manifest_file::MANIFEST_NAME;
 use crate::snapshot::{Artifact, Snapshot, TreeSource};
-use crate::sources::collect::{Entry, Key, Listed, Stage};
+use crate::sources::stage::{Entry, Key, Listed, Stage};
 
 pub struct Options<'a> {
     pub out: &'a Path,
@@ -81,7 +81,7 @@ pub fn collect(snapshot: &Snapshot, options: &Options<'_>, progress: &dyn Progre
 /// A snapshot written inside a tree it lists ends up in the next listing of that tree.
 fn out_inside_a_tree(snapshot: &Snapshot, out: &Path) -> Option<String> {
     let out_path = std::path::absolute(out).ok()?;
-    snapshot.trees.iter().find_map(|(name, source)| {
+    crate::sources::trees(snapshot).find_map(|(name, source)| {
         let TreeSource::Live(root) = source else { return None };
         let root_path = std::path::absolute(&root.path).ok()?;
         out_path.starts_with(&root_path).then(|| {

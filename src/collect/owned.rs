@@ -8,7 +8,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::snapshot::manifest::MANIFEST_NAME;
+use crate::snapshot::manifest_file::MANIFEST_NAME;
 use crate::sources::{collect_folders, in_collect_layout};
 
 /// What `collect` wrote in a directory, deepest first, so that removing them in order
@@ -52,7 +52,7 @@ pub(super) fn survey(dir: &Path) -> Result<Owned, Foreign> {
         return Ok(Owned::default());
     }
     let named = if dir.join(MANIFEST_NAME).is_file() {
-        let snapshot = crate::sources::manifest::load(dir).map_err(|_| {
+        let snapshot = crate::sources::read_manifest::load(dir).map_err(|_| {
             Foreign::Unreadable(format!(
                 "its {MANIFEST_NAME} is not one that collect wrote (it does not load)"
             ))

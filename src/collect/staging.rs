@@ -10,7 +10,7 @@ use std::sync::{Mutex, PoisonError};
 
 use super::owned;
 use crate::document::diag::SetupError;
-use crate::snapshot::manifest::{self, MANIFEST_NAME};
+use crate::snapshot::manifest_file::{self, MANIFEST_NAME};
 
 /// The names a run uses beside its target `NAME`: `.NAME.sitelint-partial-RUN` (the snapshot
 /// being built), `.NAME.sitelint-old-RUN` (the snapshot `--force` replaces, between its two
@@ -199,7 +199,7 @@ impl Staging {
         let old = self.files.old(&self.run);
         // Readers hold the manifest share-locked while they check: the swap waits for them,
         // and none starts reading in the middle of it.
-        let mut held = manifest::lock(&out.join(MANIFEST_NAME), true).ok();
+        let mut held = manifest_file::lock(&out.join(MANIFEST_NAME), true).ok();
         move_aside(out, &old, &mut held)?;
         if let Err(e) = fs::rename(&self.dir, out) {
             let _ = fs::rename(&old, out);
@@ -257,7 +257,7 @@ pub(super) fn cannot(what: &str, path: &Path, e: &io::Error) -> SetupError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::manifest::MANIFEST_NAME;
+    use crate::snapshot::manifest_file::MANIFEST_NAME;
 
     fn names_in(dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = fs::read_dir(dir)

@@ -420,8 +420,14 @@ sources:
         let fail_on = config.fail_on.as_ref().unwrap();
         assert_eq!((fail_on.value, fail_on.line), (FailOn::Never, 6));
         let sources = &config.sources.as_ref().unwrap().value;
-        assert_eq!(sources.trees.get("updatepack"), Some(&Path::new("ops").join("packs")));
-        assert_eq!(sources.logs.names().next(), Some("ServiceConnectionTool.log"));
+        assert_eq!(
+            sources.of("trees").and_then(|trees| trees.get("updatepack")),
+            Some(&Path::new("ops").join("packs"))
+        );
+        assert_eq!(
+            sources.iter_of("logs").next().map(|(name, _)| name.as_str()),
+            Some("ServiceConnectionTool.log")
+        );
     }
 
     #[test]

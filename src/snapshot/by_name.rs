@@ -1,5 +1,6 @@
 //! The sources a user names (trees, logs): one collection for the snapshot and the live
-//! sources alike, so a name has one spelling wherever it is looked up, replaced or written.
+//! sources alike, so a name has one spelling wherever it is looked up, replaced or written;
+//! and every source's parts under its key, in one collection of them.
 
 /// Named entries, a name matched without regard to ASCII case: the names are Windows file
 /// and folder names (`ServiceConnectionTool.log`, `UpdatePacks`), which Windows matches so,
@@ -77,6 +78,52 @@ impl<T> FromIterator<(String, T)> for ByName<T> {
             named.set(name, value);
         }
         named
+    }
+}
+
+/// Every source's parts, under the source's key (`logs`, `console`): the snapshot's
+/// artifacts and the live paths alike. A source of a few fixed files keeps them under the
+/// manifest's keys (`updates`, `allowlist`), one read by name under the names, one of many
+/// under their positions (`1`, `2`); `sources::shape` says which, once per shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BySource<T> {
+    sources: Vec<(&'static str, ByName<T>)>,
+}
+
+impl<T> Default for BySource<T> {
+    fn default() -> Self {
+        BySource { sources: Vec::new() }
+    }
+}
+
+impl<T> BySource<T> {
+    /// The parts of the source keyed `source` (none when it has none).
+    pub fn of(&self, source: &str) -> Option<&ByName<T>> {
+        self.sources
+            .iter()
+            .find(|(key, _)| *key == source)
+            .map(|(_, parts)| parts)
+    }
+
+    /// The parts of the source keyed `source`, to add to.
+    pub fn of_mut(&mut self, source: &'static str) -> &mut ByName<T> {
+        let at = match self.sources.iter().position(|(key, _)| *key == source) {
+            Some(at) => at,
+            None => {
+                self.sources.push((source, ByName::default()));
+                self.sources.len() - 1
+            }
+        };
+        &mut self.sources[at].1
+    }
+
+    /// The parts of the source keyed `source`, in the order named.
+    pub fn iter_of(&self, source: &str) -> std::slice::Iter<'_, (String, T)> {
+        self.of(source).map_or([].iter(), ByName::iter)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sources.iter().all(|(_, parts)| parts.is_empty())
     }
 }
 

@@ -3,20 +3,13 @@
 //! [`Snapshot`], so the engine never knows which it was given.
 
 pub mod by_name;
-pub mod console;
-pub mod endpoints;
-pub mod entry_time;
 pub mod live;
-pub mod log;
-pub mod manifest;
-pub mod registry;
-pub mod sites;
-pub mod tree;
+pub mod manifest_file;
 
 use std::path::{Path, PathBuf};
 
 use crate::finding::SnapshotInfo;
-use by_name::ByName;
+use by_name::BySource;
 
 /// A file sitelint reads, with the name reports use for it (relative to the snapshot, or as
 /// the user typed it).
@@ -47,32 +40,24 @@ pub enum TreeSource {
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
     pub info: SnapshotInfo,
-    pub trees: ByName<TreeSource>,
-    pub logs: ByName<Artifact>,
-    pub console: Option<Artifact>,
-    /// `Get-CMSite | ConvertTo-Json`.
-    pub sites: Option<Artifact>,
-    pub allowlist: Option<Artifact>,
-    pub probes: Option<Artifact>,
-    /// `.reg` exports, merged when there are several.
-    pub registry: Vec<Artifact>,
+    /// Every source's parts under its key (`logs`, `console`), filled by the source's shape
+    /// in `sources` (`sources::shape`) and read by the source's module.
+    pub parts: BySource<Artifact>,
     /// What makes an absent part visible: the manifest, or nothing for live sources.
     pub manifest: Option<Artifact>,
     /// The legacy code page of inputs that are not UTF-8 (`--encoding`, `encoding:`);
     /// detected when `None`.
     pub encoding: Option<&'static encoding_rs::Encoding>,
     /// The manifest, open and share-locked for as long as the snapshot is read, so that
-    /// `collect --force` does not replace it meanwhile ([`manifest::lock`]).
+    /// `collect --force` does not replace it meanwhile ([`manifest_file::lock`]).
     pub held: Option<std::sync::Arc<std::fs::File>>,
 }
 
 impl Snapshot {
-    pub fn log(&self, name: &str) -> Option<&Artifact> {
-        self.logs.get(name)
-    }
-
-    pub fn tree(&self, name: &str) -> Option<&TreeSource> {
-        self.trees.get(name)
+    /// Read from the live paths named (the command line, `sources:`), not from a manifest:
+    /// a tree is then a directory to walk, not a listing.
+    pub fn is_live(&self) -> bool {
+        self.manifest.is_none()
     }
 
     /// How an absent part is described: "the snapshot has no ..." or "no log ... given (use

@@ -1,73 +1,102 @@
 //! The sources a snapshot is made of, one module each and one entry in [`SOURCES`], as rule
-//! kinds are one module and one entry in `checks::KINDS`. A source declares which rules read
-//! it, how it is taken from live paths, how a path given for it is of the wrong type, and how
-//! the engine loads it once for all its rules; the engine and the live snapshot only iterate
-//! the registry. The heavy readers (the tree walker, the log scanner, the parsers) stay in
-//! `snapshot`, which these modules glue to the rest.
+//! kinds are one module and one entry in `checks::KINDS`. A source is mostly data: a
+//! [`Declared`] (its flags, its keys in `sitelint.yaml` and in `snapshot.yaml`, its folder in
+//! a snapshot, its size limit and its [`Shape`]: a few fixed files, several by name, or
+//! several merged), and a small [`Source`] behaviour (which rules read it, how it is loaded
+//! for them). What every source does alike (taking a flag's path, reading `sources:`,
+//! merging a path named again, the live snapshot, a path of the wrong type, the parts `-v`
+//! lists, the manifest's keys, what `collect` writes) is written once per shape, in
+//! [`shape`]; the engine, the command line and `collect` only iterate the registry. The
+//! heavy readers (the tree walker, the log scanner, the parsers) are in `readers`.
 //!
-//! A source also declares the flags that name it on the command line and its keys under
-//! `sources:` in `sitelint.yaml`, and how a path named again merges with the one named before:
-//! the CLI builds its flags, and `sitelint.yaml` its `sources:`, from this registry.
-//!
-//! The [`Snapshot`] keeps one typed field per source rather than a map of name to parts:
-//! checks and collect read them typed, and only the source's own module fills them.
+//! A new source is one file here and one line in [`SOURCES`]: its parts are kept under its
+//! key in the [`Snapshot`] and the [`LiveSources`], whatever its shape.
 
-pub mod collect;
 mod console;
 mod endpoints;
 mod flag;
 mod log;
-pub mod manifest;
+pub mod read_manifest;
 mod registry;
+pub mod shape;
 mod sites;
+pub mod stage;
+#[cfg(test)]
+mod throwaway;
 mod tree;
 
 pub use flag::{Flag, Given, Takes};
-use flag::{file_name, flag_hint, wrong};
+use flag::{flag_hint, wrong};
+pub use log::log_named;
 pub use registry::LiveRegistry;
+pub use shape::Shape;
+pub use tree::trees;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::checks::{Input, SourceRef};
-use crate::document::diag::Problem;
 use crate::document::diag::{SetupError, did_you_mean};
-use crate::document::fields::{Fields, Sp};
+use crate::document::fields::Fields;
 use crate::document::text::{Encoding, decode};
 use crate::files;
 use crate::finding::{Location, ReadAs, SourceError};
 use crate::rules::{Rule, RuleSet};
-use crate::snapshot::by_name::ByName;
 use crate::snapshot::live::LiveSources;
-use crate::snapshot::manifest::ManifestReader;
+use crate::snapshot::manifest_file::ManifestReader;
 use crate::snapshot::{Artifact, Snapshot};
-use collect::Stage;
+use stage::Stage;
 
-/// One kind of source.
+/// What a source is, as data: all the plumbing of [`shape`] needs to take it from the
+/// command line, `sitelint.yaml` and a manifest, to list it and to write it into a snapshot.
+pub struct Declared {
+    /// Its key in `snapshot.yaml` (`logs`, `console`), under which its parts are kept in the
+    /// snapshot and the live sources.
+    pub key: &'static str,
+    /// What one is called: `log`, `console export`.
+    pub noun: &'static str,
+    /// The command-line flags that name it, in the order `--help` lists them.
+    pub flags: &'static [Flag],
+    /// Its keys under `sources:` in `sitelint.yaml`, in the order the schema lists them.
+    pub config: &'static [ConfigKey],
+    /// What its key of `snapshot.yaml` holds, as the manifest's schema says.
+    pub manifest_doc: &'static str,
+    /// The folder of a snapshot `collect` writes it into.
+    pub folder: &'static str,
+    pub shape: Shape,
+    /// How much of it `check` reads, as `sitelint man` tells.
+    pub size_limit: SizeLimit,
+    /// What a path given for it must be, said when it is not (a directory for a file, a file
+    /// for a directory); `None` when that is told only as it is read.
+    pub wants: Option<&'static str>,
+}
+
+/// A key of `sources:` in `sitelint.yaml`, read as a path relative to the file.
+pub struct ConfigKey {
+    pub key: &'static str,
+    /// Its line in the schema.
+    pub doc: &'static str,
+    pub takes: ConfigTakes,
+}
+
+/// What a key of `sources:` holds.
+pub enum ConfigTakes {
+    /// One path: the source's one file, or for a source read by name the part of that name
+    /// (`updatepack: DIR` is the tree `updatepack`).
+    Path(Option<&'static str>),
+    /// A list of paths: each a part named by its file name, or each one more of many.
+    Paths,
+    /// Parts by name: `trees: {NAME: DIR}`.
+    Map,
+}
+
+/// One kind of source: its [`Declared`] data and what only it does.
 pub trait Source: Sync {
+    fn declared(&self) -> &'static Declared;
+
     /// Which instance of this source a rule reads (a log's name as the rule writes it; `""`
     /// for a source of one instance), or `None` when it reads another source. Rules with the
     /// same instance, whatever its case (Windows file names are matched so), share one load.
     fn instance<'r>(&self, source: &SourceRef<'r>) -> Option<&'r str>;
-
-    /// For a source read by name (logs, trees): what one is called (`log`) and the names of
-    /// those the snapshot holds, so that `check` can warn of one no rule reads.
-    fn instances_by_name<'s>(&self, _snapshot: &'s Snapshot) -> Option<(&'static str, Vec<&'s str>)> {
-        None
-    }
-
-    /// The command-line flags that name it, in the order `--help` lists them.
-    fn flags(&self) -> &'static [Flag];
-
-    /// Puts a path given to one of its flags into the live sources.
-    fn take(&self, given: Given, live: &mut LiveSources);
-
-    /// Reads its keys of `sources:` in `sitelint.yaml` into the live sources, paths relative
-    /// to `base` (the directory of the file).
-    fn read_config(&self, keys: &mut Fields<'_, '_>, base: &Path, live: &mut LiveSources);
-
-    /// Adds what `given` names for it to `merged`, a path named again replacing the one named
-    /// before: the `sources:` keys it named, each with the key it replaced.
-    fn merge(&self, given: &LiveSources, merged: &mut LiveSources) -> Vec<Named>;
 
     /// Loads the instance a group of rules reads, once for all of them.
     fn load(
@@ -77,46 +106,28 @@ pub trait Source: Sync {
         reading: &mut Reading<'_>,
     ) -> Result<Box<dyn Loaded>, NotLoaded>;
 
-    /// Puts the paths named for this source on the command line or in `sources:` into a
-    /// snapshot, as the user typed them.
-    fn live(&self, live: &LiveSources, snapshot: &mut Snapshot);
-
-    /// A path given for this source that is of the wrong type (a file for a directory, a
-    /// directory for a file, a JSON file for a list of hosts).
-    fn wrong_type(&self, live: &LiveSources) -> Option<SetupError>;
-
-    /// The files and directories a snapshot names for this source.
-    fn parts<'s>(&self, snapshot: &'s Snapshot) -> Vec<Part<'s>>;
-
-    /// A source read as a directory: its paths are checked and listed before the files'.
-    fn is_directory(&self) -> bool {
-        false
+    /// A path given for it that is a file as it wants, but not the file it wants: what it is
+    /// instead, and what it wants (a JSON file given as the allowlist).
+    fn misgiven(&self, _path: &Path) -> Option<(&'static str, String)> {
+        None
     }
 
-    /// Takes this source's keys from the fields of a snapshot manifest; what it returns reads
-    /// them into the snapshot once every field is known.
-    fn read_manifest<'n>(&self, fields: &mut Fields<'n, '_>) -> FromManifest<'n>;
-
-    /// How much of it `check` reads, as `sitelint man` tells.
-    fn size_limit(&self) -> SizeLimit;
-
-    /// Where `collect` puts this source's parts in a snapshot.
-    fn collect_layout(&self) -> Layout;
+    /// For a source read by name: the part a manifest names under `name` (by default a path
+    /// in the snapshot).
+    fn named_in_manifest(
+        &self,
+        reader: &mut ManifestReader<'_>,
+        name: &crate::document::fields::Sp<String>,
+        node: &crate::document::yaml::Node,
+    ) -> Option<Artifact> {
+        shape::path_in_manifest(reader, self.declared().noun, name, node)
+    }
 
     /// Writes the parts the snapshot names for this source into the snapshot `collect` is
-    /// building, and names them in its manifest.
-    fn collect(&self, snapshot: &Snapshot, stage: &mut dyn Stage) -> std::io::Result<()>;
-}
-
-/// Where `collect` puts a source's parts: one folder of the snapshot, the names in it that
-/// are parts (`registry/1-machine.reg`, not `registry/notes/x`), and the manifest's key for
-/// them.
-pub struct Layout {
-    /// The manifest's key for this source: `trees`, `endpoints`.
-    pub section: &'static str,
-    pub folder: &'static str,
-    /// Whether a name inside the folder (relative to it, with `/`) is one `collect` gives a part.
-    pub holds: fn(&str) -> bool,
+    /// building, and names them in its manifest (by default as its shape copies them).
+    fn collect(&self, snapshot: &Snapshot, stage: &mut dyn Stage) -> std::io::Result<()> {
+        shape::collect(self.declared(), snapshot, stage)
+    }
 }
 
 /// How much of a source `check` reads: the limits that keep a hostile or broken input from
@@ -158,21 +169,22 @@ impl std::fmt::Display for SizeLimit {
 
 /// Each source's flags (`--tree, --updatepack`) and how much of it `check` reads, in the order
 /// `--help` lists them.
-pub fn size_limits() -> impl Iterator<Item = (String, SizeLimit)> {
+pub fn size_limits() -> impl Iterator<Item = (String, &'static SizeLimit)> {
     listing_order().map(|source| {
-        let flags: Vec<String> = source.flags().iter().map(Flag::arg).collect();
-        (flags.join(", "), source.size_limit())
+        let declared = source.declared();
+        let flags: Vec<String> = declared.flags.iter().map(Flag::arg).collect();
+        (flags.join(", "), &declared.size_limit)
     })
 }
 
 /// The folders `collect` writes parts into.
 pub fn collect_folders() -> impl Iterator<Item = &'static str> {
-    SOURCES.iter().map(|source| source.collect_layout().folder)
+    SOURCES.iter().map(|source| source.declared().folder)
 }
 
 /// The manifest's keys for the sources, in the order `collect` writes them.
 pub fn manifest_sections() -> impl Iterator<Item = &'static str> {
-    listing_order().map(|source| source.collect_layout().section)
+    listing_order().map(|source| source.declared().key)
 }
 
 /// Writes every source's parts into the snapshot `collect` is building, in listing order.
@@ -188,8 +200,8 @@ pub fn in_collect_layout(relative: &str) -> bool {
     relative.split_once('/').is_some_and(|(folder, name)| {
         SOURCES
             .iter()
-            .map(|source| source.collect_layout())
-            .any(|layout| layout.folder == folder && (layout.holds)(name))
+            .map(|source| source.declared())
+            .any(|declared| declared.folder == folder && declared.shape.holds(name))
     })
 }
 
@@ -197,11 +209,6 @@ pub fn in_collect_layout(relative: &str) -> bool {
 /// fields are reported, so the problems keep the manifest's order: its fields, then each
 /// source's parts.
 pub type FromManifest<'n> = Box<dyn FnOnce(&mut ManifestReader<'_>, &mut Snapshot) + 'n>;
-
-/// A source's reading of its keys, boxed (the bound makes the closure take any reader).
-fn from_manifest<'n>(read: impl FnOnce(&mut ManifestReader<'_>, &mut Snapshot) + 'n) -> FromManifest<'n> {
-    Box::new(read)
-}
 
 /// Every source, in the order the engine loads them (and so the order of the errors and of
 /// the encodings a report lists).
@@ -212,6 +219,8 @@ pub static SOURCES: &[&dyn Source] = &[
     &endpoints::Endpoints,
     &registry::Registry,
     &sites::Sites,
+    #[cfg(test)]
+    &throwaway::Services,
 ];
 
 /// A `sources:` key a merge named (`sources.logs.NAME`), with the key of the path it replaced
@@ -230,7 +239,7 @@ impl Named {
 /// Every source's flags, in the order `--help` lists them (directories first), with their
 /// source.
 pub fn flags() -> impl Iterator<Item = (&'static dyn Source, &'static Flag)> {
-    listing_order().flat_map(|source| source.flags().iter().map(move |flag| (source, flag)))
+    listing_order().flat_map(|source| source.declared().flags.iter().map(move |flag| (source, flag)))
 }
 
 /// Reads every source's keys of `sources:` in `sitelint.yaml`, in the order its schema lists
@@ -238,7 +247,7 @@ pub fn flags() -> impl Iterator<Item = (&'static dyn Source, &'static Flag)> {
 pub fn read_config(keys: &mut Fields<'_, '_>, base: &Path) -> LiveSources {
     let mut live = LiveSources::default();
     for source in listing_order() {
-        source.read_config(keys, base, &mut live);
+        shape::read_config(source.declared(), keys, base, &mut live);
     }
     live
 }
@@ -366,9 +375,14 @@ pub fn read_by(rule: &Rule) -> Option<(usize, String)> {
 pub fn unread(rules: &RuleSet, snapshot: &Snapshot) -> Vec<String> {
     let mut warnings = Vec::new();
     for source in SOURCES {
-        let Some((noun, names)) = source.instances_by_name(snapshot) else {
+        let declared = source.declared();
+        let Shape::Named { .. } = declared.shape else {
             continue;
         };
+        let (noun, names) = (
+            declared.noun,
+            snapshot.parts.iter_of(declared.key).map(|(name, _)| name),
+        );
         let mut read: Vec<&str> = Vec::new();
         for name in rules.enabled().filter_map(|rule| source.instance(&rule.check.source())) {
             if !read.contains(&name) {
@@ -384,7 +398,7 @@ pub fn unread(rules: &RuleSet, snapshot: &Snapshot) -> Vec<String> {
                 [one] => format!("the rules read the {noun} {one}"),
                 names => format!("the rules read the {noun}s {}", names.join(", ")),
             };
-            let flag = source.flags().first().map(Flag::arg).unwrap_or_default();
+            let flag = declared.flags.first().map(Flag::arg).unwrap_or_default();
             let hint = did_you_mean(name, read.iter().copied())
                 .map(|close| format!("; did you mean `{close}` ({flag} {close}=...)?"))
                 .unwrap_or_default();
@@ -398,27 +412,27 @@ pub fn unread(rules: &RuleSet, snapshot: &Snapshot) -> Vec<String> {
 pub fn live_snapshot(live: &LiveSources) -> Snapshot {
     let mut snapshot = Snapshot::default();
     for source in SOURCES {
-        source.live(live, &mut snapshot);
+        shape::live(source.declared(), live, &mut snapshot);
     }
     snapshot
 }
 
 /// The sources, directories first: the order paths are checked and listed in.
 fn listing_order() -> impl Iterator<Item = &'static dyn Source> {
-    let directories = SOURCES.iter().filter(|s| s.is_directory());
-    let files = SOURCES.iter().filter(|s| !s.is_directory());
+    let directories = SOURCES.iter().filter(|s| s.declared().shape.is_directory());
+    let files = SOURCES.iter().filter(|s| !s.declared().shape.is_directory());
     directories.chain(files).copied()
 }
 
 /// The first path named on the command line of the wrong type: one error naming the flag and
 /// what it wants, before anything is evaluated.
 pub fn wrong_type(live: &LiveSources) -> Option<SetupError> {
-    listing_order().find_map(|source| source.wrong_type(live))
+    listing_order().find_map(|source| shape::wrong_type(source, live))
 }
 
 /// Every file or directory the snapshot names, in a fixed order.
 pub fn parts(snapshot: &Snapshot) -> impl Iterator<Item = Part<'_>> {
-    listing_order().flat_map(move |source| source.parts(snapshot))
+    listing_order().flat_map(move |source| shape::parts(source.declared(), snapshot))
 }
 
 /// The named parts that cannot be found or are not what they should be (a directory for a
@@ -445,63 +459,4 @@ pub fn unusable(snapshot: &Snapshot) -> impl Iterator<Item = (&Artifact, std::io
             (part.artifact, why)
         })
     })
-}
-
-/// A source given as one file reads its one `sources:` key as a path relative to `base`.
-fn read_one_path(keys: &mut Fields<'_, '_>, key: &'static str, doc: &str, base: &Path) -> Option<PathBuf> {
-    keys.string(key, doc).map(|path| base.join(&path.value))
-}
-
-/// A source given as one file: the path named again replaces the one named before.
-fn merge_one_path(given: Option<&PathBuf>, merged: &mut Option<PathBuf>, key: &str) -> Vec<Named> {
-    let Some(path) = given else {
-        return Vec::new();
-    };
-    *merged = Some(path.clone());
-    vec![Named::new(format!("sources.{key}"))]
-}
-
-/// A source read by name (logs, trees): a path named again, by the same name in any case,
-/// replaces the one named before.
-fn merge_named(given: &ByName<PathBuf>, merged: &mut ByName<PathBuf>, key: fn(&str) -> String) -> Vec<Named> {
-    let merge_one = |(name, path): &(String, PathBuf)| {
-        let replaces = merged.set(name.clone(), path.clone()).map(|old| key(&old));
-        Named {
-            key: key(name),
-            replaces,
-        }
-    };
-    given.iter().map(merge_one).collect()
-}
-
-/// A source read by name, named in `sources:` of `sitelint.yaml`: a second of the same name in
-/// any case is a problem of the config, as two flags naming one are refused (keeping the
-/// last would drop a tree or log the site wrote down).
-fn set_from_config(
-    keys: &mut Fields<'_, '_>,
-    named: &mut ByName<PathBuf>,
-    noun: &str,
-    name: Sp<String>,
-    path: PathBuf,
-) {
-    if let Some(earlier) = named.set(name.value.clone(), path) {
-        keys.problem(
-            name.span,
-            format!("{noun} `{}` is named twice, also as `{earlier}`", name.value),
-            "names in another case are the same name",
-        );
-    }
-}
-
-/// A part a manifest names by name; a second of the same name in another case is a problem
-/// of the manifest (`check` would read one of them and `collect` write one).
-fn set_from_manifest<T>(reader: &mut ManifestReader<'_>, named: &mut ByName<T>, noun: &str, name: Sp<String>, part: T) {
-    if let Some(earlier) = named.set(name.value.clone(), part) {
-        reader.push(Problem::new(
-            reader.file(),
-            name.span,
-            format!("{noun} `{}` is named twice, also as `{earlier}`", name.value),
-            "names in another case are the same name",
-        ));
-    }
 }

@@ -2,24 +2,20 @@
 //! the listing `collect` wrote.
 
 use std::io;
-use std::path::Path;
 
-use super::collect::{Entry, Key, Stage, Value, origin};
-use super::{
-    Flag, FromManifest, Given, Layout, Loaded, Named, NotLoaded, Part, Reading, Setting, SizeLimit, Source, Takes,
-    flag_hint, from_manifest, merge_named, set_from_config, set_from_manifest, wrong,
-};
+use super::shape::Shape;
+use super::stage::{Entry, Key, Stage, Value, origin};
+use super::{ConfigKey, ConfigTakes, Declared, Flag, Loaded, NotLoaded, Reading, SizeLimit, Source, Takes};
 use crate::checks::{Input, SourceRef};
-use crate::document::diag::{Problem, SetupError};
-use crate::document::fields::{Fields, Sp};
+use crate::document::diag::Problem;
+use crate::document::fields::Sp;
 use crate::document::text::plural;
 use crate::document::yaml::{self, Node};
 use crate::files::Bytes;
 use crate::finding::SourceError;
+use crate::readers::tree::{self, Tree, TreeFile};
 use crate::rules::Rule;
-use crate::snapshot::live::LiveSources;
-use crate::snapshot::manifest::ManifestReader;
-use crate::snapshot::tree::{self, Tree, TreeFile};
+use crate::snapshot::manifest_file::ManifestReader;
 use crate::snapshot::{Artifact, Snapshot, TreeSource};
 
 pub(super) struct Trees;
@@ -27,29 +23,55 @@ pub(super) struct Trees;
 /// The tree the Service Connection Tool downloads, which has a flag and a key of its own.
 const UPDATEPACK: &str = "updatepack";
 
-static FLAGS: &[Flag] = &[
-    Flag {
-        long: "tree",
-        value_name: "NAME=DIR",
-        help: "A directory tree to check, as NAME=DIR (repeatable)",
-        takes: Takes::Named {
-            example: "updatepack=D:\\USB\\UpdatePacks",
+static DECLARED: Declared = Declared {
+    key: "trees",
+    noun: "tree",
+    flags: &[
+        Flag {
+            long: "tree",
+            value_name: "NAME=DIR",
+            help: "A directory tree to check, as NAME=DIR (repeatable)",
+            takes: Takes::Named {
+                example: "updatepack=D:\\USB\\UpdatePacks",
+            },
+            repeated: true,
         },
-        repeated: true,
+        Flag {
+            long: UPDATEPACK,
+            value_name: "DIR",
+            help: "The Service Connection Tool's -updatepackdest folder (same as --tree updatepack=DIR)",
+            takes: Takes::PathNamed(UPDATEPACK),
+            repeated: false,
+        },
+    ],
+    config: &[
+        ConfigKey {
+            key: UPDATEPACK,
+            doc: "The Service Connection Tool's -updatepackdest folder (the tree `updatepack`).",
+            takes: ConfigTakes::Path(Some(UPDATEPACK)),
+        },
+        ConfigKey {
+            key: "trees",
+            doc: "Other directory trees, by name.",
+            takes: ConfigTakes::Map,
+        },
+    ],
+    manifest_doc: "Directory trees by name, each `{listing: FILE}`.",
+    // `trees/NAME.jsonl`, the listing of each.
+    folder: "trees",
+    shape: Shape::Named {
+        directory: true,
+        suffix: ".jsonl",
     },
-    Flag {
-        long: UPDATEPACK,
-        value_name: "DIR",
-        help: "The Service Connection Tool's -updatepackdest folder (same as --tree updatepack=DIR)",
-        takes: Takes::PathNamed(UPDATEPACK),
-        repeated: false,
+    // A live tree is walked, keeping only the files its rules report on; a listing is read a
+    // line at a time.
+    size_limit: SizeLimit::Streamed {
+        entry: "a line of a listing (trees/NAME.jsonl of a snapshot)",
+        bytes: tree::MAX_LISTING_LINE,
+        over: "refused with its line",
     },
-];
-
-/// The key a tree is named under in `sources:`, and its origin's.
-fn key(name: &str) -> String {
-    format!("sources.trees.{name}")
-}
+    wants: Some("a directory, e.g. the folder ServiceConnectionTool.exe -download wrote (D:\\USB\\UpdatePacks)"),
+};
 
 impl Loaded for Tree {
     fn input(&self, _: usize) -> Input<'_> {
@@ -57,46 +79,32 @@ impl Loaded for Tree {
     }
 }
 
+/// A tree of the snapshot as its reader takes it: a directory to walk in a live snapshot, the
+/// listing `collect` wrote in one read from a manifest.
+fn tree_source(snapshot: &Snapshot, part: &Artifact) -> TreeSource {
+    match snapshot.is_live() {
+        true => TreeSource::Live(part.clone()),
+        false => TreeSource::Listing(part.clone()),
+    }
+}
+
+/// The snapshot's trees by name, as their reader takes them.
+pub fn trees(snapshot: &Snapshot) -> impl Iterator<Item = (&str, TreeSource)> {
+    DECLARED
+        .all(snapshot)
+        .map(|(name, part)| (name.as_str(), tree_source(snapshot, part)))
+}
+
 impl Source for Trees {
+    fn declared(&self) -> &'static Declared {
+        &DECLARED
+    }
+
     fn instance<'r>(&self, source: &SourceRef<'r>) -> Option<&'r str> {
         match source {
             SourceRef::Tree(name) => Some(*name),
             _ => None,
         }
-    }
-
-    fn instances_by_name<'s>(&self, snapshot: &'s Snapshot) -> Option<(&'static str, Vec<&'s str>)> {
-        Some(("tree", snapshot.trees.names().collect()))
-    }
-
-    fn flags(&self) -> &'static [Flag] {
-        FLAGS
-    }
-
-    fn take(&self, given: Given, live: &mut LiveSources) {
-        if let Some(name) = given.name {
-            live.trees.set(name, given.path);
-        }
-    }
-
-    fn read_config(&self, keys: &mut Fields<'_, '_>, base: &Path, live: &mut LiveSources) {
-        if let Some(dir) = keys.string(
-            UPDATEPACK,
-            "The Service Connection Tool's -updatepackdest folder (the tree `updatepack`).",
-        ) {
-            let name = Sp {
-                value: UPDATEPACK.to_owned(),
-                span: dir.span,
-            };
-            set_from_config(keys, &mut live.trees, "tree", name, base.join(&dir.value));
-        }
-        for (name, dir) in keys.scalar_map("trees", "Other directory trees, by name.") {
-            set_from_config(keys, &mut live.trees, "tree", name, base.join(dir));
-        }
-    }
-
-    fn merge(&self, given: &LiveSources, merged: &mut LiveSources) -> Vec<Named> {
-        merge_named(&given.trees, &mut merged.trees, key)
     }
 
     fn load(
@@ -108,15 +116,16 @@ impl Source for Trees {
         let Some(SourceRef::Tree(name)) = group.first().map(|rule| rule.check.source()) else {
             return Err(NotLoaded::Absent("no rule reads a tree".to_owned()));
         };
-        let source = snapshot
-            .tree(name)
-            .ok_or_else(|| NotLoaded::Absent(snapshot.absence(&format!("tree `{name}`"), &flag_hint(FLAGS))))?;
+        let source = DECLARED
+            .named(snapshot, name)
+            .map(|part| tree_source(snapshot, part))
+            .ok_or_else(|| DECLARED.absent(snapshot, &format!("tree `{name}`")))?;
         // Only the files a rule can report on or count are kept: memory grows with the
         // findings, not with the tree.
         let needed = |file: &TreeFile| group.iter().any(|rule| rule.check.needs_file(file));
-        let tree = tree::load_keeping(name, source, &needed).map_err(|e| {
+        let tree = tree::load_keeping(name, &source, &needed).map_err(|e| {
             let message = e.to_string();
-            let (TreeSource::Live(artifact) | TreeSource::Listing(artifact)) = source;
+            let (TreeSource::Live(artifact) | TreeSource::Listing(artifact)) = &source;
             reading.error(artifact, message.clone());
             NotLoaded::Unreadable(message)
         })?;
@@ -129,96 +138,22 @@ impl Source for Trees {
         Ok(Box::new(tree))
     }
 
-    fn live(&self, live: &LiveSources, snapshot: &mut Snapshot) {
-        snapshot.trees = live
-            .trees
-            .iter()
-            .map(|(name, dir)| (name.clone(), TreeSource::Live(Artifact::given(dir))))
-            .collect();
-    }
-
-    fn wrong_type(&self, live: &LiveSources) -> Option<SetupError> {
-        let (name, dir) = live.trees.iter().find(|(_, dir)| dir.exists() && !dir.is_dir())?;
-        let flag = if name == UPDATEPACK {
-            format!("--{UPDATEPACK}")
-        } else {
-            format!("--tree {name}=")
-        };
-        wrong(
-            &flag,
-            dir,
-            "is a file, not a directory",
-            "a directory, e.g. the folder ServiceConnectionTool.exe -download wrote (D:\\USB\\UpdatePacks)",
-        )
-    }
-
-    fn parts<'s>(&self, snapshot: &'s Snapshot) -> Vec<Part<'s>> {
-        let part = |(name, tree): &'s (String, TreeSource)| match tree {
-            TreeSource::Live(dir) => Part {
-                artifact: dir,
-                directory: true,
-                label: format!("tree {name}: directory"),
-                what: format!("the tree {name}"),
-                setting: Setting::named(&key(name)),
-            },
-            TreeSource::Listing(listing) => Part::file(
-                listing,
-                &format!("tree {name}: listing"),
-                &format!("the listing of tree {name}"),
-                None,
-            ),
-        };
-        snapshot.trees.iter().map(part).collect()
-    }
-
-    fn is_directory(&self) -> bool {
-        true
-    }
-
-    fn read_manifest<'n>(&self, fields: &mut Fields<'n, '_>) -> FromManifest<'n> {
-        let trees = fields
-            .map("trees", "Directory trees by name, each `{listing: FILE}`.")
-            .unwrap_or_default();
-        from_manifest(move |reader, snapshot| {
-            for (key, value) in trees {
-                let Some(name) = reader.name(key) else { continue };
-                if let Some(tree) = listing(reader, &name, value) {
-                    set_from_manifest(reader, &mut snapshot.trees, "tree", name, tree);
-                }
-            }
-        })
-    }
-
-    /// A live tree is walked, keeping only the files its rules report on; a listing is read a
-    /// line at a time.
-    fn size_limit(&self) -> SizeLimit {
-        SizeLimit::Streamed {
-            entry: "a line of a listing (trees/NAME.jsonl of a snapshot)",
-            bytes: tree::MAX_LISTING_LINE,
-            over: "refused with its line",
-        }
-    }
-
-    /// `trees/NAME.jsonl`, the listing of each.
-    fn collect_layout(&self) -> Layout {
-        Layout {
-            section: "trees",
-            folder: "trees",
-            holds: |name| !name.contains('/') && name.ends_with(".jsonl"),
-        }
+    /// `{listing: FILE}`: a snapshot holds listings, never live directories.
+    fn named_in_manifest(&self, reader: &mut ManifestReader<'_>, name: &Sp<String>, node: &Node) -> Option<Artifact> {
+        listing(reader, name, node)
     }
 
     fn collect(&self, snapshot: &Snapshot, stage: &mut dyn Stage) -> io::Result<()> {
-        for (name, source) in &snapshot.trees {
+        for (name, source) in trees(snapshot) {
             stage.check_interrupted()?;
-            let relative = format!("trees/{name}.jsonl");
-            let listed = stage.list_tree(name, source, &relative)?;
-            let (TreeSource::Live(root) | TreeSource::Listing(root)) = source;
+            let relative = format!("{}/{name}.jsonl", DECLARED.folder);
+            let listed = stage.list_tree(name, &source, &relative)?;
+            let (TreeSource::Live(root) | TreeSource::Listing(root)) = &source;
             let entry = Entry {
-                key: Key::Name(name.clone()),
+                key: Key::Name(name.to_owned()),
                 value: Value::Listing(relative),
             };
-            stage.record(self.collect_layout().section, entry);
+            stage.record(DECLARED.key, entry);
             stage.collected_from(Key::Name(format!("tree {name}")), origin(root));
             let unreadable = match listed.unreadable.len() {
                 0 => String::new(),
@@ -234,7 +169,7 @@ impl Source for Trees {
                 stage.warn(line);
             }
         }
-        if !snapshot.trees.is_empty() {
+        if DECLARED.all(snapshot).next().is_some() {
             let hashes = if stage.hashing() { "sha256" } else { "none" };
             stage.collected_from(Key::Fixed("tree hashes"), hashes.to_owned());
         }
@@ -245,7 +180,7 @@ impl Source for Trees {
 /// `{listing: PATH}`, a listing inside the snapshot. A live directory (`{path: DIR}`) is
 /// refused: a snapshot that named one could walk any directory of the machine that checks
 /// it and name what it finds there.
-fn listing(reader: &mut ManifestReader<'_>, name: &Sp<String>, node: &Node) -> Option<TreeSource> {
+fn listing(reader: &mut ManifestReader<'_>, name: &Sp<String>, node: &Node) -> Option<Artifact> {
     let yaml::Value::Map(entries) = &node.value else {
         reader.push(Problem::new(
             reader.file(),
@@ -280,7 +215,7 @@ fn listing(reader: &mut ManifestReader<'_>, name: &Sp<String>, node: &Node) -> O
     let listing = f.string("listing", "The tree's listing: one JSON line per file.");
     reader.extend(f.finish(&format!("tree `{}`", name.value)));
     match listing {
-        Some(listing) => reader.resolve_inside(&listing).map(TreeSource::Listing),
+        Some(listing) => reader.resolve_inside(&listing),
         None => {
             reader.push(Problem::new(
                 reader.file(),

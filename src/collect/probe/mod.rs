@@ -18,9 +18,9 @@ pub mod tls;
 
 use crate::checks::SourceRef;
 use crate::document::text::plural;
+use crate::readers::endpoints::{PROXY_FAILED, Probe, Required};
 use crate::rules::RuleSet;
-use crate::snapshot::endpoints::{PROXY_FAILED, Probe, Required};
-use crate::sources::collect::{Acquisition, Entry, Key, Stage};
+use crate::sources::stage::{Acquisition, Entry, Key, Stage};
 use deadline::{is_local, remaining};
 use tls::Roots;
 

@@ -12,7 +12,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::{Local, Settings, probe, timed_out};
-use crate::snapshot::endpoints::{Probe, Required};
+use crate::readers::endpoints::{Probe, Required};
 
 /// Probes in flight at once: enough for Microsoft's ~20 endpoints in one round.
 const CONCURRENCY: usize = 32;

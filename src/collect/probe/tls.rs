@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use super::deadline::remaining;
 use crate::document::date::rfc3339;
-use crate::snapshot::endpoints::{Certificate, Tls};
+use crate::readers::endpoints::{Certificate, Tls};
 
 /// The roots a probe trusts.
 #[derive(Debug, Clone)]

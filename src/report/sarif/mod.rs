@@ -275,7 +275,7 @@ fn result(finding: &Finding, rule_index: usize, uris: &Uris) -> SarifResult {
     let location = finding
         .location
         .clone()
-        .unwrap_or_else(|| Location::artifact(crate::snapshot::manifest::MANIFEST_NAME));
+        .unwrap_or_else(|| Location::artifact(crate::snapshot::manifest_file::MANIFEST_NAME));
     // Kept as a result, marked accepted: review tools show it as suppressed, not as an alert.
     let suppressions = finding.suppression.as_ref().map(|waiver| {
         [Suppression {

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::snapshot::registry::{ABSENT_MARK, Format, Read, spelled_out};
+use crate::readers::registry::{ABSENT_MARK, Format, Read, spelled_out};
 
 /// One key as read: its values by name, or absent.
 pub(super) enum Found {
@@ -159,7 +159,7 @@ pub(super) fn read(reads: &[Read]) -> Vec<u8> {
 mod tests {
     use super::super::LIVE_EXPORT;
     use super::*;
-    use crate::snapshot::registry::{Data, Registry};
+    use crate::readers::registry::{Data, Registry};
 
     #[test]
     fn what_is_read_is_written_as_an_export_the_parser_reads_back() {

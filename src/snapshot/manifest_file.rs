@@ -1,6 +1,6 @@
 //! `snapshot.yaml`, the manifest of a snapshot directory, as a file: its name, its lock, and
 //! the reader that resolves every path in it against the directory, refusing paths that lead
-//! out of it. Which keys it has is each source's (`sources::manifest` reads it through the
+//! out of it. Which keys it has is each source's (`sources::read_manifest` reads it through the
 //! registry).
 
 use std::fs;
@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::Artifact;
-use super::tree::{relative_path, stays_inside};
 use crate::document::diag::{Problem, SetupError, SourceFile};
 use crate::document::fields::{Document, Fields, Sp};
 use crate::document::yaml::{Node, Value};
+use crate::files::{relative_path, stays_inside};
 
 pub const MANIFEST_NAME: &str = "snapshot.yaml";
 

@@ -41,9 +41,9 @@ pub trait Stage {
     /// Whether the files of live trees are hashed.
     fn hashing(&self) -> bool;
 
-    /// Names a part in the manifest, under `section` (a source's [`Layout::section`]).
+    /// Names a part in the manifest, under `section` (a source's [`Declared::key`]).
     ///
-    /// [`Layout::section`]: super::Layout::section
+    /// [`Declared::key`]: super::Declared::key
     fn record(&mut self, section: &'static str, entry: Entry);
 
     /// Adds a line to the manifest's `collected_from`: what `key` was read from, or how.

@@ -6,7 +6,7 @@ use std::fs;
 use std::time::SystemTime;
 
 use crate::document::date::rfc3339;
-use crate::sources::collect::{Entry, Key, Value};
+use crate::sources::stage::{Entry, Key, Value};
 
 /// The manifest `collect` writes: each source's parts under its key, and where each came
 /// from.

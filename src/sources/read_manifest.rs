@@ -1,5 +1,6 @@
 //! A snapshot read from its `snapshot.yaml`: the manifest's own fields here, each source's
-//! keys in its module ([`super::Source::read_manifest`]), so a new source adds its keys where it is.
+//! key as its shape reads it (`shape`, from the source's [`super::Declared`]), so a new
+//! source adds no code here.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -9,7 +10,7 @@ use crate::document::diag::{Problem, SetupError, SourceFile};
 use crate::document::fields::mapping;
 use crate::document::yaml::{self, Node};
 use crate::finding::SnapshotInfo;
-use crate::snapshot::manifest::{self, MANIFEST_NAME, ManifestReader};
+use crate::snapshot::manifest_file::{self, MANIFEST_NAME, ManifestReader};
 use crate::snapshot::{Artifact, Snapshot};
 
 /// The snapshot format this build reads.
@@ -17,7 +18,7 @@ const FORMAT_VERSION: i64 = 1;
 
 /// Loads a snapshot from its directory or its manifest file.
 pub fn load(given: &Path) -> Result<Snapshot, SetupError> {
-    let opened = manifest::open(given)?;
+    let opened = manifest_file::open(given)?;
     let mut snapshot = parse(&opened.root, &opened.display, opened.text)?;
     snapshot.held = Some(Arc::new(opened.held));
     Ok(snapshot)
@@ -132,17 +133,16 @@ endpoints:
         let snapshot = parse(root, "D-USB/snap/snapshot.yaml", text.to_owned()).unwrap();
         assert_eq!(snapshot.info.host.as_deref(), Some("INETPC01"));
         assert_eq!(snapshot.info.path.as_deref(), Some("D-USB/snap/snapshot.yaml"));
-        let TreeSource::Listing(listing) = snapshot.trees.iter().next().map(|(_, tree)| tree).unwrap() else {
-            panic!("a listing: {:?}", snapshot.trees);
+        let Some((_, TreeSource::Listing(listing))) = crate::sources::trees(&snapshot).next() else {
+            panic!("a listing: {:?}", snapshot.parts);
         };
         assert_eq!(listing.display, "trees/updatepack.jsonl");
         assert_eq!(listing.path, root.join("trees/updatepack.jsonl"));
-        let log = snapshot
-            .log("serviceconnectiontool.log")
-            .expect("names match in any case");
+        let part = |source: &str, name: &str| snapshot.parts.of(source).and_then(|parts| parts.get(name));
+        let log = part("logs", "serviceconnectiontool.log").expect("names match in any case");
         assert_eq!(log.display, "logs/ServiceConnectionTool.log");
-        assert_eq!(snapshot.allowlist.as_ref().unwrap().display, "network/allowlist.txt");
-        assert_eq!(snapshot.probes.as_ref().unwrap().display, "network/probes.json");
+        assert_eq!(part("endpoints", "allowlist").unwrap().display, "network/allowlist.txt");
+        assert_eq!(part("endpoints", "probes").unwrap().display, "network/probes.json");
         assert_eq!(snapshot.manifest.as_ref().unwrap().display, MANIFEST_NAME);
     }
 

@@ -6,13 +6,12 @@ mod walk;
 
 use std::fs;
 use std::io;
-use std::path::Path;
 use std::time::SystemTime;
 
 pub use listing::{MAX_LISTING_LINE, parse_listing};
 
-use super::TreeSource;
 use crate::finding::Location;
+use crate::snapshot::TreeSource;
 
 /// Which files of a tree to keep: the walk and the listing drop the others as they go, so a
 /// check's memory grows with what its rules can report on, not with the size of the tree.
@@ -167,42 +166,6 @@ fn load_on(name: &str, source: &TreeSource, workers: usize, keep: Keep<'_>) -> R
         root,
         listing,
     })
-}
-
-/// Normalises a path recorded in a snapshot to `a/b/c`, refusing anything that would leave
-/// the directory it is relative to.
-pub fn relative_path(text: &str) -> Result<String, &'static str> {
-    let text = text.replace('\\', "/");
-    let bytes = text.as_bytes();
-    let has_drive = bytes.len() >= 2 && bytes[1] == b':' && bytes[0].is_ascii_alphabetic();
-    if text.starts_with('/') || has_drive {
-        return Err("is absolute; paths in a snapshot must be relative to it");
-    }
-    let mut parts: Vec<&str> = Vec::new();
-    for part in text.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if parts.pop().is_none() {
-                    return Err("points outside the snapshot");
-                }
-            }
-            other => parts.push(other),
-        }
-    }
-    if parts.is_empty() {
-        return Err("is empty");
-    }
-    Ok(parts.join("/"))
-}
-
-/// Whether `path` really is inside `root` once links are resolved (a relative path can still
-/// lead out through a symbolic link). Paths that do not exist yet are judged by their text.
-pub fn stays_inside(root: &Path, path: &Path) -> bool {
-    match (fs::canonicalize(root), fs::canonicalize(path)) {
-        (Ok(root), Ok(path)) => path.starts_with(root),
-        _ => true,
-    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,8 @@ use std::io::{BufRead, BufReader, Read};
 
 use serde::Deserialize;
 
-use super::{Keep, TreeError, TreeFile, Unreadable, relative_path};
+use super::{Keep, TreeError, TreeFile, Unreadable};
+use crate::files::relative_path;
 use crate::snapshot::Artifact;
 
 /// The longest listing line read: a path of Windows' longest (32,767 characters) and its
