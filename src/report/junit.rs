@@ -5,6 +5,11 @@
 //! rule ids and subjects, never from lines or times, so a dashboard tracks the same case
 //! across runs; the counts are those of the JSON report's findings. `ci/junit/junit-10.xsd`
 //! is the shape it keeps to (Jenkins' junit-10.xsd), and CI validates it against that.
+//!
+//! Against a `--baseline`, a new finding's failure message starts with `new since the
+//! baseline:` (the case keeps its name, so a dashboard still follows it), and the baseline's
+//! findings that are gone are passing cases, under the name and classname they failed with,
+//! in a suite `fixed` (`SNAPSHOT/fixed` of several) whose `system-out` says what they were.
 
 use std::fmt::Write as _;
 
@@ -12,7 +17,7 @@ use super::html::escape;
 use super::steps::{self, StepGroup};
 use super::{Render, RenderContext, Snapshots, place, waiver_place};
 use crate::document::text::plural;
-use crate::finding::{Finding, Outcome, Report, RuleStatus};
+use crate::finding::{BaselineState, Finding, Outcome, Report, RuleStatus};
 
 /// The JUnit report.
 pub struct Junit;
@@ -28,6 +33,8 @@ enum CaseResult<'r> {
     Passed,
     Failed(&'r Finding),
     Skipped(String),
+    /// A baseline finding that is gone: a pass that says what it was.
+    Fixed(&'r Finding),
 }
 
 impl Render for Junit {
@@ -41,6 +48,7 @@ impl Render for Junit {
             let (t, f) = write_suites(&mut suites, report, context, name);
             tests += t;
             failures += f;
+            tests += write_fixed(&mut suites, name, report);
             tests += report.errors.len();
             errors += report.errors.len();
             write_read_errors(&mut suites, name, report);
@@ -144,13 +152,58 @@ fn write_suites(out: &mut String, report: &Report, context: &RenderContext<'_>, 
     (tests, failures)
 }
 
+/// `sitelint.STEP.RULE-ID`, or `sitelint.SNAPSHOT.STEP.RULE-ID` of several snapshots.
+fn classname(site: Option<&str>, step: &str, rule_id: &str) -> String {
+    match site {
+        Some(site) => format!("sitelint.{site}.{step}.{rule_id}"),
+        None => format!("sitelint.{step}.{rule_id}"),
+    }
+}
+
+/// The baseline's findings that are gone, as passing cases in a suite `fixed` (`NAME/fixed`),
+/// each under the name and classname it failed with, so a dashboard sees that case pass;
+/// returns how many. Nothing without a baseline or when nothing was fixed.
+fn write_fixed(out: &mut String, site: Option<&str>, report: &Report) -> usize {
+    let Some(comparison) = &report.baseline else {
+        return 0;
+    };
+    if comparison.absent.is_empty() {
+        return 0;
+    }
+    let n = comparison.absent.len();
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"{}\" tests=\"{n}\" failures=\"0\" errors=\"0\" skipped=\"0\" time=\"0\">",
+        escape(&site.map_or_else(|| "fixed".to_owned(), |site| format!("{site}/fixed")))
+    );
+    let _ = writeln!(
+        out,
+        "    <properties>\n      <property name=\"baseline\" value=\"{}\"/>\n    </properties>",
+        escape(&comparison.path)
+    );
+    for finding in &comparison.absent {
+        let tags = report
+            .rules
+            .iter()
+            .find(|r| r.id == finding.rule_id)
+            .map_or(&[][..], |r| &r.tags[..]);
+        write_case(
+            out,
+            &Case {
+                classname: classname(site, steps::step_of(tags).tag, &finding.rule_id),
+                name: case_name(finding),
+                result: CaseResult::Fixed(finding),
+            },
+        );
+    }
+    out.push_str("  </testsuite>\n");
+    n
+}
+
 /// The step's cases: a pass for each evaluated rule without a finding, then one per finding
 /// in report order.
 fn cases<'r>(group: &StepGroup<'r>, report: &Report, context: &RenderContext<'_>, site: Option<&str>) -> Vec<Case<'r>> {
-    let classname = |rule_id: &str| match site {
-        Some(site) => format!("sitelint.{site}.{}.{rule_id}", group.step.tag),
-        None => format!("sitelint.{}.{rule_id}", group.step.tag),
-    };
+    let classname = |rule_id: &str| classname(site, group.step.tag, rule_id);
     let mut cases: Vec<Case<'r>> = group
         .rules
         .iter()
@@ -236,6 +289,18 @@ fn write_case(out: &mut String, case: &Case<'_>) {
                 escape(reason)
             );
         }
+        CaseResult::Fixed(finding) => {
+            let place = finding
+                .location
+                .as_ref()
+                .map_or_else(String::new, |location| format!(" (at {})", place(location)));
+            let _ = writeln!(
+                out,
+                ">\n      <system-out>fixed since the baseline: {}{}</system-out>\n    </testcase>",
+                escape(&finding.message),
+                escape(&place)
+            );
+        }
         CaseResult::Failed(finding) => {
             let mut body = String::new();
             if let Some(location) = &finding.location {
@@ -253,6 +318,12 @@ fn write_case(out: &mut String, case: &Case<'_>) {
             let message = match &finding.location {
                 Some(location) => format!("{} (at {})", finding.message, place(location)),
                 None => finding.message.clone(),
+            };
+            // Where every JUnit reader shows it, the case's name left as it was.
+            let message = if finding.baseline == Some(BaselineState::New) {
+                format!("new since the baseline: {message}")
+            } else {
+                message
             };
             let _ = writeln!(
                 out,

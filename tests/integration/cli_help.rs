@@ -96,7 +96,7 @@ fn the_width_comes_from_the_terminal() {
     };
     for args in [
         "check examples/snapshots/failed-download",
-        "check --console-updates examples/snapshots/failed-download/console/updates.json",
+        "check --console-updates examples/snapshots/site-server-after-import/console/updates.json",
         "check --help",
         "collect --help",
         "config --config examples/sitelint.yaml",

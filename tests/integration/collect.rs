@@ -12,7 +12,7 @@ use crate::{json, path_str, root, sitelint, stderr, stdout};
 pub(crate) const EXAMPLE: &str = "examples/snapshots/failed-download";
 
 /// The failed-download example as it was on the internet machine: a live update pack (files
-/// of the listed sizes, sparse), the two logs, the console export and the allowlist.
+/// of the listed sizes, sparse), the two logs, the allowlist and the registry export.
 pub(crate) fn live_example(dir: &Path) -> Vec<String> {
     let example = root().join(EXAMPLE);
     let pack = dir.join("UpdatePacks");
@@ -31,7 +31,6 @@ pub(crate) fn live_example(dir: &Path) -> Vec<String> {
     for file in [
         "logs/ServiceConnectionTool.log",
         "logs/ConfigMgrSetup.log",
-        "console/updates.json",
         "network/allowlist.txt",
         "registry/connect-machine.reg",
     ] {
@@ -45,8 +44,6 @@ pub(crate) fn live_example(dir: &Path) -> Vec<String> {
         at("ServiceConnectionTool.log"),
         "--log".into(),
         at("ConfigMgrSetup.log"),
-        "--console-updates".into(),
-        at("updates.json"),
         "--endpoints-allowlist".into(),
         at("allowlist.txt"),
         "--registry".into(),

@@ -4,22 +4,28 @@
 
 use crate::{sitelint, stdout};
 
-/// README step 5: the console export alone, on the site server.
+/// README step 5: the console export alone, on the site server after the import.
 const CONSOLE_ONLY: [&str; 5] = [
     "check",
     "--console-updates",
-    "examples/snapshots/failed-download/console/updates.json",
+    "examples/snapshots/site-server-after-import/console/updates.json",
     "--set",
     "target_version=2409",
 ];
 
 #[test]
 fn findings_come_in_the_procedures_order_with_errors_first() {
-    let text = stdout(&sitelint(&crate::frozen(&[
-        "check",
-        "examples/snapshots/failed-download",
-        "--no-config",
-    ])));
+    // The failed download with the console export of the site server after its import: one
+    // snapshot of steps on both machines, as a snapshot collected by hand may be.
+    let (_dir, snap) = crate::example_copy();
+    let console = "examples/snapshots/site-server-after-import/console/updates.json";
+    std::fs::create_dir(snap.join("console")).unwrap();
+    std::fs::copy(crate::root().join(console), snap.join("console/updates.json")).unwrap();
+    let manifest = snap.join("snapshot.yaml");
+    let yaml = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, format!("{yaml}console:\n  updates: console/updates.json\n")).unwrap();
+    let args = ["check", crate::path_str(&snap), "--no-config"];
+    let text = stdout(&sitelint(&[&args[..], &crate::FROZEN_RULES[..]].concat()));
     let at = |needle: &str| text.find(needle).unwrap_or_else(|| panic!("{needle}: {text}"));
     // The network step (the allowlist) before the download step (the logs and the pack),
     // before the console (the site server's export), whatever their files' names.
@@ -67,4 +73,55 @@ fn the_closing_hint_names_the_machine_the_run_is_on() {
         "{internet}"
     );
     assert!(!internet.contains("on the site server"), "{internet}");
+}
+
+/// Each example holds one machine's evidence (issue 36): the internet machine's snapshots
+/// evaluate only its steps, so their first finding is never about an import that has not
+/// happened; the site server's after the import evaluates only the site server's.
+#[test]
+fn each_example_holds_the_evidence_of_one_machine() {
+    let evaluated_steps = |example: &str| {
+        let report = crate::json(&sitelint(&[
+            "check",
+            &format!("examples/snapshots/{example}"),
+            "--no-config",
+            "--format",
+            "json",
+        ]));
+        let steps = [
+            "connect-machine",
+            "network",
+            "download",
+            "import",
+            "console",
+            "prerequisites",
+            "backup",
+            "upgrade",
+            "post-upgrade",
+        ];
+        let mut evaluated: Vec<String> = report["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["status"] == "passed" || r["status"] == "failed")
+            .filter_map(|r| {
+                let tags = r["tags"].as_array().unwrap();
+                tags.iter()
+                    .filter_map(|t| t.as_str())
+                    .find(|t| steps.contains(t))
+                    .map(str::to_owned)
+            })
+            .collect();
+        evaluated.sort_by_key(|s| steps.iter().position(|t| t == s));
+        evaluated.dedup();
+        evaluated
+    };
+    for example in ["failed-download", "clean"] {
+        assert_eq!(
+            evaluated_steps(example),
+            ["connect-machine", "network", "download"],
+            "{example}"
+        );
+    }
+    assert_eq!(evaluated_steps("site-server-after-import"), ["import", "console"]);
 }

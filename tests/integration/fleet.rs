@@ -47,7 +47,7 @@ fn several_snapshots_are_reported_each_under_its_name_with_the_worst_exit_code()
         .collect();
     assert_eq!(names, ["clean", "failed-download", "no-such-site"]);
     assert_eq!(report["snapshots"][0]["summary"]["errors"], 0);
-    assert_eq!(report["snapshots"][1]["summary"]["errors"], 8);
+    assert_eq!(report["snapshots"][1]["summary"]["errors"], 7);
     let rules = report["snapshots"][2]["rules"].as_array().unwrap();
     assert!(rules.iter().all(|r| r["status"] == "not-evaluated"), "{rules:?}");
     let findings = report["findings"].as_array().unwrap();
@@ -131,7 +131,7 @@ fn sarif_of_several_snapshots_has_a_run_for_each_with_its_category() {
     assert_eq!(runs.len(), 3);
     assert_eq!(runs[0]["automationDetails"]["id"], "sitelint/clean/");
     assert_eq!(runs[0]["results"].as_array().unwrap().len(), 0);
-    assert_eq!(runs[1]["results"].as_array().unwrap().len(), 9);
+    assert_eq!(runs[1]["results"].as_array().unwrap().len(), 8);
     assert_eq!(runs[2]["invocations"][0]["executionSuccessful"], false);
     // A single snapshot keeps the run it always had, without a category of sitelint's.
     let one = json(&sitelint(&["check", FAILING, "--format", "sarif"]));
@@ -230,7 +230,7 @@ fn each_finding_is_new_unchanged_or_updated_and_the_fixed_ones_are_absent() {
     // The old redist failure moved down a line; the new one is new.
     assert_eq!(state_of("sct-redist-download-failed"), ["updated", "new"]);
     assert_eq!(state_of("setup-download-failed"), ["unchanged"]);
-    assert_eq!(state_of("target-version-not-ready"), ["unchanged"]);
+    assert_eq!(state_of("redist-zero-byte-file"), ["unchanged"]);
     let absent: Vec<&str> = report["absent"]
         .as_array()
         .unwrap()
@@ -281,7 +281,7 @@ fn the_same_snapshot_against_its_own_report_is_all_unchanged() {
     let baseline = baseline_of(dir.path(), &[FAILING]);
     let out = sitelint(&["check", FAILING, "--baseline", &baseline, "-q"]);
     assert!(
-        stdout(&out).ends_with("\n0 new, 9 unchanged, 0 fixed since the baseline\n"),
+        stdout(&out).ends_with("\n0 new, 8 unchanged, 0 fixed since the baseline\n"),
         "{}",
         stdout(&out)
     );
@@ -291,10 +291,10 @@ fn the_same_snapshot_against_its_own_report_is_all_unchanged() {
 fn a_problem_whose_rule_was_not_evaluated_again_is_not_called_fixed() {
     let dir = tempfile::tempdir().unwrap();
     let baseline = baseline_of(dir.path(), &[FAILING]);
-    let without_console = format!("{AFTER}/no-console.yaml");
+    let without_setup_log = format!("{AFTER}/no-setup-log.yaml");
     let report = json(&sitelint(&[
         "check",
-        &without_console,
+        &without_setup_log,
         "--baseline",
         &baseline,
         "--format",
@@ -302,7 +302,7 @@ fn a_problem_whose_rule_was_not_evaluated_again_is_not_called_fixed() {
     ]));
     let absent = report["absent"].as_array().unwrap();
     assert!(
-        absent.iter().all(|f| f["rule_id"] != "target-version-not-ready"),
+        absent.iter().all(|f| f["rule_id"] != "setup-download-failed"),
         "{absent:?}"
     );
     assert_eq!(report["baseline"]["unchecked"], 1);
@@ -355,14 +355,14 @@ fn with_several_snapshots_the_baseline_is_matched_per_snapshot() {
     // The same sites in another order: each compared with its own earlier findings.
     let out = sitelint(&["check", FAILING, CLEAN, "--baseline", &baseline, "--format", "json"]);
     let report = json(&out);
-    assert_eq!(report["snapshots"][0]["baseline"]["unchanged"], 9);
+    assert_eq!(report["snapshots"][0]["baseline"]["unchanged"], 8);
     assert_eq!(report["snapshots"][1]["baseline"]["unchanged"], 0);
     assert_eq!(report["baseline"]["new"], 0);
     assert_eq!(report["absent"].as_array().unwrap().len(), 0);
     // A site the baseline did not have: everything new, and the missing one is named.
     let renamed = sitelint(&["check", CLEAN, AFTER, "--baseline", &baseline, "--format", "json"]);
     let report = json(&renamed);
-    assert_eq!(report["snapshots"][1]["baseline"]["new"], 8);
+    assert_eq!(report["snapshots"][1]["baseline"]["new"], 7);
     assert!(
         stderr(&renamed).contains("has snapshot `failed-download`, which this run does not check"),
         "{}",

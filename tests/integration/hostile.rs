@@ -59,23 +59,36 @@ fn a_utf16_log_cut_inside_a_character_is_checked_and_reported() {
 
 #[test]
 fn parts_read_whole_are_refused_over_their_limit_before_reading() {
-    let (_dir, snap) = example_copy();
-    for part in ["network/allowlist.txt", "console/updates.json"] {
+    // The allowlist, on the internet machine; the console export, on the site server. Each
+    // with the rule it feeds, and a rule of the rest of the snapshot and its result.
+    for (example, part, said, its_rule, other) in [
+        (
+            "failed-download",
+            "network/allowlist.txt",
+            "it is 2.0 GiB, more than the 64.0 MiB such a file may have",
+            "updates-and-servicing-endpoints",
+            ("sct-redist-download-failed", "failed"),
+        ),
+        (
+            "site-server-after-import",
+            "console/updates.json",
+            "it is 2.0 GiB",
+            "target-version-not-ready",
+            ("hman-manifest-not-trusted", "passed"),
+        ),
+    ] {
+        let (_dir, snap) = crate::copy_of_example(example);
         let file = fs::File::create(snap.join(part)).unwrap();
         file.set_len(2 << 30).unwrap();
+        let out = sitelint(&["check", path_str(&snap), "--format", "json"]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = stderr(&out);
+        assert!(err.contains(&format!("cannot read {part}: {said}")), "{err}");
+        // The rest of the snapshot is still checked.
+        let report = json(&out);
+        assert_eq!(crate::status(&report, other.0), other.1, "{example}");
+        assert_eq!(crate::status(&report, its_rule), "not-evaluated", "{example}");
     }
-    let out = sitelint(&["check", path_str(&snap), "--format", "json"]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = stderr(&out);
-    assert!(
-        err.contains("cannot read network/allowlist.txt: it is 2.0 GiB, more than the 64.0 MiB such a file may have"),
-        "{err}"
-    );
-    assert!(err.contains("cannot read console/updates.json: it is 2.0 GiB"), "{err}");
-    // The rest of the snapshot is still checked.
-    let report = json(&out);
-    assert_eq!(crate::status(&report, "sct-redist-download-failed"), "failed");
-    assert_eq!(crate::status(&report, "target-version-not-ready"), "not-evaluated");
 }
 
 #[test]
@@ -100,8 +113,8 @@ fn a_listing_of_one_endless_line_is_refused_with_its_line() {
 #[cfg(unix)]
 #[test]
 fn fifos_and_devices_as_parts_are_refused_at_once() {
-    let (_dir, snap) = example_copy();
-    let log = snap.join("logs/ConfigMgrSetup.log");
+    let (_dir, snap) = crate::copy_of_example("site-server-after-import");
+    let log = snap.join("logs/hman.log");
     fs::remove_file(&log).unwrap();
     assert!(
         std::process::Command::new("mkfifo")
@@ -124,7 +137,7 @@ fn fifos_and_devices_as_parts_are_refused_at_once() {
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(
-        err.contains("cannot read logs/ConfigMgrSetup.log: it is a FIFO, not a regular file"),
+        err.contains("cannot read logs/hman.log: it is a FIFO, not a regular file"),
         "{err}"
     );
     assert!(

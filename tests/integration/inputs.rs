@@ -183,7 +183,7 @@ fn rules_not_evaluated_are_listed_in_one_block_after_the_findings() {
     let args = [
         "check",
         "--console-updates",
-        "examples/snapshots/failed-download/console/updates.json",
+        "examples/snapshots/site-server-after-import/console/updates.json",
         "--set",
         "target_version=2409",
     ];

@@ -100,9 +100,15 @@ pub fn check_with_rules(dir: &Path, rules: &str, args: &[&str]) -> Output {
 
 /// A copy of the failed-download example to change, as `snap` in a new temporary directory.
 pub fn example_copy() -> (tempfile::TempDir, PathBuf) {
+    copy_of_example("failed-download")
+}
+
+/// A copy of the example `examples/snapshots/NAME` to change, as `snap` in a new temporary
+/// directory.
+pub fn copy_of_example(name: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let snap = dir.path().join("snap");
-    copy_dir(&root().join("examples/snapshots/failed-download"), &snap);
+    copy_dir(&root().join("examples/snapshots").join(name), &snap);
     (dir, snap)
 }
 

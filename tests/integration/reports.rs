@@ -96,6 +96,12 @@ fn report_cases() -> Vec<Case> {
             "tests/fixtures/reports/hostile",
             &["check", "snapshot"],
         ),
+        // The site server after the import: the console export's finding, the import's logs.
+        Case::new(
+            "site_server_after_import",
+            ".",
+            &crate::frozen(&["check", "examples/snapshots/site-server-after-import"]),
+        ),
     ]
 }
 

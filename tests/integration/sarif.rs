@@ -113,31 +113,33 @@ fn failed_download_as_sarif() {
 
 #[test]
 fn absences_point_at_the_artifact_that_shows_them() {
-    let (_, log) = sarif(&["check", "examples/snapshots/failed-download"]);
-    let snapshot = "examples/snapshots/failed-download/";
-    let whole = |rule: &str, file: &str, size: u64| {
+    // The whole file a finding is about, in the report of `snapshot`.
+    let whole = |snapshot: &str, rule: &str, file: &str| {
+        let (_, log) = sarif(&["check", snapshot]);
         let result = results(&log).iter().find(|r| r["ruleId"] == rule).unwrap();
         let physical = &result["locations"][0]["physicalLocation"];
-        assert_eq!(physical["artifactLocation"]["uri"], format!("{snapshot}{file}"));
+        let size = fs::metadata(root().join(snapshot).join(file)).unwrap().len();
+        assert_eq!(physical["artifactLocation"]["uri"], format!("{snapshot}/{file}"));
         assert_eq!(physical["artifactLocation"]["uriBaseId"], "%SRCROOT%");
         assert_eq!(physical["region"]["byteOffset"], 0);
         assert_eq!(physical["region"]["byteLength"], size, "{rule}: the whole file");
     };
-    let size = |file: &str| fs::metadata(root().join(snapshot).join(file)).unwrap().len();
+    let internet_machine = "examples/snapshots/failed-download";
     whole(
+        internet_machine,
         "sct-redists-not-confirmed",
         "logs/ServiceConnectionTool.log",
-        size("logs/ServiceConnectionTool.log"),
     );
     whole(
-        "target-version-not-ready",
-        "console/updates.json",
-        size("console/updates.json"),
-    );
-    whole(
+        internet_machine,
         "updates-and-servicing-endpoints",
         "network/allowlist.txt",
-        size("network/allowlist.txt"),
+    );
+    // The console export is the site server's, after the import.
+    whole(
+        "examples/snapshots/site-server-after-import",
+        "target-version-not-ready",
+        "console/updates.json",
     );
 
     let fixture = "rules/tests/update-manifest-missing/fail";

@@ -51,15 +51,24 @@ fn the_failed_download_report_fits_80_columns() {
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     assert_fits("check", &text);
-    // The state names and the export command stay whole, for copy and paste.
+    if !cfg!(windows) {
+        insta::assert_snapshot!("failed_download_human_80", text);
+    }
+    // The site server's console export after the import: the state names and the export
+    // command stay whole, for copy and paste.
+    let out = at_80_columns(&crate::frozen(&[
+        "check",
+        "examples/snapshots/site-server-after-import",
+        "--no-config",
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert_fits("check", &text);
     assert!(text.contains("download-failed (327679)"), "{text}");
     assert!(
         text.contains("`Get-CMSiteUpdate -Fast | ConvertTo-Json > updates.json`"),
         "{text}"
     );
-    if !cfg!(windows) {
-        insta::assert_snapshot!("failed_download_human_80", text);
-    }
 }
 
 #[test]
