@@ -388,6 +388,14 @@ fn check_document(doc: &Path) -> Vec<String> {
                 let (mut got, err) = (stdout(&out), stderr(&out));
                 // Windows writes the paths of the human report with `\`; the docs show `/`.
                 let shown = shown.map(|s| if cfg!(windows) { s.replace('\\', "/") } else { s });
+                // On Windows a human report on a redirected standard output is drawn in ASCII
+                // (PowerShell 5.1 re-encodes what it captures), and the documents show the
+                // terminal's frames: there a block with frames is held to its exit code and its
+                // last line (the summary); its whole text is compared on the other platforms.
+                let shown = shown.map(|s| match s.contains(['│', '╭', '×']) && cfg!(windows) {
+                    true => format!("...\n{}\n", s.lines().last().unwrap_or_default()),
+                    false => s,
+                });
                 if cfg!(windows) {
                     got = got.replace('\\', "/");
                 }
