@@ -1,5 +1,5 @@
 //! Authenticode verified in Rust, as Windows and ConfigMgr verify it: the file's digest over
-//! the bytes its format signs, the PKCS#7 signer over its signed attributes, the chain of the
+//! the bytes its format signs (PE, CAB, MSI), the PKCS#7 signer over its signed attributes, the chain of the
 //! signing certificate to one of the trusted roots at the time the timestamp countersignature
 //! gives, and a file with several signatures valid when any one of them is.
 //!
@@ -12,6 +12,7 @@
 
 mod cab;
 pub mod der;
+mod msi;
 mod pe;
 pub mod pem;
 mod pkcs7;
@@ -66,7 +67,8 @@ pub enum Cause {
     /// A certificate of the chain was not valid at the signing time.
     Expired,
     SignerMismatch,
-    /// A format sitelint cannot verify yet (an MSI): neither valid nor invalid.
+    /// Neither valid nor invalid: what a listing recorded for an MSI when sitelint did not
+    /// verify MSI signatures yet (such a snapshot is judged "not evaluated", not failed).
     CannotVerify,
 }
 
@@ -167,11 +169,29 @@ enum Unsigned {
     Unreadable(String),
 }
 
-/// Where a file's signatures are and which byte ranges they sign.
+impl Unsigned {
+    fn failure(self) -> Failure {
+        match self {
+            Unsigned::NotSigned => Failure::new(Cause::NotSigned, ""),
+            Unsigned::Unreadable(why) => Failure::new(Cause::Unreadable, why),
+        }
+    }
+}
+
+/// Where a file's signatures are and what they sign.
 #[derive(Debug)]
 struct Layout {
-    ranges: Vec<Range<u64>>,
+    signed: Signed,
     signatures: Vec<Vec<u8>>,
+}
+
+/// What a format's signatures sign.
+#[derive(Debug)]
+enum Signed {
+    /// Byte ranges of the file, in order (PE, CAB).
+    Ranges(Vec<Range<u64>>),
+    /// The streams of a compound file (MSI), in the order of their names.
+    Msi(msi::Msi),
 }
 
 /// A digest algorithm a signature names.
@@ -263,20 +283,10 @@ fn signatures<R: Read + Seek>(file: &mut R, len: u64) -> Result<Vec<Examination>
     let layout = match &magic[..read] {
         [b'M', b'Z', ..] => pe::layout(file, len),
         [b'M', b'S', b'C', b'F', ..] => cab::layout(file, len),
-        // An MSI (an OLE compound file): its digest over the streams is not computed yet,
-        // so it is neither passed nor failed.
-        [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1] => {
-            return Err(Failure::new(
-                Cause::CannotVerify,
-                "an MSI (compound file): sitelint does not verify MSI signatures yet",
-            ));
-        }
+        [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1] => msi::layout(file, len),
         _ => return Err(Failure::new(Cause::Unreadable, not_signable(&magic[..read], len))),
     };
-    let layout = layout.map_err(|u| match u {
-        Unsigned::NotSigned => Failure::new(Cause::NotSigned, ""),
-        Unsigned::Unreadable(why) => Failure::new(Cause::Unreadable, why),
-    })?;
+    let layout = layout.map_err(Unsigned::failure)?;
     let mut signatures = Vec::new();
     let mut first_error = None;
     for blob in &layout.signatures {
@@ -293,7 +303,10 @@ fn signatures<R: Read + Seek>(file: &mut R, len: u64) -> Result<Vec<Examination>
             algorithms.push(signature.file_digest_algorithm);
         }
     }
-    let digests = hash_ranges(file, &layout.ranges, &algorithms).map_err(unreadable)?;
+    let digests = match &layout.signed {
+        Signed::Ranges(ranges) => hash_ranges(file, ranges, &algorithms).map_err(unreadable)?,
+        Signed::Msi(msi) => msi.digests(file, &algorithms).map_err(Unsigned::failure)?,
+    };
     let mut examined: Vec<Examination> = signatures
         .iter()
         .map(|signature| {
