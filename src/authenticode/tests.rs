@@ -278,3 +278,36 @@ fn a_compound_file_with_a_bad_header_and_an_html_page_named_msi_are_unreadable()
     let failure = verify(&mut io::Cursor::new(b""), 0, &policy).unwrap_err();
     assert!(failure.to_string().contains("empty"), "{failure}");
 }
+
+#[test]
+fn one_read_feeds_every_byte_and_examines_the_file_as_a_read_of_its_own_does() {
+    let Some(dir) = fixtures() else { return };
+    for name in [
+        "good.exe",
+        "changed.exe",
+        "short.exe",
+        "unsigned.exe",
+        "nested.exe",
+        "good.cab",
+        "short.cab",
+        "good.msi",
+        "extended.msi",
+        "page.msi",
+    ] {
+        let path = dir.path().join(name);
+        let mut fed = Vec::new();
+        let examined = examine_and_feed(&path, &mut |bytes| {
+            fed.extend_from_slice(bytes);
+            Ok(())
+        })
+        .unwrap();
+        assert!(fed == std::fs::read(&path).unwrap(), "{name}: the feed got other bytes");
+        assert_eq!(examined, examine_file(&path), "{name}");
+    }
+    // The feed's own error (an interrupt) stops the read and comes back as it was.
+    let stopped = examine_and_feed(&dir.path().join("good.exe"), &mut |_| {
+        Err(io::Error::new(io::ErrorKind::Interrupted, "stop"))
+    })
+    .unwrap_err();
+    assert_eq!(stopped.kind(), io::ErrorKind::Interrupted);
+}
