@@ -217,8 +217,8 @@ impl Check for ManifestHashes {
                 let shown = join(folder, &listed.path);
                 match (file, verdict) {
                     (None, _) => {
-                        let detail = format!("listed in {} but not in the tree", manifest_file.path);
-                        let message = format!("{shown}: missing ({detail})");
+                        let detail = format!("missing: listed in {} but not in the tree", manifest_file.path);
+                        let message = format!("{shown}: {detail}");
                         emit(out, Outcome::Fail, &shown, "missing", detail, message, manifest_file);
                     }
                     (Some(file), Some(Some(Verdict::Fail(cause, detail)))) => {
