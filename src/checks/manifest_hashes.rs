@@ -107,6 +107,32 @@ impl Check for ManifestHashes {
             .iter()
             .filter(|f| self.manifest_set.is_match(&f.path))
             .collect();
+        // A listing that records no manifest at all was not collected by a sitelint that reads
+        // them (or was written by hand): one finding for the tree, not one per manifest.
+        if tree.root.is_none() && !manifests.is_empty() && manifests.iter().all(|f| f.manifest.is_none()) {
+            let why = format!(
+                "the listing of tree `{}` records no manifest: collect the snapshot again with this sitelint, or check the folder itself",
+                tree.name
+            );
+            out.push(Emission {
+                outcome: Outcome::NotEvaluated,
+                subject: format!("{}: manifests", tree.name),
+                message: why.clone(),
+                values: values(
+                    &VALUES,
+                    [
+                        String::new(),
+                        String::new(),
+                        tree.name.clone(),
+                        "cannot-verify".to_owned(),
+                        why,
+                    ],
+                ),
+                location: tree.location.clone(),
+                excerpt: None,
+            });
+            return Ok(());
+        }
         let read: Vec<Option<Manifest>> = crate::parallel::map_in_order(&manifests, |file| match &tree.root {
             Some(root) => Some(pack_manifest::read_file(&root.join(&file.path))),
             None => file.manifest.as_deref().cloned(),
