@@ -219,11 +219,12 @@ impl Check for ManifestHashes {
                 .iter()
                 .map(|listed| (listed, locate(&by_path, folder, listed)))
                 .collect();
-            // A snapshot collected without `--hash` has no digest to compare: said once.
-            if tree.root.is_none()
+            // A snapshot collected without `--hash` has no digest to compare: said once, and
+            // what can be told without one (missing files, sizes) is still told.
+            let no_hashes = tree.root.is_none()
                 && found.iter().any(|(_, f)| f.is_some())
-                && found.iter().all(|(_, f)| f.is_none_or(|f| f.sha256.is_none()))
-            {
+                && found.iter().all(|(_, f)| f.is_none_or(|f| f.sha256.is_none()));
+            if no_hashes {
                 let why = "the snapshot records no SHA-256 of the files it lists: collect it with `--hash`".to_owned();
                 let message = format!("{}: {why}", manifest_file.path);
                 emit(
@@ -235,15 +236,15 @@ impl Check for ManifestHashes {
                     message,
                     manifest_file,
                 );
-                continue;
             }
-            let verdicts =
-                crate::parallel::map_in_order(&found, |(listed, file)| file.map(|file| judge(tree, listed, file)));
+            let verdicts = crate::parallel::map_in_order(&found, |(listed, file)| {
+                file.map(|file| judge(tree, listed, file, no_hashes))
+            });
             for ((listed, file), verdict) in found.iter().zip(verdicts) {
                 let shown = join(folder, &listed.path);
                 match (file, verdict) {
                     (None, _) => {
-                        let detail = format!("missing: listed in {} but not in the tree", manifest_file.path);
+                        let detail = format!("not in the tree, though {} lists it", manifest_file.path);
                         let message = format!("{shown}: {detail}");
                         emit(out, Outcome::Fail, &shown, "missing", detail, message, manifest_file);
                     }
@@ -300,8 +301,9 @@ fn locate<'t>(by_path: &HashMap<String, &'t TreeFile>, folder: &str, listed: &Li
     }
 }
 
-/// A present file against its entry: `None` when it matches.
-fn judge(tree: &Tree, listed: &Listed, file: &TreeFile) -> Option<Verdict> {
+/// A present file against its entry: `None` when it matches, or when its hash is unknown and
+/// `no_hashes` said so for the whole manifest.
+fn judge(tree: &Tree, listed: &Listed, file: &TreeFile, no_hashes: bool) -> Option<Verdict> {
     if let Some(size) = listed.size.filter(|&s| s != file.size) {
         return Some(Verdict::Fail(
             "size-changed",
@@ -315,6 +317,7 @@ fn judge(tree: &Tree, listed: &Listed, file: &TreeFile) -> Option<Verdict> {
         },
         None => match &file.sha256 {
             Some(digest) => digest.clone(),
+            None if no_hashes => return None,
             None => {
                 return Some(Verdict::CannotVerify(
                     "the snapshot records no SHA-256 of it: collect it with `--hash`".to_owned(),
