@@ -8,8 +8,9 @@
 //!   the manifest gives one) and SHA-256. An `update.map` entry that is a 0-byte placeholder
 //!   is looked for in the payload's `redist` folder, as CMUpdate does. A manifest whose format
 //!   cannot be read is not evaluated (`cannot-verify`, with its reason): never a verdict on
-//!   the pack. On a snapshot, the manifests are those `collect` read, and the hashes those
-//!   `collect --hash` recorded (without `--hash`, not evaluated).
+//!   the pack; nor is a tree without any manifest (nothing was verified). On a snapshot, the
+//!   manifests are those `collect` read, and the hashes those `collect --hash` recorded
+//!   (without `--hash`, missing files and sizes are still told, the hashes not evaluated).
 //! - **Why**: ConfigMgr verifies each redistributable's SHA-256 against the redist manifest
 //!   (`INFO: Verifying hash for file '...\Redist\SQLSysClrTypes.msi'`) and each payload file
 //!   against `update.map` (`WARNING: File hash mismatch for ...`) on the site server; a
@@ -107,13 +108,24 @@ impl Check for ManifestHashes {
             .iter()
             .filter(|f| self.manifest_set.is_match(&f.path))
             .collect();
-        // A listing that records no manifest at all was not collected by a sitelint that reads
-        // them (or was written by hand): one finding for the tree, not one per manifest.
-        if tree.root.is_none() && !manifests.is_empty() && manifests.iter().all(|f| f.manifest.is_none()) {
-            let why = format!(
+        // No manifest: nothing was verified, which is not a pass. A listing that records no
+        // manifest at all was not collected by a sitelint that reads them (or was written by
+        // hand): one finding for the tree, not one per manifest.
+        let unverified = if manifests.is_empty() {
+            Some(format!(
+                "no file of tree `{}` matches {}: no manifest to verify its files against",
+                tree.name,
+                self.manifests.join(", ")
+            ))
+        } else if tree.root.is_none() && manifests.iter().all(|f| f.manifest.is_none()) {
+            Some(format!(
                 "the listing of tree `{}` records no manifest: collect the snapshot again with this sitelint, or check the folder itself",
                 tree.name
-            );
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = unverified {
             out.push(Emission {
                 outcome: Outcome::NotEvaluated,
                 subject: format!("{}: manifests", tree.name),
