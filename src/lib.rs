@@ -16,6 +16,7 @@ pub mod document;
 pub mod engine;
 pub mod files;
 pub mod finding;
+pub mod pack_manifest;
 mod parallel;
 pub mod readers;
 pub mod report;

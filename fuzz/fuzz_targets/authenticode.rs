@@ -1,5 +1,6 @@
-//! Untrusted files as `signed-files` reads them: PE and cabinet headers, certificate tables,
-//! PKCS#7, certificates and timestamps, each failure a reason and never a panic.
+//! Untrusted files as `signed-files` reads them: PE and cabinet headers, MSI compound files
+//! (FAT, directory, streams), certificate tables, PKCS#7, certificates and timestamps, each
+//! failure a reason and never a panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -7,7 +7,7 @@
 use std::io::{Read, Seek, SeekFrom};
 
 use super::pe::MAX_CERTIFICATE_TABLE;
-use super::{Layout, Unsigned};
+use super::{Layout, Signed, Unsigned};
 
 /// `cfhdrRESERVE_PRESENT`.
 const RESERVE_PRESENT: u16 = 0x0004;
@@ -68,7 +68,7 @@ pub(super) fn layout<R: Read + Seek>(file: &mut R, len: u64) -> Result<Layout, U
     let mut blob = Vec::new();
     file.by_ref().take(length).read_to_end(&mut blob).map_err(io)?;
     Ok(Layout {
-        ranges: vec![0..4, 8..34, 56..at],
+        signed: Signed::Ranges(vec![0..4, 8..34, 56..at]),
         signatures: vec![blob],
     })
 }

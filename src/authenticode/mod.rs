@@ -1,5 +1,5 @@
 //! Authenticode verified in Rust, as Windows and ConfigMgr verify it: the file's digest over
-//! the bytes its format signs, the PKCS#7 signer over its signed attributes, the chain of the
+//! the bytes its format signs (PE, CAB, MSI), the PKCS#7 signer over its signed attributes, the chain of the
 //! signing certificate to one of the trusted roots at the time the timestamp countersignature
 //! gives, and a file with several signatures valid when any one of them is.
 //!
@@ -12,6 +12,7 @@
 
 mod cab;
 pub mod der;
+mod msi;
 mod pe;
 pub mod pem;
 mod pkcs7;
@@ -66,7 +67,8 @@ pub enum Cause {
     /// A certificate of the chain was not valid at the signing time.
     Expired,
     SignerMismatch,
-    /// A format sitelint cannot verify yet (an MSI): neither valid nor invalid.
+    /// Neither valid nor invalid: what a listing recorded for an MSI when sitelint did not
+    /// verify MSI signatures yet (such a snapshot is judged "not evaluated", not failed).
     CannotVerify,
 }
 
@@ -167,11 +169,29 @@ enum Unsigned {
     Unreadable(String),
 }
 
-/// Where a file's signatures are and which byte ranges they sign.
+impl Unsigned {
+    fn failure(self) -> Failure {
+        match self {
+            Unsigned::NotSigned => Failure::new(Cause::NotSigned, ""),
+            Unsigned::Unreadable(why) => Failure::new(Cause::Unreadable, why),
+        }
+    }
+}
+
+/// Where a file's signatures are and what they sign.
 #[derive(Debug)]
 struct Layout {
-    ranges: Vec<Range<u64>>,
+    signed: Signed,
     signatures: Vec<Vec<u8>>,
+}
+
+/// What a format's signatures sign.
+#[derive(Debug)]
+enum Signed {
+    /// Byte ranges of the file, in order (PE, CAB).
+    Ranges(Vec<Range<u64>>),
+    /// The streams of a compound file (MSI), in the order of their names.
+    Msi(msi::Msi),
 }
 
 /// A digest algorithm a signature names.
@@ -249,13 +269,88 @@ pub fn verify<R: Read + Seek>(file: &mut R, len: u64, policy: &Policy<'_>) -> Re
 /// for: its format, the digests, the signers' and timestamps' signatures, the chains as far as
 /// the signatures' certificates go.
 pub fn examine<R: Read + Seek>(file: &mut R, len: u64) -> Examined {
-    match signatures(file, len) {
-        Ok(signatures) => Examined::Signatures(signatures),
-        Err(failure) => Examined::Failed(failure),
+    examine_feeding(file, len, &mut Whole::none())
+        .unwrap_or_else(|e| Examined::Failed(Failure::new(Cause::Unreadable, format!("cannot read the file: {e}"))))
+}
+
+/// Takes every byte of a file, in order from its start, as it is read: `collect --hash`'s
+/// SHA-256. An error it returns (an interrupt) stops the read and is returned as it is.
+pub type Feed<'a> = &'a mut dyn FnMut(&[u8]) -> io::Result<()>;
+
+/// One read of the file at `path` that examines its signatures and gives every byte to `feed`:
+/// a PE's or a cabinet's signed ranges are hashed from the same buffers as the whole file, so
+/// the file is read once. An MSI's streams are not in file order: its digest reads them
+/// again, after the whole file went through `feed` (from the page cache, for a file just
+/// read). Memory stays a few buffers whatever the file's size. An error opening or reading
+/// the file, or one `feed` returns, is the `Err`.
+pub fn examine_and_feed(path: &Path, feed: Feed<'_>) -> io::Result<Examined> {
+    let (mut file, len) = crate::files::open_regular(path)?;
+    let mut whole = Whole {
+        feed: Some(feed),
+        fed: false,
+        error: None,
+    };
+    let examined = examine_feeding(&mut file, len, &mut whole)?;
+    if let Some(feed) = whole.feed.filter(|_| !whole.fed) {
+        file.seek(SeekFrom::Start(0))?;
+        stream(&mut file, &mut vec![0u8; READ_SIZE], feed)?;
+    }
+    Ok(examined)
+}
+
+/// Gives every byte of `file`, from where it is to its end, to `feed`, read into `buffer`.
+pub fn stream<R: Read>(file: &mut R, buffer: &mut [u8], feed: Feed<'_>) -> io::Result<()> {
+    loop {
+        match file.read(buffer) {
+            Ok(0) => return Ok(()),
+            Ok(n) => feed(&buffer[..n])?,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
 }
 
-fn signatures<R: Read + Seek>(file: &mut R, len: u64) -> Result<Vec<Examination>, Failure> {
+/// Where the whole file's bytes go while its signed ranges are hashed, if anywhere, whether
+/// they all went, and the feed's own error (an interrupt), told apart from the file's.
+struct Whole<'a> {
+    feed: Option<Feed<'a>>,
+    fed: bool,
+    error: Option<io::Error>,
+}
+
+impl Whole<'_> {
+    fn none() -> Self {
+        Whole {
+            feed: None,
+            fed: false,
+            error: None,
+        }
+    }
+}
+
+/// [`examine`], feeding `whole` on the way when its signed ranges are read: `Err` only for
+/// the feed's own error.
+fn examine_feeding<R: Read + Seek>(file: &mut R, len: u64, whole: &mut Whole<'_>) -> io::Result<Examined> {
+    match signatures(file, len, whole) {
+        Ok(signatures) => Ok(Examined::Signatures(signatures)),
+        Err(Stop::Failure(failure)) => Ok(Examined::Failed(failure)),
+        Err(Stop::Feed(e)) => Err(e),
+    }
+}
+
+/// Why examining stopped: a verdict on the file, or the feed's error.
+enum Stop {
+    Failure(Failure),
+    Feed(io::Error),
+}
+
+impl From<Failure> for Stop {
+    fn from(failure: Failure) -> Self {
+        Stop::Failure(failure)
+    }
+}
+
+fn signatures<R: Read + Seek>(file: &mut R, len: u64, whole: &mut Whole<'_>) -> Result<Vec<Examination>, Stop> {
     let unreadable = |e: io::Error| Failure::new(Cause::Unreadable, format!("cannot read the file: {e}"));
     let mut magic = [0u8; 8];
     let read = read_up_to(file, &mut magic).map_err(unreadable)?;
@@ -263,20 +358,10 @@ fn signatures<R: Read + Seek>(file: &mut R, len: u64) -> Result<Vec<Examination>
     let layout = match &magic[..read] {
         [b'M', b'Z', ..] => pe::layout(file, len),
         [b'M', b'S', b'C', b'F', ..] => cab::layout(file, len),
-        // An MSI (an OLE compound file): its digest over the streams is not computed yet,
-        // so it is neither passed nor failed.
-        [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1] => {
-            return Err(Failure::new(
-                Cause::CannotVerify,
-                "an MSI (compound file): sitelint does not verify MSI signatures yet",
-            ));
-        }
-        _ => return Err(Failure::new(Cause::Unreadable, not_signable(&magic[..read], len))),
+        [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1] => msi::layout(file, len),
+        _ => return Err(Failure::new(Cause::Unreadable, not_signable(&magic[..read], len)).into()),
     };
-    let layout = layout.map_err(|u| match u {
-        Unsigned::NotSigned => Failure::new(Cause::NotSigned, ""),
-        Unsigned::Unreadable(why) => Failure::new(Cause::Unreadable, why),
-    })?;
+    let layout = layout.map_err(Unsigned::failure)?;
     let mut signatures = Vec::new();
     let mut first_error = None;
     for blob in &layout.signatures {
@@ -285,7 +370,7 @@ fn signatures<R: Read + Seek>(file: &mut R, len: u64) -> Result<Vec<Examination>
         }
     }
     if signatures.is_empty() {
-        return Err(first_error.unwrap_or(Failure::new(Cause::NotSigned, "")));
+        return Err(first_error.unwrap_or(Failure::new(Cause::NotSigned, "")).into());
     }
     let mut algorithms: Vec<DigestAlgorithm> = Vec::new();
     for signature in &signatures {
@@ -293,7 +378,13 @@ fn signatures<R: Read + Seek>(file: &mut R, len: u64) -> Result<Vec<Examination>
             algorithms.push(signature.file_digest_algorithm);
         }
     }
-    let digests = hash_ranges(file, &layout.ranges, &algorithms).map_err(unreadable)?;
+    let digests = match &layout.signed {
+        Signed::Ranges(ranges) => match hash_ranges(file, ranges, &algorithms, whole) {
+            Ok(digests) => digests,
+            Err(e) => return Err(whole.error.take().map_or_else(|| unreadable(e).into(), Stop::Feed)),
+        },
+        Signed::Msi(msi) => msi.digests(file, &algorithms).map_err(Unsigned::failure)?,
+    };
     let mut examined: Vec<Examination> = signatures
         .iter()
         .map(|signature| {
@@ -377,32 +468,60 @@ fn read_up_to<R: Read>(file: &mut R, buffer: &mut [u8]) -> io::Result<usize> {
 /// Bytes read at a time while hashing; the same size `collect --hash` reads.
 const READ_SIZE: usize = 256 << 10;
 
-/// The digests of the bytes in `ranges`, one per algorithm, from one pass over the file.
+/// The digests of the bytes in `ranges` (in order, not overlapping), one per algorithm, from
+/// one pass over the file. With a feed, the pass reads the whole file from its start and gives
+/// it every byte (a feed's error is kept in `whole.error`); without, only the ranges.
 fn hash_ranges<R: Read + Seek>(
     file: &mut R,
     ranges: &[Range<u64>],
     algorithms: &[DigestAlgorithm],
+    whole: &mut Whole<'_>,
 ) -> io::Result<Vec<digest::Digest>> {
     let mut contexts: Vec<digest::Context> = algorithms.iter().map(|a| digest::Context::new(a.ring())).collect();
     let mut buffer = vec![0u8; READ_SIZE];
-    for range in ranges {
-        file.seek(SeekFrom::Start(range.start))?;
-        let mut left = range.end - range.start;
-        while left > 0 {
-            let want = usize::try_from(left).unwrap_or(usize::MAX).min(buffer.len());
+    let end = ranges.last().map_or(0, |r| r.end);
+    let reads: Vec<Range<u64>> = match whole.feed {
+        // Everything from the start; past `end` too (to the end of the file) for the feed.
+        Some(_) => std::iter::once(0..u64::MAX).collect(),
+        None => ranges.to_vec(),
+    };
+    for read_range in reads {
+        file.seek(SeekFrom::Start(read_range.start))?;
+        let mut at = read_range.start;
+        while at < read_range.end {
+            let want = usize::try_from(read_range.end - at)
+                .unwrap_or(usize::MAX)
+                .min(buffer.len());
             let read = read_up_to(file, &mut buffer[..want])?;
             if read == 0 {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "the file ended while it was read",
-                ));
+                if at < end {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the file ended while it was read",
+                    ));
+                }
+                break;
             }
-            for context in &mut contexts {
-                context.update(&buffer[..read]);
+            let chunk = at..at + read as u64;
+            if let Some(feed) = whole.feed.as_mut()
+                && let Err(e) = feed(&buffer[..read])
+            {
+                whole.error = Some(e);
+                return Err(io::Error::other("stopped by the feed"));
             }
-            left -= read as u64;
+            for range in ranges {
+                let (from, to) = (range.start.max(chunk.start), range.end.min(chunk.end));
+                if from < to {
+                    let part = &buffer[(from - chunk.start) as usize..(to - chunk.start) as usize];
+                    for context in &mut contexts {
+                        context.update(part);
+                    }
+                }
+            }
+            at = chunk.end;
         }
     }
+    whole.fed = whole.feed.is_some();
     Ok(contexts.into_iter().map(digest::Context::finish).collect())
 }
 

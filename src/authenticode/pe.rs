@@ -7,7 +7,7 @@
 use std::io::{Read, Seek, SeekFrom};
 use std::ops::Range;
 
-use super::{Layout, Unsigned};
+use super::{Layout, Signed, Unsigned};
 
 /// The most header bytes read to find the optional header: `e_lfanew` past this is not a
 /// PE any linker writes.
@@ -90,7 +90,10 @@ pub(super) fn layout<R: Read + Seek>(file: &mut R, len: u64) -> Result<Layout, U
         .into_iter()
         .filter(|r| !r.is_empty())
         .collect();
-    Ok(Layout { ranges, signatures })
+    Ok(Layout {
+        signed: Signed::Ranges(ranges),
+        signatures,
+    })
 }
 
 /// The PKCS#7 blobs of a certificate table's `WIN_CERTIFICATE` entries, each aligned on 8 bytes.

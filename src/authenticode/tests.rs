@@ -133,8 +133,8 @@ fn osslsigncode_agrees_on_every_fixture() {
     let cases = ["good", "changed", "short", "unsigned", "other-ca", "other-signer"];
     let files = cases
         .iter()
-        .flat_map(|case| [format!("{case}.exe"), format!("{case}.cab")]);
-    for name in files.chain(["page.msi", "nested.exe", "wrong-usage.exe"].map(str::to_owned)) {
+        .flat_map(|case| [format!("{case}.exe"), format!("{case}.cab"), format!("{case}.msi")]);
+    for name in files.chain(["page.msi", "extended.msi", "nested.exe", "wrong-usage.exe"].map(str::to_owned)) {
         let name = name.as_str();
         let root = dir.join("test-root.pem");
         let out = std::process::Command::new("osslsigncode")
@@ -218,7 +218,50 @@ fn a_microsoft_signed_dll_verifies_against_the_built_in_roots_at_its_signing_tim
 }
 
 #[test]
-fn an_msi_is_neither_passed_nor_failed_and_an_html_page_named_msi_is_no_msi() {
+fn each_broken_msi_fails_with_its_own_cause() {
+    let Some(dir) = fixtures() else { return };
+    let dir = dir.path();
+    let good = verdict(dir, "good.msi", Some("CN=sitelint Test Signer$")).expect("good.msi verifies");
+    assert!(good.signed_at.is_some(), "the timestamp is read");
+    verdict(dir, "extended.msi", Some("CN=sitelint Test Signer$")).expect("an MSI with MsiDigitalSignatureEx verifies");
+    let cause = |name: &str| verdict(dir, name, Some("CN=sitelint Test Signer$")).unwrap_err();
+    let changed = cause("changed.msi");
+    assert_eq!(changed.cause(), "content-changed", "{changed}");
+    let short = cause("short.msi");
+    assert_eq!(short.cause(), "unreadable");
+    assert!(short.to_string().contains("cut short"), "{short}");
+    assert_eq!(cause("unsigned.msi").cause(), "not-signed");
+    assert_eq!(cause("other-ca.msi").cause(), "untrusted-root");
+    assert_eq!(cause("other-signer.msi").cause(), "signer-mismatch");
+}
+
+#[test]
+fn every_byte_of_an_msi_cut_or_flipped_gives_a_verdict_not_a_panic() {
+    let Some(dir) = fixtures() else { return };
+    for name in ["good.msi", "extended.msi"] {
+        let bytes = std::fs::read(dir.path().join(name)).unwrap();
+        let roots = vec![pem_der(&dir.path().join("test-root.pem"))];
+        let policy = Policy {
+            roots: &roots,
+            signer: None,
+            now: 0,
+        };
+        // The header, the FAT, the directory and the signature stream are all in the damage's
+        // way: every 13th byte, flipped, and the file cut there.
+        for at in (0..bytes.len()).step_by(13) {
+            let mut damaged = bytes.clone();
+            damaged[at] ^= 0xA5;
+            if let Err(failure) = verify(&mut io::Cursor::new(&damaged), damaged.len() as u64, &policy) {
+                assert!(!failure.to_string().is_empty());
+            }
+            let cut = &bytes[..at];
+            assert!(verify(&mut io::Cursor::new(cut), cut.len() as u64, &policy).is_err());
+        }
+    }
+}
+
+#[test]
+fn a_compound_file_with_a_bad_header_and_an_html_page_named_msi_are_unreadable() {
     let policy = Policy {
         roots: &[],
         signer: None,
@@ -227,10 +270,44 @@ fn an_msi_is_neither_passed_nor_failed_and_an_html_page_named_msi_is_no_msi() {
     let mut msi = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
     msi.resize(4096, 0);
     let failure = verify(&mut io::Cursor::new(&msi), msi.len() as u64, &policy).unwrap_err();
-    assert_eq!(failure.cause(), "cannot-verify");
+    assert_eq!(failure.cause(), "unreadable");
+    assert!(failure.to_string().contains("not a valid MSI"), "{failure}");
     let page = b"<!DOCTYPE html><html>blocked</html>";
     let failure = verify(&mut io::Cursor::new(page), page.len() as u64, &policy).unwrap_err();
     assert_eq!(failure.cause(), "unreadable");
     let failure = verify(&mut io::Cursor::new(b""), 0, &policy).unwrap_err();
     assert!(failure.to_string().contains("empty"), "{failure}");
+}
+
+#[test]
+fn one_read_feeds_every_byte_and_examines_the_file_as_a_read_of_its_own_does() {
+    let Some(dir) = fixtures() else { return };
+    for name in [
+        "good.exe",
+        "changed.exe",
+        "short.exe",
+        "unsigned.exe",
+        "nested.exe",
+        "good.cab",
+        "short.cab",
+        "good.msi",
+        "extended.msi",
+        "page.msi",
+    ] {
+        let path = dir.path().join(name);
+        let mut fed = Vec::new();
+        let examined = examine_and_feed(&path, &mut |bytes| {
+            fed.extend_from_slice(bytes);
+            Ok(())
+        })
+        .unwrap();
+        assert!(fed == std::fs::read(&path).unwrap(), "{name}: the feed got other bytes");
+        assert_eq!(examined, examine_file(&path), "{name}");
+    }
+    // The feed's own error (an interrupt) stops the read and comes back as it was.
+    let stopped = examine_and_feed(&dir.path().join("good.exe"), &mut |_| {
+        Err(io::Error::new(io::ErrorKind::Interrupted, "stop"))
+    })
+    .unwrap_err();
+    assert_eq!(stopped.kind(), io::ErrorKind::Interrupted);
 }

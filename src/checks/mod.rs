@@ -4,6 +4,7 @@
 //! Adding a kind means one new module and one line in [`KINDS`].
 
 mod forbidden_log_pattern;
+mod manifest_hashes;
 mod recent_log_event;
 mod required_endpoints;
 mod required_files;
@@ -113,6 +114,11 @@ pub const KINDS: &[Kind] = &[
         name: "signed-files",
         summary: "One finding per file of a tree without a valid Authenticode signature chained to `roots`.",
         compile: signed_files::compile,
+    },
+    Kind {
+        name: "manifest-hashes",
+        summary: "One finding per file a manifest of the pack lists that is missing or has another size or SHA-256.",
+        compile: manifest_hashes::compile,
     },
 ];
 
@@ -526,6 +532,7 @@ rules:
   - {id: j, title: t, severity: error, kind: site-versions, expect: same-version}
   - {id: k, title: t, severity: error, kind: target-requirement, requirement: dotnet, target: '2409'}
   - {id: l, title: t, severity: error, kind: signed-files, tree: pack}
+  - {id: m, title: t, severity: error, kind: manifest-hashes, tree: pack}
 ";
 
     #[test]

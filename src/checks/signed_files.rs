@@ -1,8 +1,8 @@
 //! `signed-files`: one finding per file of a tree whose Authenticode signature is not valid.
 //!
 //! - **What it checks**: that every file selected by `include` (default `**`) and not by
-//!   `exclude` carries an Authenticode signature (PE: `.exe`, `.dll`; cabinets) whose digest matches
-//!   the content, whose signer's signature verifies, whose chain reaches one of `roots`,
+//!   `exclude` carries an Authenticode signature (PE: `.exe`, `.dll`; cabinets; MSI) whose
+//!   digest matches the content, whose signer's signature verifies, whose chain reaches one of `roots`,
 //!   valid at the time its timestamp countersignature gives (else now), and, with `signer`,
 //!   whose signing certificate's subject matches it. Any one valid signature of a file
 //!   with several suffices. No revocation is checked: the machine may be offline.
@@ -17,8 +17,8 @@
 //!   `roots` (`microsoft`, Microsoft Root Certificate Authority 2010 and 2011 built in, and/or
 //!   PEM files relative to the rule file; default `[microsoft]`). Built-in values: `{path}`,
 //!   `{tree}`, `{cause}` (`not-signed`, `unreadable`, `content-changed`, `signature-invalid`,
-//!   `untrusted-root`, `expired`, `signer-mismatch`; `cannot-verify`, not evaluated, for an
-//!   MSI, whose signature is not verified yet), `{detail}`.
+//!   `untrusted-root`, `expired`, `signer-mismatch`; `cannot-verify`, not evaluated, for a
+//!   file a listing recorded without a verdict), `{detail}`.
 
 use std::path::Path;
 

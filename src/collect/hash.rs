@@ -1,8 +1,10 @@
 //! SHA-256 of a tree's files for `collect --hash`, on every core: each thread takes the next
-//! file, reads it into its own buffer and hashes the bytes where they were read. The digests
-//! come back in the order of the files, so the listing is the same whatever thread hashed what.
+//! file, reads it into its own buffer and hashes the bytes where they were read. A file that
+//! can carry an Authenticode signature is examined in the same read (its signed ranges hashed
+//! from the same buffers: [`crate::authenticode::examine_and_feed`]). The digests come back in
+//! the order of the files, so the listing is the same whatever thread hashed what.
 
-use std::io::{self, Read};
+use std::io;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -11,6 +13,7 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 
 use super::Progress;
+use crate::authenticode::{self, Examined};
 use crate::document::text::hex;
 use crate::files;
 use crate::readers::tree::TreeFile;
@@ -24,6 +27,14 @@ const READ_SIZE: usize = 256 << 10;
 /// per read (or per file, in a tree of many small ones) would cost a wake-up each.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
+/// What one read of a file gave: its SHA-256, and its signatures examined when its name is one
+/// Authenticode signs.
+#[derive(Debug)]
+pub(super) struct Hashed {
+    pub(super) sha256: String,
+    pub(super) examined: Option<Examined>,
+}
+
 /// The digest of each of `files` (paths under `root`), in the order of `files`, hashed on up
 /// to `workers` threads. A file that cannot be read has its error in its place; only an
 /// interrupt (`interrupted` set) fails the whole, with `ErrorKind::Interrupted`.
@@ -33,14 +44,14 @@ pub(super) fn hash_files(
     workers: usize,
     interrupted: &AtomicBool,
     progress: &dyn Progress,
-) -> io::Result<Vec<io::Result<String>>> {
+) -> io::Result<Vec<io::Result<Hashed>>> {
     // Largest first: the last file a thread takes is a small one, so at the end neither core
     // waits long for the other.
     let mut order: Vec<usize> = (0..files.len()).collect();
     order.sort_by_key(|&index| std::cmp::Reverse(files[index].size));
     let next = AtomicUsize::new(0);
     let read = AtomicU64::new(0);
-    let mut digests: Vec<Option<io::Result<String>>> = (0..files.len()).map(|_| None).collect();
+    let mut digests: Vec<Option<io::Result<Hashed>>> = (0..files.len()).map(|_| None).collect();
     std::thread::scope(|scope| {
         // Each thread holds a sender it never sends on: when the last one ends, however it
         // ends, the receiver below stops waiting.
@@ -53,7 +64,7 @@ pub(super) fn hash_files(
                     let mut buffer = vec![0u8; READ_SIZE];
                     let mut hashed = Vec::new();
                     while let Some(&index) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        let digest = sha256(&root.join(&files[index].path), &mut buffer, interrupted, read);
+                        let digest = read_file(&root.join(&files[index].path), &mut buffer, interrupted, read);
                         let stop = digest.as_ref().is_err_and(|e| e.kind() == io::ErrorKind::Interrupted);
                         hashed.push((index, digest));
                         if stop {
@@ -95,25 +106,31 @@ pub(super) fn hash_files(
         .collect()
 }
 
-fn sha256(path: &Path, buffer: &mut [u8], interrupted: &AtomicBool, read_so_far: &AtomicU64) -> io::Result<String> {
-    let (mut file, _) = files::open_regular(path)?;
+fn read_file(path: &Path, buffer: &mut [u8], interrupted: &AtomicBool, read_so_far: &AtomicU64) -> io::Result<Hashed> {
+    if interrupted.load(Ordering::Relaxed) {
+        return Err(stopped());
+    }
     let mut hasher = Sha256::new();
-    loop {
+    let mut feed = |bytes: &[u8]| {
         if interrupted.load(Ordering::Relaxed) {
             return Err(stopped());
         }
-        let read = match file.read(buffer) {
-            Ok(0) => break,
-            Ok(read) => read,
-            // A signal during the read: `interrupted` says whether it was a stop.
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
         // Whole blocks are hashed straight from the buffer; sha2 keeps only a partial block.
-        hasher.update(&buffer[..read]);
-        read_so_far.fetch_add(read as u64, Ordering::Relaxed);
-    }
-    Ok(hex(&hasher.finalize()))
+        hasher.update(bytes);
+        read_so_far.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        Ok(())
+    };
+    let examined = if authenticode::signable_name(&path.to_string_lossy()) {
+        Some(authenticode::examine_and_feed(path, &mut feed)?)
+    } else {
+        let (mut file, _) = files::open_regular(path)?;
+        authenticode::stream(&mut file, buffer, &mut feed)?;
+        None
+    };
+    Ok(Hashed {
+        sha256: hex(&hasher.finalize()),
+        examined,
+    })
 }
 
 fn stopped() -> io::Error {
@@ -161,7 +178,7 @@ mod tests {
             .unwrap()
             .into_iter()
             // The kind: the message is the system's, in its words.
-            .map(|digest| digest.map_err(|e| e.kind()))
+            .map(|digest| digest.map(|d| d.sha256).map_err(|e| e.kind()))
             .collect()
     }
 

@@ -249,7 +249,7 @@ impl Stage for Staged<'_> {
     }
 }
 
-/// One JSON line per file, sorted by path: `{"path","size","mtime"[,"sha256","authenticode"]}`, or
+/// One JSON line per file, sorted by path: `{"path","size","mtime"[,"sha256","authenticode","manifest"]}`, or
 /// `{"path","error"}` for an entry that could not be read. Returns the listing's size.
 fn write_listing(
     tree: &Tree,
@@ -278,13 +278,18 @@ fn write_listing(
     };
     // What `signed-files` needs of each file that can carry a signature, judged later with
     // the rule's roots on any machine, so a snapshot checks as its pack did. With `--hash`
-    // this is a second read of those files (the page cache's, for the small ones): folding it
-    // into the hash pass above is left to do.
-    let mut examined = crate::parallel::map_in_order(&tree.files, |file| {
-        crate::authenticode::signable_name(&file.path)
-            .then(|| crate::authenticode::examine_file(&root.path.join(&file.path)))
-    })
-    .into_iter();
+    // the hash pass examined them in the same read; without, they are read for it here.
+    let mut examined = if digests.is_some() {
+        None
+    } else {
+        Some(
+            crate::parallel::map_in_order(&tree.files, |file| {
+                crate::authenticode::signable_name(&file.path)
+                    .then(|| crate::authenticode::examine_file(&root.path.join(&file.path)))
+            })
+            .into_iter(),
+        )
+    };
     for file in &tree.files {
         let mut line = ListingLine {
             path: &file.path,
@@ -292,10 +297,15 @@ fn write_listing(
             mtime: file.modified.map(rfc3339),
             sha256: None,
             error: None,
-            authenticode: examined.next().flatten(),
+            authenticode: examined.as_mut().and_then(Iterator::next).flatten(),
+            manifest: crate::pack_manifest::manifest_name(&file.path)
+                .then(|| crate::pack_manifest::read_file(&root.path.join(&file.path))),
         };
         match digests.as_mut().and_then(Iterator::next) {
-            Some(Ok(digest)) => line.sha256 = Some(digest),
+            Some(Ok(hashed)) => {
+                line.sha256 = Some(hashed.sha256);
+                line.authenticode = hashed.examined;
+            }
             Some(Err(e)) => {
                 line.size = None;
                 line.error = Some(format!("cannot hash: {e}"));
@@ -311,6 +321,7 @@ fn write_listing(
         sha256: None,
         error: Some(u.why.clone()),
         authenticode: None,
+        manifest: None,
     }));
     entries.sort_by(|a, b| a.path.cmp(b.path));
     let mut out = BufWriter::new(create_new(to)?);
@@ -336,6 +347,8 @@ struct ListingLine<'a> {
     error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     authenticode: Option<Examined>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    manifest: Option<crate::pack_manifest::Manifest>,
 }
 
 /// Copies a source as it was when the copy began: a log that keeps growing (the tool is still

@@ -17,6 +17,7 @@ mod hostile;
 mod inputs;
 mod issue35;
 mod kinds;
+mod manifest_hashes;
 mod named_sources;
 mod one_cause;
 mod probe_results;

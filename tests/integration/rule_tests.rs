@@ -141,9 +141,13 @@ fn every_built_in_rule_has_one_step_and_rules_list_groups_by_step() {
             .map(|t| t.as_str().unwrap())
             .collect();
         let of_rule: Vec<usize> = (0..steps.len()).filter(|&i| tags.contains(&steps[i])).collect();
-        // pack-file-signature-invalid verifies the pack before it is carried and again on the
+        // The pack-verification rules verify the pack before it is carried and again on the
         // site server after the copy: `download` and `import`.
-        let two_steps = ["odbc-driver-18-missing", "pack-file-signature-invalid"];
+        let two_steps = [
+            "odbc-driver-18-missing",
+            "pack-file-signature-invalid",
+            "pack-manifest-hash-mismatch",
+        ];
         let expected = if two_steps.contains(&rule["id"].as_str().unwrap()) {
             2
         } else {

@@ -21,6 +21,8 @@ struct ListingEntry {
     size: Option<u64>,
     error: Option<String>,
     authenticode: Option<crate::authenticode::Examined>,
+    sha256: Option<String>,
+    manifest: Option<crate::pack_manifest::Manifest>,
 }
 
 /// Reads a JSON Lines listing, keeping the files `keep` asks for. Paths must stay inside the
@@ -97,6 +99,8 @@ pub(super) fn parse_listing_keeping(
                     modified: None,
                     line: line_no,
                     authenticode: entry.authenticode.map(Box::new),
+                    sha256: entry.sha256.map(|h| h.to_ascii_lowercase()),
+                    manifest: entry.manifest.map(Box::new),
                 };
                 if keep(&file) {
                     files.push(file);

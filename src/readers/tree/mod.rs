@@ -52,6 +52,11 @@ pub struct TreeFile {
     /// What `collect` found of the file's Authenticode signatures (a listing of a
     /// signable file only); a live tree's files are examined when a rule needs them.
     pub authenticode: Option<Box<crate::authenticode::Examined>>,
+    /// The SHA-256 `collect --hash` recorded (a listing's file only), lower-case hex.
+    pub sha256: Option<String>,
+    /// What `collect` read of a manifest of the pack (a listing's manifest only); a live
+    /// tree's manifests are read when a rule needs them.
+    pub manifest: Option<Box<crate::pack_manifest::Manifest>>,
 }
 
 impl Tree {

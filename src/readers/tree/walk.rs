@@ -201,6 +201,8 @@ fn list(directory: &Directory, canonical_root: &Path, keep: Keep<'_>, listed: &m
                     modified: meta.modified().ok(),
                     line: 0,
                     authenticode: None,
+                    sha256: None,
+                    manifest: None,
                 };
                 if keep(&file) {
                     listed.files.push(file);
