@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
+use ring::digest::{Context, SHA256};
 
 use super::Progress;
 use crate::authenticode::{self, Examined};
@@ -110,12 +110,12 @@ fn read_file(path: &Path, buffer: &mut [u8], interrupted: &AtomicBool, read_so_f
     if interrupted.load(Ordering::Relaxed) {
         return Err(stopped());
     }
-    let mut hasher = Sha256::new();
+    let mut hasher = Context::new(&SHA256);
     let mut feed = |bytes: &[u8]| {
         if interrupted.load(Ordering::Relaxed) {
             return Err(stopped());
         }
-        // Whole blocks are hashed straight from the buffer; sha2 keeps only a partial block.
+        // Whole blocks are hashed straight from the buffer; ring keeps only a partial block.
         hasher.update(bytes);
         read_so_far.fetch_add(bytes.len() as u64, Ordering::Relaxed);
         Ok(())
@@ -128,7 +128,7 @@ fn read_file(path: &Path, buffer: &mut [u8], interrupted: &AtomicBool, read_so_f
         None
     };
     Ok(Hashed {
-        sha256: hex(&hasher.finalize()),
+        sha256: hex(hasher.finish().as_ref()),
         examined,
     })
 }
@@ -190,7 +190,7 @@ mod tests {
         let one = digests(dir.path(), &tree, 1);
         for file in [0, 9, 17] {
             let bytes = fs::read(dir.path().join(&tree.files[file].path)).unwrap();
-            assert_eq!(one[file], Ok(hex(&Sha256::digest(&bytes))), "{}", tree.files[file].path);
+            assert_eq!(one[file], Ok(hex(ring::digest::digest(&SHA256, &bytes).as_ref())), "{}", tree.files[file].path);
         }
         assert_eq!(
             one[tree.files.iter().position(|f| f.size == 0).unwrap()],

@@ -221,13 +221,11 @@ pub struct Gap {
 /// A finding's identity: its rule and subject, never its line or the snapshot's path, so the
 /// same problem in a moved snapshot or a longer log keeps it.
 pub fn identity(rule_id: &str, subject: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::new()
-        .chain_update(rule_id.as_bytes())
-        .chain_update([0])
-        .chain_update(subject.as_bytes())
-        .finalize();
-    crate::document::text::hex(&digest[..16])
+    let mut context = ring::digest::Context::new(&ring::digest::SHA256);
+    context.update(rule_id.as_bytes());
+    context.update(&[0]);
+    context.update(subject.as_bytes());
+    crate::document::text::hex(&context.finish().as_ref()[..16])
 }
 
 impl Finding {

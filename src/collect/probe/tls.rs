@@ -14,7 +14,6 @@ use rustls::crypto::{CryptoProvider, ring};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme};
-use sha2::{Digest, Sha256};
 
 use super::deadline::remaining;
 use crate::document::date::rfc3339;
@@ -280,7 +279,7 @@ fn verify_error(error: &rustls::Error) -> String {
 
 /// Subject, issuer, validity and SHA-256 of one certificate.
 fn certificate(der: &CertificateDer<'_>) -> Certificate {
-    let sha256 = crate::document::text::hex(&Sha256::digest(der.as_ref()));
+    let sha256 = crate::document::text::hex(::ring::digest::digest(&::ring::digest::SHA256, der.as_ref()).as_ref());
     match x509_parser::parse_x509_certificate(der.as_ref()) {
         Ok((_, parsed)) => {
             let time = |t: x509_parser::time::ASN1Time| {
