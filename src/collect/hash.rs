@@ -190,7 +190,12 @@ mod tests {
         let one = digests(dir.path(), &tree, 1);
         for file in [0, 9, 17] {
             let bytes = fs::read(dir.path().join(&tree.files[file].path)).unwrap();
-            assert_eq!(one[file], Ok(hex(ring::digest::digest(&SHA256, &bytes).as_ref())), "{}", tree.files[file].path);
+            assert_eq!(
+                one[file],
+                Ok(hex(ring::digest::digest(&SHA256, &bytes).as_ref())),
+                "{}",
+                tree.files[file].path
+            );
         }
         assert_eq!(
             one[tree.files.iter().position(|f| f.size == 0).unwrap()],

@@ -173,3 +173,15 @@ fn a_rule_url_must_be_an_absolute_uri() {
     let out = sitelint(&["rules", "list", "--no-default-rules", "--rules", path_str(&path)]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+/// A rule that names the log it waits for but not the entry (or the other way round) is
+/// refused at the field it gives, never loaded as a rule that waits for nothing.
+#[test]
+fn half_of_the_when_log_pair_is_refused_at_its_place() {
+    let err = refused(
+        "half.yaml",
+        "ruleset: half\nrules:\n  - id: waits\n    title: The site runs the target\n    severity: error\n    kind: forbidden-log-pattern\n    log: CMUpdate.log\n    pattern: 'ERROR'\n    when-log: CMUpdate.log\n",
+    );
+    assert!(err.contains("`when-log` and `when-entry` go together"), "{err}");
+    assert!(err.contains("half.yaml:9:15"), "{err}");
+}
