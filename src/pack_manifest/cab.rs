@@ -3,6 +3,9 @@
 //! uncompressed data of its folder (it indexes past its list of data blocks; fixed upstream
 //! in rust-cab c26111e, unreleased): the folders' data blocks and the file entries are walked
 //! here first, bounded by the bytes there are, and such a cabinet is refused with its reason.
+//! It also trusts a stored (uncompressed) block to hold the bytes its header says: when it
+//! holds fewer, reading past them underflows (found by the `pack_manifest` fuzz target), so
+//! a stored block whose two sizes differ is refused too.
 
 use std::io::{Cursor, Read};
 
@@ -10,6 +13,9 @@ use super::MAX_MANIFEST;
 
 const RESERVE_PRESENT: u16 = 0x0004;
 const PREV_CABINET: u16 = 0x0001;
+/// The low four bits of a folder's compression type: 0 is stored, not compressed.
+const COMPRESSION_MASK: u16 = 0x000F;
+const STORED: u16 = 0;
 const NEXT_CABINET: u16 = 0x0002;
 
 /// The bytes of the cabinet's XML file (the one named `*.xml`, else its only file).
@@ -103,6 +109,7 @@ fn check_tables(bytes: &[u8]) -> Result<(), String> {
     for _ in 0..folders {
         let mut block = cab.u32(at)? as usize;
         let blocks = cab.u16(at + 4)?;
+        let stored = cab.u16(at + 6)? & COMPRESSION_MASK == STORED;
         at += 8 + folder_reserve;
         let mut size = 0u64;
         blocks_left = blocks_left
@@ -110,7 +117,13 @@ fn check_tables(bytes: &[u8]) -> Result<(), String> {
             .ok_or("its folders claim more data blocks than it has bytes for")?;
         for _ in 0..blocks {
             let compressed = usize::from(cab.u16(block + 4)?);
-            size += u64::from(cab.u16(block + 6)?);
+            let uncompressed = cab.u16(block + 6)?;
+            if stored && compressed != usize::from(uncompressed) {
+                return Err(format!(
+                    "a stored data block of {compressed} bytes says it holds {uncompressed}"
+                ));
+            }
+            size += u64::from(uncompressed);
             block += 8 + data_reserve;
             cab.bytes(block, compressed)?;
             block += compressed;

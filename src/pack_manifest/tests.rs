@@ -112,6 +112,29 @@ fn a_cabinet_whose_file_lies_past_its_folders_data_is_refused_not_a_panic() {
     }
 }
 
+/// What the `pack_manifest` fuzz target found: stored data blocks that hold fewer bytes than
+/// their headers say, on which `cab` 0.6.0 underflows (a panic, or a slice past the block's
+/// end). Each is refused with its reason, as every name the target reads it under.
+#[test]
+fn the_fuzzers_cabinets_are_refused_not_a_panic() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz-crashes/pack_manifest");
+    let mut inputs = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        inputs += 1;
+        for name in ["ConfigMgr.Manifest.cab", "ConfigMgr.Manifest.xml", "update.map"] {
+            if let Manifest::Unreadable(reason) = parse(name, &bytes) {
+                assert!(!reason.is_empty());
+            }
+        }
+        match parse("ConfigMgr.Manifest.cab", &bytes) {
+            Manifest::Unreadable(reason) => assert!(reason.contains("stored data block"), "{reason}"),
+            listed => panic!("{listed:?}"),
+        }
+    }
+    assert!(inputs >= 4, "the crash inputs are in {}", dir.display());
+}
+
 /// The excerpt of a real update.map in `../shared/reference/pack-verification.md`.
 #[test]
 fn update_map_lists_each_fileex_under_its_directory_with_size_and_a_redist_fallback() {
