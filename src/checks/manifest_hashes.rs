@@ -181,22 +181,19 @@ impl Check for ManifestHashes {
             };
             let listing = match manifest {
                 Some(Manifest::Listed(listing)) => listing,
-                Some(Manifest::Unreadable(why)) => {
-                    let message = format!("{}: cannot verify the files it lists: {why}", manifest_file.path);
-                    emit(
-                        out,
-                        Outcome::NotEvaluated,
-                        "",
-                        "cannot-verify",
-                        why,
-                        message,
-                        manifest_file,
-                    );
-                    continue;
-                }
-                None => {
-                    let why = "the listing records no manifest: collect the snapshot again with this sitelint, or check the folder itself".to_owned();
-                    let message = format!("{}: {why}", manifest_file.path);
+                unread => {
+                    // Nothing it lists is judged: one not-evaluated finding for the manifest.
+                    let (why, message) = match unread {
+                        Some(Manifest::Unreadable(why)) => {
+                            let message = format!("{}: cannot verify the files it lists: {why}", manifest_file.path);
+                            (why, message)
+                        }
+                        _ => {
+                            let why = "the listing records no manifest: collect the snapshot again with this sitelint, or check the folder itself".to_owned();
+                            let message = format!("{}: {why}", manifest_file.path);
+                            (why, message)
+                        }
+                    };
                     emit(
                         out,
                         Outcome::NotEvaluated,
