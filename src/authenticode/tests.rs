@@ -125,6 +125,23 @@ fn each_broken_cabinet_fails_with_its_own_cause() {
     assert_eq!(cause("other-signer.cab").cause(), "signer-mismatch");
 }
 
+/// Whether `osslsigncode verify` accepts fixture `name`, the test root trusted for the
+/// signature and the timestamp, and what it printed.
+fn osslsigncode_verifies(dir: &Path, name: &str) -> (bool, String) {
+    let root = dir.join("test-root.pem");
+    let out = std::process::Command::new("osslsigncode")
+        .args(["verify", "-CAfile"])
+        .arg(&root)
+        .arg("-TSA-CAfile")
+        .arg(&root)
+        .arg("-in")
+        .arg(dir.join(name))
+        .output()
+        .expect("osslsigncode runs (the fixtures script needed it)");
+    let printed = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), printed.into_owned())
+}
+
 #[test]
 #[allow(clippy::print_stderr)]
 fn osslsigncode_agrees_on_every_fixture() {
@@ -134,25 +151,24 @@ fn osslsigncode_agrees_on_every_fixture() {
     let files = cases
         .iter()
         .flat_map(|case| [format!("{case}.exe"), format!("{case}.cab"), format!("{case}.msi")]);
-    for name in files.chain(["page.msi", "extended.msi", "nested.exe", "wrong-usage.exe"].map(str::to_owned)) {
+    let others = [
+        "page.msi",
+        "extended.msi",
+        "unsigned-v4.msi",
+        "good-v4.msi",
+        "signed-v4.msi",
+        "changed-v4.msi",
+        "nested.exe",
+        "wrong-usage.exe",
+    ];
+    for name in files.chain(others.map(str::to_owned)) {
         let name = name.as_str();
-        let root = dir.join("test-root.pem");
-        let out = std::process::Command::new("osslsigncode")
-            .args(["verify", "-CAfile"])
-            .arg(&root)
-            .arg("-TSA-CAfile")
-            .arg(&root)
-            .arg("-in")
-            .arg(dir.join(name))
-            .output()
-            .expect("osslsigncode runs (the fixtures script needed it)");
-        let theirs = out.status.success();
+        let (theirs, printed) = osslsigncode_verifies(dir, name);
         let ours = verdict(dir, name, None);
         assert_eq!(
             ours.is_ok(),
             theirs,
-            "{name}: sitelint {ours:?}, osslsigncode {}",
-            String::from_utf8_lossy(&out.stdout)
+            "{name}: sitelint {ours:?}, osslsigncode {printed}"
         );
     }
 }
@@ -235,10 +251,48 @@ fn each_broken_msi_fails_with_its_own_cause() {
     assert_eq!(cause("other-signer.msi").cause(), "signer-mismatch");
 }
 
+/// The MSI with 4096-byte sectors (compound file version 4, which msibuild never writes):
+/// the same streams as the 512-byte one, so the same verdicts, read through the other sector
+/// size: the header's sector 0 of 4096 bytes, FAT and directory sectors of 1024 and 32
+/// entries, a mini stream of two sectors.
+#[test]
+fn an_msi_with_4096_byte_sectors_is_judged_as_the_same_msi_with_512_byte_sectors() {
+    let Some(dir) = fixtures() else { return };
+    let dir = dir.path();
+    for name in ["unsigned-v4.msi", "good-v4.msi", "signed-v4.msi", "changed-v4.msi"] {
+        let bytes = std::fs::read(dir.join(name)).unwrap();
+        let u16_at = |at: usize| u16::from_le_bytes([bytes[at], bytes[at + 1]]);
+        assert_eq!(
+            (u16_at(0x1A), u16_at(0x1E)),
+            (4, 12),
+            "{name}: major version and sector shift"
+        );
+    }
+    // osslsigncode, reading the same files, is the independent judge.
+    for (name, valid) in [
+        ("good-v4.msi", true),
+        ("signed-v4.msi", true),
+        ("changed-v4.msi", false),
+    ] {
+        let (verified, printed) = osslsigncode_verifies(dir, name);
+        assert_eq!(verified, valid, "osslsigncode on {name}: {printed}");
+    }
+    let signer = Some("CN=sitelint Test Signer$");
+    let good = verdict(dir, "good.msi", signer).expect("good.msi verifies");
+    assert_eq!(verdict(dir, "good-v4.msi", signer), Ok(good));
+    let signed = verdict(dir, "signed-v4.msi", signer).expect("an MSI signed as version 4 verifies");
+    assert!(signed.signed_at.is_some(), "the timestamp is read");
+    let changed = verdict(dir, "changed-v4.msi", signer).unwrap_err();
+    assert_eq!(changed.cause(), "content-changed", "{changed}");
+    assert_eq!(Err(changed), verdict(dir, "changed.msi", signer));
+    let unsigned = verdict(dir, "unsigned-v4.msi", signer).unwrap_err();
+    assert_eq!(unsigned.cause(), "not-signed", "{unsigned}");
+}
+
 #[test]
 fn every_byte_of_an_msi_cut_or_flipped_gives_a_verdict_not_a_panic() {
     let Some(dir) = fixtures() else { return };
-    for name in ["good.msi", "extended.msi"] {
+    for name in ["good.msi", "extended.msi", "good-v4.msi"] {
         let bytes = std::fs::read(dir.path().join(name)).unwrap();
         let roots = vec![pem_der(&dir.path().join("test-root.pem"))];
         let policy = Policy {
@@ -292,6 +346,7 @@ fn one_read_feeds_every_byte_and_examines_the_file_as_a_read_of_its_own_does() {
         "short.cab",
         "good.msi",
         "extended.msi",
+        "good-v4.msi",
         "page.msi",
     ] {
         let path = dir.path().join(name);
