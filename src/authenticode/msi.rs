@@ -256,7 +256,8 @@ impl Msi {
     fn read_tree(&mut self, directory: &[u8]) -> Result<(), Unsigned> {
         let count = directory.len() / ENTRY;
         let mut index_of = vec![usize::MAX; count];
-        let root = parse_entry(directory, 0, self.len)?;
+        let wide = self.sector == 4096;
+        let root = parse_entry(directory, 0, self.len, wide)?;
         if root.name != ROOT_ENTRY {
             return Err(bad("its first directory entry is not the root entry"));
         }
@@ -275,7 +276,7 @@ impl Msi {
             if *slot != usize::MAX {
                 return Err(bad(format!("directory entry {id} is reached twice")));
             }
-            let entry = parse_entry(directory, id as usize, self.len)?;
+            let entry = parse_entry(directory, id as usize, self.len, wide)?;
             let index = self.entries.len();
             *slot = index;
             let at = id as usize * ENTRY;
@@ -435,8 +436,12 @@ impl Msi {
     }
 }
 
-/// Directory entry `id`, checked as osslsigncode checks it.
-fn parse_entry(directory: &[u8], id: usize, len: u64) -> Result<Entry, Unsigned> {
+/// Directory entry `id`, checked as osslsigncode checks it, but for its size in version 4
+/// (`wide`): 64 bits there, as [MS-CFB] 2.6.3 and Windows read it. osslsigncode reads the low
+/// 32 bits in either version, and so takes a version-4 stream that claims more than 4 GiB in
+/// a small file (which Windows reads to its chain's end, padding and all) for a short one. In
+/// version 3 the high half is junk some old writers left, and is ignored, as MS-CFB says.
+fn parse_entry(directory: &[u8], id: usize, len: u64, wide: bool) -> Result<Entry, Unsigned> {
     let at = id * ENTRY;
     let bytes = directory
         .get(at..at + ENTRY)
@@ -445,12 +450,18 @@ fn parse_entry(directory: &[u8], id: usize, len: u64) -> Result<Entry, Unsigned>
     if name_len == 0 || name_len > 64 {
         return Err(bad(format!("directory entry {id} has a name of {name_len} bytes")));
     }
-    let size = u32_at(bytes, 0x78);
-    if u64::from(size) >= len {
+    let high = if wide { u32_at(bytes, 0x7C) } else { 0 };
+    let size = u64::from(u32_at(bytes, 0x78)) | u64::from(high) << 32;
+    if size >= len {
         return Err(bad(format!(
             "directory entry {id} claims {size} bytes in a file of {len}"
         )));
     }
+    let size = u32::try_from(size).map_err(|_| {
+        bad(format!(
+            "directory entry {id} is a stream of {size} bytes, more than the 4 GiB read here"
+        ))
+    })?;
     let mut entry = Entry {
         name: bytes[..name_len].to_vec(),
         kind: bytes[0x42],

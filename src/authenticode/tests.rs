@@ -289,6 +289,40 @@ fn an_msi_with_4096_byte_sectors_is_judged_as_the_same_msi_with_512_byte_sectors
     assert_eq!(unsigned.cause(), "not-signed", "{unsigned}");
 }
 
+/// A stream's size is 64 bits in version 4 ([MS-CFB] 2.6.3); in version 3 only the low half
+/// counts, the high half being junk some old writers left, which MS-CFB says to ignore. So
+/// the payload's entry with 1 in its high half is a stream past 4 GiB in a 72 KB version-4
+/// file, which is damaged, while the same change leaves a version-3 file valid.
+#[test]
+fn a_stream_size_s_high_half_counts_in_version_4_and_not_in_version_3() {
+    let Some(dir) = fixtures() else { return };
+    let dir = dir.path();
+    let roots = vec![pem_der(&dir.join("test-root.pem"))];
+    let policy = Policy {
+        roots: &roots,
+        signer: None,
+        now: 0,
+    };
+    for (name, valid) in [("good.msi", true), ("good-v4.msi", false)] {
+        let mut bytes = std::fs::read(dir.join(name)).unwrap();
+        // The payload's directory entry: a stream (type 2) of 38000 bytes, 128-byte aligned.
+        let u32_at = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
+        let entry = (512..bytes.len() - 128)
+            .step_by(128)
+            .find(|&at| bytes[at + 0x42] == 2 && u32_at(&bytes, at + 0x78) == 38000 && u32_at(&bytes, at + 0x7C) == 0)
+            .expect("the payload's directory entry");
+        bytes[entry + 0x7C] = 1;
+        let verdict = verify(&mut io::Cursor::new(&bytes), bytes.len() as u64, &policy);
+        if valid {
+            assert!(verdict.is_ok(), "{name}: {verdict:?}");
+        } else {
+            let failure = verdict.unwrap_err();
+            assert_eq!(failure.cause(), "unreadable", "{name}: {failure}");
+            assert!(failure.to_string().contains("4295005296 bytes"), "{name}: {failure}");
+        }
+    }
+}
+
 #[test]
 fn every_byte_of_an_msi_cut_or_flipped_gives_a_verdict_not_a_panic() {
     let Some(dir) = fixtures() else { return };
