@@ -113,6 +113,7 @@ impl<'q> Matcher<'q> {
         let mut counted = 0;
         let mut counted_original = 0;
         let mut offset = Some(0);
+        let mut judged_to = 0;
         while at < text.len() {
             let Some(candidate) = self.search.next_candidate(caches, text, at) else {
                 break;
@@ -122,7 +123,14 @@ impl<'q> Matcher<'q> {
             if candidate >= text.len() && !chunk.last {
                 break;
             }
-            let entry = entry_at(text, candidate.max(at), chunk.records);
+            // Entries never overlap: a CMTrace record is found from a `<![LOG[` before the
+            // position, and one that opens mid-line reaches back to its line's start, which
+            // may lie inside the entry just judged (a position before the `<![LOG[` on that
+            // line was its own line). What was judged is not judged again, and positions
+            // stay in order.
+            let found = entry_at(text, candidate.max(at), chunk.records);
+            let entry = found.start.max(judged_to)..found.end;
+            judged_to = entry.end;
             line += count_line_ends(&text[counted..entry.start]);
             // Positions are asked in increasing order: where the last entry started is known.
             let start_original = positions.original(entry.start);

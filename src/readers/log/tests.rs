@@ -215,6 +215,49 @@ fn a_match_running_into_the_next_entry_does_not_hide_it() {
     assert_eq!(results[0].matches[0].line, 2);
 }
 
+/// Regression (found by the `log_scan` fuzz target): a `<![LOG[` in the middle of a line made
+/// the record found from the next line reach back over the line already judged, so that line
+/// was judged twice (its match reported again, on its own line number) and, with folded text,
+/// positions were asked out of order. The fuzzer's inputs are in
+/// `tests/fixtures/fuzz-crashes/log_scan/`.
+#[test]
+fn a_record_opened_mid_line_does_not_judge_the_line_before_again() {
+    let log = "<![LOG[ok]LOG]!><time=\"15:10:23.450+300\" date=\"12-17-2024\" component=\"SCT\" context=\"\" type=\"1\" thread=\"1\" file=\"\">\n\
+               ’fail’ <![LOG[x\rfail here\n";
+    let q = query("fail");
+    let results = run(log.as_bytes(), &[&q]);
+    let lines: Vec<(u64, u64)> = results[0].matches.iter().map(|m| (m.line, m.column)).collect();
+    assert_eq!(lines, vec![(2, 2), (3, 1)]);
+    assert_eq!(results[0].count, 2);
+}
+
+#[test]
+fn the_fuzzers_logs_scan_without_a_panic() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz-crashes/log_scan");
+    let q = query("(?i)fail|0");
+    let catch_all = query("(?s).");
+    let mut inputs = 0;
+    for file in std::fs::read_dir(&dir).unwrap() {
+        let data = std::fs::read(file.unwrap().path()).unwrap();
+        // As the fuzz target reads it: its first bytes (as many as the first byte modulo 8)
+        // size its reads, the rest is the log.
+        let log = &data[data.len().min(usize::from(data.first().copied().unwrap_or(0) % 8))..];
+        for chunk in [1, 2, 3, 5, 8, 13, 64, 4096] {
+            let split = Split {
+                chunk,
+                threads: 2,
+                ..Split::for_this_machine()
+            };
+            let results = scan_split(log, &[&q, &catch_all], KEEP, None, split).unwrap().results;
+            for found in results.iter().flat_map(|r| &r.matches) {
+                assert!(found.excerpt.text.get(found.excerpt.highlight.clone()).is_some());
+            }
+        }
+        inputs += 1;
+    }
+    assert!(inputs >= 1, "no inputs in {}", dir.display());
+}
+
 /// Regression (issue 17 item 14): the multi-pattern search was sized by states times the
 /// capture slots of every pattern: 10,000 rules on a one-line log asked for 131 GB.
 #[test]
