@@ -217,8 +217,8 @@ fn a_match_running_into_the_next_entry_does_not_hide_it() {
 
 /// Regression (found by the `log_scan` fuzz target): a `<![LOG[` in the middle of a line made
 /// the record found from the next line reach back over the line already judged, so that line
-/// was judged twice (its match reported again, on its own line number) and, with folded text,
-/// positions were asked out of order. The fuzzer's inputs are in
+/// was judged twice (its match reported a second time, the next line's failure lost) and,
+/// with folded text, positions were asked out of order. The fuzzer's inputs are in
 /// `tests/fixtures/fuzz-crashes/log_scan/`.
 #[test]
 fn a_record_opened_mid_line_does_not_judge_the_line_before_again() {
