@@ -259,6 +259,8 @@ fn each_broken_msi_fails_with_its_own_cause() {
 fn an_msi_with_4096_byte_sectors_is_judged_as_the_same_msi_with_512_byte_sectors() {
     let Some(dir) = fixtures() else { return };
     let dir = dir.path();
+    // Each says version 4 with sectors of 2^12 bytes, or this test (and every other that
+    // reads these files) would read version 3 without noticing.
     for name in ["unsigned-v4.msi", "good-v4.msi", "signed-v4.msi", "changed-v4.msi"] {
         let bytes = std::fs::read(dir.join(name)).unwrap();
         let u16_at = |at: usize| u16::from_le_bytes([bytes[at], bytes[at + 1]]);

@@ -113,7 +113,6 @@ impl<'q> Matcher<'q> {
         let mut counted = 0;
         let mut counted_original = 0;
         let mut offset = Some(0);
-        let mut judged_to = 0;
         while at < text.len() {
             let Some(candidate) = self.search.next_candidate(caches, text, at) else {
                 break;
@@ -126,11 +125,10 @@ impl<'q> Matcher<'q> {
             // Entries never overlap: a CMTrace record is found from a `<![LOG[` before the
             // position, and one that opens mid-line reaches back to its line's start, which
             // may lie inside the entry just judged (a position before the `<![LOG[` on that
-            // line was its own line). What was judged is not judged again, and positions
-            // stay in order.
+            // line was its own line). What was judged, everything before `at` (the last
+            // entry's end), is not judged again, and positions stay in order.
             let found = entry_at(text, candidate.max(at), chunk.records);
-            let entry = found.start.max(judged_to)..found.end;
-            judged_to = entry.end;
+            let entry = found.start.max(at)..found.end;
             line += count_line_ends(&text[counted..entry.start]);
             // Positions are asked in increasing order: where the last entry started is known.
             let start_original = positions.original(entry.start);
